@@ -1,0 +1,61 @@
+/**
+ * Every failure that reaches a host carries one of these stable string codes in
+ * `error.data.code`. The numeric JSON-RPC code sits outside the range JSON-RPC
+ * reserves (-32768..-32000) so hosts can tell our errors from transport ones.
+ * `test/errors.test.ts` pins this table against the README's.
+ */
+export const ErrorCodes = {
+  ERR_AGENTOS_NOT_INITIALIZED: { rpc: 1001, summary: 'a request arrived before `initialize`' },
+  ERR_AGENTOS_ALREADY_INITIALIZED: { rpc: 1002, summary: '`initialize` was sent twice' },
+  ERR_AGENTOS_PROTOCOL_VERSION: { rpc: 1003, summary: 'the host speaks a protocol major version the sidecar does not' },
+  ERR_AGENTOS_SHUTTING_DOWN: { rpc: 1004, summary: 'the sidecar is shutting down and takes no new work' },
+  ERR_AGENTOS_METHOD_NOT_FOUND: { rpc: 1005, summary: 'no such method' },
+  ERR_AGENTOS_INVALID_PARAMS: { rpc: 1006, summary: 'params failed validation; `data.field` names the offending field' },
+  ERR_AGENTOS_INTERNAL: { rpc: 1007, summary: 'a bug in the sidecar; the message and the log say where' },
+  ERR_AGENTOS_CANCELLED: { rpc: 1008, summary: 'the host cancelled the request' },
+
+  ERR_AGENTOS_VM_NOT_FOUND: { rpc: 1101, summary: 'no VM with that id was ever created' },
+  ERR_AGENTOS_VM_DISPOSED: { rpc: 1102, summary: 'the VM existed but has been disposed' },
+  ERR_AGENTOS_VM_LIMIT: { rpc: 1103, summary: 'the sidecar holds its maximum number of VMs' },
+
+  ERR_AGENTOS_INVALID_PATH: { rpc: 1201, summary: 'a path is empty, holds NUL, is too long, or leaves the VM root' },
+  ERR_AGENTOS_FS_NOT_FOUND: { rpc: 1202, summary: 'no such file or directory (ENOENT)' },
+  ERR_AGENTOS_FS_EXISTS: { rpc: 1203, summary: 'the path already exists (EEXIST)' },
+  ERR_AGENTOS_FS_NOT_DIRECTORY: { rpc: 1204, summary: 'a path component is not a directory (ENOTDIR)' },
+  ERR_AGENTOS_FS_IS_DIRECTORY: { rpc: 1205, summary: 'the path is a directory (EISDIR)' },
+  ERR_AGENTOS_FS_NOT_EMPTY: { rpc: 1206, summary: 'the directory is not empty (ENOTEMPTY)' },
+  ERR_AGENTOS_FS_QUOTA: { rpc: 1207, summary: 'the VM filesystem byte or inode quota is exhausted (ENOSPC)' },
+  ERR_AGENTOS_FS_LOOP: { rpc: 1208, summary: 'too many symbolic links (ELOOP)' },
+  ERR_AGENTOS_FS_ERROR: { rpc: 1209, summary: 'another filesystem error; `data.errno` names it' },
+  ERR_AGENTOS_PERMISSION_DENIED: { rpc: 1210, summary: "the VM's permissions forbid the operation" },
+
+  ERR_AGENTOS_COMMAND_NOT_FOUND: { rpc: 1301, summary: 'no command by that name in the VM' },
+  ERR_AGENTOS_PROCESS_NOT_FOUND: { rpc: 1302, summary: 'no running process with that pid in the VM' },
+  ERR_AGENTOS_PROCESS_LIMIT: { rpc: 1303, summary: 'the VM runs its maximum number of processes' },
+  ERR_AGENTOS_HEAP_LIMIT: { rpc: 1304, summary: "a guest isolate exhausted its V8 heap budget" },
+  ERR_AGENTOS_CPU_TIME_LIMIT: { rpc: 1305, summary: 'a guest exhausted its CPU-time budget' },
+  ERR_AGENTOS_TIMEOUT: { rpc: 1306, summary: 'a guest exceeded its wall-clock budget' },
+  ERR_AGENTOS_OUTPUT_LIMIT: { rpc: 1307, summary: 'a process wrote more output than its captured-output budget' },
+  ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** What travels in a JSON-RPC error's `data`. */
+export interface ErrorData {
+  code: ErrorCode;
+  /** The offending params field, as a JSON pointer (`/limits/heapLimitMb`). */
+  field?: string;
+  /** For filesystem errors: the POSIX errno name and the VM path. */
+  errno?: string;
+  path?: string;
+  /** For limit errors: which limit, its capacity, what was observed, and what raises it. */
+  limit?: string;
+  capacity?: number;
+  observed?: number;
+  env?: string;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}

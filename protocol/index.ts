@@ -1,0 +1,24 @@
+export * from './errors.js';
+export * from './version.js';
+export * from './method.js';
+export * from './lifecycle.js';
+export * from './vm.js';
+export * from './fs.js';
+export * from './process.js';
+export * from './sidecar.js';
+import { Initialize, Shutdown, Exit } from './lifecycle.js';
+import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
+import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
+import { ProcessExec } from './process.js';
+import { SidecarPing, SidecarStats } from './sidecar.js';
+
+/** Host → sidecar requests, in the order `protocol/README.md` lists them. */
+export const HostRequests = [
+  Initialize, Shutdown,
+  VmCreate, VmDispose, VmList, VmStats,
+  FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
+  ProcessExec,
+  SidecarPing, SidecarStats,
+] as const;
+
+export const HostNotifications = [Exit] as const;

@@ -1,0 +1,19 @@
+import { Type } from '@sinclair/typebox';
+import { Empty, request, strictObject } from './method.js';
+
+export const SidecarPing = request('sidecar/ping', Empty, strictObject({}), 'A no-op round trip (for liveness checks and benchmarks).');
+
+export const SidecarStats = request(
+  'sidecar/stats',
+  Empty,
+  strictObject({
+    uptimeMs: Type.Number(),
+    vms: strictObject({ live: Type.Integer(), created: Type.Integer(), disposed: Type.Integer() }),
+    processes: strictObject({ running: Type.Integer(), started: Type.Integer() }),
+    isolates: strictObject({ live: Type.Integer(), pooled: Type.Integer() }),
+    memory: strictObject({ rssBytes: Type.Integer(), heapUsedBytes: Type.Integer(), externalBytes: Type.Integer() }),
+    droppedResponses: strictObject({ unmatched: Type.Integer(), duplicate: Type.Integer() }),
+    limitHits: Type.Record(Type.String(), Type.Integer()),
+  }),
+  'Counters for the whole sidecar.',
+);

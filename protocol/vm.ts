@@ -1,0 +1,73 @@
+import { Type } from '@sinclair/typebox';
+import { Base64OrUtf8, Empty, VmId, request, strictObject } from './method.js';
+
+const PositiveInt = (description: string) => Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 40, description }));
+
+/** Per-VM overrides of the inventory's VM-scoped limits (see `--print-limits`). */
+export const VmLimits = strictObject(
+  {
+    heapLimitMb: PositiveInt('guest JS V8 heap per isolate, MiB (min 8)'),
+    cpuTimeLimitMs: PositiveInt('CPU time per guest process, ms'),
+    wallTimeLimitMs: PositiveInt('wall-clock time per guest process, ms'),
+    outputLimitBytes: PositiveInt('captured stdout+stderr per process, bytes'),
+    fsQuotaBytes: PositiveInt('bytes of file data in the VM filesystem'),
+    fsInodeLimit: PositiveInt('files, directories and links in the VM filesystem'),
+    maxProcesses: PositiveInt('processes running at once in the VM'),
+    maxOpenFiles: PositiveInt('open file descriptors per process'),
+  },
+  'Per-VM overrides; omitted fields take the sidecar-wide value',
+);
+
+export const VmPermissions = strictObject({
+  fs: Type.Optional(
+    Type.Union([Type.Literal('read-write'), Type.Literal('read-only'), Type.Literal('none')], {
+      description: "guest access to the VM filesystem (default read-write); host fs/* calls are not restricted",
+    }),
+  ),
+});
+
+export const InitialFile = strictObject({
+  path: Type.String({ minLength: 1 }),
+  data: Type.String(),
+  encoding: Type.Optional(Base64OrUtf8),
+  mode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
+});
+
+export const VmCreate = request(
+  'vm/create',
+  strictObject({
+    env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    cwd: Type.Optional(Type.String({ minLength: 1 })),
+    files: Type.Optional(Type.Array(InitialFile)),
+    limits: Type.Optional(VmLimits),
+    permissions: Type.Optional(VmPermissions),
+  }),
+  strictObject({ vmId: VmId }),
+  'Create a VM: an in-memory filesystem (seeded from `files`), an environment, limits and permissions.',
+);
+
+export const VmDispose = request(
+  'vm/dispose',
+  strictObject({ vmId: VmId }),
+  strictObject({ vmId: VmId, killedProcesses: Type.Integer() }),
+  'Kill the VM\'s processes and free everything it holds. Its id stays known as disposed.',
+);
+
+export const VmList = request(
+  'vm/list',
+  Empty,
+  strictObject({ vms: Type.Array(strictObject({ vmId: VmId, createdAt: Type.String(), processes: Type.Integer() })) }),
+  'The live VMs.',
+);
+
+export const VmStats = request(
+  'vm/stats',
+  strictObject({ vmId: VmId }),
+  strictObject({
+    vmId: VmId,
+    fs: strictObject({ bytes: Type.Integer(), inodes: Type.Integer(), quotaBytes: Type.Integer(), inodeLimit: Type.Integer() }),
+    processes: strictObject({ running: Type.Integer(), started: Type.Integer() }),
+    usage: strictObject({ cpuMs: Type.Number(), execs: Type.Integer(), limitHits: Type.Integer() }),
+  }),
+  'What one VM holds and has used.',
+);

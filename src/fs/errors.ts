@@ -1,0 +1,34 @@
+/** The errno names the VM filesystem raises, with the text Node prints for each. */
+const DESCRIPTIONS = {
+  ENOENT: 'no such file or directory',
+  EEXIST: 'file already exists',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'illegal operation on a directory',
+  ENOTEMPTY: 'directory not empty',
+  ENOSPC: 'no space left on device',
+  ELOOP: 'too many symbolic links encountered',
+  EINVAL: 'invalid argument',
+  ENAMETOOLONG: 'name too long',
+  EBADF: 'bad file descriptor',
+  EMFILE: 'too many open files',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EXDEV: 'cross-device link not permitted',
+  EBUSY: 'resource busy or locked',
+  EFBIG: 'file too large',
+} as const;
+
+export type Errno = keyof typeof DESCRIPTIONS;
+
+/** A filesystem failure as Node reports one: `ENOENT: no such file or directory, open '/x'`. */
+export class FsError extends Error {
+  constructor(
+    readonly errno: Errno,
+    readonly syscall: string,
+    readonly path?: string,
+    detail?: string,
+  ) {
+    super(`${errno}: ${detail ?? DESCRIPTIONS[errno]}, ${syscall}${path !== undefined ? ` '${path}'` : ''}`);
+    this.name = 'FsError';
+  }
+}

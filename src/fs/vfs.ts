@@ -1,0 +1,488 @@
+import { FsError } from './errors.js';
+import { checkPath, type PathRules } from './paths.js';
+
+export type NodeKind = 'file' | 'directory' | 'symlink';
+
+interface Meta {
+  readonly ino: number;
+  /** Permission bits only (0o7777); the file type comes from `kind`. */
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  readonly birthtimeMs: number;
+}
+export interface FileNode extends Meta {
+  readonly kind: 'file';
+  /** Backing store; grows geometrically, `size` bytes of it are the file. */
+  data: Uint8Array;
+  size: number;
+}
+export interface DirNode extends Meta {
+  readonly kind: 'directory';
+  readonly entries: Map<string, FsNode>;
+  parent: DirNode;
+}
+export interface SymlinkNode extends Meta {
+  readonly kind: 'symlink';
+  readonly target: string;
+}
+export type FsNode = FileNode | DirNode | SymlinkNode;
+
+export interface Stat {
+  type: NodeKind;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  ino: number;
+  nlink: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+}
+
+export interface FsBounds extends PathRules {
+  readonly quotaBytes: number;
+  readonly inodeLimit: number;
+  readonly symlinkFollowMax: number;
+}
+
+/** Called when a quota stops an operation, so the owner can log and count it. */
+export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit', observed: number, capacity: number) => void;
+
+const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
+const EMPTY = new Uint8Array(0);
+
+interface Walked {
+  /** The directory that holds (or would hold) the final component. */
+  dir: DirNode;
+  /** The final component's name; null when the path names the root or ends in `..`. */
+  name: string | null;
+  node: FsNode | undefined;
+}
+
+/**
+ * One VM's filesystem: a tree of inodes in memory, bounded in bytes and inodes. All paths
+ * are VM paths; resolution follows symlinks inside this tree only, and `..` at the root
+ * stays at the root, so nothing here can name a host file.
+ */
+export class VirtualFs {
+  readonly root: DirNode;
+  private nextIno = 1;
+  private bytes = 0;
+  private inodes = 0;
+
+  constructor(
+    readonly bounds: FsBounds,
+    private readonly onQuota?: QuotaListener,
+  ) {
+    const root = this.newMeta(0o755) as DirNode;
+    Object.assign(root, { kind: 'directory', entries: new Map(), parent: root });
+    this.root = root;
+  }
+
+  get usage(): { bytes: number; inodes: number } {
+    return { bytes: this.bytes, inodes: this.inodes };
+  }
+
+  // ---- resolution ----
+
+  private walk(path: string, followFinal: boolean, syscall: string): Walked {
+    checkPath(path, this.bounds, syscall);
+    let parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    let dir = this.root;
+    let follows = 0;
+    let i = 0;
+    while (i < parts.length) {
+      const part = parts[i]!;
+      const last = i === parts.length - 1;
+      if (part === '..') {
+        dir = dir.parent;
+        i++;
+        if (last) return { dir: dir.parent, name: null, node: dir };
+        continue;
+      }
+      const child = dir.entries.get(part);
+      if (child?.kind === 'symlink' && (!last || followFinal)) {
+        if (++follows > this.bounds.symlinkFollowMax) throw new FsError('ELOOP', syscall, path);
+        child.atimeMs = Date.now();
+        const target = child.target.split('/').filter((p) => p !== '' && p !== '.');
+        if (child.target.startsWith('/')) dir = this.root;
+        parts = [...target, ...parts.slice(i + 1)];
+        i = 0;
+        if (parts.length === 0) return { dir: dir.parent, name: null, node: dir };
+        continue;
+      }
+      if (last) return { dir, name: part, node: child };
+      if (!child) throw new FsError('ENOENT', syscall, path);
+      if (child.kind !== 'directory') throw new FsError('ENOTDIR', syscall, path);
+      dir = child;
+      i++;
+    }
+    return { dir: dir.parent, name: null, node: dir };
+  }
+
+  lookup(path: string, syscall: string, follow = true): FsNode {
+    const { node } = this.walk(path, follow, syscall);
+    if (!node) throw new FsError('ENOENT', syscall, path);
+    return node;
+  }
+
+  exists(path: string): boolean {
+    try {
+      this.lookup(path, 'access');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  stat(path: string, follow = true): Stat {
+    return statOf(this.lookup(path, follow ? 'stat' : 'lstat', follow));
+  }
+
+  realpath(path: string): string {
+    const node = this.lookup(path, 'realpath');
+    return this.pathOf(node, path);
+  }
+
+  /** The canonical path of a directory (or of a file, found through `hint`'s parent). */
+  private pathOf(node: FsNode, hint: string): string {
+    if (node.kind !== 'directory') {
+      const { dir, name } = this.walk(hint, true, 'realpath');
+      const parent = this.pathOf(dir, '/');
+      return parent === '/' ? `/${name}` : `${parent}/${name}`;
+    }
+    const names: string[] = [];
+    let dir = node;
+    while (dir !== this.root) {
+      const parent = dir.parent;
+      for (const [name, child] of parent.entries) {
+        if (child === dir) {
+          names.push(name);
+          break;
+        }
+      }
+      dir = parent;
+    }
+    return `/${names.reverse().join('/')}`;
+  }
+
+  // ---- files ----
+
+  readFile(path: string): Uint8Array {
+    const node = this.lookup(path, 'open');
+    if (node.kind === 'directory') throw new FsError('EISDIR', 'read', path);
+    const file = node as FileNode;
+    file.atimeMs = Date.now();
+    return file.data.subarray(0, file.size);
+  }
+
+  /** Creates or truncates+rewrites a file (`append` adds to its end instead). */
+  writeFile(path: string, data: Uint8Array, options: { mode?: number; createParents?: boolean; append?: boolean; exclusive?: boolean } = {}): FileNode {
+    const file = this.openFile(path, { create: true, exclusive: options.exclusive, mode: options.mode, createParents: options.createParents, syscall: 'open' });
+    if (options.append) this.writeAt(file, file.size, data);
+    else {
+      this.truncateNode(file, 0);
+      this.writeAt(file, 0, data);
+    }
+    return file;
+  }
+
+  /** Finds (or creates) the regular file at `path`, for `open(2)`-like callers. */
+  openFile(
+    path: string,
+    options: { create?: boolean; exclusive?: boolean; mode?: number; createParents?: boolean; syscall?: string } = {},
+  ): FileNode {
+    const syscall = options.syscall ?? 'open';
+    if (options.createParents) this.mkdirParents(path);
+    const { dir, name, node } = this.walk(path, true, syscall);
+    if (node) {
+      if (options.exclusive) throw new FsError('EEXIST', syscall, path);
+      if (node.kind === 'directory') throw new FsError('EISDIR', syscall, path);
+      return node as FileNode;
+    }
+    if (!options.create || name === null) throw new FsError('ENOENT', syscall, path);
+    const file = this.newMeta(options.mode ?? 0o644) as FileNode;
+    Object.assign(file, { kind: 'file', data: EMPTY, size: 0 });
+    this.link(dir, name, file);
+    return file;
+  }
+
+  readAt(file: FileNode, position: number, length: number): Uint8Array {
+    file.atimeMs = Date.now();
+    if (position >= file.size) return EMPTY;
+    return file.data.subarray(position, Math.min(file.size, position + length));
+  }
+
+  writeAt(file: FileNode, position: number, data: Uint8Array): number {
+    const end = position + data.length;
+    if (end > file.size) {
+      this.charge(end - file.size, 'write');
+      this.reserve(file, end);
+      file.size = end;
+    }
+    file.data.set(data, position);
+    file.mtimeMs = file.ctimeMs = Date.now();
+    return data.length;
+  }
+
+  truncate(path: string, length: number): void {
+    const node = this.lookup(path, 'truncate');
+    if (node.kind !== 'file') throw new FsError('EISDIR', 'truncate', path);
+    this.truncateNode(node, length);
+  }
+
+  truncateNode(file: FileNode, length: number): void {
+    if (length > file.size) {
+      this.charge(length - file.size, 'ftruncate');
+      this.reserve(file, length);
+      file.data.fill(0, file.size, length);
+    } else {
+      this.bytes -= file.size - length;
+      // Give memory back when a file shrinks to well under its backing store.
+      if (length < file.data.length / 4) file.data = file.data.slice(0, length);
+    }
+    file.size = length;
+    file.mtimeMs = file.ctimeMs = Date.now();
+  }
+
+  private reserve(file: FileNode, size: number): void {
+    if (size <= file.data.length) return;
+    const grown = new Uint8Array(Math.max(size, Math.min(file.data.length * 2, size + 16 * 1024 * 1024)));
+    grown.set(file.data.subarray(0, file.size));
+    file.data = grown;
+  }
+
+  // ---- directories ----
+
+  /** Returns whether the directory was created (false: it existed and `recursive` was set). */
+  mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): boolean {
+    if (options.recursive) return this.mkdirp(path, options.mode);
+    const { dir, name, node } = this.walk(path, false, 'mkdir');
+    if (node || name === null) throw new FsError('EEXIST', 'mkdir', path);
+    this.makeDir(dir, name, options.mode);
+    return true;
+  }
+
+  private mkdirp(path: string, mode?: number): boolean {
+    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    let created = false;
+    let prefix = '';
+    for (const part of parts) {
+      prefix += `/${part}`;
+      const { dir, name, node } = this.walk(prefix, true, 'mkdir');
+      if (node) {
+        if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'mkdir', path);
+        continue;
+      }
+      if (name === null) continue;
+      this.makeDir(dir, name, mode);
+      created = true;
+    }
+    return created;
+  }
+
+  private mkdirParents(path: string): void {
+    const cut = path.lastIndexOf('/');
+    if (cut > 0) this.mkdirp(path.slice(0, cut));
+  }
+
+  private makeDir(parent: DirNode, name: string, mode = 0o755): DirNode {
+    const dir = this.newMeta(mode) as DirNode;
+    Object.assign(dir, { kind: 'directory', entries: new Map(), parent });
+    dir.nlink = 2;
+    this.link(parent, name, dir);
+    parent.nlink++;
+    return dir;
+  }
+
+  readdir(path: string): Array<{ name: string; node: FsNode }> {
+    const node = this.lookup(path, 'scandir');
+    if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'scandir', path);
+    node.atimeMs = Date.now();
+    return [...node.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, child]) => ({ name, node: child }));
+  }
+
+  // ---- links, removal, renames ----
+
+  symlink(target: string, path: string): void {
+    checkPath(target, this.bounds, 'symlink');
+    const { dir, name, node } = this.walk(path, false, 'symlink');
+    if (node || name === null) throw new FsError('EEXIST', 'symlink', path);
+    this.charge(target.length, 'symlink');
+    const link = this.newMeta(0o777) as SymlinkNode;
+    Object.assign(link, { kind: 'symlink', target });
+    this.link(dir, name, link);
+  }
+
+  readlink(path: string): string {
+    const node = this.lookup(path, 'readlink', false);
+    if (node.kind !== 'symlink') throw new FsError('EINVAL', 'readlink', path);
+    return node.target;
+  }
+
+  hardlink(existing: string, path: string): void {
+    const node = this.lookup(existing, 'link', false);
+    if (node.kind === 'directory') throw new FsError('EPERM', 'link', existing);
+    const { dir, name, node: clash } = this.walk(path, false, 'link');
+    if (clash || name === null) throw new FsError('EEXIST', 'link', path);
+    dir.entries.set(name, node);
+    node.nlink++;
+    node.ctimeMs = Date.now();
+    dir.mtimeMs = dir.ctimeMs = node.ctimeMs;
+  }
+
+  unlink(path: string): void {
+    const { dir, name, node } = this.walk(path, false, 'unlink');
+    if (!node || name === null) throw new FsError(node ? 'EISDIR' : 'ENOENT', 'unlink', path);
+    if (node.kind === 'directory') throw new FsError('EISDIR', 'unlink', path);
+    this.unlinkEntry(dir, name, node);
+  }
+
+  rmdir(path: string): void {
+    const { dir, name, node } = this.walk(path, false, 'rmdir');
+    if (!node) throw new FsError('ENOENT', 'rmdir', path);
+    if (name === null) throw new FsError('EBUSY', 'rmdir', path);
+    if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'rmdir', path);
+    if (node.entries.size > 0) throw new FsError('ENOTEMPTY', 'rmdir', path);
+    this.unlinkEntry(dir, name, node);
+  }
+
+  /** Removes a path; with `recursive`, a whole tree. Returns the inodes freed. */
+  remove(path: string, recursive = false): number {
+    const { dir, name, node } = this.walk(path, false, 'rm');
+    if (!node) throw new FsError('ENOENT', 'rm', path);
+    if (name === null) throw new FsError('EBUSY', 'rm', path);
+    if (node.kind === 'directory' && node.entries.size > 0 && !recursive) throw new FsError('ENOTEMPTY', 'rm', path);
+    const before = this.inodes;
+    this.unlinkEntry(dir, name, node);
+    return before - this.inodes;
+  }
+
+  rename(from: string, to: string): void {
+    const src = this.walk(from, false, 'rename');
+    if (!src.node || src.name === null) throw new FsError(src.node ? 'EBUSY' : 'ENOENT', 'rename', from);
+    const dst = this.walk(to, false, 'rename');
+    if (dst.name === null) throw new FsError('EBUSY', 'rename', to);
+    if (dst.node === src.node) return;
+    if (src.node.kind === 'directory') {
+      for (let d: DirNode = dst.dir; ; d = d.parent) {
+        if (d === src.node) throw new FsError('EINVAL', 'rename', to, 'cannot move a directory into itself');
+        if (d === this.root) break;
+      }
+    }
+    if (dst.node) {
+      if (dst.node.kind === 'directory') {
+        if (src.node.kind !== 'directory') throw new FsError('EISDIR', 'rename', to);
+        if (dst.node.entries.size > 0) throw new FsError('ENOTEMPTY', 'rename', to);
+      } else if (src.node.kind === 'directory') {
+        throw new FsError('ENOTDIR', 'rename', to);
+      }
+      this.unlinkEntry(dst.dir, dst.name, dst.node);
+    }
+    src.dir.entries.delete(src.name);
+    dst.dir.entries.set(dst.name, src.node);
+    if (src.node.kind === 'directory') {
+      src.dir.nlink--;
+      dst.dir.nlink++;
+      src.node.parent = dst.dir;
+    }
+    const now = Date.now();
+    src.node.ctimeMs = now;
+    src.dir.mtimeMs = src.dir.ctimeMs = dst.dir.mtimeMs = dst.dir.ctimeMs = now;
+  }
+
+  // ---- metadata ----
+
+  chmod(path: string, mode: number): void {
+    const node = this.lookup(path, 'chmod');
+    node.mode = mode & 0o7777;
+    node.ctimeMs = Date.now();
+  }
+
+  chown(path: string, uid: number, gid: number, follow = true): void {
+    const node = this.lookup(path, 'chown', follow);
+    node.uid = uid;
+    node.gid = gid;
+    node.ctimeMs = Date.now();
+  }
+
+  utimes(path: string, atimeMs: number, mtimeMs: number, follow = true): void {
+    const node = this.lookup(path, 'utime', follow);
+    node.atimeMs = atimeMs;
+    node.mtimeMs = mtimeMs;
+    node.ctimeMs = Date.now();
+  }
+
+  // ---- bookkeeping ----
+
+  private link(dir: DirNode, name: string, node: FsNode): void {
+    dir.entries.set(name, node);
+    dir.mtimeMs = dir.ctimeMs = Date.now();
+  }
+
+  private unlinkEntry(dir: DirNode, name: string, node: FsNode): void {
+    dir.entries.delete(name);
+    dir.mtimeMs = dir.ctimeMs = Date.now();
+    if (node.kind === 'directory') {
+      dir.nlink--;
+      for (const [childName, child] of [...node.entries]) this.unlinkEntry(node, childName, child);
+      this.release(node);
+      return;
+    }
+    node.nlink--;
+    node.ctimeMs = Date.now();
+    if (node.nlink === 0) this.release(node);
+  }
+
+  private release(node: FsNode): void {
+    this.inodes--;
+    if (node.kind === 'file') {
+      this.bytes -= node.size;
+      node.data = EMPTY;
+      node.size = 0;
+    } else if (node.kind === 'symlink') {
+      this.bytes -= node.target.length;
+    }
+  }
+
+  private charge(delta: number, syscall: string): void {
+    if (this.bytes + delta > this.bounds.quotaBytes) {
+      this.onQuota?.('fs_quota_bytes', this.bytes + delta, this.bounds.quotaBytes);
+      throw new FsError('ENOSPC', syscall, undefined, `no space left on device (VM filesystem quota of ${this.bounds.quotaBytes} bytes)`);
+    }
+    this.bytes += delta;
+  }
+
+  private newMeta(mode: number): Meta {
+    if (this.inodes + 1 > this.bounds.inodeLimit) {
+      this.onQuota?.('fs_inode_limit', this.inodes + 1, this.bounds.inodeLimit);
+      throw new FsError('ENOSPC', 'open', undefined, `no space left on device (VM filesystem inode limit of ${this.bounds.inodeLimit})`);
+    }
+    this.inodes++;
+    const now = Date.now();
+    return { ino: this.nextIno++, mode: mode & 0o7777, uid: 0, gid: 0, nlink: 1, atimeMs: now, mtimeMs: now, ctimeMs: now, birthtimeMs: now };
+  }
+}
+
+export function statOf(node: FsNode): Stat {
+  return {
+    type: node.kind,
+    size: node.kind === 'file' ? node.size : node.kind === 'symlink' ? node.target.length : 4096,
+    mode: TYPE_BITS[node.kind] | node.mode,
+    uid: node.uid,
+    gid: node.gid,
+    ino: node.ino,
+    nlink: node.nlink,
+    atimeMs: node.atimeMs,
+    mtimeMs: node.mtimeMs,
+    ctimeMs: node.ctimeMs,
+    birthtimeMs: node.birthtimeMs,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Every bound the sidecar enforces, in one place: its unit, default, the environment
+ * variable that tunes it, where it applies and why it exists. Code reads values through
+ * `limits.ts`; `test/limits-audit.test.ts` fails when a limit constant lives anywhere
+ * else or an entry here is used nowhere.
+ */
+export type LimitScope = 'guest isolate' | 'process' | 'VM' | 'sidecar' | 'protocol';
+
+export interface LimitSpec {
+  readonly unit: 'MiB' | 'bytes' | 'ms' | 'count' | 'chars';
+  readonly default: number;
+  readonly env: string;
+  readonly scope: LimitScope;
+  /** The `vm/create` `limits` field that overrides it for one VM, when there is one. */
+  readonly vmOverride?: string;
+  readonly min?: number;
+  readonly why: string;
+}
+
+const MiB = 1024 * 1024;
+
+export const INVENTORY = {
+  GUEST_HEAP_LIMIT_MB: {
+    unit: 'MiB', default: 128, env: 'AGENTOS_GUEST_HEAP_LIMIT_MB', scope: 'guest isolate', vmOverride: 'heapLimitMb', min: 8,
+    why: 'V8 heap of one guest JS isolate (isolated-vm memoryLimit; its floor is 8); the per-guest budget, as on Cloudflare Workers',
+  },
+  GUEST_CPU_TIME_LIMIT_MS: {
+    unit: 'ms', default: 30_000, env: 'AGENTOS_GUEST_CPU_TIME_LIMIT_MS', scope: 'process', vmOverride: 'cpuTimeLimitMs',
+    why: 'stops a busy loop; measured with isolate.cpuTime, which runs high when isolates contend for cores',
+  },
+  GUEST_WALL_TIME_LIMIT_MS: {
+    unit: 'ms', default: 300_000, env: 'AGENTOS_GUEST_WALL_TIME_LIMIT_MS', scope: 'process', vmOverride: 'wallTimeLimitMs',
+    why: 'stops a guest that waits forever (an interval, a blocked read); process/exec timeoutMs lowers it per call',
+  },
+  MAX_TIMER_DELAY_MS: {
+    unit: 'ms', default: 2_147_483_647, env: 'AGENTOS_MAX_TIMER_DELAY_MS', scope: 'process',
+    why: 'longer guest timer delays are clamped to it (the 32-bit maximum Node itself accepts)',
+  },
+  MAX_TIMERS_PER_PROCESS: {
+    unit: 'count', default: 4096, env: 'AGENTOS_MAX_TIMERS_PER_PROCESS', scope: 'process',
+    why: 'each live guest timer holds a host timer; a guest may not fill the daemon with them',
+  },
+  PROCESS_OUTPUT_LIMIT_BYTES: {
+    unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES', scope: 'process', vmOverride: 'outputLimitBytes',
+    why: 'captured stdout+stderr of one process; the rest is dropped and the result says truncated',
+  },
+  STDIN_LIMIT_BYTES: {
+    unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_STDIN_LIMIT_BYTES', scope: 'process',
+    why: 'stdin a host may hand one process',
+  },
+  ARGV_LIMIT_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_ARGV_LIMIT_BYTES', scope: 'process',
+    why: 'total size of a command line, as ARG_MAX bounds it on Linux',
+  },
+  ENV_LIMIT_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_ENV_LIMIT_BYTES', scope: 'process',
+    why: 'total size of an environment (keys and values)',
+  },
+  FS_QUOTA_BYTES: {
+    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_FS_QUOTA_BYTES', scope: 'VM', vmOverride: 'fsQuotaBytes',
+    why: 'file data one VM filesystem may hold (it lives in the daemon\'s memory)',
+  },
+  FS_INODE_LIMIT: {
+    unit: 'count', default: 16_384, env: 'AGENTOS_FS_INODE_LIMIT', scope: 'VM', vmOverride: 'fsInodeLimit',
+    why: 'files, directories and links in one VM filesystem; empty files cost memory too',
+  },
+  FS_PATH_MAX: {
+    unit: 'chars', default: 4096, env: 'AGENTOS_FS_PATH_MAX', scope: 'VM',
+    why: 'longest path accepted (PATH_MAX on Linux); longer ones get ENAMETOOLONG',
+  },
+  FS_NAME_MAX: {
+    unit: 'chars', default: 255, env: 'AGENTOS_FS_NAME_MAX', scope: 'VM',
+    why: 'longest single path component (NAME_MAX on Linux)',
+  },
+  FS_SYMLINK_FOLLOW_MAX: {
+    unit: 'count', default: 40, env: 'AGENTOS_FS_SYMLINK_FOLLOW_MAX', scope: 'VM',
+    why: 'symbolic links followed while resolving one path before ELOOP (Linux uses 40)',
+  },
+  FS_IO_MAX_BYTES: {
+    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_FS_IO_MAX_BYTES', scope: 'process',
+    why: 'one read or write call between a guest and the VM filesystem',
+  },
+  MAX_OPEN_FILES_PER_PROCESS: {
+    unit: 'count', default: 256, env: 'AGENTOS_MAX_OPEN_FILES', scope: 'process', vmOverride: 'maxOpenFiles',
+    why: 'open file descriptors in one process (EMFILE past it)',
+  },
+  MAX_PROCESSES_PER_VM: {
+    unit: 'count', default: 256, env: 'AGENTOS_MAX_PROCESSES_PER_VM', scope: 'VM', vmOverride: 'maxProcesses',
+    why: 'processes running at once in one VM; each holds an isolate',
+  },
+  MAX_VMS: {
+    unit: 'count', default: 10_000, env: 'AGENTOS_MAX_VMS', scope: 'sidecar',
+    why: 'live VMs in one daemon; an idle VM costs well under 1 MB, so this is about fairness, not memory',
+  },
+  ISOLATE_POOL_SIZE: {
+    unit: 'count', default: 2, env: 'AGENTOS_ISOLATE_POOL_SIZE', scope: 'sidecar',
+    why: 'prepared default-heap isolates kept ready so a VM\'s first exec skips isolate creation; each holds ~1 MB',
+  },
+  MAX_FRAME_BYTES: {
+    unit: 'bytes', default: 96 * MiB, env: 'AGENTOS_MAX_FRAME_BYTES', scope: 'protocol',
+    why: 'one incoming JSON-RPC frame; a larger Content-Length is a protocol violation (fits a full fs quota as base64)',
+  },
+  LOG_BUFFER_BYTES: {
+    unit: 'bytes', default: 4 * MiB, env: 'AGENTOS_LOG_BUFFER_BYTES', scope: 'sidecar',
+    why: 'log lines waiting for a host that does not read stderr are dropped past this, so logging never blocks the daemon',
+  },
+  SHUTDOWN_DEADLINE_MS: {
+    unit: 'ms', default: 900, env: 'AGENTOS_SHUTDOWN_DEADLINE_MS', scope: 'sidecar',
+    why: 'on EOF or SIGTERM the daemon exits within this time even if a VM is slow to dispose',
+  },
+} as const satisfies Record<string, LimitSpec>;
+
+export type LimitName = keyof typeof INVENTORY;

@@ -1,0 +1,70 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * The one root logger: NDJSON on fd 2 (stdout carries the protocol). Writes are
+ * asynchronous with a bounded buffer, so a host that never drains stderr makes the
+ * daemon drop log lines, never block.
+ */
+export function createLogger(options: { level?: string; bufferBytes: number; destination?: number }): Logger {
+  const destination = pino.destination({ fd: options.destination ?? 2, sync: false, maxLength: options.bufferBytes });
+  return pino(
+    {
+      name: 'agentos-sidecar',
+      level: options.level ?? 'info',
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Env values may hold secrets; they never reach the log.
+      redact: { paths: ['env', '*.env'], censor: '[redacted]' },
+    },
+    destination,
+  );
+}
+
+/** Counts every limit hit, by limit name, for `sidecar/stats`. */
+export const limitHits = new Map<string, number>();
+
+export interface LimitHit {
+  limit: string;
+  observed: number;
+  capacity: number;
+  [key: string]: unknown;
+}
+
+/** Logs the one line every exhausted bound produces, and counts it. */
+export function warnLimitExhausted(log: Logger, hit: LimitHit): void {
+  limitHits.set(hit.limit, (limitHits.get(hit.limit) ?? 0) + 1);
+  log.warn({ ...hit, fill_percent: fillPercent(hit.observed, hit.capacity) }, 'bounded limit exhausted');
+}
+
+function fillPercent(observed: number, capacity: number): number {
+  return capacity > 0 ? Math.round((observed / capacity) * 1000) / 10 : 100;
+}
+
+/**
+ * For long-lived fills (a VM's filesystem bytes, the live VM count): warns once when the
+ * fill reaches 80% and re-arms when it falls below 50%, so a hovering fill does not flood
+ * the log.
+ */
+export class FillGauge {
+  private armed = true;
+  constructor(
+    private readonly log: Logger,
+    private readonly limit: string,
+    private capacity: number,
+  ) {}
+
+  update(observed: number): void {
+    if (this.armed && observed >= this.capacity * 0.8) {
+      this.armed = false;
+      this.log.warn(
+        { limit: this.limit, observed, capacity: this.capacity, fill_percent: fillPercent(observed, this.capacity) },
+        'bounded limit nearing capacity',
+      );
+    } else if (!this.armed && observed < this.capacity * 0.5) {
+      this.armed = true;
+    }
+  }
+}
