@@ -36,6 +36,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_CPU_TIME_LIMIT: { rpc: 1305, summary: 'a guest exhausted its CPU-time budget' },
   ERR_AGENTOS_TIMEOUT: { rpc: 1306, summary: 'a guest exceeded its wall-clock budget' },
   ERR_AGENTOS_OUTPUT_LIMIT: { rpc: 1307, summary: 'a process wrote more output than its captured-output budget' },
+  ERR_AGENTOS_TIMER_LIMIT: { rpc: 1309, summary: 'a guest held more live timers than its budget' },
   ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
 } as const;
 

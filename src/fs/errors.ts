@@ -16,6 +16,7 @@ const DESCRIPTIONS = {
   EXDEV: 'cross-device link not permitted',
   EBUSY: 'resource busy or locked',
   EFBIG: 'file too large',
+  EROFS: 'read-only file system',
 } as const;
 
 export type Errno = keyof typeof DESCRIPTIONS;

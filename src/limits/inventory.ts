@@ -100,6 +100,14 @@ export const INVENTORY = {
     unit: 'bytes', default: 96 * MiB, env: 'AGENTOS_MAX_FRAME_BYTES', scope: 'protocol',
     why: 'one incoming JSON-RPC frame; a larger Content-Length is a protocol violation (fits a full fs quota as base64)',
   },
+  MAX_FRAME_HEADER_BYTES: {
+    unit: 'bytes', default: 8192, env: 'AGENTOS_MAX_FRAME_HEADER_BYTES', scope: 'protocol',
+    why: 'the header block of one frame; a stream that never sends a blank line is a protocol violation',
+  },
+  COMPLETED_RESPONSES_REMEMBERED: {
+    unit: 'count', default: 10_000, env: 'AGENTOS_COMPLETED_RESPONSES_REMEMBERED', scope: 'protocol',
+    why: 'ids of answered sidecar-to-host requests kept to recognise a duplicate answer',
+  },
   LOG_BUFFER_BYTES: {
     unit: 'bytes', default: 4 * MiB, env: 'AGENTOS_LOG_BUFFER_BYTES', scope: 'sidecar',
     why: 'log lines waiting for a host that does not read stderr are dropped past this, so logging never blocks the daemon',

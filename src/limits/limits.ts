@@ -49,7 +49,7 @@ export function limitRows(limits: Limits) {
     unit: l.spec.unit,
     scope: l.spec.scope,
     env: l.spec.env,
-    source: l.source,
+    source: l.rejected === undefined ? l.source : `default (ignored ${l.spec.env}=${JSON.stringify(l.rejected)})`,
   }));
 }
 

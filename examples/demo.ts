@@ -1,0 +1,33 @@
+// The quick start: a host spawns the sidecar, makes a VM, writes a file into it, runs a
+// guest JavaScript program that reads it, and prints what came back.
+import { SidecarClient } from '../src/client/client.js';
+
+const sidecar = await SidecarClient.start({ clientName: 'demo' });
+const info = sidecar.initializeResult!;
+console.log(`sidecar ${info.serverInfo.version}, protocol ${info.protocolVersion}, commands: ${info.capabilities.commands.join(', ')}`);
+
+const { vmId } = await sidecar.createVm({ env: { GREETING: 'hello' } });
+await sidecar.writeFile(vmId, '/home/user/data.json', JSON.stringify({ items: [3, 1, 2] }));
+await sidecar.writeFile(
+  vmId,
+  '/home/user/sum.js',
+  `const fs = require('fs');
+const { items } = JSON.parse(fs.readFileSync('data.json', 'utf8'));
+const total = items.reduce((a, b) => a + b, 0);
+fs.writeFileSync('total.txt', String(total));
+console.log(process.env.GREETING + ' from ' + process.argv[1] + ': sum =', total);`,
+);
+
+const started = performance.now();
+const result = await sidecar.exec(vmId, 'node', ['sum.js']);
+console.log(`exit ${result.exitCode} in ${(performance.now() - started).toFixed(1)} ms: ${result.stdout.trim()}`);
+console.log(`the guest wrote total.txt = ${(await sidecar.readFile(vmId, 'total.txt')).toString()}`);
+
+const inline = await sidecar.exec(vmId, 'node', ['-e', 'console.log([1, 2, 3].map((x) => x * 2))']);
+console.log(`node -e → ${inline.stdout.trim()}`);
+
+const runaway = await sidecar.exec(vmId, 'node', ['-e', 'while (true) {}'], { timeoutMs: 300 });
+console.log(`a runaway guest is stopped: exit ${runaway.exitCode}, ${runaway.error?.code}`);
+
+await sidecar.disposeVm(vmId);
+console.log(`sidecar exited with code ${await sidecar.close()}`);

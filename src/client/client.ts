@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import * as P from '../../protocol/index.js';
+
+export const SIDECAR_BIN = fileURLToPath(new URL('../../../bin/agentos-sidecar', import.meta.url));
+
+/** A JSON-RPC error from the sidecar, with its stable code lifted out of `data`. */
+export class SidecarError extends Error {
+  constructor(
+    message: string,
+    readonly code: P.ErrorCode | 'ERR_AGENTOS_CONNECTION_CLOSED' | 'ERR_AGENTOS_RPC',
+    readonly data: Partial<P.ErrorData> = {},
+    readonly rpcCode?: number,
+  ) {
+    super(message);
+    this.name = 'SidecarError';
+  }
+}
+
+export interface ClientOptions {
+  /** Extra environment for the sidecar (AGENTOS_* limits, AGENTOS_LOG_LEVEL). */
+  env?: NodeJS.ProcessEnv;
+  /** Receives each stderr line (the sidecar's JSON logs). Default: dropped. */
+  onLog?: (line: string) => void;
+  /** Skip `initialize` (for tests of the lifecycle itself). */
+  noInitialize?: boolean;
+  clientName?: string;
+}
+
+type Spec = P.RequestSpec<string, TSchema, TSchema>;
+
+/**
+ * A host's handle on one sidecar process: spawns it, speaks the protocol, and turns every
+ * way the child can die into one rejection of everything pending (and of every later
+ * call), carrying the reason.
+ */
+export class SidecarClient {
+  readonly child: ChildProcess;
+  readonly connection: MessageConnection;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  initializeResult: Static<typeof P.Initialize.result> | undefined;
+  private closedReason: string | undefined;
+
+  private constructor(options: ClientOptions) {
+    this.child = spawn(process.execPath, ['--no-node-snapshot', SIDECAR_BIN], {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    let pending = '';
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) options.onLog?.(line);
+    });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    const close = (reason: string) => {
+      this.closedReason ??= reason;
+    };
+    this.child.on('exit', (code, signal) => close(`the sidecar exited (code ${code}, signal ${signal})`));
+    this.child.on('error', (err) => close(`the sidecar could not run: ${err.message}`));
+    this.child.stdin!.on('error', (err) => close(`writing to the sidecar failed: ${err.message}`));
+    this.connection.onClose(() => close('the connection closed'));
+    this.connection.listen();
+  }
+
+  static async start(options: ClientOptions = {}): Promise<SidecarClient> {
+    const client = new SidecarClient(options);
+    if (!options.noInitialize) {
+      client.initializeResult = await client.request(P.Initialize, {
+        protocolVersion: P.PROTOCOL_VERSION,
+        clientInfo: { name: options.clientName ?? 'agentos-client', version: '0.1.0' },
+      });
+    }
+    return client;
+  }
+
+  /** Sends any declared request; errors arrive as SidecarError with the stable code. */
+  async request<S extends Spec>(spec: S, params: Static<S['params']>): Promise<Static<S['result']>> {
+    if (this.closedReason) throw new SidecarError(`${spec.method} failed: ${this.closedReason}`, 'ERR_AGENTOS_CONNECTION_CLOSED');
+    try {
+      return (await this.connection.sendRequest(spec.method, params)) as Static<S['result']>;
+    } catch (err) {
+      if (err instanceof ResponseError) {
+        const data = (err.data ?? {}) as Partial<P.ErrorData>;
+        throw new SidecarError(err.message, data.code ?? 'ERR_AGENTOS_RPC', data, err.code);
+      }
+      throw new SidecarError(`${spec.method} failed: ${this.closedReason ?? (err as Error).message}`, 'ERR_AGENTOS_CONNECTION_CLOSED');
+    }
+  }
+
+  createVm(params: Static<typeof P.VmCreate.params> = {}) {
+    return this.request(P.VmCreate, params);
+  }
+  disposeVm(vmId: string) {
+    return this.request(P.VmDispose, { vmId });
+  }
+  exec(vmId: string, command: string, args: string[] = [], options: Omit<Static<typeof P.ExecParams>, 'vmId' | 'command' | 'args'> = {}) {
+    return this.request(P.ProcessExec, { vmId, command, args, ...options });
+  }
+  writeFile(vmId: string, path: string, data: string | Uint8Array) {
+    return typeof data === 'string'
+      ? this.request(P.FsWriteFile, { vmId, path, data, encoding: 'utf8' })
+      : this.request(P.FsWriteFile, { vmId, path, data: Buffer.from(data).toString('base64') });
+  }
+  async readFile(vmId: string, path: string): Promise<Buffer> {
+    const { data } = await this.request(P.FsReadFile, { vmId, path });
+    return Buffer.from(data, 'base64');
+  }
+
+  /** shutdown + exit, then waits for the process to end. */
+  async close(): Promise<number | null> {
+    if (!this.closedReason) {
+      try {
+        await this.request(P.Shutdown, {});
+        await this.connection.sendNotification(P.Exit.method, {});
+      } catch {
+        // Already going away; the exit below tells how it ended.
+      }
+    }
+    const { code } = await this.exited;
+    this.connection.dispose();
+    return code;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,123 @@
+import type { Readable } from 'node:stream';
+import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
+
+/** A violation of the wire protocol: the sidecar cannot trust the stream after one. */
+export class ProtocolViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolViolation';
+  }
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/**
+ * LSP-style `Content-Length` framing with a size bound, and a shape check on every
+ * message. vscode-jsonrpc's own reader has neither: it would buffer any declared length
+ * and hand on objects that are neither request, response nor notification.
+ */
+export class FrameReader extends AbstractMessageReader {
+  private buffer: Buffer = Buffer.alloc(0);
+  private expected = -1;
+  private callback: DataCallback | undefined;
+
+  constructor(
+    private readonly input: Readable,
+    private readonly maxFrameBytes: number,
+    private readonly maxHeaderBytes: number,
+  ) {
+    super();
+  }
+
+  listen(callback: DataCallback): Disposable {
+    this.callback = callback;
+    const onData = (chunk: Buffer) => this.onData(chunk);
+    const onEnd = () => this.fireClose();
+    const onError = (err: Error) => this.fireError(err);
+    this.input.on('data', onData);
+    this.input.on('end', onEnd);
+    this.input.on('error', onError);
+    return {
+      dispose: () => {
+        this.input.off('data', onData);
+        this.input.off('end', onEnd);
+        this.input.off('error', onError);
+      },
+    };
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    try {
+      while (this.next()) {}
+    } catch (err) {
+      this.buffer = Buffer.alloc(0);
+      this.input.pause();
+      this.fireError(err);
+    }
+  }
+
+  /** Takes one frame off the buffer; false when more bytes are needed. */
+  private next(): boolean {
+    if (this.expected < 0) {
+      const end = this.buffer.indexOf(HEADER_END);
+      if (end === -1) {
+        if (this.buffer.length > this.maxHeaderBytes) {
+          throw new ProtocolViolation(`frame header longer than ${this.maxHeaderBytes} bytes without a blank line (AGENTOS_MAX_FRAME_HEADER_BYTES)`);
+        }
+        return false;
+      }
+      this.expected = parseHeader(this.buffer.subarray(0, end).toString('ascii'), this.maxFrameBytes);
+      this.buffer = this.buffer.subarray(end + HEADER_END.length);
+    }
+    if (this.buffer.length < this.expected) return false;
+    const body = this.buffer.subarray(0, this.expected).toString('utf8');
+    this.buffer = this.buffer.subarray(this.expected);
+    this.expected = -1;
+    let message: unknown;
+    try {
+      message = JSON.parse(body);
+    } catch (err) {
+      throw new ProtocolViolation(`frame body is not valid JSON: ${(err as Error).message}`);
+    }
+    checkShape(message);
+    this.callback?.(message as Message);
+    return true;
+  }
+}
+
+function parseHeader(header: string, maxFrameBytes: number): number {
+  let length = -1;
+  for (const line of header.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon === -1) throw new ProtocolViolation(`malformed frame header line '${line.slice(0, 80)}'`);
+    if (line.slice(0, colon).trim().toLowerCase() === 'content-length') {
+      const value = line.slice(colon + 1).trim();
+      if (!/^\d+$/.test(value)) throw new ProtocolViolation(`Content-Length '${value.slice(0, 40)}' is not a number`);
+      length = Number(value);
+    }
+  }
+  if (length < 0) throw new ProtocolViolation('frame header has no Content-Length');
+  if (length > maxFrameBytes) {
+    throw new ProtocolViolation(`frame of ${length} bytes exceeds the ${maxFrameBytes}-byte limit (AGENTOS_MAX_FRAME_BYTES)`);
+  }
+  return length;
+}
+
+const isId = (id: unknown) => typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id));
+
+/** JSON-RPC 2.0: a request, a notification or a response; nothing else is acceptable. */
+function checkShape(message: unknown): void {
+  if (!message || typeof message !== 'object' || Array.isArray(message)) {
+    throw new ProtocolViolation(`message is not a JSON object${Array.isArray(message) ? ' (batches are not supported)' : ''}`);
+  }
+  const m = message as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') throw new ProtocolViolation('message lacks "jsonrpc": "2.0"');
+  if (typeof m.method === 'string') {
+    if ('id' in m && !isId(m.id)) throw new ProtocolViolation('request id must be a string or an integer');
+    return;
+  }
+  if ('method' in m) throw new ProtocolViolation('"method" must be a string');
+  if (!('id' in m) || !(isId(m.id) || m.id === null)) throw new ProtocolViolation('message is neither a request, a notification nor a response');
+  if (!('result' in m) && !('error' in m)) throw new ProtocolViolation(`response ${String(m.id)} has neither "result" nor "error"`);
+}

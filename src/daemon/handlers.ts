@@ -1,0 +1,124 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import * as P from '../../protocol/index.js';
+import { AgentosError, hostFs } from '../errors.js';
+import { statOf } from '../fs/vfs.js';
+import type { JsEngine } from '../js/engine.js';
+import { limitHits } from '../log.js';
+import { limitRows, type Limits } from '../limits/limits.js';
+import type { VmRegistry } from '../vm/registry.js';
+import type { ResponseRegistry } from './responses.js';
+
+type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (params: Static<S['params']>) => Promise<Static<S['result']>> | Static<S['result']>;
+
+export interface HandlerDeps {
+  vms: VmRegistry;
+  engine: JsEngine;
+  limits: Limits;
+  responses: ResponseRegistry;
+  version: string;
+  startedAt: number;
+}
+
+/**
+ * The work behind each host request (lifecycle requests live in server.ts). Params are
+ * already validated against their schema when these run.
+ */
+export function createHandlers(d: HandlerDeps) {
+  const { vms } = d;
+  const fsOf = (vmId: string, path: string, field = '/path') => {
+    const vm = vms.get(vmId);
+    return { vm, path: vm.hostPath(path, field) };
+  };
+
+  const vmCreate: Handler<typeof P.VmCreate> = (p) => ({ vmId: vms.create(p).id });
+  const vmDispose: Handler<typeof P.VmDispose> = (p) => {
+    const killedProcesses = vms.dispose(p.vmId);
+    d.responses.forgetVm(p.vmId);
+    return { vmId: p.vmId, killedProcesses };
+  };
+  const vmList: Handler<typeof P.VmList> = () => ({
+    vms: vms.list().map((vm) => ({ vmId: vm.id, createdAt: vm.createdAt.toISOString(), processes: vm.processes.size })),
+  });
+  const vmStats: Handler<typeof P.VmStats> = (p) => {
+    const vm = vms.get(p.vmId);
+    const usage = vm.fs.usage;
+    return {
+      vmId: vm.id,
+      fs: { bytes: usage.bytes, inodes: usage.inodes, quotaBytes: vm.fs.bounds.quotaBytes, inodeLimit: vm.fs.bounds.inodeLimit },
+      processes: { running: vm.processes.size, started: vm.processes.started },
+      usage: { cpuMs: Math.round(vm.cpuMs * 1000) / 1000, execs: vm.execs, limitHits: vm.limitHits },
+    };
+  };
+
+  const fsWriteFile: Handler<typeof P.FsWriteFile> = (p) => {
+    const { vm, path } = fsOf(p.vmId, p.path);
+    const data = Buffer.from(p.data, p.encoding ?? 'base64');
+    hostFs(() => vm.fs.writeFile(path, data, { mode: p.mode, createParents: p.createParents ?? true }));
+    return { size: data.byteLength };
+  };
+  const fsReadFile: Handler<typeof P.FsReadFile> = (p) => {
+    const { vm, path } = fsOf(p.vmId, p.path);
+    const bytes = hostFs(() => vm.fs.readFile(path));
+    const encoding = p.encoding ?? 'base64';
+    return { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding), encoding, size: bytes.byteLength };
+  };
+  const fsReaddir: Handler<typeof P.FsReaddir> = (p) => {
+    const { vm, path } = fsOf(p.vmId, p.path);
+    return { entries: hostFs(() => vm.fs.readdir(path)).map(({ name, node }) => ({ name, type: node.kind })) };
+  };
+  const fsStat: Handler<typeof P.FsStat> = (p) => {
+    const { vm, path } = fsOf(p.vmId, p.path);
+    return hostFs(() => statOf(vm.fs.lookup(path, p.followSymlinks === false ? 'lstat' : 'stat', p.followSymlinks !== false)));
+  };
+  const fsMkdir: Handler<typeof P.FsMkdir> = (p) => {
+    const { vm, path } = fsOf(p.vmId, p.path);
+    return { created: hostFs(() => vm.fs.mkdir(path, { recursive: p.recursive, mode: p.mode })) };
+  };
+  const fsRemove: Handler<typeof P.FsRemove> = (p) => {
+    const { vm, path } = fsOf(p.vmId, p.path);
+    if (path === '/') throw new AgentosError('ERR_AGENTOS_INVALID_PATH', 'the VM root cannot be removed', { field: '/path', path });
+    return { removed: hostFs(() => vm.fs.remove(path, p.recursive)) };
+  };
+
+  const processExec: Handler<typeof P.ProcessExec> = (p) => vms.get(p.vmId).exec(p);
+
+  const sidecarPing: Handler<typeof P.SidecarPing> = () => ({});
+  const sidecarStats: Handler<typeof P.SidecarStats> = () => {
+    const memory = process.memoryUsage();
+    return {
+      uptimeMs: Math.round(performance.now() - d.startedAt),
+      vms: { live: vms.size, created: vms.created, disposed: vms.disposedCount },
+      processes: { running: vms.runningProcesses(), started: vms.startedProcesses() },
+      isolates: { live: d.engine.pool.liveIsolates, pooled: d.engine.pool.pooled },
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external },
+      droppedResponses: { unmatched: d.responses.unmatched, duplicate: d.responses.duplicate },
+      limitHits: Object.fromEntries(limitHits),
+    };
+  };
+
+  const initializeResult = (): Static<typeof P.Initialize.result> => ({
+    protocolVersion: P.PROTOCOL_VERSION,
+    serverInfo: { name: 'agentos-sidecar', version: d.version },
+    capabilities: { commands: ['node'], guestModules: [...d.engine.builtinNames].sort() },
+    limits: limitRows(d.limits),
+  });
+
+  return {
+    initializeResult,
+    requests: new Map<string, (params: never) => unknown>([
+      [P.VmCreate.method, vmCreate],
+      [P.VmDispose.method, vmDispose],
+      [P.VmList.method, vmList],
+      [P.VmStats.method, vmStats],
+      [P.FsWriteFile.method, fsWriteFile],
+      [P.FsReadFile.method, fsReadFile],
+      [P.FsReaddir.method, fsReaddir],
+      [P.FsStat.method, fsStat],
+      [P.FsMkdir.method, fsMkdir],
+      [P.FsRemove.method, fsRemove],
+      [P.ProcessExec.method, processExec],
+      [P.SidecarPing.method, sidecarPing],
+      [P.SidecarStats.method, sidecarStats],
+    ]),
+  };
+}

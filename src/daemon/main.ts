@@ -1,0 +1,50 @@
+import { createRequire } from 'node:module';
+import { JsEngine } from '../js/engine.js';
+import { resolveLimits, type Limits } from '../limits/limits.js';
+import { createLogger, type Logger } from '../log.js';
+import { Server } from './server.js';
+import { flushed, guardStdout } from './stdout-guard.js';
+
+export const VERSION: string = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+/**
+ * Runs the daemon on stdin/stdout until the host says exit, closes stdin, or sends
+ * SIGTERM/SIGINT; resolves with the exit code.
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const limits = resolveLimits(env);
+  const log = createLogger({ level: env.AGENTOS_LOG_LEVEL || 'info', bufferBytes: limits.LOG_BUFFER_BYTES.value });
+  const output = guardStdout(log);
+  warnRejectedLimits(limits, log);
+  guardProcess(log);
+
+  const engine = await JsEngine.start(log, limits.GUEST_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value);
+  const server = new Server({ input: process.stdin, output, limits, engine, log, version: VERSION });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.end(0, signal));
+  server.listen();
+  log.info({ version: VERSION, node: process.version, pid: process.pid }, 'sidecar started');
+
+  const code = await server.exitCode;
+  // The host may not read what is left; never wait longer than the deadline for it.
+  const deadline = new Promise((resolve) => setTimeout(resolve, limits.SHUTDOWN_DEADLINE_MS.value).unref());
+  log.info({ exitCode: code }, 'sidecar exiting');
+  await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined)))]), deadline]);
+  return code;
+}
+
+function warnRejectedLimits(limits: Limits, log: Logger): void {
+  for (const limit of Object.values(limits)) {
+    if (limit.rejected !== undefined) {
+      log.warn({ limit: limit.name, env: limit.spec.env, rejected: limit.rejected, using: limit.value }, 'ignored an invalid limit value; using the default');
+    }
+  }
+}
+
+/**
+ * A bug in the daemon must not take down every VM with it: uncaught errors are logged
+ * and the daemon keeps serving. (Guest code never runs on this thread.)
+ */
+function guardProcess(log: Logger): void {
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception in the daemon; continuing'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection in the daemon; continuing'));
+}

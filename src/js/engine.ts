@@ -1,0 +1,44 @@
+import type { Logger } from '../log.js';
+import { CpuWatchdog } from '../process/watchdog.js';
+import { IsolatePool } from './isolate-pool.js';
+
+/** What every guest JS process shares: the isolate pool, the CPU watchdog, builtin names. */
+export class JsEngine {
+  readonly pool: IsolatePool;
+  readonly watchdog = new CpuWatchdog();
+  /** Builtin module names and the names each exports (for ESM linking), read from a runtime. */
+  builtinExports: Record<string, string[]> = {};
+  builtinNames: ReadonlySet<string> = new Set();
+  readonly nodeVersion = process.version;
+  catastrophicErrors = 0;
+
+  private constructor(
+    readonly log: Logger,
+    defaultHeapMb: number,
+    poolSize: number,
+  ) {
+    this.pool = new IsolatePool(defaultHeapMb, poolSize, (message) => {
+      // isolated-vm says the isolate is unrecoverable; it is disposed with its process.
+      this.catastrophicErrors++;
+      log.fatal({ reason: message }, 'isolated-vm reported a catastrophic isolate error');
+    });
+  }
+
+  /** Reads the builtins' export names from one runtime and fills the pool. */
+  static async start(log: Logger, defaultHeapMb: number, poolSize: number): Promise<JsEngine> {
+    const engine = new JsEngine(log, defaultHeapMb, poolSize);
+    const probe = await engine.pool.take(defaultHeapMb);
+    try {
+      engine.builtinExports = probe.builtinExports();
+    } finally {
+      engine.pool.release(probe);
+    }
+    engine.builtinNames = new Set(Object.keys(engine.builtinExports));
+    await engine.pool.warm();
+    return engine;
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+}

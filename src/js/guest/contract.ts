@@ -1,0 +1,76 @@
+/**
+ * The contract between the host and the guest runtime that runs inside every guest
+ * isolate. Types only: the host side (`src/js`) and the guest side (this folder, bundled
+ * into the isolate) both import it. Everything crossing it is copied, and the host
+ * validates what it receives: guest code can reach and tamper with anything the runtime
+ * does once it runs.
+ */
+
+/** Fire-and-forget (isolated-vm "ignored" callbacks): cheap, ordered, no answer. */
+export interface IgnoredHooks {
+  write(fd: number, data: string | Uint8Array): void;
+  timer(op: 'set' | 'clear' | 'ref' | 'unref', id: number, delayMs: number, repeat: boolean): void;
+  setExitCode(code: number): void;
+  wantStdin(want: boolean): void;
+}
+
+/** Blocking calls: the guest waits for the answer (~0.1 ms a call). */
+export interface SyncHooks {
+  /** A filesystem operation on the VM filesystem, through the process's fd table. */
+  fs(op: string, args: unknown[]): HookResult;
+  /** Node's `require` resolution from `fromDir`, answered with the module's source. */
+  load(specifier: string, fromDir: string): HookResult;
+  /** Ends the process now with `code`. */
+  exit(code: number): void;
+  /** Bytes from the host's random source (guest isolates have no entropy of their own). */
+  random(length: number): Uint8Array;
+}
+
+export type HookResult = { ok: unknown } | { err: GuestErrorShape };
+
+export interface GuestErrorShape {
+  message: string;
+  code?: string;
+  syscall?: string;
+  path?: string;
+  errno?: number;
+}
+
+export interface ModuleRecord {
+  path: string;
+  format: 'commonjs' | 'json' | 'module' | 'builtin';
+  source: string;
+}
+
+/** What the host tells the runtime when a process starts in a (possibly pooled) isolate. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  argv: string[];
+  execArgv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  nodeVersion: string;
+  maxTimers: number;
+  maxTimerDelayMs: number;
+  stdinIsFinite: boolean;
+}
+
+/** How the main program is given. */
+export type MainProgram =
+  | { kind: 'eval'; code: string; print: boolean }
+  | { kind: 'file'; path: string; source: string };
+
+/** Entry points the runtime exposes to the host (called with isolated-vm `apply`). */
+export interface RuntimeEntries {
+  setup(info: ProcessInfo): void;
+  runMain(program: MainProgram): void;
+  fireTimer(id: number): void;
+  pushStdin(chunk: Uint8Array | null): void;
+  /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */
+  builtinExports(): Record<string, string[]>;
+}
+
+/** Where the runtime keeps what ESM glue code needs (a symbol, so guest names cannot clash). */
+export const BUILTIN_SYMBOL = 'agentos.builtin';
+export const REQUIRE_SYMBOL = 'agentos.require';

@@ -1,0 +1,247 @@
+import type { Buffer } from 'buffer';
+import { resolvePath } from './cwd.js';
+import { lazyBuffer } from './lazy.js';
+import { hooks, unwrap } from './hooks.js';
+
+/**
+ * Node's `fs` (sync, callback and promise forms of the common calls) over the VM
+ * filesystem. Each call is one blocking hook to the host; paths are made absolute here
+ * with the process's cwd, so the host only ever sees VM-absolute paths.
+ */
+type PathLike = string | Buffer | URL | { href: string };
+
+function call<T>(op: string, ...args: unknown[]): T {
+  return unwrap<T>(hooks.fs(op, args));
+}
+
+function toPath(p: unknown, name = 'path'): string {
+  if (typeof p === 'string') return resolvePath(p);
+  if (p instanceof Uint8Array) return resolvePath(lazyBuffer().from(p).toString());
+  if (p && typeof p === 'object' && 'href' in p && typeof (p as { href: unknown }).href === 'string') {
+    const href = (p as { href: string }).href;
+    if (href.startsWith('file://')) return decodeURIComponent(href.slice(7));
+  }
+  const err = new TypeError(`The "${name}" argument must be of type string or an instance of Buffer or URL. Received ${p === null ? 'null' : typeof p}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  throw err;
+}
+
+function isFd(p: unknown): p is number {
+  return typeof p === 'number' && Number.isInteger(p) && p >= 0;
+}
+
+function encodingOf(options: unknown): string | undefined {
+  if (typeof options === 'string') return options;
+  if (options && typeof options === 'object' && 'encoding' in options) return (options as { encoding?: string }).encoding ?? undefined;
+  return undefined;
+}
+
+function flagOf(options: unknown, fallback: string): string {
+  if (options && typeof options === 'object' && 'flag' in options) return String((options as { flag?: string }).flag ?? fallback);
+  return fallback;
+}
+
+function decode(bytes: Uint8Array, encoding: string | undefined): string | Buffer {
+  const buf = lazyBuffer().from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return encoding && encoding !== 'buffer' ? buf.toString(encoding as BufferEncoding) : buf;
+}
+
+function toBytes(data: unknown, encoding?: string): string | Uint8Array {
+  if (typeof data === 'string') return encoding && encoding !== 'utf8' && encoding !== 'utf-8' ? lazyBuffer().from(data, encoding as BufferEncoding) : data;
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return String(data);
+}
+
+interface StatShape {
+  type: 'file' | 'directory' | 'symlink';
+  size: number; mode: number; uid: number; gid: number; ino: number; nlink: number;
+  atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
+}
+
+export class Stats {
+  dev = 1; rdev = 0; blksize = 4096;
+  mode: number; nlink: number; uid: number; gid: number; ino: number; size: number; blocks: number;
+  atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
+  atime: Date; mtime: Date; ctime: Date; birthtime: Date;
+  private readonly kind: StatShape['type'];
+  constructor(s: StatShape) {
+    this.kind = s.type;
+    this.mode = s.mode; this.nlink = s.nlink; this.uid = s.uid; this.gid = s.gid; this.ino = s.ino; this.size = s.size;
+    this.blocks = Math.ceil(s.size / 512);
+    this.atimeMs = s.atimeMs; this.mtimeMs = s.mtimeMs; this.ctimeMs = s.ctimeMs; this.birthtimeMs = s.birthtimeMs;
+    this.atime = new Date(s.atimeMs); this.mtime = new Date(s.mtimeMs); this.ctime = new Date(s.ctimeMs); this.birthtime = new Date(s.birthtimeMs);
+  }
+  isFile() { return this.kind === 'file'; }
+  isDirectory() { return this.kind === 'directory'; }
+  isSymbolicLink() { return this.kind === 'symlink'; }
+  isFIFO() { return false; }
+  isSocket() { return false; }
+  isBlockDevice() { return false; }
+  isCharacterDevice() { return false; }
+}
+
+export class Dirent {
+  constructor(readonly name: string, private readonly kind: StatShape['type'], readonly parentPath: string) {}
+  get path() { return this.parentPath; }
+  isFile() { return this.kind === 'file'; }
+  isDirectory() { return this.kind === 'directory'; }
+  isSymbolicLink() { return this.kind === 'symlink'; }
+  isFIFO() { return false; }
+  isSocket() { return false; }
+  isBlockDevice() { return false; }
+  isCharacterDevice() { return false; }
+}
+
+const sync = {
+  existsSync(p: unknown): boolean {
+    try { return call<boolean>('exists', toPath(p)); } catch { return false; }
+  },
+  accessSync(p: PathLike, mode?: number): void { call('access', toPath(p), mode ?? 0); },
+  readFileSync(p: PathLike | number, options?: unknown): string | Buffer {
+    const bytes = isFd(p) ? call<Uint8Array>('readFd', p) : call<Uint8Array>('readFile', toPath(p), flagOf(options, 'r'));
+    return decode(bytes, encodingOf(options));
+  },
+  writeFileSync(p: PathLike | number, data: unknown, options?: unknown): void {
+    const bytes = toBytes(data, encodingOf(options));
+    if (isFd(p)) call('writeFd', p, bytes, null);
+    else call('writeFile', toPath(p), bytes, flagOf(options, 'w'), modeOf(options));
+  },
+  appendFileSync(p: PathLike | number, data: unknown, options?: unknown): void {
+    const bytes = toBytes(data, encodingOf(options));
+    if (isFd(p)) call('writeFd', p, bytes, null);
+    else call('writeFile', toPath(p), bytes, flagOf(options, 'a'), modeOf(options));
+  },
+  statSync(p: PathLike, options?: { throwIfNoEntry?: boolean }): Stats | undefined {
+    try { return new Stats(call<StatShape>('stat', toPath(p), true)); } catch (e) {
+      if (options?.throwIfNoEntry === false && (e as { code?: string }).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  },
+  lstatSync(p: PathLike, options?: { throwIfNoEntry?: boolean }): Stats | undefined {
+    try { return new Stats(call<StatShape>('stat', toPath(p), false)); } catch (e) {
+      if (options?.throwIfNoEntry === false && (e as { code?: string }).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  },
+  fstatSync(fd: number): Stats { return new Stats(call<StatShape>('fstat', fd)); },
+  readdirSync(p: PathLike, options?: unknown): Array<string | Dirent> {
+    const dir = toPath(p);
+    const entries = call<Array<{ name: string; type: StatShape['type'] }>>('readdir', dir);
+    if (options && typeof options === 'object' && (options as { withFileTypes?: boolean }).withFileTypes) {
+      return entries.map((e) => new Dirent(e.name, e.type, dir));
+    }
+    return entries.map((e) => e.name);
+  },
+  mkdirSync(p: PathLike, options?: unknown): string | undefined {
+    const recursive = typeof options === 'object' && options !== null && !!(options as { recursive?: boolean }).recursive;
+    return call<string | undefined>('mkdir', toPath(p), recursive, modeOf(options)) ?? undefined;
+  },
+  mkdtempSync(prefix: string): string { return call<string>('mkdtemp', toPath(prefix)); },
+  rmSync(p: PathLike, options?: { recursive?: boolean; force?: boolean }): void {
+    call('rm', toPath(p), !!options?.recursive, !!options?.force);
+  },
+  rmdirSync(p: PathLike, options?: { recursive?: boolean }): void { call('rmdir', toPath(p), !!options?.recursive); },
+  unlinkSync(p: PathLike): void { call('unlink', toPath(p)); },
+  renameSync(from: PathLike, to: PathLike): void { call('rename', toPath(from, 'oldPath'), toPath(to, 'newPath')); },
+  copyFileSync(from: PathLike, to: PathLike, mode?: number): void { call('copyFile', toPath(from, 'src'), toPath(to, 'dest'), mode ?? 0); },
+  cpSync(from: PathLike, to: PathLike, options?: { recursive?: boolean }): void { call('cp', toPath(from, 'src'), toPath(to, 'dest'), !!options?.recursive); },
+  symlinkSync(target: PathLike, p: PathLike): void { call('symlink', String(target), toPath(p)); },
+  readlinkSync(p: PathLike, options?: unknown): string | Buffer {
+    const target = call<string>('readlink', toPath(p));
+    return encodingOf(options) === 'buffer' ? lazyBuffer().from(target) : target;
+  },
+  linkSync(existing: PathLike, p: PathLike): void { call('link', toPath(existing, 'existingPath'), toPath(p, 'newPath')); },
+  realpathSync(p: PathLike): string { return call<string>('realpath', toPath(p)); },
+  truncateSync(p: PathLike, len?: number): void { call('truncate', toPath(p), len ?? 0); },
+  ftruncateSync(fd: number, len?: number): void { call('ftruncate', fd, len ?? 0); },
+  chmodSync(p: PathLike, mode: number | string): void { call('chmod', toPath(p), parseMode(mode)); },
+  fchmodSync(fd: number, mode: number | string): void { call('fchmod', fd, parseMode(mode)); },
+  chownSync(p: PathLike, uid: number, gid: number): void { call('chown', toPath(p), uid, gid); },
+  utimesSync(p: PathLike, atime: unknown, mtime: unknown): void { call('utimes', toPath(p), timeOf(atime), timeOf(mtime)); },
+  openSync(p: PathLike, flags?: string | number, mode?: number): number { return call<number>('open', toPath(p), flags ?? 'r', mode ?? 0o666); },
+  closeSync(fd: number): void { call('close', fd); },
+  fsyncSync(fd: number): void { call('fstat', fd); },
+  readSync(fd: number, buffer: Uint8Array, offsetOrOptions?: unknown, length?: number, position?: number | bigint | null): number {
+    let offset = 0;
+    if (offsetOrOptions && typeof offsetOrOptions === 'object') {
+      const o = offsetOrOptions as { offset?: number; length?: number; position?: number | null };
+      offset = o.offset ?? 0; length = o.length; position = o.position;
+    } else if (typeof offsetOrOptions === 'number') offset = offsetOrOptions;
+    const want = length ?? buffer.byteLength - offset;
+    const bytes = call<Uint8Array>('read', fd, want, position === undefined || position === null ? null : Number(position));
+    buffer.set(bytes, offset);
+    return bytes.byteLength;
+  },
+  writeSync(fd: number, data: unknown, offsetOrPosition?: unknown, lengthOrEncoding?: unknown, position?: number | null): number {
+    if (typeof data === 'string') {
+      const pos = typeof offsetOrPosition === 'number' ? offsetOrPosition : null;
+      return call<number>('writeFd', fd, toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined), pos);
+    }
+    const view = toBytes(data) as Uint8Array;
+    const offset = typeof offsetOrPosition === 'number' ? offsetOrPosition : 0;
+    const length = typeof lengthOrEncoding === 'number' ? lengthOrEncoding : view.byteLength - offset;
+    return call<number>('writeFd', fd, view.subarray(offset, offset + length), position ?? null);
+  },
+};
+
+function modeOf(options: unknown): number | undefined {
+  if (options && typeof options === 'object' && 'mode' in options) return parseMode((options as { mode: number | string }).mode);
+  return undefined;
+}
+function parseMode(mode: number | string): number {
+  return typeof mode === 'string' ? Number.parseInt(mode, 8) : mode;
+}
+function timeOf(t: unknown): number {
+  if (t instanceof Date) return t.getTime();
+  if (typeof t === 'string') return Number(t) * 1000;
+  return Number(t) * 1000;
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** `fs.promises`: the sync calls, settled as promises. */
+const promises: Record<string, AnyFn> = {};
+/** Callback forms: the sync calls, with the callback run on a later microtask. */
+const callbacks: Record<string, AnyFn> = {};
+
+const ASYNC_NAMES = [
+  'access', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'fstat', 'readdir', 'mkdir', 'mkdtemp', 'rm', 'rmdir',
+  'unlink', 'rename', 'copyFile', 'cp', 'symlink', 'readlink', 'link', 'realpath', 'truncate', 'ftruncate', 'chmod', 'fchmod',
+  'chown', 'utimes', 'open', 'close', 'fsync', 'read', 'write',
+] as const;
+
+for (const name of ASYNC_NAMES) {
+  const fn = (sync as unknown as Record<string, AnyFn>)[`${name}Sync`]!;
+  promises[name] = (...args: unknown[]) => new Promise((resolve) => resolve(fn(...args)));
+  callbacks[name] = (...args: unknown[]) => {
+    const cb = args.pop();
+    if (typeof cb !== 'function') throw new TypeError('The "cb" argument must be of type function');
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (err) {
+      queueMicrotask(() => cb(err));
+      return;
+    }
+    queueMicrotask(() => (name === 'read' || name === 'write' ? cb(null, result, args[1]) : cb(null, result)));
+  };
+}
+callbacks.exists = (p: unknown, cb: unknown) => {
+  const found = sync.existsSync(p);
+  queueMicrotask(() => (cb as (b: boolean) => void)(found));
+};
+
+export const constants = {
+  F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1,
+  O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000, O_APPEND: 0o2000,
+  S_IFMT: 0o170000, S_IFREG: 0o100000, S_IFDIR: 0o040000, S_IFLNK: 0o120000,
+  COPYFILE_EXCL: 1,
+};
+
+export function createFs(streams: Record<string, AnyFn>) {
+  return { ...sync, ...callbacks, ...streams, promises: { ...promises, constants }, constants, Stats, Dirent, ...constants };
+}
+
+export const fsPromises = { ...promises, constants };

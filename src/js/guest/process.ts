@@ -1,0 +1,98 @@
+import { getCwd, resolvePath, setCwd } from './cwd.js';
+import { Emitter } from './emitter.js';
+import type { ProcessInfo } from './contract.js';
+import { ExitSignal, hooks } from './hooks.js';
+import { ReadableIn, stdoutStream } from './streams.js';
+
+/** Node's `process`, filled in by `setup` when a process starts in this isolate. */
+export function createProcess() {
+  const proc = new Emitter() as Emitter & Record<string, unknown>;
+  let exitCode: number | undefined;
+  const started = Date.now();
+
+  const stdin = new ReadableIn(0, (want) => hooks.wantStdin(want));
+  Object.assign(proc, {
+    title: 'node',
+    platform: 'linux',
+    arch: 'x64',
+    release: { name: 'node' },
+    execPath: '/usr/bin/node',
+    argv0: 'node',
+    stdout: stdoutStream(1),
+    stderr: stdoutStream(2),
+    stdin,
+    config: {},
+    features: {},
+    cwd: getCwd,
+    umask: () => 0o022,
+    getuid: () => 0,
+    geteuid: () => 0,
+    getgid: () => 0,
+    getegid: () => 0,
+    uptime: () => (Date.now() - started) / 1000,
+    nextTick: (fn: (...a: unknown[]) => void, ...args: unknown[]) => queueMicrotask(() => fn(...args)),
+    emitWarning: (warning: unknown) => {
+      const text = warning instanceof Error ? `${warning.name}: ${warning.message}` : `Warning: ${String(warning)}`;
+      hooks.write(2, `(node:${proc.pid}) ${text}\n`);
+    },
+    exit: (code?: unknown) => {
+      const n = code === undefined ? (exitCode ?? 0) : Number(code) | 0;
+      try {
+        proc.emit('exit', n);
+      } finally {
+        hooks.exit(n);
+      }
+      throw new ExitSignal(n);
+    },
+    abort: () => {
+      hooks.exit(134);
+      throw new ExitSignal(134);
+    },
+    kill: () => {
+      throw Object.assign(new Error('process.kill is not available in the sandbox'), { code: 'EPERM' });
+    },
+    hrtime: Object.assign(
+      (prev?: [number, number]) => {
+        const ns = Date.now() * 1e6;
+        const s = Math.floor(ns / 1e9);
+        const n = ns % 1e9;
+        if (!prev) return [s, n];
+        let ds = s - prev[0];
+        let dn = n - prev[1];
+        if (dn < 0) { ds--; dn += 1e9; }
+        return [ds, dn];
+      },
+      { bigint: () => BigInt(Date.now()) * 1_000_000n },
+    ),
+  });
+  Object.defineProperty(proc, 'exitCode', {
+    get: () => exitCode,
+    set: (value: unknown) => {
+      exitCode = value === undefined || value === null ? undefined : Number(value) | 0;
+      hooks.setExitCode(exitCode ?? 0);
+    },
+    enumerable: true,
+  });
+
+  function setup(info: ProcessInfo, exists: (dir: string) => boolean): void {
+    setCwd(info.cwd);
+    Object.assign(proc, {
+      pid: info.pid,
+      ppid: info.ppid,
+      argv: info.argv,
+      execArgv: info.execArgv,
+      env: { ...info.env },
+      version: info.nodeVersion,
+      versions: { node: info.nodeVersion.replace(/^v/, ''), v8: 'isolated' },
+      chdir: (dir: string) => {
+        const next = resolvePath(String(dir));
+        if (!exists(next)) {
+          throw Object.assign(new Error(`ENOENT: no such file or directory, chdir '${getCwd()}' -> '${dir}'`), { code: 'ENOENT', syscall: 'chdir' });
+        }
+        setCwd(next);
+      },
+    });
+  }
+
+  return { proc, stdin, setup };
+}

@@ -1,0 +1,180 @@
+/**
+ * The guest runtime: runs first in every guest isolate, before any guest code. It takes
+ * the host's hooks off the global object, builds Node's globals and builtin modules on
+ * top of them, and hands the host its entry points (then removes those from the global
+ * object too).
+ */
+import { BUILTIN_NAMES, createBuiltins, randomBytes } from './builtins.js';
+import { createConsole } from './console.js';
+import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type MainProgram, type ProcessInfo, type RuntimeEntries } from './contract.js';
+import { ExitSignal, hooks, unwrap } from './hooks.js';
+import { format, inspect } from './inspect.js';
+import { lazyBuffer } from './lazy.js';
+import { createModuleSystem } from './modules.js';
+import { createProcess } from './process.js';
+import { configureTimers, fireTimer, timerGlobals } from './timers.js';
+
+const g = globalThis as unknown as Record<string | symbol, unknown>;
+
+// Guest JS may not create WebAssembly memories: isolated-vm does not count them against
+// the heap limit, so one `new WebAssembly.Memory` could take gigabytes from the daemon.
+delete g.WebAssembly;
+
+class TextEncoder {
+  readonly encoding = 'utf-8';
+  encode(input = ''): Uint8Array {
+    const b = lazyBuffer().from(String(input), 'utf8');
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  encodeInto(input: string, dest: Uint8Array) {
+    const bytes = this.encode(input);
+    const n = Math.min(bytes.length, dest.length);
+    dest.set(bytes.subarray(0, n));
+    return { read: input.length, written: n };
+  }
+}
+class TextDecoder {
+  readonly encoding: string;
+  constructor(label = 'utf-8') {
+    this.encoding = label.toLowerCase().replace('utf8', 'utf-8');
+  }
+  decode(input?: ArrayBuffer | ArrayBufferView): string {
+    if (input === undefined) return '';
+    const view = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    const enc = this.encoding === 'utf-16le' ? 'utf16le' : this.encoding === 'latin1' ? 'latin1' : 'utf8';
+    return lazyBuffer().from(view.buffer, view.byteOffset, view.byteLength).toString(enc);
+  }
+}
+
+const crypto = {
+  getRandomValues<T extends ArrayBufferView>(array: T): T {
+    const bytes = randomBytes(array.byteLength);
+    new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
+    return array;
+  },
+  randomUUID(): string {
+    const b = randomBytes(16);
+    b[6] = (b[6]! & 0x0f) | 0x40;
+    b[8] = (b[8]! & 0x3f) | 0x80;
+    const h = b.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  },
+  randomBytes,
+  randomInt(min: number, max?: number): number {
+    if (max === undefined) [min, max] = [0, min];
+    return min + (randomBytes(4).readUInt32LE(0) % (max - min));
+  },
+};
+
+const { proc, stdin, setup: setupProcess } = createProcess();
+const consoleObject = createConsole();
+// Built on first use: compiling the builtins costs more than many programs' whole run.
+let created: Record<string, unknown> | undefined;
+const builtins: Record<string, unknown> = {};
+for (const name of BUILTIN_NAMES) {
+  Object.defineProperty(builtins, name, {
+    get: () => (created ??= createBuiltins(proc, { TextEncoder, TextDecoder }, crypto))[name],
+    enumerable: true,
+  });
+}
+const modules = createModuleSystem(builtins);
+const origin = Date.now();
+
+Object.defineProperty(g, 'Buffer', {
+  get: () => {
+    Object.defineProperty(g, 'Buffer', { value: lazyBuffer(), writable: true, configurable: true });
+    return g.Buffer;
+  },
+  set: (value: unknown) => Object.defineProperty(g, 'Buffer', { value, writable: true, configurable: true }),
+  configurable: true,
+});
+Object.assign(g, {
+  global: globalThis,
+  process: proc,
+  console: consoleObject,
+  TextEncoder,
+  TextDecoder,
+  crypto,
+  performance: { now: () => Date.now() - origin, timeOrigin: origin },
+  atob: (s: string) => lazyBuffer().from(String(s), 'base64').toString('latin1'),
+  btoa: (s: string) => lazyBuffer().from(String(s), 'latin1').toString('base64'),
+  ...timerGlobals,
+});
+if (typeof g.queueMicrotask !== 'function') {
+  g.queueMicrotask = (fn: () => void) => void Promise.resolve().then(fn);
+}
+// ESM glue modules reach builtins and CommonJS through these (see src/js/esm-linker.ts).
+g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(name);
+g[Symbol.for(REQUIRE_SYMBOL)] = (path: string) => modules.makeRequire('/', null)(path);
+
+/** Node's behaviour for an exception nothing caught: `uncaughtException` listeners, else print and exit 1. */
+function guard(run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ExitSignal) return;
+    if (proc.listenerCount('uncaughtException') > 0) {
+      try {
+        proc.emit('uncaughtException', err, 'uncaughtException');
+        return;
+      } catch (again) {
+        if (again instanceof ExitSignal) return;
+        err = again;
+      }
+    }
+    hooks.write(2, `${describeUncaught(err)}\n`);
+    hooks.exit(1);
+  }
+}
+
+function describeUncaught(err: unknown): string {
+  if (err instanceof Error) {
+    const stack = (err.stack ?? `${err.name}: ${err.message}`).split('\n');
+    // Frames inside the runtime itself say nothing useful to the guest's author.
+    return stack.filter((line) => !line.includes('agentos:runtime') && !line.includes('<isolated-vm')).join('\n');
+  }
+  return `Uncaught ${inspect(err)}`;
+}
+
+function runEval(code: string, print: boolean): void {
+  const require = modules.makeRequire((proc.cwd as () => string)(), null);
+  Object.assign(g, { require, module: { exports: {}, id: '[eval]', filename: '[eval]', require }, exports: {}, __filename: '[eval]', __dirname: '.' });
+  const result = (0, eval)(`${code}\n//# sourceURL=[eval]`);
+  if (print) consoleObject.log(typeof result === 'string' ? result : inspect(result));
+}
+
+const entries: RuntimeEntries = {
+  setup(info: ProcessInfo) {
+    setupProcess(info, (dir) => {
+      try {
+        return unwrap<{ type: string }>(hooks.fs('stat', [dir, true])).type === 'directory';
+      } catch {
+        return false;
+      }
+    });
+    configureTimers(info.maxTimers, info.maxTimerDelayMs);
+  },
+  runMain(program: MainProgram) {
+    guard(() => {
+      if (program.kind === 'eval') runEval(program.code, program.print);
+      else modules.load({ path: program.path, format: 'commonjs', source: program.source }, null, true);
+    });
+  },
+  fireTimer(id: number) {
+    guard(() => fireTimer(id));
+  },
+  pushStdin(chunk: Uint8Array | null) {
+    guard(() => stdin.push(chunk));
+  },
+  builtinExports() {
+    const out: Record<string, string[]> = {};
+    for (const name of Object.keys(builtins)) {
+      const value = builtins[name];
+      out[name] = value && (typeof value === 'object' || typeof value === 'function') ? Object.keys(value).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k)) : [];
+    }
+    return out;
+  },
+};
+
+g.__agentos_entries = entries;
+g.__agentos_format = format;

@@ -1,0 +1,180 @@
+import type { Buffer } from 'buffer';
+import { Emitter } from './emitter.js';
+import { lazyBuffer } from './lazy.js';
+import { hooks } from './hooks.js';
+
+/**
+ * Minimal stream objects: enough for `process.stdout.write`, `process.stdin` events and
+ * async iteration, `fs.createReadStream` and `fs.createWriteStream`. Full Node streams
+ * are not bundled (their size would slow every isolate's start).
+ */
+export class WritableOut extends Emitter {
+  readonly writable = true;
+  readonly isTTY = false;
+  constructor(readonly fd: number, private readonly sink: (data: string | Uint8Array) => void) {
+    super();
+  }
+  write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    if (typeof encoding === 'function') cb = encoding;
+    const data = typeof chunk === 'string'
+      ? (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8' ? lazyBuffer().from(chunk, encoding as BufferEncoding) : chunk)
+      : chunk instanceof Uint8Array ? chunk : String(chunk);
+    this.sink(data);
+    if (typeof cb === 'function') queueMicrotask(() => (cb as () => void)());
+    return true;
+  }
+  end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
+    if (typeof chunk === 'function') cb = chunk;
+    else if (chunk !== undefined && chunk !== null) this.write(chunk, encoding);
+    queueMicrotask(() => {
+      this.emit('finish');
+      if (typeof cb === 'function') (cb as () => void)();
+    });
+    return this;
+  }
+  cork(): void {}
+  uncork(): void {}
+  setDefaultEncoding(): this { return this; }
+}
+
+/** A readable fed by pushes (stdin from the host, or a whole file for createReadStream). */
+export class ReadableIn extends Emitter {
+  readonly readable = true;
+  readonly isTTY = false;
+  private encoding: string | undefined;
+  private queue: Uint8Array[] = [];
+  private ended = false;
+  private flowing = false;
+  private endEmitted = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly fd: number, private readonly onDemand: (want: boolean) => void = () => {}) {
+    super();
+    this.on('newListener', (event: string) => {
+      if (event === 'data') queueMicrotask(() => this.resume());
+      if (event === 'readable' || event === 'end') this.onDemand(true);
+    });
+  }
+
+  setEncoding(encoding: string): this {
+    this.encoding = encoding;
+    return this;
+  }
+
+  resume(): this {
+    this.flowing = true;
+    this.onDemand(true);
+    this.drain();
+    return this;
+  }
+
+  pause(): this {
+    this.flowing = false;
+    return this;
+  }
+
+  push(chunk: Uint8Array | null): void {
+    if (chunk === null) this.ended = true;
+    else this.queue.push(chunk);
+    if (this.flowing) this.drain();
+    else if (chunk !== null || this.ended) this.emit('readable');
+    this.wake();
+  }
+
+  read(): string | Buffer | null {
+    if (this.queue.length === 0) {
+      if (this.ended) this.finish();
+      return null;
+    }
+    const all = lazyBuffer().concat(this.queue.splice(0));
+    return this.encoding ? all.toString(this.encoding as BufferEncoding) : all;
+  }
+
+  private drain(): void {
+    while (this.flowing && this.queue.length > 0) {
+      const chunk = lazyBuffer().from(this.queue.shift()!);
+      this.emit('data', this.encoding ? chunk.toString(this.encoding as BufferEncoding) : chunk);
+    }
+    if (this.ended && this.queue.length === 0) this.finish();
+  }
+
+  private finish(): void {
+    if (this.endEmitted) return;
+    this.endEmitted = true;
+    this.onDemand(false);
+    queueMicrotask(() => {
+      this.emit('end');
+      this.emit('close');
+    });
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  pipe<T extends { write(c: unknown): unknown; end(): unknown }>(dest: T): T {
+    this.on('data', (c: unknown) => dest.write(c));
+    this.on('end', () => dest.end());
+    return dest;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<string | Buffer> {
+    this.onDemand(true);
+    while (true) {
+      if (this.queue.length > 0) {
+        const chunk = lazyBuffer().from(this.queue.shift()!);
+        yield this.encoding ? chunk.toString(this.encoding as BufferEncoding) : chunk;
+        continue;
+      }
+      if (this.ended) {
+        this.finish();
+        return;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}
+
+export function makeFileStreams(fs: {
+  readFileSync(p: unknown): unknown;
+  openSync(p: unknown, flags: string): number;
+  writeSync(fd: number, data: unknown): number;
+  closeSync(fd: number): void;
+}) {
+  return {
+    createReadStream(path: unknown, options?: unknown) {
+      const stream = new ReadableIn(-1);
+      if (typeof options === 'string') stream.setEncoding(options);
+      else if (options && typeof options === 'object' && (options as { encoding?: string }).encoding) stream.setEncoding((options as { encoding: string }).encoding);
+      queueMicrotask(() => {
+        try {
+          stream.push(fs.readFileSync(path) as Uint8Array);
+          stream.push(null);
+        } catch (err) {
+          stream.emit('error', err);
+        }
+      });
+      return stream;
+    },
+    createWriteStream(path: unknown, options?: unknown) {
+      const flags = options && typeof options === 'object' && (options as { flags?: string }).flags ? (options as { flags: string }).flags : 'w';
+      let fd = -1;
+      const stream = new WritableOut(-1, (data) => fs.writeSync(fd, data));
+      try {
+        fd = fs.openSync(path, flags);
+        queueMicrotask(() => stream.emit('open', fd));
+      } catch (err) {
+        queueMicrotask(() => stream.emit('error', err));
+      }
+      stream.on('finish', () => {
+        if (fd >= 0) fs.closeSync(fd);
+        stream.emit('close');
+      });
+      return stream;
+    },
+  };
+}
+
+export function stdoutStream(fd: 1 | 2): WritableOut {
+  return new WritableOut(fd, (data) => hooks.write(fd, data));
+}

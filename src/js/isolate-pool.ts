@@ -1,0 +1,85 @@
+import { PreparedIsolate } from './prepared-isolate.js';
+
+/**
+ * Keeps a few prepared isolates with the default heap limit, so a process starts without
+ * paying for isolate creation and runtime setup on the request path. Refills start after
+ * a process ends (when its response is already on its way), one at a time. An isolate is
+ * never reused after guest code ran in it.
+ */
+export class IsolatePool {
+  private readonly ready: PreparedIsolate[] = [];
+  private refilling = false;
+  private closed = false;
+  private live = 0;
+
+  constructor(
+    private readonly defaultHeapMb: number,
+    private readonly size: number,
+    private readonly onCatastrophicError: (message: string) => void,
+  ) {}
+
+  get pooled(): number {
+    return this.ready.length;
+  }
+
+  /** Isolates created and not yet disposed (pooled ones included). */
+  get liveIsolates(): number {
+    return this.live;
+  }
+
+  async take(heapLimitMb: number): Promise<PreparedIsolate> {
+    const prepared = heapLimitMb === this.defaultHeapMb ? this.ready.pop() : undefined;
+    return prepared ?? this.create(heapLimitMb);
+  }
+
+  release(prepared: PreparedIsolate): void {
+    prepared.dispose();
+    this.live--;
+    this.scheduleRefill();
+  }
+
+  /** Fills the pool (at start, so the first exec is warm too). */
+  async warm(): Promise<void> {
+    while (!this.closed && this.ready.length < this.size) this.ready.push(await this.create(this.defaultHeapMb));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const prepared of this.ready.splice(0)) {
+      prepared.dispose();
+      this.live--;
+    }
+  }
+
+  private async create(heapLimitMb: number): Promise<PreparedIsolate> {
+    this.live++;
+    try {
+      return await PreparedIsolate.create(heapLimitMb, this.onCatastrophicError);
+    } catch (err) {
+      this.live--;
+      throw err;
+    }
+  }
+
+  private scheduleRefill(): void {
+    if (this.refilling || this.closed || this.ready.length >= this.size) return;
+    this.refilling = true;
+    setImmediate(() => {
+      this.create(this.defaultHeapMb).then(
+        (prepared) => {
+          this.refilling = false;
+          if (this.closed) {
+            prepared.dispose();
+            this.live--;
+            return;
+          }
+          this.ready.push(prepared);
+          this.scheduleRefill();
+        },
+        () => {
+          this.refilling = false;
+        },
+      );
+    });
+  }
+}

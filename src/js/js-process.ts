@@ -1,0 +1,466 @@
+import { randomBytes } from 'node:crypto';
+import type { ErrorCode } from '../../protocol/errors.js';
+import { FsError } from '../fs/errors.js';
+import { absolute, normalize } from '../fs/paths.js';
+import type { VirtualFs } from '../fs/vfs.js';
+import { warnLimitExhausted, type Logger } from '../log.js';
+import { FdTable } from '../process/fd-table.js';
+import { BoundedOutput, type OutputSink } from '../process/output.js';
+import type { Watched } from '../process/watchdog.js';
+import type { JsEngine } from './engine.js';
+import { evaluateModuleGraph } from './esm-linker.js';
+import type { HookResult, MainProgram } from './guest/contract.js';
+import { guestFsCall, type FsPermission, type GuestFsContext } from './guest-fs.js';
+import { guestStack } from './guest-stack.js';
+import { resolveModule } from './module-resolver.js';
+import { looksLikeModule, parseNodeArgs } from './node-cli.js';
+import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
+
+export interface JsBudgets {
+  heapLimitMb: number;
+  cpuTimeLimitMs: number;
+  wallTimeLimitMs: number;
+  outputLimitBytes: number;
+  maxTimers: number;
+  maxTimerDelayMs: number;
+  maxOpenFiles: number;
+  ioMaxBytes: number;
+}
+
+export interface JsProcessOptions {
+  pid: number;
+  ppid: number;
+  args: readonly string[];
+  env: Record<string, string>;
+  cwd: string;
+  vfs: VirtualFs;
+  permission: FsPermission;
+  stdin: Uint8Array;
+  output: OutputSink;
+  budgets: JsBudgets;
+  engine: JsEngine;
+  log: Logger;
+}
+
+/** Why the sidecar stopped a process, as the host sees it in the result. */
+export interface StopReason {
+  code: ErrorCode;
+  message: string;
+  limit?: string;
+  capacity?: number;
+  observed?: number;
+  env?: string;
+}
+
+export interface ProcessExit {
+  exitCode: number;
+  signal?: string;
+  error?: StopReason;
+  truncated: boolean;
+  usage: { cpuMs: number; wallMs: number; heapBytes: number };
+}
+
+interface HostTimer {
+  handle: NodeJS.Timeout | NodeJS.Immediate;
+  immediate: boolean;
+  repeat: boolean;
+  refed: boolean;
+  firing: boolean;
+}
+
+const STDIN_CHUNK_BYTES = 64 * 1024;
+const HEAP_DISPOSED = /disposed during execution due to memory limit/;
+
+/**
+ * One guest JavaScript process: an isolate (from the pool when it can), the host half of
+ * the runtime's hooks, its timers, stdin and fds, and its budgets. It ends when nothing
+ * is left to do (no entry running, no referenced timer, no stdin wanted), on
+ * `process.exit`, on an uncaught exception, or when the sidecar stops it.
+ */
+export class JsProcess implements GuestHost, Watched {
+  readonly cpuBudgetMs: number;
+  private slot: PreparedIsolate | undefined;
+  private readonly fds: FdTable;
+  private readonly output: BoundedOutput;
+  private readonly fsContext: GuestFsContext;
+  private readonly timers = new Map<number, HostTimer>();
+  private readonly started = performance.now();
+  private inFlight = 0;
+  private exitCode = 0;
+  private exitRequested = false;
+  private stdinOffset = 0;
+  private stdinWanted = false;
+  private stdinPushed = false;
+  private stdinDone = false;
+  private finished = false;
+  private wallTimer: NodeJS.Timeout | undefined;
+  private lastCpuMs = 0;
+  /** CPU the isolate used before this process (preparing the runtime); not the guest's. */
+  private cpuBaseNs = 0n;
+  private resolveExit!: (exit: ProcessExit) => void;
+  readonly exited: Promise<ProcessExit>;
+
+  constructor(private readonly o: JsProcessOptions) {
+    this.cpuBudgetMs = o.budgets.cpuTimeLimitMs;
+    this.fds = new FdTable(o.budgets.maxOpenFiles);
+    this.output = new BoundedOutput(o.output, o.budgets.outputLimitBytes, (observed) =>
+      this.stop({
+        code: 'ERR_AGENTOS_OUTPUT_LIMIT',
+        message: `output limit of ${o.budgets.outputLimitBytes} bytes reached; the rest was dropped and the process stopped (raise limits.outputLimitBytes or AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES)`,
+        limit: 'process_output_limit_bytes',
+        capacity: o.budgets.outputLimitBytes,
+        observed,
+        env: 'AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES',
+      }, 141, 'SIGPIPE'),
+    );
+    this.fsContext = {
+      vfs: o.vfs,
+      fds: this.fds,
+      permission: o.permission,
+      ioMaxBytes: o.budgets.ioMaxBytes,
+      readStdin: () => this.takeStdin(),
+      writeOutput: (fd, data) => this.output.write(fd === 1 ? 'stdout' : 'stderr', data),
+    };
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  get pid(): number {
+    return this.o.pid;
+  }
+
+  /** Starts the process; `exited` settles when it ends, however it ends. */
+  start(): Promise<ProcessExit> {
+    this.launch().catch((err: unknown) => {
+      this.o.log.error({ err }, 'guest process failed to start');
+      this.writeErr(`agentos: could not start node: ${err instanceof Error ? err.message : String(err)}\n`);
+      this.exitCode = 1;
+      this.finish();
+    });
+    return this.exited;
+  }
+
+  private async launch(): Promise<void> {
+    const { o } = this;
+    const invocation = parseNodeArgs(o.args);
+    if (invocation.kind === 'version' || invocation.kind === 'error') {
+      if (invocation.kind === 'version') this.output.write('stdout', Buffer.from(`${o.engine.nodeVersion}\n`));
+      else this.writeErr(invocation.message);
+      this.exitCode = invocation.kind === 'error' ? invocation.exitCode : 0;
+      this.finish();
+      return;
+    }
+
+    let program: MainProgram;
+    let asModule: boolean;
+    let scriptPath: string | undefined;
+    if (invocation.kind === 'file') {
+      scriptPath = normalize(absolute(o.cwd, invocation.path));
+      let source: string;
+      try {
+        source = Buffer.from(o.vfs.readFile(scriptPath)).toString('utf8');
+      } catch {
+        this.writeErr(`node:internal/modules/cjs/loader\n  throw err;\n  ^\n\nError: Cannot find module '${scriptPath}'\n`);
+        this.exitCode = 1;
+        this.finish();
+        return;
+      }
+      program = { kind: 'file', path: scriptPath, source };
+      asModule = invocation.module ?? this.isModuleFile(scriptPath);
+    } else if (invocation.kind === 'eval') {
+      program = { kind: 'eval', code: invocation.code, print: invocation.print };
+      asModule = invocation.module || (!invocation.print && looksLikeModule(invocation.code));
+    } else {
+      program = { kind: 'eval', code: Buffer.from(this.takeStdin()).toString('utf8'), print: false };
+      asModule = invocation.module;
+    }
+
+    const slot = await o.engine.pool.take(o.budgets.heapLimitMb);
+    if (this.finished) {
+      // Killed (VM disposed) while the isolate was being made.
+      o.engine.pool.release(slot);
+      return;
+    }
+    this.slot = slot;
+    this.cpuBaseNs = slot.isolate.cpuTime;
+    slot.host = this;
+    slot.setup({
+      pid: o.pid,
+      ppid: o.ppid,
+      argv: ['/usr/bin/node', ...(scriptPath ? [scriptPath] : []), ...invocation.args],
+      execArgv: invocation.execArgv,
+      env: o.env,
+      cwd: o.cwd,
+      nodeVersion: o.engine.nodeVersion,
+      maxTimers: o.budgets.maxTimers,
+      maxTimerDelayMs: o.budgets.maxTimerDelayMs,
+      stdinIsFinite: true,
+    });
+    o.engine.watchdog.add(this);
+    this.wallTimer = setTimeout(() => this.onWallExhausted(), o.budgets.wallTimeLimitMs);
+    this.wallTimer.unref();
+
+    if (asModule) {
+      const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${o.cwd === '/' ? '' : o.cwd}/[eval1]`, source: program.code };
+      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.resolve(spec, fromDir, 'import'), o.engine.builtinExports));
+    } else {
+      this.enter(slot.runMain(program));
+    }
+  }
+
+  private isModuleFile(path: string): boolean {
+    try {
+      return resolveModule(this.o.vfs, path, '/', 'require', this.o.engine.builtinNames).format === 'module';
+    } catch {
+      return false;
+    }
+  }
+
+  private resolve(specifier: string, fromDir: string, mode: 'require' | 'import') {
+    return resolveModule(this.o.vfs, specifier, fromDir, mode, this.o.engine.builtinNames);
+  }
+
+  // ---- the event loop, seen from the host ----
+
+  private enter(call: Promise<unknown>): void {
+    this.inFlight++;
+    call.then(
+      () => {
+        this.inFlight--;
+        this.settle();
+      },
+      (err: unknown) => {
+        this.inFlight--;
+        this.onEntryFailed(err);
+      },
+    );
+  }
+
+  private settle(): void {
+    if (this.finished) return;
+    if (this.exitRequested) return this.finish();
+    if (this.inFlight > 0) return;
+    for (const timer of this.timers.values()) if (timer.refed) return;
+    if (this.stdinWanted && !this.stdinDone) return;
+    this.finish();
+  }
+
+  private onEntryFailed(err: unknown): void {
+    if (this.finished) return;
+    const message = err instanceof Error ? err.message : String(err);
+    if (HEAP_DISPOSED.test(message) || this.slot?.isolate.isDisposed) {
+      const capacity = this.o.budgets.heapLimitMb;
+      this.stop({
+        code: 'ERR_AGENTOS_HEAP_LIMIT',
+        message: `guest heap limit of ${capacity} MiB exhausted; the isolate was disposed (raise limits.heapLimitMb or AGENTOS_GUEST_HEAP_LIMIT_MB)`,
+        limit: 'guest_heap_limit_mb',
+        capacity,
+        observed: capacity,
+        env: 'AGENTOS_GUEST_HEAP_LIMIT_MB',
+      }, 134, 'SIGABRT');
+      return;
+    }
+    // Errors the runtime's guard did not see: module linking and evaluation.
+    this.writeErr(`${guestStack(err)}\n`);
+    this.exitCode = 1;
+    this.finish();
+  }
+
+  // ---- hooks (GuestHost): every argument comes from guest code ----
+
+  write(fd: unknown, data: unknown): void {
+    if (this.finished || (fd !== 1 && fd !== 2)) return;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data instanceof Uint8Array ? data : null;
+    if (bytes) this.output.write(fd === 1 ? 'stdout' : 'stderr', bytes);
+  }
+
+  timer(op: unknown, id: unknown, delay: unknown, repeat: unknown): void {
+    if (this.finished || typeof id !== 'number') return;
+    if (op === 'set') return this.setTimer(id, typeof delay === 'number' ? delay : 1, repeat === true);
+    const timer = this.timers.get(id);
+    if (!timer) return;
+    if (op === 'clear') {
+      this.clearHostTimer(timer);
+      this.timers.delete(id);
+      queueMicrotask(() => this.settle());
+    } else if (op === 'ref' || op === 'unref') {
+      timer.refed = op === 'ref';
+      if (!timer.refed) queueMicrotask(() => this.settle());
+    }
+  }
+
+  private setTimer(id: number, delay: number, repeat: boolean): void {
+    if (this.timers.has(id)) return;
+    if (this.timers.size >= this.o.budgets.maxTimers) {
+      // The runtime refuses before this; only a guest that tampered with it gets here.
+      this.stop({
+        code: 'ERR_AGENTOS_TIMER_LIMIT',
+        message: `more than ${this.o.budgets.maxTimers} live timers (AGENTOS_MAX_TIMERS_PER_PROCESS)`,
+        limit: 'max_timers_per_process',
+        capacity: this.o.budgets.maxTimers,
+        observed: this.timers.size + 1,
+        env: 'AGENTOS_MAX_TIMERS_PER_PROCESS',
+      }, 1);
+      return;
+    }
+    const immediate = delay < 0;
+    const ms = Math.min(Math.max(1, delay), this.o.budgets.maxTimerDelayMs);
+    const fire = () => this.fireTimer(id);
+    const handle = immediate ? setImmediate(fire) : repeat ? setInterval(fire, ms) : setTimeout(fire, ms);
+    if (!immediate) (handle as NodeJS.Timeout).unref();
+    this.timers.set(id, { handle, immediate, repeat, refed: true, firing: false });
+  }
+
+  private fireTimer(id: number): void {
+    const timer = this.timers.get(id);
+    if (!timer || this.finished || !this.slot) return;
+    if (timer.repeat && timer.firing) return; // the previous tick is still running: skip, as Node would fall behind
+    if (!timer.repeat) this.timers.delete(id);
+    timer.firing = true;
+    this.enter(this.slot.fireTimer(id).finally(() => (timer.firing = false)));
+  }
+
+  private clearHostTimer(timer: HostTimer): void {
+    if (timer.immediate) clearImmediate(timer.handle as NodeJS.Immediate);
+    else clearTimeout(timer.handle as NodeJS.Timeout);
+  }
+
+  setExitCode(code: unknown): void {
+    if (typeof code === 'number') this.exitCode = code & 0xff;
+  }
+
+  wantStdin(want: unknown): void {
+    if (this.finished) return;
+    this.stdinWanted = want === true;
+    if (this.stdinWanted && !this.stdinPushed && this.slot) {
+      this.stdinPushed = true;
+      const rest = this.takeStdin();
+      for (let at = 0; at < rest.byteLength; at += STDIN_CHUNK_BYTES) this.enter(this.slot.pushStdin(rest.subarray(at, at + STDIN_CHUNK_BYTES)));
+      this.enter(this.slot.pushStdin(null).then(() => (this.stdinDone = true)));
+    }
+    if (!this.stdinWanted) queueMicrotask(() => this.settle());
+  }
+
+  fs(op: unknown, args: unknown): HookResult {
+    if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    return guestFsCall(this.fsContext, op, args);
+  }
+
+  load(specifier: unknown, fromDir: unknown): HookResult {
+    if (typeof specifier !== 'string' || typeof fromDir !== 'string') return { err: { message: 'invalid module specifier', code: 'ERR_INVALID_ARG_TYPE' } };
+    if (this.o.permission === 'none') return { err: { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' } };
+    try {
+      return { ok: this.resolve(specifier, fromDir, 'require') };
+    } catch (err) {
+      if (err instanceof FsError) {
+        const notFound = (err as FsError & { moduleNotFound?: boolean }).moduleNotFound;
+        return { err: { message: notFound ? `Cannot find module '${specifier}'\nRequire stack:\n- ${fromDir}` : err.message, code: notFound ? 'MODULE_NOT_FOUND' : err.errno } };
+      }
+      return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
+    }
+  }
+
+  exit(code: unknown): void {
+    if (this.finished) return;
+    this.exitCode = (typeof code === 'number' ? code : 0) & 0xff;
+    this.exitRequested = true;
+    // The guest is still unwinding inside this call; end it from the event loop.
+    setImmediate(() => this.finish());
+  }
+
+  random(length: unknown): Uint8Array {
+    const n = typeof length === 'number' && length >= 0 && length <= 65536 ? Math.floor(length) : 0;
+    return new Uint8Array(randomBytes(n));
+  }
+
+  // ---- budgets ----
+
+  cpuMs(): number {
+    const isolate = this.slot?.isolate;
+    if (isolate && !isolate.isDisposed) this.lastCpuMs = Number(isolate.cpuTime - this.cpuBaseNs) / 1e6;
+    return this.lastCpuMs;
+  }
+
+  onCpuExhausted(observedMs: number): void {
+    const capacity = this.cpuBudgetMs;
+    this.stop({
+      code: 'ERR_AGENTOS_CPU_TIME_LIMIT',
+      message: `CPU time limit of ${capacity} ms exhausted after ${Math.round(observedMs)} ms (raise limits.cpuTimeLimitMs or AGENTOS_GUEST_CPU_TIME_LIMIT_MS)`,
+      limit: 'guest_cpu_time_limit_ms',
+      capacity,
+      observed: Math.round(observedMs),
+      env: 'AGENTOS_GUEST_CPU_TIME_LIMIT_MS',
+    }, 124);
+  }
+
+  private onWallExhausted(): void {
+    const capacity = this.o.budgets.wallTimeLimitMs;
+    this.stop({
+      code: 'ERR_AGENTOS_TIMEOUT',
+      message: `wall-clock limit of ${capacity} ms exceeded (pass timeoutMs, or raise limits.wallTimeLimitMs or AGENTOS_GUEST_WALL_TIME_LIMIT_MS)`,
+      limit: 'guest_wall_time_limit_ms',
+      capacity,
+      observed: Math.round(performance.now() - this.started),
+      env: 'AGENTOS_GUEST_WALL_TIME_LIMIT_MS',
+    }, 124);
+  }
+
+  /** Stops the process because a bound was hit, with the bound's error in the result. */
+  stop(reason: StopReason, exitCode: number, signal?: string): void {
+    if (this.finished) return;
+    if (reason.limit !== undefined && reason.capacity !== undefined) {
+      warnLimitExhausted(this.o.log, { limit: reason.limit, observed: reason.observed ?? reason.capacity, capacity: reason.capacity, env: reason.env });
+    }
+    this.exitCode = exitCode;
+    this.finish(reason, signal);
+  }
+
+  /** Ends the process from outside (kill, VM disposal): exit code 128 + signal number. */
+  kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGKILL'): void {
+    if (this.finished) return;
+    this.exitCode = 128 + { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }[signal];
+    this.finish(undefined, signal);
+  }
+
+  private finish(reason?: StopReason, signal?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.o.engine.watchdog.delete(this);
+    clearTimeout(this.wallTimer);
+    for (const timer of this.timers.values()) this.clearHostTimer(timer);
+    this.timers.clear();
+    this.fds.closeAll();
+
+    let heapBytes = 0;
+    const slot = this.slot;
+    if (slot) {
+      this.cpuMs();
+      if (!slot.isolate.isDisposed && this.inFlight === 0) {
+        try {
+          const heap = slot.isolate.getHeapStatisticsSync();
+          heapBytes = heap.used_heap_size + heap.externally_allocated_size;
+        } catch {
+          // The isolate died between the check and the call; the usage stays at zero.
+        }
+      }
+      slot.host = null;
+      this.o.engine.pool.release(slot);
+    }
+    this.resolveExit({
+      exitCode: this.exitCode,
+      ...(signal ? { signal } : {}),
+      ...(reason ? { error: reason } : {}),
+      truncated: this.output.truncated,
+      usage: { cpuMs: Math.round(this.lastCpuMs * 1000) / 1000, wallMs: Math.round((performance.now() - this.started) * 1000) / 1000, heapBytes },
+    });
+  }
+
+  private takeStdin(): Uint8Array {
+    const rest = this.o.stdin.subarray(this.stdinOffset);
+    this.stdinOffset = this.o.stdin.byteLength;
+    return rest;
+  }
+
+  private writeErr(text: string): void {
+    this.output.write('stderr', Buffer.from(text));
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The `node` command line as a guest sees it: `-e`/`-p` code, a script path, or `-`
+ * (the script on stdin), with the options that make sense in a sandbox.
+ */
+export type NodeInvocation =
+  | { kind: 'version' }
+  | { kind: 'error'; message: string; exitCode: number }
+  | { kind: 'eval'; code: string; print: boolean; module: boolean; args: string[]; execArgv: string[] }
+  | { kind: 'file'; path: string; module: boolean | undefined; args: string[]; execArgv: string[] }
+  | { kind: 'stdin'; args: string[]; execArgv: string[]; module: boolean };
+
+/** Options real programs pass that change nothing here. */
+const IGNORED = /^--(no-warnings|no-deprecation|enable-source-maps|trace-warnings|trace-uncaught|experimental-[\w-]+|no-experimental-[\w-]+|max-old-space-size=\d+|stack-size=\d+|unhandled-rejections=[\w-]+)$/;
+
+export function parseNodeArgs(args: readonly string[]): NodeInvocation {
+  const execArgv: string[] = [];
+  let module: boolean | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-v' || arg === '--version') return { kind: 'version' };
+    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print') {
+      const code = args[i + 1];
+      if (code === undefined) return { kind: 'error', message: `node: ${arg} requires an argument\n`, exitCode: 9 };
+      execArgv.push(arg, code);
+      return { kind: 'eval', code, print: arg === '-p' || arg === '--print', module: module === true, args: args.slice(i + 2), execArgv };
+    }
+    if (arg.startsWith('--input-type=')) {
+      const value = arg.slice('--input-type='.length);
+      if (value !== 'module' && value !== 'commonjs') return { kind: 'error', message: `node: --input-type must be "module" or "commonjs"\n`, exitCode: 9 };
+      module = value === 'module';
+      execArgv.push(arg);
+      continue;
+    }
+    if (IGNORED.test(arg)) {
+      execArgv.push(arg);
+      continue;
+    }
+    if (arg === '-') return { kind: 'stdin', args: args.slice(i + 1), execArgv, module: module === true };
+    if (arg === '--') {
+      const path = args[i + 1];
+      return path === undefined ? { kind: 'stdin', args: [], execArgv, module: module === true } : { kind: 'file', path, module, args: args.slice(i + 2), execArgv };
+    }
+    if (arg.startsWith('-')) return { kind: 'error', message: `node: bad option: ${arg}\n`, exitCode: 9 };
+    return { kind: 'file', path: arg, module, args: args.slice(i + 1), execArgv };
+  }
+  return { kind: 'stdin', args: [], execArgv, module: module === true };
+}
+
+/** Node 22's rule for `-e` code without --input-type: module syntax makes it a module. */
+export function looksLikeModule(code: string): boolean {
+  return /^\s*(import\s*[\w{*'"]|export\s+(\{|\*|default|const|let|var|function|class|async))/m.test(code) || /\bimport\.meta\b/.test(code);
+}

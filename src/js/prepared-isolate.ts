@@ -1,0 +1,105 @@
+import ivm from 'isolated-vm';
+import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
+import { compileRuntime } from './runtime-source.js';
+
+/** The host side of every hook, implemented by the process the isolate is bound to. */
+export interface GuestHost {
+  write(fd: unknown, data: unknown): void;
+  timer(op: unknown, id: unknown, delay: unknown, repeat: unknown): void;
+  setExitCode(code: unknown): void;
+  wantStdin(want: unknown): void;
+  fs(op: unknown, args: unknown): HookResult;
+  load(specifier: unknown, fromDir: unknown): HookResult;
+  exit(code: unknown): void;
+  random(length: unknown): Uint8Array;
+}
+
+type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
+const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
+
+/**
+ * An isolate with a context in which the guest runtime has already run, holding
+ * references to the runtime's entry points. Its hooks forward to whichever process is
+ * bound, so it can be prepared before any process exists (see isolate-pool.ts).
+ */
+export class PreparedIsolate {
+  host: GuestHost | null = null;
+
+  private constructor(
+    readonly isolate: ivm.Isolate,
+    readonly context: ivm.Context,
+    private readonly entries: Record<'setup' | 'runMain' | 'fireTimer' | 'pushStdin' | 'builtinExports', Entry>,
+  ) {}
+
+  /**
+   * Only `new Isolate` (~1.6 ms) runs on the daemon's thread; creating the context and
+   * running the runtime happen on isolated-vm's pool.
+   */
+  static async create(heapLimitMb: number, onCatastrophicError: (message: string) => void): Promise<PreparedIsolate> {
+    const isolate = new ivm.Isolate({ memoryLimit: heapLimitMb, onCatastrophicError });
+    let prepared: PreparedIsolate | undefined;
+    try {
+      const context = await isolate.createContext();
+      const hooks = bindHooks(() => prepared?.host ?? null);
+      for (const [name, hook] of Object.entries(hooks)) context.global.setSync(`__agentos_hook_${name}`, hook);
+      await compileRuntime(isolate).run(context, { release: true });
+      const exported = context.global.getSync('__agentos_entries', { reference: true }) as ivm.Reference<Record<string, unknown>>;
+      const get = (name: string) => exported.getSync(name, { reference: true }) as Entry;
+      prepared = new PreparedIsolate(isolate, context, {
+        setup: get('setup'),
+        runMain: get('runMain'),
+        fireTimer: get('fireTimer'),
+        pushStdin: get('pushStdin'),
+        builtinExports: get('builtinExports'),
+      });
+      exported.release();
+      context.global.deleteSync('__agentos_entries');
+      context.global.deleteSync('__agentos_format');
+      return prepared;
+    } catch (err) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw err;
+    }
+  }
+
+  /** Runtime setup for a new process: quick and trusted, so it runs synchronously. */
+  setup(info: ProcessInfo): void {
+    this.entries.setup.applySync(undefined, [info], { arguments: { copy: true } });
+  }
+
+  builtinExports(): Record<string, string[]> {
+    return this.entries.builtinExports.applySync(undefined, [], { result: { copy: true } }) as Record<string, string[]>;
+  }
+
+  // Guest code runs asynchronously on isolated-vm's thread pool, never on the daemon's thread.
+  runMain(program: MainProgram): Promise<unknown> {
+    return this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } });
+  }
+
+  fireTimer(id: number): Promise<unknown> {
+    return this.entries.fireTimer.apply(undefined, [id]);
+  }
+
+  pushStdin(chunk: Uint8Array | null): Promise<unknown> {
+    return this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } });
+  }
+
+  dispose(): void {
+    this.host = null;
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+/** The hooks the runtime finds on its global object; each forwards to the bound process. */
+function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
+  return {
+    write: new ivm.Callback((fd: unknown, data: unknown) => host()?.write(fd, data), { ignored: true }),
+    timer: new ivm.Callback((op: unknown, id: unknown, d: unknown, r: unknown) => host()?.timer(op, id, d, r), { ignored: true }),
+    setExitCode: new ivm.Callback((code: unknown) => host()?.setExitCode(code), { ignored: true }),
+    wantStdin: new ivm.Callback((want: unknown) => host()?.wantStdin(want), { ignored: true }),
+    fs: new ivm.Callback((op: unknown, args: unknown) => host()?.fs(op, args) ?? UNBOUND),
+    load: new ivm.Callback((spec: unknown, from: unknown) => host()?.load(spec, from) ?? UNBOUND),
+    exit: new ivm.Callback((code: unknown) => host()?.exit(code)),
+    random: new ivm.Callback((n: unknown) => host()?.random(n) ?? new Uint8Array(0)),
+  };
+}

@@ -1,0 +1,88 @@
+import { FsError } from '../fs/errors.js';
+import type { FileNode } from '../fs/vfs.js';
+
+/** One open file description: shared by every fd that `dup`s it, so they share a position. */
+export interface OpenFile {
+  readonly node: FileNode;
+  readonly path: string;
+  position: number;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly append: boolean;
+  refs: number;
+}
+
+export interface OpenFlags {
+  read: boolean;
+  write: boolean;
+  append: boolean;
+  create: boolean;
+  truncate: boolean;
+  exclusive: boolean;
+}
+
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+
+/** Node's flag strings ('r', 'w+', 'ax', …) and POSIX numeric flags, as one shape. */
+export function parseOpenFlags(flags: string | number, syscall = 'open'): OpenFlags {
+  if (typeof flags === 'number') {
+    const access = flags & 3;
+    return {
+      read: access !== O_WRONLY,
+      write: access === O_WRONLY || access === O_RDWR,
+      append: (flags & O_APPEND) !== 0,
+      create: (flags & O_CREAT) !== 0,
+      truncate: (flags & O_TRUNC) !== 0,
+      exclusive: (flags & O_EXCL) !== 0,
+    };
+  }
+  const base = flags.replace(/[sx]/g, '');
+  const plus = base.includes('+');
+  const exclusive = flags.includes('x');
+  switch (base[0]) {
+    case 'r': return { read: true, write: plus, append: false, create: false, truncate: false, exclusive: false };
+    case 'w': return { read: plus, write: true, append: false, create: true, truncate: true, exclusive };
+    case 'a': return { read: plus, write: true, append: true, create: true, truncate: false, exclusive };
+    default: throw new FsError('EINVAL', syscall, undefined, `invalid open flags '${flags}'`);
+  }
+}
+
+/** A process's file descriptors; 0-2 are its stdio and never live here. */
+export class FdTable {
+  private readonly fds = new Map<number, OpenFile>();
+
+  constructor(private readonly maxOpen: number) {}
+
+  get size(): number {
+    return this.fds.size;
+  }
+
+  open(file: Omit<OpenFile, 'refs'>): number {
+    if (this.fds.size + 3 >= this.maxOpen) throw new FsError('EMFILE', 'open', file.path, `too many open files (limit ${this.maxOpen}, AGENTOS_MAX_OPEN_FILES)`);
+    let fd = 3;
+    while (this.fds.has(fd)) fd++;
+    this.fds.set(fd, { ...file, refs: 1 });
+    return fd;
+  }
+
+  get(fd: number, syscall: string): OpenFile {
+    const file = this.fds.get(fd);
+    if (!file) throw new FsError('EBADF', syscall);
+    return file;
+  }
+
+  close(fd: number): void {
+    const file = this.get(fd, 'close');
+    this.fds.delete(fd);
+    file.refs--;
+  }
+
+  closeAll(): void {
+    for (const fd of [...this.fds.keys()]) this.close(fd);
+  }
+}

@@ -1,0 +1,54 @@
+import { AgentosError } from '../errors.js';
+
+/** What the table needs of a running process, whatever runs it. */
+export interface RunningProcess {
+  readonly pid: number;
+  kill(signal?: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP'): void;
+}
+
+/** A VM's processes: pid allocation and the bound on how many run at once. */
+export class ProcessTable {
+  private nextPid = 1;
+  private readonly running = new Map<number, RunningProcess>();
+  private reserved = 0;
+  started = 0;
+
+  constructor(private readonly maxProcesses: number) {}
+
+  get size(): number {
+    return this.running.size + this.reserved;
+  }
+
+  /** Takes a pid for a process about to start, or refuses when the VM is full. */
+  reserve(): number {
+    if (this.size >= this.maxProcesses) {
+      throw new AgentosError('ERR_AGENTOS_PROCESS_LIMIT', `the VM already runs ${this.maxProcesses} processes (raise limits.maxProcesses or AGENTOS_MAX_PROCESSES_PER_VM)`, {
+        limit: 'max_processes_per_vm', capacity: this.maxProcesses, observed: this.size + 1, env: 'AGENTOS_MAX_PROCESSES_PER_VM',
+      });
+    }
+    this.reserved++;
+    return this.nextPid++;
+  }
+
+  add(pid: number, process: RunningProcess): void {
+    this.reserved--;
+    this.started++;
+    this.running.set(pid, process);
+  }
+
+  remove(pid: number): void {
+    this.running.delete(pid);
+  }
+
+  get(pid: number): RunningProcess {
+    const process = this.running.get(pid);
+    if (!process) throw new AgentosError('ERR_AGENTOS_PROCESS_NOT_FOUND', `no running process with pid ${pid}`);
+    return process;
+  }
+
+  killAll(): number {
+    const all = [...this.running.values()];
+    for (const process of all) process.kill('SIGKILL');
+    return all.length;
+  }
+}
