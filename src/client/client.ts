@@ -1,10 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as P from '../../protocol/index.js';
 
-export const SIDECAR_BIN = fileURLToPath(new URL('../../../bin/agentos-sidecar', import.meta.url));
+/** The launcher, found from this file whether it runs from src/ (tsx) or dist/. */
+export const SIDECAR_BIN = findBin(dirname(fileURLToPath(import.meta.url)));
+
+function findBin(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'bin', 'agentos-sidecar');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`bin/agentos-sidecar not found above ${from}`);
+}
 
 /** A JSON-RPC error from the sidecar, with its stable code lifted out of `data`. */
 export class SidecarError extends Error {
@@ -61,6 +72,8 @@ export class SidecarClient {
       this.closedReason ??= reason;
     };
     this.child.on('exit', (code, signal) => close(`the sidecar exited (code ${code}, signal ${signal})`));
+    // Once stdout has closed nothing more can arrive: fail whatever is still pending.
+    this.child.on('close', () => this.connection.dispose());
     this.child.on('error', (err) => close(`the sidecar could not run: ${err.message}`));
     this.child.stdin!.on('error', (err) => close(`writing to the sidecar failed: ${err.message}`));
     this.connection.onClose(() => close('the connection closed'));
@@ -122,7 +135,6 @@ export class SidecarClient {
       }
     }
     const { code } = await this.exited;
-    this.connection.dispose();
     return code;
   }
 

@@ -31,8 +31,8 @@ export function createHandlers(d: HandlerDeps) {
   };
 
   const vmCreate: Handler<typeof P.VmCreate> = (p) => ({ vmId: vms.create(p).id });
-  const vmDispose: Handler<typeof P.VmDispose> = (p) => {
-    const killedProcesses = vms.dispose(p.vmId);
+  const vmDispose: Handler<typeof P.VmDispose> = async (p) => {
+    const killedProcesses = await vms.dispose(p.vmId);
     d.responses.forgetVm(p.vmId);
     return { vmId: p.vmId, killedProcesses };
   };

@@ -67,19 +67,19 @@ export class Server {
   /** Shutdown + exit, from EOF or a signal. */
   end(code: number, reason: string): void {
     if (this.state !== 'shut-down') this.o.log.info({ reason }, 'shutting down');
-    this.shutdown();
-    this.resolveExit(code);
+    this.shutdown().finally(() => this.resolveExit(code));
   }
 
-  private shutdown(): void {
+  private async shutdown(): Promise<void> {
     this.state = 'shut-down';
-    this.vms.disposeAll();
+    await this.vms.disposeAll();
     this.o.engine.close();
   }
 
   private fatal(cause: string): void {
     this.o.log.fatal({ cause }, 'protocol violation');
-    this.shutdown();
+    // Nothing more is read or answered; VMs go with the process.
+    this.state = 'shut-down';
     this.resolveExit(2);
   }
 
@@ -106,8 +106,8 @@ export class Server {
       }),
     );
     this.connection.onRequest(P.Shutdown.type, () =>
-      this.guard(P.Shutdown.method, () => {
-        this.shutdown();
+      this.guard(P.Shutdown.method, async () => {
+        await this.shutdown();
         return null;
       }),
     );

@@ -4,6 +4,7 @@ import { AgentosError } from '../errors.js';
 export interface RunningProcess {
   readonly pid: number;
   kill(signal?: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP'): void;
+  readonly exited: Promise<unknown>;
 }
 
 /** A VM's processes: pid allocation and the bound on how many run at once. */
@@ -46,9 +47,11 @@ export class ProcessTable {
     return process;
   }
 
-  killAll(): number {
+  /** Kills every process; resolves once all have exited. */
+  async killAll(): Promise<number> {
     const all = [...this.running.values()];
     for (const process of all) process.kill('SIGKILL');
+    await Promise.all(all.map((p) => p.exited));
     return all.length;
   }
 }

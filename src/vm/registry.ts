@@ -60,12 +60,14 @@ export class VmRegistry {
     throw new AgentosError('ERR_AGENTOS_VM_NOT_FOUND', `no VM with id '${vmId}'`);
   }
 
-  dispose(vmId: string): number {
+  async dispose(vmId: string): Promise<number> {
     const vm = this.get(vmId);
     this.vms.delete(vmId);
     this.disposedCount++;
     this.gauge.update(this.vms.size);
-    const killed = vm.dispose();
+    const killed = await vm.dispose();
+    // Let the killed processes' own responses go out before the disposal's.
+    await new Promise((resolve) => setImmediate(resolve));
     this.startedByDisposed += vm.processes.started;
     vm.log.info({ killedProcesses: killed, execs: vm.execs, cpuMs: Math.round(vm.cpuMs) }, 'vm disposed');
     return killed;
@@ -75,8 +77,8 @@ export class VmRegistry {
     return [...this.vms.values()];
   }
 
-  disposeAll(): void {
-    for (const id of [...this.vms.keys()]) this.dispose(id);
+  async disposeAll(): Promise<void> {
+    await Promise.all([...this.vms.keys()].map((id) => this.dispose(id)));
   }
 
   runningProcesses(): number {

@@ -165,8 +165,8 @@ export class Vm {
     };
   }
 
-  /** Kills every process (their results say SIGKILL) and drops the filesystem. */
-  dispose(): number {
+  /** Kills every process (their results say SIGKILL); resolves once they have ended. */
+  async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
     return this.processes.killAll();
