@@ -119,5 +119,7 @@ function checkShape(message: unknown): void {
   }
   if ('method' in m) throw new ProtocolViolation('"method" must be a string');
   if (!('id' in m) || !(isId(m.id) || m.id === null)) throw new ProtocolViolation('message is neither a request, a notification nor a response');
-  if (!('result' in m) && !('error' in m)) throw new ProtocolViolation(`response ${String(m.id)} has neither "result" nor "error"`);
+  if (!('result' in m) && !('error' in m)) {
+    throw new ProtocolViolation(`message is neither a request, a notification nor a response (id ${JSON.stringify(m.id)} without "method", "result" or "error")`);
+  }
 }

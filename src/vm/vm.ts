@@ -66,13 +66,13 @@ export class Vm {
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
     this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'));
+    this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd', '/');
+    hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
     for (const [i, file] of (params.files ?? []).entries()) {
       const path = this.hostPath(file.path, `/files/${i}/path`);
       const data = Buffer.from(file.data, file.encoding ?? 'base64');
       hostFs(() => this.fs.writeFile(path, data, { mode: file.mode, createParents: true }));
     }
-    this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd');
-    hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
     this.env.PWD = params.env?.PWD ?? this.cwd;
   }
 
@@ -88,7 +88,7 @@ export class Vm {
    * A host-supplied path, made absolute against the VM cwd. Host paths may not climb
    * above `/`: such a path always means a confused or hostile host.
    */
-  hostPath(path: string, field: string, cwd = this.cwd ?? '/'): string {
+  hostPath(path: string, field: string, cwd = this.cwd): string {
     if (climbsAboveRoot(cwd, path)) {
       throw new AgentosError('ERR_AGENTOS_INVALID_PATH', `path '${path}' climbs above the VM root`, { field, path });
     }

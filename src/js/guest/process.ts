@@ -4,6 +4,31 @@ import type { ProcessInfo } from './contract.js';
 import { ExitSignal, hooks } from './hooks.js';
 import { ReadableIn, stdoutStream } from './streams.js';
 
+const ticks: Array<[(...a: unknown[]) => void, unknown[]]> = [];
+let drainQueued = false;
+
+/**
+ * Node runs `process.nextTick` callbacks before promise callbacks. The runtime drains
+ * them right after each entry's synchronous part; the queued microtask catches ticks
+ * scheduled from inside promise callbacks.
+ */
+export function drainTicks(): void {
+  drainQueued = false;
+  while (ticks.length > 0) {
+    const [fn, args] = ticks.shift()!;
+    fn(...args);
+  }
+}
+
+function nextTick(fn: (...a: unknown[]) => void, ...args: unknown[]): void {
+  if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
+  ticks.push([fn, args]);
+  if (!drainQueued) {
+    drainQueued = true;
+    queueMicrotask(drainTicks);
+  }
+}
+
 /** Node's `process`, filled in by `setup` when a process starts in this isolate. */
 export function createProcess() {
   const proc = new Emitter() as Emitter & Record<string, unknown>;
@@ -30,7 +55,7 @@ export function createProcess() {
     getgid: () => 0,
     getegid: () => 0,
     uptime: () => (Date.now() - started) / 1000,
-    nextTick: (fn: (...a: unknown[]) => void, ...args: unknown[]) => queueMicrotask(() => fn(...args)),
+    nextTick,
     emitWarning: (warning: unknown) => {
       const text = warning instanceof Error ? `${warning.name}: ${warning.message}` : `Warning: ${String(warning)}`;
       hooks.write(2, `(node:${proc.pid}) ${text}\n`);

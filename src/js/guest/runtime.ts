@@ -11,7 +11,7 @@ import { ExitSignal, hooks, unwrap } from './hooks.js';
 import { format, inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createModuleSystem } from './modules.js';
-import { createProcess } from './process.js';
+import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireTimer, timerGlobals } from './timers.js';
 
 const g = globalThis as unknown as Record<string | symbol, unknown>;
@@ -111,6 +111,7 @@ g[Symbol.for(REQUIRE_SYMBOL)] = (path: string) => modules.makeRequire('/', null)
 function guard(run: () => void): void {
   try {
     run();
+    drainTicks();
   } catch (err) {
     if (err instanceof ExitSignal) return;
     if (proc.listenerCount('uncaughtException') > 0) {
