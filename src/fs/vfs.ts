@@ -127,6 +127,14 @@ export class VirtualFs {
     return { dir: dir.parent, name: null, node: dir };
   }
 
+  private walkQuiet(path: string): FsNode | undefined {
+    try {
+      return this.walk(path, true, 'open').node;
+    } catch {
+      return undefined;
+    }
+  }
+
   lookup(path: string, syscall: string, follow = true): FsNode {
     const { node } = this.walk(path, follow, syscall);
     if (!node) throw new FsError('ENOENT', syscall, path);
@@ -185,6 +193,10 @@ export class VirtualFs {
 
   /** Creates or truncates+rewrites a file (`append` adds to its end instead). */
   writeFile(path: string, data: Uint8Array, options: { mode?: number; createParents?: boolean; append?: boolean; exclusive?: boolean } = {}): FileNode {
+    // A whole-file write that cannot fit fails before it creates or truncates anything.
+    const existing = this.walkQuiet(path);
+    const growth = data.byteLength - (options.append || existing?.kind !== 'file' ? 0 : existing.size);
+    if (growth > 0 && this.bytes + growth > this.bounds.quotaBytes) this.charge(growth, 'write');
     const file = this.openFile(path, { create: true, exclusive: options.exclusive, mode: options.mode, createParents: options.createParents, syscall: 'open' });
     if (options.append) this.writeAt(file, file.size, data);
     else {

@@ -14,8 +14,8 @@ interface TimerEntry {
 
 const timers = new Map<number, TimerEntry>();
 let nextId = 1;
-let maxTimers = 4096;
-let maxDelay = 2_147_483_647;
+let maxTimers = 0; // set by setup from the inventory
+let maxDelay = 0;
 
 export function configureTimers(limit: number, delayCap: number): void {
   maxTimers = limit;

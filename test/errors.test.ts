@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ErrorCodes } from '../protocol/errors.js';
+import { buildSchema } from '../protocol/schema.js';
+
+test('error codes are unique and outside the JSON-RPC reserved range', () => {
+  const numbers = Object.values(ErrorCodes).map((e) => e.rpc);
+  assert.is(new Set(numbers).size, numbers.length);
+  for (const n of numbers) assert.ok(n > 0 || n < -32768, String(n));
+  for (const code of Object.keys(ErrorCodes)) assert.match(code, /^ERR_AGENTOS_[A-Z_]+$/);
+});
+
+test('the README error table lists exactly the codes, with their numbers', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const rows = [...readme.matchAll(/^\| `(ERR_AGENTOS_[A-Z_]+)` \| (\d+) \|/gm)].map((m) => [m[1], Number(m[2])]);
+  assert.equal(rows, Object.entries(ErrorCodes).map(([code, e]) => [code, e.rpc]));
+});
+
+test('protocol/schema.json is up to date (npm run schema)', () => {
+  const committed = JSON.parse(readFileSync(new URL('../protocol/schema.json', import.meta.url), 'utf8'));
+  assert.equal(committed, JSON.parse(JSON.stringify(buildSchema())));
+});
+
+test.run();

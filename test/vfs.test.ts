@@ -1,0 +1,84 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FsError } from '../src/fs/errors.js';
+import { VirtualFs } from '../src/fs/vfs.js';
+
+const bounds = { quotaBytes: 1000, inodeLimit: 20, pathMax: 4096, nameMax: 255, symlinkFollowMax: 40 };
+const errno = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof FsError) return err.errno;
+    throw err;
+  }
+  return 'no error';
+};
+const bytes = (s: string) => Buffer.from(s);
+
+test('symlinks resolve inside the tree, relative and absolute; loops are ELOOP', () => {
+  const fs = new VirtualFs(bounds);
+  fs.mkdir('/a/b', { recursive: true });
+  fs.writeFile('/a/b/f', bytes('data'));
+  fs.symlink('b/f', '/a/rel');
+  fs.symlink('/a/b', '/abs');
+  fs.symlink('../../../../a/b/f', '/a/b/up');
+  assert.is(Buffer.from(fs.readFile('/a/rel')).toString(), 'data');
+  assert.is(Buffer.from(fs.readFile('/abs/f')).toString(), 'data');
+  assert.is(Buffer.from(fs.readFile('/a/b/up')).toString(), 'data');
+  assert.is(fs.realpath('/abs/f'), '/a/b/f');
+  assert.is(fs.stat('/a/rel', false).type, 'symlink');
+  fs.symlink('/l2', '/l1');
+  fs.symlink('/l1', '/l2');
+  assert.is(errno(() => fs.readFile('/l1')), 'ELOOP');
+});
+
+test('rename follows POSIX rules', () => {
+  const fs = new VirtualFs(bounds);
+  fs.mkdir('/d/e', { recursive: true });
+  fs.writeFile('/x', bytes('1'));
+  fs.writeFile('/y', bytes('2'));
+  fs.rename('/x', '/y');
+  assert.is(Buffer.from(fs.readFile('/y')).toString(), '1');
+  assert.is(errno(() => fs.rename('/d', '/d/e/inside')), 'EINVAL');
+  assert.is(errno(() => fs.rename('/y', '/d')), 'EISDIR');
+  fs.mkdir('/empty');
+  fs.rename('/d/e', '/empty');
+  assert.is(fs.stat('/empty').type, 'directory');
+  assert.is(errno(() => fs.stat('/d/e')), 'ENOENT');
+});
+
+test('quota and inode accounting follow writes, truncation, links and removal', () => {
+  const fs = new VirtualFs(bounds);
+  fs.writeFile('/a', new Uint8Array(600));
+  assert.is(errno(() => fs.writeFile('/b', new Uint8Array(600))), 'ENOSPC');
+  fs.hardlink('/a', '/a2');
+  fs.unlink('/a');
+  assert.is(fs.usage.bytes, 600, 'the data lives on through the second link');
+  fs.truncate('/a2', 100);
+  assert.is(fs.usage.bytes, 100);
+  fs.unlink('/a2');
+  assert.equal(fs.usage, { bytes: 0, inodes: 1 });
+  for (let i = 0; i < 19; i++) fs.writeFile(`/f${i}`, new Uint8Array(0));
+  assert.is(errno(() => fs.writeFile('/one-too-many', new Uint8Array(0))), 'ENOSPC');
+  assert.is(fs.remove('/f0'), 1);
+  fs.writeFile('/fits-again', new Uint8Array(0));
+});
+
+test('sparse writes zero-fill and positional reads see them', () => {
+  const fs = new VirtualFs(bounds);
+  const file = fs.openFile('/s', { create: true });
+  fs.writeAt(file, 10, bytes('end'));
+  assert.is(file.size, 13);
+  assert.equal([...fs.readAt(file, 8, 4)], [0, 0, 101, 110]);
+});
+
+test('`..` at the root stays at the root; NUL and long names are refused', () => {
+  const fs = new VirtualFs(bounds);
+  fs.writeFile('/top', bytes('t'));
+  assert.is(Buffer.from(fs.readFile('/../../top')).toString(), 't');
+  assert.is(errno(() => fs.readFile('/to\0p')), 'EINVAL');
+  assert.is(errno(() => fs.readFile(`/${'x'.repeat(256)}`)), 'ENAMETOOLONG');
+  assert.is(errno(() => fs.rmdir('/')), 'EBUSY');
+});
+
+test.run();
