@@ -93,6 +93,10 @@ test('timers, argv, env and stdin are bounded', async () => {
   const { vmId } = await client.createVm();
   const timers = await client.exec(vmId, 'node', ['-e', 'try { for (let i = 0; i < 5000; i++) setTimeout(() => {}, 100000) } catch (e) { console.log(e.code, e.message) } process.exit(0)']);
   assert.match(timers.stdout, /^ERR_AGENTOS_TIMER_LIMIT too many live timers: this process may hold 4096 \(AGENTOS_MAX_TIMERS_PER_PROCESS\)/);
+  assert.ok(await eventually(() => exhausted('max_timers_per_process')));
+  const fds = await client.exec(vmId, 'node', ['-e', 'const fs = require("fs"); try { for (let i = 0; i < 300; i++) fs.openSync("/tmp/f" + i, "w") } catch (e) { console.log(e.code) }']);
+  assert.is(fds.stdout, 'EMFILE\n');
+  assert.ok(await eventually(() => exhausted('max_open_files_per_process')));
   const argv = await rejection(() => client.exec(vmId, 'node', ['-e', '1', 'a'.repeat(1024 * 1024 + 1)]));
   assert.equal([argv.code, argv.data.field, argv.data.env], ['ERR_AGENTOS_ARGS_LIMIT', '/args', 'AGENTOS_ARGV_LIMIT_BYTES']);
   const env = await rejection(() => client.exec(vmId, 'node', ['-e', '1'], { env: { BIG: 'e'.repeat(1024 * 1024) } }));
@@ -126,6 +130,14 @@ test('disposing a VM kills its running processes, which report SIGKILL', async (
   assert.equal(await client.disposeVm(vmId), { vmId, killedProcesses: 1 });
   const r = await running;
   assert.equal([r.exitCode, r.signal], [137, 'SIGKILL']);
+});
+
+test('timer delays are clamped to AGENTOS_MAX_TIMER_DELAY_MS', async () => {
+  const { client: clamped } = await startSidecar({ env: { AGENTOS_MAX_TIMER_DELAY_MS: '50' } });
+  const { vmId } = await clamped.createVm();
+  const r = await clamped.exec(vmId, 'node', ['-e', 'const t = Date.now(); setTimeout(() => console.log(Date.now() - t < 2000), 3_600_000)']);
+  assert.is(r.stdout, 'true\n');
+  await clamped.close();
 });
 
 test.after(async () => {

@@ -14,6 +14,8 @@ export interface GuestFsContext {
   readonly ioMaxBytes: number;
   readStdin(): Uint8Array;
   writeOutput(fd: 1 | 2, data: Uint8Array): void;
+  /** A bound stopped this call; the guest gets the errno, the owner logs the hit. */
+  onLimit(limit: string, observed: number, capacity: number, env: string): void;
 }
 
 const WRITES = new Set([
@@ -54,13 +56,19 @@ function flagArg(value: unknown): string | number {
 function bytes(value: unknown, ctx: GuestFsContext): Uint8Array {
   const out = typeof value === 'string' ? Buffer.from(value) : value instanceof Uint8Array ? value : null;
   if (!out) throw new FsError('EINVAL', 'write', undefined, 'data must be a string or Uint8Array');
+  if (out.byteLength > ctx.ioMaxBytes) ioLimit(ctx, out.byteLength);
   if (out.byteLength > ctx.ioMaxBytes) throw new FsError('EFBIG', 'write', undefined, `one write is limited to ${ctx.ioMaxBytes} bytes (AGENTOS_FS_IO_MAX_BYTES)`);
   return out;
 }
 /** A copy, because the guest must never hold a view of the VM's live file data. */
 function capped(data: Uint8Array, ctx: GuestFsContext, path?: string): Uint8Array {
+  if (data.byteLength > ctx.ioMaxBytes) ioLimit(ctx, data.byteLength);
   if (data.byteLength > ctx.ioMaxBytes) throw new FsError('EFBIG', 'read', path, `one read is limited to ${ctx.ioMaxBytes} bytes (AGENTOS_FS_IO_MAX_BYTES)`);
   return data.slice();
+}
+
+function ioLimit(ctx: GuestFsContext, observed: number): void {
+  ctx.onLimit('fs_io_max_bytes', observed, ctx.ioMaxBytes, 'AGENTOS_FS_IO_MAX_BYTES');
 }
 
 function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
@@ -114,7 +122,12 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       const flags = parseOpenFlags(flagArg(a[1]), 'open');
       const node = vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: typeof a[2] === 'number' ? a[2] : undefined });
       if (flags.truncate) vfs.truncateNode(node, 0);
-      return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
+      try {
+        return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
+      } catch (err) {
+        if (err instanceof FsError && err.errno === 'EMFILE') ctx.onLimit('max_open_files_per_process', ctx.fds.size + 4, ctx.fds.size + 3, 'AGENTOS_MAX_OPEN_FILES');
+        throw err;
+      }
     }
     case 'close': {
       const fd = num(a[0], 'fd');

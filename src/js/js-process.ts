@@ -120,6 +120,7 @@ export class JsProcess implements GuestHost, Watched {
       ioMaxBytes: o.budgets.ioMaxBytes,
       readStdin: () => this.takeStdin(),
       writeOutput: (fd, data) => this.output.write(fd === 1 ? 'stdout' : 'stderr', data),
+      onLimit: (limit, observed, capacity, env) => this.limitHit(limit, observed, capacity, env),
     };
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
   }
@@ -276,6 +277,7 @@ export class JsProcess implements GuestHost, Watched {
   timer(op: unknown, id: unknown, delay: unknown, repeat: unknown): void {
     if (this.finished || typeof id !== 'number') return;
     if (op === 'set') return this.setTimer(id, typeof delay === 'number' ? delay : 1, repeat === true);
+    if (op === 'refused') return this.limitHit('max_timers_per_process', id, this.o.budgets.maxTimers, 'AGENTOS_MAX_TIMERS_PER_PROCESS');
     const timer = this.timers.get(id);
     if (!timer) return;
     if (op === 'clear') {
@@ -402,6 +404,11 @@ export class JsProcess implements GuestHost, Watched {
       observed: Math.round(performance.now() - this.started),
       env: 'AGENTOS_GUEST_WALL_TIME_LIMIT_MS',
     }, 124);
+  }
+
+  /** A bound the guest ran into and got an error for (the process goes on). */
+  private limitHit(limit: string, observed: number, capacity: number, env: string): void {
+    warnLimitExhausted(this.o.log, { limit, observed, capacity, env });
   }
 
   /** Stops the process because a bound was hit, with the bound's error in the result. */

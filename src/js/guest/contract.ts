@@ -9,7 +9,8 @@
 /** Fire-and-forget (isolated-vm "ignored" callbacks): cheap, ordered, no answer. */
 export interface IgnoredHooks {
   write(fd: number, data: string | Uint8Array): void;
-  timer(op: 'set' | 'clear' | 'ref' | 'unref', id: number, delayMs: number, repeat: boolean): void;
+  /** `refused` reports a timer the runtime refused at its limit (id = the count wanted). */
+  timer(op: 'set' | 'clear' | 'ref' | 'unref' | 'refused', id: number, delayMs: number, repeat: boolean): void;
   setExitCode(code: number): void;
   wantStdin(want: boolean): void;
 }

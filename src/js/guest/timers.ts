@@ -63,6 +63,7 @@ function schedule(callback: unknown, delay: unknown, args: unknown[], repeat: bo
     throw err;
   }
   if (timers.size >= maxTimers) {
+    hooks.timer('refused', timers.size + 1, maxTimers, false);
     const err = new RangeError(`too many live timers: this process may hold ${maxTimers} (AGENTOS_MAX_TIMERS_PER_PROCESS)`) as RangeError & { code: string };
     err.code = 'ERR_AGENTOS_TIMER_LIMIT';
     throw err;
