@@ -37,6 +37,9 @@ export const ErrorCodes = {
   ERR_AGENTOS_TIMEOUT: { rpc: 1306, summary: 'a guest exceeded its wall-clock budget' },
   ERR_AGENTOS_OUTPUT_LIMIT: { rpc: 1307, summary: 'a process wrote more output than its captured-output budget' },
   ERR_AGENTOS_TIMER_LIMIT: { rpc: 1309, summary: 'a guest held more live timers than its budget' },
+  ERR_AGENTOS_HOST_CALL_LIMIT: { rpc: 1310, summary: 'a VM has its maximum of host calls in flight' },
+  ERR_AGENTOS_HOST_CALL_TIMEOUT: { rpc: 1311, summary: 'the host did not answer a host/call in time' },
+  ERR_AGENTOS_STDIN_CLOSED: { rpc: 1312, summary: "the process's stdin is closed, or its buffer is full" },
   ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
 } as const;
 

@@ -6,10 +6,12 @@ export * from './vm.js';
 export * from './fs.js';
 export * from './process.js';
 export * from './sidecar.js';
+export * from './host.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
 import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
 import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
-import { ProcessExec } from './process.js';
+import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessOutput, ProcessSpawn, ProcessWrite } from './process.js';
+import { HostCall } from './host.js';
 import { SidecarPing, SidecarStats } from './sidecar.js';
 
 /** Host → sidecar requests, in the order `protocol/README.md` lists them. */
@@ -17,8 +19,12 @@ export const HostRequests = [
   Initialize, Shutdown,
   VmCreate, VmDispose, VmList, VmStats,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
-  ProcessExec,
+  ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill,
   SidecarPing, SidecarStats,
 ] as const;
 
 export const HostNotifications = [Exit] as const;
+
+/** What the sidecar sends the host unasked. */
+export const SidecarRequests = [HostCall] as const;
+export const SidecarNotifications = [ProcessOutput, ProcessExited] as const;

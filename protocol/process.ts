@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Base64OrUtf8, VmId, request, strictObject } from './method.js';
+import { Base64OrUtf8, VmId, notification, request, strictObject } from './method.js';
 import { ErrorCodes } from './errors.js';
 
 const ErrorCode = Type.Union(Object.keys(ErrorCodes).map((code) => Type.Literal(code)));
@@ -43,6 +43,65 @@ export const ExecResult = strictObject({
   error: Type.Optional(LimitError),
   usage: Usage,
 });
+
+export const Signal = Type.Union([Type.Literal('SIGTERM'), Type.Literal('SIGKILL'), Type.Literal('SIGINT'), Type.Literal('SIGHUP')]);
+const Pid = Type.Integer({ minimum: 1 });
+
+export const ProcessSpawn = request(
+  'process/spawn',
+  strictObject({
+    vmId: VmId,
+    command: Type.String({ minLength: 1, maxLength: 4096 }),
+    args: Type.Optional(Type.Array(Type.String())),
+    env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    cwd: Type.Optional(Type.String({ minLength: 1 })),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    outputEncoding: Type.Optional(Base64OrUtf8),
+  }),
+  strictObject({ pid: Pid }),
+  'Start a process and return at once; its output arrives as process/output notifications, its end as one process/exit.',
+);
+
+export const ProcessWrite = request(
+  'process/write',
+  strictObject({ vmId: VmId, pid: Pid, data: Type.String(), encoding: Type.Optional(Base64OrUtf8) }),
+  strictObject({ buffered: Type.Integer({ description: 'stdin bytes the guest has not read yet' }) }),
+  'Append to a spawned process\'s stdin.',
+);
+
+export const ProcessCloseStdin = request(
+  'process/closeStdin',
+  strictObject({ vmId: VmId, pid: Pid }),
+  strictObject({}),
+  'End a spawned process\'s stdin (the guest sees EOF).',
+);
+
+export const ProcessKill = request(
+  'process/kill',
+  strictObject({ vmId: VmId, pid: Pid, signal: Type.Optional(Signal) }),
+  strictObject({}),
+  'Send a signal (default SIGTERM). A guest may handle SIGTERM, SIGINT and SIGHUP with process.on(); SIGKILL always ends it. Exit code 128 + the signal number.',
+);
+
+export const ProcessOutput = notification(
+  'process/output',
+  strictObject({ vmId: VmId, pid: Pid, stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), data: Type.String(), encoding: Base64OrUtf8 }),
+  'Sidecar → host: output of a spawned process, in order.',
+);
+
+export const ProcessExited = notification(
+  'process/exit',
+  strictObject({
+    vmId: VmId,
+    pid: Pid,
+    exitCode: Type.Integer(),
+    signal: Type.Optional(Type.String()),
+    truncated: Type.Boolean(),
+    error: Type.Optional(LimitError),
+    usage: Usage,
+  }),
+  'Sidecar → host: a spawned process ended (sent after all its output).',
+);
 
 export const ProcessExec = request(
   'process/exec',

@@ -1,5 +1,5 @@
 import { ErrorCodes } from './errors.js';
-import { HostNotifications, HostRequests } from './index.js';
+import { HostNotifications, HostRequests, SidecarNotifications, SidecarRequests } from './index.js';
 import { PROTOCOL_VERSION } from './version.js';
 
 /** The whole protocol as one JSON document (what `schema.json` holds). */
@@ -10,6 +10,12 @@ export function buildSchema() {
   }
   for (const spec of HostNotifications) {
     methods[spec.method] = { kind: 'notification', direction: 'host→sidecar', doc: spec.doc, params: spec.params };
+  }
+  for (const spec of SidecarRequests) {
+    methods[spec.method] = { kind: 'request', direction: 'sidecar→host', doc: spec.doc, params: spec.params, result: spec.result };
+  }
+  for (const spec of SidecarNotifications) {
+    methods[spec.method] = { kind: 'notification', direction: 'sidecar→host', doc: spec.doc, params: spec.params };
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

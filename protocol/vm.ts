@@ -41,6 +41,13 @@ export const VmCreate = request(
     files: Type.Optional(Type.Array(InitialFile)),
     limits: Type.Optional(VmLimits),
     permissions: Type.Optional(VmPermissions),
+    bindings: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$', maxLength: 128 }), {
+        maxItems: 256,
+        uniqueItems: true,
+        description: 'names guest JS may call as `host.<name>(...args)`; each call is a host/call request to the host',
+      }),
+    ),
   }),
   strictObject({ vmId: VmId }),
   'Create a VM: an in-memory filesystem (seeded from `files`), an environment, limits and permissions.',

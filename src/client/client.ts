@@ -38,7 +38,15 @@ export interface ClientOptions {
   /** Skip `initialize` (for tests of the lifecycle itself). */
   noInitialize?: boolean;
   clientName?: string;
+  /**
+   * Answers host/call requests: a guest in a VM created with `bindings: [name]` calls
+   * `host.name(...args)`. A thrown error reaches the guest with its message and `code`.
+   */
+  bindings?: Record<string, (args: unknown[], call: { vmId: string; pid: number }) => unknown>;
 }
+
+export type OutputEvent = Static<typeof P.ProcessOutput.params>;
+export type ExitEvent = Static<typeof P.ProcessExited.params>;
 
 type Spec = P.RequestSpec<string, TSchema, TSchema>;
 
@@ -53,6 +61,8 @@ export class SidecarClient {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   initializeResult: Static<typeof P.Initialize.result> | undefined;
   private closedReason: string | undefined;
+  private readonly outputListeners = new Set<(event: OutputEvent) => void>();
+  private readonly exitListeners = new Set<(event: ExitEvent) => void>();
 
   private constructor(options: ClientOptions) {
     this.child = spawn(process.execPath, ['--no-node-snapshot', SIDECAR_BIN], {
@@ -77,6 +87,19 @@ export class SidecarClient {
     this.child.on('error', (err) => close(`the sidecar could not run: ${err.message}`));
     this.child.stdin!.on('error', (err) => close(`writing to the sidecar failed: ${err.message}`));
     this.connection.onClose(() => close('the connection closed'));
+    this.connection.onNotification(P.ProcessOutput.method, (e: OutputEvent) => this.outputListeners.forEach((l) => l(e)));
+    this.connection.onNotification(P.ProcessExited.method, (e: ExitEvent) => this.exitListeners.forEach((l) => l(e)));
+    const bindings = options.bindings ?? {};
+    this.connection.onRequest(P.HostCall.method, async (call: Static<typeof P.HostCall.params>) => {
+      const binding = Object.hasOwn(bindings, call.binding) ? bindings[call.binding] : undefined;
+      if (!binding) throw new ResponseError(-32601, `this host has no binding '${call.binding}'`, { code: 'ERR_HOST_NO_BINDING' });
+      try {
+        return (await binding(call.args, { vmId: call.vmId, pid: call.pid })) ?? null;
+      } catch (err) {
+        const e = err as { message?: string; code?: unknown };
+        throw new ResponseError(1, e.message ?? String(err), { code: typeof e.code === 'string' ? e.code : 'ERR_HOST_BINDING' });
+      }
+    });
     this.connection.listen();
   }
 
@@ -113,6 +136,28 @@ export class SidecarClient {
   }
   exec(vmId: string, command: string, args: string[] = [], options: Omit<Static<typeof P.ExecParams>, 'vmId' | 'command' | 'args'> = {}) {
     return this.request(P.ProcessExec, { vmId, command, args, ...options });
+  }
+  spawn(vmId: string, command: string, args: string[] = [], options: Omit<Static<typeof P.ProcessSpawn.params>, 'vmId' | 'command' | 'args'> = {}) {
+    return this.request(P.ProcessSpawn, { vmId, command, args, ...options });
+  }
+  onOutput(listener: (event: OutputEvent) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+  onExit(listener: (event: ExitEvent) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+  /** Resolves with a spawned process's exit event (register before it can end). */
+  waitForExit(vmId: string, pid: number): Promise<ExitEvent> {
+    return new Promise((resolve) => {
+      const off = this.onExit((e) => {
+        if (e.vmId === vmId && e.pid === pid) {
+          off();
+          resolve(e);
+        }
+      });
+    });
   }
   writeFile(vmId: string, path: string, data: string | Uint8Array) {
     return typeof data === 'string'

@@ -6,15 +6,19 @@ import type { JsEngine } from '../js/engine.js';
 import { limitHits } from '../log.js';
 import { limitRows, type Limits } from '../limits/limits.js';
 import type { VmRegistry } from '../vm/registry.js';
-import type { ResponseRegistry } from './responses.js';
+import type { CancellationToken } from 'vscode-jsonrpc/node';
+import type { OutgoingRequests } from './outgoing.js';
 
-type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (params: Static<S['params']>) => Promise<Static<S['result']>> | Static<S['result']>;
+type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
+  params: Static<S['params']>,
+  token: CancellationToken,
+) => Promise<Static<S['result']>> | Static<S['result']>;
 
 export interface HandlerDeps {
   vms: VmRegistry;
   engine: JsEngine;
   limits: Limits;
-  responses: ResponseRegistry;
+  outgoing: OutgoingRequests;
   version: string;
   startedAt: number;
 }
@@ -33,7 +37,7 @@ export function createHandlers(d: HandlerDeps) {
   const vmCreate: Handler<typeof P.VmCreate> = (p) => ({ vmId: vms.create(p).id });
   const vmDispose: Handler<typeof P.VmDispose> = async (p) => {
     const killedProcesses = await vms.dispose(p.vmId);
-    d.responses.forgetVm(p.vmId);
+    d.outgoing.abandonVm(p.vmId);
     return { vmId: p.vmId, killedProcesses };
   };
   const vmList: Handler<typeof P.VmList> = () => ({
@@ -80,7 +84,25 @@ export function createHandlers(d: HandlerDeps) {
     return { removed: hostFs(() => vm.fs.remove(path, p.recursive)) };
   };
 
-  const processExec: Handler<typeof P.ProcessExec> = (p) => vms.get(p.vmId).exec(p);
+  const processExec: Handler<typeof P.ProcessExec> = (p, token) =>
+    vms.get(p.vmId).exec(p, {
+      get isCancelled() {
+        return token.isCancellationRequested;
+      },
+      onCancel: (listener) => token.onCancellationRequested(listener),
+    });
+  const processSpawn: Handler<typeof P.ProcessSpawn> = (p) => ({ pid: vms.get(p.vmId).spawn(p) });
+  const processWrite: Handler<typeof P.ProcessWrite> = (p) => ({
+    buffered: vms.get(p.vmId).writeStdin(p.pid, Buffer.from(p.data, p.encoding ?? 'utf8')),
+  });
+  const processCloseStdin: Handler<typeof P.ProcessCloseStdin> = (p) => {
+    vms.get(p.vmId).processes.get(p.pid).stdin.close();
+    return {};
+  };
+  const processKill: Handler<typeof P.ProcessKill> = (p) => {
+    vms.get(p.vmId).processes.get(p.pid).kill(p.signal ?? 'SIGTERM');
+    return {};
+  };
 
   const sidecarPing: Handler<typeof P.SidecarPing> = () => ({});
   const sidecarStats: Handler<typeof P.SidecarStats> = () => {
@@ -91,7 +113,7 @@ export function createHandlers(d: HandlerDeps) {
       processes: { running: vms.runningProcesses(), started: vms.startedProcesses() },
       isolates: { live: d.engine.pool.liveIsolates, pooled: d.engine.pool.pooled },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external },
-      droppedResponses: { unmatched: d.responses.unmatched, duplicate: d.responses.duplicate },
+      droppedResponses: { unmatched: d.outgoing.unmatched, duplicate: d.outgoing.duplicate },
       limitHits: Object.fromEntries(limitHits),
     };
   };
@@ -105,7 +127,7 @@ export function createHandlers(d: HandlerDeps) {
 
   return {
     initializeResult,
-    requests: new Map<string, (params: never) => unknown>([
+    requests: new Map<string, (params: never, token: CancellationToken) => unknown>([
       [P.VmCreate.method, vmCreate],
       [P.VmDispose.method, vmDispose],
       [P.VmList.method, vmList],
@@ -117,6 +139,10 @@ export function createHandlers(d: HandlerDeps) {
       [P.FsMkdir.method, fsMkdir],
       [P.FsRemove.method, fsRemove],
       [P.ProcessExec.method, processExec],
+      [P.ProcessSpawn.method, processSpawn],
+      [P.ProcessWrite.method, processWrite],
+      [P.ProcessCloseStdin.method, processCloseStdin],
+      [P.ProcessKill.method, processKill],
       [P.SidecarPing.method, sidecarPing],
       [P.SidecarStats.method, sidecarStats],
     ]),

@@ -1,14 +1,17 @@
 import type { Readable, Writable } from 'node:stream';
 import { createMessageConnection, ResponseError, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { ProcessExit } from '../js/js-process.js';
 import * as P from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
 import type { JsEngine } from '../js/engine.js';
 import type { Limits } from '../limits/limits.js';
 import { warnLimitExhausted, type Logger } from '../log.js';
 import { VmRegistry } from '../vm/registry.js';
+import type { VmEvents } from '../vm/vm.js';
 import { FrameReader, ProtocolViolation } from './frame-reader.js';
 import { createHandlers } from './handlers.js';
-import { ResponseRegistry } from './responses.js';
+import { EventSink } from './event-sink.js';
+import { OutgoingRequests } from './outgoing.js';
 import { validateParams } from './validate.js';
 
 export interface ServerOptions {
@@ -29,8 +32,9 @@ type State = 'awaiting-initialize' | 'running' | 'shut-down';
  */
 export class Server {
   private readonly connection: MessageConnection;
-  private readonly vms: VmRegistry;
-  private readonly responses: ResponseRegistry;
+  private vms!: VmRegistry;
+  private readonly outgoing: OutgoingRequests;
+  private readonly events: EventSink;
   private state: State = 'awaiting-initialize';
   private resolveExit!: (code: number) => void;
   /** The exit code the daemon should end with, once it should end. */
@@ -38,23 +42,30 @@ export class Server {
 
   constructor(private readonly o: ServerOptions) {
     this.exitCode = new Promise((resolve) => (this.resolveExit = resolve));
-    this.vms = new VmRegistry(o.limits, o.engine, o.log);
-    this.responses = new ResponseRegistry(o.log, o.limits.COMPLETED_RESPONSES_REMEMBERED.value);
+    const writer = new StreamMessageWriter(o.output);
+    this.outgoing = new OutgoingRequests(writer, o.log, {
+      remember: o.limits.COMPLETED_RESPONSES_REMEMBERED.value,
+      timeoutMs: o.limits.HOST_CALL_TIMEOUT_MS.value,
+      maxInFlightPerVm: o.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
+      payloadBytes: o.limits.HOST_CALL_PAYLOAD_BYTES.value,
+    });
     const reader = new FrameReader(o.input, o.limits.MAX_FRAME_BYTES.value, o.limits.MAX_FRAME_HEADER_BYTES.value);
     const admitted = {
       ...reader,
       onError: reader.onError,
       onClose: reader.onClose,
       onPartialMessage: reader.onPartialMessage,
-      listen: (callback: Parameters<FrameReader['listen']>[0]) => reader.listen((message) => this.responses.admit(message) && callback(message)),
+      listen: (callback: Parameters<FrameReader['listen']>[0]) => reader.listen((message) => this.outgoing.admit(message) && callback(message)),
       dispose: () => reader.dispose(),
     };
-    this.connection = createMessageConnection(admitted, new StreamMessageWriter(o.output), {
+    this.connection = createMessageConnection(admitted, writer, {
       error: (message) => o.log.error({ source: 'vscode-jsonrpc' }, message),
       warn: (message) => o.log.warn({ source: 'vscode-jsonrpc' }, message),
       info: (message) => o.log.debug({ source: 'vscode-jsonrpc' }, message),
       log: (message) => o.log.debug({ source: 'vscode-jsonrpc' }, message),
     });
+    this.events = new EventSink(this.connection, o.limits.EVENT_BUFFER_BYTES.value);
+    this.vms = new VmRegistry(o.limits, o.engine, this.vmEvents(), o.log);
     reader.onError((err) => this.fatal(err instanceof ProtocolViolation ? err.message : `stdin failed: ${String(err)}`));
     reader.onClose(() => this.end(0, 'stdin closed'));
     this.register();
@@ -83,12 +94,29 @@ export class Server {
     this.resolveExit(2);
   }
 
+  /** How VMs reach the host: process events through the sink, host calls as requests. */
+  private vmEvents(): VmEvents {
+    const { events, outgoing, o } = this;
+    return {
+      output: (vmId, pid, stream, data, encoding) => events.notify(P.ProcessOutput.type, { vmId, pid, stream, data, encoding }, data.length),
+      exit: (vmId, pid, exit: ProcessExit) => events.notify(P.ProcessExited.type, { vmId, pid, ...exit }, 256),
+      whenWritable: () => events.whenWritable(),
+      callHost: (vmId, pid, binding, args) =>
+        outgoing.send(vmId, P.HostCall.method, { vmId, pid, binding, args }).catch((err: unknown) => {
+          if (err instanceof AgentosError && err.data.limit !== undefined && err.data.capacity !== undefined) {
+            warnLimitExhausted(o.log.child({ vmId, pid }), { limit: err.data.limit, observed: err.data.observed ?? err.data.capacity, capacity: err.data.capacity, env: err.data.env });
+          }
+          throw err;
+        }),
+    };
+  }
+
   private register(): void {
     const handlers = createHandlers({
       vms: this.vms,
       engine: this.o.engine,
       limits: this.o.limits,
-      responses: this.responses,
+      outgoing: this.outgoing,
       version: this.o.version,
       startedAt: performance.now(),
     });
@@ -114,14 +142,14 @@ export class Server {
     this.connection.onNotification(P.Exit.type, () => this.end(this.state === 'shut-down' ? 0 : 1, 'exit notification'));
 
     const specs = new Map<string, P.RequestSpec<string, never, never>>(P.HostRequests.map((s) => [s.method, s as never]));
-    this.connection.onRequest((method, params) => {
+    this.connection.onRequest((method, params, token) => {
       const spec = specs.get(method);
       const handler = handlers.requests.get(method);
       return this.guard(method, () => {
         if (!spec || !handler) throw new AgentosError('ERR_AGENTOS_METHOD_NOT_FOUND', `unknown method '${method}'`);
         if (this.state === 'awaiting-initialize') throw new AgentosError('ERR_AGENTOS_NOT_INITIALIZED', `'${method}' before 'initialize': send initialize first`);
         if (this.state === 'shut-down') throw new AgentosError('ERR_AGENTOS_SHUTTING_DOWN', `'${method}' after 'shutdown'`);
-        return handler(validateParams(method, spec.params, params ?? {}) as never);
+        return handler(validateParams(method, spec.params, params ?? {}) as never, token);
       });
     });
   }

@@ -6,6 +6,7 @@ import type { VirtualFs } from '../fs/vfs.js';
 import { warnLimitExhausted, type Logger } from '../log.js';
 import { FdTable } from '../process/fd-table.js';
 import { BoundedOutput, type OutputSink } from '../process/output.js';
+import type { StdinSource } from '../process/stdin.js';
 import type { Watched } from '../process/watchdog.js';
 import type { JsEngine } from './engine.js';
 import { evaluateModuleGraph } from './esm-linker.js';
@@ -25,7 +26,11 @@ export interface JsBudgets {
   maxTimerDelayMs: number;
   maxOpenFiles: number;
   ioMaxBytes: number;
+  outputWindowBytes: number;
 }
+
+export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP';
+const SIGNAL_NUMBERS: Record<Signal, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 export interface JsProcessOptions {
   pid: number;
@@ -35,8 +40,13 @@ export interface JsProcessOptions {
   cwd: string;
   vfs: VirtualFs;
   permission: FsPermission;
-  stdin: Uint8Array;
+  stdin: StdinSource;
   output: OutputSink;
+  /** Resolves when the host can take more output (process/spawn); absent for exec. */
+  outputWindow?: () => Promise<void>;
+  /** Host bindings the guest may call, and how to call one. */
+  bindings: readonly string[];
+  callHost?: (binding: string, args: unknown[]) => Promise<unknown>;
   budgets: JsBudgets;
   engine: JsEngine;
   log: Logger;
@@ -88,10 +98,11 @@ export class JsProcess implements GuestHost, Watched {
   private inFlight = 0;
   private exitCode = 0;
   private exitRequested = false;
-  private stdinOffset = 0;
   private stdinWanted = false;
-  private stdinPushed = false;
+  private stdinSubscribed = false;
+  private stdinEofSent = false;
   private stdinDone = false;
+  private readonly signalHandlers = new Map<string, number>();
   private finished = false;
   private wallTimer: NodeJS.Timeout | undefined;
   private lastCpuMs = 0;
@@ -127,6 +138,10 @@ export class JsProcess implements GuestHost, Watched {
 
   get pid(): number {
     return this.o.pid;
+  }
+
+  get stdin(): StdinSource {
+    return this.o.stdin;
   }
 
   /** Starts the process; `exited` settles when it ends, however it ends. */
@@ -171,8 +186,9 @@ export class JsProcess implements GuestHost, Watched {
       program = { kind: 'eval', code: invocation.code, print: invocation.print };
       asModule = invocation.module || (!invocation.print && looksLikeModule(invocation.code));
     } else {
-      program = { kind: 'eval', code: Buffer.from(this.takeStdin()).toString('utf8'), print: false };
+      program = { kind: 'eval', code: Buffer.from(await o.stdin.readAll()).toString('utf8'), print: false };
       asModule = invocation.module;
+      if (this.finished) return;
     }
 
     const slot = await o.engine.pool.take(o.budgets.heapLimitMb);
@@ -194,7 +210,8 @@ export class JsProcess implements GuestHost, Watched {
       nodeVersion: o.engine.nodeVersion,
       maxTimers: o.budgets.maxTimers,
       maxTimerDelayMs: o.budgets.maxTimerDelayMs,
-      stdinIsFinite: true,
+      outputWindowBytes: o.budgets.outputWindowBytes,
+      bindings: [...o.bindings],
     });
     o.engine.watchdog.add(this);
     this.wallTimer = setTimeout(() => this.onWallExhausted(), o.budgets.wallTimeLimitMs);
@@ -333,13 +350,62 @@ export class JsProcess implements GuestHost, Watched {
   wantStdin(want: unknown): void {
     if (this.finished) return;
     this.stdinWanted = want === true;
-    if (this.stdinWanted && !this.stdinPushed && this.slot) {
-      this.stdinPushed = true;
-      const rest = this.takeStdin();
-      for (let at = 0; at < rest.byteLength; at += STDIN_CHUNK_BYTES) this.enter(this.slot.pushStdin(rest.subarray(at, at + STDIN_CHUNK_BYTES)));
-      this.enter(this.slot.pushStdin(null).then(() => (this.stdinDone = true)));
+    if (this.stdinWanted && !this.stdinSubscribed) {
+      this.stdinSubscribed = true;
+      this.o.stdin.onChange(() => this.pumpStdin());
+      this.pumpStdin();
     }
     if (!this.stdinWanted) queueMicrotask(() => this.settle());
+  }
+
+  /** Pushes whatever stdin holds to the guest's `process.stdin`, then EOF once it closes. */
+  private pumpStdin(): void {
+    const slot = this.slot;
+    if (this.finished || !slot || this.stdinEofSent) return;
+    if (this.o.stdin.buffered > 0) {
+      const data = this.o.stdin.take();
+      for (let at = 0; at < data.byteLength; at += STDIN_CHUNK_BYTES) this.enter(slot.pushStdin(data.subarray(at, at + STDIN_CHUNK_BYTES)));
+    }
+    if (this.o.stdin.isClosed) {
+      this.stdinEofSent = true;
+      this.enter(slot.pushStdin(null).then(() => (this.stdinDone = true)));
+    }
+  }
+
+  async block(op: unknown, _arg: unknown): Promise<unknown> {
+    if (this.finished) return null;
+    switch (op) {
+      case 'outputWindow':
+        await this.o.outputWindow?.();
+        return null;
+      case 'stdinAll':
+        return this.o.stdin.readAll();
+      case 'stdinSome':
+        await this.o.stdin.ready();
+        return this.o.stdin.take();
+      default:
+        return null;
+    }
+  }
+
+  hostCall(callId: unknown, binding: unknown, args: unknown): void {
+    const slot = this.slot;
+    if (this.finished || !slot || typeof callId !== 'number') return;
+    const answer = (ok: boolean, value: unknown) => slot.settleCall(callId, ok, value);
+    if (typeof binding !== 'string' || !this.o.bindings.includes(binding) || !this.o.callHost || !Array.isArray(args)) {
+      this.enter(answer(false, { message: `no host binding '${String(binding)}'`, code: 'ERR_AGENTOS_BINDING_NOT_FOUND' }));
+      return;
+    }
+    this.enter(
+      this.o.callHost(binding, args).then(
+        (value) => answer(true, value),
+        (err: { message?: string; code?: string }) => answer(false, { message: err?.message ?? String(err), code: err?.code }),
+      ),
+    );
+  }
+
+  signalListeners(signal: unknown, count: unknown): void {
+    if (typeof signal === 'string' && typeof count === 'number') this.signalHandlers.set(signal, count);
   }
 
   fs(op: unknown, args: unknown): HookResult {
@@ -421,10 +487,17 @@ export class JsProcess implements GuestHost, Watched {
     this.finish(reason, signal);
   }
 
-  /** Ends the process from outside (kill, VM disposal): exit code 128 + signal number. */
-  kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGKILL'): void {
+  /**
+   * Sends a signal. A guest with a `process.on(signal)` listener gets it as an event and
+   * keeps running; otherwise (and always for SIGKILL) the process ends with 128 + n.
+   */
+  kill(signal: Signal = 'SIGKILL'): void {
     if (this.finished) return;
-    this.exitCode = 128 + { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }[signal];
+    if (signal !== 'SIGKILL' && this.slot && (this.signalHandlers.get(signal) ?? 0) > 0) {
+      this.enter(this.slot.signal(signal));
+      return;
+    }
+    this.exitCode = 128 + SIGNAL_NUMBERS[signal];
     this.finish(undefined, signal);
   }
 
@@ -462,9 +535,7 @@ export class JsProcess implements GuestHost, Watched {
   }
 
   private takeStdin(): Uint8Array {
-    const rest = this.o.stdin.subarray(this.stdinOffset);
-    this.stdinOffset = this.o.stdin.byteLength;
-    return rest;
+    return this.o.stdin.take();
   }
 
   private writeErr(text: string): void {

@@ -8,6 +8,9 @@ export interface GuestHost {
   timer(op: unknown, id: unknown, delay: unknown, repeat: unknown): void;
   setExitCode(code: unknown): void;
   wantStdin(want: unknown): void;
+  hostCall(callId: unknown, binding: unknown, args: unknown): void;
+  signalListeners(signal: unknown, count: unknown): void;
+  block(op: unknown, arg: unknown): Promise<unknown>;
   fs(op: unknown, args: unknown): HookResult;
   load(specifier: unknown, fromDir: unknown): HookResult;
   exit(code: unknown): void;
@@ -15,6 +18,8 @@ export interface GuestHost {
 }
 
 type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
+const ENTRY_NAMES = ['setup', 'runMain', 'fireTimer', 'pushStdin', 'settleCall', 'signal', 'builtinExports'] as const;
+type EntryName = (typeof ENTRY_NAMES)[number];
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
 /**
@@ -28,7 +33,7 @@ export class PreparedIsolate {
   private constructor(
     readonly isolate: ivm.Isolate,
     readonly context: ivm.Context,
-    private readonly entries: Record<'setup' | 'runMain' | 'fireTimer' | 'pushStdin' | 'builtinExports', Entry>,
+    private readonly entries: Record<EntryName, Entry>,
   ) {}
 
   /**
@@ -42,16 +47,17 @@ export class PreparedIsolate {
       const context = await isolate.createContext();
       const hooks = bindHooks(() => prepared?.host ?? null);
       for (const [name, hook] of Object.entries(hooks)) context.global.setSync(`__agentos_hook_${name}`, hook);
+      // Blocking calls are a Reference: the runtime waits on it with applySyncPromise.
+      const block = new ivm.Reference(async (op: unknown, arg: unknown) => {
+        const result = await prepared?.host?.block(op, arg);
+        // applySyncPromise takes no transfer options: bytes travel as an ExternalCopy.
+        return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);
+      });
+      context.global.setSync('__agentos_hook_block', block);
       await compileRuntime(isolate).run(context, { release: true });
       const exported = context.global.getSync('__agentos_entries', { reference: true }) as ivm.Reference<Record<string, unknown>>;
       const get = (name: string) => exported.getSync(name, { reference: true }) as Entry;
-      prepared = new PreparedIsolate(isolate, context, {
-        setup: get('setup'),
-        runMain: get('runMain'),
-        fireTimer: get('fireTimer'),
-        pushStdin: get('pushStdin'),
-        builtinExports: get('builtinExports'),
-      });
+      prepared = new PreparedIsolate(isolate, context, Object.fromEntries(ENTRY_NAMES.map((name) => [name, get(name)])) as Record<EntryName, Entry>);
       exported.release();
       context.global.deleteSync('__agentos_entries');
       context.global.deleteSync('__agentos_format');
@@ -84,6 +90,14 @@ export class PreparedIsolate {
     return this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } });
   }
 
+  settleCall(callId: number, ok: boolean, value: unknown): Promise<unknown> {
+    return this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } });
+  }
+
+  signal(name: string): Promise<boolean> {
+    return this.entries.signal.apply(undefined, [name]) as Promise<boolean>;
+  }
+
   dispose(): void {
     this.host = null;
     if (!this.isolate.isDisposed) this.isolate.dispose();
@@ -97,6 +111,8 @@ function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
     timer: new ivm.Callback((op: unknown, id: unknown, d: unknown, r: unknown) => host()?.timer(op, id, d, r), { ignored: true }),
     setExitCode: new ivm.Callback((code: unknown) => host()?.setExitCode(code), { ignored: true }),
     wantStdin: new ivm.Callback((want: unknown) => host()?.wantStdin(want), { ignored: true }),
+    hostCall: new ivm.Callback((id: unknown, name: unknown, args: unknown) => host()?.hostCall(id, name, args), { ignored: true }),
+    signalListeners: new ivm.Callback((signal: unknown, count: unknown) => host()?.signalListeners(signal, count), { ignored: true }),
     fs: new ivm.Callback((op: unknown, args: unknown) => host()?.fs(op, args) ?? UNBOUND),
     load: new ivm.Callback((spec: unknown, from: unknown) => host()?.load(spec, from) ?? UNBOUND),
     exit: new ivm.Callback((code: unknown) => host()?.exit(code)),

@@ -108,6 +108,26 @@ export const INVENTORY = {
     unit: 'count', default: 10_000, env: 'AGENTOS_COMPLETED_RESPONSES_REMEMBERED', scope: 'protocol',
     why: 'ids of answered sidecar-to-host requests kept to recognise a duplicate answer',
   },
+  EVENT_BUFFER_BYTES: {
+    unit: 'bytes', default: 8 * MiB, env: 'AGENTOS_EVENT_BUFFER_BYTES', scope: 'protocol',
+    why: 'process/output bytes written but not yet taken by the host; past it, guests that print are paused',
+  },
+  OUTPUT_WINDOW_BYTES: {
+    unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_OUTPUT_WINDOW_BYTES', scope: 'process',
+    why: 'output a guest may write before it waits for room in the event buffer (one blocking call per window)',
+  },
+  HOST_CALL_TIMEOUT_MS: {
+    unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',
+    why: 'a host/call the host does not answer in time fails in the guest with ERR_AGENTOS_HOST_CALL_TIMEOUT',
+  },
+  MAX_HOST_CALLS_IN_FLIGHT: {
+    unit: 'count', default: 64, env: 'AGENTOS_MAX_HOST_CALLS_IN_FLIGHT', scope: 'VM',
+    why: 'host/call requests one VM may have waiting at once; each holds a pending record and a guest promise',
+  },
+  HOST_CALL_PAYLOAD_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_HOST_CALL_PAYLOAD_BYTES', scope: 'VM',
+    why: 'the JSON size of one host call\'s arguments, or of its answer',
+  },
   LOG_BUFFER_BYTES: {
     unit: 'bytes', default: 4 * MiB, env: 'AGENTOS_LOG_BUFFER_BYTES', scope: 'sidecar',
     why: 'log lines waiting for a host that does not read stderr are dropped past this, so logging never blocks the daemon',

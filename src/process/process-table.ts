@@ -1,8 +1,10 @@
 import { AgentosError } from '../errors.js';
+import type { StdinSource } from './stdin.js';
 
 /** What the table needs of a running process, whatever runs it. */
 export interface RunningProcess {
   readonly pid: number;
+  readonly stdin: StdinSource;
   kill(signal?: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP'): void;
   readonly exited: Promise<unknown>;
 }

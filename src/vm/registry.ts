@@ -4,7 +4,7 @@ import { AgentosError } from '../errors.js';
 import type { JsEngine } from '../js/engine.js';
 import type { Limits } from '../limits/limits.js';
 import { FillGauge, type Logger } from '../log.js';
-import { Vm } from './vm.js';
+import { Vm, type VmEvents } from './vm.js';
 
 /**
  * The live VMs. Ids are never reused (`vm-<n>`), so an id that was issued but is no
@@ -21,6 +21,7 @@ export class VmRegistry {
   constructor(
     private readonly limits: Limits,
     private readonly engine: JsEngine,
+    private readonly events: VmEvents,
     private readonly log: Logger,
   ) {
     this.gauge = new FillGauge(log, 'max_vms', limits.MAX_VMS.value);
@@ -42,7 +43,7 @@ export class VmRegistry {
       });
     }
     const id = `vm-${this.issued + 1}`;
-    const vm = new Vm(id, params, this.limits, this.engine, this.log.child({ vmId: id }));
+    const vm = new Vm(id, params, this.limits, this.engine, this.events, this.log.child({ vmId: id }));
     this.issued++;
     this.vms.set(id, vm);
     this.gauge.update(this.vms.size);

@@ -1,17 +1,38 @@
 import type { Static } from '@sinclair/typebox';
-import type { ExecParams, ExecResult, VmCreate } from '../../protocol/index.js';
+import type { ExecParams, ExecResult, ProcessSpawn, VmCreate } from '../../protocol/index.js';
 import { AgentosError, hostFs } from '../errors.js';
 import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
 import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
 import type { FsPermission } from '../js/guest-fs.js';
-import { JsProcess } from '../js/js-process.js';
+import { JsProcess, type ProcessExit } from '../js/js-process.js';
 import { vmLimit, type Limits } from '../limits/limits.js';
 import { FillGauge, warnLimitExhausted, type Logger } from '../log.js';
-import { CollectedOutput } from '../process/output.js';
+import { CollectedOutput, type OutputSink, type StreamName } from '../process/output.js';
+import { StdinSource } from '../process/stdin.js';
+import { StreamedOutput } from '../process/streamed-output.js';
 import { ProcessTable } from '../process/process-table.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
+type SpawnParams = Static<typeof ProcessSpawn.params>;
+type ProcessParams = Pick<Static<typeof ExecParams>, 'command' | 'args' | 'env' | 'cwd' | 'timeoutMs'>;
+
+/** How a VM reaches its host: events for spawned processes, and host binding calls. */
+export interface VmEvents {
+  output(vmId: string, pid: number, stream: StreamName, data: string, encoding: 'utf8' | 'base64'): void;
+  exit(vmId: string, pid: number, exit: ProcessExit): void;
+  whenWritable(): Promise<void>;
+  callHost(vmId: string, pid: number, binding: string, args: unknown[]): Promise<unknown>;
+}
+
+/** Lets the host's `$/cancelRequest` reach a running exec. */
+export interface CancelSignal {
+  readonly isCancelled: boolean;
+  onCancel(listener: () => void): { dispose(): void };
+}
+
+/** process/output events carry at most this much (coalescing small writes up to it). */
+const STREAM_CHUNK_BYTES = 64 * 1024;
 
 /** Directories every VM starts with, as a Linux user would expect them. */
 const SKELETON = ['/tmp', '/home', '/home/user', '/bin', '/usr', '/usr/bin', '/etc', '/dev'];
@@ -26,6 +47,7 @@ export class Vm {
   readonly cwd: string;
   readonly permission: FsPermission;
   readonly processes: ProcessTable;
+  readonly bindings: readonly string[];
   readonly createdAt = new Date();
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
@@ -38,8 +60,10 @@ export class Vm {
     params: CreateParams,
     private readonly limits: Limits,
     private readonly engine: JsEngine,
+    private readonly events: VmEvents,
     readonly log: Logger,
   ) {
+    this.bindings = params.bindings ?? [];
     this.overrides = { ...params.limits };
     if ((params.limits?.heapLimitMb ?? 8) < 8) {
       throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', 'limits.heapLimitMb must be at least 8 (isolated-vm cannot run an isolate in less)', { field: '/limits/heapLimitMb' });
@@ -96,7 +120,62 @@ export class Vm {
     return normalize(absolute(cwd, path));
   }
 
-  async exec(params: Static<typeof ExecParams>): Promise<Static<typeof ExecResult>> {
+  async exec(params: Static<typeof ExecParams>, cancel?: CancelSignal): Promise<Static<typeof ExecResult>> {
+    const stdin = Buffer.from(params.stdin ?? '', params.stdinEncoding ?? 'utf8');
+    this.checkStdin(stdin.byteLength);
+    const output = new CollectedOutput();
+    const proc = this.startProcess(params, StdinSource.of(stdin, stdin.byteLength), output);
+    const stopOnCancel = cancel?.onCancel(() => proc.kill('SIGKILL'));
+    const exit = await proc.exited;
+    stopOnCancel?.dispose();
+    if (cancel?.isCancelled) throw new AgentosError('ERR_AGENTOS_CANCELLED', `process/exec of '${params.command}' (pid ${proc.pid}) was cancelled by the host; the process was killed`);
+    const encoding = params.outputEncoding ?? 'utf8';
+    return {
+      pid: proc.pid,
+      exitCode: exit.exitCode,
+      ...(exit.signal ? { signal: exit.signal } : {}),
+      stdout: output.text('stdout', encoding),
+      stderr: output.text('stderr', encoding),
+      encoding,
+      truncated: exit.truncated,
+      ...(exit.error ? { error: exit.error } : {}),
+      usage: exit.usage,
+    };
+  }
+
+  /** Starts a process whose output and end reach the host as events; returns its pid. */
+  spawn(params: SpawnParams): number {
+    const encoding = params.outputEncoding ?? 'utf8';
+    const output = new StreamedOutput((stream, data) => this.events.output(this.id, proc.pid, stream, data, encoding), encoding, STREAM_CHUNK_BYTES);
+    const proc = this.startProcess(params, new StdinSource(this.limits.STDIN_LIMIT_BYTES.value), output, () => this.events.whenWritable());
+    void proc.exited.then((exit) => {
+      output.flush(true);
+      this.events.exit(this.id, proc.pid, exit);
+    });
+    return proc.pid;
+  }
+
+  /** process/write: false when stdin is closed or its buffer full. */
+  writeStdin(pid: number, data: Uint8Array): number {
+    const proc = this.processes.get(pid);
+    if (!proc.stdin.write(data)) {
+      throw new AgentosError('ERR_AGENTOS_STDIN_CLOSED', proc.stdin.isClosed
+        ? `stdin of pid ${pid} is closed`
+        : `stdin of pid ${pid} holds ${proc.stdin.buffered} unread bytes; the limit is ${this.limits.STDIN_LIMIT_BYTES.value} (AGENTOS_STDIN_LIMIT_BYTES): wait for the guest to read`);
+    }
+    return proc.stdin.buffered;
+  }
+
+  private checkStdin(bytes: number): void {
+    const capacity = this.limits.STDIN_LIMIT_BYTES.value;
+    if (bytes > capacity) {
+      throw new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `stdin is ${bytes} bytes; the limit is ${capacity} (AGENTOS_STDIN_LIMIT_BYTES)`, {
+        field: '/stdin', limit: 'stdin_limit_bytes', capacity, observed: bytes, env: 'AGENTOS_STDIN_LIMIT_BYTES',
+      });
+    }
+  }
+
+  private startProcess(params: ProcessParams, stdin: StdinSource, output: OutputSink, outputWindow?: () => Promise<void>): JsProcess {
     const command = params.command;
     if (command !== 'node' && command !== '/usr/bin/node' && command !== '/bin/node') {
       throw new AgentosError('ERR_AGENTOS_COMMAND_NOT_FOUND', `command '${command}' not found in VM ${this.id}; available: node`);
@@ -110,18 +189,8 @@ export class Vm {
     }
     const env = { ...this.env, ...params.env };
     checkEnvSize(env, this.limits.ENV_LIMIT_BYTES.value);
-    const stdin = Buffer.from(params.stdin ?? '', params.stdinEncoding ?? 'utf8');
-    if (stdin.byteLength > this.limits.STDIN_LIMIT_BYTES.value) {
-      throw new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `stdin is ${stdin.byteLength} bytes; the limit is ${this.limits.STDIN_LIMIT_BYTES.value} (AGENTOS_STDIN_LIMIT_BYTES)`, {
-        field: '/stdin', limit: 'stdin_limit_bytes', capacity: this.limits.STDIN_LIMIT_BYTES.value, observed: stdin.byteLength, env: 'AGENTOS_STDIN_LIMIT_BYTES',
-      });
-    }
     const cwd = params.cwd ? this.hostPath(params.cwd, '/cwd') : this.cwd;
-    const wallTimeLimitMs = Math.min(params.timeoutMs ?? Infinity, this.limit('GUEST_WALL_TIME_LIMIT_MS'));
-
-    const output = new CollectedOutput();
     const pid = this.processes.reserve();
-    const log = this.log.child({ pid });
     const proc = new JsProcess({
       pid,
       ppid: 0,
@@ -132,37 +201,31 @@ export class Vm {
       permission: this.permission,
       stdin,
       output,
+      outputWindow,
+      bindings: this.bindings,
+      callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
       engine: this.engine,
-      log,
+      log: this.log.child({ pid }),
       budgets: {
         heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
         cpuTimeLimitMs: this.limit('GUEST_CPU_TIME_LIMIT_MS'),
-        wallTimeLimitMs,
+        wallTimeLimitMs: Math.min(params.timeoutMs ?? Infinity, this.limit('GUEST_WALL_TIME_LIMIT_MS')),
         outputLimitBytes: this.limit('PROCESS_OUTPUT_LIMIT_BYTES'),
         maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
         maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
         maxOpenFiles: this.limit('MAX_OPEN_FILES_PER_PROCESS'),
         ioMaxBytes: this.limits.FS_IO_MAX_BYTES.value,
+        outputWindowBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
       },
     });
     this.processes.add(pid, proc);
     this.execs++;
-    const exit = await proc.start();
-    this.processes.remove(pid);
-    this.cpuMs += exit.usage.cpuMs;
-    if (exit.error) this.limitHits++;
-    const encoding = params.outputEncoding ?? 'utf8';
-    return {
-      pid,
-      exitCode: exit.exitCode,
-      ...(exit.signal ? { signal: exit.signal } : {}),
-      stdout: output.text('stdout', encoding),
-      stderr: output.text('stderr', encoding),
-      encoding,
-      truncated: exit.truncated,
-      ...(exit.error ? { error: exit.error } : {}),
-      usage: exit.usage,
-    };
+    void proc.start().then((exit) => {
+      this.processes.remove(pid);
+      this.cpuMs += exit.usage.cpuMs;
+      if (exit.error) this.limitHits++;
+    });
+    return proc;
   }
 
   /** Kills every process (their results say SIGKILL); resolves once they have ended. */

@@ -1,14 +1,14 @@
 import { format, inspect } from './inspect.js';
-import { hooks } from './hooks.js';
+import { writeOut } from './output.js';
 
 /** `console`, writing to the process's own stdout and stderr (never the daemon's). */
 export function createConsole() {
   let indent = '';
   const counts = new Map<string, number>();
   const timers = new Map<string, number>();
-  const out = (fd: number, args: unknown[]) => {
+  const out = (fd: 1 | 2, args: unknown[]) => {
     const text = format(...args);
-    hooks.write(fd, indent ? `${indent}${text.replaceAll('\n', `\n${indent}`)}\n` : `${text}\n`);
+    writeOut(fd, indent ? `${indent}${text.replaceAll('\n', `\n${indent}`)}\n` : `${text}\n`);
   };
   return {
     log: (...a: unknown[]) => out(1, a),

@@ -13,6 +13,26 @@ export interface IgnoredHooks {
   timer(op: 'set' | 'clear' | 'ref' | 'unref' | 'refused', id: number, delayMs: number, repeat: boolean): void;
   setExitCode(code: number): void;
   wantStdin(want: boolean): void;
+  /** Calls a host binding; the answer comes back through the `settleCall` entry. */
+  hostCall(callId: number, binding: string, args: unknown[]): void;
+  /** How many `process.on(signal)` listeners the guest has for a signal. */
+  signalListeners(signal: string, count: number): void;
+}
+
+/**
+ * Calls that block the guest until the host's promise settles (isolated-vm
+ * `applySyncPromise`; the guest's thread waits, the daemon's does not).
+ */
+export type BlockingOp =
+  /** Wait until the host can take more output (backpressure for process/output). */
+  | 'outputWindow'
+  /** All of stdin, until EOF. */
+  | 'stdinAll'
+  /** Whatever stdin holds, waiting until there is something or EOF (empty = EOF). */
+  | 'stdinSome';
+
+export interface BlockingHook {
+  applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;
 }
 
 /** Blocking calls: the guest waits for the answer (~0.1 ms a call). */
@@ -54,7 +74,10 @@ export interface ProcessInfo {
   nodeVersion: string;
   maxTimers: number;
   maxTimerDelayMs: number;
-  stdinIsFinite: boolean;
+  /** Bytes of output after which the guest waits for room (OUTPUT_WINDOW_BYTES). */
+  outputWindowBytes: number;
+  /** Host bindings the VM declared, callable as `host.<name>(...)`. */
+  bindings: string[];
 }
 
 /** How the main program is given. */
@@ -68,6 +91,9 @@ export interface RuntimeEntries {
   runMain(program: MainProgram): void;
   fireTimer(id: number): void;
   pushStdin(chunk: Uint8Array | null): void;
+  settleCall(callId: number, ok: boolean, value: unknown): void;
+  /** Delivers a signal; true when a `process.on(signal)` listener took it. */
+  signal(name: string): boolean;
   /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */
   builtinExports(): Record<string, string[]>;
 }

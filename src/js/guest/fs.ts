@@ -1,7 +1,8 @@
 import type { Buffer } from 'buffer';
 import { resolvePath } from './cwd.js';
 import { lazyBuffer } from './lazy.js';
-import { hooks, unwrap } from './hooks.js';
+import { block, hooks, unwrap } from './hooks.js';
+import { writeOut } from './output.js';
 
 /**
  * Node's `fs` (sync, callback and promise forms of the common calls) over the VM
@@ -24,6 +25,27 @@ function toPath(p: unknown, name = 'path'): string {
   const err = new TypeError(`The "${name}" argument must be of type string or an instance of Buffer or URL. Received ${p === null ? 'null' : typeof p}`) as TypeError & { code: string };
   err.code = 'ERR_INVALID_ARG_TYPE';
   throw err;
+}
+
+/** Stdin bytes a `readSync(0)` took from the host but the caller's buffer could not hold. */
+let stdinLeftover: Uint8Array = new Uint8Array(0);
+
+function readStdinSome(length: number): Uint8Array {
+  if (stdinLeftover.byteLength === 0) stdinLeftover = block<Uint8Array>('stdinSome');
+  const out = stdinLeftover.subarray(0, length);
+  stdinLeftover = stdinLeftover.subarray(out.byteLength);
+  return out;
+}
+
+function readStdinAll(): Uint8Array {
+  const rest = block<Uint8Array>('stdinAll');
+  const all = stdinLeftover.byteLength ? lazyBuffer().concat([stdinLeftover, rest]) : rest;
+  stdinLeftover = new Uint8Array(0);
+  return all;
+}
+
+function isStdio(fd: unknown): fd is 1 | 2 {
+  return fd === 1 || fd === 2;
 }
 
 function isFd(p: unknown): p is number {
@@ -100,17 +122,19 @@ const sync = {
   },
   accessSync(p: PathLike, mode?: number): void { call('access', toPath(p), mode ?? 0); },
   readFileSync(p: PathLike | number, options?: unknown): string | Buffer {
-    const bytes = isFd(p) ? call<Uint8Array>('readFd', p) : call<Uint8Array>('readFile', toPath(p), flagOf(options, 'r'));
+    const bytes = p === 0 || p === '/dev/stdin' ? readStdinAll() : isFd(p) ? call<Uint8Array>('readFd', p) : call<Uint8Array>('readFile', toPath(p), flagOf(options, 'r'));
     return decode(bytes, encodingOf(options));
   },
   writeFileSync(p: PathLike | number, data: unknown, options?: unknown): void {
     const bytes = toBytes(data, encodingOf(options));
-    if (isFd(p)) call('writeFd', p, bytes, null);
+    if (isStdio(p)) writeOut(p, bytes);
+    else if (isFd(p)) call('writeFd', p, bytes, null);
     else call('writeFile', toPath(p), bytes, flagOf(options, 'w'), modeOf(options));
   },
   appendFileSync(p: PathLike | number, data: unknown, options?: unknown): void {
     const bytes = toBytes(data, encodingOf(options));
-    if (isFd(p)) call('writeFd', p, bytes, null);
+    if (isStdio(p)) writeOut(p, bytes);
+    else if (isFd(p)) call('writeFd', p, bytes, null);
     else call('writeFile', toPath(p), bytes, flagOf(options, 'a'), modeOf(options));
   },
   statSync(p: PathLike, options?: { throwIfNoEntry?: boolean }): Stats | undefined {
@@ -170,11 +194,16 @@ const sync = {
       offset = o.offset ?? 0; length = o.length; position = o.position;
     } else if (typeof offsetOrOptions === 'number') offset = offsetOrOptions;
     const want = length ?? buffer.byteLength - offset;
-    const bytes = call<Uint8Array>('read', fd, want, position === undefined || position === null ? null : Number(position));
+    const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, position === undefined || position === null ? null : Number(position));
     buffer.set(bytes, offset);
     return bytes.byteLength;
   },
   writeSync(fd: number, data: unknown, offsetOrPosition?: unknown, lengthOrEncoding?: unknown, position?: number | null): number {
+    if (isStdio(fd)) {
+      const bytes = typeof data === 'string' ? toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined) : (toBytes(data) as Uint8Array);
+      writeOut(fd, bytes);
+      return typeof bytes === 'string' ? lazyBuffer().byteLength(bytes) : bytes.byteLength;
+    }
     if (typeof data === 'string') {
       const pos = typeof offsetOrPosition === 'number' ? offsetOrPosition : null;
       return call<number>('writeFd', fd, toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined), pos);

@@ -6,6 +6,7 @@ declare module 'buffer' {
   export class Buffer extends Uint8Array {
     static from(data: ArrayBufferLike | ArrayLike<number> | string, encodingOrOffset?: string | number, length?: number): Buffer;
     static concat(list: readonly Uint8Array[], totalLength?: number): Buffer;
+    static byteLength(s: string): number;
     toString(encoding?: string, start?: number, end?: number): string;
     readUInt32LE(offset: number): number;
   }

@@ -1,11 +1,11 @@
-import type { GuestErrorShape, HookResult, IgnoredHooks, SyncHooks } from './contract.js';
+import type { BlockingHook, BlockingOp, GuestErrorShape, HookResult, IgnoredHooks, SyncHooks } from './contract.js';
 
 /**
  * The host's callbacks, taken off the global object before any guest code runs so the
  * guest can only reach them through the runtime's own wrappers.
  */
-type Hooks = IgnoredHooks & SyncHooks;
-const names: Array<keyof Hooks> = ['write', 'timer', 'setExitCode', 'wantStdin', 'fs', 'load', 'exit', 'random'];
+type Hooks = IgnoredHooks & SyncHooks & { block: BlockingHook };
+const names: Array<keyof Hooks> = ['write', 'timer', 'setExitCode', 'wantStdin', 'hostCall', 'signalListeners', 'fs', 'load', 'exit', 'random', 'block'];
 const g = globalThis as unknown as Record<string, unknown>;
 
 export const hooks = {} as Hooks;
@@ -13,6 +13,10 @@ for (const name of names) {
   const key = `__agentos_hook_${name}`;
   (hooks as unknown as Record<string, unknown>)[name] = g[key];
   delete g[key];
+}
+
+export function block<T>(op: BlockingOp, arg?: number): T {
+  return hooks.block.applySyncPromise(undefined, [op, arg]) as T;
 }
 
 /** Thrown to unwind the guest's stack after `process.exit`; entries swallow it. */

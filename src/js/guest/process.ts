@@ -2,6 +2,7 @@ import { getCwd, resolvePath, setCwd } from './cwd.js';
 import { Emitter } from './emitter.js';
 import type { ProcessInfo } from './contract.js';
 import { ExitSignal, hooks } from './hooks.js';
+import { writeOut } from './output.js';
 import { ReadableIn, stdoutStream } from './streams.js';
 
 const ticks: Array<[(...a: unknown[]) => void, unknown[]]> = [];
@@ -58,7 +59,7 @@ export function createProcess() {
     nextTick,
     emitWarning: (warning: unknown) => {
       const text = warning instanceof Error ? `${warning.name}: ${warning.message}` : `Warning: ${String(warning)}`;
-      hooks.write(2, `(node:${proc.pid}) ${text}\n`);
+      writeOut(2, `(node:${proc.pid}) ${text}\n`);
     },
     exit: (code?: unknown) => {
       const n = code === undefined ? (exitCode ?? 0) : Number(code) | 0;
@@ -90,6 +91,17 @@ export function createProcess() {
       { bigint: () => BigInt(Date.now()) * 1_000_000n },
     ),
   });
+  // The host must know whether a signal has a handler without entering the isolate
+  // (a busy guest could not answer), so listener counts for signals are reported.
+  const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+  for (const method of ['on', 'addListener', 'once', 'prependListener', 'off', 'removeListener', 'removeAllListeners'] as const) {
+    const original = proc[method].bind(proc) as (event: string, ...rest: unknown[]) => unknown;
+    (proc as Record<string, unknown>)[method] = (event: string, ...rest: unknown[]) => {
+      const result = original(event, ...rest);
+      if (SIGNALS.has(event)) hooks.signalListeners(event, proc.listenerCount(event));
+      return result === proc ? proc : result;
+    };
+  }
   Object.defineProperty(proc, 'exitCode', {
     get: () => exitCode,
     set: (value: unknown) => {

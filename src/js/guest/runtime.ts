@@ -10,7 +10,9 @@ import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type MainProgram, type ProcessInfo, typ
 import { ExitSignal, hooks, unwrap } from './hooks.js';
 import { format, inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
+import { createHostObject, settleCall } from './host-calls.js';
 import { createModuleSystem } from './modules.js';
+import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireTimer, timerGlobals } from './timers.js';
 
@@ -123,7 +125,7 @@ function guard(run: () => void): void {
         err = again;
       }
     }
-    hooks.write(2, `${describeUncaught(err)}\n`);
+    writeOut(2, `${describeUncaught(err)}\n`);
     hooks.exit(1);
   }
 }
@@ -154,6 +156,8 @@ const entries: RuntimeEntries = {
       }
     });
     configureTimers(info.maxTimers, info.maxTimerDelayMs);
+    configureOutput(info.outputWindowBytes);
+    if (info.bindings.length > 0) g.host = createHostObject(info.bindings);
   },
   runMain(program: MainProgram) {
     guard(() => {
@@ -166,6 +170,14 @@ const entries: RuntimeEntries = {
   },
   pushStdin(chunk: Uint8Array | null) {
     guard(() => stdin.push(chunk));
+  },
+  settleCall(callId: number, ok: boolean, value: unknown) {
+    guard(() => settleCall(callId, ok, value));
+  },
+  signal(name: string) {
+    if (proc.listenerCount(name) === 0) return false;
+    guard(() => proc.emit(name, name));
+    return true;
   },
   builtinExports() {
     const out: Record<string, string[]> = {};

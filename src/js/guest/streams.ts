@@ -1,7 +1,7 @@
 import type { Buffer } from 'buffer';
 import { Emitter } from './emitter.js';
 import { lazyBuffer } from './lazy.js';
-import { hooks } from './hooks.js';
+import { writeOut } from './output.js';
 
 /**
  * Minimal stream objects: enough for `process.stdout.write`, `process.stdin` events and
@@ -176,5 +176,5 @@ export function makeFileStreams(fs: {
 }
 
 export function stdoutStream(fd: 1 | 2): WritableOut {
-  return new WritableOut(fd, (data) => hooks.write(fd, data));
+  return new WritableOut(fd, (data) => writeOut(fd, data));
 }
