@@ -82,19 +82,9 @@ interface StatShape {
   atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
 }
 
-export class Stats {
-  dev = 1; rdev = 0; blksize = 4096;
-  mode: number; nlink: number; uid: number; gid: number; ino: number; size: number; blocks: number;
-  atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
-  atime: Date; mtime: Date; ctime: Date; birthtime: Date;
-  private readonly kind: StatShape['type'];
-  constructor(s: StatShape) {
-    this.kind = s.type;
-    this.mode = s.mode; this.nlink = s.nlink; this.uid = s.uid; this.gid = s.gid; this.ino = s.ino; this.size = s.size;
-    this.blocks = Math.ceil(s.size / 512);
-    this.atimeMs = s.atimeMs; this.mtimeMs = s.mtimeMs; this.ctimeMs = s.ctimeMs; this.birthtimeMs = s.birthtimeMs;
-    this.atime = new Date(s.atimeMs); this.mtime = new Date(s.mtimeMs); this.ctime = new Date(s.ctimeMs); this.birthtime = new Date(s.birthtimeMs);
-  }
+/** The `is*()` questions Stats and Dirent both answer. */
+class Typed {
+  constructor(protected readonly kind: StatShape['type']) {}
   isFile() { return this.kind === 'file'; }
   isDirectory() { return this.kind === 'directory'; }
   isSymbolicLink() { return this.kind === 'symlink'; }
@@ -104,16 +94,34 @@ export class Stats {
   isCharacterDevice() { return false; }
 }
 
-export class Dirent {
-  constructor(readonly name: string, private readonly kind: StatShape['type'], readonly parentPath: string) {}
+export class Stats extends Typed {
+  dev = 1; rdev = 0; blksize = 4096;
+  mode: number; nlink: number; uid: number; gid: number; ino: number; size: number; blocks: number;
+  atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
+  atime: Date; mtime: Date; ctime: Date; birthtime: Date;
+  constructor(s: StatShape) {
+    super(s.type);
+    this.mode = s.mode; this.nlink = s.nlink; this.uid = s.uid; this.gid = s.gid; this.ino = s.ino; this.size = s.size;
+    this.blocks = Math.ceil(s.size / 512);
+    this.atimeMs = s.atimeMs; this.mtimeMs = s.mtimeMs; this.ctimeMs = s.ctimeMs; this.birthtimeMs = s.birthtimeMs;
+    this.atime = new Date(s.atimeMs); this.mtime = new Date(s.mtimeMs); this.ctime = new Date(s.ctimeMs); this.birthtime = new Date(s.birthtimeMs);
+  }
+}
+
+export class Dirent extends Typed {
+  constructor(readonly name: string, kind: StatShape['type'], readonly parentPath: string) {
+    super(kind);
+  }
   get path() { return this.parentPath; }
-  isFile() { return this.kind === 'file'; }
-  isDirectory() { return this.kind === 'directory'; }
-  isSymbolicLink() { return this.kind === 'symlink'; }
-  isFIFO() { return false; }
-  isSocket() { return false; }
-  isBlockDevice() { return false; }
-  isCharacterDevice() { return false; }
+}
+
+function statPath(p: PathLike, follow: boolean, options?: { throwIfNoEntry?: boolean }): Stats | undefined {
+  try {
+    return new Stats(call<StatShape>('stat', toPath(p), follow));
+  } catch (e) {
+    if (options?.throwIfNoEntry === false && (e as { code?: string }).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }
 
 const sync = {
@@ -137,18 +145,8 @@ const sync = {
     else if (isFd(p)) call('writeFd', p, bytes, null);
     else call('writeFile', toPath(p), bytes, flagOf(options, 'a'), modeOf(options));
   },
-  statSync(p: PathLike, options?: { throwIfNoEntry?: boolean }): Stats | undefined {
-    try { return new Stats(call<StatShape>('stat', toPath(p), true)); } catch (e) {
-      if (options?.throwIfNoEntry === false && (e as { code?: string }).code === 'ENOENT') return undefined;
-      throw e;
-    }
-  },
-  lstatSync(p: PathLike, options?: { throwIfNoEntry?: boolean }): Stats | undefined {
-    try { return new Stats(call<StatShape>('stat', toPath(p), false)); } catch (e) {
-      if (options?.throwIfNoEntry === false && (e as { code?: string }).code === 'ENOENT') return undefined;
-      throw e;
-    }
-  },
+  statSync: (p: PathLike, options?: { throwIfNoEntry?: boolean }) => statPath(p, true, options),
+  lstatSync: (p: PathLike, options?: { throwIfNoEntry?: boolean }) => statPath(p, false, options),
   fstatSync(fd: number): Stats { return new Stats(call<StatShape>('fstat', fd)); },
   readdirSync(p: PathLike, options?: unknown): Array<string | Dirent> {
     const dir = toPath(p);
