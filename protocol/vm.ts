@@ -14,6 +14,7 @@ export const VmLimits = strictObject(
     fsInodeLimit: PositiveInt('files, directories and links in the VM filesystem'),
     maxProcesses: PositiveInt('processes running at once in the VM'),
     maxOpenFiles: PositiveInt('open file descriptors per process'),
+    wasmMaxMemoryBytes: PositiveInt('linear memory of one WASM process, bytes'),
   },
   'Per-VM overrides; omitted fields take the sidecar-wide value',
 );

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { createMessageConnection, ResponseError, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { ProcessExit } from '../js/js-process.js';
+import type { ProcessExit } from '../process/guest-process.js';
 import * as P from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
 import type { JsEngine } from '../js/engine.js';

@@ -1,73 +1,28 @@
-import { randomBytes } from 'node:crypto';
-import type { ErrorCode } from '../../protocol/errors.js';
+import type ivm from 'isolated-vm';
 import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
-import type { VirtualFs } from '../fs/vfs.js';
-import { warnLimitExhausted, type Logger } from '../log.js';
-import { FdTable } from '../process/fd-table.js';
-import { BoundedOutput, type OutputSink } from '../process/output.js';
-import type { StdinSource } from '../process/stdin.js';
-import type { Watched } from '../process/watchdog.js';
+import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
 import type { JsEngine } from './engine.js';
 import { evaluateModuleGraph } from './esm-linker.js';
 import type { HookResult, MainProgram } from './guest/contract.js';
-import { guestFsCall, type FsPermission, type GuestFsContext } from './guest-fs.js';
 import { guestStack } from './guest-stack.js';
 import { resolveModule } from './module-resolver.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 
-export interface JsBudgets {
+export interface JsBudgets extends GuestBudgets {
   heapLimitMb: number;
-  cpuTimeLimitMs: number;
-  wallTimeLimitMs: number;
-  outputLimitBytes: number;
   maxTimers: number;
   maxTimerDelayMs: number;
-  maxOpenFiles: number;
-  ioMaxBytes: number;
-  outputWindowBytes: number;
 }
 
-export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP';
-const SIGNAL_NUMBERS: Record<Signal, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-
-export interface JsProcessOptions {
-  pid: number;
-  ppid: number;
+export interface JsProcessOptions extends GuestProcessOptions {
   args: readonly string[];
-  env: Record<string, string>;
-  cwd: string;
-  vfs: VirtualFs;
-  permission: FsPermission;
-  stdin: StdinSource;
-  output: OutputSink;
-  /** Resolves when the host can take more output (process/spawn); absent for exec. */
-  outputWindow?: () => Promise<void>;
   /** Host bindings the guest may call, and how to call one. */
   bindings: readonly string[];
   callHost?: (binding: string, args: unknown[]) => Promise<unknown>;
   budgets: JsBudgets;
   engine: JsEngine;
-  log: Logger;
-}
-
-/** Why the sidecar stopped a process, as the host sees it in the result. */
-export interface StopReason {
-  code: ErrorCode;
-  message: string;
-  limit?: string;
-  capacity?: number;
-  observed?: number;
-  env?: string;
-}
-
-export interface ProcessExit {
-  exitCode: number;
-  signal?: string;
-  error?: StopReason;
-  truncated: boolean;
-  usage: { cpuMs: number; wallMs: number; heapBytes: number };
 }
 
 interface HostTimer {
@@ -79,7 +34,6 @@ interface HostTimer {
 }
 
 const STDIN_CHUNK_BYTES = 64 * 1024;
-const HEAP_DISPOSED = /disposed during execution due to memory limit/;
 
 /**
  * One guest JavaScript process: an isolate (from the pool when it can), the host half of
@@ -87,61 +41,19 @@ const HEAP_DISPOSED = /disposed during execution due to memory limit/;
  * is left to do (no entry running, no referenced timer, no stdin wanted), on
  * `process.exit`, on an uncaught exception, or when the sidecar stops it.
  */
-export class JsProcess implements GuestHost, Watched {
-  readonly cpuBudgetMs: number;
+export class JsProcess extends GuestProcess implements GuestHost {
   private slot: PreparedIsolate | undefined;
-  private readonly fds: FdTable;
-  private readonly output: BoundedOutput;
-  private readonly fsContext: GuestFsContext;
   private readonly timers = new Map<number, HostTimer>();
-  private readonly started = performance.now();
   private inFlight = 0;
-  private exitCode = 0;
   private exitRequested = false;
   private stdinWanted = false;
   private stdinSubscribed = false;
   private stdinEofSent = false;
   private stdinDone = false;
   private readonly signalHandlers = new Map<string, number>();
-  private finished = false;
-  private wallTimer: NodeJS.Timeout | undefined;
-  private lastCpuMs = 0;
-  /** CPU the isolate used before this process (preparing the runtime); not the guest's. */
-  private cpuBaseNs = 0n;
-  private resolveExit!: (exit: ProcessExit) => void;
-  readonly exited: Promise<ProcessExit>;
 
   constructor(private readonly o: JsProcessOptions) {
-    this.cpuBudgetMs = o.budgets.cpuTimeLimitMs;
-    this.fds = new FdTable(o.budgets.maxOpenFiles);
-    this.output = new BoundedOutput(o.output, o.budgets.outputLimitBytes, (observed) =>
-      this.stop({
-        code: 'ERR_AGENTOS_OUTPUT_LIMIT',
-        message: `output limit of ${o.budgets.outputLimitBytes} bytes reached; the rest was dropped and the process stopped (raise limits.outputLimitBytes or AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES)`,
-        limit: 'process_output_limit_bytes',
-        capacity: o.budgets.outputLimitBytes,
-        observed,
-        env: 'AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES',
-      }, 141, 'SIGPIPE'),
-    );
-    this.fsContext = {
-      vfs: o.vfs,
-      fds: this.fds,
-      permission: o.permission,
-      ioMaxBytes: o.budgets.ioMaxBytes,
-      readStdin: () => this.takeStdin(),
-      writeOutput: (fd, data) => this.output.write(fd === 1 ? 'stdout' : 'stderr', data),
-      onLimit: (limit, observed, capacity, env) => this.limitHit(limit, observed, capacity, env),
-    };
-    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
-  }
-
-  get pid(): number {
-    return this.o.pid;
-  }
-
-  get stdin(): StdinSource {
-    return this.o.stdin;
+    super(o);
   }
 
   /** Starts the process; `exited` settles when it ends, however it ends. */
@@ -198,7 +110,6 @@ export class JsProcess implements GuestHost, Watched {
       return;
     }
     this.slot = slot;
-    this.cpuBaseNs = slot.isolate.cpuTime;
     slot.host = this;
     slot.setup({
       pid: o.pid,
@@ -213,9 +124,7 @@ export class JsProcess implements GuestHost, Watched {
       outputWindowBytes: o.budgets.outputWindowBytes,
       bindings: [...o.bindings],
     });
-    o.engine.watchdog.add(this);
-    this.wallTimer = setTimeout(() => this.onWallExhausted(), o.budgets.wallTimeLimitMs);
-    this.wallTimer.unref();
+    this.startBudgets(slot.isolate);
 
     if (asModule) {
       const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${o.cwd === '/' ? '' : o.cwd}/[eval1]`, source: program.code };
@@ -284,12 +193,6 @@ export class JsProcess implements GuestHost, Watched {
   }
 
   // ---- hooks (GuestHost): every argument comes from guest code ----
-
-  write(fd: unknown, data: unknown): void {
-    if (this.finished || (fd !== 1 && fd !== 2)) return;
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data instanceof Uint8Array ? data : null;
-    if (bytes) this.output.write(fd === 1 ? 'stdout' : 'stderr', bytes);
-  }
 
   timer(op: unknown, id: unknown, delay: unknown, repeat: unknown): void {
     if (this.finished || typeof id !== 'number') return;
@@ -372,22 +275,6 @@ export class JsProcess implements GuestHost, Watched {
     }
   }
 
-  async block(op: unknown, _arg: unknown): Promise<unknown> {
-    if (this.finished) return null;
-    switch (op) {
-      case 'outputWindow':
-        await this.o.outputWindow?.();
-        return null;
-      case 'stdinAll':
-        return this.o.stdin.readAll();
-      case 'stdinSome':
-        await this.o.stdin.ready();
-        return this.o.stdin.take();
-      default:
-        return null;
-    }
-  }
-
   hostCall(callId: unknown, binding: unknown, args: unknown): void {
     const slot = this.slot;
     if (this.finished || !slot || typeof callId !== 'number') return;
@@ -406,11 +293,6 @@ export class JsProcess implements GuestHost, Watched {
 
   signalListeners(signal: unknown, count: unknown): void {
     if (typeof signal === 'string' && typeof count === 'number') this.signalHandlers.set(signal, count);
-  }
-
-  fs(op: unknown, args: unknown): HookResult {
-    if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
-    return guestFsCall(this.fsContext, op, args);
   }
 
   load(specifier: unknown, fromDir: unknown): HookResult {
@@ -435,56 +317,8 @@ export class JsProcess implements GuestHost, Watched {
     setImmediate(() => this.finish());
   }
 
-  random(length: unknown): Uint8Array {
-    const n = typeof length === 'number' && length >= 0 && length <= 65536 ? Math.floor(length) : 0;
-    return new Uint8Array(randomBytes(n));
-  }
-
-  // ---- budgets ----
-
-  cpuMs(): number {
-    const isolate = this.slot?.isolate;
-    if (isolate && !isolate.isDisposed) this.lastCpuMs = Number(isolate.cpuTime - this.cpuBaseNs) / 1e6;
-    return this.lastCpuMs;
-  }
-
-  onCpuExhausted(observedMs: number): void {
-    const capacity = this.cpuBudgetMs;
-    this.stop({
-      code: 'ERR_AGENTOS_CPU_TIME_LIMIT',
-      message: `CPU time limit of ${capacity} ms exhausted after ${Math.round(observedMs)} ms (raise limits.cpuTimeLimitMs or AGENTOS_GUEST_CPU_TIME_LIMIT_MS)`,
-      limit: 'guest_cpu_time_limit_ms',
-      capacity,
-      observed: Math.round(observedMs),
-      env: 'AGENTOS_GUEST_CPU_TIME_LIMIT_MS',
-    }, 124);
-  }
-
-  private onWallExhausted(): void {
-    const capacity = this.o.budgets.wallTimeLimitMs;
-    this.stop({
-      code: 'ERR_AGENTOS_TIMEOUT',
-      message: `wall-clock limit of ${capacity} ms exceeded (pass timeoutMs, or raise limits.wallTimeLimitMs or AGENTOS_GUEST_WALL_TIME_LIMIT_MS)`,
-      limit: 'guest_wall_time_limit_ms',
-      capacity,
-      observed: Math.round(performance.now() - this.started),
-      env: 'AGENTOS_GUEST_WALL_TIME_LIMIT_MS',
-    }, 124);
-  }
-
-  /** A bound the guest ran into and got an error for (the process goes on). */
-  private limitHit(limit: string, observed: number, capacity: number, env: string): void {
-    warnLimitExhausted(this.o.log, { limit, observed, capacity, env });
-  }
-
-  /** Stops the process because a bound was hit, with the bound's error in the result. */
-  stop(reason: StopReason, exitCode: number, signal?: string): void {
-    if (this.finished) return;
-    if (reason.limit !== undefined && reason.capacity !== undefined) {
-      warnLimitExhausted(this.o.log, { limit: reason.limit, observed: reason.observed ?? reason.capacity, capacity: reason.capacity, env: reason.env });
-    }
-    this.exitCode = exitCode;
-    this.finish(reason, signal);
+  protected isolate(): ivm.Isolate | undefined {
+    return this.slot?.isolate;
   }
 
   /**
@@ -497,48 +331,17 @@ export class JsProcess implements GuestHost, Watched {
       this.enter(this.slot.signal(signal));
       return;
     }
-    this.exitCode = 128 + SIGNAL_NUMBERS[signal];
-    this.finish(undefined, signal);
+    this.killNow(signal);
   }
 
-  private finish(reason?: StopReason, signal?: string): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.o.engine.watchdog.delete(this);
-    clearTimeout(this.wallTimer);
+  protected release(): number {
     for (const timer of this.timers.values()) this.clearHostTimer(timer);
     this.timers.clear();
-    this.fds.closeAll();
-
-    let heapBytes = 0;
     const slot = this.slot;
-    if (slot) {
-      this.cpuMs();
-      if (!slot.isolate.isDisposed && this.inFlight === 0) {
-        try {
-          const heap = slot.isolate.getHeapStatisticsSync();
-          heapBytes = heap.used_heap_size + heap.externally_allocated_size;
-        } catch {
-          // The isolate died between the check and the call; the usage stays at zero.
-        }
-      }
-      slot.host = null;
-      this.o.engine.pool.release(slot);
-    }
-    this.resolveExit({
-      exitCode: this.exitCode,
-      ...(signal ? { signal } : {}),
-      ...(reason ? { error: reason } : {}),
-      truncated: this.output.truncated,
-      usage: { cpuMs: Math.round(this.lastCpuMs * 1000) / 1000, wallMs: Math.round((performance.now() - this.started) * 1000) / 1000, heapBytes },
-    });
-  }
-
-  private takeStdin(): Uint8Array {
-    return this.o.stdin.take();
-  }
-
-  private writeErr(text: string): void {
-    this.output.write('stderr', Buffer.from(text));
+    if (!slot) return 0;
+    const heapBytes = heapBytesOf(slot.isolate, this.inFlight === 0);
+    slot.host = null;
+    this.o.engine.pool.release(slot);
+    return heapBytes;
   }
 }

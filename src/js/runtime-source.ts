@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The bundled guest runtime (`dist/guest-runtime.js`, built by
- * scripts/build-guest-runtime.mjs) and V8's code cache for it, made once from the first
+ * scripts/build-runtimes.mjs) and V8's code cache for it, made once from the first
  * compile so every later isolate skips parsing it.
  */
 const RUNTIME_PATH = fileURLToPath(new URL('../../guest-runtime.js', import.meta.url));

@@ -14,6 +14,8 @@ export interface LimitSpec {
   /** The `vm/create` `limits` field that overrides it for one VM, when there is one. */
   readonly vmOverride?: string;
   readonly min?: number;
+  /** The name its "bounded limit exhausted" warning uses, when not the entry's own. */
+  readonly warnAs?: string;
   readonly why: string;
 }
 
@@ -95,6 +97,22 @@ export const INVENTORY = {
   ISOLATE_POOL_SIZE: {
     unit: 'count', default: 2, env: 'AGENTOS_ISOLATE_POOL_SIZE', scope: 'sidecar',
     why: 'prepared default-heap isolates kept ready so a VM\'s first exec skips isolate creation; each holds ~1 MB',
+  },
+  WASM_RUNNER_HEAP_LIMIT_MB: {
+    unit: 'MiB', default: 2048, env: 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB', scope: 'process', min: 8, warnAs: 'v8_heap_bytes',
+    why: 'V8 heap ceiling of a WASM runner isolate (trusted code that holds the module and moves file data); a ceiling, not a reservation',
+  },
+  WASM_MAX_MEMORY_BYTES: {
+    unit: 'bytes', default: 128 * MiB, env: 'AGENTOS_WASM_MAX_MEMORY_BYTES', scope: 'process', vmOverride: 'wasmMaxMemoryBytes',
+    why: 'linear memory of one WASM process, enforced by rewriting the module\'s memory maximum (isolated-vm does not count it)',
+  },
+  WASM_MODULE_MAX_BYTES: {
+    unit: 'bytes', default: 256 * MiB, env: 'AGENTOS_WASM_MODULE_MAX_BYTES', scope: 'sidecar',
+    why: 'size of one module file to register or run',
+  },
+  WASM_MODULE_CACHE_ENTRIES: {
+    unit: 'count', default: 64, env: 'AGENTOS_WASM_MODULE_CACHE_ENTRIES', scope: 'sidecar',
+    why: 'compiled modules kept for reuse across runs and VMs (least recently used goes first)',
   },
   MAX_FRAME_BYTES: {
     unit: 'bytes', default: 96 * MiB, env: 'AGENTOS_MAX_FRAME_BYTES', scope: 'protocol',

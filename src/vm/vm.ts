@@ -5,7 +5,8 @@ import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
 import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
 import type { FsPermission } from '../js/guest-fs.js';
-import { JsProcess, type ProcessExit } from '../js/js-process.js';
+import { JsProcess } from '../js/js-process.js';
+import type { ProcessExit } from '../process/guest-process.js';
 import { vmLimit, type Limits } from '../limits/limits.js';
 import { FillGauge, warnLimitExhausted, type Logger } from '../log.js';
 import { CollectedOutput, type OutputSink, type StreamName } from '../process/output.js';
@@ -205,6 +206,7 @@ export class Vm {
       bindings: this.bindings,
       callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
       engine: this.engine,
+      watchdog: this.engine.watchdog,
       log: this.log.child({ pid }),
       budgets: {
         heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),

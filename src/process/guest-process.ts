@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto';
+import type ivm from 'isolated-vm';
+import type { ErrorCode } from '../../protocol/errors.js';
+import type { VirtualFs } from '../fs/vfs.js';
+import type { HookResult } from '../js/guest/contract.js';
+import { guestFsCall, type FsPermission, type GuestFsContext } from '../js/guest-fs.js';
+import { warnLimitExhausted, type Logger } from '../log.js';
+import { FdTable } from './fd-table.js';
+import { BoundedOutput, type OutputSink } from './output.js';
+import type { StdinSource } from './stdin.js';
+import type { CpuWatchdog, Watched } from './watchdog.js';
+
+export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP';
+export const SIGNAL_NUMBERS: Record<Signal, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+export interface GuestBudgets {
+  cpuTimeLimitMs: number;
+  wallTimeLimitMs: number;
+  outputLimitBytes: number;
+  maxOpenFiles: number;
+  ioMaxBytes: number;
+  outputWindowBytes: number;
+}
+
+export interface GuestProcessOptions {
+  pid: number;
+  ppid: number;
+  env: Record<string, string>;
+  cwd: string;
+  vfs: VirtualFs;
+  permission: FsPermission;
+  stdin: StdinSource;
+  output: OutputSink;
+  /** Resolves when the host can take more output (process/spawn); absent for exec. */
+  outputWindow?: () => Promise<void>;
+  budgets: GuestBudgets;
+  watchdog: CpuWatchdog;
+  log: Logger;
+}
+
+/** Why the sidecar stopped a process, as the host sees it in the result. */
+export interface StopReason {
+  code: ErrorCode;
+  message: string;
+  limit?: string;
+  capacity?: number;
+  observed?: number;
+  env?: string;
+}
+
+export interface ProcessExit {
+  exitCode: number;
+  signal?: string;
+  error?: StopReason;
+  truncated: boolean;
+  usage: { cpuMs: number; wallMs: number; heapBytes: number };
+}
+
+export const HEAP_DISPOSED = /disposed during execution due to memory limit/;
+
+/**
+ * What every guest process has, whatever runs it (a JS isolate or a WASM runner): its
+ * fds, stdin and bounded output, its CPU and wall budgets, and one way to end that
+ * settles `exited` exactly once with the exit code, the reason and the usage.
+ */
+export abstract class GuestProcess implements Watched {
+  readonly cpuBudgetMs: number;
+  readonly exited: Promise<ProcessExit>;
+  protected readonly fds: FdTable;
+  protected readonly output: BoundedOutput;
+  protected readonly fsContext: GuestFsContext;
+  protected readonly started = performance.now();
+  protected exitCode = 0;
+  protected finished = false;
+  /** CPU the isolate used before this process (preparing its runtime); not the guest's. */
+  protected cpuBaseNs = 0n;
+  private lastCpuMs = 0;
+  private wallTimer: NodeJS.Timeout | undefined;
+  private resolveExit!: (exit: ProcessExit) => void;
+
+  constructor(protected readonly base: GuestProcessOptions) {
+    const { budgets } = base;
+    this.cpuBudgetMs = budgets.cpuTimeLimitMs;
+    this.fds = new FdTable(budgets.maxOpenFiles);
+    this.output = new BoundedOutput(base.output, budgets.outputLimitBytes, (observed) =>
+      this.stop({
+        code: 'ERR_AGENTOS_OUTPUT_LIMIT',
+        message: `output limit of ${budgets.outputLimitBytes} bytes reached; the rest was dropped and the process stopped (raise limits.outputLimitBytes or AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES)`,
+        limit: 'process_output_limit_bytes',
+        capacity: budgets.outputLimitBytes,
+        observed,
+        env: 'AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES',
+      }, 141, 'SIGPIPE'),
+    );
+    this.fsContext = {
+      vfs: base.vfs,
+      fds: this.fds,
+      permission: base.permission,
+      ioMaxBytes: budgets.ioMaxBytes,
+      readStdin: () => base.stdin.take(),
+      writeOutput: (fd, data) => this.output.write(fd === 1 ? 'stdout' : 'stderr', data),
+      onLimit: (limit, observed, capacity, env) => this.limitHit(limit, observed, capacity, env),
+    };
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  get pid(): number {
+    return this.base.pid;
+  }
+
+  get stdin(): StdinSource {
+    return this.base.stdin;
+  }
+
+  /** The isolate running the guest, once there is one. */
+  protected abstract isolate(): ivm.Isolate | undefined;
+
+  /** Frees what the subclass holds when the process ends; returns the heap bytes in use. */
+  protected abstract release(): number;
+
+  abstract kill(signal?: Signal): void;
+
+  /** Call once the guest's isolate is bound: CPU from here on is the guest's. */
+  protected startBudgets(isolate: ivm.Isolate): void {
+    this.cpuBaseNs = isolate.cpuTime;
+    this.base.watchdog.add(this);
+    this.wallTimer = setTimeout(() => this.onWallExhausted(), this.base.budgets.wallTimeLimitMs);
+    this.wallTimer.unref();
+  }
+
+  // ---- hooks both kinds of guest share (arguments come from guest code) ----
+
+  write(fd: unknown, data: unknown): void {
+    if (this.finished || (fd !== 1 && fd !== 2)) return;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data instanceof Uint8Array ? data : null;
+    if (bytes) this.output.write(fd === 1 ? 'stdout' : 'stderr', bytes);
+  }
+
+  fs(op: unknown, args: unknown): HookResult {
+    if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    return guestFsCall(this.fsContext, op, args);
+  }
+
+  random(length: unknown): Uint8Array {
+    const n = typeof length === 'number' && length >= 0 && length <= 65536 ? Math.floor(length) : 0;
+    return new Uint8Array(randomBytes(n));
+  }
+
+  /** Blocking waits: the guest's thread waits on the promise, the daemon's does not. */
+  async block(op: unknown, arg: unknown): Promise<unknown> {
+    if (this.finished) return null;
+    const { stdin } = this.base;
+    switch (op) {
+      case 'outputWindow':
+        await this.base.outputWindow?.();
+        return null;
+      case 'stdinAll':
+        return stdin.readAll();
+      case 'stdinSome':
+        await stdin.ready();
+        return stdin.take().slice(0, typeof arg === 'number' && arg > 0 ? arg : undefined);
+      case 'stdinPoll': {
+        const waitMs = typeof arg === 'number' ? arg : -1;
+        const ready = stdin.ready();
+        if (waitMs >= 0) await Promise.race([ready, new Promise((r) => setTimeout(r, waitMs))]);
+        else await ready;
+        return stdin.buffered > 0 || stdin.isClosed ? stdin.buffered : -1;
+      }
+      case 'sleep':
+        await new Promise((r) => setTimeout(r, typeof arg === 'number' && arg > 0 ? arg : 0));
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  // ---- budgets ----
+
+  cpuMs(): number {
+    const isolate = this.isolate();
+    if (isolate && !isolate.isDisposed) this.lastCpuMs = Number(isolate.cpuTime - this.cpuBaseNs) / 1e6;
+    return this.lastCpuMs;
+  }
+
+  onCpuExhausted(observedMs: number): void {
+    const capacity = this.cpuBudgetMs;
+    this.stop({
+      code: 'ERR_AGENTOS_CPU_TIME_LIMIT',
+      message: `CPU time limit of ${capacity} ms exhausted after ${Math.round(observedMs)} ms (raise limits.cpuTimeLimitMs or AGENTOS_GUEST_CPU_TIME_LIMIT_MS)`,
+      limit: 'guest_cpu_time_limit_ms',
+      capacity,
+      observed: Math.round(observedMs),
+      env: 'AGENTOS_GUEST_CPU_TIME_LIMIT_MS',
+    }, 124);
+  }
+
+  private onWallExhausted(): void {
+    const capacity = this.base.budgets.wallTimeLimitMs;
+    this.stop({
+      code: 'ERR_AGENTOS_TIMEOUT',
+      message: `wall-clock limit of ${capacity} ms exceeded (pass timeoutMs, or raise limits.wallTimeLimitMs or AGENTOS_GUEST_WALL_TIME_LIMIT_MS)`,
+      limit: 'guest_wall_time_limit_ms',
+      capacity,
+      observed: Math.round(performance.now() - this.started),
+      env: 'AGENTOS_GUEST_WALL_TIME_LIMIT_MS',
+    }, 124);
+  }
+
+  /** A bound the guest ran into and got an error for (the process goes on). */
+  protected limitHit(limit: string, observed: number, capacity: number, env: string): void {
+    warnLimitExhausted(this.base.log, { limit, observed, capacity, env });
+  }
+
+  /** Stops the process because a bound was hit, with the bound's error in the result. */
+  stop(reason: StopReason, exitCode: number, signal?: string): void {
+    if (this.finished) return;
+    if (reason.limit !== undefined && reason.capacity !== undefined) {
+      warnLimitExhausted(this.base.log, { limit: reason.limit, observed: reason.observed ?? reason.capacity, capacity: reason.capacity, env: reason.env });
+    }
+    this.exitCode = exitCode;
+    this.finish(reason, signal);
+  }
+
+  /** Ends the process now (128 + n), whatever it is doing. */
+  protected killNow(signal: Signal): void {
+    if (this.finished) return;
+    this.exitCode = 128 + SIGNAL_NUMBERS[signal];
+    this.finish(undefined, signal);
+  }
+
+  protected finish(reason?: StopReason, signal?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.base.watchdog.delete(this);
+    clearTimeout(this.wallTimer);
+    this.fds.closeAll();
+    this.cpuMs();
+    const heapBytes = this.release();
+    this.resolveExit({
+      exitCode: this.exitCode,
+      ...(signal ? { signal } : {}),
+      ...(reason ? { error: reason } : {}),
+      truncated: this.output.truncated,
+      usage: { cpuMs: Math.round(this.lastCpuMs * 1000) / 1000, wallMs: Math.round((performance.now() - this.started) * 1000) / 1000, heapBytes },
+    });
+  }
+
+  protected writeErr(text: string): void {
+    this.output.write('stderr', Buffer.from(text));
+  }
+}
+
+/** V8 heap in use (plus external buffers) of an idle isolate; 0 when it cannot be read. */
+export function heapBytesOf(isolate: ivm.Isolate, idle: boolean): number {
+  if (isolate.isDisposed || !idle) return 0;
+  try {
+    const heap = isolate.getHeapStatisticsSync();
+    return heap.used_heap_size + heap.externally_allocated_size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,575 @@
+import type { HookResult } from '../../js/guest/contract.js';
+import type { RunnerHooks, RunnerInfo } from './contract.js';
+import { E, ProcExit, WasiError, errnoOf } from './errno.js';
+import { decodeUtf8, encodeUtf8 } from './utf8.js';
+
+/**
+ * WASI preview1 for one process, running inside its runner isolate. The fd table lives
+ * here; file data lives in the VM filesystem on the host, reached through the same fs
+ * operations guest JS uses (one crossing per call). stdout/stderr writes are
+ * fire-and-forget; blocking waits (stdin, sleeps) hold only this isolate's thread.
+ */
+type Kind = 'stdin' | 'stdout' | 'stderr' | 'dir' | 'file';
+
+interface Fd {
+  kind: Kind;
+  /** VM path of the file or directory (stdio: none). */
+  vmPath: string;
+  /** VM path of the preopen this fd was opened beneath: paths may not climb above it. */
+  root: string;
+  hostFd?: number;
+  rights: bigint;
+  inheriting: bigint;
+  fdflags: number;
+  preopen?: string;
+}
+
+interface HostStat {
+  type: 'file' | 'directory' | 'symlink';
+  size: number;
+  ino: number;
+  nlink: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+const FILETYPE = { unknown: 0, character_device: 2, directory: 3, regular_file: 4, symbolic_link: 7 } as const;
+const ALL_RIGHTS = 0x1fffffffn;
+const RIGHT_FD_READ = 1n << 1n;
+const RIGHT_FD_WRITE = 1n << 6n;
+const O_CREAT = 1;
+const O_DIRECTORY = 2;
+const O_EXCL = 4;
+const O_TRUNC = 8;
+const FDFLAG_APPEND = 1;
+const LOOKUP_SYMLINK_FOLLOW = 1;
+const CLOCK_REALTIME = 0;
+const NS_PER_MS = 1_000_000n;
+
+export class Wasi {
+  memory: WebAssembly.Memory | undefined;
+  private readonly fds = new Map<number, Fd>();
+  private readonly encoder = { encode: encodeUtf8 };
+  private readonly argBytes: Uint8Array[];
+  private readonly envBytes: Uint8Array[];
+  private lastMonotonic = 0n;
+  private sinceWait = 0;
+
+  constructor(
+    private readonly hooks: RunnerHooks,
+    private readonly info: RunnerInfo,
+  ) {
+    this.argBytes = info.args.map((a) => this.encoder.encode(`${a}\0`));
+    this.envBytes = Object.entries(info.env).map(([k, v]) => this.encoder.encode(`${k}=${v}\0`));
+    const stdio = (kind: Kind) => ({ kind, vmPath: '', root: '', rights: ALL_RIGHTS, inheriting: 0n, fdflags: 0 });
+    this.fds.set(0, stdio('stdin'));
+    this.fds.set(1, stdio('stdout'));
+    this.fds.set(2, stdio('stderr'));
+    info.preopens.forEach((p, i) => {
+      this.fds.set(3 + i, { kind: 'dir', vmPath: p.vmPath, root: p.vmPath, rights: ALL_RIGHTS, inheriting: ALL_RIGHTS, fdflags: 0, preopen: p.name });
+    });
+  }
+
+  // ---- memory helpers ----
+
+  private view(): DataView {
+    return new DataView(this.memory!.buffer);
+  }
+  private bytes(ptr: number, len: number): Uint8Array {
+    if (ptr + len > this.memory!.buffer.byteLength) throw new WasiError(E.FAULT);
+    return new Uint8Array(this.memory!.buffer, ptr, len);
+  }
+  private string(ptr: number, len: number): string {
+    return decodeUtf8(this.bytes(ptr, len).slice());
+  }
+  private iovs(ptr: number, count: number): Array<[number, number]> {
+    const v = this.view();
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < count; i++) out.push([v.getUint32(ptr + i * 8, true), v.getUint32(ptr + i * 8 + 4, true)]);
+    return out;
+  }
+
+  private host<T>(op: string, ...args: unknown[]): T {
+    const result: HookResult = this.hooks.fs(op, args);
+    if ('err' in result) throw new WasiError(errnoOf(result.err.code));
+    return result.ok as T;
+  }
+
+  private fd(n: number, kinds?: Kind[]): Fd {
+    const fd = this.fds.get(n);
+    if (!fd) throw new WasiError(E.BADF);
+    if (kinds && !kinds.includes(fd.kind)) throw new WasiError(fd.kind === 'dir' ? E.ISDIR : kinds.includes('dir') ? E.NOTDIR : E.BADF);
+    return fd;
+  }
+
+  /** A path relative to a directory fd, as a VM path; it may not climb above the preopen. */
+  private resolve(dirfd: number, ptr: number, len: number): { vmPath: string; trailingSlash: boolean; root: string } {
+    const dir = this.fd(dirfd);
+    if (dir.kind !== 'dir') throw new WasiError(E.NOTDIR);
+    const path = this.string(ptr, len);
+    if (path.includes('\0')) throw new WasiError(E.INVAL);
+    if (path.startsWith('/')) throw new WasiError(E.NOTCAPABLE);
+    const base = dir.vmPath.split('/').filter(Boolean);
+    const rootDepth = dir.root.split('/').filter(Boolean).length;
+    for (const part of path.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        if (base.length <= rootDepth) throw new WasiError(E.NOTCAPABLE);
+        base.pop();
+      } else base.push(part);
+    }
+    return { vmPath: `/${base.join('/')}`, trailingSlash: path.endsWith('/'), root: dir.root };
+  }
+
+  private stat(vmPath: string, follow: boolean): HostStat {
+    return this.host<HostStat>('stat', vmPath, follow);
+  }
+
+  private writeFilestat(ptr: number, s: HostStat): void {
+    const v = this.view();
+    v.setBigUint64(ptr, 1n, true);
+    v.setBigUint64(ptr + 8, BigInt(s.ino), true);
+    v.setUint8(ptr + 16, s.type === 'directory' ? FILETYPE.directory : s.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
+    v.setBigUint64(ptr + 24, BigInt(s.nlink), true);
+    v.setBigUint64(ptr + 32, BigInt(s.size), true);
+    v.setBigUint64(ptr + 40, BigInt(Math.round(s.atimeMs * 1e6)), true);
+    v.setBigUint64(ptr + 48, BigInt(Math.round(s.mtimeMs * 1e6)), true);
+    v.setBigUint64(ptr + 56, BigInt(Math.round(s.ctimeMs * 1e6)), true);
+  }
+
+  private now(id: number): bigint {
+    const wall = BigInt(Date.now()) * NS_PER_MS;
+    if (id === CLOCK_REALTIME) return wall;
+    if (wall > this.lastMonotonic) this.lastMonotonic = wall;
+    return this.lastMonotonic;
+  }
+
+  private out(fd: 1 | 2, data: Uint8Array): void {
+    this.hooks.write(fd, data.slice());
+    this.sinceWait += data.byteLength;
+    if (this.info.outputWindowBytes > 0 && this.sinceWait >= this.info.outputWindowBytes) {
+      this.sinceWait = 0;
+      this.hooks.block.applySyncPromise(undefined, ['outputWindow']);
+    }
+  }
+
+  private readInto(fd: Fd, iovs: Array<[number, number]>, position: number | null): number {
+    const total = iovs.reduce((n, [, len]) => n + len, 0);
+    let data: Uint8Array;
+    if (fd.kind === 'stdin') data = (this.hooks.block.applySyncPromise(undefined, ['stdinSome', total]) as Uint8Array) ?? new Uint8Array(0);
+    else if (fd.kind === 'file') {
+      if ((fd.rights & RIGHT_FD_READ) === 0n) throw new WasiError(E.BADF);
+      data = this.host<Uint8Array>('read', fd.hostFd, total, position);
+    } else throw new WasiError(fd.kind === 'dir' ? E.ISDIR : E.BADF);
+    let at = 0;
+    for (const [ptr, len] of iovs) {
+      if (at >= data.byteLength) break;
+      const n = Math.min(len, data.byteLength - at);
+      this.bytes(ptr, n).set(data.subarray(at, at + n));
+      at += n;
+    }
+    return at;
+  }
+
+  private gather(iovs: Array<[number, number]>): Uint8Array {
+    const total = iovs.reduce((n, [, len]) => n + len, 0);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const [ptr, len] of iovs) {
+      out.set(this.bytes(ptr, len), at);
+      at += len;
+    }
+    return out;
+  }
+
+  private writeFrom(fd: Fd, data: Uint8Array, position: number | null): number {
+    if (fd.kind === 'stdout' || fd.kind === 'stderr') {
+      this.out(fd.kind === 'stdout' ? 1 : 2, data);
+      return data.byteLength;
+    }
+    if (fd.kind !== 'file') throw new WasiError(fd.kind === 'dir' ? E.ISDIR : E.BADF);
+    if ((fd.rights & RIGHT_FD_WRITE) === 0n) throw new WasiError(E.BADF);
+    return this.host<number>('writeFd', fd.hostFd, data, position);
+  }
+
+  private closeFd(n: number): void {
+    const fd = this.fd(n);
+    if (fd.hostFd !== undefined) this.host('close', fd.hostFd);
+    this.fds.delete(n);
+  }
+
+  private allocFd(entry: Fd): number {
+    let n = 3;
+    while (this.fds.has(n)) n++;
+    this.fds.set(n, entry);
+    return n;
+  }
+
+  /** The import object: every preview1 function, each returning an errno. */
+  imports(): Record<string, (...args: never[]) => number> {
+    const self = this;
+    const wrap = (fn: (...args: never[]) => number | void) => (...args: never[]) => {
+      try {
+        return fn(...args) ?? E.SUCCESS;
+      } catch (err) {
+        if (err instanceof WasiError) return err.errno;
+        throw err;
+      }
+    };
+    const fns: Record<string, (...args: any[]) => number | void> = {
+      args_get(argv: number, buf: number) {
+        self.writeStrings(self.argBytes, argv, buf);
+      },
+      args_sizes_get(countPtr: number, sizePtr: number) {
+        self.writeSizes(self.argBytes, countPtr, sizePtr);
+      },
+      environ_get(envp: number, buf: number) {
+        self.writeStrings(self.envBytes, envp, buf);
+      },
+      environ_sizes_get(countPtr: number, sizePtr: number) {
+        self.writeSizes(self.envBytes, countPtr, sizePtr);
+      },
+      clock_res_get(id: number, ptr: number) {
+        if (id > 3) throw new WasiError(E.INVAL);
+        self.view().setBigUint64(ptr, NS_PER_MS, true);
+      },
+      clock_time_get(id: number, _precision: bigint, ptr: number) {
+        if (id > 3) throw new WasiError(E.INVAL);
+        self.view().setBigUint64(ptr, self.now(id), true);
+      },
+      fd_advise(fd: number) {
+        self.fd(fd, ['file']);
+      },
+      fd_allocate(fd: number, offset: bigint, len: bigint) {
+        const f = self.fd(fd, ['file']);
+        const end = Number(offset + len);
+        if (self.host<HostStat>('fstat', f.hostFd).size < end) self.host('ftruncate', f.hostFd, end);
+      },
+      fd_close(fd: number) {
+        self.closeFd(fd);
+      },
+      fd_datasync(fd: number) {
+        self.fd(fd, ['file']);
+      },
+      fd_sync(fd: number) {
+        self.fd(fd, ['file']);
+      },
+      fd_fdstat_get(fd: number, ptr: number) {
+        const f = self.fd(fd);
+        const v = self.view();
+        const type = f.kind === 'dir' ? FILETYPE.directory : f.kind === 'file' ? FILETYPE.regular_file : FILETYPE.character_device;
+        v.setUint8(ptr, type);
+        v.setUint16(ptr + 2, f.fdflags, true);
+        v.setBigUint64(ptr + 8, f.rights, true);
+        v.setBigUint64(ptr + 16, f.inheriting, true);
+      },
+      fd_fdstat_set_flags(fd: number, flags: number) {
+        const f = self.fd(fd);
+        if (f.hostFd !== undefined) self.host('setAppend', f.hostFd, (flags & FDFLAG_APPEND) !== 0);
+        f.fdflags = flags;
+      },
+      fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint) {
+        const f = self.fd(fd);
+        if ((base & ~f.rights) !== 0n || (inheriting & ~f.inheriting) !== 0n) throw new WasiError(E.NOTCAPABLE);
+        f.rights = base;
+        f.inheriting = inheriting;
+      },
+      fd_filestat_get(fd: number, ptr: number) {
+        const f = self.fd(fd);
+        if (f.kind === 'file') self.writeFilestat(ptr, self.host<HostStat>('fstat', f.hostFd));
+        else if (f.kind === 'dir') self.writeFilestat(ptr, self.stat(f.vmPath, true));
+        else self.writeFilestat(ptr, { type: 'file', size: 0, ino: 0, nlink: 1, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 });
+        if (f.kind !== 'file' && f.kind !== 'dir') self.view().setUint8(ptr + 16, FILETYPE.character_device);
+      },
+      fd_filestat_set_size(fd: number, size: bigint) {
+        const f = self.fd(fd, ['file']);
+        if ((f.rights & RIGHT_FD_WRITE) === 0n) throw new WasiError(E.BADF);
+        self.host('ftruncate', f.hostFd, Number(size));
+      },
+      fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number) {
+        const f = self.fd(fd, ['file', 'dir']);
+        self.setTimes(f.vmPath, atim, mtim, flags);
+      },
+      fd_pread(fd: number, iovs: number, count: number, offset: bigint, nread: number) {
+        const f = self.fd(fd);
+        if (f.kind !== 'file') throw new WasiError(f.kind === 'dir' ? E.ISDIR : E.SPIPE);
+        self.view().setUint32(nread, self.readInto(f, self.iovs(iovs, count), Number(offset)), true);
+      },
+      fd_pwrite(fd: number, iovs: number, count: number, offset: bigint, nwritten: number) {
+        const f = self.fd(fd);
+        if (f.kind !== 'file') throw new WasiError(f.kind === 'dir' ? E.ISDIR : E.SPIPE);
+        self.view().setUint32(nwritten, self.writeFrom(f, self.gather(self.iovs(iovs, count)), Number(offset)), true);
+      },
+      fd_prestat_get(fd: number, ptr: number) {
+        const f = self.fd(fd);
+        if (f.preopen === undefined) throw new WasiError(E.BADF);
+        self.view().setUint8(ptr, 0);
+        self.view().setUint32(ptr + 4, self.encoder.encode(f.preopen).byteLength, true);
+      },
+      fd_prestat_dir_name(fd: number, ptr: number, len: number) {
+        const f = self.fd(fd);
+        if (f.preopen === undefined) throw new WasiError(E.BADF);
+        const name = self.encoder.encode(f.preopen);
+        if (len < name.byteLength) throw new WasiError(E.NAMETOOLONG);
+        self.bytes(ptr, name.byteLength).set(name);
+      },
+      fd_read(fd: number, iovs: number, count: number, nread: number) {
+        self.view().setUint32(nread, self.readInto(self.fd(fd), self.iovs(iovs, count), null), true);
+      },
+      fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, used: number) {
+        const f = self.fd(fd, ['dir']);
+        const entries: Array<{ name: string; type: string; ino: number }> = [
+          { name: '.', type: 'directory', ino: self.stat(f.vmPath, true).ino },
+          { name: '..', type: 'directory', ino: 0 },
+          ...self.host<Array<{ name: string; type: string }>>('readdir', f.vmPath).map((e) => ({ ...e, ino: 0 })),
+        ];
+        let at = 0;
+        for (let i = Number(cookie); i < entries.length && at < bufLen; i++) {
+          const e = entries[i]!;
+          const name = self.encoder.encode(e.name);
+          const record = new Uint8Array(24 + name.byteLength);
+          const rv = new DataView(record.buffer);
+          rv.setBigUint64(0, BigInt(i + 1), true);
+          rv.setBigUint64(8, BigInt(e.ino || i + 1), true);
+          rv.setUint32(16, name.byteLength, true);
+          rv.setUint8(20, e.type === 'directory' ? FILETYPE.directory : e.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
+          record.set(name, 24);
+          const n = Math.min(record.byteLength, bufLen - at);
+          self.bytes(buf + at, n).set(record.subarray(0, n));
+          at += n;
+        }
+        self.view().setUint32(used, at, true);
+      },
+      fd_renumber(from: number, to: number) {
+        const f = self.fd(from);
+        self.fd(to);
+        self.closeFd(to);
+        self.fds.set(to, f);
+        self.fds.delete(from);
+      },
+      fd_seek(fd: number, offset: bigint, whence: number, ptr: number) {
+        const f = self.fd(fd);
+        if (f.kind !== 'file') throw new WasiError(f.kind === 'dir' ? E.BADF : E.SPIPE);
+        if (whence > 2) throw new WasiError(E.INVAL);
+        self.view().setBigUint64(ptr, BigInt(self.host<number>('seek', f.hostFd, Number(offset), whence)), true);
+      },
+      fd_tell(fd: number, ptr: number) {
+        const f = self.fd(fd);
+        if (f.kind !== 'file') throw new WasiError(f.kind === 'dir' ? E.BADF : E.SPIPE);
+        self.view().setBigUint64(ptr, BigInt(self.host<number>('seek', f.hostFd, 0, 1)), true);
+      },
+      fd_write(fd: number, iovs: number, count: number, nwritten: number) {
+        self.view().setUint32(nwritten, self.writeFrom(self.fd(fd), self.gather(self.iovs(iovs, count)), null), true);
+      },
+      path_create_directory(fd: number, ptr: number, len: number) {
+        self.host('mkdir', self.resolve(fd, ptr, len).vmPath, false);
+      },
+      path_filestat_get(fd: number, flags: number, ptr: number, len: number, out: number) {
+        const { vmPath, trailingSlash } = self.resolve(fd, ptr, len);
+        const s = self.stat(vmPath, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 || trailingSlash);
+        if (trailingSlash && s.type !== 'directory') throw new WasiError(E.NOTDIR);
+        self.writeFilestat(out, s);
+      },
+      path_filestat_set_times(fd: number, _flags: number, ptr: number, len: number, atim: bigint, mtim: bigint, fst: number) {
+        self.setTimes(self.resolve(fd, ptr, len).vmPath, atim, mtim, fst);
+      },
+      path_link(oldFd: number, _flags: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) {
+        const from = self.resolve(oldFd, oldPtr, oldLen);
+        const to = self.resolve(newFd, newPtr, newLen);
+        if (to.trailingSlash || from.trailingSlash) throw new WasiError(self.exists(to.vmPath) ? E.EXIST : E.NOENT);
+        self.host('link', from.vmPath, to.vmPath);
+      },
+      path_open(dirfd: number, dirflags: number, ptr: number, len: number, oflags: number, base: bigint, inheriting: bigint, fdflags: number, out: number) {
+        const { vmPath, trailingSlash, root } = self.resolve(dirfd, ptr, len);
+        const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+        let st: HostStat | undefined;
+        try {
+          st = self.stat(vmPath, follow);
+        } catch (err) {
+          if (!(err instanceof WasiError && err.errno === E.NOENT)) throw err;
+        }
+        if (st && (oflags & O_CREAT) && (oflags & O_EXCL)) throw new WasiError(E.EXIST);
+        if (st?.type === 'symlink') throw new WasiError(E.LOOP);
+        const wantsWrite = (base & RIGHT_FD_WRITE) !== 0n || (oflags & O_TRUNC) !== 0;
+        if (st?.type === 'directory' || (!st && (oflags & O_DIRECTORY))) {
+          if (!st) throw new WasiError(E.NOENT);
+          if (wantsWrite && !(oflags & O_DIRECTORY)) throw new WasiError(E.ISDIR);
+          const entry: Fd = { kind: 'dir', vmPath, root, rights: base, inheriting, fdflags };
+          self.view().setUint32(out, self.allocFd(entry), true);
+          return;
+        }
+        if (oflags & O_DIRECTORY) throw new WasiError(E.NOTDIR);
+        if (trailingSlash) throw new WasiError(st ? E.NOTDIR : E.NOENT);
+        if (!st && !(oflags & O_CREAT)) throw new WasiError(E.NOENT);
+        const readable = (base & RIGHT_FD_READ) !== 0n;
+        const writable = wantsWrite;
+        let flags = readable && writable ? 2 : writable ? 1 : 0;
+        if (oflags & O_CREAT) flags |= 0o100;
+        if (oflags & O_EXCL) flags |= 0o200;
+        if (oflags & O_TRUNC) flags |= 0o1000;
+        if (fdflags & FDFLAG_APPEND) flags |= 0o2000;
+        const hostFd = self.host<number>('open', vmPath, flags, 0o644);
+        const entry: Fd = { kind: 'file', vmPath, root, hostFd, rights: base, inheriting, fdflags };
+        self.view().setUint32(out, self.allocFd(entry), true);
+      },
+      path_readlink(fd: number, ptr: number, len: number, buf: number, bufLen: number, used: number) {
+        const target = self.encoder.encode(self.host<string>('readlink', self.resolve(fd, ptr, len).vmPath));
+        const n = Math.min(target.byteLength, bufLen);
+        self.bytes(buf, n).set(target.subarray(0, n));
+        self.view().setUint32(used, n, true);
+      },
+      path_remove_directory(fd: number, ptr: number, len: number) {
+        const { vmPath } = self.resolve(fd, ptr, len);
+        if (vmPath === self.fd(fd).root) throw new WasiError(E.BUSY);
+        self.host('rmdir', vmPath, false);
+      },
+      path_rename(oldFd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) {
+        const from = self.resolve(oldFd, oldPtr, oldLen);
+        const to = self.resolve(newFd, newPtr, newLen);
+        if (from.trailingSlash || to.trailingSlash) {
+          const s = self.stat(from.vmPath, false);
+          if (s.type !== 'directory') throw new WasiError(E.NOTDIR);
+        }
+        self.host('rename', from.vmPath, to.vmPath);
+      },
+      path_symlink(oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number) {
+        const target = self.string(oldPtr, oldLen);
+        const { vmPath, trailingSlash } = self.resolve(fd, newPtr, newLen);
+        if (target.startsWith('/')) throw new WasiError(E.NOTCAPABLE);
+        if (trailingSlash) throw new WasiError(self.exists(vmPath) ? E.EXIST : E.NOENT);
+        self.host('symlink', target, vmPath);
+      },
+      path_unlink_file(fd: number, ptr: number, len: number) {
+        const { vmPath, trailingSlash } = self.resolve(fd, ptr, len);
+        const s = self.stat(vmPath, false);
+        if (s.type === 'directory') throw new WasiError(E.ISDIR);
+        if (trailingSlash) throw new WasiError(E.NOTDIR);
+        self.host('unlink', vmPath);
+      },
+      poll_oneoff(inPtr: number, outPtr: number, count: number, neventsPtr: number) {
+        if (count === 0) throw new WasiError(E.INVAL);
+        self.view().setUint32(neventsPtr, self.poll(inPtr, outPtr, count), true);
+      },
+      proc_exit(code: number) {
+        throw new ProcExit(code);
+      },
+      proc_raise() {
+        throw new WasiError(E.NOSYS);
+      },
+      random_get(ptr: number, len: number) {
+        for (let at = 0; at < len; at += 65536) {
+          const n = Math.min(65536, len - at);
+          self.bytes(ptr + at, n).set(self.hooks.random(n));
+        }
+      },
+      sched_yield() {},
+      sock_accept(fd: number) {
+        self.fd(fd);
+        throw new WasiError(E.NOTSOCK);
+      },
+      sock_recv(fd: number) {
+        self.fd(fd);
+        throw new WasiError(E.NOTSOCK);
+      },
+      sock_send(fd: number) {
+        self.fd(fd);
+        throw new WasiError(E.NOTSOCK);
+      },
+      sock_shutdown(fd: number) {
+        self.fd(fd);
+        throw new WasiError(E.NOTSOCK);
+      },
+    };
+    return Object.fromEntries(Object.entries(fns).map(([name, fn]) => [name, wrap(fn as never)]));
+  }
+
+  private exists(vmPath: string): boolean {
+    return this.host<boolean>('exists', vmPath);
+  }
+
+  private writeStrings(list: Uint8Array[], ptrs: number, buf: number): void {
+    const v = this.view();
+    let at = buf;
+    list.forEach((bytes, i) => {
+      v.setUint32(ptrs + i * 4, at, true);
+      this.bytes(at, bytes.byteLength).set(bytes);
+      at += bytes.byteLength;
+    });
+  }
+
+  private writeSizes(list: Uint8Array[], countPtr: number, sizePtr: number): void {
+    this.view().setUint32(countPtr, list.length, true);
+    this.view().setUint32(sizePtr, list.reduce((n, b) => n + b.byteLength, 0), true);
+  }
+
+  private setTimes(vmPath: string, atim: bigint, mtim: bigint, flags: number): void {
+    if ((flags & 1 && flags & 2) || (flags & 4 && flags & 8)) throw new WasiError(E.INVAL);
+    const current = this.stat(vmPath, true);
+    const nowMs = Date.now();
+    const at = flags & 2 ? nowMs : flags & 1 ? Number(atim / 1000n) / 1000 : current.atimeMs;
+    const mt = flags & 8 ? nowMs : flags & 4 ? Number(mtim / 1000n) / 1000 : current.mtimeMs;
+    this.host('utimes', vmPath, at, mt);
+  }
+
+  /**
+   * poll_oneoff: files and output are always ready; stdin is ready when it holds data or
+   * has ended; otherwise the call sleeps until the earliest clock fires.
+   */
+  private poll(inPtr: number, outPtr: number, count: number): number {
+    const v = this.view();
+    const events: Array<{ userdata: bigint; error: number; type: number; nbytes: bigint }> = [];
+    let sleepNs: bigint | undefined;
+    let clockUserdata: Array<{ userdata: bigint; at: bigint }> = [];
+    let wantsStdin: bigint[] = [];
+    for (let i = 0; i < count; i++) {
+      const sub = inPtr + i * 48;
+      const userdata = v.getBigUint64(sub, true);
+      const tag = v.getUint8(sub + 8);
+      if (tag === 0) {
+        const id = v.getUint32(sub + 16, true);
+        const timeout = v.getBigUint64(sub + 24, true);
+        const abs = (v.getUint16(sub + 40, true) & 1) !== 0;
+        if (id > 3) {
+          events.push({ userdata, error: E.INVAL, type: 0, nbytes: 0n });
+          continue;
+        }
+        const wait = abs ? timeout - this.now(id) : timeout;
+        const ns = wait > 0n ? wait : 0n;
+        sleepNs = sleepNs === undefined || ns < sleepNs ? ns : sleepNs;
+        clockUserdata.push({ userdata, at: ns });
+      } else if (tag === 1 || tag === 2) {
+        const fdNum = v.getUint32(sub + 16, true);
+        const f = this.fds.get(fdNum);
+        if (!f) events.push({ userdata, error: E.BADF, type: tag, nbytes: 0n });
+        else if (f.kind === 'stdin' && tag === 1) wantsStdin.push(userdata);
+        else events.push({ userdata, error: 0, type: tag, nbytes: f.kind === 'file' && tag === 1 ? 1n : 0n });
+      } else {
+        events.push({ userdata, error: E.INVAL, type: tag, nbytes: 0n });
+      }
+    }
+    if (wantsStdin.length > 0) {
+      // With nothing else ready, wait for stdin (or the earliest clock).
+      const waitMs = events.length > 0 ? 0 : sleepNs === undefined ? -1 : Number(sleepNs / NS_PER_MS);
+      const available = this.hooks.block.applySyncPromise(undefined, ['stdinPoll', waitMs]) as number;
+      if (available >= 0) {
+        for (const userdata of wantsStdin) events.push({ userdata, error: 0, type: 1, nbytes: BigInt(available) });
+        clockUserdata = [];
+      }
+      wantsStdin = [];
+    }
+    if (events.length === 0 && sleepNs !== undefined) {
+      if (sleepNs > 0n) this.hooks.block.applySyncPromise(undefined, ['sleep', Number(sleepNs / 1000n) / 1000]);
+      for (const c of clockUserdata) if (c.at === sleepNs) events.push({ userdata: c.userdata, error: 0, type: 0, nbytes: 0n });
+    }
+    events.forEach((e, i) => {
+      const ev = outPtr + i * 32;
+      v.setBigUint64(ev, e.userdata, true);
+      v.setUint16(ev + 8, e.error, true);
+      v.setUint8(ev + 10, e.type);
+      v.setBigUint64(ev + 16, e.nbytes, true);
+      v.setUint16(ev + 24, 0, true);
+    });
+    return events.length;
+  }
+}
