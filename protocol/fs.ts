@@ -20,6 +20,9 @@ export const FileStat = strictObject({
   mtimeMs: Type.Number(),
   ctimeMs: Type.Number(),
   birthtimeMs: Type.Number(),
+  atimeNs: Type.String({ description: 'the same times in nanoseconds (decimal), exact' }),
+  mtimeNs: Type.String(),
+  ctimeNs: Type.String(),
 });
 
 export const FsWriteFile = request(

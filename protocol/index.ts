@@ -7,11 +7,13 @@ export * from './fs.js';
 export * from './process.js';
 export * from './sidecar.js';
 export * from './host.js';
+export * from './wasm.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
 import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
 import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
 import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessOutput, ProcessSpawn, ProcessWrite } from './process.js';
 import { HostCall } from './host.js';
+import { WasmRegister, WasmWarmup } from './wasm.js';
 import { SidecarPing, SidecarStats } from './sidecar.js';
 
 /** Host → sidecar requests, in the order `protocol/README.md` lists them. */
@@ -20,6 +22,7 @@ export const HostRequests = [
   VmCreate, VmDispose, VmList, VmStats,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
   ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill,
+  WasmRegister, WasmWarmup,
   SidecarPing, SidecarStats,
 ] as const;
 

@@ -20,6 +20,11 @@ export const LimitError = strictObject({
   env: Type.Optional(Type.String()),
 });
 
+export const Preopens = Type.Array(strictObject({ name: Type.String({ minLength: 1 }), path: Type.String({ minLength: 1 }) }), {
+  maxItems: 64,
+  description: 'WASM only: the directories the program sees (WASI preopens), in fd order from 3; default one, "/" (the cwd reaches the program as PWD)',
+});
+
 export const ExecParams = strictObject({
   vmId: VmId,
   command: Type.String({ minLength: 1, maxLength: 4096 }),
@@ -27,9 +32,11 @@ export const ExecParams = strictObject({
   stdin: Type.Optional(Type.String()),
   stdinEncoding: Type.Optional(Base64OrUtf8),
   env: Type.Optional(Type.Record(Type.String(), Type.String())),
+  inheritEnv: Type.Optional(Type.Boolean({ description: 'start from the VM environment (default true); false: exactly `env`' })),
   cwd: Type.Optional(Type.String({ minLength: 1 })),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'wall-clock budget; default the VM\'s wallTimeLimitMs' })),
   outputEncoding: Type.Optional(Base64OrUtf8),
+  preopens: Type.Optional(Preopens),
 });
 
 export const ExecResult = strictObject({
@@ -57,6 +64,8 @@ export const ProcessSpawn = request(
     cwd: Type.Optional(Type.String({ minLength: 1 })),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     outputEncoding: Type.Optional(Base64OrUtf8),
+    inheritEnv: Type.Optional(Type.Boolean()),
+    preopens: Type.Optional(Preopens),
   }),
   strictObject({ pid: Pid }),
   'Start a process and return at once; its output arrives as process/output notifications, its end as one process/exit.',

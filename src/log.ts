@@ -17,7 +17,7 @@ export function createLogger(options: { level?: string; bufferBytes: number; des
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       // Env values may hold secrets; they never reach the log.
-      redact: { paths: ['env', '*.env'], censor: '[redacted]' },
+      redact: { paths: ['env.*', '*.env.*'], censor: '[redacted]' },
     },
     destination,
   );

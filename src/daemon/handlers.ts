@@ -3,6 +3,8 @@ import * as P from '../../protocol/index.js';
 import { AgentosError, hostFs } from '../errors.js';
 import { statOf } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
+import { isWasm, type WasmEngine } from '../wasm/engine.js';
+import { ModuleCache } from '../wasm/module-cache.js';
 import { limitHits } from '../log.js';
 import { limitRows, type Limits } from '../limits/limits.js';
 import type { VmRegistry } from '../vm/registry.js';
@@ -17,6 +19,7 @@ type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
 export interface HandlerDeps {
   vms: VmRegistry;
   engine: JsEngine;
+  wasm: WasmEngine;
   limits: Limits;
   outgoing: OutgoingRequests;
   version: string;
@@ -104,6 +107,35 @@ export function createHandlers(d: HandlerDeps) {
     return {};
   };
 
+  const wasmRegister: Handler<typeof P.WasmRegister> = (p) => {
+    if ((p.data === undefined) === (p.path === undefined)) {
+      throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', 'wasm/register takes exactly one of `data` and `path`', { field: p.data === undefined ? '/data' : '/path' });
+    }
+    const vm = p.vmId !== undefined ? vms.get(p.vmId) : undefined;
+    if (p.path !== undefined && !vm) throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', '`path` names a file in a VM: give `vmId` too', { field: '/vmId' });
+    const bytes = p.data !== undefined ? Buffer.from(p.data, 'base64') : hostFs(() => vm!.fs.readFile(vm!.hostPath(p.path!, '/path')).slice());
+    const max = d.limits.WASM_MODULE_MAX_BYTES.value;
+    if (bytes.byteLength > max) {
+      throw new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `the module is ${bytes.byteLength} bytes; the limit is ${max} (AGENTOS_WASM_MODULE_MAX_BYTES)`, {
+        limit: 'wasm_module_max_bytes', capacity: max, observed: bytes.byteLength, env: 'AGENTOS_WASM_MODULE_MAX_BYTES',
+      });
+    }
+    if (!isWasm(bytes)) throw new AgentosError('ERR_AGENTOS_WASM_COMPILE', `'${p.name}' is not a WebAssembly module (no \\0asm magic)`);
+    const command = { name: p.name, bytes, hash: ModuleCache.hash(bytes), source: p.path ?? 'wasm/register' };
+    if (vm) vm.commands.set(p.name, command);
+    else d.wasm.commands.set(p.name, command);
+    return { name: p.name, hash: command.hash, size: bytes.byteLength, scope: vm ? 'vm' : 'sidecar' };
+  };
+  const wasmWarmup: Handler<typeof P.WasmWarmup> = async (p) => {
+    const command = p.vmId !== undefined ? vms.get(p.vmId).resolveCommand(p.name) : { kind: 'wasm' as const, module: d.wasm.commands.get(p.name) };
+    if (command.kind !== 'wasm' || !command.module) throw new AgentosError('ERR_AGENTOS_COMMAND_NOT_FOUND', `no WASM command '${p.name}'`);
+    const compilesBefore = d.wasm.modules.compiles;
+    const started = performance.now();
+    const cap = p.vmId !== undefined ? vms.get(p.vmId).limit('WASM_MAX_MEMORY_BYTES') : d.limits.WASM_MAX_MEMORY_BYTES.value;
+    const compiled = await d.wasm.modules.get(command.module.bytes, cap, command.module.hash);
+    return { hash: compiled.hash, compileMs: Math.round((performance.now() - started) * 1000) / 1000, cached: d.wasm.modules.compiles === compilesBefore };
+  };
+
   const sidecarPing: Handler<typeof P.SidecarPing> = () => ({});
   const sidecarStats: Handler<typeof P.SidecarStats> = () => {
     const memory = process.memoryUsage();
@@ -111,7 +143,8 @@ export function createHandlers(d: HandlerDeps) {
       uptimeMs: Math.round(performance.now() - d.startedAt),
       vms: { live: vms.size, created: vms.created, disposed: vms.disposedCount },
       processes: { running: vms.runningProcesses(), started: vms.startedProcesses() },
-      isolates: { live: d.engine.pool.liveIsolates, pooled: d.engine.pool.pooled },
+      isolates: { live: d.engine.pool.liveIsolates, pooled: d.engine.pool.pooled, runnersLive: d.wasm.runners.liveIsolates, runnersPooled: d.wasm.runners.pooled },
+      wasm: { commands: d.wasm.commands.size, modulesCached: d.wasm.modules.size, compiles: d.wasm.modules.compiles, cacheHits: d.wasm.modules.hits },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external },
       droppedResponses: { unmatched: d.outgoing.unmatched, duplicate: d.outgoing.duplicate },
       limitHits: Object.fromEntries(limitHits),
@@ -121,7 +154,7 @@ export function createHandlers(d: HandlerDeps) {
   const initializeResult = (): Static<typeof P.Initialize.result> => ({
     protocolVersion: P.PROTOCOL_VERSION,
     serverInfo: { name: 'agentos-sidecar', version: d.version },
-    capabilities: { commands: ['node'], guestModules: [...d.engine.builtinNames].sort() },
+    capabilities: { commands: ['node', ...[...d.wasm.commands.keys()].sort()], guestModules: [...d.engine.builtinNames].sort() },
     limits: limitRows(d.limits),
   });
 
@@ -143,6 +176,8 @@ export function createHandlers(d: HandlerDeps) {
       [P.ProcessWrite.method, processWrite],
       [P.ProcessCloseStdin.method, processCloseStdin],
       [P.ProcessKill.method, processKill],
+      [P.WasmRegister.method, wasmRegister],
+      [P.WasmWarmup.method, wasmWarmup],
       [P.SidecarPing.method, sidecarPing],
       [P.SidecarStats.method, sidecarStats],
     ]),

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { JsEngine } from '../js/engine.js';
+import { WasmEngine } from '../wasm/engine.js';
 import { resolveLimits, type Limits } from '../limits/limits.js';
 import { createLogger, type Logger } from '../log.js';
 import { Server } from './server.js';
@@ -19,7 +20,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   guardProcess(log);
 
   const engine = await JsEngine.start(log, limits.GUEST_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value);
-  const server = new Server({ input: process.stdin, output, limits, engine, log, version: VERSION });
+  const wasm = new WasmEngine(log, limits.WASM_RUNNER_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value, limits.WASM_MODULE_CACHE_ENTRIES.value, engine.onCatastrophicError);
+  if (env.AGENTOS_COMMANDS_DIR) wasm.loadDirectory(env.AGENTOS_COMMANDS_DIR, limits.WASM_MODULE_MAX_BYTES.value);
+  await wasm.runners.warm();
+  const server = new Server({ input: process.stdin, output, limits, engine, wasm, log, version: VERSION });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.end(0, signal));
   server.listen();
   log.info({ version: VERSION, node: process.version, pid: process.pid }, 'sidecar started');

@@ -4,6 +4,7 @@ import type { ProcessExit } from '../process/guest-process.js';
 import * as P from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
 import type { JsEngine } from '../js/engine.js';
+import type { WasmEngine } from '../wasm/engine.js';
 import type { Limits } from '../limits/limits.js';
 import { warnLimitExhausted, type Logger } from '../log.js';
 import { VmRegistry } from '../vm/registry.js';
@@ -19,6 +20,7 @@ export interface ServerOptions {
   output: Writable;
   limits: Limits;
   engine: JsEngine;
+  wasm: WasmEngine;
   log: Logger;
   version: string;
 }
@@ -65,7 +67,7 @@ export class Server {
       log: (message) => o.log.debug({ source: 'vscode-jsonrpc' }, message),
     });
     this.events = new EventSink(this.connection, o.limits.EVENT_BUFFER_BYTES.value);
-    this.vms = new VmRegistry(o.limits, o.engine, this.vmEvents(), o.log);
+    this.vms = new VmRegistry(o.limits, o.engine, o.wasm, this.vmEvents(), o.log);
     reader.onError((err) => this.fatal(err instanceof ProtocolViolation ? err.message : `stdin failed: ${String(err)}`));
     reader.onClose(() => this.end(0, 'stdin closed'));
     this.register();
@@ -85,6 +87,7 @@ export class Server {
     this.state = 'shut-down';
     await this.vms.disposeAll();
     this.o.engine.close();
+    this.o.wasm.close();
   }
 
   private fatal(cause: string): void {
@@ -115,6 +118,7 @@ export class Server {
     const handlers = createHandlers({
       vms: this.vms,
       engine: this.o.engine,
+      wasm: this.o.wasm,
       limits: this.o.limits,
       outgoing: this.outgoing,
       version: this.o.version,

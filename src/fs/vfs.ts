@@ -10,10 +10,11 @@ interface Meta {
   uid: number;
   gid: number;
   nlink: number;
-  atimeMs: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  readonly birthtimeMs: number;
+  /** Times in nanoseconds, so a guest that sets one reads back exactly what it set. */
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  readonly birthtimeNs: bigint;
 }
 export interface FileNode extends Meta {
   readonly kind: 'file';
@@ -44,6 +45,10 @@ export interface Stat {
   mtimeMs: number;
   ctimeMs: number;
   birthtimeMs: number;
+  /** The same times in nanoseconds, as decimal strings (exact, unlike the ms numbers). */
+  atimeNs: string;
+  mtimeNs: string;
+  ctimeNs: string;
 }
 
 export interface FsBounds extends PathRules {
@@ -57,6 +62,7 @@ export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit', observe
 
 const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
 const EMPTY = new Uint8Array(0);
+const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 interface Walked {
   /** The directory that holds (or would hold) the final component. */
@@ -110,7 +116,7 @@ export class VirtualFs {
       const child = dir.entries.get(part);
       if (child?.kind === 'symlink' && (!last || followFinal)) {
         if (++follows > this.bounds.symlinkFollowMax) throw new FsError('ELOOP', syscall, path);
-        child.atimeMs = Date.now();
+        child.atimeNs = now();
         const target = child.target.split('/').filter((p) => p !== '' && p !== '.');
         if (child.target.startsWith('/')) dir = this.root;
         parts = [...target, ...parts.slice(i + 1)];
@@ -187,7 +193,7 @@ export class VirtualFs {
     const node = this.lookup(path, 'open');
     if (node.kind === 'directory') throw new FsError('EISDIR', 'read', path);
     const file = node as FileNode;
-    file.atimeMs = Date.now();
+    file.atimeNs = now();
     return file.data.subarray(0, file.size);
   }
 
@@ -227,7 +233,7 @@ export class VirtualFs {
   }
 
   readAt(file: FileNode, position: number, length: number): Uint8Array {
-    file.atimeMs = Date.now();
+    file.atimeNs = now();
     if (position >= file.size) return EMPTY;
     return file.data.subarray(position, Math.min(file.size, position + length));
   }
@@ -240,7 +246,7 @@ export class VirtualFs {
       file.size = end;
     }
     file.data.set(data, position);
-    file.mtimeMs = file.ctimeMs = Date.now();
+    file.mtimeNs = file.ctimeNs = now();
     return data.length;
   }
 
@@ -261,7 +267,7 @@ export class VirtualFs {
       if (length < file.data.length / 4) file.data = file.data.slice(0, length);
     }
     file.size = length;
-    file.mtimeMs = file.ctimeMs = Date.now();
+    file.mtimeNs = file.ctimeNs = now();
   }
 
   private reserve(file: FileNode, size: number): void {
@@ -317,7 +323,7 @@ export class VirtualFs {
   readdir(path: string): Array<{ name: string; node: FsNode }> {
     const node = this.lookup(path, 'scandir');
     if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'scandir', path);
-    node.atimeMs = Date.now();
+    node.atimeNs = now();
     return [...node.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, child]) => ({ name, node: child }));
   }
 
@@ -346,8 +352,8 @@ export class VirtualFs {
     if (clash || name === null) throw new FsError('EEXIST', 'link', path);
     dir.entries.set(name, node);
     node.nlink++;
-    node.ctimeMs = Date.now();
-    dir.mtimeMs = dir.ctimeMs = node.ctimeMs;
+    node.ctimeNs = now();
+    dir.mtimeNs = dir.ctimeNs = node.ctimeNs;
   }
 
   unlink(path: string): void {
@@ -405,9 +411,9 @@ export class VirtualFs {
       dst.dir.nlink++;
       src.node.parent = dst.dir;
     }
-    const now = Date.now();
-    src.node.ctimeMs = now;
-    src.dir.mtimeMs = src.dir.ctimeMs = dst.dir.mtimeMs = dst.dir.ctimeMs = now;
+    const t = now();
+    src.node.ctimeNs = t;
+    src.dir.mtimeNs = src.dir.ctimeNs = dst.dir.mtimeNs = dst.dir.ctimeNs = t;
   }
 
   // ---- metadata ----
@@ -415,33 +421,34 @@ export class VirtualFs {
   chmod(path: string, mode: number): void {
     const node = this.lookup(path, 'chmod');
     node.mode = mode & 0o7777;
-    node.ctimeMs = Date.now();
+    node.ctimeNs = now();
   }
 
   chown(path: string, uid: number, gid: number, follow = true): void {
     const node = this.lookup(path, 'chown', follow);
     node.uid = uid;
     node.gid = gid;
-    node.ctimeMs = Date.now();
+    node.ctimeNs = now();
   }
 
-  utimes(path: string, atimeMs: number, mtimeMs: number, follow = true): void {
+  /** Sets access and modification times (ms, or exact ns when given as bigint). */
+  utimes(path: string, atime: number | bigint, mtime: number | bigint, follow = true): void {
     const node = this.lookup(path, 'utime', follow);
-    node.atimeMs = atimeMs;
-    node.mtimeMs = mtimeMs;
-    node.ctimeMs = Date.now();
+    node.atimeNs = typeof atime === 'bigint' ? atime : BigInt(Math.round(atime * 1e6));
+    node.mtimeNs = typeof mtime === 'bigint' ? mtime : BigInt(Math.round(mtime * 1e6));
+    node.ctimeNs = now();
   }
 
   // ---- bookkeeping ----
 
   private link(dir: DirNode, name: string, node: FsNode): void {
     dir.entries.set(name, node);
-    dir.mtimeMs = dir.ctimeMs = Date.now();
+    dir.mtimeNs = dir.ctimeNs = now();
   }
 
   private unlinkEntry(dir: DirNode, name: string, node: FsNode): void {
     dir.entries.delete(name);
-    dir.mtimeMs = dir.ctimeMs = Date.now();
+    dir.mtimeNs = dir.ctimeNs = now();
     if (node.kind === 'directory') {
       dir.nlink--;
       for (const [childName, child] of [...node.entries]) this.unlinkEntry(node, childName, child);
@@ -449,7 +456,7 @@ export class VirtualFs {
       return;
     }
     node.nlink--;
-    node.ctimeMs = Date.now();
+    node.ctimeNs = now();
     if (node.nlink === 0) this.release(node);
   }
 
@@ -478,8 +485,8 @@ export class VirtualFs {
       throw new FsError('ENOSPC', 'open', undefined, `no space left on device (VM filesystem inode limit of ${this.bounds.inodeLimit})`);
     }
     this.inodes++;
-    const now = Date.now();
-    return { ino: this.nextIno++, mode: mode & 0o7777, uid: 0, gid: 0, nlink: 1, atimeMs: now, mtimeMs: now, ctimeMs: now, birthtimeMs: now };
+    const t = now();
+    return { ino: this.nextIno++, mode: mode & 0o7777, uid: 0, gid: 0, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
   }
 }
 
@@ -492,9 +499,12 @@ export function statOf(node: FsNode): Stat {
     gid: node.gid,
     ino: node.ino,
     nlink: node.nlink,
-    atimeMs: node.atimeMs,
-    mtimeMs: node.mtimeMs,
-    ctimeMs: node.ctimeMs,
-    birthtimeMs: node.birthtimeMs,
+    atimeMs: Number(node.atimeNs) / 1e6,
+    mtimeMs: Number(node.mtimeNs) / 1e6,
+    ctimeMs: Number(node.ctimeNs) / 1e6,
+    birthtimeMs: Number(node.birthtimeNs) / 1e6,
+    atimeNs: String(node.atimeNs),
+    mtimeNs: String(node.mtimeNs),
+    ctimeNs: String(node.ctimeNs),
   };
 }

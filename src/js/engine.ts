@@ -1,10 +1,11 @@
 import type { Logger } from '../log.js';
 import { CpuWatchdog } from '../process/watchdog.js';
-import { IsolatePool } from './isolate-pool.js';
+import { IsolatePool } from '../process/isolate-pool.js';
+import { PreparedIsolate } from './prepared-isolate.js';
 
 /** What every guest JS process shares: the isolate pool, the CPU watchdog, builtin names. */
 export class JsEngine {
-  readonly pool: IsolatePool;
+  readonly pool: IsolatePool<PreparedIsolate>;
   readonly watchdog = new CpuWatchdog();
   /** Builtin module names and the names each exports (for ESM linking), read from a runtime. */
   builtinExports: Record<string, string[]> = {};
@@ -17,11 +18,7 @@ export class JsEngine {
     defaultHeapMb: number,
     poolSize: number,
   ) {
-    this.pool = new IsolatePool(defaultHeapMb, poolSize, (message) => {
-      // isolated-vm says the isolate is unrecoverable; it is disposed with its process.
-      this.catastrophicErrors++;
-      log.fatal({ reason: message }, 'isolated-vm reported a catastrophic isolate error');
-    });
+    this.pool = new IsolatePool(defaultHeapMb, poolSize, (heapMb) => PreparedIsolate.create(heapMb, this.onCatastrophicError));
   }
 
   /** Reads the builtins' export names from one runtime and fills the pool. */
@@ -37,6 +34,12 @@ export class JsEngine {
     await engine.pool.warm();
     return engine;
   }
+
+  /** isolated-vm says an isolate is unrecoverable; it is disposed with its process. */
+  readonly onCatastrophicError = (message: string): void => {
+    this.catastrophicErrors++;
+    this.log.fatal({ reason: message }, 'isolated-vm reported a catastrophic isolate error');
+  };
 
   close(): void {
     this.pool.close();

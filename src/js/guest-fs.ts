@@ -20,7 +20,7 @@ export interface GuestFsContext {
 
 const WRITES = new Set([
   'writeFile', 'mkdir', 'mkdtemp', 'rm', 'rmdir', 'unlink', 'rename', 'copyFile', 'cp', 'symlink', 'link', 'truncate',
-  'chmod', 'chown', 'utimes',
+  'chmod', 'chown', 'utimes', 'utimesNs',
 ]);
 
 /**
@@ -149,10 +149,19 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       if (fd <= 2) return { type: 'file', size: 0, mode: 0o020620, uid: 0, gid: 0, ino: 0, nlink: 1, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, birthtimeMs: 0 };
       return statOf(ctx.fds.get(fd, 'fstat').node);
     }
+    case 'seek': {
+      const file = ctx.fds.get(num(a[0], 'fd'), 'seek');
+      const base = a[2] === 1 ? file.position : a[2] === 2 ? file.node.size : 0;
+      const next = base + num(a[1], 'offset');
+      if (next < 0) throw new FsError('EINVAL', 'seek');
+      file.position = next;
+      return next;
+    }
+    case 'setAppend': ctx.fds.get(num(a[0], 'fd'), 'fcntl').append = a[1] === true; return null;
     case 'ftruncate': vfs.truncateNode(ctx.fds.get(num(a[0], 'fd'), 'ftruncate').node, num(a[1], 'length')); return null;
     case 'fchmod': ctx.fds.get(num(a[0], 'fd'), 'fchmod').node.mode = num(a[1], 'mode') & 0o7777; return null;
     case 'stat': return vfs.stat(str(a[0]), a[1] !== false);
-    case 'readdir': return vfs.readdir(str(a[0])).map(({ name, node }) => ({ name, type: node.kind }));
+    case 'readdir': return vfs.readdir(str(a[0])).map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
     case 'mkdir': {
       const path = str(a[0]);
       const mode = typeof a[2] === 'number' ? a[2] : undefined;
@@ -206,6 +215,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'chmod': vfs.chmod(str(a[0]), num(a[1], 'mode')); return null;
     case 'chown': vfs.chown(str(a[0]), num(a[1], 'uid'), num(a[2], 'gid')); return null;
     case 'utimes': vfs.utimes(str(a[0]), num(a[1], 'atime'), num(a[2], 'mtime')); return null;
+    case 'utimesNs': vfs.utimes(str(a[0]), BigInt(str(a[1], 'atime')), BigInt(str(a[2], 'mtime')), a[3] !== false); return null;
     default: throw new FsError('EINVAL', op, undefined, `unknown fs operation '${op}'`);
   }
 }

@@ -1,6 +1,8 @@
 import ivm from 'isolated-vm';
 import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
-import { compileRuntime } from './runtime-source.js';
+import { RuntimeSource } from '../process/runtime-source.js';
+
+const runtime = new RuntimeSource('guest-runtime.js', 'agentos:runtime');
 
 /** The host side of every hook, implemented by the process the isolate is bound to. */
 export interface GuestHost {
@@ -54,7 +56,7 @@ export class PreparedIsolate {
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);
       });
       context.global.setSync('__agentos_hook_block', block);
-      await compileRuntime(isolate).run(context, { release: true });
+      await (await runtime.compile(isolate)).run(context, { release: true });
       const exported = context.global.getSync('__agentos_entries', { reference: true }) as ivm.Reference<Record<string, unknown>>;
       const get = (name: string) => exported.getSync(name, { reference: true }) as Entry;
       prepared = new PreparedIsolate(isolate, context, Object.fromEntries(ENTRY_NAMES.map((name) => [name, get(name)])) as Record<EntryName, Entry>);

@@ -8,7 +8,7 @@ export interface OpenFile {
   position: number;
   readonly readable: boolean;
   readonly writable: boolean;
-  readonly append: boolean;
+  append: boolean;
   refs: number;
 }
 

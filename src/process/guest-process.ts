@@ -158,7 +158,7 @@ export abstract class GuestProcess implements Watched {
         return stdin.readAll();
       case 'stdinSome':
         await stdin.ready();
-        return stdin.take().slice(0, typeof arg === 'number' && arg > 0 ? arg : undefined);
+        return typeof arg === 'number' && arg > 0 ? stdin.takeUpTo(arg) : stdin.take();
       case 'stdinPoll': {
         const waitMs = typeof arg === 'number' ? arg : -1;
         const ready = stdin.ready();

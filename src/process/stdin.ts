@@ -51,6 +51,15 @@ export class StdinSource {
     return all ?? new Uint8Array(0);
   }
 
+  /** At most `max` bytes of what is queued; the rest stays for the next read. */
+  takeUpTo(max: number): Uint8Array {
+    const all = this.take();
+    if (all.byteLength <= max) return all;
+    this.chunks.push(all.subarray(max));
+    this.bytes = all.byteLength - max;
+    return all.subarray(0, max);
+  }
+
   /** Resolves when data is queued or stdin is closed. */
   ready(): Promise<void> {
     if (this.bytes > 0 || this.closed) return Promise.resolve();

@@ -2,6 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { VmCreate } from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
 import type { JsEngine } from '../js/engine.js';
+import type { WasmEngine } from '../wasm/engine.js';
 import type { Limits } from '../limits/limits.js';
 import { FillGauge, type Logger } from '../log.js';
 import { Vm, type VmEvents } from './vm.js';
@@ -21,6 +22,7 @@ export class VmRegistry {
   constructor(
     private readonly limits: Limits,
     private readonly engine: JsEngine,
+    private readonly wasm: WasmEngine,
     private readonly events: VmEvents,
     private readonly log: Logger,
   ) {
@@ -43,7 +45,7 @@ export class VmRegistry {
       });
     }
     const id = `vm-${this.issued + 1}`;
-    const vm = new Vm(id, params, this.limits, this.engine, this.events, this.log.child({ vmId: id }));
+    const vm = new Vm(id, params, this.limits, this.engine, this.wasm, this.events, this.log.child({ vmId: id }));
     this.issued++;
     this.vms.set(id, vm);
     this.gauge.update(this.vms.size);

@@ -6,6 +6,9 @@ import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
 import type { FsPermission } from '../js/guest-fs.js';
 import { JsProcess } from '../js/js-process.js';
+import { isWasm, type CommandModule, type WasmEngine } from '../wasm/engine.js';
+import { WasmProcess } from '../wasm/wasm-process.js';
+import type { GuestProcess } from '../process/guest-process.js';
 import type { ProcessExit } from '../process/guest-process.js';
 import { vmLimit, type Limits } from '../limits/limits.js';
 import { FillGauge, warnLimitExhausted, type Logger } from '../log.js';
@@ -16,7 +19,7 @@ import { ProcessTable } from '../process/process-table.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
-type ProcessParams = Pick<Static<typeof ExecParams>, 'command' | 'args' | 'env' | 'cwd' | 'timeoutMs'>;
+type ProcessParams = Pick<Static<typeof ExecParams>, 'command' | 'args' | 'env' | 'cwd' | 'timeoutMs' | 'inheritEnv' | 'preopens'>;
 
 /** How a VM reaches its host: events for spawned processes, and host binding calls. */
 export interface VmEvents {
@@ -49,6 +52,8 @@ export class Vm {
   readonly permission: FsPermission;
   readonly processes: ProcessTable;
   readonly bindings: readonly string[];
+  /** Commands registered for this VM only (wasm/register with vmId). */
+  readonly commands = new Map<string, CommandModule>();
   readonly createdAt = new Date();
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
@@ -61,6 +66,7 @@ export class Vm {
     params: CreateParams,
     private readonly limits: Limits,
     private readonly engine: JsEngine,
+    private readonly wasm: WasmEngine,
     private readonly events: VmEvents,
     readonly log: Logger,
   ) {
@@ -176,11 +182,32 @@ export class Vm {
     }
   }
 
-  private startProcess(params: ProcessParams, stdin: StdinSource, output: OutputSink, outputWindow?: () => Promise<void>): JsProcess {
-    const command = params.command;
-    if (command !== 'node' && command !== '/usr/bin/node' && command !== '/bin/node') {
-      throw new AgentosError('ERR_AGENTOS_COMMAND_NOT_FOUND', `command '${command}' not found in VM ${this.id}; available: node`);
+  /**
+   * What a command name runs: `node`, a command registered for this VM or for the whole
+   * sidecar (also as /bin/NAME and /usr/bin/NAME), or a path to a WebAssembly file.
+   */
+  resolveCommand(command: string): { kind: 'node' } | { kind: 'wasm'; module: CommandModule } {
+    const name = command.replace(/^\/(usr\/)?bin\//, '');
+    if (name === 'node') return { kind: 'node' };
+    const registered = this.commands.get(name) ?? this.wasm.commands.get(name);
+    if (registered) return { kind: 'wasm', module: registered };
+    if (command.includes('/')) {
+      const path = this.hostPath(command, '/command');
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = this.fs.readFile(path);
+      } catch {
+        bytes = undefined;
+      }
+      if (bytes && isWasm(bytes)) return { kind: 'wasm', module: { name: command, bytes: bytes.slice(), hash: '', source: path } };
     }
+    const available = ['node', ...this.commands.keys(), ...this.wasm.commands.keys()];
+    throw new AgentosError('ERR_AGENTOS_COMMAND_NOT_FOUND', `command '${command}' not found in VM ${this.id}; available: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}`);
+  }
+
+  private startProcess(params: ProcessParams, stdin: StdinSource, output: OutputSink, outputWindow?: () => Promise<void>): GuestProcess {
+    const command = params.command;
+    const target = this.resolveCommand(command);
     const args = params.args ?? [];
     const argvBytes = args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
     if (argvBytes > this.limits.ARGV_LIMIT_BYTES.value) {
@@ -188,38 +215,59 @@ export class Vm {
         field: '/args', limit: 'argv_limit_bytes', capacity: this.limits.ARGV_LIMIT_BYTES.value, observed: argvBytes, env: 'AGENTOS_ARGV_LIMIT_BYTES',
       });
     }
-    const env = { ...this.env, ...params.env };
+    const inherit = params.inheritEnv !== false;
+    const env = inherit ? { ...this.env, ...params.env } : { ...params.env };
     checkEnvSize(env, this.limits.ENV_LIMIT_BYTES.value);
     const cwd = params.cwd ? this.hostPath(params.cwd, '/cwd') : this.cwd;
     const pid = this.processes.reserve();
-    const proc = new JsProcess({
+    const common = {
       pid,
       ppid: 0,
-      args,
-      env: { ...env, PWD: params.env?.PWD ?? cwd },
+      env: inherit ? { ...env, PWD: params.env?.PWD ?? cwd } : env,
       cwd,
       vfs: this.fs,
       permission: this.permission,
       stdin,
       output,
       outputWindow,
-      bindings: this.bindings,
-      callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
-      engine: this.engine,
       watchdog: this.engine.watchdog,
       log: this.log.child({ pid }),
-      budgets: {
-        heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
-        cpuTimeLimitMs: this.limit('GUEST_CPU_TIME_LIMIT_MS'),
-        wallTimeLimitMs: Math.min(params.timeoutMs ?? Infinity, this.limit('GUEST_WALL_TIME_LIMIT_MS')),
-        outputLimitBytes: this.limit('PROCESS_OUTPUT_LIMIT_BYTES'),
-        maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
-        maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
-        maxOpenFiles: this.limit('MAX_OPEN_FILES_PER_PROCESS'),
-        ioMaxBytes: this.limits.FS_IO_MAX_BYTES.value,
-        outputWindowBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
-      },
-    });
+    };
+    const budgets = {
+      cpuTimeLimitMs: this.limit('GUEST_CPU_TIME_LIMIT_MS'),
+      wallTimeLimitMs: Math.min(params.timeoutMs ?? Infinity, this.limit('GUEST_WALL_TIME_LIMIT_MS')),
+      outputLimitBytes: this.limit('PROCESS_OUTPUT_LIMIT_BYTES'),
+      maxOpenFiles: this.limit('MAX_OPEN_FILES_PER_PROCESS'),
+      ioMaxBytes: this.limits.FS_IO_MAX_BYTES.value,
+      outputWindowBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
+    };
+    const proc: GuestProcess & { start(): Promise<ProcessExit> } =
+      target.kind === 'node'
+        ? new JsProcess({
+            ...common,
+            args,
+            bindings: this.bindings,
+            callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
+            engine: this.engine,
+            budgets: {
+              ...budgets,
+              heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
+              maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
+              maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
+            },
+          })
+        : new WasmProcess({
+            ...common,
+            argv: [command, ...args],
+            preopens: params.preopens
+              ? params.preopens.map((p, i) => ({ name: p.name, vmPath: this.hostPath(p.path, `/preopens/${i}/path`, cwd) }))
+              : // One preopen, fd 3 = "/", as the command ABI says: the agentOS libc takes its cwd from
+                // PWD; a stock wasi-libc has no cwd and resolves relative paths against "/".
+                [{ name: '/', vmPath: '/' }],
+            module: this.wasm.modules.get(target.module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), target.module.hash || undefined),
+            runners: this.wasm.runners,
+            budgets: { ...budgets, runnerHeapLimitMb: this.limits.WASM_RUNNER_HEAP_LIMIT_MB.value },
+          });
     this.processes.add(pid, proc);
     this.execs++;
     void proc.start().then((exit) => {

@@ -34,4 +34,6 @@ export interface RunnerResult {
   exitCode: number;
   /** Set when the module trapped or could not start: the engine's message. */
   trap?: string;
+  /** The runner's own heap could not hold what the run needed (AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB). */
+  runnerHeapExhausted?: boolean;
 }

@@ -48,6 +48,7 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
     return { exitCode: 0 };
   } catch (err) {
     if (err instanceof ProcExit) return { exitCode: err.code };
+    if (err instanceof RangeError && /allocation failed/i.test(err.message)) return { exitCode: 134, trap: err.message, runnerHeapExhausted: true };
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return { exitCode: 134, trap: message };
   }

@@ -29,15 +29,21 @@ interface HostStat {
   size: number;
   ino: number;
   nlink: number;
-  atimeMs: number;
-  mtimeMs: number;
-  ctimeMs: number;
+  atimeNs: string;
+  mtimeNs: string;
+  ctimeNs: string;
 }
 
 const FILETYPE = { unknown: 0, character_device: 2, directory: 3, regular_file: 4, symbolic_link: 7 } as const;
 const ALL_RIGHTS = 0x1fffffffn;
 const RIGHT_FD_READ = 1n << 1n;
 const RIGHT_FD_WRITE = 1n << 6n;
+const RIGHT_PATH_FILESTAT_SET_SIZE = 1n << 19n;
+const RIGHT_FD_FILESTAT_SET_SIZE = 1n << 22n;
+/** Rights that only mean something on a regular file (read, seek, write, allocate, …). */
+const FILE_ONLY_RIGHTS = [0n, 1n, 2n, 5n, 6n, 7n, 8n, 22n, 27n].reduce((r, bit) => r | (1n << bit), 0n);
+/** Rights that only mean something on a directory (path_*, readdir). */
+const DIR_ONLY_RIGHTS = [9n, 10n, 11n, 12n, 13n, 14n, 15n, 16n, 17n, 18n, 19n, 20n, 24n, 25n, 26n].reduce((r, bit) => r | (1n << bit), 0n);
 const O_CREAT = 1;
 const O_DIRECTORY = 2;
 const O_EXCL = 4;
@@ -67,7 +73,7 @@ export class Wasi {
     this.fds.set(1, stdio('stdout'));
     this.fds.set(2, stdio('stderr'));
     info.preopens.forEach((p, i) => {
-      this.fds.set(3 + i, { kind: 'dir', vmPath: p.vmPath, root: p.vmPath, rights: ALL_RIGHTS, inheriting: ALL_RIGHTS, fdflags: 0, preopen: p.name });
+      this.fds.set(3 + i, { kind: 'dir', vmPath: p.vmPath, root: p.vmPath, rights: ALL_RIGHTS & ~FILE_ONLY_RIGHTS, inheriting: ALL_RIGHTS, fdflags: 0, preopen: p.name });
     });
   }
 
@@ -103,7 +109,7 @@ export class Wasi {
     return fd;
   }
 
-  /** A path relative to a directory fd, as a VM path; it may not climb above the preopen. */
+  /** A path relative to a directory fd, as a VM path; it may not climb above that directory. */
   private resolve(dirfd: number, ptr: number, len: number): { vmPath: string; trailingSlash: boolean; root: string } {
     const dir = this.fd(dirfd);
     if (dir.kind !== 'dir') throw new WasiError(E.NOTDIR);
@@ -111,7 +117,7 @@ export class Wasi {
     if (path.includes('\0')) throw new WasiError(E.INVAL);
     if (path.startsWith('/')) throw new WasiError(E.NOTCAPABLE);
     const base = dir.vmPath.split('/').filter(Boolean);
-    const rootDepth = dir.root.split('/').filter(Boolean).length;
+    const rootDepth = base.length;
     for (const part of path.split('/')) {
       if (part === '' || part === '.') continue;
       if (part === '..') {
@@ -133,9 +139,9 @@ export class Wasi {
     v.setUint8(ptr + 16, s.type === 'directory' ? FILETYPE.directory : s.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
     v.setBigUint64(ptr + 24, BigInt(s.nlink), true);
     v.setBigUint64(ptr + 32, BigInt(s.size), true);
-    v.setBigUint64(ptr + 40, BigInt(Math.round(s.atimeMs * 1e6)), true);
-    v.setBigUint64(ptr + 48, BigInt(Math.round(s.mtimeMs * 1e6)), true);
-    v.setBigUint64(ptr + 56, BigInt(Math.round(s.ctimeMs * 1e6)), true);
+    v.setBigUint64(ptr + 40, BigInt(s.atimeNs), true);
+    v.setBigUint64(ptr + 48, BigInt(s.mtimeNs), true);
+    v.setBigUint64(ptr + 56, BigInt(s.ctimeNs), true);
   }
 
   private now(id: number): bigint {
@@ -279,12 +285,12 @@ export class Wasi {
         const f = self.fd(fd);
         if (f.kind === 'file') self.writeFilestat(ptr, self.host<HostStat>('fstat', f.hostFd));
         else if (f.kind === 'dir') self.writeFilestat(ptr, self.stat(f.vmPath, true));
-        else self.writeFilestat(ptr, { type: 'file', size: 0, ino: 0, nlink: 1, atimeMs: 0, mtimeMs: 0, ctimeMs: 0 });
+        else self.writeFilestat(ptr, { type: 'file', size: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' });
         if (f.kind !== 'file' && f.kind !== 'dir') self.view().setUint8(ptr + 16, FILETYPE.character_device);
       },
       fd_filestat_set_size(fd: number, size: bigint) {
         const f = self.fd(fd, ['file']);
-        if ((f.rights & RIGHT_FD_WRITE) === 0n) throw new WasiError(E.BADF);
+        if ((f.rights & RIGHT_FD_FILESTAT_SET_SIZE) === 0n) throw new WasiError(E.NOTCAPABLE);
         self.host('ftruncate', f.hostFd, Number(size));
       },
       fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number) {
@@ -319,10 +325,11 @@ export class Wasi {
       },
       fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, used: number) {
         const f = self.fd(fd, ['dir']);
+        const parent = f.vmPath === '/' ? '/' : f.vmPath.slice(0, f.vmPath.lastIndexOf('/')) || '/';
         const entries: Array<{ name: string; type: string; ino: number }> = [
           { name: '.', type: 'directory', ino: self.stat(f.vmPath, true).ino },
-          { name: '..', type: 'directory', ino: 0 },
-          ...self.host<Array<{ name: string; type: string }>>('readdir', f.vmPath).map((e) => ({ ...e, ino: 0 })),
+          { name: '..', type: 'directory', ino: self.stat(parent, true).ino },
+          ...self.host<Array<{ name: string; type: string; ino: number }>>('readdir', f.vmPath),
         ];
         let at = 0;
         for (let i = Number(cookie); i < entries.length && at < bufLen; i++) {
@@ -331,7 +338,7 @@ export class Wasi {
           const record = new Uint8Array(24 + name.byteLength);
           const rv = new DataView(record.buffer);
           rv.setBigUint64(0, BigInt(i + 1), true);
-          rv.setBigUint64(8, BigInt(e.ino || i + 1), true);
+          rv.setBigUint64(8, BigInt(e.ino), true);
           rv.setUint32(16, name.byteLength, true);
           rv.setUint8(20, e.type === 'directory' ? FILETYPE.directory : e.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
           record.set(name, 24);
@@ -371,10 +378,12 @@ export class Wasi {
         if (trailingSlash && s.type !== 'directory') throw new WasiError(E.NOTDIR);
         self.writeFilestat(out, s);
       },
-      path_filestat_set_times(fd: number, _flags: number, ptr: number, len: number, atim: bigint, mtim: bigint, fst: number) {
-        self.setTimes(self.resolve(fd, ptr, len).vmPath, atim, mtim, fst);
+      path_filestat_set_times(fd: number, flags: number, ptr: number, len: number, atim: bigint, mtim: bigint, fst: number) {
+        self.setTimes(self.resolve(fd, ptr, len).vmPath, atim, mtim, fst, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
       },
-      path_link(oldFd: number, _flags: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) {
+      path_link(oldFd: number, flags: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) {
+        // Hard links to what a symlink points at are not offered (as in wasmtime).
+        if (flags & LOOKUP_SYMLINK_FOLLOW) throw new WasiError(E.INVAL);
         const from = self.resolve(oldFd, oldPtr, oldLen);
         const to = self.resolve(newFd, newPtr, newLen);
         if (to.trailingSlash || from.trailingSlash) throw new WasiError(self.exists(to.vmPath) ? E.EXIST : E.NOENT);
@@ -392,10 +401,11 @@ export class Wasi {
         if (st && (oflags & O_CREAT) && (oflags & O_EXCL)) throw new WasiError(E.EXIST);
         if (st?.type === 'symlink') throw new WasiError(E.LOOP);
         const wantsWrite = (base & RIGHT_FD_WRITE) !== 0n || (oflags & O_TRUNC) !== 0;
+        if ((oflags & O_TRUNC) && (self.fd(dirfd).rights & RIGHT_PATH_FILESTAT_SET_SIZE) === 0n) throw new WasiError(E.NOTCAPABLE);
         if (st?.type === 'directory' || (!st && (oflags & O_DIRECTORY))) {
           if (!st) throw new WasiError(E.NOENT);
-          if (wantsWrite && !(oflags & O_DIRECTORY)) throw new WasiError(E.ISDIR);
-          const entry: Fd = { kind: 'dir', vmPath, root, rights: base, inheriting, fdflags };
+          if (oflags & O_TRUNC || (base & RIGHT_FD_WRITE) !== 0n) throw new WasiError(E.ISDIR);
+          const entry: Fd = { kind: 'dir', vmPath, root, rights: base & ~FILE_ONLY_RIGHTS, inheriting, fdflags };
           self.view().setUint32(out, self.allocFd(entry), true);
           return;
         }
@@ -410,7 +420,7 @@ export class Wasi {
         if (oflags & O_TRUNC) flags |= 0o1000;
         if (fdflags & FDFLAG_APPEND) flags |= 0o2000;
         const hostFd = self.host<number>('open', vmPath, flags, 0o644);
-        const entry: Fd = { kind: 'file', vmPath, root, hostFd, rights: base, inheriting, fdflags };
+        const entry: Fd = { kind: 'file', vmPath, root, hostFd, rights: base & ~DIR_ONLY_RIGHTS, inheriting, fdflags };
         self.view().setUint32(out, self.allocFd(entry), true);
       },
       path_readlink(fd: number, ptr: number, len: number, buf: number, bufLen: number, used: number) {
@@ -503,13 +513,13 @@ export class Wasi {
     this.view().setUint32(sizePtr, list.reduce((n, b) => n + b.byteLength, 0), true);
   }
 
-  private setTimes(vmPath: string, atim: bigint, mtim: bigint, flags: number): void {
+  private setTimes(vmPath: string, atim: bigint, mtim: bigint, flags: number, follow = true): void {
     if ((flags & 1 && flags & 2) || (flags & 4 && flags & 8)) throw new WasiError(E.INVAL);
-    const current = this.stat(vmPath, true);
-    const nowMs = Date.now();
-    const at = flags & 2 ? nowMs : flags & 1 ? Number(atim / 1000n) / 1000 : current.atimeMs;
-    const mt = flags & 8 ? nowMs : flags & 4 ? Number(mtim / 1000n) / 1000 : current.mtimeMs;
-    this.host('utimes', vmPath, at, mt);
+    const current = this.stat(vmPath, follow);
+    const now = BigInt(Date.now()) * NS_PER_MS;
+    const at = flags & 2 ? now : flags & 1 ? atim : BigInt(current.atimeNs);
+    const mt = flags & 8 ? now : flags & 4 ? mtim : BigInt(current.mtimeNs);
+    this.host('utimesNs', vmPath, String(at), String(mt), follow);
   }
 
   /**

@@ -1,4 +1,7 @@
-import { PreparedIsolate } from './prepared-isolate.js';
+/** What the pool holds: an isolate with its runtime already set up. */
+export interface Poolable {
+  dispose(): void;
+}
 
 /**
  * Keeps a few prepared isolates with the default heap limit, so a process starts without
@@ -6,8 +9,8 @@ import { PreparedIsolate } from './prepared-isolate.js';
  * a process ends (when its response is already on its way), one at a time. An isolate is
  * never reused after guest code ran in it.
  */
-export class IsolatePool {
-  private readonly ready: PreparedIsolate[] = [];
+export class IsolatePool<T extends Poolable> {
+  private readonly ready: T[] = [];
   private refilling = false;
   private closed = false;
   private live = 0;
@@ -15,7 +18,7 @@ export class IsolatePool {
   constructor(
     private readonly defaultHeapMb: number,
     private readonly size: number,
-    private readonly onCatastrophicError: (message: string) => void,
+    private readonly make: (heapLimitMb: number) => Promise<T>,
   ) {}
 
   get pooled(): number {
@@ -27,12 +30,12 @@ export class IsolatePool {
     return this.live;
   }
 
-  async take(heapLimitMb: number): Promise<PreparedIsolate> {
+  async take(heapLimitMb: number): Promise<T> {
     const prepared = heapLimitMb === this.defaultHeapMb ? this.ready.pop() : undefined;
     return prepared ?? this.create(heapLimitMb);
   }
 
-  release(prepared: PreparedIsolate): void {
+  release(prepared: T): void {
     prepared.dispose();
     this.live--;
     this.scheduleRefill();
@@ -51,10 +54,10 @@ export class IsolatePool {
     }
   }
 
-  private async create(heapLimitMb: number): Promise<PreparedIsolate> {
+  private async create(heapLimitMb: number): Promise<T> {
     this.live++;
     try {
-      return await PreparedIsolate.create(heapLimitMb, this.onCatastrophicError);
+      return await this.make(heapLimitMb);
     } catch (err) {
       this.live--;
       throw err;

@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
+import { IsolatePool } from '../process/isolate-pool.js';
+import { ModuleCache } from './module-cache.js';
+import { RunnerIsolate } from './runner-isolate.js';
+
+export interface CommandModule {
+  name: string;
+  bytes: Uint8Array;
+  hash: string;
+  /** Where it came from: a file of the commands directory, or wasm/register. */
+  source: string;
+}
+
+/** The `\0asm` magic: how a command file is recognised, whatever its name. */
+export function isWasm(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+}
+
+/**
+ * What every WASM process shares: the runner-isolate pool, the compiled-module cache,
+ * and the daemon-wide command set (from AGENTOS_COMMANDS_DIR, and wasm/register without
+ * a VM).
+ */
+export class WasmEngine {
+  readonly runners: IsolatePool<RunnerIsolate>;
+  readonly modules: ModuleCache;
+  readonly commands = new Map<string, CommandModule>();
+
+  constructor(
+    private readonly log: Logger,
+    readonly runnerHeapMb: number,
+    poolSize: number,
+    cacheEntries: number,
+    onCatastrophicError: (message: string) => void,
+  ) {
+    this.runners = new IsolatePool(runnerHeapMb, poolSize, (heapMb) => RunnerIsolate.create(heapMb, onCatastrophicError));
+    this.modules = new ModuleCache(cacheEntries);
+  }
+
+  register(name: string, bytes: Uint8Array, source: string): CommandModule {
+    const command = { name, bytes, hash: ModuleCache.hash(bytes), source };
+    this.commands.set(name, command);
+    return command;
+  }
+
+  /** Registers every WebAssembly file of a directory under its file name (sans `.wasm`). */
+  loadDirectory(dir: string, maxBytes: number): number {
+    let count = 0;
+    for (const file of readdirSync(dir)) {
+      const path = join(dir, file);
+      try {
+        const st = statSync(path);
+        if (!st.isFile() || st.size > maxBytes) continue;
+        const bytes = readFileSync(path);
+        if (!isWasm(bytes)) continue;
+        this.register(file.replace(/\.wasm$/, ''), bytes, path);
+        count++;
+      } catch (err) {
+        this.log.warn({ err, path }, 'skipped an unreadable command file');
+      }
+    }
+    this.log.info({ dir, commands: count }, 'loaded WASM commands');
+    return count;
+  }
+
+  close(): void {
+    this.runners.close();
+  }
+}

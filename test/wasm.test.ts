@@ -1,0 +1,182 @@
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as P from '../protocol/index.js';
+import type { SidecarClient } from '../src/client/client.js';
+import { eventually, rejection, startSidecar } from './helpers/sidecar.js';
+
+const FIXTURES = new URL('./fixtures/wasm/', import.meta.url);
+const fixture = (name: string) => readFileSync(new URL(`${name}.wasm`, FIXTURES));
+const register = (client: SidecarClient, name: string, vmId?: string) =>
+  client.request(P.WasmRegister, { name, data: fixture(name).toString('base64'), ...(vmId ? { vmId } : {}) });
+
+const { client, logs } = await startSidecar();
+for (const name of ['echo', 'cat', 'wc', 'seq', 'files', 'hog', 'spin', 'sleep', 'recurse', 'slurp', 'bigmem']) await register(client, name);
+const exhausted = (limit: string) => logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === limit);
+
+test('WASI commands run with args, stdin, exit codes; stdout and stderr are captured', async () => {
+  // A stock wasi-libc has no cwd: its relative paths start at "/" (the VM cwd reaches it as PWD).
+  const { vmId } = await client.createVm({ cwd: '/', files: [{ path: '/home/user/a.txt', data: 'alpha\n', encoding: 'utf8' }] });
+  assert.is((await client.exec(vmId, 'echo', ['hello', 'wasm'])).stdout, 'hello wasm\n');
+  const cat = await client.exec(vmId, 'cat', ['home/user/a.txt', '-', '/home/user/a.txt'], { stdin: 'from stdin\n' });
+  assert.equal([cat.exitCode, cat.stdout], [0, 'alpha\nfrom stdin\nalpha\n']);
+  const missing = await client.exec(vmId, '/usr/bin/cat', ['nope']);
+  assert.equal([missing.exitCode, missing.stderr], [1, 'cat: nope: No such file or directory\n']);
+  const seq = await client.exec(vmId, 'seq', ['1', '100000']);
+  const wc = await client.exec(vmId, 'wc', [], { stdin: seq.stdout });
+  assert.is(wc.stdout, '100000\n');
+});
+
+test('a WASM program and a JS program in one VM see the same files', async () => {
+  const { vmId } = await client.createVm();
+  await client.exec(vmId, 'node', ['-e', 'require("fs").mkdirSync("out"); require("fs").writeFileSync("in.txt", "abc")']);
+  const r = await client.exec(vmId, 'files', ['/home/user/in.txt', '/home/user/out/rev.txt', '/home/user/out']);
+  assert.equal([r.exitCode, r.stdout], [0, 'rev.txt\n']);
+  const back = await client.exec(vmId, 'node', ['-p', 'require("fs").readFileSync("out/rev.txt", "utf8")']);
+  assert.is(back.stdout, 'cba\n');
+  assert.is((await client.readFile(vmId, '/home/user/out/rev.txt')).toString(), 'cba');
+});
+
+test('warmup compiles once; later runs, in any VM, never compile again', async () => {
+  const { client: fresh } = await startSidecar();
+  await register(fresh, 'echo');
+  const warm = await fresh.request(P.WasmWarmup, { name: 'echo' });
+  assert.is(warm.cached, false);
+  assert.is((await fresh.request(P.WasmWarmup, { name: 'echo' })).cached, true);
+  const a = (await fresh.createVm()).vmId;
+  const b = (await fresh.createVm()).vmId;
+  await Promise.all([fresh.exec(a, 'echo', ['1']), fresh.exec(b, 'echo', ['2']), fresh.exec(a, 'echo', ['3'])]);
+  const stats = await fresh.request(P.SidecarStats, {});
+  assert.is(stats.wasm.compiles, 1);
+  assert.ok(stats.wasm.cacheHits >= 3);
+  // Concurrent first runs of a new module share one compile too.
+  await register(fresh, 'cat');
+  await Promise.all([1, 2, 3, 4].map(() => fresh.exec(a, 'cat', [], { stdin: 'x' })));
+  assert.is((await fresh.request(P.SidecarStats, {})).wasm.compiles, 2);
+  await fresh.close();
+});
+
+test('linear memory is capped: growth fails as the guest expects, oversized modules are refused', async () => {
+  const { vmId } = await client.createVm({ limits: { wasmMaxMemoryBytes: 32 * 1024 * 1024 } });
+  const hog = await client.exec(vmId, 'hog');
+  const got = Number(/got (\d+) MiB/.exec(hog.stdout)?.[1]);
+  assert.ok(got > 20 && got < 32, hog.stdout);
+  const big = await client.exec(vmId, 'bigmem');
+  assert.is(big.error?.code, 'ERR_AGENTOS_WASM_MEMORY_LIMIT');
+  assert.match(big.stderr, /4096 pages .* more than the cap of 512 pages/);
+  const under = await client.exec((await client.createVm({ limits: { wasmMaxMemoryBytes: 512 * 1024 * 1024 } })).vmId, 'bigmem');
+  assert.is(under.exitCode, 0);
+});
+
+test('CPU and wall budgets stop a spinning WASM program while another VM keeps working', async () => {
+  const spinner = (await client.createVm({ limits: { cpuTimeLimitMs: 500 } })).vmId;
+  const other = (await client.createVm()).vmId;
+  const spinning = client.exec(spinner, 'spin');
+  const waiting = client.exec(spinner, 'sleep', ['30'], { timeoutMs: 300 });
+  assert.is((await client.exec(other, 'echo', ['still', 'here'])).stdout, 'still here\n');
+  const spun = await spinning;
+  assert.equal([spun.exitCode, spun.error?.code], [124, 'ERR_AGENTOS_CPU_TIME_LIMIT']);
+  const waited = await waiting;
+  assert.equal([waited.exitCode, waited.error?.code], [124, 'ERR_AGENTOS_TIMEOUT']);
+});
+
+test('runaway recursion is a clear trap, not a crash', async () => {
+  const { vmId } = await client.createVm();
+  const r = await client.exec(vmId, 'recurse');
+  assert.is(r.exitCode, 134);
+  assert.is(r.error?.code, 'ERR_AGENTOS_WASM_TRAP');
+  assert.match(r.stderr, /wasm trap: (RuntimeError|RangeError)/);
+  assert.is((await client.exec(vmId, 'echo', ['ok'])).stdout, 'ok\n');
+});
+
+test('bad modules fail with ERR_AGENTOS_WASM_COMPILE and the engine\'s message', async () => {
+  const { vmId } = await client.createVm();
+  const notWasm = await rejection(() => client.request(P.WasmRegister, { name: 'junk', data: Buffer.from('#!/bin/sh\n').toString('base64') }));
+  assert.is(notWasm.code, 'ERR_AGENTOS_WASM_COMPILE');
+  const truncated = fixture('echo').subarray(0, 400);
+  await client.request(P.WasmRegister, { vmId, name: 'broken', data: Buffer.from(truncated).toString('base64') });
+  const r = await client.exec(vmId, 'broken');
+  assert.is(r.error?.code, 'ERR_AGENTOS_WASM_COMPILE');
+  assert.match(r.error!.message, /cannot load the module: /);
+  const warm = await rejection(() => client.request(P.WasmWarmup, { vmId, name: 'broken' }));
+  assert.is(warm.code, 'ERR_AGENTOS_WASM_COMPILE');
+});
+
+test('a spawned WASM command streams: stdin in, output out, exit event', async () => {
+  const { vmId } = await client.createVm();
+  const chunks: string[] = [];
+  let pid = 0;
+  const off = client.onOutput((e) => e.vmId === vmId && e.pid === pid && chunks.push(e.data));
+  ({ pid } = await client.spawn(vmId, 'cat'));
+  const exited = client.waitForExit(vmId, pid);
+  await client.request(P.ProcessWrite, { vmId, pid, data: 'one\n' });
+  await eventually(() => chunks.join('') === 'one\n');
+  await client.request(P.ProcessWrite, { vmId, pid, data: 'two\n' });
+  await client.request(P.ProcessCloseStdin, { vmId, pid });
+  assert.is((await exited).exitCode, 0);
+  assert.is(chunks.join(''), 'one\ntwo\n');
+  off();
+});
+
+test('VM-scoped commands, paths to .wasm files, and a daemon-wide commands directory', async () => {
+  const { vmId } = await client.createVm({ files: [{ path: '/opt/tools/greet.wasm', data: fixture('echo').toString('base64') }] });
+  assert.is((await client.exec(vmId, '/opt/tools/greet.wasm', ['by', 'path'])).stdout, 'by path\n');
+  await client.request(P.WasmRegister, { vmId, name: 'greet', path: '/opt/tools/greet.wasm' });
+  assert.is((await client.exec(vmId, 'greet', ['registered'])).stdout, 'registered\n');
+  const other = (await client.createVm()).vmId;
+  assert.is((await rejection(() => client.exec(other, 'greet'))).code, 'ERR_AGENTOS_COMMAND_NOT_FOUND');
+
+  const dir = mkdtempSync(join(tmpdir(), 'agentos-commands-'));
+  copyFileSync(new URL('echo.wasm', FIXTURES), join(dir, 'say'));
+  writeFileSync(join(dir, 'README'), 'not a module');
+  const { client: withDir } = await startSidecar({ env: { AGENTOS_COMMANDS_DIR: dir } });
+  assert.equal(withDir.initializeResult!.capabilities.commands, ['node', 'say']);
+  const vm = (await withDir.createVm()).vmId;
+  assert.is((await withDir.exec(vm, 'say', ['from', 'dir'])).stdout, 'from dir\n');
+  await withDir.close();
+});
+
+test('the runner heap ceiling: a small one fails with ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT and the warning; the default runs', async () => {
+  const bigFile = Buffer.alloc(40 * 1024 * 1024, 7).toString('base64');
+  const { client: small, logs: smallLogs } = await startSidecar({ env: { AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: '8' } });
+  await register(small, 'slurp');
+  await register(small, 'echo');
+  const vm = (await small.createVm()).vmId;
+  await small.request(P.FsWriteFile, { vmId: vm, path: '/big.bin', data: bigFile });
+  const r = await small.exec(vm, 'slurp', ['/big.bin']);
+  assert.is(r.error?.code, 'ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT');
+  assert.match(r.error!.message, /8 MiB .*AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB/);
+  const line = await eventually(() => smallLogs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === 'v8_heap_bytes'));
+  assert.equal([line.capacity, line.env], [8 * 1024 * 1024, 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB']);
+  assert.ok(typeof line.observed === 'number' && typeof line.fill_percent === 'number');
+  assert.is((await small.exec(vm, 'echo', ['daemon', 'fine'])).stdout, 'daemon fine\n');
+  await small.close();
+
+  // Under the default ceiling the same run succeeds, while a guest JS isolate doing the
+  // same work still meets its own 128 MiB budget: the two budgets are separate.
+  const vmId = (await client.createVm()).vmId;
+  await client.request(P.FsWriteFile, { vmId, path: '/big.bin', data: bigFile });
+  const ok = await client.exec(vmId, 'slurp', ['/big.bin']);
+  assert.equal([ok.exitCode, ok.stdout], [0, `read ${40 * 1024 * 1024} of ${40 * 1024 * 1024} bytes\n`]);
+  const js = await client.exec(vmId, 'node', ['-e', 'const keep = []; for (let i = 0; i < 6; i++) keep.push(require("fs").readFileSync("/big.bin")); console.log(keep.length)']);
+  assert.ok(js.error?.code === 'ERR_AGENTOS_HEAP_LIMIT' || /RangeError/.test(js.stderr), `${js.error?.code} ${js.stderr}`);
+});
+
+test('AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: 0, negative and junk fall back to 2048 with a warning', async () => {
+  for (const value of ['0', '-5', 'lots']) {
+    const { client: c, logs: l } = await startSidecar({ env: { AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: value } });
+    const row = c.initializeResult!.limits.find((x) => x.name === 'WASM_RUNNER_HEAP_LIMIT_MB')!;
+    assert.is(row.value, 2048, value);
+    const warn = await eventually(() => l.find((x) => x.msg === 'ignored an invalid limit value; using the default' && x.limit === 'WASM_RUNNER_HEAP_LIMIT_MB'));
+    assert.equal([warn.level, warn.rejected, warn.using], ['warn', value, 2048]);
+    await c.close();
+  }
+});
+
+test.after(async () => {
+  await client.close();
+});
+
+test.run();
