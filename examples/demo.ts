@@ -1,6 +1,12 @@
 // The quick start: a host spawns the sidecar, makes a VM, writes a file into it, runs a
-// guest JavaScript program that reads it, and prints what came back.
+// guest JavaScript program that reads it and WASI commands on the same files, and prints
+// what came back.
+import { readFileSync } from 'node:fs';
+import { WasmRegister } from '../protocol/index.js';
 import { SidecarClient } from '../src/client/client.js';
+
+// Small WASI programs built from test/fixtures/wasm/src (C, wasi-libc).
+const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/wasm/${name}.wasm`, import.meta.url)).toString('base64');
 
 const sidecar = await SidecarClient.start({ clientName: 'demo' });
 const info = sidecar.initializeResult!;
@@ -25,6 +31,14 @@ console.log(`the guest wrote total.txt = ${(await sidecar.readFile(vmId, 'total.
 
 const inline = await sidecar.exec(vmId, 'node', ['-e', 'console.log([1, 2, 3].map((x) => x * 2))']);
 console.log(`node -e → ${inline.stdout.trim()}`);
+
+for (const name of ['cat', 'wc', 'seq']) await sidecar.request(WasmRegister, { name, data: fixture(name) });
+const cat = await sidecar.exec(vmId, 'cat', ['/home/user/total.txt']);
+console.log(`wasm cat of the file the guest wrote → ${cat.stdout}`);
+const wasmStarted = performance.now();
+const seq = await sidecar.exec(vmId, 'seq', ['1', '100000']);
+const wc = await sidecar.exec(vmId, 'wc', [], { stdin: seq.stdout });
+console.log(`wasm seq 1 100000 | wc -l → ${wc.stdout.trim()} (${(performance.now() - wasmStarted).toFixed(1)} ms for both)`);
 
 const runaway = await sidecar.exec(vmId, 'node', ['-e', 'while (true) {}'], { timeoutMs: 300 });
 console.log(`a runaway guest is stopped: exit ${runaway.exitCode}, ${runaway.error?.code}`);

@@ -5,7 +5,7 @@ export const SidecarPing = request('sidecar/ping', Empty, strictObject({}), 'A n
 
 export const SidecarStats = request(
   'sidecar/stats',
-  Empty,
+  strictObject({ gc: Type.Optional(Type.Boolean({ description: 'collect garbage first (when the daemon runs with --expose-gc)' })) }),
   strictObject({
     uptimeMs: Type.Number(),
     vms: strictObject({ live: Type.Integer(), created: Type.Integer(), disposed: Type.Integer() }),

@@ -137,7 +137,9 @@ export function createHandlers(d: HandlerDeps) {
   };
 
   const sidecarPing: Handler<typeof P.SidecarPing> = () => ({});
-  const sidecarStats: Handler<typeof P.SidecarStats> = () => {
+  const sidecarStats: Handler<typeof P.SidecarStats> = (p) => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (p.gc && gc) gc();
     const memory = process.memoryUsage();
     return {
       uptimeMs: Math.round(performance.now() - d.startedAt),

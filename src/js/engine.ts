@@ -27,6 +27,7 @@ export class JsEngine {
     const probe = await engine.pool.take(defaultHeapMb);
     try {
       engine.builtinExports = probe.builtinExports();
+      await probe.warmRuntimeCache();
     } finally {
       engine.pool.release(probe);
     }

@@ -100,6 +100,18 @@ export class PreparedIsolate {
     return this.entries.signal.apply(undefined, [name]) as Promise<boolean>;
   }
 
+  /**
+   * Runs a small program through the runtime's common paths, then keeps V8's code cache
+   * of everything that compiled. Only for a throwaway isolate: it is not pristine after.
+   */
+  async warmRuntimeCache(): Promise<void> {
+    const host = this.host;
+    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [] });
+    await this.runMain({ kind: 'eval', code: 'console.log("warm", { a: [1, "x"] }, 2); process.exitCode = 0; require("fs")', print: false });
+    this.host = host;
+    await runtime.rememberCompiled(this.isolate);
+  }
+
   dispose(): void {
     this.host = null;
     if (!this.isolate.isDisposed) this.isolate.dispose();

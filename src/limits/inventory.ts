@@ -95,7 +95,7 @@ export const INVENTORY = {
     why: 'live VMs in one daemon; an idle VM costs well under 1 MB, so this is about fairness, not memory',
   },
   ISOLATE_POOL_SIZE: {
-    unit: 'count', default: 2, env: 'AGENTOS_ISOLATE_POOL_SIZE', scope: 'sidecar',
+    unit: 'count', default: 4, env: 'AGENTOS_ISOLATE_POOL_SIZE', scope: 'sidecar',
     why: 'prepared default-heap isolates kept ready so a VM\'s first exec skips isolate creation; each holds ~1 MB',
   },
   WASM_RUNNER_HEAP_LIMIT_MB: {

@@ -1,0 +1,184 @@
+// npm run bench [-- --quick]: drives the real daemon through the client and prints a
+// table of timings beside the baselines a user would otherwise pick; writes
+// bench/results/latest.json. Not part of npm test: these machines are noisy, so read the
+// ratios, not the absolute times.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as P from '../protocol/index.js';
+import { SidecarClient } from '../src/client/client.js';
+import * as base from './baselines.js';
+import { measure, summarize, type Summary } from './stats.js';
+
+const quick = process.argv.includes('--quick');
+const n = (full: number, fast: number) => (quick ? fast : full);
+const fixture = (name: string) => fileURLToPath(new URL(`../../test/fixtures/wasm/${name}.wasm`, import.meta.url));
+const MiB = 1024 * 1024;
+
+interface Row {
+  case: string;
+  what: string;
+  stats?: Summary;
+  value?: number;
+  unit: string;
+}
+const rows: Row[] = [];
+const ratios: Array<{ case: string; ratio: number; note: string }> = [];
+
+function timed(caseName: string, what: string, samples: number[]): Summary {
+  const stats = summarize(samples);
+  rows.push({ case: caseName, what, stats, unit: 'ms' });
+  return stats;
+}
+function value(caseName: string, what: string, v: number, unit: string): void {
+  rows.push({ case: caseName, what, value: v, unit });
+}
+function ratio(caseName: string, ours: number, theirs: number, note: string): void {
+  ratios.push({ case: caseName, ratio: ours / theirs, note });
+}
+
+/** The daemon's CPU time so far (user + system), from /proc. */
+function daemonCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function main(): Promise<void> {
+  const sidecar = await SidecarClient.start({ env: { NODE_OPTIONS: '--expose-gc', AGENTOS_LOG_LEVEL: 'warn', AGENTOS_MAX_VMS: '20000' } });
+  const pid = sidecar.child.pid!;
+  for (const name of ['echo', 'cat', 'seq', 'wc']) await sidecar.request(P.WasmRegister, { name, data: readFileSync(fixture(name)).toString('base64') });
+
+  // 1. Cold start: VM + first line of JS + dispose, end to end over RPC.
+  const cold = timed('1 cold start', 'vm/create + exec node -e + vm/dispose (RPC)', await measure(n(300, 40), async () => {
+    const { vmId } = await sidecar.createVm();
+    await sidecar.exec(vmId, 'node', ['-e', 'console.log(1)']);
+    await sidecar.disposeVm(vmId);
+  }));
+  const isoCold = timed('1 cold start', 'baseline: fresh isolate in-process (no RPC, no VM)', await measure(n(300, 40), () => base.freshIsolate('1 + 1')));
+  const childCold = timed('1 cold start', 'baseline: fresh `node -e` child process', await measure(n(20, 5), () => base.nodeChild('console.log(1)'), 2));
+  ratio('1 cold start', cold.median, isoCold.median, 'ours / bare isolate');
+  ratio('1 cold start', cold.median, childCold.median, 'ours / node -e child');
+
+  // 2. Warm exec in an existing VM.
+  const { vmId: warmVm } = await sidecar.createVm();
+  const warm = timed('2 warm exec', 'exec node -e in an existing VM', await measure(n(500, 50), () => sidecar.exec(warmVm, 'node', ['-e', 'console.log(1)'])));
+  const reused = base.reusedIsolate();
+  const reuse = timed('2 warm exec', 'baseline: eval in a reused in-process isolate', await measure(n(500, 50), () => reused.run('1 + 1')));
+  reused.dispose();
+  ratio('2 warm exec', warm.median, reuse.median, 'ours / reused isolate');
+
+  // 3. RPC round trip.
+  const ping = timed('3 RPC', 'sidecar/ping round trip', await measure(n(2000, 200), () => sidecar.request(P.SidecarPing, {})));
+  const echo = await base.echoServer();
+  const bare = timed('3 RPC', 'baseline: bare vscode-jsonrpc echo over child stdio', await measure(n(2000, 200), () => echo.connection.sendRequest('ping', {})));
+  ratio('3 RPC', ping.median, bare.median, 'ours / bare transport');
+  const rps = async (send: () => Promise<unknown>) => {
+    const total = n(20000, 2000);
+    let sent = 0;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (sent++ < total) await send();
+    }));
+    return total / ((performance.now() - started) / 1000);
+  };
+  value('3 RPC', 'sidecar/ping requests/s, 64 in flight', Math.round(await rps(() => sidecar.request(P.SidecarPing, {}))), 'req/s');
+  value('3 RPC', 'baseline: bare transport requests/s, 64 in flight', Math.round(await rps(() => echo.connection.sendRequest('ping', {}))), 'req/s');
+  echo.close();
+
+  // 4 + 7. Memory per idle VM and scale: 1, 100, 1000 live VMs.
+  const statsNow = () => sidecar.request(P.SidecarStats, { gc: true });
+  const before = await statsNow();
+  const live: string[] = [];
+  for (const target of [1, 100, n(1000, 300)]) {
+    while (live.length < target) {
+      const { vmId } = await sidecar.createVm();
+      await sidecar.exec(vmId, 'node', ['-e', '1']);
+      live.push(vmId);
+    }
+    const s = await statsNow();
+    value('4 memory', `RSS per idle VM at ${target} VMs (after one exec each, after GC)`, Math.round((s.memory.rssBytes - before.memory.rssBytes) / target / 1024), 'KiB');
+    value('4 memory', `V8 heap per idle VM at ${target} VMs`, Math.round((s.memory.heapUsedBytes - before.memory.heapUsedBytes) / target / 1024), 'KiB');
+    const c = timed('7 scale', `cold start with ${target} live VMs`, await measure(n(100, 20), async () => {
+      const { vmId } = await sidecar.createVm();
+      await sidecar.exec(vmId, 'node', ['-e', 'console.log(1)']);
+      await sidecar.disposeVm(vmId);
+    }));
+    void c;
+  }
+  for (const vmId of live.splice(0)) await sidecar.disposeVm(vmId);
+  const after = await statsNow();
+  value('4 memory', 'RSS left after disposing them all (leak check)', Math.round((after.memory.rssBytes - before.memory.rssBytes) / MiB), 'MiB');
+  value('4 memory', 'V8 heap left after disposing them all', Math.round((after.memory.heapUsedBytes - before.memory.heapUsedBytes) / 1024), 'KiB');
+
+  // 5. WASM: first run (compile included) and warm runs, beside node:wasi.
+  const suiteModule = fileURLToPath(new URL('../../../shared/wasi-testsuite/tests/rust/testsuite/wasm32-wasip1/big_random_buf.wasm', import.meta.url));
+  const bigPath = existsSync(suiteModule) ? suiteModule : fixture('cat');
+  const bigBytes = readFileSync(bigPath);
+  const { vmId: wasmVm } = await sidecar.createVm();
+  const firstRuns: number[] = [];
+  for (let i = 0; i < n(5, 2); i++) {
+    const name = `big${i}`;
+    // A fresh name and a changed custom section make each first run a real compile.
+    const unique = Buffer.concat([bigBytes, Buffer.from([0, 6, 5, 0x78, 0x78, 0x78, 0x78, i])]);
+    await sidecar.request(P.WasmRegister, { name, data: unique.toString('base64') });
+    const t = performance.now();
+    await sidecar.exec(wasmVm, name);
+    firstRuns.push(performance.now() - t);
+  }
+  timed('5 wasm', `first run of a ${(bigBytes.length / MiB).toFixed(1)} MiB module, compile included`, firstRuns);
+  const warmWasm = timed('5 wasm', 'warm run of echo (cached module)', await measure(n(300, 40), () => sidecar.exec(wasmVm, 'echo', ['hi'])));
+  const echoModule = await WebAssembly.compile(base.readWasm(fixture('echo')));
+  const mainThread = timed('5 wasm', 'baseline: node:wasi, main thread, module precompiled', await measure(n(300, 40), () => base.nodeWasiMainThread(echoModule, ['echo', 'hi'])));
+  const worker = timed('5 wasm', 'baseline: node:wasi in a fresh Worker', await measure(n(30, 8), () => base.nodeWasiWorker(fixture('echo'), ['echo', 'hi']), 3));
+  ratio('5 wasm', warmWasm.median, worker.median, 'ours / node:wasi fresh worker');
+  ratio('5 wasm', warmWasm.median, mainThread.median, 'ours / node:wasi main thread');
+
+  // Pipeline: seq 1 100000 | wc -l, two WASM commands with the output carried across.
+  const pipe = timed('5 wasm', 'seq 1 100000 then wc -l on its output (two execs)', await measure(n(20, 5), async () => {
+    const seq = await sidecar.exec(wasmVm, 'seq', ['1', '100000']);
+    await sidecar.exec(wasmVm, 'wc', [], { stdin: seq.stdout });
+  }, 2));
+  const shell = timed('5 wasm', 'baseline: host /bin/sh -c "seq 1 100000 | wc -l"', await measure(n(20, 5), () => base.hostShell('seq 1 100000 | wc -l'), 2));
+  ratio('5 wasm', pipe.median, shell.median, 'ours / host shell pipeline');
+
+  // 6. Throughput: trivial execs across 8 VMs with 16 in flight.
+  const vms = await Promise.all(Array.from({ length: 8 }, () => sidecar.createVm().then((r) => r.vmId)));
+  const seconds = n(10, 3);
+  const cpuBefore = daemonCpuMs(pid);
+  let done = 0;
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: 16 }, async (_, i) => {
+    while (performance.now() < deadline) {
+      await sidecar.exec(vms[i % 8]!, 'node', ['-e', 'console.log(1)']);
+      done++;
+    }
+  }));
+  const cpuUsed = daemonCpuMs(pid) - cpuBefore;
+  value('6 throughput', 'trivial execs/s across 8 VMs, 16 in flight', Math.round(done / seconds), 'execs/s');
+  value('6 throughput', 'daemon CPU per exec (all threads)', Math.round((cpuUsed / done) * 100) / 100, 'ms');
+
+  await sidecar.close();
+  print();
+}
+
+function print(): void {
+  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const lines = ['| case | what | median | p95 | p99 | min | max | samples |', '|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    if (r.stats) {
+      const s = r.stats;
+      lines.push(`| ${r.case} | ${r.what} | ${fmt(s.median)} ms | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.min)} | ${fmt(s.max)} | ${s.samples} |`);
+    } else {
+      lines.push(`| ${r.case} | ${r.what} | ${r.value} ${r.unit} | | | | | |`);
+    }
+  }
+  lines.push('', '| case | ratio | of medians |', '|---|---|---|');
+  for (const r of ratios) lines.push(`| ${r.case} | ${r.ratio.toFixed(2)}× | ${r.note} |`);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${quick ? ', --quick' : ''}`;
+  console.log(`\n${machine}\n\n${lines.join('\n')}`);
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}latest.json`, `${JSON.stringify({ machine, date: new Date().toISOString(), quick, rows, ratios }, null, 2)}\n`);
+}
+
+await main();
