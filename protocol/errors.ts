@@ -43,6 +43,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_WASM_COMPILE: { rpc: 1401, summary: 'a WebAssembly module failed to decode or compile; the message is the engine\'s' },
   ERR_AGENTOS_WASM_MEMORY_LIMIT: { rpc: 1402, summary: 'a module declares more linear memory than its cap' },
   ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT: { rpc: 1403, summary: 'a WASM runner isolate exhausted its V8 heap ceiling' },
+  ERR_AGENTOS_WASM_FUEL: { rpc: 1405, summary: 'a WebAssembly program spent its fuel budget' },
   ERR_AGENTOS_WASM_TRAP: { rpc: 1404, summary: 'a WebAssembly program trapped (unreachable, out-of-bounds access, stack overflow, …)' },
   ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
 } as const;

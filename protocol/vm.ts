@@ -15,6 +15,7 @@ export const VmLimits = strictObject(
     maxProcesses: PositiveInt('processes running at once in the VM'),
     maxOpenFiles: PositiveInt('open file descriptors per process'),
     wasmMaxMemoryBytes: PositiveInt('linear memory of one WASM process, bytes'),
+    wasmMaxFuel: PositiveInt('fuel of one WASM process: one unit per function call and loop iteration'),
   },
   'Per-VM overrides; omitted fields take the sidecar-wide value',
 );

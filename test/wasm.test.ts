@@ -82,6 +82,24 @@ test('CPU and wall budgets stop a spinning WASM program while another VM keeps w
   assert.equal([waited.exitCode, waited.error?.code], [124, 'ERR_AGENTOS_TIMEOUT']);
 });
 
+test('fuel: a deterministic work budget ends a runaway loop with ERR_AGENTOS_WASM_FUEL, exit 124', async () => {
+  const { vmId } = await client.createVm({ limits: { wasmMaxFuel: 200_000 } });
+  const spun = await client.exec(vmId, 'spin');
+  assert.equal([spun.exitCode, spun.error?.code, spun.error?.capacity], [124, 'ERR_AGENTOS_WASM_FUEL', 200_000]);
+  assert.match(spun.error!.message, /fuel ran out/);
+  assert.ok(spun.usage.wallMs < 5000);
+  assert.ok(await eventually(() => exhausted('wasm_max_fuel')));
+  // Enough fuel for real work: the same commands run, metered.
+  assert.is((await client.exec(vmId, 'echo', ['metered'])).stdout, 'metered\n');
+  const seq = await client.exec(vmId, 'seq', ['1', '1000']);
+  assert.equal([seq.exitCode, seq.stdout.split('\n').length], [0, 1001]);
+  // Deterministic: the same budget stops the same program at the same point.
+  const { vmId: tight } = await client.createVm({ limits: { wasmMaxFuel: 30_000 } });
+  const a = await client.exec(tight, 'seq', ['1', '100000']);
+  const b = await client.exec(tight, 'seq', ['1', '100000']);
+  assert.equal([a.error?.code, a.stdout.length], [b.error?.code, b.stdout.length]);
+});
+
 test('runaway recursion is a clear trap, not a crash', async () => {
   const { vmId } = await client.createVm();
   const r = await client.exec(vmId, 'recurse');

@@ -14,6 +14,8 @@ export interface LimitSpec {
   /** The `vm/create` `limits` field that overrides it for one VM, when there is one. */
   readonly vmOverride?: string;
   readonly min?: number;
+  /** 0 by default means the bound is off until configured. */
+  readonly optional?: boolean;
   /** The name its "bounded limit exhausted" warning uses, when not the entry's own. */
   readonly warnAs?: string;
   readonly why: string;
@@ -105,6 +107,10 @@ export const INVENTORY = {
   WASM_MAX_MEMORY_BYTES: {
     unit: 'bytes', default: 128 * MiB, env: 'AGENTOS_WASM_MAX_MEMORY_BYTES', scope: 'process', vmOverride: 'wasmMaxMemoryBytes',
     why: 'linear memory of one WASM process, enforced by rewriting the module\'s memory maximum (isolated-vm does not count it)',
+  },
+  WASM_MAX_FUEL: {
+    unit: 'count', default: 0, env: 'AGENTOS_WASM_MAX_FUEL', scope: 'process', vmOverride: 'wasmMaxFuel', optional: true,
+    why: 'a deterministic work budget: one unit per function call and loop iteration (off by default; CPU time bounds every run anyway)',
   },
   WASM_MODULE_MAX_BYTES: {
     unit: 'bytes', default: 256 * MiB, env: 'AGENTOS_WASM_MODULE_MAX_BYTES', scope: 'sidecar',

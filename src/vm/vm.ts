@@ -264,9 +264,9 @@ export class Vm {
               : // One preopen, fd 3 = "/", as the command ABI says: the agentOS libc takes its cwd from
                 // PWD; a stock wasi-libc has no cwd and resolves relative paths against "/".
                 [{ name: '/', vmPath: '/' }],
-            module: this.wasm.modules.get(target.module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), target.module.hash || undefined),
+            module: this.wasm.modules.get(target.module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), target.module.hash || undefined, this.limit('WASM_MAX_FUEL')),
             runners: this.wasm.runners,
-            budgets: { ...budgets, runnerHeapLimitMb: this.limits.WASM_RUNNER_HEAP_LIMIT_MB.value },
+            budgets: { ...budgets, runnerHeapLimitMb: this.limits.WASM_RUNNER_HEAP_LIMIT_MB.value, fuel: this.limit('WASM_MAX_FUEL') },
           });
     this.processes.add(pid, proc);
     this.execs++;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AgentosError } from '../errors.js';
+import { meterFuel } from './fuel.js';
 import { capMemory, WasmFormatError, type ImportedMemory } from './memory-cap.js';
 
 export interface CompiledModule {
@@ -29,8 +30,9 @@ export class ModuleCache {
     return createHash('sha256').update(bytes).digest('hex');
   }
 
-  get(bytes: Uint8Array, memoryCapBytes: number, hash = ModuleCache.hash(bytes)): Promise<CompiledModule> {
-    const key = `${hash}:${memoryCapBytes}`;
+  /** `fuel` 0: not metered. */
+  get(bytes: Uint8Array, memoryCapBytes: number, hash = ModuleCache.hash(bytes), fuel = 0): Promise<CompiledModule> {
+    const key = `${hash}:${memoryCapBytes}:${fuel}`;
     const cached = this.entries.get(key);
     if (cached) {
       this.hits++;
@@ -38,18 +40,19 @@ export class ModuleCache {
       this.entries.set(key, cached);
       return cached;
     }
-    const compiling = this.compile(bytes, memoryCapBytes, hash);
+    const compiling = this.compile(bytes, memoryCapBytes, hash, fuel);
     this.entries.set(key, compiling);
     compiling.catch(() => this.entries.delete(key));
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return compiling;
   }
 
-  private async compile(bytes: Uint8Array, memoryCapBytes: number, hash: string): Promise<CompiledModule> {
+  private async compile(bytes: Uint8Array, memoryCapBytes: number, hash: string, fuel: number): Promise<CompiledModule> {
     this.compiles++;
     try {
       const capped = capMemory(bytes, memoryCapBytes);
-      const module = await WebAssembly.compile(capped.bytes as Uint8Array<ArrayBuffer>);
+      const final = fuel > 0 ? meterFuel(capped.bytes, BigInt(fuel)) : capped.bytes;
+      const module = await WebAssembly.compile(final as Uint8Array<ArrayBuffer>);
       return { module, importedMemory: capped.importedMemory, hash };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -9,6 +9,8 @@ const MiB = 1024 * 1024;
 
 export interface WasmBudgets extends GuestBudgets {
   runnerHeapLimitMb: number;
+  /** 0: no fuel budget. */
+  fuel: number;
 }
 
 export interface WasmProcessOptions extends GuestProcessOptions {
@@ -71,6 +73,17 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
           this.running = false;
           if (this.finished) return;
           if (result.runnerHeapExhausted) return this.runnerHeapExhausted();
+          if (result.fuelExhausted) {
+            const capacity = this.o.budgets.fuel;
+            return this.stop({
+              code: 'ERR_AGENTOS_WASM_FUEL',
+              message: `${this.o.argv[0]}: fuel ran out: its budget of ${capacity} units (one per function call and loop iteration) is spent (raise limits.wasmMaxFuel or AGENTOS_WASM_MAX_FUEL)`,
+              limit: 'wasm_max_fuel',
+              capacity,
+              observed: capacity + 1,
+              env: 'AGENTOS_WASM_MAX_FUEL',
+            }, 124);
+          }
           this.exitCode = result.exitCode & 0xff;
           if (result.trap === undefined) return this.finish();
           this.writeErr(`${this.o.argv[0]}: wasm trap: ${result.trap}\n`);

@@ -36,4 +36,6 @@ export interface RunnerResult {
   trap?: string;
   /** The runner's own heap could not hold what the run needed (AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB). */
   runnerHeapExhausted?: boolean;
+  /** The program trapped because its fuel counter went below zero. */
+  fuelExhausted?: boolean;
 }

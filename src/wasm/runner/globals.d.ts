@@ -12,4 +12,7 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   type Imports = Record<string, Record<string, unknown>>;
+  class Global {
+    value: unknown;
+  }
 }

@@ -49,6 +49,8 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   } catch (err) {
     if (err instanceof ProcExit) return { exitCode: err.code };
     if (err instanceof RangeError && /allocation failed/i.test(err.message)) return { exitCode: 134, trap: err.message, runnerHeapExhausted: true };
+    const fuel = instance.exports.__agentos_fuel as WebAssembly.Global | undefined;
+    if (fuel && (fuel.value as bigint) < 0n) return { exitCode: 124, fuelExhausted: true };
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return { exitCode: 134, trap: message };
   }
