@@ -44,6 +44,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_WASM_MEMORY_LIMIT: { rpc: 1402, summary: 'a module declares more linear memory than its cap' },
   ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT: { rpc: 1403, summary: 'a WASM runner isolate exhausted its V8 heap ceiling' },
   ERR_AGENTOS_WASM_FUEL: { rpc: 1405, summary: 'a WebAssembly program spent its fuel budget' },
+  ERR_AGENTOS_WASM_STACK_LIMIT: { rpc: 1406, summary: 'a WebAssembly program nested calls deeper than its bound' },
   ERR_AGENTOS_WASM_TRAP: { rpc: 1404, summary: 'a WebAssembly program trapped (unreachable, out-of-bounds access, stack overflow, …)' },
   ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
 } as const;

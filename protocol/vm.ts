@@ -16,6 +16,7 @@ export const VmLimits = strictObject(
     maxOpenFiles: PositiveInt('open file descriptors per process'),
     wasmMaxMemoryBytes: PositiveInt('linear memory of one WASM process, bytes'),
     wasmMaxFuel: PositiveInt('fuel of one WASM process: one unit per function call and loop iteration'),
+    wasmMaxCallDepth: PositiveInt('nested calls of one WASM process'),
   },
   'Per-VM overrides; omitted fields take the sidecar-wide value',
 );

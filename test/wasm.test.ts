@@ -107,6 +107,15 @@ test('runaway recursion is a clear trap, not a crash', async () => {
   assert.is(r.error?.code, 'ERR_AGENTOS_WASM_TRAP');
   assert.match(r.stderr, /wasm trap: (RuntimeError|RangeError)/);
   assert.is((await client.exec(vmId, 'echo', ['ok'])).stdout, 'ok\n');
+  // With a call-depth bound the same program stops at the bound, with its own code.
+  const { vmId: bounded } = await client.createVm({ limits: { wasmMaxCallDepth: 500 } });
+  const deep = await client.exec(bounded, 'recurse');
+  assert.equal([deep.exitCode, deep.error?.code, deep.error?.capacity], [134, 'ERR_AGENTOS_WASM_STACK_LIMIT', 500]);
+  assert.ok(await eventually(() => exhausted('wasm_max_call_depth')));
+  const fine = await client.exec(bounded, 'seq', ['1', '3']);
+  assert.equal([fine.exitCode, fine.stdout], [0, '1\n2\n3\n']);
+  const cat = await client.exec(bounded, 'cat', [], { stdin: 'depth-bounded cat\n' });
+  assert.is(cat.stdout, 'depth-bounded cat\n');
 });
 
 test('bad modules fail with ERR_AGENTOS_WASM_COMPILE and the engine\'s message', async () => {

@@ -112,6 +112,10 @@ export const INVENTORY = {
     unit: 'count', default: 0, env: 'AGENTOS_WASM_MAX_FUEL', scope: 'process', vmOverride: 'wasmMaxFuel', optional: true,
     why: 'a deterministic work budget: one unit per function call and loop iteration (off by default; CPU time bounds every run anyway)',
   },
+  WASM_MAX_CALL_DEPTH: {
+    unit: 'count', default: 0, env: 'AGENTOS_WASM_MAX_CALL_DEPTH', scope: 'process', vmOverride: 'wasmMaxCallDepth', optional: true,
+    why: 'nested calls of one WASM process, counted by rewriting the module (off by default: V8\'s own stack bound then ends a runaway recursion with a trap)',
+  },
   WASM_MODULE_MAX_BYTES: {
     unit: 'bytes', default: 256 * MiB, env: 'AGENTOS_WASM_MODULE_MAX_BYTES', scope: 'sidecar',
     why: 'size of one module file to register or run',

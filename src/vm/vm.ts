@@ -264,9 +264,17 @@ export class Vm {
               : // One preopen, fd 3 = "/", as the command ABI says: the agentOS libc takes its cwd from
                 // PWD; a stock wasi-libc has no cwd and resolves relative paths against "/".
                 [{ name: '/', vmPath: '/' }],
-            module: this.wasm.modules.get(target.module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), target.module.hash || undefined, this.limit('WASM_MAX_FUEL')),
+            module: this.wasm.modules.get(target.module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), target.module.hash || undefined, {
+              fuel: BigInt(this.limit('WASM_MAX_FUEL')),
+              maxDepth: this.limit('WASM_MAX_CALL_DEPTH'),
+            }),
             runners: this.wasm.runners,
-            budgets: { ...budgets, runnerHeapLimitMb: this.limits.WASM_RUNNER_HEAP_LIMIT_MB.value, fuel: this.limit('WASM_MAX_FUEL') },
+            budgets: {
+              ...budgets,
+              runnerHeapLimitMb: this.limits.WASM_RUNNER_HEAP_LIMIT_MB.value,
+              fuel: this.limit('WASM_MAX_FUEL'),
+              maxCallDepth: this.limit('WASM_MAX_CALL_DEPTH'),
+            },
           });
     this.processes.add(pid, proc);
     this.execs++;

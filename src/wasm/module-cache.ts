@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AgentosError } from '../errors.js';
-import { meterFuel } from './fuel.js';
+import { instrument, type Bounds } from './instrument.js';
 import { capMemory, WasmFormatError, type ImportedMemory } from './memory-cap.js';
 
 export interface CompiledModule {
@@ -30,9 +30,9 @@ export class ModuleCache {
     return createHash('sha256').update(bytes).digest('hex');
   }
 
-  /** `fuel` 0: not metered. */
-  get(bytes: Uint8Array, memoryCapBytes: number, hash = ModuleCache.hash(bytes), fuel = 0): Promise<CompiledModule> {
-    const key = `${hash}:${memoryCapBytes}:${fuel}`;
+  /** `bounds`: fuel and call depth, each only when set (non-zero). */
+  get(bytes: Uint8Array, memoryCapBytes: number, hash = ModuleCache.hash(bytes), bounds: Bounds = {}): Promise<CompiledModule> {
+    const key = `${hash}:${memoryCapBytes}:${bounds.fuel ?? 0}:${bounds.maxDepth ?? 0}`;
     const cached = this.entries.get(key);
     if (cached) {
       this.hits++;
@@ -40,18 +40,18 @@ export class ModuleCache {
       this.entries.set(key, cached);
       return cached;
     }
-    const compiling = this.compile(bytes, memoryCapBytes, hash, fuel);
+    const compiling = this.compile(bytes, memoryCapBytes, hash, bounds);
     this.entries.set(key, compiling);
     compiling.catch(() => this.entries.delete(key));
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return compiling;
   }
 
-  private async compile(bytes: Uint8Array, memoryCapBytes: number, hash: string, fuel: number): Promise<CompiledModule> {
+  private async compile(bytes: Uint8Array, memoryCapBytes: number, hash: string, bounds: Bounds): Promise<CompiledModule> {
     this.compiles++;
     try {
       const capped = capMemory(bytes, memoryCapBytes);
-      const final = fuel > 0 ? meterFuel(capped.bytes, BigInt(fuel)) : capped.bytes;
+      const final = instrument(capped.bytes, bounds);
       const module = await WebAssembly.compile(final as Uint8Array<ArrayBuffer>);
       return { module, importedMemory: capped.importedMemory, hash };
     } catch (err) {

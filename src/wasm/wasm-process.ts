@@ -11,6 +11,8 @@ export interface WasmBudgets extends GuestBudgets {
   runnerHeapLimitMb: number;
   /** 0: no fuel budget. */
   fuel: number;
+  /** 0: no call-depth bound. */
+  maxCallDepth: number;
 }
 
 export interface WasmProcessOptions extends GuestProcessOptions {
@@ -86,6 +88,18 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
           }
           this.exitCode = result.exitCode & 0xff;
           if (result.trap === undefined) return this.finish();
+          const maxDepth = this.o.budgets.maxCallDepth;
+          if (maxDepth > 0 && (result.depthAtTrap ?? 0) > maxDepth) {
+            this.writeErr(`${this.o.argv[0]}: wasm trap: call stack exhausted\n`);
+            return this.stop({
+              code: 'ERR_AGENTOS_WASM_STACK_LIMIT',
+              message: `${this.o.argv[0]}: calls nested deeper than ${maxDepth} (raise limits.wasmMaxCallDepth or AGENTOS_WASM_MAX_CALL_DEPTH)`,
+              limit: 'wasm_max_call_depth',
+              capacity: maxDepth,
+              observed: result.depthAtTrap!,
+              env: 'AGENTOS_WASM_MAX_CALL_DEPTH',
+            }, 134, 'SIGSEGV');
+          }
           this.writeErr(`${this.o.argv[0]}: wasm trap: ${result.trap}\n`);
           this.finish({ code: 'ERR_AGENTOS_WASM_TRAP', message: `${this.o.argv[0]}: ${result.trap}` });
         },

@@ -38,4 +38,6 @@ export interface RunnerResult {
   runnerHeapExhausted?: boolean;
   /** The program trapped because its fuel counter went below zero. */
   fuelExhausted?: boolean;
+  /** The call-depth counter when the program trapped (compared with the bound by the host). */
+  depthAtTrap?: number;
 }
