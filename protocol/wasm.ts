@@ -17,7 +17,11 @@ export const WasmRegister = request(
 
 export const WasmWarmup = request(
   'wasm/warmup',
-  strictObject({ name: CommandName, vmId: Type.Optional(VmId) }),
+  strictObject({
+    name: CommandName,
+    vmId: Type.Optional(VmId),
+    workDoneToken: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'report $/progress (begin, end) under this token while compiling' })),
+  }),
   strictObject({ hash: Type.String(), compileMs: Type.Number(), cached: Type.Boolean() }),
-  'Compile a command ahead of its first run (a second run never compiles again).',
+  'Compile a command ahead of its first run (a second run never compiles again). With `workDoneToken`, a compile reports `$/progress` begin and end.',
 );

@@ -42,8 +42,12 @@ test('a WASM program and a JS program in one VM see the same files', async () =>
 test('warmup compiles once; later runs, in any VM, never compile again', async () => {
   const { client: fresh } = await startSidecar();
   await register(fresh, 'echo');
-  const warm = await fresh.request(P.WasmWarmup, { name: 'echo' });
+  const progress: unknown[] = [];
+  fresh.connection.onProgress(new (await import('vscode-jsonrpc/node')).ProgressType(), 'warm-1', (value) => progress.push(value));
+  const warm = await fresh.request(P.WasmWarmup, { name: 'echo', workDoneToken: 'warm-1' });
   assert.is(warm.cached, false);
+  await eventually(() => progress.length === 2);
+  assert.equal(progress.map((v) => (v as { kind: string }).kind), ['begin', 'end']);
   assert.is((await fresh.request(P.WasmWarmup, { name: 'echo' })).cached, true);
   const a = (await fresh.createVm()).vmId;
   const b = (await fresh.createVm()).vmId;
@@ -179,6 +183,10 @@ test('the runner heap ceiling: a small one fails with ERR_AGENTOS_WASM_RUNNER_HE
   assert.equal([line.capacity, line.env], [8 * 1024 * 1024, 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB']);
   assert.ok(typeof line.observed === 'number' && typeof line.fill_percent === 'number');
   assert.is((await small.exec(vm, 'echo', ['daemon', 'fine'])).stdout, 'daemon fine\n');
+  // A VM may raise its own ceiling above the sidecar's.
+  const roomy = (await small.createVm({ limits: { wasmRunnerHeapLimitMb: 256 } })).vmId;
+  await small.request(P.FsWriteFile, { vmId: roomy, path: '/big.bin', data: bigFile });
+  assert.is((await small.exec(roomy, 'slurp', ['/big.bin'])).exitCode, 0);
   await small.close();
 
   // Under the default ceiling the same run succeeds, while a guest JS isolate doing the

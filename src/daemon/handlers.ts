@@ -24,6 +24,8 @@ export interface HandlerDeps {
   outgoing: OutgoingRequests;
   version: string;
   startedAt: number;
+  /** Sends `$/progress` for a host-supplied work-done token. */
+  progress(token: string | number, value: { kind: 'begin'; title: string } | { kind: 'end'; message: string }): void;
 }
 
 /**
@@ -131,9 +133,21 @@ export function createHandlers(d: HandlerDeps) {
     if (command.kind !== 'wasm' || !command.module) throw new AgentosError('ERR_AGENTOS_COMMAND_NOT_FOUND', `no WASM command '${p.name}'`);
     const compilesBefore = d.wasm.modules.compiles;
     const started = performance.now();
-    const cap = p.vmId !== undefined ? vms.get(p.vmId).limit('WASM_MAX_MEMORY_BYTES') : d.limits.WASM_MAX_MEMORY_BYTES.value;
-    const compiled = await d.wasm.modules.get(command.module.bytes, cap, command.module.hash);
-    return { hash: compiled.hash, compileMs: Math.round((performance.now() - started) * 1000) / 1000, cached: d.wasm.modules.compiles === compilesBefore };
+    const vm = p.vmId !== undefined ? vms.get(p.vmId) : undefined;
+    const limit = (name: 'WASM_MAX_MEMORY_BYTES' | 'WASM_MAX_FUEL' | 'WASM_MAX_CALL_DEPTH') => vm?.limit(name) ?? d.limits[name].value;
+    const compiling = d.wasm.modules.get(command.module.bytes, limit('WASM_MAX_MEMORY_BYTES'), command.module.hash, {
+      fuel: BigInt(limit('WASM_MAX_FUEL')),
+      maxDepth: limit('WASM_MAX_CALL_DEPTH'),
+    });
+    const cached = d.wasm.modules.compiles === compilesBefore;
+    const token = p.workDoneToken;
+    if (token !== undefined && !cached) d.progress(token, { kind: 'begin', title: `compiling ${p.name} (${command.module.bytes.byteLength} bytes)` });
+    try {
+      const compiled = await compiling;
+      return { hash: compiled.hash, compileMs: Math.round((performance.now() - started) * 1000) / 1000, cached };
+    } finally {
+      if (token !== undefined && !cached) d.progress(token, { kind: 'end', message: `compiled ${p.name} in ${Math.round(performance.now() - started)} ms` });
+    }
   };
 
   const sidecarPing: Handler<typeof P.SidecarPing> = () => ({});

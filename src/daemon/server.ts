@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, ResponseError, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ProgressType, ResponseError, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ProcessExit } from '../process/guest-process.js';
 import * as P from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
@@ -123,6 +123,7 @@ export class Server {
       outgoing: this.outgoing,
       version: this.o.version,
       startedAt: performance.now(),
+      progress: (token, value) => void this.connection.sendProgress(new ProgressType<typeof value>(), token, value),
     });
 
     this.connection.onRequest(P.Initialize.type, (params) =>

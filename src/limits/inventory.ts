@@ -101,7 +101,7 @@ export const INVENTORY = {
     why: 'prepared default-heap isolates kept ready so a VM\'s first exec skips isolate creation; each holds ~1 MB',
   },
   WASM_RUNNER_HEAP_LIMIT_MB: {
-    unit: 'MiB', default: 2048, env: 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB', scope: 'process', min: 8, warnAs: 'v8_heap_bytes',
+    unit: 'MiB', default: 2048, env: 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB', scope: 'process', vmOverride: 'wasmRunnerHeapLimitMb', min: 8, warnAs: 'v8_heap_bytes',
     why: 'V8 heap ceiling of a WASM runner isolate (trusted code that holds the module and moves file data); a ceiling, not a reservation',
   },
   WASM_MAX_MEMORY_BYTES: {

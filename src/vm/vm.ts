@@ -72,8 +72,10 @@ export class Vm {
   ) {
     this.bindings = params.bindings ?? [];
     this.overrides = { ...params.limits };
-    if ((params.limits?.heapLimitMb ?? 8) < 8) {
-      throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', 'limits.heapLimitMb must be at least 8 (isolated-vm cannot run an isolate in less)', { field: '/limits/heapLimitMb' });
+    for (const field of ['heapLimitMb', 'wasmRunnerHeapLimitMb'] as const) {
+      if ((params.limits?.[field] ?? 8) < 8) {
+        throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', `limits.${field} must be at least 8 (isolated-vm cannot run an isolate in less)`, { field: `/limits/${field}` });
+      }
     }
     const quotaBytes = this.limit('FS_QUOTA_BYTES');
     const inodeLimit = this.limit('FS_INODE_LIMIT');
@@ -271,7 +273,7 @@ export class Vm {
             runners: this.wasm.runners,
             budgets: {
               ...budgets,
-              runnerHeapLimitMb: this.limits.WASM_RUNNER_HEAP_LIMIT_MB.value,
+              runnerHeapLimitMb: this.limit('WASM_RUNNER_HEAP_LIMIT_MB'),
               fuel: this.limit('WASM_MAX_FUEL'),
               maxCallDepth: this.limit('WASM_MAX_CALL_DEPTH'),
             },
