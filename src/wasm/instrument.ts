@@ -11,64 +11,10 @@
  * trap from others. The rewrite decodes every instruction of the code section, so a module
  * using an encoding it does not know is refused rather than run unbounded.
  */
-import { WasmFormatError } from './memory-cap.js';
+import { BinaryReader as Reader, sleb64, uleb, WasmFormatError } from './binary.js';
 
 export const FUEL_EXPORT = '__agentos_fuel';
 export const DEPTH_EXPORT = '__agentos_depth';
-
-class Reader {
-  constructor(
-    readonly b: Uint8Array,
-    public at = 0,
-  ) {}
-  byte(): number {
-    if (this.at >= this.b.length) throw new WasmFormatError('unexpected end of module');
-    return this.b[this.at++]!;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-      if (shift > 63) throw new WasmFormatError('malformed LEB128');
-    }
-  }
-  /** Skips a LEB128 of any width (signed or not). */
-  skipLeb(): void {
-    while (this.byte() & 0x80) {}
-  }
-  skip(n: number): void {
-    this.at += n;
-    if (this.at > this.b.length) throw new WasmFormatError('unexpected end of module');
-  }
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb64(value: bigint): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = Number(value & 0x7fn);
-    value >>= 7n;
-    if ((value === 0n && (b & 0x40) === 0) || (value === -1n && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
 
 /** `fuel -= 1; if (fuel < 0) unreachable` */
 function charge(global: number): number[] {
@@ -100,7 +46,7 @@ interface Plan {
 }
 
 function skipBlockType(r: Reader): void {
-  const first = r.b[r.at]!;
+  const first = r.bytes[r.at]!;
   if (first === 0x40 || (first >= 0x6f && first <= 0x7f)) {
     r.skip(1);
     return;

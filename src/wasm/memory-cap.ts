@@ -7,9 +7,11 @@
  * A full wasm toolkit (binaryen, @webassemblyjs) would parse all of a 1-3 MB module to
  * touch a few bytes; this reads the section headers and the two sections it changes.
  */
+import { BinaryReader as Reader, uleb as leb, WasmFormatError } from './binary.js';
+
+export { WasmFormatError };
 export const WASM_PAGE_BYTES = 65536;
 
-export class WasmFormatError extends Error {}
 
 export interface ImportedMemory {
   module: string;
@@ -22,55 +24,6 @@ export interface CappedModule {
   bytes: Uint8Array;
   /** The imported memory (if any), for the runner to create with these limits. */
   importedMemory: ImportedMemory | null;
-}
-
-class Reader {
-  constructor(
-    readonly bytes: Uint8Array,
-    public at = 0,
-  ) {}
-  byte(): number {
-    if (this.at >= this.bytes.length) throw new WasmFormatError('unexpected end of module');
-    return this.bytes[this.at++]!;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result |= (b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result >>> 0;
-      shift += 7;
-      if (shift > 35) throw new WasmFormatError('malformed LEB128');
-    }
-  }
-  u64(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = this.byte();
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  }
-  name(): string {
-    const len = this.u32();
-    const s = Buffer.from(this.bytes.subarray(this.at, this.at + len)).toString('utf8');
-    this.at += len;
-    return s;
-  }
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
 }
 
 /** Reads one memory type and writes it back capped. */
