@@ -8,6 +8,7 @@ import type { FsPermission } from '../js/guest-fs.js';
 import { JsProcess } from '../js/js-process.js';
 import { isWasm, type CommandModule, type WasmEngine } from '../wasm/engine.js';
 import { WasmProcess } from '../wasm/wasm-process.js';
+import { RunnerReuse } from '../wasm/runner-reuse.js';
 import type { GuestProcess } from '../process/guest-process.js';
 import type { ProcessExit } from '../process/guest-process.js';
 import { vmLimit, type Limits } from '../limits/limits.js';
@@ -57,6 +58,7 @@ export class Vm {
   readonly createdAt = new Date();
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
+  private runnerReuse: RunnerReuse | undefined;
   cpuMs = 0;
   execs = 0;
   limitHits = 0;
@@ -270,7 +272,7 @@ export class Vm {
               fuel: BigInt(this.limit('WASM_MAX_FUEL')),
               maxDepth: this.limit('WASM_MAX_CALL_DEPTH'),
             }),
-            runners: this.wasm.runners,
+            runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners)),
             budgets: {
               ...budgets,
               runnerHeapLimitMb: this.limit('WASM_RUNNER_HEAP_LIMIT_MB'),
@@ -292,7 +294,9 @@ export class Vm {
   async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
-    return this.processes.killAll();
+    const killed = await this.processes.killAll();
+    this.runnerReuse?.dispose();
+    return killed;
   }
 }
 

@@ -25,6 +25,7 @@ export class RunnerIsolate {
   host: RunnerHost | null = null;
 
   private constructor(
+    readonly heapLimitMb: number,
     readonly isolate: ivm.Isolate,
     private readonly context: ivm.Context,
     private readonly entry: ivm.Reference<(...args: unknown[]) => unknown>,
@@ -51,7 +52,7 @@ export class RunnerIsolate {
       await (await runtime.compile(isolate)).run(context, { release: true });
       const entry = global.getSync('__agentos_run', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
       global.deleteSync('__agentos_run');
-      runner = new RunnerIsolate(isolate, context, entry);
+      runner = new RunnerIsolate(heapLimitMb, isolate, context, entry);
       return runner;
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();

@@ -1,8 +1,8 @@
 import type ivm from 'isolated-vm';
-import type { IsolatePool } from '../process/isolate-pool.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
 import type { CompiledModule } from './module-cache.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
+import type { RunnerSource } from './runner-reuse.js';
 import type { Preopen } from './runner/contract.js';
 
 const MiB = 1024 * 1024;
@@ -21,7 +21,7 @@ export interface WasmProcessOptions extends GuestProcessOptions {
   preopens: Preopen[];
   /** The compiled module, or the compile still under way. */
   module: Promise<CompiledModule>;
-  runners: IsolatePool<RunnerIsolate>;
+  runners: RunnerSource;
   budgets: WasmBudgets;
 }
 
@@ -34,6 +34,8 @@ export interface WasmProcessOptions extends GuestProcessOptions {
 export class WasmProcess extends GuestProcess implements RunnerHost {
   private runner: RunnerIsolate | undefined;
   private running = false;
+  /** Set when the sidecar stopped the run: its runner may still be executing it. */
+  private stoppedBySidecar = false;
 
   constructor(private readonly o: WasmProcessOptions) {
     super(o);
@@ -61,7 +63,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     if (this.finished) return;
     const runner = await this.o.runners.take(this.o.budgets.runnerHeapLimitMb);
     if (this.finished) {
-      this.o.runners.release(runner);
+      this.o.runners.release(runner, true);
       return;
     }
     this.runner = runner;
@@ -140,7 +142,13 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
   }
 
   kill(signal: Signal = 'SIGKILL'): void {
+    this.stoppedBySidecar = true;
     this.killNow(signal);
+  }
+
+  override stop(...args: Parameters<GuestProcess['stop']>): void {
+    this.stoppedBySidecar = true;
+    super.stop(...args);
   }
 
   protected isolate(): ivm.Isolate | undefined {
@@ -152,7 +160,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     if (!runner) return 0;
     const heapBytes = heapBytesOf(runner.isolate, !this.running);
     runner.host = null;
-    this.o.runners.release(runner);
+    this.o.runners.release(runner, !this.running && !this.stoppedBySidecar);
     return heapBytes;
   }
 }
