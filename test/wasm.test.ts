@@ -29,6 +29,27 @@ test('WASI commands run with args, stdin, exit codes; stdout and stderr are capt
   assert.is(wc.stdout, '100000\n');
 });
 
+test('a real program: the SQLite shell builds a database file of 10,000 rows and queries it', async () => {
+  await register(client, 'sqlite3');
+  const { vmId } = await client.createVm({ cwd: '/' });
+  const create = await client.exec(vmId, 'sqlite3', ['/home/user/app.db'], {
+    stdin: `CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, n INTEGER);
+      WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000)
+      INSERT INTO t(name, n) SELECT 'row' || x, x * 2 FROM c;
+      SELECT count(*), sum(n), max(name) FROM t;`,
+  });
+  assert.is(create.stderr, '');
+  assert.equal([create.exitCode, create.stdout], [0, '10000|100010000|row9999\n']);
+  // A second process opens the same file; the host and guest JS see it too.
+  const query = await client.exec(vmId, 'sqlite3', ['/home/user/app.db', 'SELECT name, n FROM t WHERE id = 4242;']);
+  assert.is(query.stdout, 'row4242|8484\n');
+  const header = await client.exec(vmId, 'node', ['-p', 'require("fs").readFileSync("/home/user/app.db").subarray(0, 15).toString()']);
+  assert.is(header.stdout, 'SQLite format 3\n');
+  const bad = await client.exec(vmId, 'sqlite3', ['/home/user/app.db', 'SELECT nope FROM t;']);
+  assert.is(bad.exitCode, 1);
+  assert.match(bad.stderr, /no such column: nope/);
+});
+
 test('a WASM program and a JS program in one VM see the same files', async () => {
   const { vmId } = await client.createVm();
   await client.exec(vmId, 'node', ['-e', 'require("fs").mkdirSync("out"); require("fs").writeFileSync("in.txt", "abc")']);
