@@ -62,7 +62,6 @@ export class PreparedIsolate {
       prepared = new PreparedIsolate(isolate, context, Object.fromEntries(ENTRY_NAMES.map((name) => [name, get(name)])) as Record<EntryName, Entry>);
       exported.release();
       context.global.deleteSync('__agentos_entries');
-      context.global.deleteSync('__agentos_format');
       return prepared;
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();

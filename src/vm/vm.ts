@@ -4,7 +4,7 @@ import { AgentosError, hostFs } from '../errors.js';
 import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
 import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
-import type { FsPermission } from '../js/guest-fs.js';
+import type { FsPermission } from '../process/guest-fs.js';
 import { JsProcess } from '../js/js-process.js';
 import { isWasm, type CommandModule, type WasmEngine } from '../wasm/engine.js';
 import { WasmProcess } from '../wasm/wasm-process.js';

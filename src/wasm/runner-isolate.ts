@@ -1,5 +1,5 @@
 import ivm from 'isolated-vm';
-import type { HookResult } from '../js/guest/contract.js';
+import type { HookResult } from '../process/hook-result.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import type { ImportedMemory } from './memory-cap.js';
 import type { RunnerInfo, RunnerResult } from './runner/contract.js';

@@ -47,15 +47,9 @@ export interface SyncHooks {
   random(length: number): Uint8Array;
 }
 
-export type HookResult = { ok: unknown } | { err: GuestErrorShape };
+import type { GuestErrorShape, HookResult } from '../../process/hook-result.js';
 
-export interface GuestErrorShape {
-  message: string;
-  code?: string;
-  syscall?: string;
-  path?: string;
-  errno?: number;
-}
+export type { GuestErrorShape, HookResult };
 
 export interface ModuleRecord {
   path: string;

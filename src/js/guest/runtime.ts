@@ -8,7 +8,7 @@ import { BUILTIN_NAMES, createBuiltins, randomBytes } from './builtins.js';
 import { createConsole } from './console.js';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type MainProgram, type ProcessInfo, type RuntimeEntries } from './contract.js';
 import { ExitSignal, hooks, unwrap } from './hooks.js';
-import { format, inspect } from './inspect.js';
+import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { createModuleSystem } from './modules.js';
@@ -190,4 +190,3 @@ const entries: RuntimeEntries = {
 };
 
 g.__agentos_entries = entries;
-g.__agentos_format = format;

@@ -2,12 +2,12 @@
  * The contract between the host and the WASI runner runtime (which runs inside every
  * runner isolate). Types only; imported by both sides.
  */
-import type { HookResult } from '../../js/guest/contract.js';
+import type { HookResult } from '../../process/hook-result.js';
 
 export interface RunnerHooks {
   /** Fire-and-forget output (fd 1 or 2). */
   write(fd: number, data: Uint8Array): void;
-  /** A filesystem operation through the process's host fd table (the ops of src/js/guest-fs.ts). */
+  /** A filesystem operation through the process's host fd table (the ops of src/process/guest-fs.ts). */
   fs(op: string, args: unknown[]): HookResult;
   random(length: number): Uint8Array;
   /** Blocking waits: stdin data, a sleep, or room for more output. */

@@ -1,4 +1,4 @@
-import type { HookResult } from '../../js/guest/contract.js';
+import type { HookResult } from '../../process/hook-result.js';
 import type { RunnerHooks, RunnerInfo } from './contract.js';
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';

@@ -1,8 +1,8 @@
 import { FsError } from '../fs/errors.js';
 import { normalize } from '../fs/paths.js';
 import { statOf, type FileNode, type VirtualFs } from '../fs/vfs.js';
-import { FdTable, parseOpenFlags } from '../process/fd-table.js';
-import type { HookResult } from './guest/contract.js';
+import { FdTable, parseOpenFlags } from './fd-table.js';
+import type { HookResult } from './hook-result.js';
 
 export type FsPermission = 'read-write' | 'read-only' | 'none';
 
