@@ -223,6 +223,10 @@ export class Wasi {
         throw err;
       }
     };
+    const notSocket = (fd: number) => {
+      self.fd(fd);
+      throw new WasiError(E.NOTSOCK);
+    };
     const fns: Record<string, (...args: any[]) => number | void> = {
       args_get(argv: number, buf: number) {
         self.writeStrings(self.argBytes, argv, buf);
@@ -474,22 +478,11 @@ export class Wasi {
         }
       },
       sched_yield() {},
-      sock_accept(fd: number) {
-        self.fd(fd);
-        throw new WasiError(E.NOTSOCK);
-      },
-      sock_recv(fd: number) {
-        self.fd(fd);
-        throw new WasiError(E.NOTSOCK);
-      },
-      sock_send(fd: number) {
-        self.fd(fd);
-        throw new WasiError(E.NOTSOCK);
-      },
-      sock_shutdown(fd: number) {
-        self.fd(fd);
-        throw new WasiError(E.NOTSOCK);
-      },
+      // No network: no fd is a socket (an invalid one is still EBADF).
+      sock_accept: notSocket,
+      sock_recv: notSocket,
+      sock_send: notSocket,
+      sock_shutdown: notSocket,
     };
     return Object.fromEntries(Object.entries(fns).map(([name, fn]) => [name, wrap(fn as never)]));
   }
