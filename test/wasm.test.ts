@@ -60,6 +60,27 @@ test('a WASM program and a JS program in one VM see the same files', async () =>
   assert.is((await client.readFile(vmId, '/home/user/out/rev.txt')).toString(), 'cba');
 });
 
+test('no path a WASM program names can leave its preopen: not .., not absolute, not a symlink', async () => {
+  const { vmId } = await client.createVm({
+    cwd: '/',
+    files: [
+      { path: '/secret.txt', data: 'host-side secret', encoding: 'utf8' },
+      { path: '/sandbox/inside.txt', data: 'inside', encoding: 'utf8' },
+    ],
+  });
+  // Symlinks made by the host (or guest JS) that point out of the sandbox directory.
+  await client.exec(vmId, 'node', ['-e', 'const fs = require("fs"); fs.symlinkSync("/", "/sandbox/abs"); fs.symlinkSync("../secret.txt", "/sandbox/rel")']);
+  const only = { preopens: [{ name: '/', path: '/sandbox' }] };
+  assert.is((await client.exec(vmId, 'cat', ['/inside.txt'], only)).stdout, 'inside');
+  for (const path of ['/../secret.txt', '/abs/secret.txt', '/rel', '../secret.txt']) {
+    const r = await client.exec(vmId, 'cat', [path], only);
+    assert.is(r.exitCode, 1, path);
+    assert.not.match(r.stdout, /secret/, path);
+  }
+  // The symlink resolves as if the sandbox were the root: /abs/inside.txt is the sandbox's own.
+  assert.is((await client.exec(vmId, 'cat', ['/abs/inside.txt'], only)).stdout, 'inside');
+});
+
 test('warmup compiles once; later runs, in any VM, never compile again', async () => {
   const { client: fresh } = await startSidecar();
   await register(fresh, 'echo');

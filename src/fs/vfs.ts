@@ -82,6 +82,8 @@ export class VirtualFs {
   private nextIno = 1;
   private bytes = 0;
   private inodes = 0;
+  /** While set, symlinks and `..` resolve as if this directory were the root (see `confined`). */
+  private jail: DirNode | undefined;
 
   constructor(
     readonly bounds: FsBounds,
@@ -108,7 +110,7 @@ export class VirtualFs {
       const part = parts[i]!;
       const last = i === parts.length - 1;
       if (part === '..') {
-        dir = dir.parent;
+        if (dir !== this.jail) dir = dir.parent;
         i++;
         if (last) return { dir: dir.parent, name: null, node: dir };
         continue;
@@ -118,7 +120,7 @@ export class VirtualFs {
         if (++follows > this.bounds.symlinkFollowMax) throw new FsError('ELOOP', syscall, path);
         child.atimeNs = now();
         const target = child.target.split('/').filter((p) => p !== '' && p !== '.');
-        if (child.target.startsWith('/')) dir = this.root;
+        if (child.target.startsWith('/')) dir = this.jail ?? this.root;
         parts = [...target, ...parts.slice(i + 1)];
         i = 0;
         if (parts.length === 0) return { dir: dir.parent, name: null, node: dir };
@@ -131,6 +133,23 @@ export class VirtualFs {
       i++;
     }
     return { dir: dir.parent, name: null, node: dir };
+  }
+
+  /**
+   * Runs `fn` with resolution confined beneath the directory `path`, as chroot does: a
+   * symlink to an absolute path, or `..` at that directory, cannot lead out of it. WASI
+   * preopens use it, so no path a program names can leave the directories it was given.
+   */
+  confined<T>(path: string, fn: () => T): T {
+    const node = this.lookup(path, 'chroot');
+    if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'chroot', path);
+    const outer = this.jail;
+    this.jail = node;
+    try {
+      return fn();
+    } finally {
+      this.jail = outer;
+    }
   }
 
   private walkQuiet(path: string): FsNode | undefined {

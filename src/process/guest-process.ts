@@ -136,9 +136,15 @@ export abstract class GuestProcess implements Watched {
     if (bytes) this.output.write(fd === 1 ? 'stdout' : 'stderr', bytes);
   }
 
-  fs(op: unknown, args: unknown): HookResult {
+  /** `within` (WASM): the preopen the paths were resolved beneath; symlinks cannot leave it. */
+  fs(op: unknown, args: unknown, within?: unknown): HookResult {
     if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
-    return guestFsCall(this.fsContext, op, args);
+    if (typeof within !== 'string' || within === '/') return guestFsCall(this.fsContext, op, args);
+    try {
+      return this.base.vfs.confined(within, () => guestFsCall(this.fsContext, op, args));
+    } catch {
+      return { err: { message: `preopen '${within}' is gone`, code: 'ENOENT' } };
+    }
   }
 
   random(length: unknown): Uint8Array {

@@ -9,7 +9,7 @@ const runtime = new RuntimeSource('wasm-runner.js', 'agentos:wasm-runner');
 /** The host side of the runner's hooks, implemented by the WASM process bound to it. */
 export interface RunnerHost {
   write(fd: unknown, data: unknown): void;
-  fs(op: unknown, args: unknown): HookResult;
+  fs(op: unknown, args: unknown, within?: unknown): HookResult;
   random(length: unknown): Uint8Array;
   block(op: unknown, arg: unknown): Promise<unknown>;
 }
@@ -39,7 +39,7 @@ export class RunnerIsolate {
       const host = () => runner?.host ?? null;
       const global = context.global;
       global.setSync('__agentos_hook_write', new ivm.Callback((fd: unknown, data: unknown) => host()?.write(fd, data), { ignored: true }));
-      global.setSync('__agentos_hook_fs', new ivm.Callback((op: unknown, args: unknown) => host()?.fs(op, args) ?? UNBOUND));
+      global.setSync('__agentos_hook_fs', new ivm.Callback((op: unknown, args: unknown, within: unknown) => host()?.fs(op, args, within) ?? UNBOUND));
       global.setSync('__agentos_hook_random', new ivm.Callback((n: unknown) => host()?.random(n) ?? new Uint8Array(0)));
       global.setSync(
         '__agentos_hook_block',

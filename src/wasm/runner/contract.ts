@@ -8,7 +8,7 @@ export interface RunnerHooks {
   /** Fire-and-forget output (fd 1 or 2). */
   write(fd: number, data: Uint8Array): void;
   /** A filesystem operation through the process's host fd table (the ops of src/process/guest-fs.ts). */
-  fs(op: string, args: unknown[]): HookResult;
+  fs(op: string, args: unknown[], within?: string): HookResult;
   random(length: number): Uint8Array;
   /** Blocking waits: stdin data, a sleep, or room for more output. */
   block: { applySyncPromise(receiver: undefined, args: [RunnerBlockingOp, number?]): unknown };

@@ -97,7 +97,12 @@ export class Wasi {
   }
 
   private host<T>(op: string, ...args: unknown[]): T {
-    const result: HookResult = this.hooks.fs(op, args);
+    return this.hostWithin<T>(undefined, op, ...args);
+  }
+
+  /** A host call whose paths resolve beneath `root` (a preopen): symlinks cannot leave it. */
+  private hostWithin<T>(root: string | undefined, op: string, ...args: unknown[]): T {
+    const result: HookResult = this.hooks.fs(op, args, root);
     if ('err' in result) throw new WasiError(errnoOf(result.err.code));
     return result.ok as T;
   }
@@ -128,8 +133,8 @@ export class Wasi {
     return { vmPath: `/${base.join('/')}`, trailingSlash: path.endsWith('/'), root: dir.root };
   }
 
-  private stat(vmPath: string, follow: boolean): HostStat {
-    return this.host<HostStat>('stat', vmPath, follow);
+  private stat(vmPath: string, follow: boolean, root?: string): HostStat {
+    return this.hostWithin<HostStat>(root, 'stat', vmPath, follow);
   }
 
   private writeFilestat(ptr: number, s: HostStat): void {
@@ -288,7 +293,7 @@ export class Wasi {
       fd_filestat_get(fd: number, ptr: number) {
         const f = self.fd(fd);
         if (f.kind === 'file') self.writeFilestat(ptr, self.host<HostStat>('fstat', f.hostFd));
-        else if (f.kind === 'dir') self.writeFilestat(ptr, self.stat(f.vmPath, true));
+        else if (f.kind === 'dir') self.writeFilestat(ptr, self.stat(f.vmPath, true, f.root));
         else self.writeFilestat(ptr, { type: 'file', size: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' });
         if (f.kind !== 'file' && f.kind !== 'dir') self.view().setUint8(ptr + 16, FILETYPE.character_device);
       },
@@ -299,7 +304,7 @@ export class Wasi {
       },
       fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number) {
         const f = self.fd(fd, ['file', 'dir']);
-        self.setTimes(f.vmPath, atim, mtim, flags);
+        self.setTimes(f.vmPath, atim, mtim, flags, true, f.root);
       },
       fd_pread(fd: number, iovs: number, count: number, offset: bigint, nread: number) {
         const f = self.fd(fd);
@@ -331,9 +336,9 @@ export class Wasi {
         const f = self.fd(fd, ['dir']);
         const parent = f.vmPath === '/' ? '/' : f.vmPath.slice(0, f.vmPath.lastIndexOf('/')) || '/';
         const entries: Array<{ name: string; type: string; ino: number }> = [
-          { name: '.', type: 'directory', ino: self.stat(f.vmPath, true).ino },
+          { name: '.', type: 'directory', ino: self.stat(f.vmPath, true, f.root).ino },
           { name: '..', type: 'directory', ino: self.stat(parent, true).ino },
-          ...self.host<Array<{ name: string; type: string; ino: number }>>('readdir', f.vmPath),
+          ...self.hostWithin<Array<{ name: string; type: string; ino: number }>>(f.root, 'readdir', f.vmPath),
         ];
         let at = 0;
         for (let i = Number(cookie); i < entries.length && at < bufLen; i++) {
@@ -374,31 +379,34 @@ export class Wasi {
         self.view().setUint32(nwritten, self.writeFrom(self.fd(fd), self.gather(self.iovs(iovs, count)), null), true);
       },
       path_create_directory(fd: number, ptr: number, len: number) {
-        self.host('mkdir', self.resolve(fd, ptr, len).vmPath, false);
+        const { vmPath, root } = self.resolve(fd, ptr, len);
+        self.hostWithin(root, 'mkdir', vmPath, false);
       },
       path_filestat_get(fd: number, flags: number, ptr: number, len: number, out: number) {
-        const { vmPath, trailingSlash } = self.resolve(fd, ptr, len);
-        const s = self.stat(vmPath, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 || trailingSlash);
+        const { vmPath, trailingSlash, root } = self.resolve(fd, ptr, len);
+        const s = self.stat(vmPath, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0 || trailingSlash, root);
         if (trailingSlash && s.type !== 'directory') throw new WasiError(E.NOTDIR);
         self.writeFilestat(out, s);
       },
       path_filestat_set_times(fd: number, flags: number, ptr: number, len: number, atim: bigint, mtim: bigint, fst: number) {
-        self.setTimes(self.resolve(fd, ptr, len).vmPath, atim, mtim, fst, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        const { vmPath, root } = self.resolve(fd, ptr, len);
+        self.setTimes(vmPath, atim, mtim, fst, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0, root);
       },
       path_link(oldFd: number, flags: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) {
         // Hard links to what a symlink points at are not offered (as in wasmtime).
         if (flags & LOOKUP_SYMLINK_FOLLOW) throw new WasiError(E.INVAL);
         const from = self.resolve(oldFd, oldPtr, oldLen);
         const to = self.resolve(newFd, newPtr, newLen);
-        if (to.trailingSlash || from.trailingSlash) throw new WasiError(self.exists(to.vmPath) ? E.EXIST : E.NOENT);
-        self.host('link', from.vmPath, to.vmPath);
+        if (to.trailingSlash || from.trailingSlash) throw new WasiError(self.exists(to.vmPath, to.root) ? E.EXIST : E.NOENT);
+        if (from.root !== to.root) throw new WasiError(E.XDEV);
+        self.hostWithin(from.root, 'link', from.vmPath, to.vmPath);
       },
       path_open(dirfd: number, dirflags: number, ptr: number, len: number, oflags: number, base: bigint, inheriting: bigint, fdflags: number, out: number) {
         const { vmPath, trailingSlash, root } = self.resolve(dirfd, ptr, len);
         const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
         let st: HostStat | undefined;
         try {
-          st = self.stat(vmPath, follow);
+          st = self.stat(vmPath, follow, root);
         } catch (err) {
           if (!(err instanceof WasiError && err.errno === E.NOENT)) throw err;
         }
@@ -423,43 +431,45 @@ export class Wasi {
         if (oflags & O_EXCL) flags |= 0o200;
         if (oflags & O_TRUNC) flags |= 0o1000;
         if (fdflags & FDFLAG_APPEND) flags |= 0o2000;
-        const hostFd = self.host<number>('open', vmPath, flags, 0o644);
+        const hostFd = self.hostWithin<number>(root, 'open', vmPath, flags, 0o644);
         const entry: Fd = { kind: 'file', vmPath, root, hostFd, rights: base & ~DIR_ONLY_RIGHTS, inheriting, fdflags };
         self.view().setUint32(out, self.allocFd(entry), true);
       },
       path_readlink(fd: number, ptr: number, len: number, buf: number, bufLen: number, used: number) {
-        const target = self.encoder.encode(self.host<string>('readlink', self.resolve(fd, ptr, len).vmPath));
+        const link = self.resolve(fd, ptr, len);
+        const target = self.encoder.encode(self.hostWithin<string>(link.root, 'readlink', link.vmPath));
         const n = Math.min(target.byteLength, bufLen);
         self.bytes(buf, n).set(target.subarray(0, n));
         self.view().setUint32(used, n, true);
       },
       path_remove_directory(fd: number, ptr: number, len: number) {
-        const { vmPath } = self.resolve(fd, ptr, len);
-        if (vmPath === self.fd(fd).root) throw new WasiError(E.BUSY);
-        self.host('rmdir', vmPath, false);
+        const { vmPath, root } = self.resolve(fd, ptr, len);
+        if (vmPath === self.fd(fd).vmPath) throw new WasiError(E.BUSY);
+        self.hostWithin(root, 'rmdir', vmPath, false);
       },
       path_rename(oldFd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) {
         const from = self.resolve(oldFd, oldPtr, oldLen);
         const to = self.resolve(newFd, newPtr, newLen);
         if (from.trailingSlash || to.trailingSlash) {
-          const s = self.stat(from.vmPath, false);
+          const s = self.stat(from.vmPath, false, from.root);
           if (s.type !== 'directory') throw new WasiError(E.NOTDIR);
         }
-        self.host('rename', from.vmPath, to.vmPath);
+        if (from.root !== to.root) throw new WasiError(E.XDEV);
+        self.hostWithin(from.root, 'rename', from.vmPath, to.vmPath);
       },
       path_symlink(oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number) {
         const target = self.string(oldPtr, oldLen);
-        const { vmPath, trailingSlash } = self.resolve(fd, newPtr, newLen);
+        const { vmPath, trailingSlash, root } = self.resolve(fd, newPtr, newLen);
         if (target.startsWith('/')) throw new WasiError(E.NOTCAPABLE);
-        if (trailingSlash) throw new WasiError(self.exists(vmPath) ? E.EXIST : E.NOENT);
-        self.host('symlink', target, vmPath);
+        if (trailingSlash) throw new WasiError(self.exists(vmPath, root) ? E.EXIST : E.NOENT);
+        self.hostWithin(root, 'symlink', target, vmPath);
       },
       path_unlink_file(fd: number, ptr: number, len: number) {
-        const { vmPath, trailingSlash } = self.resolve(fd, ptr, len);
-        const s = self.stat(vmPath, false);
+        const { vmPath, trailingSlash, root } = self.resolve(fd, ptr, len);
+        const s = self.stat(vmPath, false, root);
         if (s.type === 'directory') throw new WasiError(E.ISDIR);
         if (trailingSlash) throw new WasiError(E.NOTDIR);
-        self.host('unlink', vmPath);
+        self.hostWithin(root, 'unlink', vmPath);
       },
       poll_oneoff(inPtr: number, outPtr: number, count: number, neventsPtr: number) {
         if (count === 0) throw new WasiError(E.INVAL);
@@ -487,8 +497,8 @@ export class Wasi {
     return Object.fromEntries(Object.entries(fns).map(([name, fn]) => [name, wrap(fn as never)]));
   }
 
-  private exists(vmPath: string): boolean {
-    return this.host<boolean>('exists', vmPath);
+  private exists(vmPath: string, root?: string): boolean {
+    return this.hostWithin<boolean>(root, 'exists', vmPath);
   }
 
   private writeStrings(list: Uint8Array[], ptrs: number, buf: number): void {
@@ -506,13 +516,13 @@ export class Wasi {
     this.view().setUint32(sizePtr, list.reduce((n, b) => n + b.byteLength, 0), true);
   }
 
-  private setTimes(vmPath: string, atim: bigint, mtim: bigint, flags: number, follow = true): void {
+  private setTimes(vmPath: string, atim: bigint, mtim: bigint, flags: number, follow = true, root?: string): void {
     if ((flags & 1 && flags & 2) || (flags & 4 && flags & 8)) throw new WasiError(E.INVAL);
-    const current = this.stat(vmPath, follow);
+    const current = this.stat(vmPath, follow, root);
     const now = BigInt(Date.now()) * NS_PER_MS;
     const at = flags & 2 ? now : flags & 1 ? atim : BigInt(current.atimeNs);
     const mt = flags & 8 ? now : flags & 4 ? mtim : BigInt(current.mtimeNs);
-    this.host('utimesNs', vmPath, String(at), String(mt), follow);
+    this.hostWithin(root, 'utimesNs', vmPath, String(at), String(mt), follow);
   }
 
   /**
