@@ -178,7 +178,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
       const capacity = this.o.budgets.heapLimitMb;
       this.stop({
         code: 'ERR_AGENTOS_HEAP_LIMIT',
-        message: `guest heap limit of ${capacity} MiB exhausted; the isolate was disposed (raise limits.heapLimitMb or AGENTOS_GUEST_HEAP_LIMIT_MB)`,
+        message: `guest heap limit of ${capacity} MiB exhausted (observed ≥ ${capacity} MiB); the isolate was disposed (raise limits.heapLimitMb or AGENTOS_GUEST_HEAP_LIMIT_MB)`,
         limit: 'guest_heap_limit_mb',
         capacity,
         observed: capacity,

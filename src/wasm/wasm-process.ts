@@ -133,7 +133,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     }
     this.stop({
       code: 'ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT',
-      message: `the WASM runner's V8 heap ceiling of ${this.o.budgets.runnerHeapLimitMb} MiB was exhausted while running ${this.o.argv[0]} (raise AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB)`,
+      message: `the WASM runner's V8 heap ceiling of ${this.o.budgets.runnerHeapLimitMb} MiB was exhausted while running ${this.o.argv[0]} (observed ≥ ${Math.ceil(observed / MiB)} MiB; raise AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB)`,
       limit: 'v8_heap_bytes',
       capacity,
       observed,
