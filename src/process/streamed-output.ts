@@ -13,7 +13,7 @@ export class StreamedOutput implements OutputSink {
 
   constructor(
     private readonly emit: (stream: StreamName, data: string) => void,
-    private readonly encoding: 'utf8' | 'base64',
+    encoding: 'utf8' | 'base64',
     private readonly chunkBytes: number,
   ) {
     this.decoders = encoding === 'utf8' ? { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') } : undefined;

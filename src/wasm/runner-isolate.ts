@@ -27,7 +27,6 @@ export class RunnerIsolate {
   private constructor(
     readonly heapLimitMb: number,
     readonly isolate: ivm.Isolate,
-    private readonly context: ivm.Context,
     private readonly entry: ivm.Reference<(...args: unknown[]) => unknown>,
   ) {}
 
@@ -52,7 +51,7 @@ export class RunnerIsolate {
       await (await runtime.compile(isolate)).run(context, { release: true });
       const entry = global.getSync('__agentos_run', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
       global.deleteSync('__agentos_run');
-      runner = new RunnerIsolate(heapLimitMb, isolate, context, entry);
+      runner = new RunnerIsolate(heapLimitMb, isolate, entry);
       return runner;
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
