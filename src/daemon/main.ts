@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { JsEngine } from '../js/engine.js';
 import { WasmEngine } from '../wasm/engine.js';
 import { resolveLimits, type Limits } from '../limits/limits.js';
@@ -6,7 +5,10 @@ import { createLogger, type Logger } from '../log.js';
 import { Server } from './server.js';
 import { flushed, guardStdout } from './stdout-guard.js';
 
-export const VERSION: string = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+import { VERSION } from '../package-root.js';
+
+export { VERSION };
+export { formatLimitsTable, resolveLimits } from '../limits/limits.js';
 
 /**
  * Runs the daemon on stdin/stdout until the host says exit, closes stdin, or sends
@@ -26,7 +28,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const server = new Server({ input: process.stdin, output, limits, engine, wasm, log, version: VERSION });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.end(0, signal));
   server.listen();
-  log.info({ version: VERSION, node: process.version, pid: process.pid }, 'sidecar started');
+  log.info({ version: VERSION, node: process.version }, 'sidecar started');
 
   const code = await server.exitCode;
   // The host may not read what is left; never wait longer than the deadline for it.

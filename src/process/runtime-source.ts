@@ -1,10 +1,11 @@
 import ivm from 'isolated-vm';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /**
  * A runtime bundled to run inside isolates (`dist/guest-runtime.js`,
- * `dist/wasm-runner.js`, built by scripts/build-runtimes.mjs), with V8's code cache for
+ * `dist/wasm-runner.js`, built by scripts/build-bundles.mjs), with V8's code cache for
  * it. A cache made right after compiling holds only the top-level code; `rememberCompiled`
  * takes a new one from an isolate that has already run the runtime's common paths, so
  * later isolates skip compiling those functions too (it halves a trivial process's time).
@@ -17,7 +18,7 @@ export class RuntimeSource {
     file: string,
     private readonly filename: string,
   ) {
-    this.source = readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), 'utf8');
+    this.source = readFileSync(join(PACKAGE_ROOT, 'dist', file), 'utf8');
   }
 
   /** Re-takes the code cache from an isolate that ran the runtime (V8 reuses its compiled functions). */
