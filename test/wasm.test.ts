@@ -79,6 +79,13 @@ test('no path a WASM program names can leave its preopen: not .., not absolute, 
   }
   // The symlink resolves as if the sandbox were the root: /abs/inside.txt is the sandbox's own.
   assert.is((await client.exec(vmId, 'cat', ['/abs/inside.txt'], only)).stdout, 'inside');
+  // A preopen outside the VM is refused, and the refused request holds no process slot.
+  const { vmId: small } = await client.createVm({ limits: { maxProcesses: 1 } });
+  for (let i = 0; i < 3; i++) {
+    const bad = await rejection(() => client.exec(small, 'echo', [], { preopens: [{ name: '/', path: '/../..' }] }));
+    assert.is(bad.code, 'ERR_AGENTOS_INVALID_PATH');
+  }
+  assert.is((await client.exec(small, 'echo', ['slot', 'free'])).stdout, 'slot free\n');
 });
 
 test('warmup compiles once; later runs, in any VM, never compile again', async () => {

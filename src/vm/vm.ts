@@ -223,6 +223,13 @@ export class Vm {
     const env = inherit ? { ...this.env, ...params.env } : { ...params.env };
     checkEnvSize(env, this.limits.ENV_LIMIT_BYTES.value);
     const cwd = params.cwd ? this.hostPath(params.cwd, '/cwd') : this.cwd;
+    const preopens = params.preopens
+      ? params.preopens.map((p, i) => ({ name: p.name, vmPath: this.hostPath(p.path, `/preopens/${i}/path`, cwd) }))
+      : // One preopen, fd 3 = "/", as the command ABI says: the agentOS libc takes its cwd from
+        // PWD; a stock wasi-libc has no cwd and resolves relative paths against "/".
+        [{ name: '/', vmPath: '/' }];
+    // Everything that can refuse the request is checked above: a reserved pid is only
+    // given back when its process ends.
     const pid = this.processes.reserve();
     const common = {
       pid,
@@ -263,11 +270,7 @@ export class Vm {
         : new WasmProcess({
             ...common,
             argv: [command, ...args],
-            preopens: params.preopens
-              ? params.preopens.map((p, i) => ({ name: p.name, vmPath: this.hostPath(p.path, `/preopens/${i}/path`, cwd) }))
-              : // One preopen, fd 3 = "/", as the command ABI says: the agentOS libc takes its cwd from
-                // PWD; a stock wasi-libc has no cwd and resolves relative paths against "/".
-                [{ name: '/', vmPath: '/' }],
+            preopens,
             module: this.wasm.modules.get(target.module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), target.module.hash || undefined, {
               fuel: BigInt(this.limit('WASM_MAX_FUEL')),
               maxDepth: this.limit('WASM_MAX_CALL_DEPTH'),
