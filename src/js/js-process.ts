@@ -6,7 +6,7 @@ import type { JsEngine } from './engine.js';
 import { evaluateModuleGraph } from './esm-linker.js';
 import type { HookResult, MainProgram } from './guest/contract.js';
 import { guestStack } from './guest-stack.js';
-import { resolveModule } from './module-resolver.js';
+import { formatOf, resolveModule } from './module-resolver.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 
@@ -93,7 +93,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
         return;
       }
       program = { kind: 'file', path: scriptPath, source };
-      asModule = invocation.module ?? this.isModuleFile(scriptPath);
+      asModule = invocation.module ?? formatOf(o.vfs, scriptPath) === 'module';
     } else if (invocation.kind === 'eval') {
       program = { kind: 'eval', code: invocation.code, print: invocation.print };
       asModule = invocation.module || (!invocation.print && looksLikeModule(invocation.code));
@@ -131,14 +131,6 @@ export class JsProcess extends GuestProcess implements GuestHost {
       this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.resolve(spec, fromDir, 'import'), o.engine.builtinExports));
     } else {
       this.enter(slot.runMain(program));
-    }
-  }
-
-  private isModuleFile(path: string): boolean {
-    try {
-      return resolveModule(this.o.vfs, path, '/', 'require', this.o.engine.builtinNames).format === 'module';
-    } catch {
-      return false;
     }
   }
 

@@ -83,7 +83,8 @@ function fromNodeModules(vfs: VirtualFs, specifier: string, fromDir: string, mod
   }
 }
 
-function formatOf(vfs: VirtualFs, path: string): ModuleRecord['format'] {
+/** CommonJS or ES module, by extension and the nearest package.json `type`, as Node decides. */
+export function formatOf(vfs: VirtualFs, path: string): ModuleRecord['format'] {
   if (path.endsWith('.json')) return 'json';
   if (path.endsWith('.mjs')) return 'module';
   if (path.endsWith('.cjs')) return 'commonjs';
