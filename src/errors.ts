@@ -1,5 +1,6 @@
 import { ErrorCodes, type ErrorCode, type ErrorData } from '../protocol/errors.js';
 import { FsError, type Errno } from './fs/errors.js';
+import { INVENTORY, type LimitName } from './limits/inventory.js';
 
 /** A failure with a stable code, on its way to the host as a JSON-RPC error. */
 export class AgentosError extends Error {
@@ -15,6 +16,21 @@ export class AgentosError extends Error {
   get rpcCode(): number {
     return ErrorCodes[this.data.code].rpc;
   }
+}
+
+/**
+ * A request that carries more than a size limit allows: `what is N bytes; the limit is C
+ * (VARIABLE)`, with the limit's name and variable from the inventory in `data`.
+ */
+export function tooLarge(what: string, observed: number, capacity: number, name: LimitName, field?: string): AgentosError {
+  const env = INVENTORY[name].env;
+  return new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `${what} is ${observed} bytes; the limit is ${capacity} (${env})`, {
+    ...(field ? { field } : {}),
+    limit: name.toLowerCase(),
+    capacity,
+    observed,
+    env,
+  });
 }
 
 const ERRNO_CODES: Partial<Record<Errno, ErrorCode>> = {

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import * as P from '../../protocol/index.js';
-import { AgentosError, hostFs } from '../errors.js';
+import { AgentosError, hostFs, tooLarge } from '../errors.js';
 import { statOf } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
 import { isWasm, type WasmEngine } from '../wasm/engine.js';
@@ -117,11 +117,7 @@ export function createHandlers(d: HandlerDeps) {
     if (p.path !== undefined && !vm) throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', '`path` names a file in a VM: give `vmId` too', { field: '/vmId' });
     const bytes = p.data !== undefined ? Buffer.from(p.data, 'base64') : hostFs(() => vm!.fs.readFile(vm!.hostPath(p.path!, '/path')).slice());
     const max = d.limits.WASM_MODULE_MAX_BYTES.value;
-    if (bytes.byteLength > max) {
-      throw new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `the module is ${bytes.byteLength} bytes; the limit is ${max} (AGENTOS_WASM_MODULE_MAX_BYTES)`, {
-        limit: 'wasm_module_max_bytes', capacity: max, observed: bytes.byteLength, env: 'AGENTOS_WASM_MODULE_MAX_BYTES',
-      });
-    }
+    if (bytes.byteLength > max) throw tooLarge('the module', bytes.byteLength, max, 'WASM_MODULE_MAX_BYTES');
     if (!isWasm(bytes)) throw new AgentosError('ERR_AGENTOS_WASM_COMPILE', `'${p.name}' is not a WebAssembly module (no \\0asm magic)`);
     const command = { name: p.name, bytes, hash: ModuleCache.hash(bytes), source: p.path ?? 'wasm/register' };
     if (vm) vm.commands.set(p.name, command);

@@ -1,5 +1,5 @@
 import type { Message, MessageWriter, ResponseMessage } from 'vscode-jsonrpc/node';
-import { AgentosError } from '../errors.js';
+import { AgentosError, tooLarge } from '../errors.js';
 import type { Logger } from '../log.js';
 
 interface Pending {
@@ -50,11 +50,7 @@ export class OutgoingRequests {
     }
     const body = JSON.stringify(params);
     if (body.length > this.bounds.payloadBytes) {
-      return Promise.reject(
-        new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `host call arguments are ${body.length} bytes of JSON; the limit is ${this.bounds.payloadBytes} (AGENTOS_HOST_CALL_PAYLOAD_BYTES)`, {
-          limit: 'host_call_payload_bytes', capacity: this.bounds.payloadBytes, observed: body.length, env: 'AGENTOS_HOST_CALL_PAYLOAD_BYTES',
-        }),
-      );
+      return Promise.reject(tooLarge('the host call as JSON', body.length, this.bounds.payloadBytes, 'HOST_CALL_PAYLOAD_BYTES'));
     }
     const id = `s${this.nextId++}`;
     this.inFlightByVm.set(vmId, inFlight + 1);

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { ExecParams, ExecResult, ProcessSpawn, VmCreate } from '../../protocol/index.js';
-import { AgentosError, hostFs } from '../errors.js';
+import { AgentosError, hostFs, tooLarge } from '../errors.js';
 import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
 import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
@@ -179,11 +179,7 @@ export class Vm {
 
   private checkStdin(bytes: number): void {
     const capacity = this.limits.STDIN_LIMIT_BYTES.value;
-    if (bytes > capacity) {
-      throw new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `stdin is ${bytes} bytes; the limit is ${capacity} (AGENTOS_STDIN_LIMIT_BYTES)`, {
-        field: '/stdin', limit: 'stdin_limit_bytes', capacity, observed: bytes, env: 'AGENTOS_STDIN_LIMIT_BYTES',
-      });
-    }
+    if (bytes > capacity) throw tooLarge('stdin', bytes, capacity, 'STDIN_LIMIT_BYTES', '/stdin');
   }
 
   /**
@@ -214,11 +210,7 @@ export class Vm {
     const target = this.resolveCommand(command);
     const args = params.args ?? [];
     const argvBytes = args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
-    if (argvBytes > this.limits.ARGV_LIMIT_BYTES.value) {
-      throw new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `argv is ${argvBytes} bytes; the limit is ${this.limits.ARGV_LIMIT_BYTES.value} (AGENTOS_ARGV_LIMIT_BYTES)`, {
-        field: '/args', limit: 'argv_limit_bytes', capacity: this.limits.ARGV_LIMIT_BYTES.value, observed: argvBytes, env: 'AGENTOS_ARGV_LIMIT_BYTES',
-      });
-    }
+    if (argvBytes > this.limits.ARGV_LIMIT_BYTES.value) throw tooLarge('argv', argvBytes, this.limits.ARGV_LIMIT_BYTES.value, 'ARGV_LIMIT_BYTES', '/args');
     const inherit = params.inheritEnv !== false;
     const env = inherit ? { ...this.env, ...params.env } : { ...params.env };
     checkEnvSize(env, this.limits.ENV_LIMIT_BYTES.value);
@@ -306,9 +298,5 @@ export class Vm {
 function checkEnvSize(env: Record<string, string>, capacity: number): void {
   let bytes = 0;
   for (const [k, v] of Object.entries(env)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 2;
-  if (bytes > capacity) {
-    throw new AgentosError('ERR_AGENTOS_ARGS_LIMIT', `environment is ${bytes} bytes; the limit is ${capacity} (AGENTOS_ENV_LIMIT_BYTES)`, {
-      field: '/env', limit: 'env_limit_bytes', capacity, observed: bytes, env: 'AGENTOS_ENV_LIMIT_BYTES',
-    });
-  }
+  if (bytes > capacity) throw tooLarge('environment', bytes, capacity, 'ENV_LIMIT_BYTES', '/env');
 }

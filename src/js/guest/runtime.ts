@@ -8,6 +8,7 @@ import { BUILTIN_NAMES, createBuiltins, randomBytes } from './builtins.js';
 import { createConsole } from './console.js';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type MainProgram, type ProcessInfo, type RuntimeEntries } from './contract.js';
 import { ExitSignal, hooks, unwrap } from './hooks.js';
+import { trimStack } from '../guest-stack.js';
 import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
@@ -131,11 +132,7 @@ function guard(run: () => void): void {
 }
 
 function describeUncaught(err: unknown): string {
-  if (err instanceof Error) {
-    const stack = (err.stack ?? `${err.name}: ${err.message}`).split('\n');
-    // Frames inside the runtime itself say nothing useful to the guest's author.
-    return stack.filter((line) => !line.includes('agentos:runtime') && !line.includes('<isolated-vm')).join('\n');
-  }
+  if (err instanceof Error) return trimStack(err.stack ?? `${err.name}: ${err.message}`);
   return `Uncaught ${inspect(err)}`;
 }
 
