@@ -108,8 +108,10 @@ export const ProcessExited = notification(
     truncated: Type.Boolean(),
     error: Type.Optional(LimitError),
     usage: Usage,
+    ppid: Type.Optional(Type.Integer({ minimum: 1, description: 'Set for a process another guest process started (a command a shell ran): its parent.' })),
+    command: Type.Optional(Type.String({ description: 'For such a child: the program it ran (argv[0]).' })),
   }),
-  'Sidecar → host: a spawned process ended (sent after all its output).',
+  'Sidecar → host: a spawned process ended (sent after all its output), or a process a guest started (with ppid) ended.',
 );
 
 export const ProcessExec = request(

@@ -6,6 +6,7 @@ import { Server } from './server.js';
 import { flushed, guardStdout } from './stdout-guard.js';
 
 import { VERSION } from '../package-root.js';
+import { agentosCommandsDir } from '../wasm/agentos-commands.js';
 
 export { VERSION };
 export { formatLimitsTable, resolveLimits } from '../limits/limits.js';
@@ -23,7 +24,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 
   const engine = await JsEngine.start(log, limits.GUEST_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value);
   const wasm = new WasmEngine(log, limits.WASM_RUNNER_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value, limits.WASM_MODULE_CACHE_ENTRIES.value, engine.onCatastrophicError);
-  if (env.AGENTOS_COMMANDS_DIR) wasm.loadDirectory(env.AGENTOS_COMMANDS_DIR, limits.WASM_MODULE_MAX_BYTES.value);
+  for (const dir of commandDirs(env)) wasm.loadDirectory(dir, limits.WASM_MODULE_MAX_BYTES.value);
   await wasm.runners.warm();
   const server = new Server({ input: process.stdin, output, limits, engine, wasm, log, version: VERSION });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.end(0, signal));
@@ -36,6 +37,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   log.info({ exitCode: code }, 'sidecar exiting');
   await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined)))]), deadline]);
   return code;
+}
+
+/**
+ * AGENTOS_COMMANDS_DIR (a colon-separated list, the first holder of a name wins), then the
+ * agentOS command set when its package is installed; AGENTOS_COMMANDS_DIR set but empty
+ * means none at all.
+ */
+function commandDirs(env: NodeJS.ProcessEnv): string[] {
+  if (env.AGENTOS_COMMANDS_DIR === '') return [];
+  const dirs = (env.AGENTOS_COMMANDS_DIR ?? '').split(':').filter(Boolean);
+  const agentos = agentosCommandsDir();
+  return agentos ? [...dirs, agentos] : dirs;
 }
 
 function warnRejectedLimits(limits: Limits, log: Logger): void {

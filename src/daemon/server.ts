@@ -102,7 +102,7 @@ export class Server {
     const { events, outgoing, o } = this;
     return {
       output: (vmId, pid, stream, data, encoding) => events.notify(P.ProcessOutput.type, { vmId, pid, stream, data, encoding }, data.length),
-      exit: (vmId, pid, exit: ProcessExit) => events.notify(P.ProcessExited.type, { vmId, pid, ...exit }, 256),
+      exit: (vmId, pid, exit: ProcessExit, child) => events.notify(P.ProcessExited.type, { vmId, pid, ...exit, ...child }, 256),
       whenWritable: () => events.whenWritable(),
       callHost: (vmId, pid, binding, args) =>
         outgoing.send(vmId, P.HostCall.method, { vmId, pid, binding, args }).catch((err: unknown) => {

@@ -17,6 +17,11 @@ const DESCRIPTIONS = {
   EBUSY: 'resource busy or locked',
   EFBIG: 'file too large',
   EROFS: 'read-only file system',
+  // Process calls (spawn, wait, kill) report these too.
+  ENOEXEC: 'exec format error',
+  ECHILD: 'no child processes',
+  ESRCH: 'no such process',
+  EAGAIN: 'resource temporarily unavailable',
 } as const;
 
 export type Errno = keyof typeof DESCRIPTIONS;

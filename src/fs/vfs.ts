@@ -82,6 +82,8 @@ export class VirtualFs {
   private nextIno = 1;
   private bytes = 0;
   private inodes = 0;
+  /** Who owns what is created from now on: the VM's user. */
+  owner = { uid: 0, gid: 0 };
   /** While set, symlinks and `..` resolve as if this directory were the root (see `confined`). */
   private jail: DirNode | undefined;
 
@@ -505,7 +507,7 @@ export class VirtualFs {
     }
     this.inodes++;
     const t = now();
-    return { ino: this.nextIno++, mode: mode & 0o7777, uid: 0, gid: 0, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
+    return { ino: this.nextIno++, mode: mode & 0o7777, uid: this.owner.uid, gid: this.owner.gid, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
   }
 }
 

@@ -63,10 +63,16 @@ export class FdTable {
   }
 
   open(file: Omit<OpenFile, 'refs'>): number {
+    return this.adopt({ ...file, refs: 0 });
+  }
+
+  /** Another fd for an open description, maybe another process's (dup, spawn): they share its position. */
+  adopt(file: OpenFile): number {
     if (this.fds.size + 3 >= this.maxOpen) throw new FsError('EMFILE', 'open', file.path, `too many open files (limit ${this.maxOpen}, AGENTOS_MAX_OPEN_FILES)`);
     let fd = 3;
     while (this.fds.has(fd)) fd++;
-    this.fds.set(fd, { ...file, refs: 1 });
+    file.refs++;
+    this.fds.set(fd, file);
     return fd;
   }
 

@@ -129,6 +129,8 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
         throw err;
       }
     }
+    case 'readOnly': return ctx.permission !== 'read-write';
+    case 'dup': return ctx.fds.adopt(ctx.fds.get(num(a[0], 'fd'), 'dup'));
     case 'close': {
       const fd = num(a[0], 'fd');
       if (fd > 2) ctx.fds.close(fd);

@@ -8,10 +8,11 @@ import { warnLimitExhausted, type Logger } from '../log.js';
 import { FdTable } from './fd-table.js';
 import { BoundedOutput, type OutputSink } from './output.js';
 import type { StdinSource } from './stdin.js';
+import { signalNumber } from './signal-numbers.js';
 import type { CpuWatchdog, Watched } from './watchdog.js';
 
+/** The signals a host may send (process/kill); guests among themselves use any Linux signal. */
 export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP';
-export const SIGNAL_NUMBERS: Record<Signal, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 export interface GuestBudgets {
   cpuTimeLimitMs: number;
@@ -111,6 +112,20 @@ export abstract class GuestProcess implements Watched {
   get stdin(): StdinSource {
     return this.base.stdin;
   }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * Where a child that inherits this process's stdout/stderr writes: into this process's
+   * bounded output, while it runs (a child outliving it writes nowhere).
+   */
+  readonly inheritedOutput: OutputSink = {
+    write: (stream, data) => {
+      if (!this.finished) this.output.write(stream, data);
+    },
+  };
 
   /** The isolate running the guest, once there is one. */
   protected abstract isolate(): ivm.Isolate | undefined;
@@ -228,9 +243,9 @@ export abstract class GuestProcess implements Watched {
   }
 
   /** Ends the process now (128 + n), whatever it is doing. */
-  protected killNow(signal: Signal): void {
+  protected killNow(signal: string): void {
     if (this.finished) return;
-    this.exitCode = 128 + SIGNAL_NUMBERS[signal];
+    this.exitCode = 128 + signalNumber(signal);
     this.finish(undefined, signal);
   }
 

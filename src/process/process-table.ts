@@ -43,6 +43,14 @@ export class ProcessTable {
     this.running.delete(pid);
   }
 
+  find(pid: number): RunningProcess | undefined {
+    return this.running.get(pid);
+  }
+
+  all(): RunningProcess[] {
+    return [...this.running.values()];
+  }
+
   get(pid: number): RunningProcess {
     const process = this.running.get(pid);
     if (!process) throw new AgentosError('ERR_AGENTOS_PROCESS_NOT_FOUND', `no running process with pid ${pid}`);

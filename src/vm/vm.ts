@@ -6,8 +6,8 @@ import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
 import type { FsPermission } from '../process/guest-fs.js';
 import { JsProcess } from '../js/js-process.js';
-import { isWasm, type CommandModule, type WasmEngine } from '../wasm/engine.js';
-import { WasmProcess } from '../wasm/wasm-process.js';
+import type { CommandModule, WasmEngine } from '../wasm/engine.js';
+import { WasmProcess, type WasmBudgets } from '../wasm/wasm-process.js';
 import { RunnerReuse } from '../wasm/runner-reuse.js';
 import type { GuestProcess } from '../process/guest-process.js';
 import type { ProcessExit } from '../process/guest-process.js';
@@ -17,6 +17,13 @@ import { CollectedOutput, type OutputSink, type StreamName } from '../process/ou
 import { StdinSource } from '../process/stdin.js';
 import { StreamedOutput } from '../process/streamed-output.js';
 import { ProcessTable } from '../process/process-table.js';
+import { PipeTable } from '../process/pipes.js';
+import { signalName, signalNumber } from '../process/signal-numbers.js';
+import { FsError } from '../fs/errors.js';
+import { commandStub, lookupProgram, type Program } from '../wasm/program-lookup.js';
+import type { ProcessKernel, SpawnRequest } from '../wasm/process-calls.js';
+import type { UserInfo } from '../wasm/runner/contract.js';
+import { childFds } from '../wasm/spawn-fds.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -25,7 +32,8 @@ type ProcessParams = Pick<Static<typeof ExecParams>, 'command' | 'args' | 'env' 
 /** How a VM reaches its host: events for spawned processes, and host binding calls. */
 export interface VmEvents {
   output(vmId: string, pid: number, stream: StreamName, data: string, encoding: 'utf8' | 'base64'): void;
-  exit(vmId: string, pid: number, exit: ProcessExit): void;
+  /** `child`: set for a process another guest process started (a shell's command). */
+  exit(vmId: string, pid: number, exit: ProcessExit, child?: { ppid: number; command: string }): void;
   whenWritable(): Promise<void>;
   callHost(vmId: string, pid: number, binding: string, args: unknown[]): Promise<unknown>;
 }
@@ -39,15 +47,22 @@ export interface CancelSignal {
 /** process/output events carry at most this much (coalescing small writes up to it). */
 const STREAM_CHUNK_BYTES = 64 * 1024;
 
-/** Directories every VM starts with, as a Linux user would expect them. */
-const SKELETON = ['/tmp', '/home', '/home/user', '/bin', '/usr', '/usr/bin', '/etc', '/dev'];
+/** Directories every VM starts with, as a Linux user would expect them (/bin is a link to usr/bin). */
+const SKELETON = ['/tmp', '/home', '/home/user', '/usr', '/usr/bin', '/etc', '/dev'];
+/** The VM's one user (host_user, file owners): not root, as a sandboxed agent should not be. */
+const VM_UID = 1000;
+const SPAWN_SETPGROUP = 2;
+const SPAWN_SETSIGDEF = 4;
+const SPAWN_SETSID = 128;
 
 /**
  * One VM: a filesystem, an environment, limits, permissions and a process table. It holds
  * no isolate while idle; each process gets its own and gives it back when it ends.
  */
-export class Vm {
+export class Vm implements ProcessKernel {
   readonly fs: VirtualFs;
+  readonly pipes = new PipeTable();
+  readonly user: UserInfo;
   readonly env: Record<string, string>;
   readonly cwd: string;
   readonly permission: FsPermission;
@@ -96,8 +111,12 @@ export class Vm {
         warnLimitExhausted(log, { limit, observed, capacity, env: limit === 'fs_quota_bytes' ? 'AGENTOS_FS_QUOTA_BYTES' : 'AGENTOS_FS_INODE_LIMIT' });
       },
     );
+    this.fs.owner = { uid: VM_UID, gid: VM_UID };
     for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
+    this.fs.symlink('usr/bin', '/bin');
     this.env = { PATH: '/usr/bin:/bin', HOME: '/home/user', USER: 'user', PWD: '/home/user', ...params.env };
+    this.user = { uid: VM_UID, gid: VM_UID, name: this.env.USER || 'user', home: this.env.HOME || '/home/user' };
+    this.installCommands(wasm.commands.keys());
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
     this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'));
@@ -109,6 +128,21 @@ export class Vm {
       hostFs(() => this.fs.writeFile(path, data, { mode: file.mode, createParents: true }));
     }
     this.env.PWD = params.env?.PWD ?? this.cwd;
+  }
+
+  /**
+   * Each command appears as an executable at /usr/bin/NAME (and so /bin/NAME), as the
+   * shell's PATH search expects. The file only names the command (see program-lookup).
+   */
+  installCommands(names: Iterable<string>): void {
+    for (const name of names) {
+      if (!/^[\w.+-]+$/.test(name)) continue;
+      try {
+        this.fs.writeFile(`/usr/bin/${name}`, commandStub(name), { mode: 0o755 });
+      } catch {
+        // A full VM (quota, inodes) gets fewer commands on its PATH, not an error.
+      }
+    }
   }
 
   get isDisposed(): boolean {
@@ -186,20 +220,19 @@ export class Vm {
    * What a command name runs: `node`, a command registered for this VM or for the whole
    * sidecar (also as /bin/NAME and /usr/bin/NAME), or a path to a WebAssembly file.
    */
-  resolveCommand(command: string): { kind: 'node' } | { kind: 'wasm'; module: CommandModule } {
+  resolveCommand(command: string): { kind: 'node' } | { kind: 'wasm'; module: CommandModule; argv?: string[] } {
     const name = command.replace(/^\/(usr\/)?bin\//, '');
     if (name === 'node') return { kind: 'node' };
     const registered = this.commands.get(name) ?? this.wasm.commands.get(name);
     if (registered) return { kind: 'wasm', module: registered };
     if (command.includes('/')) {
-      const path = this.hostPath(command, '/command');
-      let bytes: Uint8Array | undefined;
+      this.hostPath(command, '/command');
       try {
-        bytes = this.fs.readFile(path);
+        const program = this.lookup(command, [command], { cwd: this.cwd, path: null });
+        return { kind: 'wasm', module: program.module, argv: program.argv };
       } catch {
-        bytes = undefined;
+        // Reported below as not found, with what is available.
       }
-      if (bytes && isWasm(bytes)) return { kind: 'wasm', module: { name: command, bytes: bytes.slice(), hash: '', source: path } };
     }
     const available = ['node', ...this.commands.keys(), ...this.wasm.commands.keys()];
     throw new AgentosError('ERR_AGENTOS_COMMAND_NOT_FOUND', `command '${command}' not found in VM ${this.id}; available: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}`);
@@ -236,14 +269,7 @@ export class Vm {
       watchdog: this.engine.watchdog,
       log: this.log.child({ pid }),
     };
-    const budgets = {
-      cpuTimeLimitMs: this.limit('GUEST_CPU_TIME_LIMIT_MS'),
-      wallTimeLimitMs: Math.min(params.timeoutMs ?? Infinity, this.limit('GUEST_WALL_TIME_LIMIT_MS')),
-      outputLimitBytes: this.limit('PROCESS_OUTPUT_LIMIT_BYTES'),
-      maxOpenFiles: this.limit('MAX_OPEN_FILES_PER_PROCESS'),
-      ioMaxBytes: this.limits.FS_IO_MAX_BYTES.value,
-      outputWindowBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
-    };
+    const budgets = this.guestBudgets(params.timeoutMs);
     const proc: GuestProcess & { start(): Promise<ProcessExit> } =
       target.kind === 'node'
         ? new JsProcess({
@@ -261,19 +287,14 @@ export class Vm {
           })
         : new WasmProcess({
             ...common,
-            argv: [command, ...args],
+            argv: [...(target.argv ?? [command]), ...args],
             preopens,
-            module: this.wasm.modules.get(target.module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), target.module.hash || undefined, {
-              fuel: BigInt(this.limit('WASM_MAX_FUEL')),
-              maxDepth: this.limit('WASM_MAX_CALL_DEPTH'),
-            }),
+            module: this.compile(target.module),
+            compile: (program) => this.compile(program.module),
             runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners)),
-            budgets: {
-              ...budgets,
-              runnerHeapLimitMb: this.limit('WASM_RUNNER_HEAP_LIMIT_MB'),
-              fuel: this.limit('WASM_MAX_FUEL'),
-              maxCallDepth: this.limit('WASM_MAX_CALL_DEPTH'),
-            },
+            budgets: this.wasmBudgets(budgets),
+            kernel: this,
+            posix: { pgid: pid, umask: 0o022, blocked: [0, 0], ignored: [0, 0], rootPid: pid },
           });
     this.processes.add(pid, proc);
     this.execs++;
@@ -281,8 +302,140 @@ export class Vm {
       this.processes.remove(pid);
       this.cpuMs += exit.usage.cpuMs;
       if (exit.error) this.limitHits++;
+      this.endTree(pid);
     });
     return proc;
+  }
+
+  private compile(module: CommandModule) {
+    return this.wasm.modules.get(module.bytes, this.limit('WASM_MAX_MEMORY_BYTES'), module.hash || undefined, {
+      fuel: BigInt(this.limit('WASM_MAX_FUEL')),
+      maxDepth: this.limit('WASM_MAX_CALL_DEPTH'),
+    });
+  }
+
+  private wasmBudgets(budgets: Omit<WasmBudgets, 'runnerHeapLimitMb' | 'fuel' | 'maxCallDepth'>): WasmBudgets {
+    return {
+      ...budgets,
+      runnerHeapLimitMb: this.limit('WASM_RUNNER_HEAP_LIMIT_MB'),
+      fuel: this.limit('WASM_MAX_FUEL'),
+      maxCallDepth: this.limit('WASM_MAX_CALL_DEPTH'),
+    };
+  }
+
+  private guestBudgets(timeoutMs?: number) {
+    return {
+      cpuTimeLimitMs: this.limit('GUEST_CPU_TIME_LIMIT_MS'),
+      wallTimeLimitMs: Math.min(timeoutMs ?? Infinity, this.limit('GUEST_WALL_TIME_LIMIT_MS')),
+      outputLimitBytes: this.limit('PROCESS_OUTPUT_LIMIT_BYTES'),
+      maxOpenFiles: this.limit('MAX_OPEN_FILES_PER_PROCESS'),
+      ioMaxBytes: this.limits.FS_IO_MAX_BYTES.value,
+      outputWindowBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
+    };
+  }
+
+  /**
+   * A host-started process ended: whatever it started and left running ends too. The host's
+   * unit of work is the process it asked for; nothing of it lingers unseen in the VM.
+   */
+  private endTree(rootPid: number): void {
+    for (const p of this.processes.all()) {
+      if (p instanceof WasmProcess && p.rootPid === rootPid && p.pid !== rootPid) p.kill('SIGKILL');
+    }
+  }
+
+  // ---- the process kernel WASM processes call into (host_process) ----
+
+  lookup(name: string, argv: string[], where: { cwd: string; path: string | null }): Program {
+    return lookupProgram(this.fs, (command) => this.commands.get(command) ?? this.wasm.commands.get(command), name, argv, where);
+  }
+
+  spawnChild(parent: WasmProcess, req: SpawnRequest): number {
+    if ((req.flags & SPAWN_SETSID) && (req.flags & SPAWN_SETPGROUP)) throw new FsError('EPERM', 'posix_spawn');
+    const cwd = req.cwd.startsWith('/') ? req.cwd : parent.cwd;
+    const built = childFds(req.fds, req.actions, cwd, {
+      openFileOf: (hostFd) => parent.openFile(hostFd),
+      open: (path, flags, mode) => {
+        if (this.permission !== 'read-write' && (flags.write || flags.create || flags.truncate)) throw new FsError('EROFS', 'open', path);
+        const node = this.fs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
+        if (flags.truncate) this.fs.truncateNode(node, 0);
+        return { node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };
+      },
+      checkDirectory: (path) => {
+        if (this.fs.stat(path).type !== 'directory') throw new FsError('ENOTDIR', 'chdir', path);
+      },
+    });
+    const env: Record<string, string> = {};
+    for (const kv of req.env) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    env.PWD = built.cwd;
+    const program = this.lookup(req.path, req.argv, { cwd: built.cwd, path: req.searchPath ?? env.PATH ?? null });
+    const pid = this.processes.reserve();
+    const root = this.processes.find(parent.rootPid);
+    const rootProcess = root instanceof WasmProcess || root instanceof JsProcess ? root : undefined;
+    const sigdef = (req.flags & SPAWN_SETSIGDEF) ? req.sigdef : [0, 0];
+    const child = new WasmProcess({
+      pid,
+      ppid: parent.pid,
+      env,
+      cwd: built.cwd,
+      vfs: this.fs,
+      permission: this.permission,
+      stdin: parent.stdin,
+      output: rootProcess?.inheritedOutput ?? { write: () => {} },
+      outputWindow: parent.outputWindow,
+      watchdog: this.engine.watchdog,
+      log: this.log.child({ pid, ppid: parent.pid }),
+      argv: program.argv,
+      preopens: [{ name: '/', vmPath: '/' }],
+      module: this.compile(program.module),
+      compile: (next) => this.compile(next.module),
+      runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners)),
+      budgets: this.wasmBudgets(this.guestBudgets()),
+      kernel: this,
+      posix: {
+        pgid: (req.flags & SPAWN_SETPGROUP) ? req.pgroup || pid : (req.flags & SPAWN_SETSID) ? pid : parent.pgid,
+        umask: req.umask,
+        blocked: req.sigmask,
+        ignored: [(req.ignored[0] & ~sigdef[0]!) >>> 0, (req.ignored[1] & ~sigdef[1]!) >>> 0],
+        fds: built.fds,
+        rootPid: parent.rootPid,
+      },
+    });
+    this.processes.add(pid, child);
+    this.execs++;
+    const ended = child.start();
+    parent.children.add(pid, child.pgid, ended.then((exit) => ({ exitCode: exit.exitCode, signal: exit.signal ? signalNumber(exit.signal) : 0 })));
+    void ended.then((exit) => {
+      this.processes.remove(pid);
+      this.cpuMs += exit.usage.cpuMs;
+      if (exit.error) this.limitHits++;
+      this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program.argv[0] ?? req.path });
+    });
+    return pid;
+  }
+
+  signal(sender: WasmProcess, pid: number, sig: number): boolean {
+    const all = this.processes.all() as GuestProcess[];
+    const targets =
+      pid > 0 ? all.filter((p) => p.pid === pid)
+      : pid === -1 ? all.filter((p) => p !== sender)
+      : all.filter((p) => p instanceof WasmProcess && p.pgid === (pid === 0 ? sender.pgid : -pid));
+    for (const target of targets) {
+      if (target instanceof WasmProcess) target.deliver(sig);
+      else if (sig !== 0) {
+        const name = signalName(sig);
+        target.kill(name === 'SIGTERM' || name === 'SIGINT' || name === 'SIGHUP' ? name : 'SIGKILL');
+      }
+    }
+    return targets.length > 0;
+  }
+
+  pgidOf(pid: number): number | undefined {
+    const p = this.processes.find(pid);
+    return p instanceof WasmProcess ? p.pgid : p ? pid : undefined;
   }
 
   /** Kills every process (their results say SIGKILL); resolves once they have ended. */

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { IsolatePool } from '../process/isolate-pool.js';
@@ -45,17 +45,22 @@ export class WasmEngine {
     return command;
   }
 
-  /** Registers every WebAssembly file of a directory under its file name (sans `.wasm`). */
+  /**
+   * Registers every WebAssembly file of a directory under its file name (sans `.wasm`);
+   * a name already registered keeps its first module. Files are only checked here (size,
+   * magic); their bytes are read and hashed on first use, so a large command set (the
+   * agentOS one is 105 MB) costs nothing until a command runs.
+   */
   loadDirectory(dir: string, maxBytes: number): number {
     let count = 0;
-    for (const file of readdirSync(dir)) {
+    for (const file of readdirSync(dir).sort()) {
       const path = join(dir, file);
+      const name = file.replace(/\.wasm$/, '');
+      if (this.commands.has(name)) continue;
       try {
         const st = statSync(path);
-        if (!st.isFile() || st.size > maxBytes) continue;
-        const bytes = readFileSync(path);
-        if (!isWasm(bytes)) continue;
-        this.register(file.replace(/\.wasm$/, ''), bytes, path);
+        if (!st.isFile() || st.size > maxBytes || !hasWasmMagic(path)) continue;
+        this.commands.set(name, new CommandFile(name, path));
         count++;
       } catch (err) {
         this.log.warn({ err, path }, 'skipped an unreadable command file');
@@ -67,5 +72,34 @@ export class WasmEngine {
 
   close(): void {
     this.runners.close();
+  }
+}
+
+function hasWasmMagic(path: string): boolean {
+  const head = new Uint8Array(8);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, head, 0, 8, 0) === 8 && isWasm(head);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A command of a commands directory: read and hashed when first run. */
+class CommandFile implements CommandModule {
+  private data: Uint8Array | undefined;
+  private digest: string | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {}
+
+  get bytes(): Uint8Array {
+    return (this.data ??= readFileSync(this.source));
+  }
+
+  get hash(): string {
+    return (this.digest ??= ModuleCache.hash(this.bytes));
   }
 }

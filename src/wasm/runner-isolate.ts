@@ -12,6 +12,7 @@ export interface RunnerHost {
   fs(op: unknown, args: unknown, within?: unknown): HookResult;
   random(length: unknown): Uint8Array;
   block(op: unknown, arg: unknown): Promise<unknown>;
+  proc(op: unknown, args: unknown): HookResult;
 }
 
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
@@ -39,6 +40,7 @@ export class RunnerIsolate {
       const global = context.global;
       global.setSync('__agentos_hook_write', new ivm.Callback((fd: unknown, data: unknown) => host()?.write(fd, data), { ignored: true }));
       global.setSync('__agentos_hook_fs', new ivm.Callback((op: unknown, args: unknown, within: unknown) => host()?.fs(op, args, within) ?? UNBOUND));
+      global.setSync('__agentos_hook_proc', new ivm.Callback((op: unknown, args: unknown) => host()?.proc(op, args) ?? UNBOUND));
       global.setSync('__agentos_hook_random', new ivm.Callback((n: unknown) => host()?.random(n) ?? new Uint8Array(0)));
       global.setSync(
         '__agentos_hook_block',

@@ -1,9 +1,15 @@
 import type ivm from 'isolated-vm';
+import { Children } from '../process/children.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
+import type { HookResult } from '../process/hook-result.js';
+import { PipeHoldings } from '../process/pipes.js';
+import { NOT_TERMINATING, signalName, signalNumber } from '../process/signal-numbers.js';
 import type { CompiledModule } from './module-cache.js';
+import { processCall, type ProcessKernel } from './process-calls.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
 import type { RunnerSource } from './runner-reuse.js';
-import type { Preopen } from './runner/contract.js';
+import type { FdSpec, Preopen, RunnerResult } from './runner/contract.js';
+import type { ChildFd } from './spawn-fds.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,9 +27,31 @@ export interface WasmProcessOptions extends GuestProcessOptions {
   preopens: Preopen[];
   /** The compiled module, or the compile still under way. */
   module: Promise<CompiledModule>;
+  /** Compiles the module for another program (proc_exec). */
+  compile(program: import('./program-lookup.js').Program): Promise<CompiledModule>;
   runners: RunnerSource;
   budgets: WasmBudgets;
+  kernel: ProcessKernel;
+  posix: PosixStart;
 }
+
+/** A process's POSIX identity and what it inherits (a spawned child's fds, mask, dispositions). */
+export interface PosixStart {
+  pgid: number;
+  umask: number;
+  blocked: [number, number];
+  ignored: [number, number];
+  /** A spawned child's fd table; absent: stdio and the preopens. */
+  fds?: Map<number, ChildFd>;
+  /** The host-started process whose tree this is (itself for one the host started). */
+  rootPid: number;
+}
+
+/** The signal words shared with the runner (see ProcessInfo.signals in the runner contract). */
+const PENDING = 0;
+const BLOCKED = 2;
+const CAUGHT = 4;
+const IGNORED = 6;
 
 /**
  * One WASI command run: a runner isolate from the pool, the module moved in already
@@ -32,6 +60,15 @@ export interface WasmProcessOptions extends GuestProcessOptions {
  * or when the sidecar stops it.
  */
 export class WasmProcess extends GuestProcess implements RunnerHost {
+  readonly children = new Children();
+  readonly holdings: PipeHoldings;
+  readonly pgid: number;
+  private readonly signals = new SharedArrayBuffer(32);
+  private readonly signalWords = new Int32Array(this.signals);
+  /** The fd table the next image starts with (a child's inherited one, then an exec's). */
+  private startFds: FdSpec[] | undefined;
+  private argv: string[];
+  private env: Record<string, string>;
   private runner: RunnerIsolate | undefined;
   private running = false;
   /** Set when the sidecar stopped the run: its runner may still be executing it. */
@@ -39,6 +76,87 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
 
   constructor(private readonly o: WasmProcessOptions) {
     super(o);
+    this.pgid = o.posix.pgid;
+    this.argv = o.argv;
+    this.env = o.env;
+    this.holdings = new PipeHoldings(o.kernel.pipes);
+    this.store(BLOCKED, o.posix.blocked);
+    this.store(IGNORED, o.posix.ignored);
+    if (o.posix.fds) this.startFds = this.inherit(o.posix.fds);
+  }
+
+  get ppid(): number {
+    return this.o.ppid;
+  }
+  get rootPid(): number {
+    return this.o.posix.rootPid;
+  }
+  get cwd(): string {
+    return this.o.cwd;
+  }
+  get environment(): Record<string, string> {
+    return this.env;
+  }
+  get command(): string {
+    return this.argv[0] ?? '';
+  }
+  get outputWindow(): (() => Promise<void>) | undefined {
+    return this.o.outputWindow;
+  }
+  /** The open description behind one of this process's host fds (a child inherits it). */
+  openFile(hostFd: number): import('../process/fd-table.js').OpenFile {
+    return this.fds.get(hostFd, 'spawn');
+  }
+  get maxOpenFiles(): number {
+    return this.o.budgets.maxOpenFiles;
+  }
+
+  /** Takes a child's share of every inherited description: host file fds and pipe ends. */
+  private inherit(fds: Map<number, ChildFd>): FdSpec[] {
+    const out: FdSpec[] = [];
+    for (const { file, ...spec } of fds.values()) {
+      if (file) spec.hostFd = this.fds.adopt(file);
+      if (spec.pipe) this.holdings.take(spec.pipe.id, spec.pipe.end);
+      out.push(spec);
+    }
+    return out;
+  }
+
+  proc(op: unknown, args: unknown): HookResult {
+    if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    return processCall(this, this.o.kernel, op, args);
+  }
+
+  override async block(op: unknown, arg: unknown): Promise<unknown> {
+    if (op !== 'childChange') return super.block(op, arg);
+    if (!this.finished) await this.children.changed(typeof arg === 'number' ? arg : -1, this.pgid);
+    return null;
+  }
+
+  /**
+   * A signal from another process (or the host), as Linux delivers it: ignored ones are
+   * dropped, blocked or caught ones wait in the pending set for the runner to act on at
+   * the guest's next call, and the rest take their default action here and now.
+   */
+  deliver(sig: number): void {
+    if (this.finished || sig === 0) return;
+    const bit = (word: number) => (Atomics.load(this.signalWords, word + (sig > 32 ? 1 : 0)) >>> 0) & (1 << ((sig - 1) % 32));
+    if (sig !== 9) {
+      if (bit(IGNORED)) return;
+      if (bit(BLOCKED) || bit(CAUGHT)) {
+        Atomics.or(this.signalWords, PENDING + (sig > 32 ? 1 : 0), 1 << ((sig - 1) % 32));
+        this.children.wake();
+        return;
+      }
+      if (NOT_TERMINATING.has(sig)) return;
+    }
+    this.stoppedBySidecar = true;
+    this.killNow(signalName(sig));
+  }
+
+  private store(word: number, set: [number, number]): void {
+    Atomics.store(this.signalWords, word, set[0] | 0);
+    Atomics.store(this.signalWords, word + 1, set[1] | 0);
   }
 
   start(): Promise<ProcessExit> {
@@ -69,13 +187,32 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     this.runner = runner;
     runner.host = this;
     this.startBudgets(runner.isolate);
+    this.runImage(runner, compiled);
+  }
+
+  private runImage(runner: RunnerIsolate, compiled: CompiledModule): void {
+    const { posix } = this.o;
+    const info = {
+      args: this.argv,
+      env: this.env,
+      preopens: this.o.preopens,
+      ...(this.startFds ? { fds: this.startFds } : {}),
+      process: { pid: this.pid, ppid: this.o.ppid, pgid: this.pgid, umask: posix.umask, blocked: this.load(BLOCKED), ignored: this.load(IGNORED), signals: this.signals },
+      user: this.o.kernel.user,
+      outputWindowBytes: this.o.budgets.outputWindowBytes,
+    };
     this.running = true;
     runner
-      .run(compiled.module, { args: this.o.argv, env: this.o.env, preopens: this.o.preopens, outputWindowBytes: this.o.budgets.outputWindowBytes }, compiled.importedMemory)
+      .run(compiled.module, info, compiled.importedMemory)
       .then(
         (result) => {
           this.running = false;
           if (this.finished) return;
+          if (result.exec) return this.execImage(runner, result.exec);
+          if (result.signal) {
+            this.exitCode = 128 + result.signal;
+            return this.finish(undefined, signalName(result.signal));
+          }
           if (result.runnerHeapExhausted) return this.runnerHeapExhausted();
           if (result.fuelExhausted) {
             const capacity = this.o.budgets.fuel;
@@ -112,6 +249,37 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
       );
   }
 
+  /** proc_exec: the same process (pid, fds, mask) runs another program in the same runner. */
+  private execImage(runner: RunnerIsolate, exec: NonNullable<RunnerResult['exec']>): void {
+    const env = exec.env ? Object.fromEntries(exec.env.map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)])) : { ...this.env };
+    if (!('PWD' in env) && this.env.PWD) env.PWD = this.env.PWD;
+    let program;
+    try {
+      program = this.o.kernel.lookup(exec.path, exec.argv, { cwd: this.o.cwd, path: env.PATH ?? null });
+    } catch (err) {
+      this.writeErr(`${this.command}: exec ${exec.path}: ${(err as Error).message}\n`);
+      this.exitCode = 127;
+      return this.finish();
+    }
+    this.argv = program.argv;
+    this.env = env;
+    this.startFds = exec.fds;
+    this.o.posix.umask = exec.umask;
+    this.store(BLOCKED, exec.blocked);
+    this.store(IGNORED, exec.ignored);
+    this.store(CAUGHT, [0, 0]);
+    this.o.compile(program).then(
+      (compiled) => {
+        if (!this.finished) this.runImage(runner, compiled);
+      },
+      (err: unknown) => this.onRunFailed(err),
+    );
+  }
+
+  private load(word: number): [number, number] {
+    return [Atomics.load(this.signalWords, word) >>> 0, Atomics.load(this.signalWords, word + 1) >>> 0];
+  }
+
   private onRunFailed(err: unknown): void {
     if (this.finished) return;
     const message = err instanceof Error ? err.message : String(err);
@@ -141,9 +309,9 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     }, 134, 'SIGABRT');
   }
 
+  /** process/kill from the host: delivered as any signal is (SIGKILL always ends it). */
   kill(signal: Signal = 'SIGKILL'): void {
-    this.stoppedBySidecar = true;
-    this.killNow(signal);
+    this.deliver(signalNumber(signal));
   }
 
   override stop(...args: Parameters<GuestProcess['stop']>): void {
@@ -156,6 +324,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
   }
 
   protected release(): number {
+    this.holdings.releaseAll();
+    this.children.wake();
     const runner = this.runner;
     if (!runner) return 0;
     const heapBytes = heapBytesOf(runner.isolate, !this.running);

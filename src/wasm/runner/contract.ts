@@ -10,11 +10,48 @@ export interface RunnerHooks {
   /** A filesystem operation through the process's host fd table (the ops of src/process/guest-fs.ts). */
   fs(op: string, args: unknown[], within?: string): HookResult;
   random(length: number): Uint8Array;
-  /** Blocking waits: stdin data, a sleep, or room for more output. */
+  /** Blocking waits: stdin data, a sleep, room for more output, or a child's change of state. */
   block: { applySyncPromise(receiver: undefined, args: [RunnerBlockingOp, number?]): unknown };
+  /** The process model's host side (src/wasm/process-calls.ts): spawn, wait, kill, pipes, dup of host fds. */
+  proc(op: string, args: unknown[]): HookResult;
 }
 
-export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow';
+export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow' | 'childChange';
+
+/** One inherited fd, as the daemon hands a child its table (and a runner hands its own over for spawn and exec). */
+export interface FdSpec {
+  fd: number;
+  kind: 'stdin' | 'stdout' | 'stderr' | 'dir' | 'file' | 'pipe' | 'null';
+  vmPath: string;
+  root: string;
+  /** kind 'file': the fd in this process's host fd table. */
+  hostFd?: number;
+  /** kind 'pipe': which pipe, which end, and its shared ring. */
+  pipe?: { id: number; end: 'r' | 'w'; buffer: SharedArrayBuffer };
+  /** Rights as decimal strings (bigints). */
+  rights: string;
+  inheriting: string;
+  fdflags: number;
+  preopen?: string;
+  cloexec?: boolean;
+}
+
+/** The POSIX identity and signal state a process starts with. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  umask: number;
+  /** Blocked signals, and signals set to SIG_IGN, as [lo, hi] words (bit n-1 = signal n). */
+  blocked: [number, number];
+  ignored: [number, number];
+  /**
+   * Signal words shared with the daemon, Int32 × 8: pending lo/hi (set by the daemon),
+   * blocked lo/hi, caught lo/hi, ignored lo/hi (kept current by the runner, read by the
+   * daemon when it delivers a signal).
+   */
+  signals: SharedArrayBuffer;
+}
 
 export interface Preopen {
   /** The name the guest sees (`fd_prestat_dir_name`). */
@@ -27,7 +64,19 @@ export interface RunnerInfo {
   args: string[];
   env: Record<string, string>;
   preopens: Preopen[];
+  /** The fd table to start with (a spawned child's); absent: stdio, then the preopens from fd 3. */
+  fds?: FdSpec[];
+  process: ProcessInfo;
+  user: UserInfo;
   outputWindowBytes: number;
+}
+
+/** The VM's one user, as host_user reports it. */
+export interface UserInfo {
+  uid: number;
+  gid: number;
+  name: string;
+  home: string;
 }
 
 export interface RunnerResult {
@@ -40,4 +89,8 @@ export interface RunnerResult {
   fuelExhausted?: boolean;
   /** The call-depth counter when the program trapped (compared with the bound by the host). */
   depthAtTrap?: number;
+  /** Ended by this signal (default action: terminate). */
+  signal?: number;
+  /** proc_exec: run this image next, in the same process, with this fd table. */
+  exec?: { path: string; argv: string[]; env: string[] | null; fds: FdSpec[]; blocked: [number, number]; ignored: [number, number]; umask: number };
 }

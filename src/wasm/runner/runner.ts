@@ -5,11 +5,17 @@
  */
 import type { RunnerHooks, RunnerInfo, RunnerResult } from './contract.js';
 import { ProcExit } from './errno.js';
-import { Wasi } from './wasi.js';
+import { ExecImage, hostProcessImports } from './host-process.js';
+import { hostFsImports } from './host-fs.js';
+import { hostNetImports, hostTtyImports } from './host-tty-net.js';
+import { hostUserImports } from './host-user.js';
+import { SignalExit, Signals } from './signals.js';
+import { errnoReturning, Wasi } from './wasi.js';
+import { encodeUtf8 } from './utf8.js';
 
 const g = globalThis as unknown as Record<string, unknown>;
 const hooks = {} as RunnerHooks;
-for (const name of ['write', 'fs', 'random', 'block'] as const) {
+for (const name of ['write', 'fs', 'random', 'block', 'proc'] as const) {
   (hooks as unknown as Record<string, unknown>)[name] = g[`__agentos_hook_${name}`];
   delete g[`__agentos_hook_${name}`];
 }
@@ -21,9 +27,46 @@ export interface ImportedMemory {
   maximum: number;
 }
 
+/** Every import module a command may use: preview1 and the agentOS host ABI (../shared/COMMAND-ABI.md). */
+function importsFor(wasi: Wasi, signals: Signals, info: RunnerInfo): Record<string, Record<string, unknown>> {
+  const preview1 = wasi.imports();
+  const cwd = () => info.env.PWD?.startsWith('/') ? info.env.PWD : '/';
+  return {
+    wasi_snapshot_preview1: preview1,
+    wasi_unstable: preview1,
+    host_process: errnoReturning(hostProcessImports(wasi, hooks, signals, info.process)),
+    host_fs: errnoReturning(hostFsImports(wasi, cwd)),
+    host_user: errnoReturning(hostUserImports(wasi, info.user)),
+    host_tty: errnoReturning(hostTtyImports(wasi)),
+    host_net: errnoReturning(hostNetImports(wasi)),
+  };
+}
+
+/** Where the agentOS libc looks for preopens (found by tracing its fd_prestat_get calls). */
+const HIDDEN_PREOPEN_BASE = 0x40000003;
+
+function traced(imports: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [m, fns] of Object.entries(imports)) {
+    out[m] = {};
+    for (const [name, fn] of Object.entries(fns)) {
+      out[m]![name] = (...args: unknown[]) => {
+        const r = (fn as (...a: unknown[]) => unknown)(...args);
+        hooks.write(2, encodeUtf8(`[trace] ${m}.${name}(${args.join(',')}) = ${String(r)}\n`));
+        return r;
+      };
+    }
+  }
+  return out;
+}
+
 function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: ImportedMemory | null): RunnerResult {
-  const wasi = new Wasi(hooks, info);
-  const imports: Record<string, Record<string, unknown>> = { wasi_snapshot_preview1: wasi.imports(), wasi_unstable: wasi.imports() };
+  const agentosAbi = WebAssembly.Module.imports(module).some((imp) => imp.module.startsWith('host_'));
+  const wasi = new Wasi(hooks, info, agentosAbi ? HIDDEN_PREOPEN_BASE : 3);
+  const signals = new Signals(info.process);
+  wasi.onBrokenPipe = () => signals.raise(13);
+  let imports = importsFor(wasi, signals, info);
+  if (info.env.AGENTOS_TRACE_IMPORTS) imports = traced(imports);
   let memory: WebAssembly.Memory | undefined;
   if (importedMemory) {
     memory = new WebAssembly.Memory({ initial: importedMemory.initial, maximum: importedMemory.maximum });
@@ -41,13 +84,20 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
     return { exitCode: 127, trap: `instantiation failed: ${(err as Error).message}` };
   }
   wasi.memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
+  const trampoline = instance.exports.__wasi_signal_trampoline;
+  if (typeof trampoline === 'function') signals.trampoline = trampoline as (sig: number) => void;
   const start = instance.exports._start;
   if (typeof start !== 'function') return { exitCode: 127, trap: 'the module has no _start export (not a WASI command)' };
   try {
+    signals.deliver();
     (start as () => void)();
     return { exitCode: 0 };
   } catch (err) {
     if (err instanceof ProcExit) return { exitCode: err.code };
+    if (err instanceof SignalExit) return { exitCode: 128 + err.signal, signal: err.signal };
+    if (err instanceof ExecImage) {
+      return { exitCode: 0, exec: { path: err.path, argv: err.argv, env: err.env, fds: wasi.snapshot(), blocked: signals.blocked, ignored: signals.ignored, umask: wasi.umask } };
+    }
     if (err instanceof RangeError && /allocation failed/i.test(err.message)) return { exitCode: 134, trap: err.message, runnerHeapExhausted: true };
     const fuel = instance.exports.__agentos_fuel as WebAssembly.Global | undefined;
     if (fuel && (fuel.value as bigint) < 0n) return { exitCode: 124, fuelExhausted: true };

@@ -1,5 +1,6 @@
 import type { HookResult } from '../../process/hook-result.js';
-import type { RunnerHooks, RunnerInfo } from './contract.js';
+import { PipeRing } from '../../process/pipe-ring.js';
+import type { FdSpec, RunnerHooks, RunnerInfo } from './contract.js';
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
@@ -7,11 +8,12 @@ import { decodeUtf8, encodeUtf8 } from './utf8.js';
  * WASI preview1 for one process, running inside its runner isolate. The fd table lives
  * here; file data lives in the VM filesystem on the host, reached through the same fs
  * operations guest JS uses (one crossing per call). stdout/stderr writes are
- * fire-and-forget; blocking waits (stdin, sleeps) hold only this isolate's thread.
+ * fire-and-forget; pipes are read and written in shared memory without crossing; blocking
+ * waits (stdin, pipes, sleeps) hold only this isolate's thread.
  */
-type Kind = 'stdin' | 'stdout' | 'stderr' | 'dir' | 'file';
+type Kind = FdSpec['kind'];
 
-interface Fd {
+export interface Fd {
   kind: Kind;
   /** VM path of the file or directory (stdio: none). */
   vmPath: string;
@@ -22,11 +24,18 @@ interface Fd {
   inheriting: bigint;
   fdflags: number;
   preopen?: string;
+  /** kind 'pipe': which end of which pipe; the bytes move through the shared ring. */
+  pipe?: { id: number; end: 'r' | 'w'; ring: PipeRing };
+  /** FD_CLOEXEC: not inherited by spawned children. */
+  cloexec?: boolean;
 }
 
-interface HostStat {
+export interface HostStat {
   type: 'file' | 'directory' | 'symlink';
   size: number;
+  mode: number;
+  uid: number;
+  gid: number;
   ino: number;
   nlink: number;
   atimeNs: string;
@@ -49,44 +58,112 @@ const O_DIRECTORY = 2;
 const O_EXCL = 4;
 const O_TRUNC = 8;
 const FDFLAG_APPEND = 1;
+const FDFLAG_NONBLOCK = 4;
 const LOOKUP_SYMLINK_FOLLOW = 1;
 const CLOCK_REALTIME = 0;
 const NS_PER_MS = 1_000_000n;
 
 export class Wasi {
   memory: WebAssembly.Memory | undefined;
-  private readonly fds = new Map<number, Fd>();
+  /** Called when a write finds no reader left: raises SIGPIPE (which may end the process). */
+  onBrokenPipe: () => void = () => {};
+  /** set_open_mode: the permission bits for the file the next path_open creates. */
+  pendingMode: number | undefined;
+  umask: number;
+  readonly fds = new Map<number, Fd>();
   private readonly encoder = { encode: encodeUtf8 };
   private readonly argBytes: Uint8Array[];
   private readonly envBytes: Uint8Array[];
   private lastMonotonic = 0n;
   private sinceWait = 0;
 
+  /**
+   * `preopenBase`: the fd of the first preopen. A stock wasi-libc looks for preopens from
+   * fd 3; the agentOS libc looks in a hidden range from 0x40000003, which leaves fd 3 to
+   * the program, as on Linux.
+   */
   constructor(
     private readonly hooks: RunnerHooks,
     private readonly info: RunnerInfo,
+    preopenBase = 3,
   ) {
     this.argBytes = info.args.map((a) => this.encoder.encode(`${a}\0`));
     this.envBytes = Object.entries(info.env).map(([k, v]) => this.encoder.encode(`${k}=${v}\0`));
+    this.umask = info.process.umask;
+    if (info.fds) {
+      for (const spec of info.fds) this.fds.set(spec.fd, fromSpec(spec));
+      return;
+    }
     const stdio = (kind: Kind) => ({ kind, vmPath: '', root: '', rights: ALL_RIGHTS, inheriting: 0n, fdflags: 0 });
     this.fds.set(0, stdio('stdin'));
     this.fds.set(1, stdio('stdout'));
     this.fds.set(2, stdio('stderr'));
     info.preopens.forEach((p, i) => {
-      this.fds.set(3 + i, { kind: 'dir', vmPath: p.vmPath, root: p.vmPath, rights: ALL_RIGHTS & ~FILE_ONLY_RIGHTS, inheriting: ALL_RIGHTS, fdflags: 0, preopen: p.name });
+      this.fds.set(preopenBase + i, { kind: 'dir', vmPath: p.vmPath, root: p.vmPath, rights: ALL_RIGHTS & ~FILE_ONLY_RIGHTS, inheriting: ALL_RIGHTS, fdflags: 0, preopen: p.name });
     });
+  }
+
+  // ---- the fd table, as host_process sees it (dup, pipes, spawn, exec) ----
+
+  /** The table as a child inherits it, or an exec'd image keeps it. */
+  snapshot(): FdSpec[] {
+    return [...this.fds].map(([n, fd]) => toSpec(n, fd));
+  }
+
+  /** Another fd for the same open description, the lowest free one ≥ `min`; FD_CLOEXEC clear. */
+  dup(n: number, min: number): number {
+    const copy = this.shareOf(this.fd(n));
+    let to = Math.max(0, min);
+    while (this.fds.has(to)) to++;
+    this.fds.set(to, copy);
+    return to;
+  }
+
+  dup2(from: number, to: number): void {
+    const fd = this.fd(from);
+    if (from === to) return;
+    const copy = this.shareOf(fd);
+    if (this.fds.has(to)) this.closeFd(to);
+    this.fds.set(to, copy);
+  }
+
+  /** fd_pipe: the read end then the write end, both in this table. */
+  pipe(): [number, number] {
+    const created = this.hostProc<{ id: number; buffer: SharedArrayBuffer }>('pipe');
+    const ring = new PipeRing(created.buffer);
+    const end = (e: 'r' | 'w'): Fd => ({ kind: 'pipe', vmPath: '', root: '', pipe: { id: created.id, end: e, ring }, rights: ALL_RIGHTS & ~DIR_ONLY_RIGHTS, inheriting: 0n, fdflags: 0 });
+    return [this.allocFd(end('r')), this.allocFd(end('w'))];
+  }
+
+  closeFrom(low: number): void {
+    for (const n of [...this.fds.keys()]) if (n >= low && this.fds.get(n)!.preopen === undefined) this.closeFd(n);
+  }
+
+  /** A new fd entry sharing `fd`'s open description: the daemon counts the extra holder. */
+  private shareOf(fd: Fd): Fd {
+    const copy: Fd = { ...fd, cloexec: false };
+    delete copy.preopen;
+    if (fd.pipe) this.hostProc('pipeRef', fd.pipe.id, fd.pipe.end, 1);
+    if (fd.hostFd !== undefined) copy.hostFd = this.host<number>('dup', fd.hostFd);
+    return copy;
+  }
+
+  hostProc<T>(op: string, ...args: unknown[]): T {
+    const result: HookResult = this.hooks.proc(op, args);
+    if ('err' in result) throw new WasiError(result.err.errno ?? errnoOf(result.err.code));
+    return result.ok as T;
   }
 
   // ---- memory helpers ----
 
-  private view(): DataView {
+  view(): DataView {
     return new DataView(this.memory!.buffer);
   }
-  private bytes(ptr: number, len: number): Uint8Array {
+  bytes(ptr: number, len: number): Uint8Array {
     if (ptr + len > this.memory!.buffer.byteLength) throw new WasiError(E.FAULT);
     return new Uint8Array(this.memory!.buffer, ptr, len);
   }
-  private string(ptr: number, len: number): string {
+  string(ptr: number, len: number): string {
     return decodeUtf8(this.bytes(ptr, len).slice());
   }
   private iovs(ptr: number, count: number): Array<[number, number]> {
@@ -96,18 +173,18 @@ export class Wasi {
     return out;
   }
 
-  private host<T>(op: string, ...args: unknown[]): T {
+  host<T>(op: string, ...args: unknown[]): T {
     return this.hostWithin<T>(undefined, op, ...args);
   }
 
   /** A host call whose paths resolve beneath `root` (a preopen): symlinks cannot leave it. */
-  private hostWithin<T>(root: string | undefined, op: string, ...args: unknown[]): T {
+  hostWithin<T>(root: string | undefined, op: string, ...args: unknown[]): T {
     const result: HookResult = this.hooks.fs(op, args, root);
     if ('err' in result) throw new WasiError(errnoOf(result.err.code));
     return result.ok as T;
   }
 
-  private fd(n: number, kinds?: Kind[]): Fd {
+  fd(n: number, kinds?: Kind[]): Fd {
     const fd = this.fds.get(n);
     if (!fd) throw new WasiError(E.BADF);
     if (kinds && !kinds.includes(fd.kind)) throw new WasiError(fd.kind === 'dir' ? E.ISDIR : kinds.includes('dir') ? E.NOTDIR : E.BADF);
@@ -115,7 +192,7 @@ export class Wasi {
   }
 
   /** A path relative to a directory fd, as a VM path; it may not climb above that directory. */
-  private resolve(dirfd: number, ptr: number, len: number): { vmPath: string; trailingSlash: boolean; root: string } {
+  resolve(dirfd: number, ptr: number, len: number): { vmPath: string; trailingSlash: boolean; root: string } {
     const dir = this.fd(dirfd);
     if (dir.kind !== 'dir') throw new WasiError(E.NOTDIR);
     const path = this.string(ptr, len);
@@ -126,14 +203,18 @@ export class Wasi {
     for (const part of path.split('/')) {
       if (part === '' || part === '.') continue;
       if (part === '..') {
-        if (base.length <= rootDepth) throw new WasiError(E.NOTCAPABLE);
+        if (base.length <= rootDepth) {
+          // Above a preopen is out of bounds; above the VM's own root is the root, as on Linux.
+          if (dir.root === '/' && base.length === 0) continue;
+          throw new WasiError(E.NOTCAPABLE);
+        }
         base.pop();
       } else base.push(part);
     }
     return { vmPath: `/${base.join('/')}`, trailingSlash: path.endsWith('/'), root: dir.root };
   }
 
-  private stat(vmPath: string, follow: boolean, root?: string): HostStat {
+  stat(vmPath: string, follow: boolean, root?: string): HostStat {
     return this.hostWithin<HostStat>(root, 'stat', vmPath, follow);
   }
 
@@ -167,6 +248,8 @@ export class Wasi {
 
   private readInto(fd: Fd, iovs: Array<[number, number]>, position: number | null): number {
     const total = iovs.reduce((n, [, len]) => n + len, 0);
+    if (fd.kind === 'null') return 0;
+    if (fd.kind === 'pipe') return this.readPipe(fd, iovs);
     let data: Uint8Array;
     if (fd.kind === 'stdin') data = (this.hooks.block.applySyncPromise(undefined, ['stdinSome', total]) as Uint8Array) ?? new Uint8Array(0);
     else if (fd.kind === 'file') {
@@ -181,6 +264,17 @@ export class Wasi {
       at += n;
     }
     return at;
+  }
+
+  /** Straight from the ring into guest memory, the first non-empty iovec (as a short read may). */
+  private readPipe(fd: Fd, iovs: Array<[number, number]>): number {
+    const { pipe } = fd;
+    if (!pipe || pipe.end !== 'r') throw new WasiError(E.BADF);
+    const first = iovs.find(([, len]) => len > 0);
+    if (!first) return 0;
+    const n = pipe.ring.read(this.bytes(first[0], first[1]), (fd.fdflags & FDFLAG_NONBLOCK) === 0);
+    if (n === 'again') throw new WasiError(E.AGAIN);
+    return n as number;
   }
 
   private gather(iovs: Array<[number, number]>): Uint8Array {
@@ -199,18 +293,30 @@ export class Wasi {
       this.out(fd.kind === 'stdout' ? 1 : 2, data);
       return data.byteLength;
     }
+    if (fd.kind === 'null') return data.byteLength;
+    if (fd.kind === 'pipe') {
+      if (fd.pipe?.end !== 'w') throw new WasiError(E.BADF);
+      const n = fd.pipe.ring.write(data, (fd.fdflags & FDFLAG_NONBLOCK) === 0);
+      if (n === 'again') throw new WasiError(E.AGAIN);
+      if (n === 'broken') {
+        this.onBrokenPipe();
+        throw new WasiError(E.PIPE);
+      }
+      return n;
+    }
     if (fd.kind !== 'file') throw new WasiError(fd.kind === 'dir' ? E.ISDIR : E.BADF);
     if ((fd.rights & RIGHT_FD_WRITE) === 0n) throw new WasiError(E.BADF);
     return this.host<number>('writeFd', fd.hostFd, data, position);
   }
 
-  private closeFd(n: number): void {
+  closeFd(n: number): void {
     const fd = this.fd(n);
-    if (fd.hostFd !== undefined) this.host('close', fd.hostFd);
     this.fds.delete(n);
+    if (fd.hostFd !== undefined) this.host('close', fd.hostFd);
+    if (fd.pipe) this.hostProc('pipeRef', fd.pipe.id, fd.pipe.end, -1);
   }
 
-  private allocFd(entry: Fd): number {
+  allocFd(entry: Fd): number {
     let n = 3;
     while (this.fds.has(n)) n++;
     this.fds.set(n, entry);
@@ -220,14 +326,6 @@ export class Wasi {
   /** The import object: every preview1 function, each returning an errno. */
   imports(): Record<string, (...args: never[]) => number> {
     const self = this;
-    const wrap = (fn: (...args: never[]) => number | void) => (...args: never[]) => {
-      try {
-        return fn(...args) ?? E.SUCCESS;
-      } catch (err) {
-        if (err instanceof WasiError) return err.errno;
-        throw err;
-      }
-    };
     const notSocket = (fd: number) => {
       self.fd(fd);
       throw new WasiError(E.NOTSOCK);
@@ -273,7 +371,8 @@ export class Wasi {
       fd_fdstat_get(fd: number, ptr: number) {
         const f = self.fd(fd);
         const v = self.view();
-        const type = f.kind === 'dir' ? FILETYPE.directory : f.kind === 'file' ? FILETYPE.regular_file : FILETYPE.character_device;
+        // Pipes are UNKNOWN, never a socket type (the libc would send them to host_net).
+        const type = f.kind === 'dir' ? FILETYPE.directory : f.kind === 'file' ? FILETYPE.regular_file : f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device;
         v.setUint8(ptr, type);
         v.setUint16(ptr + 2, f.fdflags, true);
         v.setBigUint64(ptr + 8, f.rights, true);
@@ -281,7 +380,7 @@ export class Wasi {
       },
       fd_fdstat_set_flags(fd: number, flags: number) {
         const f = self.fd(fd);
-        if (f.hostFd !== undefined) self.host('setAppend', f.hostFd, (flags & FDFLAG_APPEND) !== 0);
+        if (f.hostFd !== undefined && (flags & FDFLAG_APPEND) !== (f.fdflags & FDFLAG_APPEND)) self.host('setAppend', f.hostFd, (flags & FDFLAG_APPEND) !== 0);
         f.fdflags = flags;
       },
       fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint) {
@@ -294,8 +393,8 @@ export class Wasi {
         const f = self.fd(fd);
         if (f.kind === 'file') self.writeFilestat(ptr, self.host<HostStat>('fstat', f.hostFd));
         else if (f.kind === 'dir') self.writeFilestat(ptr, self.stat(f.vmPath, true, f.root));
-        else self.writeFilestat(ptr, { type: 'file', size: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' });
-        if (f.kind !== 'file' && f.kind !== 'dir') self.view().setUint8(ptr + 16, FILETYPE.character_device);
+        else self.writeFilestat(ptr, { type: 'file', size: 0, mode: 0, uid: 0, gid: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' });
+        if (f.kind !== 'file' && f.kind !== 'dir') self.view().setUint8(ptr + 16, f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device);
       },
       fd_filestat_set_size(fd: number, size: bigint) {
         const f = self.fd(fd, ['file']);
@@ -403,6 +502,13 @@ export class Wasi {
       },
       path_open(dirfd: number, dirflags: number, ptr: number, len: number, oflags: number, base: bigint, inheriting: bigint, fdflags: number, out: number) {
         const { vmPath, trailingSlash, root } = self.resolve(dirfd, ptr, len);
+        const mode = (self.pendingMode ?? 0o666) & ~self.umask;
+        self.pendingMode = undefined;
+        const device = self.openDevice(vmPath);
+        if (device) {
+          self.view().setUint32(out, self.allocFd(device), true);
+          return;
+        }
         const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
         let st: HostStat | undefined;
         try {
@@ -431,7 +537,7 @@ export class Wasi {
         if (oflags & O_EXCL) flags |= 0o200;
         if (oflags & O_TRUNC) flags |= 0o1000;
         if (fdflags & FDFLAG_APPEND) flags |= 0o2000;
-        const hostFd = self.hostWithin<number>(root, 'open', vmPath, flags, 0o644);
+        const hostFd = self.hostWithin<number>(root, 'open', vmPath, flags, mode);
         const entry: Fd = { kind: 'file', vmPath, root, hostFd, rights: base & ~DIR_ONLY_RIGHTS, inheriting, fdflags };
         self.view().setUint32(out, self.allocFd(entry), true);
       },
@@ -494,7 +600,15 @@ export class Wasi {
       sock_send: notSocket,
       sock_shutdown: notSocket,
     };
-    return Object.fromEntries(Object.entries(fns).map(([name, fn]) => [name, wrap(fn as never)]));
+    return errnoReturning(fns);
+  }
+
+  /** /dev/null, and /dev/stdin|stdout|stderr as another fd for 0, 1 or 2. */
+  openDevice(vmPath: string): Fd | undefined {
+    if (vmPath === '/dev/null') return { kind: 'null', vmPath, root: '/', rights: ALL_RIGHTS & ~DIR_ONLY_RIGHTS, inheriting: 0n, fdflags: 0 };
+    const stdio = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(vmPath);
+    if (stdio >= 0 && this.fds.has(stdio)) return this.shareOf(this.fds.get(stdio)!);
+    return undefined;
   }
 
   private exists(vmPath: string, root?: string): boolean {
@@ -535,6 +649,7 @@ export class Wasi {
     let sleepNs: bigint | undefined;
     let clockUserdata: Array<{ userdata: bigint; at: bigint }> = [];
     let wantsStdin: bigint[] = [];
+    const wantsPipe: Array<{ userdata: bigint; type: number; ring: PipeRing }> = [];
     for (let i = 0; i < count; i++) {
       const sub = inPtr + i * 48;
       const userdata = v.getBigUint64(sub, true);
@@ -556,10 +671,26 @@ export class Wasi {
         const f = this.fds.get(fdNum);
         if (!f) events.push({ userdata, error: E.BADF, type: tag, nbytes: 0n });
         else if (f.kind === 'stdin' && tag === 1) wantsStdin.push(userdata);
+        else if (f.pipe) wantsPipe.push({ userdata, type: tag, ring: f.pipe.ring });
         else events.push({ userdata, error: 0, type: tag, nbytes: f.kind === 'file' && tag === 1 ? 1n : 0n });
       } else {
         events.push({ userdata, error: E.INVAL, type: tag, nbytes: 0n });
       }
+    }
+    if (wantsPipe.length > 0) {
+      // Pipes are watched in short slices: poll is rare (brush, sqlite3), and a pipe's
+      // readiness can change on any of several threads.
+      const deadline = sleepNs === undefined ? Infinity : Date.now() + Number(sleepNs / NS_PER_MS);
+      for (;;) {
+        for (const p of wantsPipe) {
+          const ready = p.type === 1 ? p.ring.readable : p.ring.writable;
+          if (ready) events.push({ userdata: p.userdata, error: 0, type: p.type, nbytes: BigInt(p.type === 1 ? p.ring.buffered : 1) });
+        }
+        if (events.length > 0 || wantsStdin.length > 0 || Date.now() >= deadline) break;
+        this.hooks.block.applySyncPromise(undefined, ['sleep', Math.min(5, deadline - Date.now())]);
+      }
+      if (events.length > 0) clockUserdata = [];
+      if (Date.now() >= deadline) sleepNs = 0n;
     }
     if (wantsStdin.length > 0) {
       // With nothing else ready, wait for stdin (or the earliest clock).
@@ -585,4 +716,35 @@ export class Wasi {
     });
     return events.length;
   }
+}
+
+/** Import functions that return an errno: a thrown WasiError becomes its errno, nothing is 0. */
+export function errnoReturning(fns: Record<string, (...args: any[]) => number | bigint | void>): Record<string, (...args: never[]) => number> {
+  const wrap = (fn: (...args: never[]) => number | bigint | void) => (...args: never[]) => {
+    try {
+      return fn(...args) ?? E.SUCCESS;
+    } catch (err) {
+      if (err instanceof WasiError) return err.errno;
+      throw err;
+    }
+  };
+  return Object.fromEntries(Object.entries(fns).map(([name, fn]) => [name, wrap(fn as never)])) as Record<string, (...args: never[]) => number>;
+}
+
+function fromSpec(spec: FdSpec): Fd {
+  const fd: Fd = { kind: spec.kind, vmPath: spec.vmPath, root: spec.root, rights: BigInt(spec.rights), inheriting: BigInt(spec.inheriting), fdflags: spec.fdflags };
+  if (spec.hostFd !== undefined) fd.hostFd = spec.hostFd;
+  if (spec.preopen !== undefined) fd.preopen = spec.preopen;
+  if (spec.pipe) fd.pipe = { id: spec.pipe.id, end: spec.pipe.end, ring: new PipeRing(spec.pipe.buffer) };
+  if (spec.cloexec) fd.cloexec = true;
+  return fd;
+}
+
+function toSpec(n: number, fd: Fd): FdSpec {
+  const spec: FdSpec = { fd: n, kind: fd.kind, vmPath: fd.vmPath, root: fd.root, rights: String(fd.rights), inheriting: String(fd.inheriting), fdflags: fd.fdflags };
+  if (fd.hostFd !== undefined) spec.hostFd = fd.hostFd;
+  if (fd.preopen !== undefined) spec.preopen = fd.preopen;
+  if (fd.pipe) spec.pipe = { id: fd.pipe.id, end: fd.pipe.end, buffer: fd.pipe.ring.buffer };
+  if (fd.cloexec) spec.cloexec = true;
+  return spec;
 }

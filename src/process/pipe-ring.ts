@@ -1,0 +1,135 @@
+/**
+ * A pipe's bytes in a SharedArrayBuffer, read and written directly by the runner isolates
+ * at both ends (each on its own thread), so a pipeline moves data without crossing to the
+ * daemon. The daemon only sets the reader and writer counts (it owns the fd tables) and
+ * wakes the waiters. Used by the daemon and, bundled, inside every runner isolate: no
+ * imports.
+ *
+ * Header (Int32 words): read and write positions (free-running byte counters, wrapping at
+ * 2^32), reader and writer counts, a change counter every waiter sleeps on, and a lock
+ * for the rare case of two processes writing (or reading) the same pipe at once.
+ */
+export const PIPE_CAPACITY = 64 * 1024;
+
+const READ = 0;
+const WRITE = 1;
+const READERS = 2;
+const WRITERS = 3;
+const CHANGE = 4;
+const LOCK = 5;
+const HEADER_BYTES = 32;
+
+export function newPipeBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER_BYTES + PIPE_CAPACITY);
+}
+
+/** What a read or write came to: bytes moved, or why none could be. */
+export type PipeIo = number | 'again' | 'broken';
+
+export class PipeRing {
+  private readonly h: Int32Array;
+  private readonly data: Uint8Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.h = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+    this.data = new Uint8Array(buffer, HEADER_BYTES);
+  }
+
+  /** Called by the daemon whenever an end is opened or closed anywhere. */
+  setEnds(readers: number, writers: number): void {
+    Atomics.store(this.h, READERS, readers);
+    Atomics.store(this.h, WRITERS, writers);
+    this.changed();
+  }
+
+  /** Wakes every waiter so it looks again (an end closed, a signal came). */
+  changed(): void {
+    Atomics.add(this.h, CHANGE, 1);
+    Atomics.notify(this.h, CHANGE);
+  }
+
+  get buffered(): number {
+    return (Atomics.load(this.h, WRITE) - Atomics.load(this.h, READ)) >>> 0;
+  }
+
+  get hasWriters(): boolean {
+    return Atomics.load(this.h, WRITERS) > 0;
+  }
+
+  get hasReaders(): boolean {
+    return Atomics.load(this.h, READERS) > 0;
+  }
+
+  /** poll: a read would not block (data, or EOF). */
+  get readable(): boolean {
+    return this.buffered > 0 || !this.hasWriters;
+  }
+
+  /** poll: a write would not block (room, or a broken pipe to report). */
+  get writable(): boolean {
+    return this.buffered < PIPE_CAPACITY || !this.hasReaders;
+  }
+
+  /** Up to `into.length` bytes; 0 is end of file (no writer left and nothing buffered). */
+  read(into: Uint8Array, block: boolean): PipeIo {
+    if (into.byteLength === 0) return 0;
+    for (;;) {
+      const seen = Atomics.load(this.h, CHANGE);
+      this.lock();
+      const r = Atomics.load(this.h, READ);
+      const available = (Atomics.load(this.h, WRITE) - r) >>> 0;
+      if (available > 0) {
+        const n = Math.min(available, into.byteLength);
+        const at = (r >>> 0) % PIPE_CAPACITY;
+        const first = Math.min(n, PIPE_CAPACITY - at);
+        into.set(this.data.subarray(at, at + first));
+        if (n > first) into.set(this.data.subarray(0, n - first), first);
+        Atomics.store(this.h, READ, (r + n) | 0);
+        this.unlock();
+        this.changed();
+        return n;
+      }
+      this.unlock();
+      if (!this.hasWriters) return 0;
+      if (!block) return 'again';
+      Atomics.wait(this.h, CHANGE, seen);
+    }
+  }
+
+  /** All of `from` (blocking while the pipe is full), or 'broken' once no reader is left. */
+  write(from: Uint8Array, block: boolean): PipeIo {
+    let done = 0;
+    while (done < from.byteLength) {
+      const seen = Atomics.load(this.h, CHANGE);
+      if (!this.hasReaders) return done > 0 ? done : 'broken';
+      this.lock();
+      const w = Atomics.load(this.h, WRITE);
+      const room = PIPE_CAPACITY - ((w - Atomics.load(this.h, READ)) >>> 0);
+      if (room > 0) {
+        const n = Math.min(room, from.byteLength - done);
+        const at = (w >>> 0) % PIPE_CAPACITY;
+        const first = Math.min(n, PIPE_CAPACITY - at);
+        this.data.set(from.subarray(done, done + first), at);
+        if (n > first) this.data.set(from.subarray(done + first, done + n), 0);
+        Atomics.store(this.h, WRITE, (w + n) | 0);
+        this.unlock();
+        this.changed();
+        done += n;
+        continue;
+      }
+      this.unlock();
+      if (!block) return done > 0 ? done : 'again';
+      Atomics.wait(this.h, CHANGE, seen);
+    }
+    return done;
+  }
+
+  private lock(): void {
+    while (Atomics.compareExchange(this.h, LOCK, 0, 1) !== 0) Atomics.wait(this.h, LOCK, 1, 1);
+  }
+
+  private unlock(): void {
+    Atomics.store(this.h, LOCK, 0);
+    Atomics.notify(this.h, LOCK, 1);
+  }
+}

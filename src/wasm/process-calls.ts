@@ -1,0 +1,99 @@
+import { AgentosError } from '../errors.js';
+import { FsError } from '../fs/errors.js';
+import type { HookResult } from '../process/hook-result.js';
+import type { PipeEnd } from '../process/pipes.js';
+import type { Program } from './program-lookup.js';
+import type { UserInfo } from './runner/contract.js';
+import type { SpawnAction } from './spawn-fds.js';
+import type { WasmProcess } from './wasm-process.js';
+
+/** proc_spawn_v3/v4 as the runner decoded it. */
+export interface SpawnRequest {
+  path: string;
+  /** v4 posix_spawnp: the PATH to search; null: exact path (v3 searches the child's PATH for a bare name). */
+  searchPath: string | null;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  actions: SpawnAction[];
+  fds: import('./runner/contract.js').FdSpec[];
+  flags: number;
+  sigdef: [number, number];
+  sigmask: [number, number];
+  ignored: [number, number];
+  pgroup: number;
+  umask: number;
+}
+
+/** What a WASM process needs from its VM to be a POSIX process: the rest of the process table. */
+export interface ProcessKernel {
+  readonly user: UserInfo;
+  readonly pipes: import('../process/pipes.js').PipeTable;
+  /** Finds the program an exec path names (throws FsError: ENOENT, EACCES, ENOEXEC). */
+  lookup(name: string, argv: string[], where: { cwd: string; path: string | null }): Program;
+  /** Starts a child; returns its pid (throws FsError, or AgentosError when the VM is full). */
+  spawnChild(parent: WasmProcess, request: SpawnRequest): number;
+  /** Sends signal `sig` to `pid` (> 0), a group (0: the sender's, < -1), or all (-1). False: no such process. */
+  signal(sender: WasmProcess, pid: number, sig: number): boolean;
+  pgidOf(pid: number): number | undefined;
+}
+
+/**
+ * The daemon side of host_process calls that need more than the runner holds: pipes'
+ * reference counts, children, signals to other processes. Arguments come from the
+ * runner (trusted code) but carry guest values, so each is checked.
+ */
+export function processCall(proc: WasmProcess, kernel: ProcessKernel, op: unknown, args: unknown): HookResult {
+  try {
+    if (typeof op !== 'string' || !Array.isArray(args)) throw new FsError('EINVAL', 'proc');
+    return { ok: dispatch(proc, kernel, op, args) };
+  } catch (err) {
+    if (err instanceof FsError) return { err: { message: err.message, code: err.errno } };
+    if (err instanceof AgentosError && err.code === 'ERR_AGENTOS_PROCESS_LIMIT') return { err: { message: err.message, code: 'EAGAIN' } };
+    if (err instanceof AgentosError) return { err: { message: err.message, code: 'EINVAL' } };
+    throw err;
+  }
+}
+
+function int(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new FsError('EINVAL', 'proc');
+  return value;
+}
+
+function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unknown[]): unknown {
+  switch (op) {
+    case 'pipe': {
+      const created = kernel.pipes.create();
+      proc.holdings.adopt(created.id, 'r');
+      proc.holdings.adopt(created.id, 'w');
+      return created;
+    }
+    case 'pipeRef': {
+      const end: PipeEnd = a[1] === 'r' ? 'r' : 'w';
+      if (a[2] === 1) proc.holdings.take(int(a[0]), end);
+      else proc.holdings.drop(int(a[0]), end);
+      return null;
+    }
+    case 'spawn':
+      return kernel.spawnChild(proc, a[0] as SpawnRequest);
+    case 'wait': {
+      const status = proc.children.collect(int(a[0]), proc.pgid);
+      if (!status) throw new FsError('ECHILD', 'waitpid');
+      return status;
+    }
+    case 'kill':
+      if (!kernel.signal(proc, int(a[0]), int(a[1]))) throw new FsError('ESRCH', 'kill');
+      return null;
+    case 'resolve':
+      return kernel.lookup(String(a[0]), [], { cwd: proc.cwd, path: proc.environment.PATH ?? null }).path;
+    case 'pgid': {
+      const pgid = kernel.pgidOf(int(a[0]));
+      if (pgid === undefined) throw new FsError('ESRCH', 'getpgid');
+      return pgid;
+    }
+    case 'maxOpenFiles':
+      return proc.maxOpenFiles;
+    default:
+      throw new FsError('EINVAL', op, undefined, `unknown process call '${op}'`);
+  }
+}

@@ -1,0 +1,157 @@
+import { E, WasiError } from './errno.js';
+import type { Fd, HostStat, Wasi } from './wasi.js';
+
+type Fn = (...args: any[]) => number | bigint | void;
+
+/** st_mode of what is not a VM file: pipes (and our captured stdio) are FIFOs, /dev/null a char device. */
+const FIFO_MODE = 0o010600;
+const CHAR_DEVICE_MODE = 0o020666;
+/** dirfd "relative to the process cwd" (PWD). */
+const AT_CWD = -1;
+const UNKNOWN = -1n;
+const X_OK = 1;
+const W_OK = 2;
+
+/**
+ * host_fs: the stat fields preview1 lacks (mode, owner, size, blocks) and chmod/chown/
+ * ftruncate/access, all on the VM filesystem. What the VM fs does not model (xattrs,
+ * device nodes, extents, tmpfiles) answers NOTSUP, as the libc expects of a filesystem
+ * without them.
+ */
+export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn> {
+  /** A path operand (dirfd, ptr, len) as a VM path and the root it resolves beneath. */
+  const at = (dirfd: number, ptr: number, len: number): { vmPath: string; root: string } => {
+    if ((dirfd | 0) !== AT_CWD) return wasi.resolve(dirfd, ptr, len);
+    const path = wasi.string(ptr, len);
+    if (path.includes('\0')) throw new WasiError(E.INVAL);
+    const base = path.startsWith('/') ? '' : cwd();
+    return { vmPath: normalize(`${base}/${path}`), root: '/' };
+  };
+  const pathStat = (dirfd: number, ptr: number, len: number, follow: number): HostStat => {
+    const { vmPath, root } = at(dirfd, ptr, len);
+    return wasi.stat(vmPath, follow !== 0, root);
+  };
+  const fdStat = (fd: Fd): HostStat | null => {
+    if (fd.kind === 'file') return wasi.host<HostStat>('fstat', fd.hostFd);
+    if (fd.kind === 'dir') return wasi.stat(fd.vmPath, true, fd.root);
+    return null;
+  };
+  const quiet = <T>(fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof WasiError) return fallback;
+      throw err;
+    }
+  };
+  const blocks = (s: HostStat) => BigInt(Math.ceil(s.size / 512));
+  const notSupported = () => {
+    throw new WasiError(E.NOTSUP);
+  };
+  const owner = (s: HostStat, retUid: number, retGid: number) => {
+    wasi.view().setUint32(retUid, s.uid, true);
+    wasi.view().setUint32(retGid, s.gid, true);
+  };
+
+  return {
+    set_open_mode(mode) {
+      wasi.pendingMode = mode & 0o7777;
+    },
+    set_open_direct() {},
+    open_tmpfile: notSupported,
+    fd_mode(n) {
+      return quiet(() => {
+        const fd = wasi.fd(n);
+        if (fd.kind === 'null') return CHAR_DEVICE_MODE;
+        return fdStat(fd)?.mode ?? FIFO_MODE;
+      }, 0);
+    },
+    path_mode(dirfd, ptr, len, follow) {
+      return quiet(() => pathStat(dirfd, ptr, len, follow).mode, 0);
+    },
+    fd_size(n) {
+      return quiet(() => {
+        const s = fdStat(wasi.fd(n));
+        return s ? BigInt(s.size) : UNKNOWN;
+      }, UNKNOWN);
+    },
+    path_size(dirfd, ptr, len, follow) {
+      return quiet(() => BigInt(pathStat(dirfd, ptr, len, follow).size), UNKNOWN);
+    },
+    fd_blocks(n) {
+      return quiet(() => {
+        const s = fdStat(wasi.fd(n));
+        return s ? blocks(s) : 0n;
+      }, UNKNOWN);
+    },
+    path_blocks(dirfd, ptr, len, follow) {
+      return quiet(() => blocks(pathStat(dirfd, ptr, len, follow)), UNKNOWN);
+    },
+    fd_owner(n, retUid, retGid) {
+      owner(fdStat(wasi.fd(n)) ?? { uid: 0, gid: 0 } as HostStat, retUid, retGid);
+    },
+    path_owner(dirfd, ptr, len, follow, retUid, retGid) {
+      owner(pathStat(dirfd, ptr, len, follow), retUid, retGid);
+    },
+    path_rdev() {
+      return 0n;
+    },
+    chmod(dirfd, ptr, len, mode) {
+      const { vmPath, root } = at(dirfd, ptr, len);
+      wasi.hostWithin(root, 'chmod', vmPath, mode & 0o7777);
+    },
+    fchmod(n, mode) {
+      const fd = wasi.fd(n, ['file', 'dir']);
+      if (fd.kind === 'file') wasi.host('fchmod', fd.hostFd, mode & 0o7777);
+      else wasi.hostWithin(fd.root, 'chmod', fd.vmPath, mode & 0o7777);
+    },
+    path_chown(dirfd, ptr, len, uid, gid, follow) {
+      const { vmPath, root } = at(dirfd, ptr, len);
+      const s = wasi.stat(vmPath, follow !== 0, root);
+      wasi.hostWithin(root, 'chown', vmPath, uid >>> 0 === 0xffffffff ? s.uid : uid >>> 0, gid >>> 0 === 0xffffffff ? s.gid : gid >>> 0);
+    },
+    fd_chown(n, uid, gid) {
+      const fd = wasi.fd(n, ['file', 'dir']);
+      const s = fdStat(fd)!;
+      wasi.hostWithin(fd.root, 'chown', fd.vmPath, uid >>> 0 === 0xffffffff ? s.uid : uid >>> 0, gid >>> 0 === 0xffffffff ? s.gid : gid >>> 0);
+    },
+    ftruncate(n, length: bigint) {
+      const fd = wasi.fd(n, ['file']);
+      if (length < 0n) throw new WasiError(E.INVAL);
+      wasi.host('ftruncate', fd.hostFd, Number(length));
+    },
+    // The VM's user is root: read and write are always allowed (the VM's read-only
+    // permission aside), execute needs an x bit, as for root on Linux.
+    path_access(dirfd, ptr, len, amode) {
+      const s = pathStat(dirfd, ptr, len, 1);
+      if ((amode & X_OK) && s.type !== 'directory' && (s.mode & 0o111) === 0) throw new WasiError(E.ACCES);
+      if ((amode & W_OK) && wasi.host<boolean>('readOnly')) throw new WasiError(E.ROFS);
+    },
+    path_statfs: notSupported,
+    path_mknod: notSupported,
+    path_getxattr: notSupported,
+    path_setxattr: notSupported,
+    path_listxattr: notSupported,
+    path_removexattr: notSupported,
+    fd_setxattr: notSupported,
+    fd_link: notSupported,
+    fd_fiemap: notSupported,
+    fd_punch_hole: notSupported,
+    fd_insert_range: notSupported,
+    fd_collapse_range: notSupported,
+    fd_zero_range: notSupported,
+    remount: () => {
+      throw new WasiError(E.PERM);
+    },
+  };
+}
+
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}

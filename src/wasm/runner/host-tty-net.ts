@@ -1,0 +1,59 @@
+import { E, WasiError } from './errno.js';
+import type { Wasi } from './wasi.js';
+
+type Fn = (...args: any[]) => number | void;
+
+/** host_tty: no process has a terminal (no pty is offered yet). */
+export function hostTtyImports(wasi: Wasi): Record<string, Fn> {
+  return {
+    isatty: () => 0,
+    set_raw_mode: () => E.NOTTY,
+    // Timed terminal reads (brush's line editor): there is no terminal, so "no input".
+    read: () => 0,
+    get_size(fd: number) {
+      wasi.fd(fd);
+      throw new WasiError(E.NOTTY);
+    },
+  };
+}
+
+/**
+ * host_net: a sandbox without network. No fd is ever a socket, so send/recv answer
+ * NOTSOCK (the libc's read/write hook then falls back to fd_read/fd_write, which is how
+ * pipes keep working); socket creation answers "address family not supported".
+ */
+export function hostNetImports(wasi: Wasi): Record<string, Fn> {
+  const notSocket = (fd: number) => {
+    wasi.fd(fd);
+    throw new WasiError(E.NOTSOCK);
+  };
+  const noNetwork = () => {
+    throw new WasiError(E.AFNOSUPPORT);
+  };
+  return {
+    net_send: notSocket,
+    net_recv: notSocket,
+    net_sendto: notSocket,
+    net_recvfrom: notSocket,
+    net_connect: notSocket,
+    net_bind: notSocket,
+    net_listen: notSocket,
+    net_accept: notSocket,
+    net_validate_socket: notSocket,
+    net_validate_accept: notSocket,
+    net_setsockopt: notSocket,
+    net_getsockopt: notSocket,
+    net_getsockname: notSocket,
+    net_getpeername: notSocket,
+    net_tls_connect: notSocket,
+    net_close: notSocket,
+    net_socket: noNetwork,
+    net_getaddrinfo: noNetwork,
+    net_dns_query_rr_v1: noNetwork,
+    // poll of non-socket fds (pipes) through this call is not offered: no binary here
+    // polls anything but sockets with it.
+    net_poll: () => {
+      throw new WasiError(E.NOSYS);
+    },
+  };
+}

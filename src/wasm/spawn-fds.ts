@@ -1,0 +1,125 @@
+import { FsError } from '../fs/errors.js';
+import { absolute, normalize } from '../fs/paths.js';
+import type { OpenFile, OpenFlags } from '../process/fd-table.js';
+import type { FdSpec } from './runner/contract.js';
+
+/** One posix_spawn file action, as the runner decoded it. */
+export interface SpawnAction {
+  cmd: number;
+  fd: number;
+  srcfd: number;
+  oflag: number;
+  mode: number;
+  path: string;
+}
+
+/** What building a child's table needs from the VM. */
+export interface SpawnFs {
+  /** The parent's open description behind one of its host fds. */
+  openFileOf(hostFd: number): OpenFile;
+  /** An OPEN action: a new open description of a VM path. */
+  open(path: string, flags: OpenFlags, mode: number): OpenFile;
+  /** CHDIR: fails unless the path is a directory. */
+  checkDirectory(path: string): void;
+}
+
+/** An fd of the child being built; `file` is the shared description of a 'file' fd. */
+export type ChildFd = FdSpec & { file?: OpenFile };
+
+const CLOSE = 1;
+const DUP2 = 2;
+const OPEN = 3;
+const CHDIR = 4;
+const FCHDIR = 5;
+const CLOSEFROM = 6;
+const ALL_RIGHTS = String(0x1fffffff);
+
+/**
+ * A spawned child's fd table, as Linux posix_spawn builds it: a copy of the parent's,
+ * the file actions applied in order, then every FD_CLOEXEC fd dropped. Returns the table
+ * and the child's cwd (CHDIR/FCHDIR move it). Throws an FsError whose errno the spawn
+ * returns.
+ */
+export function childFds(parent: FdSpec[], actions: SpawnAction[], cwd: string, fs: SpawnFs): { fds: Map<number, ChildFd>; cwd: string } {
+  const fds = new Map<number, ChildFd>();
+  for (const spec of parent) fds.set(spec.fd, spec.kind === 'file' ? { ...spec, file: fs.openFileOf(spec.hostFd!) } : { ...spec });
+  let dir = cwd;
+  for (const a of actions) {
+    switch (a.cmd) {
+      case CLOSE:
+        if (!fds.delete(a.fd) && a.fd > 2) throw new FsError('EBADF', 'posix_spawn');
+        break;
+      case DUP2: {
+        const src = fds.get(a.srcfd);
+        if (!src) throw new FsError('EBADF', 'posix_spawn');
+        const copy: ChildFd = { ...src, fd: a.fd, cloexec: false };
+        delete copy.preopen;
+        fds.set(a.fd, a.srcfd === a.fd ? { ...src, cloexec: false } : copy);
+        break;
+      }
+      case OPEN:
+        fds.set(a.fd, openAction(a, dir, fds, fs));
+        break;
+      case CHDIR: {
+        const next = normalize(absolute(dir, a.path));
+        fs.checkDirectory(next);
+        dir = next;
+        break;
+      }
+      case FCHDIR: {
+        const target = fds.get(a.fd);
+        if (!target) throw new FsError('EBADF', 'posix_spawn');
+        if (target.kind !== 'dir') throw new FsError('ENOTDIR', 'posix_spawn');
+        dir = target.vmPath;
+        break;
+      }
+      case CLOSEFROM:
+        for (const fd of [...fds.keys()]) if (fd >= a.fd && fds.get(fd)!.preopen === undefined) fds.delete(fd);
+        break;
+      default:
+        throw new FsError('EINVAL', 'posix_spawn', undefined, `unknown spawn file action ${a.cmd}`);
+    }
+  }
+  for (const [fd, spec] of fds) if (spec.cloexec) fds.delete(fd);
+  return { fds, cwd: dir };
+}
+
+function openAction(a: SpawnAction, cwd: string, fds: Map<number, ChildFd>, fs: SpawnFs): ChildFd {
+  const path = normalize(absolute(cwd, a.path));
+  const base = { fd: a.fd, vmPath: path, root: '/', rights: ALL_RIGHTS, inheriting: '0', fdflags: 0 };
+  if (path === '/dev/null') return { ...base, kind: 'null' };
+  const stdio = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(path);
+  if (stdio >= 0) {
+    const src = fds.get(stdio);
+    if (!src) throw new FsError('EBADF', 'posix_spawn', path);
+    return { ...src, fd: a.fd, cloexec: false };
+  }
+  const flags = openFlags(a.oflag);
+  return { ...base, kind: 'file', fdflags: flags.append ? 1 : 0, file: fs.open(path, flags, a.mode & 0o7777) };
+}
+
+/**
+ * C callers pass wasi-libc O_ values; Rust std's Stdio::null passes Linux ones (0 or 1).
+ * No bit of 0x14000000 set means the Linux encoding.
+ */
+export function openFlags(oflag: number): OpenFlags {
+  if ((oflag & 0x14000000) !== 0) {
+    return {
+      read: (oflag & 0x04000000) !== 0,
+      write: (oflag & 0x10000000) !== 0,
+      append: (oflag & 0x1) !== 0,
+      create: (oflag & 0x1000) !== 0,
+      truncate: (oflag & 0x8000) !== 0,
+      exclusive: (oflag & 0x4000) !== 0,
+    };
+  }
+  const access = oflag & 3;
+  return {
+    read: access !== 1,
+    write: access === 1 || access === 2,
+    append: (oflag & 0o2000) !== 0,
+    create: (oflag & 0o100) !== 0,
+    truncate: (oflag & 0o1000) !== 0,
+    exclusive: (oflag & 0o200) !== 0,
+  };
+}
