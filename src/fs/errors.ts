@@ -22,6 +22,7 @@ const DESCRIPTIONS = {
   ECHILD: 'no child processes',
   ESRCH: 'no such process',
   EAGAIN: 'resource temporarily unavailable',
+  E2BIG: 'argument list too long',
 } as const;
 
 export type Errno = keyof typeof DESCRIPTIONS;

@@ -88,6 +88,18 @@ export const INVENTORY = {
     unit: 'count', default: 256, env: 'AGENTOS_MAX_OPEN_FILES', scope: 'process', vmOverride: 'maxOpenFiles',
     why: 'open file descriptors in one process (EMFILE past it)',
   },
+  PIPE_BUFFER_BYTES: {
+    unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_PIPE_BUFFER_BYTES', scope: 'VM', min: 4096,
+    why: 'bytes a pipe between two guest processes holds before its writer blocks (64 KiB, as on Linux); rounded down to a power of two',
+  },
+  SPAWN_ACTIONS_MAX: {
+    unit: 'count', default: 4096, env: 'AGENTOS_SPAWN_ACTIONS_MAX', scope: 'process',
+    why: 'posix_spawn file actions one spawn may carry (E2BIG past it), as the command ABI bounds them',
+  },
+  SPAWN_ACTIONS_MAX_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_SPAWN_ACTIONS_MAX_BYTES', scope: 'process',
+    why: 'bytes of posix_spawn file actions one spawn may carry (E2BIG past it), as the command ABI bounds them',
+  },
   MAX_PROCESSES_PER_VM: {
     unit: 'count', default: 256, env: 'AGENTOS_MAX_PROCESSES_PER_VM', scope: 'VM', vmOverride: 'maxProcesses',
     why: 'processes running at once in one VM; each holds an isolate',

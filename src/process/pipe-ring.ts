@@ -9,8 +9,6 @@
  * 2^32), reader and writer counts, a change counter every waiter sleeps on, and a lock
  * for the rare case of two processes writing (or reading) the same pipe at once.
  */
-export const PIPE_CAPACITY = 64 * 1024;
-
 const READ = 0;
 const WRITE = 1;
 const READERS = 2;
@@ -19,8 +17,9 @@ const CHANGE = 4;
 const LOCK = 5;
 const HEADER_BYTES = 32;
 
-export function newPipeBuffer(): SharedArrayBuffer {
-  return new SharedArrayBuffer(HEADER_BYTES + PIPE_CAPACITY);
+/** `bytes` is rounded down to a power of two: positions wrap at 2^32 and must stay aligned. */
+export function newPipeBuffer(bytes: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER_BYTES + 2 ** Math.floor(Math.log2(Math.max(bytes, 16))));
 }
 
 /** What a read or write came to: bytes moved, or why none could be. */
@@ -29,10 +28,12 @@ export type PipeIo = number | 'again' | 'broken';
 export class PipeRing {
   private readonly h: Int32Array;
   private readonly data: Uint8Array;
+  private readonly size: number;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.h = new Int32Array(buffer, 0, HEADER_BYTES / 4);
     this.data = new Uint8Array(buffer, HEADER_BYTES);
+    this.size = this.data.byteLength;
   }
 
   /** Called by the daemon whenever an end is opened or closed anywhere. */
@@ -67,7 +68,7 @@ export class PipeRing {
 
   /** poll: a write would not block (room, or a broken pipe to report). */
   get writable(): boolean {
-    return this.buffered < PIPE_CAPACITY || !this.hasReaders;
+    return this.buffered < this.size || !this.hasReaders;
   }
 
   /** Up to `into.length` bytes; 0 is end of file (no writer left and nothing buffered). */
@@ -80,8 +81,8 @@ export class PipeRing {
       const available = (Atomics.load(this.h, WRITE) - r) >>> 0;
       if (available > 0) {
         const n = Math.min(available, into.byteLength);
-        const at = (r >>> 0) % PIPE_CAPACITY;
-        const first = Math.min(n, PIPE_CAPACITY - at);
+        const at = (r >>> 0) % this.size;
+        const first = Math.min(n, this.size - at);
         into.set(this.data.subarray(at, at + first));
         if (n > first) into.set(this.data.subarray(0, n - first), first);
         Atomics.store(this.h, READ, (r + n) | 0);
@@ -104,11 +105,11 @@ export class PipeRing {
       if (!this.hasReaders) return done > 0 ? done : 'broken';
       this.lock();
       const w = Atomics.load(this.h, WRITE);
-      const room = PIPE_CAPACITY - ((w - Atomics.load(this.h, READ)) >>> 0);
+      const room = this.size - ((w - Atomics.load(this.h, READ)) >>> 0);
       if (room > 0) {
         const n = Math.min(room, from.byteLength - done);
-        const at = (w >>> 0) % PIPE_CAPACITY;
-        const first = Math.min(n, PIPE_CAPACITY - at);
+        const at = (w >>> 0) % this.size;
+        const first = Math.min(n, this.size - at);
         this.data.set(from.subarray(done, done + first), at);
         if (n > first) this.data.set(from.subarray(done + first, done + n), 0);
         Atomics.store(this.h, WRITE, (w + n) | 0);

@@ -18,6 +18,8 @@ export class PipeTable {
   private readonly pipes = new Map<number, Pipe>();
   private nextId = 1;
 
+  constructor(private readonly bufferBytes: number) {}
+
   get size(): number {
     return this.pipes.size;
   }
@@ -25,7 +27,7 @@ export class PipeTable {
   /** A new pipe with one reader and one writer (the fds fd_pipe returns). */
   create(): { id: number; buffer: SharedArrayBuffer } {
     const id = this.nextId++;
-    const buffer = newPipeBuffer();
+    const buffer = newPipeBuffer(this.bufferBytes);
     const pipe = { ring: new PipeRing(buffer), readers: 1, writers: 1 };
     pipe.ring.setEnds(1, 1);
     this.pipes.set(id, pipe);

@@ -23,7 +23,7 @@ import { FsError } from '../fs/errors.js';
 import { commandStub, lookupProgram, type Program } from '../wasm/program-lookup.js';
 import type { ProcessKernel, SpawnRequest } from '../wasm/process-calls.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
-import { childFds } from '../wasm/spawn-fds.js';
+import { childFds, decodeActions } from '../wasm/spawn-fds.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -61,7 +61,7 @@ const SPAWN_SETSID = 128;
  */
 export class Vm implements ProcessKernel {
   readonly fs: VirtualFs;
-  readonly pipes = new PipeTable();
+  readonly pipes: PipeTable;
   readonly user: UserInfo;
   readonly env: Record<string, string>;
   readonly cwd: string;
@@ -111,6 +111,7 @@ export class Vm implements ProcessKernel {
         warnLimitExhausted(log, { limit, observed, capacity, env: limit === 'fs_quota_bytes' ? 'AGENTOS_FS_QUOTA_BYTES' : 'AGENTOS_FS_INODE_LIMIT' });
       },
     );
+    this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value);
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
     this.fs.symlink('usr/bin', '/bin');
@@ -228,7 +229,7 @@ export class Vm implements ProcessKernel {
     if (command.includes('/')) {
       this.hostPath(command, '/command');
       try {
-        const program = this.lookup(command, [command], { cwd: this.cwd, path: null });
+        const program = this.lookup(command, [command], { cwd: this.cwd, path: null, byHost: true });
         return { kind: 'wasm', module: program.module, argv: program.argv };
       } catch {
         // Reported below as not found, with what is available.
@@ -346,14 +347,18 @@ export class Vm implements ProcessKernel {
 
   // ---- the process kernel WASM processes call into (host_process) ----
 
-  lookup(name: string, argv: string[], where: { cwd: string; path: string | null }): Program {
+  lookup(name: string, argv: string[], where: { cwd: string; path: string | null; byHost?: boolean }): Program {
     return lookupProgram(this.fs, (command) => this.commands.get(command) ?? this.wasm.commands.get(command), name, argv, where);
   }
 
   spawnChild(parent: WasmProcess, req: SpawnRequest): number {
     if ((req.flags & SPAWN_SETSID) && (req.flags & SPAWN_SETPGROUP)) throw new FsError('EPERM', 'posix_spawn');
     const cwd = req.cwd.startsWith('/') ? req.cwd : parent.cwd;
-    const built = childFds(req.fds, req.actions, cwd, {
+    const actions = decodeActions(req.actions instanceof Uint8Array ? req.actions : new Uint8Array(0), {
+      maxActions: this.limits.SPAWN_ACTIONS_MAX.value,
+      maxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
+    });
+    const built = childFds(req.fds, actions, cwd, {
       openFileOf: (hostFd) => parent.openFile(hostFd),
       open: (path, flags, mode) => {
         if (this.permission !== 'read-write' && (flags.write || flags.create || flags.truncate)) throw new FsError('EROFS', 'open', path);

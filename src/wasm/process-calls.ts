@@ -4,7 +4,6 @@ import type { HookResult } from '../process/hook-result.js';
 import type { PipeEnd } from '../process/pipes.js';
 import type { Program } from './program-lookup.js';
 import type { UserInfo } from './runner/contract.js';
-import type { SpawnAction } from './spawn-fds.js';
 import type { WasmProcess } from './wasm-process.js';
 
 /** proc_spawn_v3/v4 as the runner decoded it. */
@@ -15,7 +14,8 @@ export interface SpawnRequest {
   argv: string[];
   env: string[];
   cwd: string;
-  actions: SpawnAction[];
+  /** The packed file actions, as the guest wrote them (decoded by the daemon). */
+  actions: Uint8Array;
   fds: import('./runner/contract.js').FdSpec[];
   flags: number;
   sigdef: [number, number];

@@ -30,7 +30,7 @@ export function lookupProgram(
   command: (name: string) => CommandModule | undefined,
   name: string,
   argv: string[],
-  where: { cwd: string; path: string | null },
+  where: { cwd: string; path: string | null; /** The host asked for this file by path: no x bit needed. */ byHost?: boolean },
 ): Program {
   if (name === '') throw new FsError('ENOENT', 'execve');
   if (!name.includes('/')) {
@@ -41,7 +41,7 @@ export function lookupProgram(
     }
     throw new FsError('ENOENT', 'execve', name);
   }
-  return load(vfs, command, normalize(absolute(where.cwd, name)), argv, 0);
+  return load(vfs, command, normalize(absolute(where.cwd, name)), argv, where.byHost ? -1 : 0);
 }
 
 function isExecutableFile(vfs: VirtualFs, path: string): boolean {
@@ -53,9 +53,10 @@ function isExecutableFile(vfs: VirtualFs, path: string): boolean {
   }
 }
 
+/** `depth`: 1 inside a script's interpreter (no second level); -1 for the host's own request (any mode). */
 function load(vfs: VirtualFs, command: (name: string) => CommandModule | undefined, path: string, argv: string[], depth: number): Program {
   const s = vfs.stat(path);
-  if (s.type === 'directory' || (s.mode & 0o111) === 0) throw new FsError('EACCES', 'execve', path);
+  if (s.type === 'directory' || (depth >= 0 && (s.mode & 0o111) === 0)) throw new FsError('EACCES', 'execve', path);
   const bytes = vfs.readFile(path);
   if (isWasm(bytes)) return { module: { name: path, bytes: bytes.slice(), hash: ModuleCache.hash(bytes), source: path }, path, argv };
   const head = Buffer.from(bytes.subarray(0, Math.min(bytes.byteLength, 256))).toString('utf8');
@@ -64,7 +65,7 @@ function load(vfs: VirtualFs, command: (name: string) => CommandModule | undefin
     if (!module) throw new FsError('ENOEXEC', 'execve', path, `${path} names a command this sidecar does not have`);
     return { module, path, argv };
   }
-  if (head.startsWith('#!') && depth === 0) {
+  if (head.startsWith('#!') && depth <= 0) {
     const line = head.slice(2).split('\n')[0]!.trim();
     const space = line.search(/\s/);
     const interpreter = space < 0 ? line : line.slice(0, space);

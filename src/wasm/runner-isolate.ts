@@ -11,7 +11,7 @@ export interface RunnerHost {
   write(fd: unknown, data: unknown): void;
   fs(op: unknown, args: unknown, within?: unknown): HookResult;
   random(length: unknown): Uint8Array;
-  block(op: unknown, arg: unknown): Promise<unknown>;
+  block(op: unknown, arg: unknown, extra?: unknown): Promise<unknown>;
   proc(op: unknown, args: unknown): HookResult;
 }
 
@@ -44,8 +44,8 @@ export class RunnerIsolate {
       global.setSync('__agentos_hook_random', new ivm.Callback((n: unknown) => host()?.random(n) ?? new Uint8Array(0)));
       global.setSync(
         '__agentos_hook_block',
-        new ivm.Reference(async (op: unknown, arg: unknown) => {
-          const result = await host()?.block(op, arg);
+        new ivm.Reference(async (op: unknown, arg: unknown, extra: unknown) => {
+          const result = await host()?.block(op, arg, extra);
           // applySyncPromise takes no transfer options: bytes travel as an ExternalCopy.
           return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);
         }),

@@ -13,6 +13,33 @@ export interface SpawnAction {
   path: string;
 }
 
+/**
+ * The packed posix_spawn file-action records (§3.2 of the command ABI): no padding, a
+ * 24-byte head then the path. A truncated record is EINVAL; more than the bounds, E2BIG.
+ */
+export function decodeActions(bytes: Uint8Array, bounds: { maxActions: number; maxBytes: number }): SpawnAction[] {
+  if (bytes.byteLength > bounds.maxBytes) throw new FsError('E2BIG', 'posix_spawn', undefined, `file actions take ${bytes.byteLength} bytes; the limit is ${bounds.maxBytes} (AGENTOS_SPAWN_ACTIONS_MAX_BYTES)`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: SpawnAction[] = [];
+  let at = 0;
+  while (at < bytes.byteLength) {
+    if (bytes.byteLength - at < 24) throw new FsError('EINVAL', 'posix_spawn', undefined, 'a truncated file action');
+    const pathLen = v.getUint32(at + 20, true);
+    if (bytes.byteLength - at - 24 < pathLen) throw new FsError('EINVAL', 'posix_spawn', undefined, 'a truncated file action path');
+    out.push({
+      cmd: v.getUint32(at, true),
+      fd: v.getInt32(at + 4, true),
+      srcfd: v.getInt32(at + 8, true),
+      oflag: v.getInt32(at + 12, true),
+      mode: v.getUint32(at + 16, true),
+      path: Buffer.from(bytes.subarray(at + 24, at + 24 + pathLen)).toString('utf8'),
+    });
+    if (out.length > bounds.maxActions) throw new FsError('E2BIG', 'posix_spawn', undefined, `more than ${bounds.maxActions} file actions (AGENTOS_SPAWN_ACTIONS_MAX)`);
+    at += 24 + pathLen;
+  }
+  return out;
+}
+
 /** What building a child's table needs from the VM. */
 export interface SpawnFs {
   /** The parent's open description behind one of its host fds. */

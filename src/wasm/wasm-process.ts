@@ -127,9 +127,17 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     return processCall(this, this.o.kernel, op, args);
   }
 
-  override async block(op: unknown, arg: unknown): Promise<unknown> {
+  /** `childChange`: until a child matching `arg` ends (or a signal comes), at most `timeoutMs`. */
+  override async block(op: unknown, arg: unknown, timeoutMs?: unknown): Promise<unknown> {
     if (op !== 'childChange') return super.block(op, arg);
-    if (!this.finished) await this.children.changed(typeof arg === 'number' ? arg : -1, this.pgid);
+    if (this.finished) return null;
+    const changed = this.children.changed(typeof arg === 'number' ? arg : -1, this.pgid);
+    if (typeof timeoutMs !== 'number') await changed;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([changed, new Promise((resolve) => (timer = setTimeout(resolve, Math.min(timeoutMs, 1000))))]);
+      clearTimeout(timer);
+    }
     return null;
   }
 

@@ -11,7 +11,7 @@ export interface RunnerHooks {
   fs(op: string, args: unknown[], within?: string): HookResult;
   random(length: number): Uint8Array;
   /** Blocking waits: stdin data, a sleep, room for more output, or a child's change of state. */
-  block: { applySyncPromise(receiver: undefined, args: [RunnerBlockingOp, number?]): unknown };
+  block: { applySyncPromise(receiver: undefined, args: [RunnerBlockingOp, number?, number?]): unknown };
   /** The process model's host side (src/wasm/process-calls.ts): spawn, wait, kill, pipes, dup of host fds. */
   proc(op: string, args: unknown[]): HookResult;
 }

@@ -20,12 +20,13 @@ const W_OK = 2;
  */
 export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn> {
   /** A path operand (dirfd, ptr, len) as a VM path and the root it resolves beneath. */
+  // Resolved as openat does: an absolute path ignores dirfd (the libc passes some that way).
   const at = (dirfd: number, ptr: number, len: number): { vmPath: string; root: string } => {
-    if ((dirfd | 0) !== AT_CWD) return wasi.resolve(dirfd, ptr, len);
     const path = wasi.string(ptr, len);
     if (path.includes('\0')) throw new WasiError(E.INVAL);
-    const base = path.startsWith('/') ? '' : cwd();
-    return { vmPath: normalize(`${base}/${path}`), root: '/' };
+    if (path.startsWith('/')) return { vmPath: normalize(path), root: '/' };
+    if ((dirfd | 0) !== AT_CWD) return wasi.resolve(dirfd, ptr, len);
+    return { vmPath: normalize(`${cwd()}/${path}`), root: '/' };
   };
   const pathStat = (dirfd: number, ptr: number, len: number, follow: number): HostStat => {
     const { vmPath, root } = at(dirfd, ptr, len);

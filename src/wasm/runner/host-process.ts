@@ -8,23 +8,13 @@ export class ExecImage {
   constructor(readonly path: string, readonly argv: string[], readonly env: string[] | null) {}
 }
 
-export interface SpawnAction {
-  cmd: number;
-  fd: number;
-  srcfd: number;
-  oflag: number;
-  mode: number;
-  path: string;
-}
-
 type Fn = (...args: any[]) => number | bigint | void;
 
 const WNOHANG = 1;
 const ANY_CHILD = 0xffffffff;
-const RLIMIT_NOFILE = 7;
+const RESOURCE_NOFILE = 7;
 const SPAWN_KNOWN_FLAGS = 0xff;
-const MAX_SPAWN_ACTIONS = 4096;
-const MAX_SPAWN_ACTION_BYTES = 1 << 20;
+const POLL_BACKOFF_MS = 10;
 
 /**
  * host_process: processes (spawn, wait, exec, kill), signals, umask, rlimits and the fd
@@ -49,7 +39,8 @@ export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Sign
     if ((p.flags & ~SPAWN_KNOWN_FLAGS) !== 0) throw new WasiError(E.NOTSUP);
     const path = wasi.string(...p.path);
     if (path === '') throw new WasiError(E.NOENT);
-    const actions = decodeActions(wasi, p.actions[0], p.actions[1]);
+    // The packed file actions go to the daemon as bytes: it decodes and bounds them.
+    const actions = wasi.bytes(p.actions[0], p.actions[1]).slice();
     const request = {
       path,
       searchPath: p.searchPath && p.searchPath[0] !== 0 ? wasi.string(...p.searchPath) : null,
@@ -68,11 +59,22 @@ export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Sign
     u32(p.retPid, wasi.hostProc<number>('spawn', request));
   };
 
+  let lastEmptyPoll = -Infinity;
   /** Waits for a child; returns its pid (0: WNOHANG and none ready) and status. */
   const waitFor = (pid: number, options: number): { pid: number; exitCode: number; signal: number } => {
     for (;;) {
       const found = wasi.hostProc<{ pid: number; exitCode: number; signal: number }>('wait', pid, options);
-      if (found.pid !== 0 || (options & WNOHANG) !== 0) return found;
+      if (found.pid === 0 && (options & WNOHANG) !== 0) {
+        // brush waits for a pipeline by polling WNOHANG in a loop. A second empty poll
+        // within a millisecond is such a loop: let it sleep until a child ends (or 10 ms
+        // pass) instead of spinning a core and the daemon's thread.
+        const now = Date.now();
+        const spinning = now - lastEmptyPoll < 1;
+        lastEmptyPoll = now;
+        if (spinning) hooks.block.applySyncPromise(undefined, ['childChange', pid, POLL_BACKOFF_MS]);
+        return found;
+      }
+      if (found.pid !== 0) return found;
       hooks.block.applySyncPromise(undefined, ['childChange', pid]);
       if (signals.deliver()) throw new WasiError(E.INTR);
     }
@@ -151,7 +153,7 @@ export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Sign
       throw new WasiError(E.PERM);
     },
     proc_getrlimit(resource, retSoft, retHard) {
-      if (resource !== RLIMIT_NOFILE) throw new WasiError(E.NOTSUP);
+      if (resource !== RESOURCE_NOFILE) throw new WasiError(E.NOTSUP);
       const limit = BigInt(wasi.hostProc<number>('maxOpenFiles'));
       v().setBigUint64(retSoft, limit, true);
       v().setBigUint64(retHard, limit, true);
@@ -242,31 +244,6 @@ export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Sign
     },
   };
   return fns;
-}
-
-/** The packed posix_spawn file-action records (§3.2 of the ABI). */
-function decodeActions(wasi: Wasi, ptr: number, len: number): SpawnAction[] {
-  if (len > MAX_SPAWN_ACTION_BYTES) throw new WasiError(E.TOOBIG);
-  const out: SpawnAction[] = [];
-  const v = wasi.view();
-  let at = 0;
-  while (at < len) {
-    if (len - at < 24) throw new WasiError(E.INVAL);
-    const base = ptr + at;
-    const pathLen = v.getUint32(base + 20, true);
-    if (len - at - 24 < pathLen) throw new WasiError(E.INVAL);
-    out.push({
-      cmd: v.getUint32(base, true),
-      fd: v.getInt32(base + 4, true),
-      srcfd: v.getInt32(base + 8, true),
-      oflag: v.getInt32(base + 12, true),
-      mode: v.getUint32(base + 16, true),
-      path: pathLen > 0 ? wasi.string(base + 24, pathLen) : '',
-    });
-    if (out.length > MAX_SPAWN_ACTIONS) throw new WasiError(E.TOOBIG);
-    at += 24 + pathLen;
-  }
-  return out;
 }
 
 export { SignalExit };

@@ -45,14 +45,15 @@ function importsFor(wasi: Wasi, signals: Signals, info: RunnerInfo): Record<stri
 /** Where the agentOS libc looks for preopens (found by tracing its fd_prestat_get calls). */
 const HIDDEN_PREOPEN_BASE = 0x40000003;
 
-function traced(imports: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+function traced(imports: Record<string, Record<string, unknown>>, wasi: Wasi): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [m, fns] of Object.entries(imports)) {
     out[m] = {};
     for (const [name, fn] of Object.entries(fns)) {
       out[m]![name] = (...args: unknown[]) => {
         const r = (fn as (...a: unknown[]) => unknown)(...args);
-        hooks.write(2, encodeUtf8(`[trace] ${m}.${name}(${args.join(',')}) = ${String(r)}\n`));
+        const path = m === 'host_fs' && name.startsWith('path_') && typeof args[1] === 'number' ? ` "${wasi.string(args[1] as number, args[2] as number)}"` : '';
+        hooks.write(2, encodeUtf8(`[trace] ${m}.${name}(${args.join(',')})${path} = ${String(r)}\n`));
         return r;
       };
     }
@@ -66,7 +67,7 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   const signals = new Signals(info.process);
   wasi.onBrokenPipe = () => signals.raise(13);
   let imports = importsFor(wasi, signals, info);
-  if (info.env.AGENTOS_TRACE_IMPORTS) imports = traced(imports);
+  if (info.env.AGENTOS_TRACE_IMPORTS) imports = traced(imports, wasi);
   let memory: WebAssembly.Memory | undefined;
   if (importedMemory) {
     memory = new WebAssembly.Memory({ initial: importedMemory.initial, maximum: importedMemory.maximum });
