@@ -210,12 +210,20 @@ test('VM-scoped commands, paths to .wasm files, and a daemon-wide commands direc
 
   const dir = mkdtempSync(join(tmpdir(), 'agentos-commands-'));
   copyFileSync(new URL('echo.wasm', FIXTURES), join(dir, 'say'));
+  // The first directory that holds a name wins over the agentOS set's binary of that name.
+  copyFileSync(new URL('wc.wasm', FIXTURES), join(dir, 'tac'));
   writeFileSync(join(dir, 'README'), 'not a module');
   const { client: withDir } = await startSidecar({ env: { AGENTOS_COMMANDS_DIR: dir } });
-  assert.equal(withDir.initializeResult!.capabilities.commands, ['node', 'say']);
+  const commands = withDir.initializeResult!.capabilities.commands;
+  assert.ok(commands.includes('say') && !commands.includes('README'), commands.join(' '));
   const vm = (await withDir.createVm()).vmId;
   assert.is((await withDir.exec(vm, 'say', ['from', 'dir'])).stdout, 'from dir\n');
+  assert.match((await withDir.exec(vm, 'tac', [], { stdin: 'a\nb\n' })).stdout, /^\s*2\b/);
   await withDir.close();
+  // Set but empty: no directory at all, not even the agentOS set.
+  const { client: bare } = await startSidecar({ env: { AGENTOS_COMMANDS_DIR: '' } });
+  assert.equal(bare.initializeResult!.capabilities.commands, ['node']);
+  await bare.close();
 });
 
 test('the runner heap ceiling: a small one fails with ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT and the warning; the default runs', async () => {

@@ -17,7 +17,9 @@ const HEADER_END = Buffer.from('\r\n\r\n');
  * and hand on objects that are neither request, response nor notification.
  */
 export class FrameReader extends AbstractMessageReader {
-  private buffer: Buffer = Buffer.alloc(0);
+  /** Bytes received but not yet framed, kept as chunks: joined once a frame is whole. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private expected = -1;
   private callback: DataCallback | undefined;
 
@@ -47,32 +49,50 @@ export class FrameReader extends AbstractMessageReader {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
     try {
       while (this.next()) {}
     } catch (err) {
-      this.buffer = Buffer.alloc(0);
+      this.chunks = [];
+      this.buffered = 0;
       this.input.pause();
       this.fireError(err);
     }
   }
 
+  /** The first `n` buffered bytes (all when omitted) as one Buffer, joining chunks only if needed. */
+  private peek(n = this.buffered): Buffer {
+    if (this.chunks.length > 1 && this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    return this.chunks[0]!.subarray(0, n);
+  }
+
+  private consume(n: number): void {
+    const rest = this.peek().subarray(n);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered -= n;
+  }
+
   /** Takes one frame off the buffer; false when more bytes are needed. */
   private next(): boolean {
+    if (this.buffered === 0) return false;
     if (this.expected < 0) {
-      const end = this.buffer.indexOf(HEADER_END);
+      // A header is small: joining what is buffered to look for its end costs little.
+      const head = this.peek();
+      const end = head.indexOf(HEADER_END);
       if (end === -1) {
-        if (this.buffer.length > this.maxHeaderBytes) {
+        if (this.buffered > this.maxHeaderBytes) {
           throw new ProtocolViolation(`frame header longer than ${this.maxHeaderBytes} bytes without a blank line (AGENTOS_MAX_FRAME_HEADER_BYTES)`);
         }
         return false;
       }
-      this.expected = parseHeader(this.buffer.subarray(0, end).toString('ascii'), this.maxFrameBytes);
-      this.buffer = this.buffer.subarray(end + HEADER_END.length);
+      this.expected = parseHeader(head.subarray(0, end).toString('ascii'), this.maxFrameBytes);
+      this.consume(end + HEADER_END.length);
     }
-    if (this.buffer.length < this.expected) return false;
-    const body = this.buffer.subarray(0, this.expected).toString('utf8');
-    this.buffer = this.buffer.subarray(this.expected);
+    // A large body arrives in many chunks: wait for all of them before joining (once).
+    if (this.buffered < this.expected) return false;
+    const body = this.peek(this.expected).toString('utf8');
+    this.consume(this.expected);
     this.expected = -1;
     let message: unknown;
     try {
