@@ -130,6 +130,12 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       }
     }
     case 'readOnly': return ctx.permission !== 'read-write';
+    case 'statfs': {
+      // The VM filesystem's real capacity: its byte quota and inode limit, and what is used.
+      vfs.lookup(str(a[0]), 'statfs');
+      const { bytes: used, inodes } = vfs.usage;
+      return { totalBytes: vfs.bounds.quotaBytes, usedBytes: used, totalInodes: vfs.bounds.inodeLimit, freeInodes: Math.max(0, vfs.bounds.inodeLimit - inodes) };
+    }
     case 'dup': return ctx.fds.adopt(ctx.fds.get(num(a[0], 'fd'), 'dup'));
     case 'close': {
       const fd = num(a[0], 'fd');

@@ -48,7 +48,9 @@ export interface CancelSignal {
 const STREAM_CHUNK_BYTES = 64 * 1024;
 
 /** Directories every VM starts with, as a Linux user would expect them (/bin is a link to usr/bin). */
-const SKELETON = ['/tmp', '/home', '/home/user', '/usr', '/usr/bin', '/etc', '/dev'];
+const SKELETON = ['/tmp', '/home', '/home/user', '/usr', '/usr/bin', '/etc', '/dev', '/proc'];
+/** df, findmnt and mount read the mount table: a VM has one filesystem, at /, in memory. */
+const PROC_MOUNTS = 'agentos / agentosfs rw 0 0\n';
 /** The VM's one user (host_user, file owners): not root, as a sandboxed agent should not be. */
 const VM_UID = 1000;
 const SPAWN_SETPGROUP = 2;
@@ -115,6 +117,10 @@ export class Vm implements ProcessKernel {
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
     this.fs.symlink('usr/bin', '/bin');
+    // Where the agentOS command set's own programs and scripts look for each other.
+    this.fs.mkdir('/opt/agentos', { recursive: true });
+    this.fs.symlink('/usr/bin', '/opt/agentos/bin');
+    this.fs.writeFile('/proc/mounts', Buffer.from(PROC_MOUNTS), { mode: 0o444 });
     this.env = { PATH: '/usr/bin:/bin', HOME: '/home/user', USER: 'user', PWD: '/home/user', ...params.env };
     this.user = { uid: VM_UID, gid: VM_UID, name: this.env.USER || 'user', home: this.env.HOME || '/home/user' };
     this.installCommands(wasm.commands.keys());

@@ -14,7 +14,7 @@ const W_OK = 2;
 
 /**
  * host_fs: the stat fields preview1 lacks (mode, owner, size, blocks) and chmod/chown/
- * ftruncate/access, all on the VM filesystem. What the VM fs does not model (xattrs,
+ * ftruncate/access/statfs, all on the VM filesystem. What the VM fs does not model (xattrs,
  * device nodes, extents, tmpfiles) answers NOTSUP, as the libc expects of a filesystem
  * without them.
  */
@@ -128,7 +128,16 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
       if ((amode & X_OK) && s.type !== 'directory' && (s.mode & 0o111) === 0) throw new WasiError(E.ACCES);
       if ((amode & W_OK) && wasi.host<boolean>('readOnly')) throw new WasiError(E.ROFS);
     },
-    path_statfs: notSupported,
+    path_statfs(dirfd, ptr, len, retTotal, retUsed, retAvail, retInodes, retFreeInodes) {
+      const { vmPath, root } = at(dirfd, ptr, len);
+      const fs = wasi.hostWithin<{ totalBytes: number; usedBytes: number; totalInodes: number; freeInodes: number }>(root, 'statfs', vmPath);
+      const v = wasi.view();
+      v.setBigUint64(retTotal, BigInt(fs.totalBytes), true);
+      v.setBigUint64(retUsed, BigInt(fs.usedBytes), true);
+      v.setBigUint64(retAvail, BigInt(Math.max(0, fs.totalBytes - fs.usedBytes)), true);
+      v.setBigUint64(retInodes, BigInt(fs.totalInodes), true);
+      v.setBigUint64(retFreeInodes, BigInt(fs.freeInodes), true);
+    },
     path_mknod: notSupported,
     path_getxattr: notSupported,
     path_setxattr: notSupported,
