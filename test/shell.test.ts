@@ -1,0 +1,224 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as P from '../protocol/index.js';
+import type { SidecarClient } from '../src/client/client.js';
+import { startSidecar } from './helpers/sidecar.js';
+
+/**
+ * The agentOS shell (brush) and commands through the real daemon: pipelines whose stages
+ * are processes running at once, redirections, job control, and the same files seen by
+ * guest JS. Every line runs as `sh -c LINE` in a VM, as a host would send it.
+ */
+const { client } = await startSidecar();
+
+async function sh(vmId: string, line: string, options: Parameters<SidecarClient['exec']>[3] = {}) {
+  return client.exec(vmId, 'sh', ['-c', line], { timeoutMs: 30_000, ...options });
+}
+
+/** stdout of a line that must succeed. */
+async function out(vmId: string, line: string): Promise<string> {
+  const r = await sh(vmId, line);
+  assert.is(r.exitCode, 0, `${line}\nexit ${r.exitCode}\nstderr: ${r.stderr}\n${r.error?.message ?? ''}`);
+  return r.stdout;
+}
+
+const vm = async (files: Record<string, string> = {}) =>
+  (await client.createVm({ files: Object.entries(files).map(([path, data]) => ({ path, data, encoding: 'utf8' as const })) })).vmId;
+
+test('the issue\'s own line: cat | grep | sort | uniq -c > out', async () => {
+  const v = await vm({ '/home/user/a.txt': 'apple x\nbanana\ncherry x\napple x\n' });
+  assert.is(await out(v, 'cat a.txt | grep x | sort | uniq -c > out'), '');
+  assert.is((await client.readFile(v, '/home/user/out')).toString(), '      2 apple x\n      1 cherry x\n');
+});
+
+test('seq 1 100000 | wc -l counts exactly, every time', async () => {
+  const v = await vm();
+  for (let i = 0; i < 5; i++) assert.is(await out(v, 'seq 1 100000 | wc -l'), '100000\n');
+  // Far more than a pipe holds (64 KiB): the writer must block and resume, not lose bytes.
+  assert.is(await out(v, 'seq 1 300000 | sha256sum'), `${await out(v, 'seq 1 300000 > s.txt; sha256sum < s.txt')}`);
+});
+
+test('pipelines of 2 to 10 stages, every stage running at once', async () => {
+  const v = await vm();
+  for (let stages = 2; stages <= 10; stages++) {
+    const line = ['seq 1 5000', ...Array(stages - 2).fill('cat'), 'wc -l'].join(' | ');
+    assert.is(await out(v, line), '5000\n', line);
+  }
+  // Concurrency, not one stage after another: each stage sleeps 0.3 s, so in sequence ten would take 3 s.
+  const started = performance.now();
+  await out(v, Array(10).fill('sleep 0.3').join(' | '));
+  const ms = performance.now() - started;
+  assert.ok(ms < 2000, `10 sleeping stages took ${ms.toFixed(0)} ms: they did not run at the same time`);
+});
+
+test('redirections: > >> < 2>&1, /dev/null, fd duplication', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'echo one > f; echo two >> f; cat < f'), 'one\ntwo\n');
+  assert.is(await out(v, 'ls /nonexistent 2>&1 | grep -c "No such file"'), '1\n');
+  const r = await sh(v, 'echo to-out; echo to-err >&2; ls /nope 2>/dev/null; echo "$?" > status');
+  assert.equal([r.stdout, r.stderr], ['to-out\n', 'to-err\n']);
+  assert.match((await client.readFile(v, '/home/user/status')).toString(), /^[1-9]\d*\n$/);
+  assert.is(await out(v, '{ echo a; echo b >&2; } 2>&1 > /dev/null | wc -l'), '1\n');
+  assert.is(await out(v, 'exec 3> fd3.txt; echo via3 >&3; exec 3>&-; cat fd3.txt'), 'via3\n');
+});
+
+test('$(...), &&, ||, exit codes, $?', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'echo "n=$(seq 1 3 | wc -l)"'), 'n=3\n');
+  assert.is(await out(v, 'echo $(echo $(echo nested))'), 'nested\n');
+  assert.is(await out(v, 'true && echo and; false && echo never; false || echo or'), 'and\nor\n');
+  assert.is((await sh(v, 'exit 7')).exitCode, 7);
+  assert.is((await sh(v, 'sh -c "exit 3"; exit $(( $? + 1 ))')).exitCode, 4);
+  assert.is(await out(v, 'grep -q nothing /etc/nothing 2>/dev/null; echo $?'), '2\n');
+  assert.is((await sh(v, 'no-such-command-here')).exitCode, 127);
+});
+
+test('& and wait, $!, kill of a background job', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'sleep 0.2 & sleep 0.1 & wait; echo waited'), 'waited\n');
+  assert.is(await out(v, '(sleep 0.1; echo late) & echo early; wait'), 'early\nlate\n');
+  const started = performance.now();
+  assert.is(await out(v, 'sleep 30 & pid=$!; kill $pid; wait $pid; echo "status $?"'), 'status 143\n');
+  assert.ok(performance.now() - started < 5000, 'kill did not end the sleeper');
+  assert.is(await out(v, 'sleep 30 & kill -9 $!; wait $!; echo $?'), '137\n');
+});
+
+test('SIGPIPE ends a writer whose reader has gone: yes | head', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'yes | head -3'), 'y\ny\ny\n');
+  assert.is(await out(v, 'seq 1 1000000 | head -1'), '1\n');
+});
+
+test('here-documents, variables, loops, functions', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'NAME=agent; cat <<EOF\nhello $NAME\n$(echo sub)\nEOF'), 'hello agent\nsub\n');
+  assert.is(await out(v, "cat <<'EOF'\nliteral $NAME\nEOF"), 'literal $NAME\n');
+  assert.is(await out(v, 'f() { echo "f:$1"; }; for i in 1 2; do f $i; done; i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo $i'), 'f:1\nf:2\n3\n');
+});
+
+test('cd then relative paths; globbing', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'mkdir -p /tmp/w/sub && cd /tmp/w && echo x > sub/f.txt && cd sub && cat f.txt && pwd'), 'x\n/tmp/w/sub\n');
+  assert.is(await out(v, 'cd /tmp && touch g1.log g2.log other.txt && echo *.log && ls *.txt'), 'g1.log g2.log\nother.txt\n');
+  // A child started after cd runs in the new directory (PWD reaches it).
+  assert.is(await out(v, 'cd /tmp/w && sh -c pwd && ls'), '/tmp/w\nsub\n');
+});
+
+test('text tools on files written by guest JS, and JS reading what they wrote', async () => {
+  const v = await vm();
+  const js = await client.exec(v, 'node', ['-e', `
+    const rows = [];
+    for (let i = 1; i <= 50; i++) rows.push([i, i % 3 === 0 ? 'fizz' : 'num', i * i].join(','));
+    require('fs').writeFileSync('data.csv', rows.join('\\n') + '\\n');`]);
+  assert.is(js.exitCode, 0, js.stderr);
+  assert.is(await out(v, 'grep -c fizz data.csv'), '16\n');
+  assert.is(await out(v, "awk -F, '$2 == \"fizz\" { s += $3 } END { print s }' data.csv"), `${[...Array(50)].map((_, i) => i + 1).filter((i) => i % 3 === 0).reduce((s, i) => s + i * i, 0)}\n`);
+  assert.is(await out(v, 'cut -d, -f2 data.csv | sort | uniq -c | sort -rn | head -1 | tr -s " "'), ' 34 num\n');
+  assert.is(await out(v, "sed -n 's/^\\(7\\),num,.*/seven=\\1/p' data.csv"), 'seven=7\n');
+  assert.is(await out(v, 'tail -n 2 data.csv | head -n 1'), '49,num,2401\n');
+  assert.is(await out(v, 'mkdir -p d/e && touch d/e/x.md d/y.md && find d -name "*.md" | sort'), 'd/e/x.md\nd/y.md\n');
+  await out(v, 'sort -t, -k3 -n -r data.csv | head -3 > top.csv');
+  const back = await client.exec(v, 'node', ['-e', 'console.log(require("fs").readFileSync("top.csv", "utf8").split("\\n")[0])']);
+  assert.is(back.stdout, '50,num,2500\n');
+});
+
+test('jq on a pipe', async () => {
+  const v = await vm();
+  assert.is(await out(v, `echo '{"a":[1,2]}' | jq '.a[1]'`), '2\n');
+});
+
+test('sqlite3 creates a database file, inserts 10,000 rows and queries them', async () => {
+  const v = await vm();
+  const sql = "create table t(n integer, sq integer); with recursive c(x) as (select 1 union all select x+1 from c where x < 10000) insert into t select x, x*x from c;";
+  await out(v, `sqlite3 db.sqlite "${sql}"`);
+  assert.is(await out(v, 'sqlite3 db.sqlite "select count(*), sum(n), max(sq) from t;"'), '10000|50005000|100000000\n');
+  assert.is(await out(v, "printf 'select n from t where sq = 144;\\n' | sqlite3 db.sqlite"), '12\n');
+  const { size } = await client.request(P.FsStat, { vmId: v, path: '/home/user/db.sqlite' });
+  assert.ok(size > 100_000, `database file is ${size} bytes`);
+});
+
+test('tar and gzip round trips', async () => {
+  const v = await vm();
+  await out(v, 'mkdir -p t/d && seq 1 2000 > t/d/nums && echo hello > t/hi');
+  assert.is(await out(v, 'tar czf t.tgz t && rm -rf t && tar xzf t.tgz && cat t/hi && wc -l < t/d/nums'), 'hello\n2000\n');
+  assert.is(await out(v, 'tar tzf t.tgz | sort'), 't/\nt/d/\nt/d/nums\nt/hi\n');
+  assert.is(await out(v, 'gzip -c t/d/nums > n.gz && gunzip -c n.gz | sha256sum | cut -c1-16'), (await out(v, 'sha256sum t/d/nums | cut -c1-16')));
+  assert.is(await out(v, 'seq 1 100 | gzip | gunzip | tail -1'), '100\n');
+});
+
+test('a runaway pipeline is stopped by its VM\'s limits while another VM answers', async () => {
+  const busy = await vm();
+  const other = await vm();
+  await out(other, 'echo warm');
+  const runaway = sh(busy, 'yes | cat | cat > /dev/null', { timeoutMs: 1500 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const started = performance.now();
+  assert.is(await out(other, 'echo pong'), 'pong\n');
+  const answered = performance.now() - started;
+  const r = await runaway;
+  assert.equal([r.exitCode, r.error?.code], [124, 'ERR_AGENTOS_TIMEOUT']);
+  assert.ok(answered < 1000, `the other VM took ${answered.toFixed(0)} ms to answer`);
+  // Every stage of the stopped pipeline is gone: the VM runs nothing, and works on.
+  const stats = await client.request(P.VmStats, { vmId: busy });
+  assert.is(stats.processes.running, 0);
+  assert.is(await out(busy, 'echo after'), 'after\n');
+});
+
+test('50 processes blocked in sleep at once: none deadlocks, none spins, the daemon answers', async () => {
+  const v = await vm();
+  const other = await vm();
+  const started = performance.now();
+  const pending = sh(v, 'for i in $(seq 1 50); do sleep 1 & done; wait; echo all50');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const t = performance.now();
+  assert.is(await out(other, 'echo alive'), 'alive\n');
+  assert.ok(performance.now() - t < 1500, 'another VM was starved by 50 sleepers');
+  assert.is((await pending).stdout, 'all50\n');
+  assert.ok(performance.now() - started < 8000, `50 one-second sleeps in parallel took ${(performance.now() - started).toFixed(0)} ms`);
+});
+
+test('the shell\'s children are processes of the VM: the host sees their exit and may kill them', async () => {
+  const v = await vm();
+  const exits: Array<{ pid: number; exitCode: number; signal?: string; ppid?: number; command?: string }> = [];
+  const off = client.onExit((e) => {
+    if (e.vmId === v) exits.push(e);
+  });
+  let text = '';
+  const offOut = client.onOutput((e) => {
+    if (e.vmId === v) text += e.data;
+  });
+  const { pid } = await client.spawn(v, 'sh', ['-c', 'sleep 30 & echo child=$!; wait; echo done']);
+  const childPid = await (async () => {
+    for (let i = 0; i < 200; i++) {
+      const m = /child=(\d+)/.exec(text);
+      if (m) return Number(m[1]);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('the shell never printed its child');
+  })();
+  await client.request(P.ProcessKill, { vmId: v, pid: childPid, signal: 'SIGTERM' });
+  await client.waitForExit(v, pid);
+  off();
+  offOut();
+  const child = exits.find((e) => e.pid === childPid);
+  assert.ok(child, 'no process/exit for the child');
+  assert.equal([child!.exitCode, child!.signal, child!.ppid], [143, 'SIGTERM', pid]);
+  assert.match(child!.command ?? '', /sleep$/);
+  assert.match(text, /done\n$/);
+});
+
+test('disposing a VM ends a whole running pipeline', async () => {
+  const v = await vm();
+  const running = sh(v, 'sleep 30 | cat | cat');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const { killedProcesses } = await client.disposeVm(v);
+  assert.ok(killedProcesses >= 3, `dispose killed ${killedProcesses}`);
+  const r = await running;
+  assert.is(r.exitCode, 137);
+});
+
+test.after(async () => {
+  await client.close();
+});
+
+test.run();
