@@ -1,4 +1,5 @@
 import { E, WasiError } from './errno.js';
+import { pollFds } from './poll-fds.js';
 import type { Wasi } from './wasi.js';
 
 type Fn = (...args: any[]) => number | void;
@@ -20,7 +21,8 @@ export function hostTtyImports(wasi: Wasi): Record<string, Fn> {
 /**
  * host_net: a sandbox without network. No fd is ever a socket, so send/recv answer
  * NOTSOCK (the libc's read/write hook then falls back to fd_read/fd_write, which is how
- * pipes keep working); socket creation answers "address family not supported".
+ * pipes keep working); socket creation answers "address family not supported"; poll
+ * works on every other kind of fd.
  */
 export function hostNetImports(wasi: Wasi): Record<string, Fn> {
   const notSocket = (fd: number) => {
@@ -50,10 +52,14 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
     net_socket: noNetwork,
     net_getaddrinfo: noNetwork,
     net_dns_query_rr_v1: noNetwork,
-    // poll of non-socket fds (pipes) through this call is not offered: no binary here
-    // polls anything but sockets with it.
-    net_poll: () => {
-      throw new WasiError(E.NOSYS);
+    // The libc's poll() comes here for every fd, so it must answer for pipes and files.
+    net_poll(fdsPtr: number, nfds: number, timeoutMs: number, retReady: number) {
+      const v = wasi.view();
+      const entries = Array.from({ length: nfds }, (_, i) => ({ fd: v.getInt32(fdsPtr + i * 8, true), events: v.getInt16(fdsPtr + i * 8 + 4, true) }));
+      const revents = pollFds(wasi, entries, timeoutMs | 0);
+      const out = wasi.view();
+      revents.forEach((r, i) => out.setInt16(fdsPtr + i * 8 + 6, r, true));
+      out.setUint32(retReady, revents.filter((r) => r !== 0).length, true);
     },
   };
 }

@@ -83,7 +83,7 @@ export class Wasi {
    * the program, as on Linux.
    */
   constructor(
-    private readonly hooks: RunnerHooks,
+    readonly hooks: RunnerHooks,
     private readonly info: RunnerInfo,
     preopenBase = 3,
   ) {
