@@ -63,8 +63,8 @@ export function nodeWasiWorker(wasmPath: string, args: string[]): Promise<void> 
   });
 }
 
-export function hostShell(line: string): void {
-  spawnSync('/bin/sh', ['-c', line], { stdio: 'ignore' });
+export function hostShell(line: string, cwd?: string): void {
+  spawnSync('/bin/sh', ['-c', line], { stdio: 'ignore', ...(cwd ? { cwd } : {}) });
 }
 
 export function readWasm(path: string): Uint8Array<ArrayBuffer> {
