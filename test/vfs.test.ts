@@ -81,4 +81,34 @@ test('`..` at the root stays at the root; NUL and long names are refused', () =>
   assert.is(errno(() => fs.rmdir('/')), 'EBUSY');
 });
 
+test('lazy entries: made on first lookup or listing, counted then, ordinary once made, gone for good once removed', () => {
+  const fs = new VirtualFs(bounds);
+  fs.mkdir('/bin');
+  const names = new Set(['ls', 'cat', 'sort']);
+  fs.provide('/bin', { names: () => names, has: (n) => names.has(n), make: (n) => ({ data: bytes(`stub ${n}`), mode: 0o755 }) });
+  const base = fs.usage.inodes;
+  assert.is(Buffer.from(fs.readFile('/bin/cat')).toString(), 'stub cat');
+  assert.is(fs.stat('/bin/cat').mode & 0o7777, 0o755);
+  assert.is(fs.usage.inodes, base + 1, 'only the one looked up is made');
+  assert.is(errno(() => fs.stat('/bin/nope')), 'ENOENT');
+  assert.equal(fs.readdir('/bin').map((e) => e.name), ['cat', 'ls', 'sort']);
+  assert.is(fs.usage.inodes, base + 3);
+  fs.unlink('/bin/ls');
+  assert.is(errno(() => fs.stat('/bin/ls')), 'ENOENT', 'a removed entry is not made again');
+  fs.writeFile('/bin/cat', bytes('mine'));
+  assert.is(Buffer.from(fs.readFile('/bin/cat')).toString(), 'mine');
+  // A command that appears later shows up; a directory that still lists entries is not empty.
+  names.add('jq');
+  assert.is(errno(() => fs.rmdir('/bin')), 'ENOTEMPTY');
+  assert.ok(fs.exists('/bin/jq'));
+  fs.remove('/bin', true);
+  assert.is(fs.usage.inodes, base - 1, 'removing the directory frees what it made');
+  // A full filesystem goes without the entry instead of failing the lookup with ENOSPC.
+  const full = new VirtualFs({ ...bounds, inodeLimit: 3 }); // the root, /bin, and room for one
+  full.mkdir('/bin');
+  full.provide('/bin', { names: () => ['a', 'b'], has: () => true, make: () => ({ data: bytes('x'), mode: 0o755 }) });
+  assert.ok(full.exists('/bin/a'));
+  assert.is(errno(() => full.stat('/bin/b')), 'ENOENT');
+});
+
 test.run();

@@ -122,7 +122,7 @@ export function createHandlers(d: HandlerDeps) {
     const command = { name: p.name, bytes, hash: ModuleCache.hash(bytes), source: p.path ?? 'wasm/register' };
     if (vm) vm.commands.set(p.name, command);
     else d.wasm.commands.set(p.name, command);
-    for (const target of vm ? [vm] : vms.list()) target.installCommands([p.name]);
+    // Its /usr/bin file appears in every VM it reaches on first lookup (Vm.provideCommands).
     return { name: p.name, hash: command.hash, size: bytes.byteLength, scope: vm ? 'vm' : 'sidecar' };
   };
   const wasmWarmup: Handler<typeof P.WasmWarmup> = async (p) => {

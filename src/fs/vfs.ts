@@ -57,6 +57,17 @@ export interface FsBounds extends PathRules {
   readonly symlinkFollowMax: number;
 }
 
+/**
+ * Files a directory lists without holding them yet (a VM's command stubs in /usr/bin):
+ * each is made on first use, so ten thousand idle VMs do not each hold 166 inodes.
+ */
+export interface LazyEntries {
+  names(): Iterable<string>;
+  has(name: string): boolean;
+  /** The file to make for `name`. */
+  make(name: string): { data: Uint8Array; mode: number };
+}
+
 /** Called when a quota stops an operation, so the owner can log and count it. */
 export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit', observed: number, capacity: number) => void;
 
@@ -86,6 +97,8 @@ export class VirtualFs {
   owner = { uid: 0, gid: 0 };
   /** While set, symlinks and `..` resolve as if this directory were the root (see `confined`). */
   private jail: DirNode | undefined;
+  /** Per lazy directory: its source, and the names already made or removed (never made again). */
+  private readonly lazy = new Map<DirNode, { source: LazyEntries; settled: Set<string> }>();
 
   constructor(
     readonly bounds: FsBounds,
@@ -94,6 +107,37 @@ export class VirtualFs {
     const root = this.newMeta(0o755) as DirNode;
     Object.assign(root, { kind: 'directory', entries: new Map(), parent: root });
     this.root = root;
+  }
+
+  /** Gives the directory at `path` entries that are made when first looked up or listed. */
+  provide(path: string, source: LazyEntries): void {
+    const node = this.lookup(path, 'provide');
+    if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'provide', path);
+    this.lazy.set(node, { source, settled: new Set() });
+  }
+
+  /** A directory's entry `name`, making it first if it is a lazy one not yet made. */
+  private child(dir: DirNode, name: string): FsNode | undefined {
+    const node = dir.entries.get(name);
+    if (node || this.lazy.size === 0) return node;
+    const lazy = this.lazy.get(dir);
+    if (!lazy || lazy.settled.has(name) || !lazy.source.has(name)) return undefined;
+    lazy.settled.add(name);
+    const { data, mode } = lazy.source.make(name);
+    // A full VM simply goes without the entry: the guest did not ask for it.
+    if (this.inodes + 1 > this.bounds.inodeLimit || this.bytes + data.byteLength > this.bounds.quotaBytes) return undefined;
+    const file = this.newMeta(mode) as FileNode;
+    Object.assign(file, { kind: 'file', data, size: data.byteLength });
+    this.bytes += data.byteLength;
+    dir.entries.set(name, file);
+    return file;
+  }
+
+  /** Makes every lazy entry of `dir` not yet made (before it is listed, emptied or replaced). */
+  private fill(dir: DirNode): void {
+    const lazy = this.lazy.get(dir);
+    if (!lazy) return;
+    for (const name of lazy.source.names()) if (!lazy.settled.has(name)) this.child(dir, name);
   }
 
   get usage(): { bytes: number; inodes: number } {
@@ -117,7 +161,7 @@ export class VirtualFs {
         if (last) return { dir: dir.parent, name: null, node: dir };
         continue;
       }
-      const child = dir.entries.get(part);
+      const child = this.child(dir, part);
       if (child?.kind === 'symlink' && (!last || followFinal)) {
         if (++follows > this.bounds.symlinkFollowMax) throw new FsError('ELOOP', syscall, path);
         child.atimeNs = now();
@@ -345,6 +389,7 @@ export class VirtualFs {
     const node = this.lookup(path, 'scandir');
     if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'scandir', path);
     node.atimeNs = now();
+    this.fill(node);
     return [...node.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, child]) => ({ name, node: child }));
   }
 
@@ -389,6 +434,7 @@ export class VirtualFs {
     if (!node) throw new FsError('ENOENT', 'rmdir', path);
     if (name === null) throw new FsError('EBUSY', 'rmdir', path);
     if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'rmdir', path);
+    this.fill(node);
     if (node.entries.size > 0) throw new FsError('ENOTEMPTY', 'rmdir', path);
     this.unlinkEntry(dir, name, node);
   }
@@ -398,6 +444,7 @@ export class VirtualFs {
     const { dir, name, node } = this.walk(path, false, 'rm');
     if (!node) throw new FsError('ENOENT', 'rm', path);
     if (name === null) throw new FsError('EBUSY', 'rm', path);
+    if (node.kind === 'directory') this.fill(node);
     if (node.kind === 'directory' && node.entries.size > 0 && !recursive) throw new FsError('ENOTEMPTY', 'rm', path);
     const before = this.inodes;
     this.unlinkEntry(dir, name, node);
@@ -419,6 +466,7 @@ export class VirtualFs {
     if (dst.node) {
       if (dst.node.kind === 'directory') {
         if (src.node.kind !== 'directory') throw new FsError('EISDIR', 'rename', to);
+        this.fill(dst.node);
         if (dst.node.entries.size > 0) throw new FsError('ENOTEMPTY', 'rename', to);
       } else if (src.node.kind === 'directory') {
         throw new FsError('ENOTDIR', 'rename', to);
@@ -472,6 +520,8 @@ export class VirtualFs {
     dir.mtimeNs = dir.ctimeNs = now();
     if (node.kind === 'directory') {
       dir.nlink--;
+      this.fill(node);
+      this.lazy.delete(node);
       for (const [childName, child] of [...node.entries]) this.unlinkEntry(node, childName, child);
       this.release(node);
       return;

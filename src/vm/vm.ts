@@ -53,6 +53,8 @@ const SKELETON = ['/tmp', '/home', '/home/user', '/usr', '/usr/bin', '/etc', '/d
 const PROC_MOUNTS = 'agentos / agentosfs rw 0 0\n';
 /** The VM's one user (host_user, file owners): not root, as a sandboxed agent should not be. */
 const VM_UID = 1000;
+/** Names that can be files in /usr/bin. */
+const COMMAND_NAME = /^[\w.+-]+$/;
 const SPAWN_SETPGROUP = 2;
 const SPAWN_SETSIGDEF = 4;
 const SPAWN_SETSID = 128;
@@ -123,7 +125,7 @@ export class Vm implements ProcessKernel {
     this.fs.writeFile('/proc/mounts', Buffer.from(PROC_MOUNTS), { mode: 0o444 });
     this.env = { PATH: '/usr/bin:/bin', HOME: '/home/user', USER: 'user', PWD: '/home/user', ...params.env };
     this.user = { uid: VM_UID, gid: VM_UID, name: this.env.USER || 'user', home: this.env.HOME || '/home/user' };
-    this.installCommands(wasm.commands.keys());
+    this.provideCommands();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
     this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'));
@@ -139,17 +141,16 @@ export class Vm implements ProcessKernel {
 
   /**
    * Each command appears as an executable at /usr/bin/NAME (and so /bin/NAME), as the
-   * shell's PATH search expects. The file only names the command (see program-lookup).
+   * shell's PATH search expects. The file only names the command (see program-lookup); it
+   * is made when first looked up, and commands registered later appear the same way.
    */
-  installCommands(names: Iterable<string>): void {
-    for (const name of names) {
-      if (!/^[\w.+-]+$/.test(name)) continue;
-      try {
-        this.fs.writeFile(`/usr/bin/${name}`, commandStub(name), { mode: 0o755 });
-      } catch {
-        // A full VM (quota, inodes) gets fewer commands on its PATH, not an error.
-      }
-    }
+  private provideCommands(): void {
+    const named = (name: string) => COMMAND_NAME.test(name) && (this.commands.has(name) || this.wasm.commands.has(name));
+    this.fs.provide('/usr/bin', {
+      names: () => [...new Set([...this.commands.keys(), ...this.wasm.commands.keys()])].filter(named),
+      has: named,
+      make: (name) => ({ data: commandStub(name), mode: 0o755 }),
+    });
   }
 
   get isDisposed(): boolean {
