@@ -41,7 +41,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_HOST_CALL_TIMEOUT: { rpc: 1311, summary: 'the host did not answer a host/call in time' },
   ERR_AGENTOS_STDIN_CLOSED: { rpc: 1312, summary: "the process's stdin is closed, or its buffer is full" },
   ERR_AGENTOS_WASM_COMPILE: { rpc: 1401, summary: 'a WebAssembly module failed to decode or compile; the message is the engine\'s' },
-  ERR_AGENTOS_WASM_MEMORY_LIMIT: { rpc: 1402, summary: 'a module declares more linear memory than its cap' },
+  ERR_AGENTOS_WASM_MEMORY_LIMIT: { rpc: 1402, summary: 'a module declares more linear memory than its cap, or the WASM processes of a VM (or of the sidecar) together passed their memory budget' },
   ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT: { rpc: 1403, summary: 'a WASM runner isolate exhausted its V8 heap ceiling' },
   ERR_AGENTOS_WASM_FUEL: { rpc: 1405, summary: 'a WebAssembly program spent its fuel budget' },
   ERR_AGENTOS_WASM_STACK_LIMIT: { rpc: 1406, summary: 'a WebAssembly program nested calls deeper than its bound' },

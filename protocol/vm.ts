@@ -15,6 +15,7 @@ export const VmLimits = strictObject(
     maxProcesses: PositiveInt('processes running at once in the VM'),
     maxOpenFiles: PositiveInt('open file descriptors per process'),
     wasmMaxMemoryBytes: PositiveInt('linear memory of one WASM process, bytes'),
+    vmWasmMemoryBytes: PositiveInt('linear memory of all WASM processes of the VM together, bytes'),
     wasmRunnerHeapLimitMb: PositiveInt('V8 heap ceiling of a WASM runner isolate, MiB (min 8)'),
     wasmMaxFuel: PositiveInt('fuel of one WASM process: one unit per function call and loop iteration'),
     wasmMaxCallDepth: PositiveInt('nested calls of one WASM process'),

@@ -267,6 +267,39 @@ test('AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: 0, negative and junk fall back to 2048 
   }
 });
 
+test('linear memory across processes: past the VM budget the largest is stopped, even one that never calls the host', async () => {
+  const MiB = 1024 * 1024;
+  await register(client, 'growspin');
+  // growspin grows to 64 MiB and spins without a host call: silent, so it counts at its 128 MiB cap.
+  const tight = (await client.createVm({ limits: { vmWasmMemoryBytes: 256 * MiB } })).vmId;
+  const roomy = (await client.createVm()).vmId;
+  const runs = [0, 1, 2].map(() => client.exec(tight, 'growspin', [], { timeoutMs: 2500 }));
+  const neighbour = client.exec(roomy, 'growspin', [], { timeoutMs: 2500 });
+  const results = await Promise.all(runs);
+  const stopped = results.filter((r) => r.error?.code === 'ERR_AGENTOS_WASM_MEMORY_LIMIT');
+  assert.is(stopped.length, 1, JSON.stringify(results.map((r) => r.error?.code)));
+  assert.is(stopped[0]!.exitCode, 137);
+  assert.match(stopped[0]!.error!.message, /this VM's WASM processes.*256 MiB.*limits\.vmWasmMemoryBytes or AGENTOS_VM_WASM_MEMORY_BYTES/);
+  assert.equal(results.filter((r) => r.error?.code === 'ERR_AGENTOS_TIMEOUT').length, 2);
+  assert.is((await neighbour).error?.code, 'ERR_AGENTOS_TIMEOUT', 'a VM within its own budget is left alone');
+  const line = await eventually(() => exhausted('vm_wasm_memory_bytes'));
+  assert.equal([line.capacity, line.env], [256 * MiB, 'AGENTOS_VM_WASM_MEMORY_BYTES']);
+  assert.is((await client.exec(tight, 'echo', ['fine'])).stdout, 'fine\n');
+});
+
+test('linear memory of the whole sidecar is bounded across VMs too', async () => {
+  const MiB = 1024 * 1024;
+  const { client: c, logs: l } = await startSidecar({ env: { AGENTOS_SIDECAR_WASM_MEMORY_BYTES: String(256 * MiB) } });
+  await register(c, 'growspin');
+  const vms = await Promise.all([c.createVm(), c.createVm()]);
+  const results = await Promise.all(vms.flatMap(({ vmId }) => [0, 1].map(() => c.exec(vmId, 'growspin', [], { timeoutMs: 2500 }))));
+  const stopped = results.filter((r) => r.error?.code === 'ERR_AGENTOS_WASM_MEMORY_LIMIT');
+  assert.is(stopped.length, 2, JSON.stringify(results.map((r) => r.error?.code)));
+  assert.match(stopped[0]!.error!.message, /the sidecar's WASM processes.*AGENTOS_SIDECAR_WASM_MEMORY_BYTES/);
+  await eventually(() => l.find((x) => x.msg === 'bounded limit exhausted' && x.limit === 'sidecar_wasm_memory_bytes'));
+  await c.close();
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -120,6 +120,14 @@ export const INVENTORY = {
     unit: 'bytes', default: 128 * MiB, env: 'AGENTOS_WASM_MAX_MEMORY_BYTES', scope: 'process', vmOverride: 'wasmMaxMemoryBytes',
     why: 'linear memory of one WASM process, enforced by rewriting the module\'s memory maximum (isolated-vm does not count it)',
   },
+  VM_WASM_MEMORY_BYTES: {
+    unit: 'bytes', default: 1024 * MiB, env: 'AGENTOS_VM_WASM_MEMORY_BYTES', scope: 'VM', vmOverride: 'vmWasmMemoryBytes',
+    why: 'linear memory of all WASM processes of one VM together, metered on every host call (a process that stops calling the host counts at its cap); past it the largest is stopped',
+  },
+  SIDECAR_WASM_MEMORY_BYTES: {
+    unit: 'bytes', default: 8192 * MiB, env: 'AGENTOS_SIDECAR_WASM_MEMORY_BYTES', scope: 'sidecar',
+    why: 'linear memory of every WASM process in the daemon together, metered the same way, so no mix of VMs can exhaust the machine',
+  },
   WASM_MAX_FUEL: {
     unit: 'count', default: 0, env: 'AGENTOS_WASM_MAX_FUEL', scope: 'process', vmOverride: 'wasmMaxFuel', optional: true,
     why: 'a deterministic work budget: one unit per function call and loop iteration (off by default; CPU time bounds every run anyway)',

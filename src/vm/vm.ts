@@ -153,6 +153,10 @@ export class Vm implements ProcessKernel {
     });
   }
 
+  get memoryMeter() {
+    return this.wasm.memoryMeter;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -322,10 +326,12 @@ export class Vm implements ProcessKernel {
     });
   }
 
-  private wasmBudgets(budgets: Omit<WasmBudgets, 'runnerHeapLimitMb' | 'fuel' | 'maxCallDepth'>): WasmBudgets {
+  private wasmBudgets(budgets: Omit<WasmBudgets, 'runnerHeapLimitMb' | 'fuel' | 'maxCallDepth' | 'memoryCapBytes' | 'vmMemoryBytes'>): WasmBudgets {
     return {
       ...budgets,
       runnerHeapLimitMb: this.limit('WASM_RUNNER_HEAP_LIMIT_MB'),
+      memoryCapBytes: this.limit('WASM_MAX_MEMORY_BYTES'),
+      vmMemoryBytes: this.limit('VM_WASM_MEMORY_BYTES'),
       fuel: this.limit('WASM_MAX_FUEL'),
       maxCallDepth: this.limit('WASM_MAX_CALL_DEPTH'),
     };

@@ -2,6 +2,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } fr
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { IsolatePool } from '../process/isolate-pool.js';
+import { WasmMemoryMeter } from './memory-meter.js';
 import { ModuleCache } from './module-cache.js';
 import { RunnerIsolate } from './runner-isolate.js';
 
@@ -27,6 +28,7 @@ export class WasmEngine {
   readonly runners: IsolatePool<RunnerIsolate>;
   readonly modules: ModuleCache;
   readonly commands = new Map<string, CommandModule>();
+  readonly memoryMeter: WasmMemoryMeter;
 
   constructor(
     private readonly log: Logger,
@@ -34,7 +36,9 @@ export class WasmEngine {
     poolSize: number,
     cacheEntries: number,
     onCatastrophicError: (message: string) => void,
+    sidecarWasmMemoryBytes: number,
   ) {
+    this.memoryMeter = new WasmMemoryMeter(sidecarWasmMemoryBytes);
     this.runners = new IsolatePool(runnerHeapMb, poolSize, (heapMb) => RunnerIsolate.create(heapMb, onCatastrophicError));
     this.modules = new ModuleCache(cacheEntries);
   }

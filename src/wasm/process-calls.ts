@@ -27,6 +27,9 @@ export interface SpawnRequest {
 
 /** What a WASM process needs from its VM to be a POSIX process: the rest of the process table. */
 export interface ProcessKernel {
+  /** The VM's id, and the meter that bounds its processes' linear memory together. */
+  readonly id: string;
+  readonly memoryMeter: import('./memory-meter.js').WasmMemoryMeter;
   readonly user: UserInfo;
   readonly pipes: import('../process/pipes.js').PipeTable;
   /** Finds the program an exec path names (throws FsError: ENOENT, EACCES, ENOEXEC). */

@@ -8,13 +8,18 @@ import type { CompiledModule } from './module-cache.js';
 import { processCall, type ProcessKernel } from './process-calls.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
 import type { RunnerSource } from './runner-reuse.js';
-import type { FdSpec, Preopen, RunnerResult } from './runner/contract.js';
+import type { Metered } from './memory-meter.js';
+import { METER_WORDS, type FdSpec, type Preopen, type RunnerResult } from './runner/contract.js';
 import type { ChildFd } from './spawn-fds.js';
 
 const MiB = 1024 * 1024;
 
 export interface WasmBudgets extends GuestBudgets {
   runnerHeapLimitMb: number;
+  /** Linear memory of this process (its module's rewritten maximum). */
+  memoryCapBytes: number;
+  /** Linear memory of all the VM's WASM processes together (see memory-meter.ts). */
+  vmMemoryBytes: number;
   /** 0: no fuel budget. */
   fuel: number;
   /** 0: no call-depth bound. */
@@ -59,12 +64,15 @@ const IGNORED = 6;
  * calls proc_exit, on a trap (exit 134, the engine's message on stderr and in the result),
  * or when the sidecar stops it.
  */
-export class WasmProcess extends GuestProcess implements RunnerHost {
+export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   readonly children = new Children();
   readonly holdings: PipeHoldings;
   readonly pgid: number;
   private readonly signals = new SharedArrayBuffer(32);
   private readonly signalWords = new Int32Array(this.signals);
+  private readonly meterBuffer = new SharedArrayBuffer(METER_WORDS * 4);
+  readonly meter = new Int32Array(this.meterBuffer);
+  readonly vm: Metered['vm'];
   /** The fd table the next image starts with (a child's inherited one, then an exec's). */
   private startFds: FdSpec[] | undefined;
   private argv: string[];
@@ -80,6 +88,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     this.argv = o.argv;
     this.env = o.env;
     this.holdings = new PipeHoldings(o.kernel.pipes);
+    this.vm = { id: o.kernel.id, wasmMemoryBytes: o.budgets.vmMemoryBytes };
     this.store(BLOCKED, o.posix.blocked);
     this.store(IGNORED, o.posix.ignored);
     if (o.posix.fds) this.startFds = this.inherit(o.posix.fds);
@@ -106,6 +115,9 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
   /** The open description behind one of this process's host fds (a child inherits it). */
   openFile(hostFd: number): import('../process/fd-table.js').OpenFile {
     return this.fds.get(hostFd, 'spawn');
+  }
+  get capBytes(): number {
+    return this.o.budgets.memoryCapBytes;
   }
   get maxOpenFiles(): number {
     return this.o.budgets.maxOpenFiles;
@@ -195,6 +207,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     this.runner = runner;
     runner.host = this;
     this.startBudgets(runner.isolate);
+    this.o.kernel.memoryMeter.add(this);
     this.runImage(runner, compiled);
   }
 
@@ -205,7 +218,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
       env: this.env,
       preopens: this.o.preopens,
       ...(this.startFds ? { fds: this.startFds } : {}),
-      process: { pid: this.pid, ppid: this.o.ppid, pgid: this.pgid, umask: posix.umask, blocked: this.load(BLOCKED), ignored: this.load(IGNORED), signals: this.signals },
+      process: { pid: this.pid, ppid: this.o.ppid, pgid: this.pgid, umask: posix.umask, blocked: this.load(BLOCKED), ignored: this.load(IGNORED), signals: this.signals, meter: this.meterBuffer },
       user: this.o.kernel.user,
       outputWindowBytes: this.o.budgets.outputWindowBytes,
     };
@@ -317,6 +330,22 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
     }, 134, 'SIGABRT');
   }
 
+  /** The memory meter found the VM's (or the sidecar's) WASM processes over budget, this one the largest. */
+  onMemoryExhausted(scope: 'vm' | 'sidecar', observed: number, capacity: number): void {
+    const [whose, field, env] = scope === 'vm'
+      ? ['this VM\'s', 'limits.vmWasmMemoryBytes or ', 'AGENTOS_VM_WASM_MEMORY_BYTES']
+      : ['the sidecar\'s', '', 'AGENTOS_SIDECAR_WASM_MEMORY_BYTES'];
+    const mib = (bytes: number) => Math.ceil(bytes / MiB);
+    this.stop({
+      code: 'ERR_AGENTOS_WASM_MEMORY_LIMIT',
+      message: `${this.command}: stopped as the largest of ${whose} WASM processes, whose linear memory came to ${mib(observed)} MiB together, past the budget of ${mib(capacity)} MiB (raise ${field}${env})`,
+      limit: `${scope}_wasm_memory_bytes`,
+      capacity,
+      observed,
+      env,
+    }, 137, 'SIGKILL');
+  }
+
   /** process/kill from the host: delivered as any signal is (SIGKILL always ends it). */
   kill(signal: Signal = 'SIGKILL'): void {
     this.deliver(signalNumber(signal));
@@ -332,6 +361,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost {
   }
 
   protected release(): number {
+    this.o.kernel.memoryMeter.delete(this);
     this.holdings.releaseAll();
     this.children.wake();
     const runner = this.runner;

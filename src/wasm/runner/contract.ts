@@ -51,7 +51,18 @@ export interface ProcessInfo {
    * daemon when it delivers a signal).
    */
   signals: SharedArrayBuffer;
+  /**
+   * The process's meter, Int32 × METER_WORDS, written by the runner on every host call and
+   * read by the daemon's memory meter: linear memory in 64 KiB pages, a count of host
+   * calls, and 1 while a host call is under way (see src/wasm/memory-meter.ts).
+   */
+  meter: SharedArrayBuffer;
 }
+
+export const METER_PAGES = 0;
+export const METER_CALLS = 1;
+export const METER_IN_HOST = 2;
+export const METER_WORDS = 3;
 
 export interface Preopen {
   /** The name the guest sees (`fd_prestat_dir_name`). */

@@ -3,7 +3,7 @@
  * off the global object and exposes one entry, `run`, which instantiates a module (moved
  * in from the daemon's cache, already compiled) and runs its `_start`.
  */
-import type { RunnerHooks, RunnerInfo, RunnerResult } from './contract.js';
+import { METER_CALLS, METER_IN_HOST, METER_PAGES, type RunnerHooks, type RunnerInfo, type RunnerResult } from './contract.js';
 import { ProcExit } from './errno.js';
 import { ExecImage, hostProcessImports } from './host-process.js';
 import { hostFsImports } from './host-fs.js';
@@ -42,6 +42,34 @@ function importsFor(wasi: Wasi, signals: Signals, info: RunnerInfo): Record<stri
   };
 }
 
+/**
+ * Every host call publishes the instance's linear-memory size and counts itself, so the
+ * daemon can bound memory across processes (isolated-vm cannot see wasm memory at all).
+ */
+function metered(imports: Record<string, Record<string, unknown>>, wasi: Wasi, meter: Int32Array): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [m, fns] of Object.entries(imports)) {
+    out[m] = {};
+    for (const [name, fn] of Object.entries(fns)) {
+      if (typeof fn !== 'function') {
+        out[m]![name] = fn;
+        continue;
+      }
+      out[m]![name] = (...args: unknown[]) => {
+        meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) >>> 16;
+        meter[METER_CALLS]!++;
+        meter[METER_IN_HOST] = 1;
+        try {
+          return (fn as (...a: unknown[]) => unknown)(...args);
+        } finally {
+          meter[METER_IN_HOST] = 0;
+        }
+      };
+    }
+  }
+  return out;
+}
+
 /** Where the agentOS libc looks for preopens (found by tracing its fd_prestat_get calls). */
 const HIDDEN_PREOPEN_BASE = 0x40000003;
 
@@ -66,7 +94,8 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   const wasi = new Wasi(hooks, info, agentosAbi ? HIDDEN_PREOPEN_BASE : 3);
   const signals = new Signals(info.process);
   wasi.onBrokenPipe = () => signals.raise(13);
-  let imports = importsFor(wasi, signals, info);
+  const meter = new Int32Array(info.process.meter);
+  let imports = metered(importsFor(wasi, signals, info), wasi, meter);
   if (info.env.AGENTOS_TRACE_IMPORTS) imports = traced(imports, wasi);
   let memory: WebAssembly.Memory | undefined;
   if (importedMemory) {
@@ -85,6 +114,7 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
     return { exitCode: 127, trap: `instantiation failed: ${(err as Error).message}` };
   }
   wasi.memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
+  meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) >>> 16;
   const trampoline = instance.exports.__wasi_signal_trampoline;
   if (typeof trampoline === 'function') signals.trampoline = trampoline as (sig: number) => void;
   const start = instance.exports._start;
