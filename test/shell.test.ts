@@ -9,7 +9,7 @@ import { startSidecar } from './helpers/sidecar.js';
  * are processes running at once, redirections, job control, and the same files seen by
  * guest JS. Every line runs as `sh -c LINE` in a VM, as a host would send it.
  */
-const { client } = await startSidecar();
+const { client, logs } = await startSidecar();
 
 async function sh(vmId: string, line: string, options: Parameters<SidecarClient['exec']>[3] = {}) {
   return client.exec(vmId, 'sh', ['-c', line], { timeoutMs: 30_000, ...options });
@@ -215,6 +215,20 @@ test('disposing a VM ends a whole running pipeline', async () => {
   assert.ok(killedProcesses >= 3, `dispose killed ${killedProcesses}`);
   const r = await running;
   assert.is(r.exitCode, 137);
+});
+
+test('a spawn loop meets the VM\'s process bound: EAGAIN in the guest, one warning a second, the daemon unharmed', async () => {
+  const v = (await client.createVm({ limits: { maxProcesses: 8 } })).vmId;
+  const other = await vm();
+  const before = logs.length;
+  const r = await sh(v, 'while true; do sleep 5 & done', { timeoutMs: 1500 });
+  assert.equal([r.exitCode, r.error?.code], [124, 'ERR_AGENTOS_TIMEOUT']);
+  assert.match(r.stderr, /Resource temporarily unavailable/);
+  const warnings = logs.slice(before).filter((l) => l.msg === 'bounded limit exhausted' && l.limit === 'max_processes_per_vm');
+  assert.ok(warnings.length >= 1 && warnings.length <= 3, `${warnings.length} warnings in 1.5 s`);
+  assert.equal([warnings[0]!.capacity, warnings[0]!.env], [8, 'AGENTOS_MAX_PROCESSES_PER_VM']);
+  assert.is(await out(other, 'echo unharmed'), 'unharmed\n');
+  assert.is((await client.request(P.VmStats, { vmId: v })).processes.running, 0);
 });
 
 test.after(async () => {

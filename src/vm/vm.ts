@@ -128,7 +128,10 @@ export class Vm implements ProcessKernel {
     this.provideCommands();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
-    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'));
+    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), (observed, capacity, refused) => {
+      this.limitHits += refused;
+      warnLimitExhausted(log, { limit: 'max_processes_per_vm', observed, capacity, env: 'AGENTOS_MAX_PROCESSES_PER_VM', refused });
+    });
     this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd', '/');
     hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
     for (const [i, file] of (params.files ?? []).entries()) {
