@@ -92,7 +92,9 @@ test('warmup compiles once; later runs, in any VM, never compile again', async (
   const { client: fresh } = await startSidecar();
   await register(fresh, 'echo');
   const progress: unknown[] = [];
-  fresh.connection.onProgress(new (await import('vscode-jsonrpc/node')).ProgressType(), 'warm-1', (value) => progress.push(value));
+  fresh.connection.onProgress(new (await import('vscode-jsonrpc/node')).ProgressType(), 'warm-1', (value) => {
+    progress.push(value);
+  });
   const warm = await fresh.request(P.WasmWarmup, { name: 'echo', workDoneToken: 'warm-1' });
   assert.is(warm.cached, false);
   await eventually(() => progress.length === 2);
