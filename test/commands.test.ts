@@ -56,7 +56,7 @@ test.after(async () => {
       `**${passed} of ${results.length} behave as expected**: ${count('real')} do a real job and check its output,`,
       `${count('info')} can only show their version or usage here (server halves of git, helpers of ssh, \`yes\`),`,
       `and ${count('refuses')} refuse honestly because the job needs what a VM does not have (a network,`,
-      'extended attributes, SELinux, login records, a second user, FIFOs).',
+      'SELinux, login records, a second user, FIFOs).',
       '',
       '| command | run | kind | expected exit | result | note |',
       '|---|---|---|---|---|---|',

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { FsError } from '../src/fs/errors.js';
 import { VirtualFs } from '../src/fs/vfs.js';
 
-const bounds = { quotaBytes: 1000, inodeLimit: 20, pathMax: 4096, nameMax: 255, symlinkFollowMax: 40 };
+const bounds = { quotaBytes: 1000, inodeLimit: 20, pathMax: 4096, nameMax: 255, symlinkFollowMax: 40, xattrValueMax: 64 };
 const errno = (fn: () => unknown) => {
   try {
     fn();
@@ -109,6 +109,32 @@ test('lazy entries: made on first lookup or listing, counted then, ordinary once
   full.provide('/bin', { names: () => ['a', 'b'], has: () => true, make: () => ({ data: bytes('x'), mode: 0o755 }) });
   assert.ok(full.exists('/bin/a'));
   assert.is(errno(() => full.stat('/bin/b')), 'ENOENT');
+});
+
+test('extended attributes: Linux namespaces, create/replace, a size bound, counted in the quota and freed with the file', () => {
+  const fs = new VirtualFs(bounds);
+  fs.writeFile('/f', bytes('data'));
+  const used = fs.usage.bytes;
+  fs.setxattr('/f', 'user.k', bytes('v1'));
+  assert.is(Buffer.from(fs.getxattr('/f', 'user.k')).toString(), 'v1');
+  assert.is(fs.usage.bytes, used + 'user.k'.length + 2);
+  assert.is(errno(() => fs.setxattr('/f', 'user.k', bytes('x'), 'create')), 'EEXIST');
+  assert.is(errno(() => fs.setxattr('/f', 'user.new', bytes('x'), 'replace')), 'ENODATA');
+  fs.setxattr('/f', 'user.k', bytes('longer'), 'replace');
+  assert.is(fs.usage.bytes, used + 'user.k'.length + 6);
+  assert.is(errno(() => fs.setxattr('/f', 'bogus.k', bytes('x'))), 'ENOTSUP');
+  assert.is(errno(() => fs.getxattr('/f', 'user.none')), 'ENODATA');
+  assert.is(errno(() => fs.setxattr('/f', 'user.big', new Uint8Array(65))), 'E2BIG');
+  assert.is(errno(() => fs.setxattr('/f', 'user.full', new Uint8Array(64).fill(1), undefined)), 'no error');
+  assert.equal(fs.listxattr('/f').sort(), ['user.full', 'user.k']);
+  fs.removexattr('/f', 'user.full');
+  assert.is(errno(() => fs.removexattr('/f', 'user.full')), 'ENODATA');
+  fs.unlink('/f');
+  assert.is(fs.usage.bytes, used - 4, 'the file and its attributes are freed together');
+  // Attributes share the byte quota: a full filesystem refuses one.
+  const small = new VirtualFs({ ...bounds, quotaBytes: 10 });
+  small.writeFile('/g', bytes('12345678'));
+  assert.is(errno(() => small.setxattr('/g', 'user.k', bytes('v'))), 'ENOSPC');
 });
 
 test.run();

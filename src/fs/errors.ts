@@ -17,6 +17,10 @@ const DESCRIPTIONS = {
   EBUSY: 'resource busy or locked',
   EFBIG: 'file too large',
   EROFS: 'read-only file system',
+  // Extended attributes.
+  ENODATA: 'no such attribute',
+  ENOTSUP: 'operation not supported',
+  ERANGE: 'result too large',
   // Process calls (spawn, wait, kill) report these too.
   ENOEXEC: 'exec format error',
   ECHILD: 'no child processes',

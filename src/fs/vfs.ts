@@ -15,6 +15,8 @@ interface Meta {
   mtimeNs: bigint;
   ctimeNs: bigint;
   readonly birthtimeNs: bigint;
+  /** Extended attributes, made on the first one set. */
+  xattrs?: Map<string, Uint8Array>;
 }
 export interface FileNode extends Meta {
   readonly kind: 'file';
@@ -52,6 +54,8 @@ export interface Stat {
 }
 
 export interface FsBounds extends PathRules {
+  /** Largest value of one extended attribute (XATTR_SIZE_MAX on Linux). */
+  readonly xattrValueMax: number;
   readonly quotaBytes: number;
   readonly inodeLimit: number;
   readonly symlinkFollowMax: number;
@@ -508,6 +512,54 @@ export class VirtualFs {
     node.ctimeNs = now();
   }
 
+  // ---- extended attributes (stored and listed; they grant or deny nothing) ----
+
+  getxattr(path: string, name: string, follow = true): Uint8Array {
+    const node = this.lookup(path, 'getxattr', follow);
+    const value = node.xattrs?.get(this.xattrName(name, 'getxattr'));
+    if (!value) throw new FsError('ENODATA', 'getxattr', path);
+    return value;
+  }
+
+  /** `mode`: 'create' fails when the attribute exists (XATTR_CREATE), 'replace' when it does not. */
+  setxattr(path: string, name: string, value: Uint8Array, mode?: 'create' | 'replace', follow = true): void {
+    this.setxattrOn(this.lookup(path, 'setxattr', follow), name, value, mode, path);
+  }
+
+  /** setxattr on an open file's node (fsetxattr). */
+  setxattrOn(node: FsNode, name: string, value: Uint8Array, mode?: 'create' | 'replace', path?: string): void {
+    const key = this.xattrName(name, 'setxattr');
+    const max = this.bounds.xattrValueMax;
+    if (value.byteLength > max) throw new FsError('E2BIG', 'setxattr', path, `an attribute value holds at most ${max} bytes`);
+    const old = node.xattrs?.get(key);
+    if (mode === 'create' && old) throw new FsError('EEXIST', 'setxattr', path);
+    if (mode === 'replace' && !old) throw new FsError('ENODATA', 'setxattr', path);
+    this.charge(value.byteLength - (old ? old.byteLength : -key.length), 'setxattr');
+    (node.xattrs ??= new Map()).set(key, value.slice());
+    node.ctimeNs = now();
+  }
+
+  listxattr(path: string, follow = true): string[] {
+    return [...(this.lookup(path, 'listxattr', follow).xattrs?.keys() ?? [])];
+  }
+
+  removexattr(path: string, name: string, follow = true): void {
+    const node = this.lookup(path, 'removexattr', follow);
+    const key = this.xattrName(name, 'removexattr');
+    const old = node.xattrs?.get(key);
+    if (!old) throw new FsError('ENODATA', 'removexattr', path);
+    node.xattrs!.delete(key);
+    this.bytes -= key.length + old.byteLength;
+    node.ctimeNs = now();
+  }
+
+  /** Linux's four namespaces; any other name is not supported, as on Linux. */
+  private xattrName(name: string, syscall: string): string {
+    if (name.length === 0 || name.length > this.bounds.nameMax) throw new FsError('ERANGE', syscall);
+    if (!/^(user|trusted|security|system)\./.test(name)) throw new FsError('ENOTSUP', syscall);
+    return name;
+  }
+
   // ---- bookkeeping ----
 
   private link(dir: DirNode, name: string, node: FsNode): void {
@@ -533,6 +585,8 @@ export class VirtualFs {
 
   private release(node: FsNode): void {
     this.inodes--;
+    for (const [key, value] of node.xattrs ?? []) this.bytes -= key.length + value.byteLength;
+    node.xattrs = undefined;
     if (node.kind === 'file') {
       this.bytes -= node.size;
       node.data = EMPTY;

@@ -76,6 +76,10 @@ export const INVENTORY = {
     unit: 'chars', default: 255, env: 'AGENTOS_FS_NAME_MAX', scope: 'VM',
     why: 'longest single path component (NAME_MAX on Linux)',
   },
+  FS_XATTR_VALUE_MAX_BYTES: {
+    unit: 'bytes', default: 65536, env: 'AGENTOS_FS_XATTR_VALUE_MAX_BYTES', scope: 'VM',
+    why: 'value of one extended attribute (XATTR_SIZE_MAX on Linux); names and values count against the fs quota',
+  },
   FS_SYMLINK_FOLLOW_MAX: {
     unit: 'count', default: 40, env: 'AGENTOS_FS_SYMLINK_FOLLOW_MAX', scope: 'VM',
     why: 'symbolic links followed while resolving one path before ELOOP (Linux uses 40)',

@@ -20,7 +20,7 @@ export interface GuestFsContext {
 
 const WRITES = new Set([
   'writeFile', 'mkdir', 'mkdtemp', 'rm', 'rmdir', 'unlink', 'rename', 'copyFile', 'cp', 'symlink', 'link', 'truncate',
-  'chmod', 'chown', 'utimes', 'utimesNs',
+  'chmod', 'chown', 'utimes', 'utimesNs', 'setxattr', 'fsetxattr', 'removexattr',
 ]);
 
 /**
@@ -49,6 +49,9 @@ function str(value: unknown, name = 'path'): string {
 function num(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new FsError('EINVAL', 'fs', undefined, `${name} must be a number`);
   return value;
+}
+function xattrMode(value: unknown): 'create' | 'replace' | undefined {
+  return value === 'create' || value === 'replace' ? value : undefined;
 }
 function flagArg(value: unknown): string | number {
   return typeof value === 'number' ? value : typeof value === 'string' ? value : 'r';
@@ -130,6 +133,11 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       }
     }
     case 'readOnly': return ctx.permission !== 'read-write';
+    case 'getxattr': return vfs.getxattr(str(a[0]), str(a[1], 'name'), a[2] !== false);
+    case 'listxattr': return vfs.listxattr(str(a[0]), a[1] !== false);
+    case 'setxattr': vfs.setxattr(str(a[0]), str(a[1], 'name'), bytes(a[2], ctx), xattrMode(a[3]), a[4] !== false); return null;
+    case 'fsetxattr': vfs.setxattrOn(ctx.fds.get(num(a[0], 'fd'), 'fsetxattr').node, str(a[1], 'name'), bytes(a[2], ctx), xattrMode(a[3])); return null;
+    case 'removexattr': vfs.removexattr(str(a[0]), str(a[1], 'name'), a[2] !== false); return null;
     case 'statfs': {
       // The VM filesystem's real capacity: its byte quota and inode limit, and what is used.
       vfs.lookup(str(a[0]), 'statfs');

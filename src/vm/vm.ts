@@ -108,6 +108,7 @@ export class Vm implements ProcessKernel {
         pathMax: limits.FS_PATH_MAX.value,
         nameMax: limits.FS_NAME_MAX.value,
         symlinkFollowMax: limits.FS_SYMLINK_FOLLOW_MAX.value,
+        xattrValueMax: limits.FS_XATTR_VALUE_MAX_BYTES.value,
       },
       (limit, observed, capacity) => {
         this.limitHits++;

@@ -50,14 +50,13 @@ const info = (name: string, args: string[], out: RegExp, note: string, exit = 0)
 const refuses = (name: string, args: string[], exit: number, err: RegExp, note: string): CommandCase => ({ name, args, exit, err, kind: 'refuses', note });
 
 const NO_NET = 'no network in a VM';
-const NO_XATTRS = 'the VM filesystem keeps no extended attributes, so no ACLs either';
 
 export const COMMAND_CASES: CommandCase[] = [
   real('[', ['1', '-lt', '2', ']'], 0),
   refuses('_stubs', [], 1, /not supported in sandbox/, 'the placeholder for commands the package does not implement'),
-  refuses('acl_tools', ['-l', 'a.txt'], 1, /Not supported/, NO_XATTRS),
+  real('acl_tools', ['-l', 'a.txt'], 0, /^a\.txt \[u::rw-,g::r--,o::r--\]\n$/),
   real('arch', [], 0, /^\S+\n$/),
-  refuses('attr', ['-l', 'a.txt'], 1, /Not supported/, NO_XATTRS),
+  real('attr', ['-s', 'k', '-V', 'v', 'a.txt'], 0, /Attribute "k" set to a 1 byte value for a\.txt/),
   real('awk', ['{ s += $1 } END { print s }', 'n.txt'], 0, /^6\n$/),
   real('b2sum', ['a.txt'], 0, /^[0-9a-f]{128}  a\.txt\n$/),
   real('base32', [], 0, /^NBSWY3DP\n$/, { stdin: 'hello' }),
@@ -67,7 +66,7 @@ export const COMMAND_CASES: CommandCase[] = [
   real('bash', ['-c', 'x=$((6*7)); echo "$x ${BASH_VERSION:+bash}"'], 0, /^42 bash\n$/),
   real('bc', [], 0, /^1024\n$/, { stdin: '2^10\n' }),
   real('cat', ['a.txt', 'n.txt'], 0, /^apple x\nbanana\ncherry x\napple x\n3\n1\n2\n$/),
-  refuses('chacl', ['-l', 'a.txt'], 1, /Not supported/, NO_XATTRS),
+  real('chacl', ['-l', 'a.txt'], 0, /^a\.txt \[u::rw-,g::r--,o::r--\]\n$/),
   refuses('chcon', ['x', 'a.txt'], 1, /SELinux is not supported/, 'no SELinux in a VM'),
   real('chgrp', ['user', 'a.txt'], 0),
   real('chmod', ['600', 'n.txt'], 0),
@@ -104,8 +103,8 @@ export const COMMAND_CASES: CommandCase[] = [
   real('fmt', ['-w', '10'], 0, /^one two\nthree\n$/, { stdin: 'one two three\n' }),
   real('fold', ['-w', '3'], 0, /^abc\ndef\n$/, { stdin: 'abcdef\n' }),
   real('getent', ['passwd', 'user'], 0, /^user:/),
-  refuses('getfacl', ['a.txt'], 1, /Not supported/, NO_XATTRS),
-  refuses('getfattr', ['-d', 'a.txt'], 1, /Not supported/, NO_XATTRS),
+  real('getfacl', ['a.txt'], 0, /^# file: a\.txt\n# owner: user\n# group: user\nuser::rw-\ngroup::r--\nother::r--\n/),
+  real('getfattr', ['-n', 'user.none', 'a.txt'], 1, undefined, { err: /user\.none: No such attribute/ }),
   real('git', ['init', '-q', 'repo'], 0),
   info('git-receive-pack', ['-h'], /usage: git receive-pack/, 'a server half of git transport: run by git over a connection', 129),
   refuses('git-remote-http', ['origin', 'http://example.com/r.git'], 1, /^$/, `${NO_NET} (it exits 1 without a message)`),
@@ -160,8 +159,8 @@ export const COMMAND_CASES: CommandCase[] = [
   refuses('runcon', ['x', 'true'], 1, /SELinux is not supported/, 'no SELinux in a VM'),
   real('sed', ['-n', 's/x$/X/p', 'a.txt'], 0, /^apple X\ncherry X\napple X\n$/),
   real('seq', ['2', '2', '8'], 0, /^2\n4\n6\n8\n$/),
-  refuses('setfacl', ['-m', 'u::rw', 'a.txt'], 1, /Not supported/, NO_XATTRS),
-  refuses('setfattr', ['-n', 'user.k', '-v', 'v', 'a.txt'], 1, /Not supported/, NO_XATTRS),
+  real('setfacl', ['-m', 'u:user:r', 'a.txt'], 0),
+  real('setfattr', ['-n', 'user.k', '-v', 'v', 'a.txt'], 0),
   real('sh', ['-c', 'for i in 1 2 3; do printf "$i"; done; echo'], 0, /^123\n$/),
   real('sha1sum', [], 0, /^aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d  -\n$/, { stdin: 'hello' }),
   real('sha224sum', [], 0, /^ea09ae9cc6768c50fcee903ed054556e5bfc8347907f12598aa24193  -\n$/, { stdin: 'hello' }),
@@ -212,7 +211,7 @@ export const COMMAND_CASES: CommandCase[] = [
   refuses('who', [], 1, /not available/, 'no login records in a VM'),
   real('whoami', [], 0, /^user\n$/),
   real('xargs', ['echo', 'got'], 0, /^got a b\n$/, { stdin: 'a b\n' }),
-  refuses('xattr_tools', ['-l', 'a.txt'], 1, /Not supported/, NO_XATTRS),
+  real('xattr_tools', ['-s', 'k', '-V', 'v', 'a.txt'], 0, /Attribute "k" set to a 1 byte value for a\.txt/),
   real('xfs_io', ['-f', '-c', 'pwrite 0 4', 'xfs.bin'], 0, /wrote 4\/4 bytes/),
   real('xu', ['--help'], 0, /\S/),
   info('yes', ['--version'], /yes \(uutils coreutils\)/, 'prints forever; shell tests run it as yes | head'),

@@ -1,4 +1,5 @@
 import { E, WasiError } from './errno.js';
+import { encodeUtf8 } from './utf8.js';
 import type { Fd, HostStat, Wasi } from './wasi.js';
 
 type Fn = (...args: any[]) => number | bigint | void;
@@ -14,9 +15,9 @@ const W_OK = 2;
 
 /**
  * host_fs: the stat fields preview1 lacks (mode, owner, size, blocks) and chmod/chown/
- * ftruncate/access/statfs, all on the VM filesystem. What the VM fs does not model (xattrs,
- * device nodes, extents, tmpfiles) answers NOTSUP, as the libc expects of a filesystem
- * without them.
+ * ftruncate/access/statfs and extended attributes, all on the VM filesystem. What the VM
+ * fs does not model (device nodes, extents, tmpfiles) answers NOTSUP, as the libc expects
+ * of a filesystem without them.
  */
 export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn> {
   /** A path operand (dirfd, ptr, len) as a VM path and the root it resolves beneath. */
@@ -48,6 +49,13 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
   const blocks = (s: HostStat) => BigInt(Math.ceil(s.size / 512));
   const notSupported = () => {
     throw new WasiError(E.NOTSUP);
+  };
+  /** getxattr/listxattr: the real size always; the bytes only into a buffer that holds them (size 0 only asks). */
+  const fill = (data: Uint8Array, ptr: number, size: number, retSize: number) => {
+    wasi.view().setUint32(retSize, data.byteLength, true);
+    if (size === 0) return;
+    if (data.byteLength > size) throw new WasiError(E.RANGE);
+    wasi.bytes(ptr, data.byteLength).set(data);
   };
   const owner = (s: HostStat, retUid: number, retGid: number) => {
     wasi.view().setUint32(retUid, s.uid, true);
@@ -139,11 +147,31 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
       v.setBigUint64(retFreeInodes, BigInt(fs.freeInodes), true);
     },
     path_mknod: notSupported,
-    path_getxattr: notSupported,
-    path_setxattr: notSupported,
-    path_listxattr: notSupported,
-    path_removexattr: notSupported,
-    fd_setxattr: notSupported,
+    path_getxattr(dirfd, ptr, len, namePtr, nameLen, valuePtr, size, follow, retSize) {
+      const { vmPath, root } = at(dirfd, ptr, len);
+      const value = wasi.hostWithin<Uint8Array>(root, 'getxattr', vmPath, wasi.string(namePtr, nameLen), follow !== 0);
+      fill(value, valuePtr, size, retSize);
+    },
+    path_setxattr(dirfd, ptr, len, namePtr, nameLen, valuePtr, size, flags, follow) {
+      const { vmPath, root } = at(dirfd, ptr, len);
+      wasi.hostWithin(root, 'setxattr', vmPath, wasi.string(namePtr, nameLen), wasi.bytes(valuePtr, size).slice(), xattrMode(flags), follow !== 0);
+    },
+    path_listxattr(dirfd, ptr, len, listPtr, size, follow, retSize) {
+      const { vmPath, root } = at(dirfd, ptr, len);
+      const names = wasi.hostWithin<string[]>(root, 'listxattr', vmPath, follow !== 0);
+      fill(encodeUtf8(names.map((n) => `${n}\0`).join('')), listPtr, size, retSize);
+    },
+    path_removexattr(dirfd, ptr, len, namePtr, nameLen, follow) {
+      const { vmPath, root } = at(dirfd, ptr, len);
+      wasi.hostWithin(root, 'removexattr', vmPath, wasi.string(namePtr, nameLen), follow !== 0);
+    },
+    fd_setxattr(n, namePtr, nameLen, valuePtr, size, flags) {
+      const fd = wasi.fd(n, ['file', 'dir']);
+      const name = wasi.string(namePtr, nameLen);
+      const value = wasi.bytes(valuePtr, size).slice();
+      if (fd.kind === 'file') wasi.host('fsetxattr', fd.hostFd, name, value, xattrMode(flags));
+      else wasi.hostWithin(fd.root, 'setxattr', fd.vmPath, name, value, xattrMode(flags), true);
+    },
     fd_link: notSupported,
     fd_fiemap: notSupported,
     fd_punch_hole: notSupported,
@@ -154,6 +182,11 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
       throw new WasiError(E.PERM);
     },
   };
+}
+
+/** XATTR_CREATE (1) and XATTR_REPLACE (2). */
+function xattrMode(flags: number): 'create' | 'replace' | null {
+  return flags & 1 ? 'create' : flags & 2 ? 'replace' : null;
 }
 
 function normalize(path: string): string {
