@@ -193,6 +193,14 @@ async function shellCases(sidecar: SidecarClient): Promise<void> {
   const runs = await measure(n(1000, 100), () => sidecar.exec(vmId, 'sh', ['-c', 'seq 1 100000 | wc -l']), 5);
   const stats = timed('8 shell', `seq 1 100000 | wc -l, ${runs.length} runs back to back`, runs);
   value('8 shell', `runs over 1 s (a stall) of ${runs.length}; slowest ${stats.max.toFixed(0)} ms`, runs.filter((ms) => ms > 1000).length, 'runs');
+  // Fairness: another VM's requests while one VM runs 32 busy processes on the 2 cores.
+  const { vmId: busy } = await sidecar.createVm();
+  const load = sidecar.exec(busy, 'sh', ['-c', `for i in $(seq 1 32); do yes > /dev/null & done; wait`], { timeoutMs: 60_000 });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  timed('8 shell', 'sidecar/ping while another VM runs 32 busy processes', await measure(n(100, 20), () => sidecar.request(P.SidecarPing, {}), 0));
+  timed('8 shell', 'warm sh -c "echo hi" in a VM while another runs 32 busy processes', await measure(n(50, 10), () => sidecar.exec(vmId, 'sh', ['-c', 'echo hi']), 0));
+  await sidecar.disposeVm(busy);
+  await load.catch(() => undefined);
   await sidecar.disposeVm(vmId);
   rmSync(hostDir, { recursive: true, force: true });
 }

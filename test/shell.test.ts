@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
@@ -229,6 +230,17 @@ test('a spawn loop meets the VM\'s process bound: EAGAIN in the guest, one warni
   assert.equal([warnings[0]!.capacity, warnings[0]!.env], [8, 'AGENTOS_MAX_PROCESSES_PER_VM']);
   assert.is(await out(other, 'echo unharmed'), 'unharmed\n');
   assert.is((await client.request(P.VmStats, { vmId: v })).processes.running, 0);
+});
+
+test('guest threads run below the daemon thread: every thread but the main one is at the lowest priority', async () => {
+  const v = await vm();
+  await out(v, 'sleep 0.3 | cat');
+  const pid = client.child.pid!;
+  const nice = (tid: string) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+  const tids = readdirSync(`/proc/${pid}/task`);
+  assert.is(nice(String(pid)), 0, 'the thread that answers the protocol keeps its priority');
+  const others = tids.filter((t) => t !== String(pid)).map(nice);
+  assert.ok(others.length > 2 && others.every((n) => n === 19), `nice values of the other threads: ${others.join(' ')}`);
 });
 
 test.after(async () => {
