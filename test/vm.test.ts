@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
-import { rejection, startSidecar } from './helpers/sidecar.js';
+import { eventually, rejection, startSidecar } from './helpers/sidecar.js';
 
 test('create and dispose 50 VMs; list and stats follow', async () => {
   const { client, logs } = await startSidecar();
@@ -17,8 +17,9 @@ test('create and dispose 50 VMs; list and stats follow', async () => {
   assert.equal(await client.request(P.VmList, {}), { vms: [] });
   const sidecar = await client.request(P.SidecarStats, {});
   assert.equal(sidecar.vms, { live: 0, created: 50, disposed: 50 });
+  // Log lines come on stderr, a little after the answers on stdout.
+  await eventually(() => logs.filter((l) => l.msg === 'vm disposed').length === 50);
   assert.is(logs.filter((l) => l.msg === 'vm created').length, 50);
-  assert.is(logs.filter((l) => l.msg === 'vm disposed').length, 50);
   await client.close();
 });
 

@@ -307,7 +307,7 @@ export class Vm implements ProcessKernel {
             preopens,
             module: this.compile(target.module),
             compile: (program) => this.compile(program.module),
-            runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners)),
+            runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners, this.limits.WASM_IDLE_RUNNERS_PER_VM.value)),
             budgets: this.wasmBudgets(budgets),
             kernel: this,
             posix: { pgid: pid, umask: 0o022, blocked: [0, 0], ignored: [0, 0], rootPid: pid },
@@ -330,12 +330,13 @@ export class Vm implements ProcessKernel {
     });
   }
 
-  private wasmBudgets(budgets: Omit<WasmBudgets, 'runnerHeapLimitMb' | 'fuel' | 'maxCallDepth' | 'memoryCapBytes' | 'vmMemoryBytes'>): WasmBudgets {
+  private wasmBudgets(budgets: Omit<WasmBudgets, 'runnerHeapLimitMb' | 'fuel' | 'maxCallDepth' | 'memoryCapBytes' | 'vmMemoryBytes' | 'idleRunnerMemoryBytes'>): WasmBudgets {
     return {
       ...budgets,
       runnerHeapLimitMb: this.limit('WASM_RUNNER_HEAP_LIMIT_MB'),
       memoryCapBytes: this.limit('WASM_MAX_MEMORY_BYTES'),
       vmMemoryBytes: this.limit('VM_WASM_MEMORY_BYTES'),
+      idleRunnerMemoryBytes: this.limits.WASM_IDLE_RUNNER_MEMORY_BYTES.value,
       fuel: this.limit('WASM_MAX_FUEL'),
       maxCallDepth: this.limit('WASM_MAX_CALL_DEPTH'),
     };
@@ -414,7 +415,7 @@ export class Vm implements ProcessKernel {
       preopens: [{ name: '/', vmPath: '/' }],
       module: this.compile(program.module),
       compile: (next) => this.compile(next.module),
-      runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners)),
+      runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners, this.limits.WASM_IDLE_RUNNERS_PER_VM.value)),
       budgets: this.wasmBudgets(this.guestBudgets()),
       kernel: this,
       posix: {

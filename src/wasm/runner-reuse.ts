@@ -1,7 +1,7 @@
 import type { IsolatePool } from '../process/isolate-pool.js';
 import type { RunnerIsolate } from './runner-isolate.js';
 
-/** How long a VM keeps its last runner for the next WASM command. */
+/** How long a VM keeps an idle runner for its next WASM command. */
 const KEEP_IDLE_RUNNER_MS = 1000;
 
 /** Where a WASM process gets its runner and gives it back. */
@@ -11,42 +11,59 @@ export interface RunnerSource {
   release(runner: RunnerIsolate, reusable: boolean): void;
 }
 
+interface Idle {
+  runner: RunnerIsolate;
+  timer: NodeJS.Timeout;
+}
+
 /**
- * A VM's next WASM command reuses the runner of its last one when it comes within a
+ * A VM's next WASM commands reuse the runners of its last ones when they come within a
  * second: the runner is our own code, each run gets a fresh instance and WASI state, and
  * the isolate stays within one VM (one trust domain), so no guest can leave anything for
- * another VM's program. An idle VM holds no runner after that second.
+ * another VM's program. A fresh runner's first run costs ~10 ms more than a used one's
+ * (isolated-vm's first task on an isolate, cold runtime code), and a pipeline needs a
+ * runner per stage, so up to `maxIdle` are kept: the next pipeline starts warm. An idle
+ * VM holds no runner after that second.
  */
 export class RunnerReuse implements RunnerSource {
-  private idle: { runner: RunnerIsolate; heapLimitMb: number; timer: NodeJS.Timeout } | undefined;
+  private readonly idle: Idle[] = [];
 
-  constructor(private readonly pool: IsolatePool<RunnerIsolate>) {}
+  constructor(
+    private readonly pool: IsolatePool<RunnerIsolate>,
+    private readonly maxIdle: number,
+  ) {}
 
   take(heapLimitMb: number): Promise<RunnerIsolate> {
-    const idle = this.idle;
-    if (idle && idle.heapLimitMb === heapLimitMb && !idle.runner.isolate.isDisposed) {
-      this.idle = undefined;
-      clearTimeout(idle.timer);
-      return Promise.resolve(idle.runner);
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const { runner, timer } = this.idle[i]!;
+      if (runner.heapLimitMb !== heapLimitMb || runner.isolate.isDisposed) continue;
+      this.idle.splice(i, 1);
+      clearTimeout(timer);
+      return Promise.resolve(runner);
     }
     return this.pool.take(heapLimitMb);
   }
 
   release(runner: RunnerIsolate, reusable: boolean): void {
-    if (!reusable || this.idle || runner.isolate.isDisposed) {
+    if (!reusable || this.idle.length >= this.maxIdle || runner.isolate.isDisposed) {
       this.pool.release(runner);
       return;
     }
-    const timer = setTimeout(() => this.dispose(), KEEP_IDLE_RUNNER_MS);
-    timer.unref();
-    this.idle = { runner, heapLimitMb: runner.heapLimitMb, timer };
+    const entry: Idle = { runner, timer: setTimeout(() => this.drop(entry), KEEP_IDLE_RUNNER_MS) };
+    entry.timer.unref();
+    this.idle.push(entry);
   }
 
+  /** Gives every idle runner back (the VM is going away). */
   dispose(): void {
-    const idle = this.idle;
-    this.idle = undefined;
-    if (!idle) return;
-    clearTimeout(idle.timer);
-    this.pool.release(idle.runner);
+    for (const entry of [...this.idle]) this.drop(entry);
+  }
+
+  private drop(entry: Idle): void {
+    const at = this.idle.indexOf(entry);
+    if (at < 0) return;
+    this.idle.splice(at, 1);
+    clearTimeout(entry.timer);
+    this.pool.release(entry.runner);
   }
 }

@@ -9,7 +9,7 @@ import { processCall, type ProcessKernel } from './process-calls.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
 import type { RunnerSource } from './runner-reuse.js';
 import type { Metered } from './memory-meter.js';
-import { METER_WORDS, type FdSpec, type Preopen, type RunnerResult } from './runner/contract.js';
+import { METER_PAGES, METER_WORDS, type FdSpec, type Preopen, type RunnerResult } from './runner/contract.js';
 import type { ChildFd } from './spawn-fds.js';
 
 const MiB = 1024 * 1024;
@@ -20,6 +20,8 @@ export interface WasmBudgets extends GuestBudgets {
   memoryCapBytes: number;
   /** Linear memory of all the VM's WASM processes together (see memory-meter.ts). */
   vmMemoryBytes: number;
+  /** The runner goes back to the VM for reuse only if the program ended with at most this much linear memory. */
+  idleRunnerMemoryBytes: number;
   /** 0: no fuel budget. */
   fuel: number;
   /** 0: no call-depth bound. */
@@ -368,7 +370,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     if (!runner) return 0;
     const heapBytes = heapBytesOf(runner.isolate, !this.running);
     runner.host = null;
-    this.o.runners.release(runner, !this.running && !this.stoppedBySidecar);
+    const memoryBytes = Atomics.load(this.meter, METER_PAGES) * 65536;
+    this.o.runners.release(runner, !this.running && !this.stoppedBySidecar && memoryBytes <= this.o.budgets.idleRunnerMemoryBytes);
     return heapBytes;
   }
 }
