@@ -44,6 +44,32 @@ function fillPercent(observed: number, capacity: number): number {
 }
 
 /**
+ * For bounds a guest can hit in a tight loop (a spawn or pipe loop hits its VM's bound
+ * thousands of times a second): the warning at most once a second, with how many were
+ * refused since, so the log stays readable. Every refusal is still counted.
+ */
+export class ThrottledLimitWarning {
+  private last = -Infinity;
+  private unreported = 0;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly limit: string,
+    private readonly env: string,
+    private readonly everyMs = 1000,
+  ) {}
+
+  hit(observed: number, capacity: number): void {
+    this.unreported++;
+    const now = performance.now();
+    if (now - this.last < this.everyMs) return;
+    this.last = now;
+    warnLimitExhausted(this.log, { limit: this.limit, observed, capacity, env: this.env, refused: this.unreported });
+    this.unreported = 0;
+  }
+}
+
+/**
  * For long-lived fills (a VM's filesystem bytes, the live VM count): warns once when the
  * fill reaches 80% and re-arms when it falls below 50%, so a hovering fill does not flood
  * the log.

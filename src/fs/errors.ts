@@ -26,6 +26,7 @@ const DESCRIPTIONS = {
   ECHILD: 'no child processes',
   ESRCH: 'no such process',
   EAGAIN: 'resource temporarily unavailable',
+  ENFILE: 'too many open files in system',
   E2BIG: 'argument list too long',
 } as const;
 

@@ -96,6 +96,10 @@ export const INVENTORY = {
     unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_PIPE_BUFFER_BYTES', scope: 'VM', min: 4096,
     why: 'bytes a pipe between two guest processes holds before its writer blocks (64 KiB, as on Linux); rounded down to a power of two',
   },
+  MAX_PIPES_PER_VM: {
+    unit: 'count', default: 256, env: 'AGENTOS_MAX_PIPES_PER_VM', scope: 'VM',
+    why: 'pipes one VM holds at once (ENFILE past it); each holds a buffer of AGENTOS_PIPE_BUFFER_BYTES, and open fds alone would allow 256 processes × 128',
+  },
   SPAWN_ACTIONS_MAX: {
     unit: 'count', default: 4096, env: 'AGENTOS_SPAWN_ACTIONS_MAX', scope: 'process',
     why: 'posix_spawn file actions one spawn may carry (E2BIG past it), as the command ABI bounds them',

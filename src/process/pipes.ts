@@ -1,3 +1,4 @@
+import { FsError } from '../fs/errors.js';
 import { newPipeBuffer, PipeRing } from './pipe-ring.js';
 
 export type PipeEnd = 'r' | 'w';
@@ -18,7 +19,12 @@ export class PipeTable {
   private readonly pipes = new Map<number, Pipe>();
   private nextId = 1;
 
-  constructor(private readonly bufferBytes: number) {}
+  /** `onRefused`: the VM holds `maxPipes` and one more was asked for (for the VM to count and report). */
+  constructor(
+    private readonly bufferBytes: number,
+    private readonly maxPipes: number,
+    private readonly onRefused?: (observed: number, capacity: number) => void,
+  ) {}
 
   get size(): number {
     return this.pipes.size;
@@ -26,6 +32,10 @@ export class PipeTable {
 
   /** A new pipe with one reader and one writer (the fds fd_pipe returns). */
   create(): { id: number; buffer: SharedArrayBuffer } {
+    if (this.pipes.size >= this.maxPipes) {
+      this.onRefused?.(this.pipes.size + 1, this.maxPipes);
+      throw new FsError('ENFILE', 'pipe', undefined, `the VM already holds ${this.maxPipes} pipes (AGENTOS_MAX_PIPES_PER_VM)`);
+    }
     const id = this.nextId++;
     const buffer = newPipeBuffer(this.bufferBytes);
     const pipe = { ring: new PipeRing(buffer), readers: 1, writers: 1 };

@@ -9,22 +9,17 @@ export interface RunningProcess {
   readonly exited: Promise<unknown>;
 }
 
-/** How often a VM at its process bound may say so in the log (a fork bomb hits it thousands of times a second). */
-const REFUSAL_REPORT_MS = 1000;
-
 /** A VM's processes: pid allocation and the bound on how many run at once. */
 export class ProcessTable {
   private nextPid = 1;
   private readonly running = new Map<number, RunningProcess>();
   private reserved = 0;
-  private lastReport = -Infinity;
-  private unreported = 0;
   started = 0;
 
-  /** `onRefused`: the bound stopped a start; called at most once a second, with how many were refused since. */
+  /** `onRefused`: the bound stopped a start (for the VM to count and report). */
   constructor(
     private readonly maxProcesses: number,
-    private readonly onRefused?: (observed: number, capacity: number, refused: number) => void,
+    private readonly onRefused?: (observed: number, capacity: number) => void,
   ) {}
 
   get size(): number {
@@ -34,13 +29,7 @@ export class ProcessTable {
   /** Takes a pid for a process about to start, or refuses when the VM is full. */
   reserve(): number {
     if (this.size >= this.maxProcesses) {
-      this.unreported++;
-      const now = performance.now();
-      if (now - this.lastReport >= REFUSAL_REPORT_MS) {
-        this.lastReport = now;
-        this.onRefused?.(this.size + 1, this.maxProcesses, this.unreported);
-        this.unreported = 0;
-      }
+      this.onRefused?.(this.size + 1, this.maxProcesses);
       throw new AgentosError('ERR_AGENTOS_PROCESS_LIMIT', `the VM already runs ${this.maxProcesses} processes (raise limits.maxProcesses or AGENTOS_MAX_PROCESSES_PER_VM)`, {
         limit: 'max_processes_per_vm', capacity: this.maxProcesses, observed: this.size + 1, env: 'AGENTOS_MAX_PROCESSES_PER_VM',
       });

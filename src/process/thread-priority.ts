@@ -8,33 +8,35 @@ const TASKS = '/proc/self/task';
 /**
  * Guests run on isolated-vm's threads, and a VM with forty busy processes has forty
  * threads competing with the one thread that answers every VM's requests: the scheduler
- * gives each an equal share, so everyone else waits (a ping took 700 ms). Every thread
- * but the main one (isolated-vm's pool, V8's and libuv's workers: none answers the
- * protocol) is therefore set to the lowest priority; guests still share the cores evenly
- * among themselves, and the daemon thread runs when it has work. Linux only (elsewhere a
- * no-op): setpriority with a thread id applies to that thread alone there.
+ * gives each an equal share, so everyone else waits (a ping took 700 ms). Threads started
+ * after the daemon's own (isolated-vm's pool, which starts with the first isolate task,
+ * and libuv's) are therefore set to the lowest priority; guests still share the cores
+ * evenly among themselves, and the daemon thread runs when it has work. The threads that
+ * exist when this is made (the main one, V8's platform workers, which do the daemon's
+ * own GC and compile jobs) keep theirs, so the daemon never waits on a starved helper.
+ * Linux only (elsewhere a no-op): setpriority with a thread id applies to that thread
+ * alone there.
  */
 export class ThreadPriority {
   private readonly lowered = new Set<number>();
+  private readonly spared: ReadonlySet<number>;
   private readonly supported: boolean;
 
+  /** Make it before any isolate runs: the threads alive now are the daemon's own. */
   constructor() {
     this.supported = process.platform === 'linux';
+    this.spared = new Set(this.supported ? tasks() ?? [] : []);
   }
 
   /** Lowers every thread not yet lowered; cheap enough to call while guests run. */
   sweep(): void {
     if (!this.supported) return;
-    let tids: number[];
-    try {
-      tids = readdirSync(TASKS).map(Number);
-    } catch {
-      return;
-    }
+    const tids = tasks();
+    if (!tids) return;
     const live = new Set(tids);
     for (const tid of this.lowered) if (!live.has(tid)) this.lowered.delete(tid);
     for (const tid of tids) {
-      if (tid === process.pid || this.lowered.has(tid)) continue;
+      if (tid === process.pid || this.spared.has(tid) || this.lowered.has(tid)) continue;
       try {
         setPriority(tid, GUEST_NICE);
       } catch {
@@ -42,5 +44,13 @@ export class ThreadPriority {
       }
       this.lowered.add(tid);
     }
+  }
+}
+
+function tasks(): number[] | undefined {
+  try {
+    return readdirSync(TASKS).map(Number);
+  } catch {
+    return undefined;
   }
 }

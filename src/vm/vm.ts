@@ -12,7 +12,7 @@ import { RunnerReuse } from '../wasm/runner-reuse.js';
 import type { GuestProcess } from '../process/guest-process.js';
 import type { ProcessExit } from '../process/guest-process.js';
 import { vmLimit, type Limits } from '../limits/limits.js';
-import { FillGauge, warnLimitExhausted, type Logger } from '../log.js';
+import { FillGauge, ThrottledLimitWarning, warnLimitExhausted, type Logger } from '../log.js';
 import { CollectedOutput, type OutputSink, type StreamName } from '../process/output.js';
 import { StdinSource } from '../process/stdin.js';
 import { StreamedOutput } from '../process/streamed-output.js';
@@ -78,6 +78,9 @@ export class Vm implements ProcessKernel {
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
   private runnerReuse: RunnerReuse | undefined;
+  /** Made on a VM's first refusal: a spawn or pipe loop hits these bounds thousands of times a second. */
+  private processWarning: ThrottledLimitWarning | undefined;
+  private pipeWarning: ThrottledLimitWarning | undefined;
   cpuMs = 0;
   execs = 0;
   limitHits = 0;
@@ -116,7 +119,10 @@ export class Vm implements ProcessKernel {
         warnLimitExhausted(log, { limit, observed, capacity, env: limit === 'fs_quota_bytes' ? 'AGENTOS_FS_QUOTA_BYTES' : 'AGENTOS_FS_INODE_LIMIT' });
       },
     );
-    this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value);
+    this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, (observed, capacity) => {
+      this.limitHits++;
+      (this.pipeWarning ??= new ThrottledLimitWarning(log, 'max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM')).hit(observed, capacity);
+    });
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
     this.fs.symlink('usr/bin', '/bin');
@@ -129,9 +135,9 @@ export class Vm implements ProcessKernel {
     this.provideCommands();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
-    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), (observed, capacity, refused) => {
-      this.limitHits += refused;
-      warnLimitExhausted(log, { limit: 'max_processes_per_vm', observed, capacity, env: 'AGENTOS_MAX_PROCESSES_PER_VM', refused });
+    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), (observed, capacity) => {
+      this.limitHits++;
+      (this.processWarning ??= new ThrottledLimitWarning(log, 'max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM')).hit(observed, capacity);
     });
     this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd', '/');
     hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
