@@ -207,17 +207,19 @@ async function shellCases(sidecar: SidecarClient): Promise<void> {
 
 function print(): void {
   const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  // Shell lines hold pipes, which would end a Markdown table cell.
+  const cell = (text: string) => text.replaceAll('|', '\\|');
   const lines = ['| case | what | median | p95 | p99 | min | max | samples |', '|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     if (r.stats) {
       const s = r.stats;
-      lines.push(`| ${r.case} | ${r.what} | ${fmt(s.median)} ms | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.min)} | ${fmt(s.max)} | ${s.samples} |`);
+      lines.push(`| ${r.case} | ${cell(r.what)} | ${fmt(s.median)} ms | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.min)} | ${fmt(s.max)} | ${s.samples} |`);
     } else {
-      lines.push(`| ${r.case} | ${r.what} | ${r.value} ${r.unit} | | | | | |`);
+      lines.push(`| ${r.case} | ${cell(r.what)} | ${r.value} ${r.unit} | | | | | |`);
     }
   }
   lines.push('', '| case | ratio | of medians |', '|---|---|---|');
-  for (const r of ratios) lines.push(`| ${r.case} | ${r.ratio.toFixed(2)}× | ${r.note} |`);
+  for (const r of ratios) lines.push(`| ${r.case} | ${r.ratio.toFixed(2)}× | ${cell(r.note)} |`);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${quick ? ', --quick' : ''}`;
   console.log(`\n${machine}\n\n${lines.join('\n')}`);
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
