@@ -1,4 +1,5 @@
 import { ThreadPriority } from './thread-priority.js';
+import { TickingSet } from './ticking-set.js';
 
 /**
  * Enforces CPU-time budgets for every running guest with one shared interval (started
@@ -17,32 +18,22 @@ const TICK_MS = 10;
 const PRIORITY_SWEEP_TICKS = 20;
 
 export class CpuWatchdog {
-  private readonly watched = new Set<Watched>();
   private readonly priority = new ThreadPriority();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly watched = new TickingSet<Watched>(TICK_MS, (all) => this.tick(all), () => this.priority.sweep());
   private ticks = 0;
 
   add(w: Watched): void {
     this.watched.add(w);
-    if (!this.timer) {
-      this.priority.sweep();
-      this.timer = setInterval(() => this.tick(), TICK_MS);
-      this.timer.unref();
-    }
   }
 
   delete(w: Watched): void {
     this.watched.delete(w);
-    if (this.watched.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
   }
 
-  private tick(): void {
+  private tick(all: ReadonlySet<Watched>): void {
     // The watchdog ticks exactly while guests run: the moment to lower new guest threads.
     if (++this.ticks % PRIORITY_SWEEP_TICKS === 0) this.priority.sweep();
-    for (const w of this.watched) {
+    for (const w of all) {
       const used = w.cpuMs();
       if (used > w.cpuBudgetMs) {
         this.delete(w);

@@ -1,3 +1,4 @@
+import { TickingSet } from '../process/ticking-set.js';
 import { METER_CALLS, METER_IN_HOST, METER_PAGES } from './runner/contract.js';
 
 /** One running WASM process, as the meter sees it. */
@@ -24,34 +25,29 @@ const TICK_MS = 50;
  * (as counted) in that VM, or in the whole sidecar, is stopped until the total fits.
  */
 export class WasmMemoryMeter {
-  private readonly running = new Map<Metered, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly running = new TickingSet<Metered>(TICK_MS, () => this.tick());
+  /** Each process's host-call count at the last tick (-1 before its first). */
+  private readonly lastCalls = new Map<Metered, number>();
 
   constructor(private readonly sidecarBytes: number) {}
 
   add(p: Metered): void {
-    this.running.set(p, -1);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), TICK_MS);
-      this.timer.unref();
-    }
+    this.lastCalls.set(p, -1);
+    this.running.add(p);
   }
 
   delete(p: Metered): void {
+    this.lastCalls.delete(p);
     this.running.delete(p);
-    if (this.running.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
   }
 
   /** Linear memory counted for each running process now (see the class comment). */
   private count(): Map<Metered, number> {
     const counted = new Map<Metered, number>();
-    for (const [p, lastCalls] of this.running) {
+    for (const [p, lastCalls] of this.lastCalls) {
       const calls = Atomics.load(p.meter, METER_CALLS);
       const silent = calls === lastCalls && Atomics.load(p.meter, METER_IN_HOST) === 0;
-      this.running.set(p, calls);
+      this.lastCalls.set(p, calls);
       counted.set(p, silent ? p.capBytes : Math.min(p.capBytes, Atomics.load(p.meter, METER_PAGES) * PAGE));
     }
     return counted;
