@@ -42,7 +42,7 @@ test.after(async () => {
   const rows = results
     .sort((a, b) => a.testCase.name.localeCompare(b.testCase.name))
     .map(({ testCase: c, pass, exitCode, reason }) =>
-      `| \`${c.name}\` | \`${cell([c.name, ...c.args.map((a) => (/\s/.test(a) ? `'${a}'` : a))].join(' '))}\` | ${c.kind} | ${c.exit} | ${pass ? 'pass' : `FAIL (exit ${exitCode})`} | ${cell(pass ? (c.note ?? '') : reason)} |`,
+      `| \`${c.name}\` | \`${cell([c.name, ...c.args.map((a) => (/\s/.test(a) ? `'${a}'` : a))].join(' '))}\` | ${c.kind} | ${c.exit} | ${pass ? 'pass' : `FAIL (exit ${exitCode})`} | ${cell(pass ? (c.note ?? (c.then ? `then \`${c.then}\`` : '')) : reason)} |`,
     );
   writeFileSync(
     new URL('./commands-conformance.md', import.meta.url),

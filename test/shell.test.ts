@@ -260,6 +260,25 @@ test('pipes per VM are bounded: past AGENTOS_MAX_PIPES_PER_VM fd_pipe fails with
   await c.close();
 });
 
+test('devices: /dev/null, /dev/zero and /dev/urandom read and write as on Linux, and /dev lists them', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'ls /dev'), 'null\nrandom\nurandom\nzero\n');
+  assert.is(await out(v, 'cat /dev/null; wc -c < /dev/null; echo gone > /dev/null'), '0\n');
+  assert.is(await out(v, 'head -c 5 /dev/zero | od -An -tx1'), ' 00 00 00 00 00\n');
+  assert.is(await out(v, 'dd if=/dev/zero bs=1024 count=100 2>/dev/null | wc -c'), '102400\n');
+  const token = await out(v, 'cat /dev/urandom | tr -dc a-z | head -c 12');
+  assert.match(token, /^[a-z]{12}$/);
+  assert.is.not(token, await out(v, 'cat /dev/urandom | tr -dc a-z | head -c 12'), 'urandom repeats itself');
+});
+
+test('metadata calls on relative paths land on the file the shell means, after cd too', async () => {
+  const v = await vm();
+  // uutils chmod passes dirfd 3 with a relative path to mean the cwd; it once fell back to 0666.
+  assert.is(await out(v, 'echo x > n.txt && chmod 600 n.txt && stat -c %a n.txt && chmod u+x n.txt && stat -c %a n.txt'), '600\n700\n');
+  assert.is(await out(v, 'mkdir -p d && cd d && echo y > f && chmod 640 f && chown user f && touch -d @0 f && stat -c "%a %U %Y" f'), '640 user 0\n');
+  assert.is(await out(v, 'cd d && ln -s f link && readlink link && test -L link && echo symlink'), 'f\nsymlink\n');
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -22,7 +22,7 @@ import { signalName, signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
 import { commandStub, lookupProgram, type Program } from '../wasm/program-lookup.js';
 import type { ProcessKernel, SpawnRequest } from '../wasm/process-calls.js';
-import type { UserInfo } from '../wasm/runner/contract.js';
+import { DEVICES, type UserInfo } from '../wasm/runner/contract.js';
 import { childFds, decodeActions } from '../wasm/spawn-fds.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
@@ -133,6 +133,7 @@ export class Vm implements ProcessKernel {
     this.env = { PATH: '/usr/bin:/bin', HOME: '/home/user', USER: 'user', PWD: '/home/user', ...params.env };
     this.user = { uid: VM_UID, gid: VM_UID, name: this.env.USER || 'user', home: this.env.HOME || '/home/user' };
     this.provideCommands();
+    this.provideDevices();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
     this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), (observed, capacity) => {
@@ -154,6 +155,12 @@ export class Vm implements ProcessKernel {
    * shell's PATH search expects. The file only names the command (see program-lookup); it
    * is made when first looked up, and commands registered later appear the same way.
    */
+  /** /dev lists the devices every VM has (runner/contract.ts DEVICES): the runner opens and stats them as devices. */
+  private provideDevices(): void {
+    const names = Object.keys(DEVICES).map((path) => path.slice('/dev/'.length));
+    this.fs.provide('/dev', { names: () => names, has: (name) => names.includes(name), make: () => ({ data: new Uint8Array(0), mode: 0o666 }) });
+  }
+
   private provideCommands(): void {
     const named = (name: string) => COMMAND_NAME.test(name) && (this.commands.has(name) || this.wasm.commands.has(name));
     this.fs.provide('/usr/bin', {

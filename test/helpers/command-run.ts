@@ -34,6 +34,10 @@ export async function runCommandCase(client: SidecarClient, vmId: string, c: Com
   if (c.err && !c.err.test(r.stderr)) problems.push(`stderr ${JSON.stringify(r.stderr.slice(0, 120))} does not match ${c.err}`);
   if (problems.length > 0 && r.stderr && !c.err) problems.push(`stderr: ${JSON.stringify(r.stderr.slice(0, 160))}`);
   if (r.error && c.exit !== r.exitCode) problems.push(`${r.error.code}: ${r.error.message}`);
+  if (c.then && problems.length === 0) {
+    const check = await client.exec(vmId, 'sh', ['-c', c.then], { timeoutMs: 20_000 });
+    if (check.exitCode !== 0) problems.push(`its effect is missing: \`${c.then}\` exited ${check.exitCode} ${check.stderr.slice(0, 160)}`);
+  }
   return { testCase: c, pass: problems.length === 0, exitCode: r.exitCode, reason: problems.join('; '), ms };
 }
 

@@ -21,7 +21,7 @@ export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWind
 /** One inherited fd, as the daemon hands a child its table (and a runner hands its own over for spawn and exec). */
 export interface FdSpec {
   fd: number;
-  kind: 'stdin' | 'stdout' | 'stderr' | 'dir' | 'file' | 'pipe' | 'null';
+  kind: 'stdin' | 'stdout' | 'stderr' | 'dir' | 'file' | 'pipe' | DeviceKind;
   vmPath: string;
   root: string;
   /** kind 'file': the fd in this process's host fd table. */
@@ -35,6 +35,16 @@ export interface FdSpec {
   preopen?: string;
   cloexec?: boolean;
 }
+
+/** The character devices every VM has, by path: what each reads as (all discard writes). */
+export const DEVICES: Readonly<Record<string, DeviceKind>> = { '/dev/null': 'null', '/dev/zero': 'zero', '/dev/random': 'random', '/dev/urandom': 'random' };
+export type DeviceKind = 'null' | 'zero' | 'random';
+/**
+ * st_mode of a device: an empty regular file anyone may read and write. Linux says character
+ * device, but the WASI builds of uutils refuse that type ("cat: /dev/null: unknown filetype",
+ * and so `cat /dev/urandom | head`); reads and writes still behave as the device's.
+ */
+export const DEVICE_MODE = 0o100666;
 
 /** The POSIX identity and signal state a process starts with. */
 export interface ProcessInfo {

@@ -1,14 +1,16 @@
 import { E, WasiError } from './errno.js';
+import { DEVICE_MODE } from './contract.js';
 import { encodeUtf8 } from './utf8.js';
 import type { Fd, HostStat, Wasi } from './wasi.js';
 
 type Fn = (...args: any[]) => number | bigint | void;
 
-/** st_mode of what is not a VM file: pipes (and our captured stdio) are FIFOs, /dev/null a char device. */
+/** st_mode of what is not a VM file: pipes (and our captured stdio) are FIFOs; devices are in contract.ts. */
 const FIFO_MODE = 0o010600;
-const CHAR_DEVICE_MODE = 0o020666;
 /** dirfd "relative to the process cwd" (PWD). */
 const AT_CWD = -1;
+/** The agentOS programs' own name for the cwd as a dirfd (uutils chmod passes it with relative paths). */
+const CWD_SLOT = 3;
 const UNKNOWN = -1n;
 const X_OK = 1;
 const W_OK = 2;
@@ -26,7 +28,8 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
     const path = wasi.string(ptr, len);
     if (path.includes('\0')) throw new WasiError(E.INVAL);
     if (path.startsWith('/')) return { vmPath: normalize(path), root: '/' };
-    if ((dirfd | 0) !== AT_CWD) return wasi.resolve(dirfd, ptr, len);
+    const cwdRelative = (dirfd | 0) === AT_CWD || (dirfd === CWD_SLOT && !wasi.fds.has(CWD_SLOT));
+    if (!cwdRelative) return wasi.resolve(dirfd, ptr, len);
     return { vmPath: normalize(`${cwd()}/${path}`), root: '/' };
   };
   const pathStat = (dirfd: number, ptr: number, len: number, follow: number): HostStat => {
@@ -71,7 +74,7 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
     fd_mode(n) {
       return quiet(() => {
         const fd = wasi.fd(n);
-        if (fd.kind === 'null') return CHAR_DEVICE_MODE;
+        if (fd.kind === 'null' || fd.kind === 'zero' || fd.kind === 'random') return DEVICE_MODE;
         return fdStat(fd)?.mode ?? FIFO_MODE;
       }, 0);
     },

@@ -1,6 +1,6 @@
 import type { HookResult } from '../../process/hook-result.js';
 import { PipeRing } from '../../process/pipe-ring.js';
-import type { FdSpec, RunnerHooks, RunnerInfo } from './contract.js';
+import { DEVICE_MODE, DEVICES, type FdSpec, type RunnerHooks, type RunnerInfo } from './contract.js';
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
@@ -31,7 +31,8 @@ export interface Fd {
 }
 
 export interface HostStat {
-  type: 'file' | 'directory' | 'symlink';
+  /** 'device': one of DEVICES, whatever the VM filesystem holds at its path. */
+  type: 'file' | 'directory' | 'symlink' | 'device';
   size: number;
   mode: number;
   uid: number;
@@ -43,6 +44,8 @@ export interface HostStat {
   ctimeNs: string;
 }
 
+/** Most bytes one read of /dev/zero or /dev/urandom returns (a short read, as POSIX allows). */
+const DEVICE_READ_CHUNK = 65536;
 const FILETYPE = { unknown: 0, character_device: 2, directory: 3, regular_file: 4, symbolic_link: 7 } as const;
 const ALL_RIGHTS = 0x1fffffffn;
 const RIGHT_FD_READ = 1n << 1n;
@@ -71,6 +74,8 @@ export class Wasi {
   pendingMode: number | undefined;
   umask: number;
   readonly fds = new Map<number, Fd>();
+  /** The lowest fd a new open, pipe or dup may take. */
+  private readonly firstFreeFd: number;
   private readonly encoder = { encode: encodeUtf8 };
   private readonly argBytes: Uint8Array[];
   private readonly envBytes: Uint8Array[];
@@ -87,6 +92,9 @@ export class Wasi {
     private readonly info: RunnerInfo,
     preopenBase = 3,
   ) {
+    // With the preopens in the agentOS libc's hidden range, fd 3 stays free as in that ABI's
+    // own host: its programs pass dirfd 3 with a relative path to mean "from the cwd".
+    this.firstFreeFd = preopenBase === 3 ? 3 : 4;
     this.argBytes = info.args.map((a) => this.encoder.encode(`${a}\0`));
     this.envBytes = Object.entries(info.env).map(([k, v]) => this.encoder.encode(`${k}=${v}\0`));
     this.umask = info.process.umask;
@@ -114,7 +122,7 @@ export class Wasi {
   dup(n: number, min: number): number {
     const copy = this.shareOf(this.fd(n));
     let to = Math.max(0, min);
-    while (this.fds.has(to)) to++;
+    while (this.fds.has(to) || (to >= 3 && to < this.firstFreeFd)) to++;
     this.fds.set(to, copy);
     return to;
   }
@@ -215,6 +223,7 @@ export class Wasi {
   }
 
   stat(vmPath: string, follow: boolean, root?: string): HostStat {
+    if (Object.hasOwn(DEVICES, vmPath)) return { ...this.hostWithin<HostStat>(root, 'stat', vmPath, follow), type: 'device', mode: DEVICE_MODE, size: 0 };
     return this.hostWithin<HostStat>(root, 'stat', vmPath, follow);
   }
 
@@ -222,6 +231,7 @@ export class Wasi {
     const v = this.view();
     v.setBigUint64(ptr, 1n, true);
     v.setBigUint64(ptr + 8, BigInt(s.ino), true);
+    // A device is an empty regular file to stat (see DEVICE_MODE for why).
     v.setUint8(ptr + 16, s.type === 'directory' ? FILETYPE.directory : s.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
     v.setBigUint64(ptr + 24, BigInt(s.nlink), true);
     v.setBigUint64(ptr + 32, BigInt(s.size), true);
@@ -250,12 +260,22 @@ export class Wasi {
     const total = iovs.reduce((n, [, len]) => n + len, 0);
     if (fd.kind === 'null') return 0;
     if (fd.kind === 'pipe') return this.readPipe(fd, iovs);
+    if (fd.kind === 'zero' || fd.kind === 'random') {
+      // As many bytes as asked, up to one chunk per call (a short read is allowed).
+      const n = Math.min(total, DEVICE_READ_CHUNK);
+      return this.fill(iovs, fd.kind === 'zero' ? new Uint8Array(n) : this.hooks.random(n));
+    }
     let data: Uint8Array;
     if (fd.kind === 'stdin') data = (this.hooks.block.applySyncPromise(undefined, ['stdinSome', total]) as Uint8Array) ?? new Uint8Array(0);
     else if (fd.kind === 'file') {
       if ((fd.rights & RIGHT_FD_READ) === 0n) throw new WasiError(E.BADF);
       data = this.host<Uint8Array>('read', fd.hostFd, total, position);
     } else throw new WasiError(fd.kind === 'dir' ? E.ISDIR : E.BADF);
+    return this.fill(iovs, data);
+  }
+
+  /** Copies `data` into the iovecs in order; returns the bytes placed. */
+  private fill(iovs: Array<[number, number]>, data: Uint8Array): number {
     let at = 0;
     for (const [ptr, len] of iovs) {
       if (at >= data.byteLength) break;
@@ -293,7 +313,7 @@ export class Wasi {
       this.out(fd.kind === 'stdout' ? 1 : 2, data);
       return data.byteLength;
     }
-    if (fd.kind === 'null') return data.byteLength;
+    if (isDevice(fd)) return data.byteLength;
     if (fd.kind === 'pipe') {
       if (fd.pipe?.end !== 'w') throw new WasiError(E.BADF);
       const n = fd.pipe.ring.write(data, (fd.fdflags & FDFLAG_NONBLOCK) === 0);
@@ -317,7 +337,7 @@ export class Wasi {
   }
 
   allocFd(entry: Fd): number {
-    let n = 3;
+    let n = this.firstFreeFd;
     while (this.fds.has(n)) n++;
     this.fds.set(n, entry);
     return n;
@@ -372,7 +392,7 @@ export class Wasi {
         const f = self.fd(fd);
         const v = self.view();
         // Pipes are UNKNOWN, never a socket type (the libc would send them to host_net).
-        const type = f.kind === 'dir' ? FILETYPE.directory : f.kind === 'file' ? FILETYPE.regular_file : f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device;
+        const type = f.kind === 'dir' ? FILETYPE.directory : f.kind === 'file' || isDevice(f) ? FILETYPE.regular_file : f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device;
         v.setUint8(ptr, type);
         v.setUint16(ptr + 2, f.fdflags, true);
         v.setBigUint64(ptr + 8, f.rights, true);
@@ -394,7 +414,7 @@ export class Wasi {
         if (f.kind === 'file') self.writeFilestat(ptr, self.host<HostStat>('fstat', f.hostFd));
         else if (f.kind === 'dir') self.writeFilestat(ptr, self.stat(f.vmPath, true, f.root));
         else self.writeFilestat(ptr, { type: 'file', size: 0, mode: 0, uid: 0, gid: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' });
-        if (f.kind !== 'file' && f.kind !== 'dir') self.view().setUint8(ptr + 16, f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device);
+        if (f.kind !== 'file' && f.kind !== 'dir' && !isDevice(f)) self.view().setUint8(ptr + 16, f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device);
       },
       fd_filestat_set_size(fd: number, size: bigint) {
         const f = self.fd(fd, ['file']);
@@ -465,6 +485,8 @@ export class Wasi {
       },
       fd_seek(fd: number, offset: bigint, whence: number, ptr: number) {
         const f = self.fd(fd);
+        // Devices seek anywhere and stay at 0, as on Linux.
+        if (isDevice(f)) return self.view().setBigUint64(ptr, 0n, true);
         if (f.kind !== 'file') throw new WasiError(f.kind === 'dir' ? E.BADF : E.SPIPE);
         if (whence > 2) throw new WasiError(E.INVAL);
         self.view().setBigUint64(ptr, BigInt(self.host<number>('seek', f.hostFd, Number(offset), whence)), true);
@@ -603,9 +625,10 @@ export class Wasi {
     return errnoReturning(fns);
   }
 
-  /** /dev/null, and /dev/stdin|stdout|stderr as another fd for 0, 1 or 2. */
+  /** The devices (DEVICES), and /dev/stdin|stdout|stderr as another fd for 0, 1 or 2. */
   openDevice(vmPath: string): Fd | undefined {
-    if (vmPath === '/dev/null') return { kind: 'null', vmPath, root: '/', rights: ALL_RIGHTS & ~DIR_ONLY_RIGHTS, inheriting: 0n, fdflags: 0 };
+    const device = Object.hasOwn(DEVICES, vmPath) ? DEVICES[vmPath]! : undefined;
+    if (device) return { kind: device, vmPath, root: '/', rights: ALL_RIGHTS & ~DIR_ONLY_RIGHTS, inheriting: 0n, fdflags: 0 };
     const stdio = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(vmPath);
     if (stdio >= 0 && this.fds.has(stdio)) return this.shareOf(this.fds.get(stdio)!);
     return undefined;
@@ -729,6 +752,11 @@ export function errnoReturning(fns: Record<string, (...args: any[]) => number | 
     }
   };
   return Object.fromEntries(Object.entries(fns).map(([name, fn]) => [name, wrap(fn as never)])) as Record<string, (...args: never[]) => number>;
+}
+
+/** /dev/null, /dev/zero and /dev/urandom (see writeFilestat for how WASI sees them). */
+function isDevice(fd: Fd): boolean {
+  return fd.kind === 'null' || fd.kind === 'zero' || fd.kind === 'random';
 }
 
 function fromSpec(spec: FdSpec): Fd {
