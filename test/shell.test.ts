@@ -279,6 +279,15 @@ test('metadata calls on relative paths land on the file the shell means, after c
   assert.is(await out(v, 'cd d && ln -s f link && readlink link && test -L link && echo symlink'), 'f\nsymlink\n');
 });
 
+test('process substitution: <(...) hands a pipe over as /dev/fd/N', async () => {
+  const v = await vm();
+  assert.is(await out(v, 'paste <(seq 3) <(seq 4 6)'), '1\t4\n2\t5\n3\t6\n');
+  assert.is(await out(v, 'comm -12 <(printf "a\\nb\\n") <(printf "b\\nc\\n")'), 'b\n');
+  const d = await sh(v, 'diff <(echo a) <(echo b)');
+  assert.equal([d.exitCode, d.stdout], [1, '1c1\n< a\n---\n> b\n']);
+  assert.is(await out(v, 'echo y | cat /dev/fd/0 /dev/stdin'), 'y\n');
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -224,6 +224,13 @@ export class Wasi {
 
   stat(vmPath: string, follow: boolean, root?: string): HostStat {
     if (Object.hasOwn(DEVICES, vmPath)) return { ...this.hostWithin<HostStat>(root, 'stat', vmPath, follow), type: 'device', mode: DEVICE_MODE, size: 0 };
+    const open = this.fdOfPath(vmPath);
+    if (open !== undefined) {
+      const fd = this.fds.get(open)!;
+      if (fd.kind === 'file') return this.host<HostStat>('fstat', fd.hostFd);
+      if (fd.kind === 'dir') return this.hostWithin<HostStat>(fd.root, 'stat', fd.vmPath, true);
+      return { type: 'device', size: 0, mode: DEVICE_MODE, uid: 0, gid: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' };
+    }
     return this.hostWithin<HostStat>(root, 'stat', vmPath, follow);
   }
 
@@ -629,9 +636,16 @@ export class Wasi {
   openDevice(vmPath: string): Fd | undefined {
     const device = Object.hasOwn(DEVICES, vmPath) ? DEVICES[vmPath]! : undefined;
     if (device) return { kind: device, vmPath, root: '/', rights: ALL_RIGHTS & ~DIR_ONLY_RIGHTS, inheriting: 0n, fdflags: 0 };
+    const open = this.fdOfPath(vmPath);
+    return open === undefined ? undefined : this.shareOf(this.fds.get(open)!);
+  }
+
+  /** The open fd a path names: /dev/stdin|stdout|stderr, /dev/fd/N, /proc/self/fd/N (how bash's <(...) hands a pipe over). */
+  private fdOfPath(vmPath: string): number | undefined {
     const stdio = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(vmPath);
-    if (stdio >= 0 && this.fds.has(stdio)) return this.shareOf(this.fds.get(stdio)!);
-    return undefined;
+    const m = stdio >= 0 ? null : /^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(vmPath);
+    const n = stdio >= 0 ? stdio : m ? Number(m[1]) : -1;
+    return n >= 0 && this.fds.has(n) ? n : undefined;
   }
 
   private exists(vmPath: string, root?: string): boolean {
