@@ -33,7 +33,7 @@ console.log(`the guest wrote total.txt = ${(await sidecar.readFile(vmId, 'total.
 const inline = await sidecar.exec(vmId, 'node', ['-e', 'console.log([1, 2, 3].map((x) => x * 2))']);
 console.log(`node -e → ${inline.stdout.trim()}`);
 
-if (info.capabilities.commands.includes('sh')) {
+if (commands.includes('sh')) {
   // The agentOS command set (an optional dependency): a real shell and pipeline, every
   // stage its own WASM process, on a file guest JS wrote, with the result read back by JS.
   await sidecar.exec(vmId, 'node', ['-e', `

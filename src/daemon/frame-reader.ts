@@ -67,10 +67,18 @@ export class FrameReader extends AbstractMessageReader {
     return this.chunks[0]!.subarray(0, n);
   }
 
+  /** Drops the first `n` buffered bytes, joining nothing. */
   private consume(n: number): void {
-    const rest = this.peek().subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
     this.buffered -= n;
+    while (n > 0) {
+      const first = this.chunks[0]!;
+      if (first.length > n) {
+        this.chunks[0] = first.subarray(n);
+        return;
+      }
+      n -= first.length;
+      this.chunks.shift();
+    }
   }
 
   /** Takes one frame off the buffer; false when more bytes are needed. */

@@ -534,7 +534,7 @@ export class VirtualFs {
     const old = node.xattrs?.get(key);
     if (mode === 'create' && old) throw new FsError('EEXIST', 'setxattr', path);
     if (mode === 'replace' && !old) throw new FsError('ENODATA', 'setxattr', path);
-    this.charge(value.byteLength - (old ? old.byteLength : -key.length), 'setxattr');
+    this.charge(xattrBytes(key, value) - (old ? xattrBytes(key, old) : 0), 'setxattr');
     (node.xattrs ??= new Map()).set(key, value.slice());
     node.ctimeNs = now();
   }
@@ -549,7 +549,7 @@ export class VirtualFs {
     const old = node.xattrs?.get(key);
     if (!old) throw new FsError('ENODATA', 'removexattr', path);
     node.xattrs!.delete(key);
-    this.bytes -= key.length + old.byteLength;
+    this.bytes -= xattrBytes(key, old);
     node.ctimeNs = now();
   }
 
@@ -585,7 +585,7 @@ export class VirtualFs {
 
   private release(node: FsNode): void {
     this.inodes--;
-    for (const [key, value] of node.xattrs ?? []) this.bytes -= key.length + value.byteLength;
+    for (const [key, value] of node.xattrs ?? []) this.bytes -= xattrBytes(key, value);
     node.xattrs = undefined;
     if (node.kind === 'file') {
       this.bytes -= node.size;
@@ -613,6 +613,11 @@ export class VirtualFs {
     const t = now();
     return { ino: this.nextIno++, mode: mode & 0o7777, uid: this.owner.uid, gid: this.owner.gid, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
   }
+}
+
+/** What one extended attribute costs against the quota: its name and its value. */
+function xattrBytes(name: string, value: Uint8Array): number {
+  return name.length + value.byteLength;
 }
 
 export function statOf(node: FsNode): Stat {

@@ -78,9 +78,6 @@ export class Vm implements ProcessKernel {
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
   private runnerReuse: RunnerReuse | undefined;
-  /** Made on a VM's first refusal: a spawn or pipe loop hits these bounds thousands of times a second. */
-  private processWarning: ThrottledLimitWarning | undefined;
-  private pipeWarning: ThrottledLimitWarning | undefined;
   cpuMs = 0;
   execs = 0;
   limitHits = 0;
@@ -119,10 +116,7 @@ export class Vm implements ProcessKernel {
         warnLimitExhausted(log, { limit, observed, capacity, env: limit === 'fs_quota_bytes' ? 'AGENTOS_FS_QUOTA_BYTES' : 'AGENTOS_FS_INODE_LIMIT' });
       },
     );
-    this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, (observed, capacity) => {
-      this.limitHits++;
-      (this.pipeWarning ??= new ThrottledLimitWarning(log, 'max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM')).hit(observed, capacity);
-    });
+    this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'));
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
     this.fs.symlink('usr/bin', '/bin');
@@ -136,10 +130,7 @@ export class Vm implements ProcessKernel {
     this.provideDevices();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
-    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), (observed, capacity) => {
-      this.limitHits++;
-      (this.processWarning ??= new ThrottledLimitWarning(log, 'max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM')).hit(observed, capacity);
-    });
+    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), this.refusals('max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM'));
     this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd', '/');
     hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
     for (const [i, file] of (params.files ?? []).entries()) {
@@ -155,6 +146,24 @@ export class Vm implements ProcessKernel {
    * shell's PATH search expects. The file only names the command (see program-lookup); it
    * is made when first looked up, and commands registered later appear the same way.
    */
+  /**
+   * Counts each refusal of a bound a guest can hit in a tight loop (a spawn or pipe loop hits
+   * it thousands of times a second) and reports it through a throttled warning, made on the
+   * first refusal so an idle VM holds none.
+   */
+  private refusals(limit: string, env: string): (observed: number, capacity: number) => void {
+    let warning: ThrottledLimitWarning | undefined;
+    return (observed, capacity) => {
+      this.limitHits++;
+      (warning ??= new ThrottledLimitWarning(this.log, limit, env)).hit(observed, capacity);
+    };
+  }
+
+  /** The VM's runners: its own idle ones first (runner-reuse.ts), then the sidecar's pool. */
+  private get runners(): RunnerReuse {
+    return (this.runnerReuse ??= new RunnerReuse(this.wasm.runners, this.limits.WASM_IDLE_RUNNERS_PER_VM.value));
+  }
+
   /** /dev lists the devices every VM has (runner/contract.ts DEVICES): the runner opens and stats them as devices. */
   private provideDevices(): void {
     const names = Object.keys(DEVICES).map((path) => path.slice('/dev/'.length));
@@ -320,7 +329,7 @@ export class Vm implements ProcessKernel {
             preopens,
             module: this.compile(target.module),
             compile: (program) => this.compile(program.module),
-            runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners, this.limits.WASM_IDLE_RUNNERS_PER_VM.value)),
+            runners: this.runners,
             budgets: this.wasmBudgets(budgets),
             kernel: this,
             posix: { pgid: pid, umask: 0o022, blocked: [0, 0], ignored: [0, 0], rootPid: pid },
@@ -428,7 +437,7 @@ export class Vm implements ProcessKernel {
       preopens: [{ name: '/', vmPath: '/' }],
       module: this.compile(program.module),
       compile: (next) => this.compile(next.module),
-      runners: (this.runnerReuse ??= new RunnerReuse(this.wasm.runners, this.limits.WASM_IDLE_RUNNERS_PER_VM.value)),
+      runners: this.runners,
       budgets: this.wasmBudgets(this.guestBudgets()),
       kernel: this,
       posix: {

@@ -1,5 +1,5 @@
 import { TickingSet } from '../process/ticking-set.js';
-import { METER_CALLS, METER_IN_HOST, METER_PAGES } from './runner/contract.js';
+import { METER_CALLS, METER_IN_HOST, METER_PAGES, WASM_PAGE_BYTES } from './runner/contract.js';
 
 /** One running WASM process, as the meter sees it. */
 export interface Metered {
@@ -11,7 +11,6 @@ export interface Metered {
   onMemoryExhausted(scope: 'vm' | 'sidecar', observed: number, capacity: number): void;
 }
 
-const PAGE = 65536;
 const TICK_MS = 50;
 
 /**
@@ -48,7 +47,7 @@ export class WasmMemoryMeter {
       const calls = Atomics.load(p.meter, METER_CALLS);
       const silent = calls === lastCalls && Atomics.load(p.meter, METER_IN_HOST) === 0;
       this.lastCalls.set(p, calls);
-      counted.set(p, silent ? p.capBytes : Math.min(p.capBytes, Atomics.load(p.meter, METER_PAGES) * PAGE));
+      counted.set(p, silent ? p.capBytes : Math.min(p.capBytes, Atomics.load(p.meter, METER_PAGES) * WASM_PAGE_BYTES));
     }
     return counted;
   }

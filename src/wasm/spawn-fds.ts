@@ -1,7 +1,7 @@
 import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
 import type { OpenFile, OpenFlags } from '../process/fd-table.js';
-import { DEVICES, type FdSpec } from './runner/contract.js';
+import { deviceAt, fdNamedBy, type FdSpec } from './runner/contract.js';
 
 /** One posix_spawn file action, as the runner decoded it. */
 export interface SpawnAction {
@@ -114,11 +114,11 @@ export function childFds(parent: FdSpec[], actions: SpawnAction[], cwd: string, 
 function openAction(a: SpawnAction, cwd: string, fds: Map<number, ChildFd>, fs: SpawnFs): ChildFd {
   const path = normalize(absolute(cwd, a.path));
   const base = { fd: a.fd, vmPath: path, root: '/', rights: ALL_RIGHTS, inheriting: '0', fdflags: 0 };
-  const device = Object.hasOwn(DEVICES, path) ? DEVICES[path] : undefined;
+  const device = deviceAt(path);
   if (device) return { ...base, kind: device };
-  const stdio = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(path);
-  if (stdio >= 0) {
-    const src = fds.get(stdio);
+  const named = fdNamedBy(path);
+  if (named !== undefined) {
+    const src = fds.get(named);
     if (!src) throw new FsError('EBADF', 'posix_spawn', path);
     return { ...src, fd: a.fd, cloexec: false };
   }

@@ -9,7 +9,7 @@ import { processCall, type ProcessKernel } from './process-calls.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
 import type { RunnerSource } from './runner-reuse.js';
 import type { Metered } from './memory-meter.js';
-import { METER_PAGES, METER_WORDS, type FdSpec, type Preopen, type RunnerResult } from './runner/contract.js';
+import { METER_PAGES, METER_WORDS, WASM_PAGE_BYTES, type FdSpec, type Preopen, type RunnerResult } from './runner/contract.js';
 import type { ChildFd } from './spawn-fds.js';
 
 const MiB = 1024 * 1024;
@@ -370,7 +370,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     if (!runner) return 0;
     const heapBytes = heapBytesOf(runner.isolate, !this.running);
     runner.host = null;
-    const memoryBytes = Atomics.load(this.meter, METER_PAGES) * 65536;
+    const memoryBytes = Atomics.load(this.meter, METER_PAGES) * WASM_PAGE_BYTES;
     this.o.runners.release(runner, !this.running && !this.stoppedBySidecar && memoryBytes <= this.o.budgets.idleRunnerMemoryBytes);
     return heapBytes;
   }

@@ -39,6 +39,26 @@ export interface FdSpec {
 /** The character devices every VM has, by path: what each reads as (all discard writes). */
 export const DEVICES: Readonly<Record<string, DeviceKind>> = { '/dev/null': 'null', '/dev/zero': 'zero', '/dev/random': 'random', '/dev/urandom': 'random' };
 export type DeviceKind = 'null' | 'zero' | 'random';
+
+/** The device at a VM path, if it is one of DEVICES. */
+export function deviceAt(vmPath: string): DeviceKind | undefined {
+  return Object.hasOwn(DEVICES, vmPath) ? DEVICES[vmPath] : undefined;
+}
+
+export function isDeviceKind(kind: FdSpec['kind']): kind is DeviceKind {
+  return kind === 'null' || kind === 'zero' || kind === 'random';
+}
+
+/**
+ * The fd number a path names in the process that opens it: /dev/stdin|stdout|stderr,
+ * /dev/fd/N and /proc/self/fd/N (how bash's <(...) hands a pipe over).
+ */
+export function fdNamedBy(vmPath: string): number | undefined {
+  const stdio = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(vmPath);
+  if (stdio >= 0) return stdio;
+  const m = /^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(vmPath);
+  return m ? Number(m[1]) : undefined;
+}
 /**
  * st_mode of a device: an empty regular file anyone may read and write. Linux says character
  * device, but the WASI builds of uutils refuse that type ("cat: /dev/null: unknown filetype",
@@ -73,6 +93,8 @@ export const METER_PAGES = 0;
 export const METER_CALLS = 1;
 export const METER_IN_HOST = 2;
 export const METER_WORDS = 3;
+/** The unit of METER_PAGES (and of linear memory). */
+export const WASM_PAGE_BYTES = 65536;
 
 export interface Preopen {
   /** The name the guest sees (`fd_prestat_dir_name`). */

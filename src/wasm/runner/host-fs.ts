@@ -1,5 +1,5 @@
 import { E, WasiError } from './errno.js';
-import { DEVICE_MODE } from './contract.js';
+import { DEVICE_MODE, isDeviceKind } from './contract.js';
 import { encodeUtf8 } from './utf8.js';
 import type { Fd, HostStat, Wasi } from './wasi.js';
 
@@ -74,7 +74,7 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
     fd_mode(n) {
       return quiet(() => {
         const fd = wasi.fd(n);
-        if (fd.kind === 'null' || fd.kind === 'zero' || fd.kind === 'random') return DEVICE_MODE;
+        if (isDeviceKind(fd.kind)) return DEVICE_MODE;
         return fdStat(fd)?.mode ?? FIFO_MODE;
       }, 0);
     },

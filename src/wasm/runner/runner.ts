@@ -3,7 +3,7 @@
  * off the global object and exposes one entry, `run`, which instantiates a module (moved
  * in from the daemon's cache, already compiled) and runs its `_start`.
  */
-import { METER_CALLS, METER_IN_HOST, METER_PAGES, type RunnerHooks, type RunnerInfo, type RunnerResult } from './contract.js';
+import { METER_CALLS, METER_IN_HOST, METER_PAGES, WASM_PAGE_BYTES, type RunnerHooks, type RunnerInfo, type RunnerResult } from './contract.js';
 import { ProcExit } from './errno.js';
 import { ExecImage, hostProcessImports } from './host-process.js';
 import { hostFsImports } from './host-fs.js';
@@ -46,7 +46,7 @@ function importsFor(wasi: Wasi, signals: Signals, info: RunnerInfo): Record<stri
  * Every host call publishes the instance's linear-memory size and counts itself, so the
  * daemon can bound memory across processes (isolated-vm cannot see wasm memory at all).
  */
-function metered(imports: Record<string, Record<string, unknown>>, wasi: Wasi, meter: Int32Array): Record<string, Record<string, unknown>> {
+function metered(imports: Record<string, Record<string, unknown>>, meter: Int32Array, publishPages: () => void): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [m, fns] of Object.entries(imports)) {
     out[m] = {};
@@ -56,7 +56,7 @@ function metered(imports: Record<string, Record<string, unknown>>, wasi: Wasi, m
         continue;
       }
       out[m]![name] = (...args: unknown[]) => {
-        meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) >>> 16;
+        publishPages();
         meter[METER_CALLS]!++;
         meter[METER_IN_HOST] = 1;
         try {
@@ -95,7 +95,10 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   const signals = new Signals(info.process);
   wasi.onBrokenPipe = () => signals.raise(13);
   const meter = new Int32Array(info.process.meter);
-  let imports = metered(importsFor(wasi, signals, info), wasi, meter);
+  const publishPages = () => {
+    meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) / WASM_PAGE_BYTES;
+  };
+  let imports = metered(importsFor(wasi, signals, info), meter, publishPages);
   if (info.env.AGENTOS_TRACE_IMPORTS) imports = traced(imports, wasi);
   let memory: WebAssembly.Memory | undefined;
   if (importedMemory) {
@@ -114,7 +117,7 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
     return { exitCode: 127, trap: `instantiation failed: ${(err as Error).message}` };
   }
   wasi.memory = (instance.exports.memory as WebAssembly.Memory | undefined) ?? memory;
-  meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) >>> 16;
+  publishPages();
   const trampoline = instance.exports.__wasi_signal_trampoline;
   if (typeof trampoline === 'function') signals.trampoline = trampoline as (sig: number) => void;
   const start = instance.exports._start;

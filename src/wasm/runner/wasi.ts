@@ -1,6 +1,6 @@
 import type { HookResult } from '../../process/hook-result.js';
 import { PipeRing } from '../../process/pipe-ring.js';
-import { DEVICE_MODE, DEVICES, type FdSpec, type RunnerHooks, type RunnerInfo } from './contract.js';
+import { DEVICE_MODE, deviceAt, fdNamedBy, isDeviceKind, type FdSpec, type RunnerHooks, type RunnerInfo } from './contract.js';
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
@@ -223,7 +223,7 @@ export class Wasi {
   }
 
   stat(vmPath: string, follow: boolean, root?: string): HostStat {
-    if (Object.hasOwn(DEVICES, vmPath)) return { ...this.hostWithin<HostStat>(root, 'stat', vmPath, follow), type: 'device', mode: DEVICE_MODE, size: 0 };
+    if (deviceAt(vmPath)) return { ...this.hostWithin<HostStat>(root, 'stat', vmPath, follow), type: 'device', mode: DEVICE_MODE, size: 0 };
     const open = this.fdOfPath(vmPath);
     if (open !== undefined) {
       const fd = this.fds.get(open)!;
@@ -634,18 +634,16 @@ export class Wasi {
 
   /** The devices (DEVICES), and /dev/stdin|stdout|stderr as another fd for 0, 1 or 2. */
   openDevice(vmPath: string): Fd | undefined {
-    const device = Object.hasOwn(DEVICES, vmPath) ? DEVICES[vmPath]! : undefined;
+    const device = deviceAt(vmPath);
     if (device) return { kind: device, vmPath, root: '/', rights: ALL_RIGHTS & ~DIR_ONLY_RIGHTS, inheriting: 0n, fdflags: 0 };
     const open = this.fdOfPath(vmPath);
     return open === undefined ? undefined : this.shareOf(this.fds.get(open)!);
   }
 
-  /** The open fd a path names: /dev/stdin|stdout|stderr, /dev/fd/N, /proc/self/fd/N (how bash's <(...) hands a pipe over). */
+  /** The open fd of this process a path names (fdNamedBy), if that fd is open. */
   private fdOfPath(vmPath: string): number | undefined {
-    const stdio = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(vmPath);
-    const m = stdio >= 0 ? null : /^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(vmPath);
-    const n = stdio >= 0 ? stdio : m ? Number(m[1]) : -1;
-    return n >= 0 && this.fds.has(n) ? n : undefined;
+    const n = fdNamedBy(vmPath);
+    return n !== undefined && this.fds.has(n) ? n : undefined;
   }
 
   private exists(vmPath: string, root?: string): boolean {
@@ -770,7 +768,7 @@ export function errnoReturning(fns: Record<string, (...args: any[]) => number | 
 
 /** /dev/null, /dev/zero and /dev/urandom (see writeFilestat for how WASI sees them). */
 function isDevice(fd: Fd): boolean {
-  return fd.kind === 'null' || fd.kind === 'zero' || fd.kind === 'random';
+  return isDeviceKind(fd.kind);
 }
 
 function fromSpec(spec: FdSpec): Fd {
