@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as P from '../../protocol/index.js';
+import { ConnectionClosedError, fromResponseError } from './errors.js';
+import { PendingCalls, type CallOptions } from './pending-calls.js';
 
 /** The launcher, found from this file whether it runs from src/ (tsx) or dist/. */
 export const SIDECAR_BIN = findBin(dirname(fileURLToPath(import.meta.url)));
@@ -17,18 +19,12 @@ function findBin(from: string): string {
   throw new Error(`bin/agentos-sidecar not found above ${from}`);
 }
 
-/** A JSON-RPC error from the sidecar, with its stable code lifted out of `data`. */
-export class SidecarError extends Error {
-  constructor(
-    message: string,
-    readonly code: P.ErrorCode | 'ERR_AGENTOS_CONNECTION_CLOSED' | 'ERR_AGENTOS_RPC',
-    readonly data: Partial<P.ErrorData> = {},
-    readonly rpcCode?: number,
-  ) {
-    super(message);
-    this.name = 'SidecarError';
-  }
-}
+/** How long close() waits for the sidecar to exit after `exit` before it kills it. */
+const CLOSE_DEADLINE_MS = 5000;
+/** How long a sidecar that closed its stdout may take to exit before its calls fail anyway. */
+const STDOUT_CLOSED_GRACE_MS = 2000;
+/** After SIGTERM (the sidecar disposes its VMs and exits within its shutdown deadline), SIGKILL. */
+const TERM_DEADLINE_MS = 3000;
 
 export interface ClientOptions {
   /** Extra environment for the sidecar (AGENTOS_* limits, AGENTOS_LOG_LEVEL). */
@@ -45,22 +41,42 @@ export interface ClientOptions {
   bindings?: Record<string, (args: unknown[], call: { vmId: string; pid: number }) => unknown>;
 }
 
+export type { CallOptions };
 export type OutputEvent = Static<typeof P.ProcessOutput.params>;
 export type ExitEvent = Static<typeof P.ProcessExited.params>;
+export type InitializeParams = Static<typeof P.Initialize.params>;
+export type InitializeResult = Static<typeof P.Initialize.result>;
+export type VmCreateParams = Static<typeof P.VmCreate.params>;
+export type ExecParams = Static<typeof P.ExecParams>;
+export type ExecResult = Static<typeof P.ExecResult>;
+export type SpawnParams = Static<typeof P.ProcessSpawn.params>;
+export type Signal = Static<typeof P.Signal>;
+
+/** exec's options: the protocol's fields, stdin as text (UTF-8 unless `stdinEncoding` says base64) or bytes, and a signal. */
+export type ExecOptions = Omit<ExecParams, 'vmId' | 'command' | 'args' | 'stdin'> & CallOptions & { stdin?: string | Uint8Array };
+export type SpawnOptions = Omit<SpawnParams, 'vmId' | 'command' | 'args'> & CallOptions;
 
 type Spec = P.RequestSpec<string, TSchema, TSchema>;
 
 /**
- * A host's handle on one sidecar process: spawns it, speaks the protocol, and turns every
- * way the child can die into one rejection of everything pending (and of every later
- * call), carrying the reason.
+ * A host's handle on one sidecar process: spawns it, speaks the protocol, and funnels every
+ * way the child can die (exit, a signal, a pipe error, an unreadable frame, close()) into
+ * one place, closeWith(), that fails everything pending with the reason; every later call
+ * fails at once with the same ConnectionClosedError.
  */
 export class SidecarClient {
   readonly child: ChildProcess;
+  /** The raw connection, for what the typed calls do not cover (tests of the wire itself). */
   readonly connection: MessageConnection;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  initializeResult: Static<typeof P.Initialize.result> | undefined;
+  initializeResult: InitializeResult | undefined;
+  private readonly pending = new PendingCalls();
+  /** Why the connection ended; set once, by closeWith(). */
   private closedReason: string | undefined;
+  private readonly ended: Promise<void>;
+  private resolveEnded!: () => void;
+  /** Set by close(): calls from then on fail at once, though shutdown is still in flight. */
+  private closing = false;
   private readonly outputListeners = new Set<(event: OutputEvent) => void>();
   private readonly exitListeners = new Set<(event: ExitEvent) => void>();
 
@@ -69,24 +85,33 @@ export class SidecarClient {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
-    let pending = '';
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    const reader = new StreamMessageReader(this.child.stdout!);
+    this.connection = createMessageConnection(reader, new StreamMessageWriter(this.child.stdin!));
+    let pendingLine = '';
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
+      pendingLine += chunk;
+      const lines = pendingLine.split('\n');
+      pendingLine = lines.pop()!;
       for (const line of lines) options.onLog?.(line);
     });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
-    const close = (reason: string) => {
-      this.closedReason ??= reason;
-    };
-    this.child.on('exit', (code, signal) => close(`the sidecar exited (code ${code}, signal ${signal})`));
-    // Once stdout has closed nothing more can arrive: fail whatever is still pending.
-    this.child.on('close', () => this.connection.dispose());
-    this.child.on('error', (err) => close(`the sidecar could not run: ${err.message}`));
-    this.child.stdin!.on('error', (err) => close(`writing to the sidecar failed: ${err.message}`));
-    this.connection.onClose(() => close('the connection closed'));
+
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => resolve({ code, signal }));
+      // A child that never started emits no 'exit'.
+      this.child.on('error', () => this.child.pid === undefined && resolve({ code: null, signal: null }));
+    });
+    // Every way the sidecar can go away ends here.
+    this.child.on('close', (code, signal) => this.closeWith(exitReason(code, signal)));
+    this.child.on('error', (err) => this.closeWith(`the sidecar could not run: ${err.message}`));
+    this.child.stdin!.on('error', (err) => this.closeWith(`writing to the sidecar failed: ${err.message}`));
+    reader.onError((err) => this.closeWith(`the sidecar sent an unreadable message: ${err.message}`));
+    // Once stdout has ended nothing more can arrive; the exit normally follows at once and
+    // gives the better reason, but a sidecar that stays up with stdout closed is no use.
+    this.connection.onClose(() => {
+      setTimeout(() => this.closeWith('the sidecar closed its stdout'), STDOUT_CLOSED_GRACE_MS).unref();
+    });
+
     this.connection.onNotification(P.ProcessOutput.method, (e: OutputEvent) => this.outputListeners.forEach((l) => l(e)));
     this.connection.onNotification(P.ProcessExited.method, (e: ExitEvent) => this.exitListeners.forEach((l) => l(e)));
     const bindings = options.bindings ?? {};
@@ -103,43 +128,154 @@ export class SidecarClient {
     this.connection.listen();
   }
 
+  /** Spawns a sidecar and sends `initialize` (unless `noInitialize`). */
   static async start(options: ClientOptions = {}): Promise<SidecarClient> {
     const client = new SidecarClient(options);
     if (!options.noInitialize) {
-      client.initializeResult = await client.request(P.Initialize, {
-        protocolVersion: P.PROTOCOL_VERSION,
-        clientInfo: { name: options.clientName ?? 'agentos-client', version: '0.1.0' },
-      });
+      try {
+        await client.initialize({ clientInfo: { name: options.clientName ?? 'agentos-client', version: '0.1.0' } });
+      } catch (err) {
+        client.killSidecar();
+        throw err;
+      }
     }
     return client;
   }
 
-  /** Sends any declared request; errors arrive as SidecarError with the stable code. */
-  async request<S extends Spec>(spec: S, params: Static<S['params']>): Promise<Static<S['result']>> {
-    if (this.closedReason) throw new SidecarError(`${spec.method} failed: ${this.closedReason}`, 'ERR_AGENTOS_CONNECTION_CLOSED');
-    try {
-      return (await this.connection.sendRequest(spec.method, params)) as Static<S['result']>;
-    } catch (err) {
-      if (err instanceof ResponseError) {
-        const data = (err.data ?? {}) as Partial<P.ErrorData>;
-        throw new SidecarError(err.message, data.code ?? 'ERR_AGENTOS_RPC', data, err.code);
-      }
-      throw new SidecarError(`${spec.method} failed: ${this.closedReason ?? (err as Error).message}`, 'ERR_AGENTOS_CONNECTION_CLOSED');
+  /** True once the connection has ended (or close() began): every call fails at once. */
+  get closed(): boolean {
+    return this.closedReason !== undefined || this.closing;
+  }
+
+  /**
+   * Sends any declared request. Errors: SidecarError with the sidecar's stable code,
+   * RequestCancelledError when `signal` aborts, ConnectionClosedError when the sidecar is
+   * gone (pending then, or already before the call).
+   */
+  request<S extends Spec>(spec: S, params: Static<S['params']>, options: CallOptions = {}): Promise<Static<S['result']>> {
+    if (this.closing && !this.closedReason) return Promise.reject(new ConnectionClosedError(spec.method, 'close() was called'));
+    return this.send(spec, params, options);
+  }
+
+  private send<S extends Spec>(spec: S, params: Static<S['params']>, options: CallOptions = {}): Promise<Static<S['result']>> {
+    if (this.closedReason) return Promise.reject(new ConnectionClosedError(spec.method, this.closedReason));
+    return this.pending.track(
+      spec.method,
+      options.signal,
+      (token) => this.connection.sendRequest(spec.method, params, token) as Promise<Static<S['result']>>,
+      (err) => fromResponseError(spec.method, err) ?? new ConnectionClosedError(spec.method, this.closedReason ?? `the connection failed: ${(err as Error).message}`),
+    );
+  }
+
+  /** The one place the connection ends: every pending call fails with `reason`. */
+  private closeWith(reason: string): void {
+    if (this.closedReason) return;
+    this.closedReason = reason;
+    this.pending.failAll((method) => new ConnectionClosedError(method, reason));
+    this.connection.dispose();
+    this.resolveEnded();
+    // A sidecar we can no longer talk to must not live on as an orphan: SIGTERM lets it
+    // dispose its VMs (and changes nothing for one that is already exiting), SIGKILL follows.
+    if (this.running) {
+      this.child.kill('SIGTERM');
+      setTimeout(() => this.running && this.child.kill('SIGKILL'), TERM_DEADLINE_MS).unref();
     }
   }
 
-  createVm(params: Static<typeof P.VmCreate.params> = {}) {
-    return this.request(P.VmCreate, params);
+  private get running(): boolean {
+    return this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
-  disposeVm(vmId: string) {
-    return this.request(P.VmDispose, { vmId });
+
+  // One wrapper per host request (HOST_REQUEST_WRAPPERS in ./wrappers.ts pins the list).
+
+  /** `initialize`; start() sends it unless `noInitialize`. The result is kept in initializeResult. */
+  async initialize(params: Partial<InitializeParams> = {}, options?: CallOptions): Promise<InitializeResult> {
+    this.initializeResult = await this.request(P.Initialize, { protocolVersion: P.PROTOCOL_VERSION, ...params }, options);
+    return this.initializeResult;
   }
-  exec(vmId: string, command: string, args: string[] = [], options: Omit<Static<typeof P.ExecParams>, 'vmId' | 'command' | 'args'> = {}) {
-    return this.request(P.ProcessExec, { vmId, command, args, ...options });
+  /** `shutdown`: dispose every VM. close() sends it and then `exit`. */
+  shutdown(options?: CallOptions) {
+    return this.request(P.Shutdown, {}, options);
   }
-  spawn(vmId: string, command: string, args: string[] = [], options: Omit<Static<typeof P.ProcessSpawn.params>, 'vmId' | 'command' | 'args'> = {}) {
-    return this.request(P.ProcessSpawn, { vmId, command, args, ...options });
+  createVm(params: VmCreateParams = {}, options?: CallOptions) {
+    return this.request(P.VmCreate, params, options);
   }
+  disposeVm(vmId: string, options?: CallOptions) {
+    return this.request(P.VmDispose, { vmId }, options);
+  }
+  listVms(options?: CallOptions) {
+    return this.request(P.VmList, {}, options);
+  }
+  vmStats(vmId: string, options?: CallOptions) {
+    return this.request(P.VmStats, { vmId }, options);
+  }
+
+  /** Writes text (as UTF-8) or bytes. */
+  writeFile(vmId: string, path: string, data: string | Uint8Array, options: Pick<Static<typeof P.FsWriteFile.params>, 'mode' | 'createParents'> & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.FsWriteFile, { vmId, path, ...rest, ...encode(data) }, { signal });
+  }
+  async readFile(vmId: string, path: string, options?: CallOptions): Promise<Buffer> {
+    const { data } = await this.request(P.FsReadFile, { vmId, path, encoding: 'base64' }, options);
+    return Buffer.from(data, 'base64');
+  }
+  async readdir(vmId: string, path: string, options?: CallOptions) {
+    return (await this.request(P.FsReaddir, { vmId, path }, options)).entries;
+  }
+  stat(vmId: string, path: string, options: { followSymlinks?: boolean } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.FsStat, { vmId, path, ...rest }, { signal });
+  }
+  mkdir(vmId: string, path: string, options: { recursive?: boolean; mode?: number } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.FsMkdir, { vmId, path, ...rest }, { signal });
+  }
+  remove(vmId: string, path: string, options: { recursive?: boolean } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.FsRemove, { vmId, path, ...rest }, { signal });
+  }
+
+  /**
+   * Runs a command to completion. Output comes back as UTF-8 text unless `outputEncoding`
+   * says base64. Aborting `signal` cancels it: the sidecar stops the process.
+   */
+  exec(vmId: string, command: string, args: string[] = [], options: ExecOptions = {}) {
+    const { signal, stdin, stdinEncoding, ...rest } = options;
+    const input =
+      stdin === undefined ? {} : typeof stdin === 'string' ? { stdin, stdinEncoding: stdinEncoding ?? 'utf8' } : { stdin: encode(stdin).data, stdinEncoding: 'base64' as const };
+    return this.request(P.ProcessExec, { vmId, command, args, outputEncoding: 'utf8', ...rest, ...input }, { signal });
+  }
+  /** Starts a process; its output and end arrive through onOutput and onExit. */
+  spawn(vmId: string, command: string, args: string[] = [], options: SpawnOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.ProcessSpawn, { vmId, command, args, outputEncoding: 'utf8', ...rest }, { signal });
+  }
+  /** Appends text (as UTF-8) or bytes to a spawned process's stdin. */
+  writeStdin(vmId: string, pid: number, data: string | Uint8Array, options?: CallOptions) {
+    return this.request(P.ProcessWrite, { vmId, pid, ...encode(data) }, options);
+  }
+  closeStdin(vmId: string, pid: number, options?: CallOptions) {
+    return this.request(P.ProcessCloseStdin, { vmId, pid }, options);
+  }
+  /** Signals a guest process (default SIGTERM). To stop the sidecar itself: close(), or killSidecar(). */
+  kill(vmId: string, pid: number, signal?: Signal, options?: CallOptions) {
+    return this.request(P.ProcessKill, { vmId, pid, ...(signal ? { signal } : {}) }, options);
+  }
+
+  registerWasm(params: Static<typeof P.WasmRegister.params>, options?: CallOptions) {
+    return this.request(P.WasmRegister, params, options);
+  }
+  warmupWasm(params: Static<typeof P.WasmWarmup.params>, options?: CallOptions) {
+    return this.request(P.WasmWarmup, params, options);
+  }
+  ping(options?: CallOptions) {
+    return this.request(P.SidecarPing, {}, options);
+  }
+  stats(options: { gc?: boolean } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.SidecarStats, rest, { signal });
+  }
+
   onOutput(listener: (event: OutputEvent) => void): () => void {
     this.outputListeners.add(listener);
     return () => this.outputListeners.delete(listener);
@@ -159,31 +295,43 @@ export class SidecarClient {
       });
     });
   }
-  writeFile(vmId: string, path: string, data: string | Uint8Array) {
-    return typeof data === 'string'
-      ? this.request(P.FsWriteFile, { vmId, path, data, encoding: 'utf8' })
-      : this.request(P.FsWriteFile, { vmId, path, data: Buffer.from(data).toString('base64') });
-  }
-  async readFile(vmId: string, path: string): Promise<Buffer> {
-    const { data } = await this.request(P.FsReadFile, { vmId, path });
-    return Buffer.from(data, 'base64');
-  }
 
-  /** shutdown + exit, then waits for the process to end. */
+  /**
+   * Ends the sidecar: `shutdown` (every VM disposed), then `exit`, then waits for the
+   * process to end, killing it if it has not within a few seconds. Calls made from now on
+   * fail at once. Resolves with the exit code.
+   */
   async close(): Promise<number | null> {
-    if (!this.closedReason) {
+    if (!this.closed) {
+      this.closing = true;
       try {
-        await this.request(P.Shutdown, {});
+        await this.send(P.Shutdown, {});
         await this.connection.sendNotification(P.Exit.method, {});
       } catch {
         // Already going away; the exit below tells how it ended.
       }
     }
-    const { code } = await this.exited;
-    return code;
+    const deadline = setTimeout(() => this.killSidecar(), CLOSE_DEADLINE_MS);
+    try {
+      // Resolved by closeWith(): by then every call, pending or later, fails with its reason.
+      await this.ended;
+      return (await this.exited).code;
+    } finally {
+      clearTimeout(deadline);
+    }
   }
 
-  kill(): void {
-    this.child.kill('SIGKILL');
+  /** Kills the sidecar process at once (default SIGKILL); pending calls fail with ConnectionClosedError. */
+  killSidecar(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.child.kill(signal);
   }
+}
+
+function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `the sidecar was killed by ${signal}` : `the sidecar exited with code ${code}`;
+}
+
+/** Text travels as UTF-8, bytes as base64: the encoding is always explicit on the wire. */
+function encode(data: string | Uint8Array): { data: string; encoding: 'utf8' | 'base64' } {
+  return typeof data === 'string' ? { data, encoding: 'utf8' } : { data: Buffer.from(data).toString('base64'), encoding: 'base64' };
 }

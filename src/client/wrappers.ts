@@ -1,0 +1,33 @@
+import type { HostRequests } from '../../protocol/index.js';
+import type { SidecarClient } from './client.js';
+
+export type HostRequestMethod = (typeof HostRequests)[number]['method'];
+
+/**
+ * The client's wrapper for each host request. The `satisfies` makes a method added to
+ * protocol/index.ts's HostRequests without a wrapper here a compile error;
+ * test/client.test.ts calls each wrapper and checks the method it sends.
+ */
+export const HOST_REQUEST_WRAPPERS = {
+  initialize: 'initialize',
+  shutdown: 'shutdown',
+  'vm/create': 'createVm',
+  'vm/dispose': 'disposeVm',
+  'vm/list': 'listVms',
+  'vm/stats': 'vmStats',
+  'fs/writeFile': 'writeFile',
+  'fs/readFile': 'readFile',
+  'fs/readdir': 'readdir',
+  'fs/stat': 'stat',
+  'fs/mkdir': 'mkdir',
+  'fs/remove': 'remove',
+  'process/exec': 'exec',
+  'process/spawn': 'spawn',
+  'process/write': 'writeStdin',
+  'process/closeStdin': 'closeStdin',
+  'process/kill': 'kill',
+  'wasm/register': 'registerWasm',
+  'wasm/warmup': 'warmupWasm',
+  'sidecar/ping': 'ping',
+  'sidecar/stats': 'stats',
+} as const satisfies Record<HostRequestMethod, keyof SidecarClient>;
