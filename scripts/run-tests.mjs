@@ -1,5 +1,8 @@
 // Runs every test/*.test.ts with uvu (through tsx) and ends with the one summary line CI
-// reads: "N passed, N failed". Exits non-zero on any failure, or when uvu printed no totals.
+// reads: "N passed, N failed, N skipped". Exits non-zero on any failure, or when uvu printed
+// no totals. A test file that skips something calls uvu's test.skip() (counted) and prints a
+// line "skip: <what and how to get it>", repeated here just above the summary so a skip is
+// never silent.
 //
 // A failed assertion can leave a test's sidecar running, and its open pipes keep uvu alive
 // after its totals: uvu then gets a grace period and is killed (its sidecars see stdin EOF
@@ -42,13 +45,16 @@ child.on('exit', (code) => {
   const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? NaN);
   const passed = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN);
   const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const skips = [...text.matchAll(/^skip: (.+)$/gm)].map((m) => m[1]);
   if (Number.isNaN(total) || Number.isNaN(passed)) {
     console.log('\nthe test run ended without a summary (a test file crashed or hung?)');
-    console.log('0 passed, 1 failed');
+    console.log('0 passed, 1 failed, 0 skipped');
     process.exit(1);
   }
+  // uvu's Total counts the tests that ran, not the skipped ones.
   // Lingering after an all-green run is a leak in the code under test: count it.
-  const failed = total - passed - skipped + (lingered && total === passed + skipped ? 1 : 0);
-  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  const failed = total - passed + (lingered && total === passed ? 1 : 0);
+  if (skips.length) console.log(`\n${skips.map((why) => `skipped: ${why}`).join('\n')}`);
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed > 0 || (code !== 0 && !lingered) ? 1 : 0);
 });
