@@ -5,7 +5,7 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # The lockfile links the empty stand-in for the agentOS package's native sidecar
-# (scripts/no-native-sidecar), so it must exist before npm ci.
+# (scripts/no-native-sidecar): copied first, so that link never dangles.
 COPY package.json package-lock.json ./
 COPY scripts/no-native-sidecar ./scripts/no-native-sidecar
 RUN npm ci --ignore-scripts --no-audit --no-fund
