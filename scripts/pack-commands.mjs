@@ -51,6 +51,17 @@ for (const entry of readdirSync(source, { withFileTypes: true })) {
 }
 writeFileSync(
   join(DEST, 'SOURCE.json'),
-  `${JSON.stringify({ package: manifest.name, version: manifest.version, license: manifest.license, repository: manifest.repository, folder: 'commands/' }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      package: manifest.name,
+      version: manifest.version,
+      license: manifest.license,
+      repository: manifest.repository,
+      folder: 'commands/',
+      note: 'copied unmodified; `license` is what the package declares. The binaries are builds of third-party programs (coreutils, git, sqlite, ...) that keep their own licenses.',
+    },
+    null,
+    2,
+  )}\n`,
 );
 console.error(`pack-commands: ${count} commands from ${manifest.name}@${manifest.version} (${manifest.license}) in vendor/agentos-commands`);
