@@ -208,6 +208,14 @@ test('kill(vmId, pid) signals a guest process and the sidecar stays; close() end
   assert.is(after.message, 'vm/create failed: the sidecar exited with code 0');
 });
 
+test('start() refuses an unknown option by name, before spawning anything', async () => {
+  const { SidecarClient } = await import('../src/client/index.js');
+  const options = { env: {}, enviroment: { A: '1' } } as Parameters<typeof SidecarClient.start>[0];
+  const err = await SidecarClient.start(options).then(() => null, (e: unknown) => e);
+  assert.instance(err, TypeError);
+  assert.is((err as Error).message, 'Invalid option in SidecarClient.start(): "enviroment"');
+});
+
 test('errors the sidecar answers keep their stable code and JSON-RPC number', async () => {
   const { client } = await startSidecar();
   const err = await rejection(() => client.vmStats('vm-404'));

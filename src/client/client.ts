@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Static, TSchema } from '@sinclair/typebox';
@@ -8,16 +8,20 @@ import * as P from '../../protocol/index.js';
 import { ConnectionClosedError, fromResponseError } from './errors.js';
 import { PendingCalls, type CallOptions } from './pending-calls.js';
 
-/** The launcher, found from this file whether it runs from src/ (tsx) or dist/. */
-export const SIDECAR_BIN = findBin(dirname(fileURLToPath(import.meta.url)));
+/** The package's folder: the first above this file that holds the launcher (from src/ under tsx, or dist/). */
+const PACKAGE_DIR = findPackageDir(dirname(fileURLToPath(import.meta.url)));
+/** The launcher the client spawns. */
+export const SIDECAR_BIN = join(PACKAGE_DIR, 'bin', 'agentos-sidecar');
+const CLIENT_VERSION = (JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string }).version;
 
-function findBin(from: string): string {
+function findPackageDir(from: string): string {
   for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'bin', 'agentos-sidecar');
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(join(dir, 'bin', 'agentos-sidecar'))) return dir;
   }
   throw new Error(`bin/agentos-sidecar not found above ${from}`);
 }
+
+const OPTION_NAMES: ReadonlySet<string> = new Set(['env', 'onLog', 'noInitialize', 'clientName', 'bindings'] satisfies Array<keyof ClientOptions>);
 
 /** How long close() waits for the sidecar to exit after `exit` before it kills it. */
 const CLOSE_DEADLINE_MS = 5000;
@@ -128,12 +132,15 @@ export class SidecarClient {
     this.connection.listen();
   }
 
-  /** Spawns a sidecar and sends `initialize` (unless `noInitialize`). */
+  /** Spawns a sidecar and sends `initialize` (unless `noInitialize`). An unknown option is refused by name. */
   static async start(options: ClientOptions = {}): Promise<SidecarClient> {
+    for (const key of Object.keys(options)) {
+      if (!OPTION_NAMES.has(key)) throw new TypeError(`Invalid option in SidecarClient.start(): ${JSON.stringify(key)}`);
+    }
     const client = new SidecarClient(options);
     if (!options.noInitialize) {
       try {
-        await client.initialize({ clientInfo: { name: options.clientName ?? 'agentos-client', version: '0.1.0' } });
+        await client.initialize({ clientInfo: { name: options.clientName ?? 'agentos-client', version: CLIENT_VERSION } });
       } catch (err) {
         client.killSidecar();
         throw err;
