@@ -115,6 +115,9 @@ test('calls pending when the sidecar is SIGKILLed fail with ConnectionClosedErro
   const b = (await client.createVm({ bindings: ['started'] })).vmId;
   const pending = [a, b].map((vm) => client.exec(vm, 'node', ['-e', BLOCK_AFTER_START]).then(() => null, (err: unknown) => err));
   await startedCount(2);
+  // A wait that is not a request fails the same way.
+  const { pid } = await client.spawn(a, 'node', ['-e', 'setInterval(() => {}, 1000)']);
+  const exit = client.waitForExit(a, pid).then(() => null, (err: unknown) => err);
   process.kill(client.child.pid!, 'SIGKILL');
   for (const err of await Promise.all(pending)) {
     assert.instance(err, ConnectionClosedError);
@@ -125,6 +128,9 @@ test('calls pending when the sidecar is SIGKILLed fail with ConnectionClosedErro
     assert.is(closed.message, 'process/exec failed: the sidecar was killed by SIGKILL');
     assert.is(closed.rpcCode, undefined);
   }
+  const waitErr = (await exit) as ConnectionClosedError;
+  assert.instance(waitErr, ConnectionClosedError);
+  assert.is(waitErr.message, `waiting for the exit of ${a}/${pid} failed: the sidecar was killed by SIGKILL`);
   assert.ok(client.closed);
   const sent = spyOnRequests(client);
   const later = await rejection(() => client.ping());
@@ -185,6 +191,14 @@ test('a signal already aborted fails the call at once and sends nothing', async 
   assert.instance(err, RequestCancelledError);
   assert.is((err as RequestCancelledError).cause, 'too late');
   assert.equal(sent, []);
+  const { vmId } = await client.createVm();
+  const { pid } = await client.spawn(vmId, 'node', ['-e', 'setInterval(() => {}, 1000)']);
+  const controller = new AbortController();
+  const waiting = client.waitForExit(vmId, pid, { signal: controller.signal }).then(() => null, (e: unknown) => e);
+  controller.abort('stop waiting');
+  const waitErr = (await waiting) as RequestCancelledError;
+  assert.instance(waitErr, RequestCancelledError);
+  assert.is(waitErr.cause, 'stop waiting');
   // A signal that never fires changes nothing.
   assert.equal(await client.ping({ signal: new AbortController().signal }), {});
   assert.is(await client.close(), 0);

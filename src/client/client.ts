@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as P from '../../protocol/index.js';
-import { ConnectionClosedError, fromResponseError } from './errors.js';
+import { ConnectionClosedError, fromResponseError, RequestCancelledError } from './errors.js';
 import { PendingCalls, type CallOptions } from './pending-calls.js';
 
 /** The package's folder: the first above this file that holds the launcher (from src/ under tsx, or dist/). */
@@ -83,6 +83,8 @@ export class SidecarClient {
   private closing = false;
   private readonly outputListeners = new Set<(event: OutputEvent) => void>();
   private readonly exitListeners = new Set<(event: ExitEvent) => void>();
+  /** Waits that are not requests (waitForExit): failed by closeWith() too. */
+  private readonly closeListeners = new Set<(reason: string) => void>();
 
   private constructor(options: ClientOptions) {
     this.child = spawn(process.execPath, ['--no-node-snapshot', SIDECAR_BIN], {
@@ -179,6 +181,7 @@ export class SidecarClient {
     if (this.closedReason) return;
     this.closedReason = reason;
     this.pending.failAll((method) => new ConnectionClosedError(method, reason));
+    for (const listener of [...this.closeListeners]) listener(reason);
     this.connection.dispose();
     this.resolveEnded();
     // A sidecar we can no longer talk to must not live on as an orphan: SIGTERM lets it
@@ -291,15 +294,38 @@ export class SidecarClient {
     this.exitListeners.add(listener);
     return () => this.exitListeners.delete(listener);
   }
-  /** Resolves with a spawned process's exit event (register before it can end). */
-  waitForExit(vmId: string, pid: number): Promise<ExitEvent> {
-    return new Promise((resolve) => {
-      const off = this.onExit((e) => {
+  /**
+   * Resolves with a spawned process's exit event (register before it can end). Fails like
+   * a call: ConnectionClosedError when the sidecar goes first, RequestCancelledError when
+   * `signal` aborts (the process runs on; kill() stops it).
+   */
+  waitForExit(vmId: string, pid: number, options: CallOptions = {}): Promise<ExitEvent> {
+    const what = `waiting for the exit of ${vmId}/${pid}`;
+    if (this.closedReason) return Promise.reject(new ConnectionClosedError(what, this.closedReason));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new RequestCancelledError(what, { cause: signal.reason }));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        offExit();
+        this.closeListeners.delete(onClose);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const offExit = this.onExit((e) => {
         if (e.vmId === vmId && e.pid === pid) {
-          off();
+          done();
           resolve(e);
         }
       });
+      const onClose = (reason: string) => {
+        done();
+        reject(new ConnectionClosedError(what, reason));
+      };
+      const onAbort = () => {
+        done();
+        reject(new RequestCancelledError(what, { cause: signal!.reason }));
+      };
+      this.closeListeners.add(onClose);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
