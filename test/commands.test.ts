@@ -15,7 +15,7 @@ const results: CommandResult[] = [];
 const { client } = await startSidecar();
 
 test('the agentOS command set is installed, and the table covers each of its binaries once', () => {
-  assert.ok(dir, 'the optional dependency @rivet-dev/agentos-runtime-core is not installed (npm ci installs it)');
+  assert.ok(dir, 'the development dependency @rivet-dev/agentos-runtime-core is not installed (npm ci installs it)');
   const available = new Set(client.initializeResult!.capabilities.commands);
   const names = COMMAND_CASES.map((c) => c.name);
   assert.equal(names.length, new Set(names).size, 'a command appears twice in the table');
