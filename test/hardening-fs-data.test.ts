@@ -81,19 +81,22 @@ const fnType = (params: number[], results: number[]) => [0x60, ...vec(params.map
 
 /**
  * A WASI command that opens `path` (under the preopen at fd 3, read-write, creating it)
- * and then calls `set_size` (fd_filestat_set_size(fd, operand)) or `pwrite` (fd_pwrite of
- * "XY" at offset `operand`); it exits with that call's errno (path_open's failure: 100 + errno).
+ * and then calls `set_size` (fd_filestat_set_size(fd, operand)), `pwrite` (fd_pwrite of
+ * "XY" at offset `operand`) or `allocate` (fd_allocate(fd, operand, 2)); it exits with that
+ * call's errno (path_open's failure: 100 + errno).
  */
-function wasiProbe(path: string, call: 'set_size' | 'pwrite', operand: bigint): string {
+type ProbeCall = 'set_size' | 'pwrite' | 'allocate';
+function wasiProbe(path: string, call: ProbeCall, operand: bigint): string {
   const types = vec([
     fnType([I32, I32, I32, I32, I32, I64, I64, I32, I32], [I32]), // 0 path_open
     fnType([I32, I64], [I32]), // 1 fd_filestat_set_size
     fnType([I32], []), // 2 proc_exit
     fnType([], []), // 3 _start
     fnType([I32, I32, I32, I64, I32], [I32]), // 4 fd_pwrite
+    fnType([I32, I64, I64], [I32]), // 5 fd_allocate
   ]);
   const imp = (name: string, type: number) => [...str('wasi_snapshot_preview1'), ...str(name), 0, ...uleb(type)];
-  const imports = vec([imp('path_open', 0), imp('fd_filestat_set_size', 1), imp('proc_exit', 2), imp('fd_pwrite', 4)]);
+  const imports = vec([imp('path_open', 0), imp('fd_filestat_set_size', 1), imp('proc_exit', 2), imp('fd_pwrite', 4), imp('fd_allocate', 5)]);
   const pathBytes = Buffer.from(path);
   const body = [
     ...vec([[1, I32]]), // one i32 local: the errno
@@ -103,7 +106,9 @@ function wasiProbe(path: string, call: 'set_size' | 'pwrite', operand: bigint): 
     0x22, 0, 0x04, 0x40, 0x20, 0, 0x41, ...sleb(100n), 0x6a, 0x10, 2, 0x0b,
     ...(call === 'set_size'
       ? [0x41, 16, 0x28, 2, 0, 0x42, ...sleb(operand), 0x10, 1]
-      : [0x41, 16, 0x28, 2, 0, 0x41, 32, 0x41, 1, 0x42, ...sleb(operand), 0x41, 24, 0x10, 3]),
+      : call === 'pwrite'
+        ? [0x41, 16, 0x28, 2, 0, 0x41, 32, 0x41, 1, 0x42, ...sleb(operand), 0x41, 24, 0x10, 3]
+        : [0x41, 16, 0x28, 2, 0, 0x42, ...sleb(operand), 0x42, 2, 0x10, 4]),
     0x10, 2, // proc_exit(errno)
     0x0b,
   ];
@@ -114,7 +119,7 @@ function wasiProbe(path: string, call: 'set_size' | 'pwrite', operand: bigint): 
     ...section(2, imports),
     ...section(3, vec([[3]])),
     ...section(5, vec([[0, 1]])),
-    ...section(7, vec([[...str('memory'), 2, 0], [...str('_start'), 0, 4]])),
+    ...section(7, vec([[...str('memory'), 2, 0], [...str('_start'), 0, 5]])),
     ...section(10, vec([[...uleb(body.length), ...body]])),
     ...section(11, vec([data(32, [48, 0, 0, 0, 2, 0, 0, 0]), data(48, [...Buffer.from('XY')]), data(64, [...pathBytes])])),
   ]);
@@ -122,7 +127,7 @@ function wasiProbe(path: string, call: 'set_size' | 'pwrite', operand: bigint): 
   return module.toString('base64');
 }
 
-async function runProbe(vmId: string, path: string, call: 'set_size' | 'pwrite', operand: bigint): Promise<number> {
+async function runProbe(vmId: string, path: string, call: ProbeCall, operand: bigint): Promise<number> {
   const name = `probe-${call}`;
   await client.request(P.WasmRegister, { vmId, name, data: wasiProbe(path, call, operand) });
   const r = await client.exec(vmId, name, [], { cwd: '/', timeoutMs: 60_000 });
@@ -317,6 +322,7 @@ test('WASI sizes and offsets: fd_filestat_set_size and fd_pwrite get EINVAL for 
   // Each probe's /usr/bin entry is made on its first run: run both once before measuring.
   assert.is(await runProbe(v, 'w', 'set_size', 5n), 0);
   assert.is(await runProbe(v, 'w', 'pwrite', -1n), WASI.INVAL);
+  assert.is(await runProbe(v, 'w', 'allocate', -1n), WASI.INVAL);
   const base = await usage(v);
   assert.is(await runProbe(v, 'w', 'set_size', -1_000_000_000_000n), WASI.INVAL);
   assert.is(await runProbe(v, 'w', 'set_size', -1n), WASI.INVAL);
@@ -326,10 +332,17 @@ test('WASI sizes and offsets: fd_filestat_set_size and fd_pwrite get EINVAL for 
   assert.is(await runProbe(v, 'w', 'pwrite', -1n), WASI.INVAL);
   assert.is(await runProbe(v, 'w', 'pwrite', -(2n ** 63n)), WASI.INVAL);
   assert.is(await runProbe(v, 'w', 'pwrite', BigInt(MiB)), WASI.FBIG);
+  assert.is(await runProbe(v, 'w', 'allocate', -(2n ** 40n)), WASI.INVAL);
+  assert.is(await runProbe(v, 'w', 'allocate', 2n ** 53n), WASI.INVAL);
+  assert.is(await runProbe(v, 'w', 'allocate', BigInt(MiB)), WASI.FBIG);
   assert.equal(await usage(v), base, 'nothing refused was charged');
   assert.is((await client.readFile(v, '/w')).toString(), 'hello');
   assert.is(await runProbe(v, 'w', 'pwrite', 7n), 0);
   assert.equal([...(await client.readFile(v, '/w'))], [...Buffer.from('hello'), 0, 0, ...Buffer.from('XY')]);
+  assert.is(await runProbe(v, 'w', 'allocate', 7n), 0);
+  assert.equal([...(await client.readFile(v, '/w'))], [...Buffer.from('hello'), 0, 0, ...Buffer.from('XY')], 'fallocate never shrinks or rewrites');
+  assert.is(await runProbe(v, 'w', 'allocate', 10n), 0);
+  assert.equal([...(await client.readFile(v, '/w'))], [...Buffer.from('hello'), 0, 0, ...Buffer.from('XY'), 0, 0, 0], 'grown with zeros');
   assert.is(await runProbe(v, 'w', 'set_size', 2n), 0);
   assert.equal(await usage(v), { bytes: base.bytes - 3, inodes: base.inodes });
   // The shell's own truncate and dd go through the same check.

@@ -325,8 +325,9 @@ export class VirtualFs {
 
   writeAt(file: FileNode, position: number, data: Uint8Array): number {
     byteCount(position, 'position', 'write');
-    // A device takes every byte and keeps none (nothing to store, nothing to charge).
-    if (file.device) return data.length;
+    // A device takes every byte and keeps none (nothing to store, nothing to charge); an
+    // empty write changes nothing, wherever it is aimed (as write(2) of 0 bytes).
+    if (file.device || data.length === 0) return data.length;
     const end = this.fileEnd(position + data.length, 'write');
     if (end > file.size) {
       this.charge(end - file.size, 'write');

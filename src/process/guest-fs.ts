@@ -38,6 +38,7 @@ const OPERATIONS: Record<string, Target> = {
   writeFile: { operation: 'write', path: 0 },
   writeFd: { operation: 'write', fd: 0 },
   ftruncate: { operation: 'truncate', fd: 0 },
+  allocate: { operation: 'write', fd: 0 },
   fchmod: { operation: 'chmod', fd: 0 },
   fsetxattr: { operation: 'xattr', fd: 0 },
   truncate: { operation: 'truncate', path: 0 },
@@ -238,6 +239,15 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       // Linux: ftruncate on an fd not open for writing is EINVAL (Node reports the same).
       if (!file.writable) throw new FsError('EINVAL', 'ftruncate', undefined, 'invalid argument: the fd is not open for writing');
       vfs.truncateNode(file.node, byteCount(a[1], 'length', 'ftruncate'));
+      return null;
+    }
+    case 'allocate': {
+      // posix_fallocate: the file is at least offset + len bytes after (zeros where it grew).
+      const file = ctx.fds.get(num(a[0], 'fd'), 'fallocate');
+      if (!file.writable) throw new FsError('EBADF', 'fallocate');
+      const end = byteCount(a[1], 'offset', 'fallocate') + byteCount(a[2], 'length', 'fallocate');
+      if (a[2] === 0) throw new FsError('EINVAL', 'fallocate', file.path, 'invalid argument: length must be above 0');
+      if (end > file.node.size) vfs.truncateNode(file.node, byteCount(end, 'offset + length', 'fallocate'));
       return null;
     }
     case 'fchmod': vfs.chmodNode(ctx.fds.get(num(a[0], 'fd'), 'fchmod').node, num(a[1], 'mode')); return null;

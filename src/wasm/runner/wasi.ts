@@ -381,8 +381,7 @@ export class Wasi {
       },
       fd_allocate(fd: number, offset: bigint, len: bigint) {
         const f = self.fd(fd, ['file']);
-        const end = Number(offset + len);
-        if (self.host<HostStat>('fstat', f.hostFd).size < end) self.host('ftruncate', f.hostFd, end);
+        self.host('allocate', f.hostFd, Number(offset), Number(len));
       },
       fd_close(fd: number) {
         self.closeFd(fd);
