@@ -474,6 +474,29 @@ test('devices from guest JS: /dev/urandom and /dev/random give random bytes, /de
   assert.equal(await usage(v), { bytes: base.bytes + '/dev/zero'.length + '/dev/null'.length, inodes: base.inodes + 2 });
 });
 
+test('devices are /dev\'s, not the VM\'s: there in a full VM, free of the inode limit, and removing one frees nothing', async () => {
+  const { vmId: v } = await client.createVm({ bindings: ['usage'], limits: { fsInodeLimit: 200 } });
+  const out = await js(v, `
+    const fs = require('fs');
+    (async () => {
+      fs.writeFileSync('/f', 'x');
+      let code;
+      for (let i = 0; ; i++) { try { fs.linkSync('/f', '/l' + i); } catch (e) { code = e.code; break; } }
+      const full = await host.usage();
+      const fd = fs.openSync('/dev/null', 'w');
+      fs.writeSync(fd, 'gone');
+      const b = Buffer.alloc(16);
+      fs.readSync(fs.openSync('/dev/urandom', 'r'), b, 0, 16, null);
+      const names = fs.readdirSync('/dev').join(',');
+      const after = await host.usage();
+      fs.unlinkSync('/dev/zero');
+      const removed = await host.usage();
+      console.log(code, full.inodes, after.inodes, removed.inodes, names, b.some((x) => x !== 0));
+    })();
+  `);
+  assert.is(out, 'ENOSPC 200 200 200 null,random,urandom,zero true\n');
+});
+
 test.after(async () => {
   await client.close();
 });

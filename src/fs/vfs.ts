@@ -138,9 +138,11 @@ export class VirtualFs {
     if (!lazy || lazy.settled.has(name) || !lazy.source.has(name)) return undefined;
     lazy.settled.add(name);
     const { data, mode, device } = lazy.source.make(name);
-    // A full VM simply goes without the entry: the guest did not ask for it.
-    if (this.inodes + 1 > this.bounds.inodeLimit || this.bytes + data.byteLength > this.bounds.quotaBytes) return undefined;
-    const file = this.newMeta(mode) as FileNode;
+    // A device node is /dev's, not the VM's to pay for (Linux's devtmpfs is a filesystem
+    // of its own), so /dev/null is there even in a full VM. Anything else: a full VM
+    // simply goes without the entry, the guest did not ask for it.
+    if (!device && (this.inodes + 1 > this.bounds.inodeLimit || this.bytes + data.byteLength > this.bounds.quotaBytes)) return undefined;
+    const file = this.newMeta(mode, !device) as FileNode;
     Object.assign(file, { kind: 'file', data: device ? EMPTY : data, size: device ? 0 : data.byteLength, opens: 0, ...(device ? { device } : {}) });
     this.bytes += file.size;
     dir.entries.set(name, file);
@@ -642,7 +644,7 @@ export class VirtualFs {
   }
 
   private release(node: FsNode): void {
-    this.inodes--;
+    if (node.kind !== 'file' || !node.device) this.inodes--;
     for (const [key, value] of node.xattrs ?? []) this.bytes -= xattrBytes(key, value);
     node.xattrs = undefined;
     if (node.kind === 'file') {
@@ -675,8 +677,9 @@ export class VirtualFs {
     this.inodes++;
   }
 
-  private newMeta(mode: number): Meta {
-    this.countEntry('open');
+  /** `counted`: charged to the inode limit (all but device nodes, see `child`). */
+  private newMeta(mode: number, counted = true): Meta {
+    if (counted) this.countEntry('open');
     const t = now();
     return { ino: this.nextIno++, mode: mode & 0o7777, uid: this.owner.uid, gid: this.owner.gid, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
   }
