@@ -394,8 +394,13 @@ test('a read-only VM: nothing mutates it, by path or by fd, from JS, WASM, spawn
     ].join(' '));
     const st = fs.statSync('/home/user/r.txt');
     console.log(st.size, (st.mode & 0o777).toString(8), fs.readFileSync(fd, 'utf8'));
+    // The devices are /dev's and stay usable, as under a read-only root on Linux.
+    const nul = fs.openSync('/dev/null', 'w');
+    const b = Buffer.alloc(8);
+    console.log(fs.writeSync(nul, 'discarded'), t(() => fs.writeFileSync('/dev/null', 'x')), fs.readSync(fs.openSync('/dev/zero', 'r'), b, 0, 8, null));
   `);
-  assert.is(out, `${Array(16).fill('EROFS').join(' ')}\n9 644 read only\n`);
+  assert.is(out, `${Array(16).fill('EROFS').join(' ')}\n9 644 read only\n9 ok 8\n`);
+  assert.is(await shOut(v, 'echo x > /dev/null && head -c 3 /dev/zero | wc -c'), '3\n');
   // WASM: coreutils by path, the shell's redirections (spawn file actions), chmod/truncate through host_fs.
   for (const line of ['truncate -s 0 r.txt', 'chmod 000 r.txt', 'echo x > r.txt', 'echo x >> r.txt', 'touch n', 'ln r.txt l', 'mv r.txt s', 'rm r.txt', 'mkdir d', 'setfattr -n user.k -v 1 r.txt']) {
     const r = await sh(v, line);
@@ -432,8 +437,9 @@ test('permissions none: every call, by path or fd, is EACCES', async () => {
     const fs = require('fs');
     const t = (f) => { try { f(); return 'ok'; } catch (e) { return e.code; } };
     console.log(t(() => fs.readFileSync('/n')), t(() => fs.openSync('/n', 'r')), t(() => fs.statSync('/n')), t(() => fs.ftruncateSync(3, 0)), t(() => fs.writeFileSync('/m', 'x')));
+    fs.writeFileSync('/dev/stdout', 'its own stdout is no file\\n');
   `);
-  assert.is(out, 'EACCES EACCES EACCES EACCES EACCES\n');
+  assert.is(out, 'EACCES EACCES EACCES EACCES EACCES\nits own stdout is no file\n');
 });
 
 // ---- 6. devices: one model for every kind of process ----

@@ -273,11 +273,13 @@ export class VirtualFs {
   readFile(path: string): Uint8Array {
     const node = this.lookup(path, 'open');
     if (node.kind === 'directory') throw new FsError('EISDIR', 'read', path);
-    const file = node as FileNode;
-    file.atimeNs = now();
-    // /dev/zero and /dev/urandom never end: no whole-file read can hold them.
-    if (file.device && file.device !== 'null') throw new FsError('EFBIG', 'read', path, `file too large: ${path} is an endless device; read it in chunks`);
-    return file.data.subarray(0, file.size);
+    return this.readRest(node as FileNode, 0, path);
+  }
+
+  /** The file from `position` to its end; /dev/zero and /dev/urandom have none (EFBIG). */
+  readRest(file: FileNode, position: number, path?: string): Uint8Array {
+    if (file.device && file.device !== 'null') throw new FsError('EFBIG', 'read', path, `file too large: ${path ?? 'the device'} never ends; read it in chunks`);
+    return this.readAt(file, position, Math.max(0, file.size - position));
   }
 
   /** Creates or truncates+rewrites a file (`append` adds to its end instead). */

@@ -1,4 +1,6 @@
 import { FsError } from '../fs/errors.js';
+import { normalize } from '../fs/paths.js';
+import { deviceAt } from '../wasm/runner/contract.js';
 
 /**
  * The one enforcement point of filesystem permissions. Every call that reads or changes a
@@ -35,11 +37,16 @@ export type FsActor = { readonly kind: 'guest'; readonly permission: FsPermissio
 /** The host drives the VM and populates it: it may do anything the VFS allows. */
 export const HOST_ACTOR: FsActor = { kind: 'host' };
 
+/** What reading and writing a device (/dev/null, /dev/zero, /dev/urandom) is: it stores nothing. */
+const DEVICE_IO: ReadonlySet<FsOperation> = new Set(['read', 'write', 'truncate']);
+
 /** Throws the errno the actor gets for `operation` on `path` (EACCES, EROFS), or returns. */
 export function checkFs(actor: FsActor, operation: FsOperation, path: string | undefined, syscall: string): void {
   if (actor.kind === 'host') return;
   if (actor.permission === 'none') throw new FsError('EACCES', syscall, path, 'permission denied: this VM gives guests no filesystem access');
   if (actor.permission === 'read-only' && operation !== 'read') {
+    // The devices stay usable, as /dev (a filesystem of its own) is under a read-only root.
+    if (DEVICE_IO.has(operation) && path !== undefined && deviceAt(normalize(path))) return;
     throw new FsError('EROFS', syscall, path, 'read-only file system: this VM gives guests read-only access');
   }
 }

@@ -76,8 +76,13 @@ export class FdTable {
   }
 
   /** Another fd for an open description, maybe another process's (dup, spawn): they share its position. */
+  /** Throws EMFILE when no fd is left (before an open changes anything). */
+  checkRoom(path: string): void {
+    if (this.fds.size + 3 >= this.maxOpen) throw new FsError('EMFILE', 'open', path, `too many open files (limit ${this.maxOpen}, AGENTOS_MAX_OPEN_FILES)`);
+  }
+
   adopt(file: OpenFile): number {
-    if (this.fds.size + 3 >= this.maxOpen) throw new FsError('EMFILE', 'open', file.path, `too many open files (limit ${this.maxOpen}, AGENTOS_MAX_OPEN_FILES)`);
+    this.checkRoom(file.path);
     let fd = 3;
     while (this.fds.has(fd)) fd++;
     // A description's first fd, in whichever process, holds its file open; its last close lets go.

@@ -60,19 +60,27 @@ const OPERATIONS: Record<string, Target> = {
   removexattr: { operation: 'xattr', path: 0 },
 };
 
+/** The process's own stdio, by fd or by name: its streams, not the filesystem. */
+const STDIO_PATHS = new Set(['/dev/stdin', '/dev/stdout', '/dev/stderr']);
+
 /** The permission check of one guest call, before it touches anything. */
 function authorize(ctx: GuestFsContext, op: string, args: unknown[]): void {
   const target = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
   if (!target) throw new FsError('EINVAL', op, undefined, `unknown fs operation '${op}'`);
   const operation = typeof target.operation === 'function' ? target.operation(args) : target.operation;
   let path: string | undefined;
-  if (target.path !== undefined) path = typeof args[target.path] === 'string' ? (args[target.path] as string) : undefined;
-  else if (target.fd !== undefined) path = fdPath(ctx, args[target.fd]);
+  if (target.path !== undefined) {
+    path = typeof args[target.path] === 'string' ? (args[target.path] as string) : undefined;
+    if ((op === 'readFile' || op === 'writeFile') && path !== undefined && STDIO_PATHS.has(path)) return;
+  } else if (target.fd !== undefined) {
+    const fd = args[target.fd];
+    if (fd === 0 || fd === 1 || fd === 2) return;
+    path = fdPath(ctx, fd);
+  }
   checkFs({ kind: 'guest', permission: ctx.permission }, operation, path, op);
 }
 
 function fdPath(ctx: GuestFsContext, fd: unknown): string | undefined {
-  if (fd === 0 || fd === 1 || fd === 2) return ['/dev/stdin', '/dev/stdout', '/dev/stderr'][fd];
   if (typeof fd !== 'number') return undefined;
   try {
     return ctx.fds.get(fd, 'fs').path;
@@ -156,8 +164,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       const fd = num(a[0], 'fd');
       if (fd === 0) return ctx.readStdin();
       const file = readable(ctx, fd, 'read');
-      if (file.node.device && file.node.device !== 'null') throw new FsError('EFBIG', 'read', file.path, `file too large: ${file.path} is an endless device; read it in chunks`);
-      const out = capped(vfs.readAt(file.node, file.position, Math.max(0, file.node.size - file.position)), ctx);
+      const out = capped(vfs.readRest(file.node, file.position, file.path), ctx);
       file.position += out.byteLength;
       return out;
     }
@@ -180,14 +187,16 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'open': {
       const path = str(a[0]);
       const flags = parseOpenFlags(flagArg(a[1]), 'open');
-      const node = vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: typeof a[2] === 'number' ? a[2] : undefined });
-      if (flags.truncate) vfs.truncateNode(node, 0);
+      // As Linux: a full fd table refuses the open before it creates or truncates anything.
       try {
-        return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
+        ctx.fds.checkRoom(path);
       } catch (err) {
-        if (err instanceof FsError && err.errno === 'EMFILE') ctx.onLimit('max_open_files_per_process', ctx.fds.size + 4, ctx.fds.size + 3, 'AGENTOS_MAX_OPEN_FILES');
+        ctx.onLimit('max_open_files_per_process', ctx.fds.size + 4, ctx.fds.size + 3, 'AGENTOS_MAX_OPEN_FILES');
         throw err;
       }
+      const node = vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: typeof a[2] === 'number' ? a[2] : undefined });
+      if (flags.truncate) vfs.truncateNode(node, 0);
+      return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
     }
     case 'readOnly': return ctx.permission !== 'read-write';
     case 'getxattr': return vfs.getxattr(str(a[0]), str(a[1], 'name'), a[2] !== false);
