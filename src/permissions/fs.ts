@@ -51,7 +51,12 @@ export function checkFs(actor: FsActor, operation: FsOperation, path: string | u
   }
 }
 
-/** The operation an open(2) with these flags performs. */
-export function openOperation(flags: { write: boolean; create: boolean; truncate: boolean }): FsOperation {
-  return flags.truncate ? 'truncate' : flags.write ? 'write' : flags.create ? 'create' : 'read';
+/**
+ * The operation an open(2) with these flags performs. O_CREAT creates only what is not
+ * there: opening an existing file with it, read-only, reads (as on Linux).
+ */
+export function openOperation(flags: { write: boolean; create: boolean; truncate: boolean }, exists: () => boolean): FsOperation {
+  if (flags.truncate) return 'truncate';
+  if (flags.write) return 'write';
+  return flags.create && !exists() ? 'create' : 'read';
 }

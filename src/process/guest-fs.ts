@@ -26,7 +26,7 @@ export interface GuestFsContext {
  * an fd (`fd`, the index of the fd argument; the check gets the path it was opened by).
  * `open` and `writeFile` depend on their flags. An op missing here is refused.
  */
-type Target = { operation: FsOperation | ((args: unknown[]) => FsOperation); path?: number; fd?: number };
+type Target = { operation: FsOperation | ((args: unknown[], ctx: GuestFsContext) => FsOperation); path?: number; fd?: number };
 const READ_PATH: Target = { operation: 'read', path: 0 };
 const READ_FD: Target = { operation: 'read', fd: 0 };
 const OPERATIONS: Record<string, Target> = {
@@ -34,7 +34,7 @@ const OPERATIONS: Record<string, Target> = {
   realpath: READ_PATH, getxattr: READ_PATH, listxattr: READ_PATH, statfs: READ_PATH,
   readFd: READ_FD, read: READ_FD, fstat: READ_FD, dup: READ_FD, close: READ_FD, seek: READ_FD, setAppend: READ_FD,
   readOnly: { operation: 'read' },
-  open: { operation: (a) => openOperation(parseOpenFlags(flagArg(a[1]), 'open')), path: 0 },
+  open: { operation: (a, ctx) => openOperation(parseOpenFlags(flagArg(a[1]), 'open'), () => typeof a[0] === 'string' && ctx.vfs.exists(a[0])), path: 0 },
   writeFile: { operation: 'write', path: 0 },
   writeFd: { operation: 'write', fd: 0 },
   ftruncate: { operation: 'truncate', fd: 0 },
@@ -67,7 +67,7 @@ const STDIO_PATHS = new Set(['/dev/stdin', '/dev/stdout', '/dev/stderr']);
 function authorize(ctx: GuestFsContext, op: string, args: unknown[]): void {
   const target = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
   if (!target) throw new FsError('EINVAL', op, undefined, `unknown fs operation '${op}'`);
-  const operation = typeof target.operation === 'function' ? target.operation(args) : target.operation;
+  const operation = typeof target.operation === 'function' ? target.operation(args, ctx) : target.operation;
   let path: string | undefined;
   if (target.path !== undefined) {
     path = typeof args[target.path] === 'string' ? (args[target.path] as string) : undefined;

@@ -412,7 +412,7 @@ export class Vm implements ProcessKernel {
     const built = childFds(req.fds, actions, cwd, {
       openFileOf: (hostFd) => parent.openFile(hostFd),
       open: (path, flags, mode) => {
-        checkFs({ kind: 'guest', permission: this.permission }, openOperation(flags), path, 'open');
+        checkFs({ kind: 'guest', permission: this.permission }, openOperation(flags, () => this.fs.exists(path)), path, 'open');
         const node = this.fs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
         if (flags.truncate) this.fs.truncateNode(node, 0);
         return { node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };
