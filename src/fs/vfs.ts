@@ -333,11 +333,7 @@ export class VirtualFs {
     // empty write changes nothing, wherever it is aimed (as write(2) of 0 bytes).
     if (file.device || data.length === 0) return data.length;
     const end = this.fileEnd(position + data.length, 'write');
-    if (end > file.size) {
-      this.charge(end - file.size, 'write');
-      this.reserve(file, end);
-      file.size = end;
-    }
+    if (end > file.size) this.grow(file, end, 'write');
     file.data.set(data, position);
     file.mtimeNs = file.ctimeNs = now();
     return data.length;
@@ -353,11 +349,8 @@ export class VirtualFs {
   truncateNode(file: FileNode, length: number): void {
     byteCount(length, 'length', 'ftruncate');
     if (file.device) return;
-    if (length > file.size) {
-      this.charge(this.fileEnd(length, 'ftruncate') - file.size, 'ftruncate');
-      this.reserve(file, length);
-      file.data.fill(0, file.size, length);
-    } else {
+    if (length > file.size) this.grow(file, this.fileEnd(length, 'ftruncate'), 'ftruncate');
+    else {
       this.bytes -= file.size - length;
       // Give memory back when a file shrinks to well under its backing store; otherwise
       // the cut-off bytes become zeros, so a later write past the new end reads a gap of
@@ -367,6 +360,19 @@ export class VirtualFs {
     }
     file.size = length;
     file.mtimeNs = file.ctimeNs = now();
+  }
+
+  /**
+   * Makes `file` `end` bytes long, the new bytes zeros (the backing store past `size` is
+   * kept zero). Charged only once the memory is there, so a failed allocation leaves the
+   * quota exact.
+   */
+  private grow(file: FileNode, end: number, syscall: string): void {
+    const delta = end - file.size;
+    this.charge(delta, syscall, false);
+    this.reserve(file, end);
+    this.bytes += delta;
+    file.size = end;
   }
 
   /** `end` as a file size, refused (EFBIG) when no file in this VM could be that large. */
@@ -658,12 +664,13 @@ export class VirtualFs {
     }
   }
 
-  private charge(delta: number, syscall: string): void {
+  /** Adds `delta` bytes to the VM's count, or throws ENOSPC past the quota (`take`: false only checks). */
+  private charge(delta: number, syscall: string, take = true): void {
     if (this.bytes + delta > this.bounds.quotaBytes) {
       this.onQuota?.('fs_quota_bytes', this.bytes + delta, this.bounds.quotaBytes);
       throw new FsError('ENOSPC', syscall, undefined, `no space left on device (VM filesystem quota of ${this.bounds.quotaBytes} bytes)`);
     }
-    this.bytes += delta;
+    if (take) this.bytes += delta;
   }
 
   /**
