@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
 import type { SidecarClient } from '../src/client/client.js';
-import { startSidecar } from './helpers/sidecar.js';
+import { eventually, startSidecar } from './helpers/sidecar.js';
 
 /**
  * The VM filesystem's accounting, data semantics, permission check and devices, attacked
@@ -152,7 +152,8 @@ test('hard links: each name costs one inode unit; the limit stops them, exactly,
   const made = limit - before.inodes;
   assert.is(out, `${made} ENOSPC ${made + 1}\n`);
   assert.equal(await usage(v), { bytes: before.bytes, inodes: limit }, 'every link charged; the refused one not');
-  assert.ok(logs.some((l) => l.msg === 'bounded limit exhausted' && l.limit === 'fs_inode_limit'), 'the hit is logged');
+  // The hit is logged (stderr lines arrive on their own pipe, so wait for it).
+  await eventually(() => logs.some((l) => l.msg === 'bounded limit exhausted' && l.limit === 'fs_inode_limit' && l.capacity === limit));
   // The shell's ln is refused the same way, and a full VM makes no file either.
   const r = await sh(v, 'ln /t/f /t/more');
   assert.is(r.exitCode, 1);
