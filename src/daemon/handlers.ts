@@ -2,6 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import * as P from '../../protocol/index.js';
 import { AgentosError, hostFs, tooLarge } from '../errors.js';
 import { statOf } from '../fs/vfs.js';
+import { checkFs, HOST_ACTOR, type FsOperation } from '../permissions/fs.js';
 import type { JsEngine } from '../js/engine.js';
 import { isWasm, type WasmEngine } from '../wasm/engine.js';
 import { ModuleCache } from '../wasm/module-cache.js';
@@ -34,9 +35,12 @@ export interface HandlerDeps {
  */
 export function createHandlers(d: HandlerDeps) {
   const { vms } = d;
-  const fsOf = (vmId: string, path: string, field = '/path') => {
+  /** A VM and a host-named path in it, past the one filesystem permission check (permissions/fs.ts). */
+  const fsOf = (vmId: string, path: string, operation: FsOperation, syscall: string) => {
     const vm = vms.get(vmId);
-    return { vm, path: vm.hostPath(path, field) };
+    const vmPath = vm.hostPath(path, '/path');
+    hostFs(() => checkFs(HOST_ACTOR, operation, vmPath, syscall));
+    return { vm, path: vmPath };
   };
 
   const vmCreate: Handler<typeof P.VmCreate> = (p) => ({ vmId: vms.create(p).id });
@@ -60,31 +64,31 @@ export function createHandlers(d: HandlerDeps) {
   };
 
   const fsWriteFile: Handler<typeof P.FsWriteFile> = (p) => {
-    const { vm, path } = fsOf(p.vmId, p.path);
+    const { vm, path } = fsOf(p.vmId, p.path, 'write', 'open');
     const data = Buffer.from(p.data, p.encoding ?? 'base64');
     hostFs(() => vm.fs.writeFile(path, data, { mode: p.mode, createParents: p.createParents ?? true }));
     return { size: data.byteLength };
   };
   const fsReadFile: Handler<typeof P.FsReadFile> = (p) => {
-    const { vm, path } = fsOf(p.vmId, p.path);
+    const { vm, path } = fsOf(p.vmId, p.path, 'read', 'open');
     const bytes = hostFs(() => vm.fs.readFile(path));
     const encoding = p.encoding ?? 'base64';
     return { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding), encoding, size: bytes.byteLength };
   };
   const fsReaddir: Handler<typeof P.FsReaddir> = (p) => {
-    const { vm, path } = fsOf(p.vmId, p.path);
+    const { vm, path } = fsOf(p.vmId, p.path, 'read', 'scandir');
     return { entries: hostFs(() => vm.fs.readdir(path)).map(({ name, node }) => ({ name, type: node.kind })) };
   };
   const fsStat: Handler<typeof P.FsStat> = (p) => {
-    const { vm, path } = fsOf(p.vmId, p.path);
+    const { vm, path } = fsOf(p.vmId, p.path, 'read', 'stat');
     return hostFs(() => statOf(vm.fs.lookup(path, p.followSymlinks === false ? 'lstat' : 'stat', p.followSymlinks !== false)));
   };
   const fsMkdir: Handler<typeof P.FsMkdir> = (p) => {
-    const { vm, path } = fsOf(p.vmId, p.path);
+    const { vm, path } = fsOf(p.vmId, p.path, 'create', 'mkdir');
     return { created: hostFs(() => vm.fs.mkdir(path, { recursive: p.recursive, mode: p.mode })) };
   };
   const fsRemove: Handler<typeof P.FsRemove> = (p) => {
-    const { vm, path } = fsOf(p.vmId, p.path);
+    const { vm, path } = fsOf(p.vmId, p.path, 'delete', 'rm');
     if (path === '/') throw new AgentosError('ERR_AGENTOS_INVALID_PATH', 'the VM root cannot be removed', { field: '/path', path });
     return { removed: hostFs(() => vm.fs.remove(path, p.recursive)) };
   };
@@ -115,7 +119,7 @@ export function createHandlers(d: HandlerDeps) {
     }
     const vm = p.vmId !== undefined ? vms.get(p.vmId) : undefined;
     if (p.path !== undefined && !vm) throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', '`path` names a file in a VM: give `vmId` too', { field: '/vmId' });
-    const bytes = p.data !== undefined ? Buffer.from(p.data, 'base64') : hostFs(() => vm!.fs.readFile(vm!.hostPath(p.path!, '/path')).slice());
+    const bytes = p.data !== undefined ? Buffer.from(p.data, 'base64') : hostFs(() => vm!.fs.readFile(fsOf(vm!.id, p.path!, 'read', 'open').path).slice());
     const max = d.limits.WASM_MODULE_MAX_BYTES.value;
     if (bytes.byteLength > max) throw tooLarge('the module', bytes.byteLength, max, 'WASM_MODULE_MAX_BYTES');
     if (!isWasm(bytes)) throw new AgentosError('ERR_AGENTOS_WASM_COMPILE', `'${p.name}' is not a WebAssembly module (no \\0asm magic)`);

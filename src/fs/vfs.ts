@@ -1,5 +1,8 @@
+import { randomFillSync } from 'node:crypto';
+import { DEVICE_READ_CHUNK, type DeviceKind } from '../wasm/runner/contract.js';
 import { FsError } from './errors.js';
 import { checkPath, type PathRules } from './paths.js';
+import { byteCount } from './sizes.js';
 
 export type NodeKind = 'file' | 'directory' | 'symlink';
 
@@ -20,9 +23,16 @@ interface Meta {
 }
 export interface FileNode extends Meta {
   readonly kind: 'file';
-  /** Backing store; grows geometrically, `size` bytes of it are the file. */
+  /** Backing store; grows geometrically, `size` bytes of it are the file, the rest is zeros. */
   data: Uint8Array;
   size: number;
+  /**
+   * Open descriptions of this file (see `opened`): while any is left, an unlinked file
+   * keeps its data and stays charged, as POSIX keeps an open file's inode.
+   */
+  opens: number;
+  /** A character device (/dev/null, /dev/zero, /dev/urandom): reads as it, discards writes. */
+  readonly device?: DeviceKind;
 }
 export interface DirNode extends Meta {
   readonly kind: 'directory';
@@ -68,8 +78,8 @@ export interface FsBounds extends PathRules {
 export interface LazyEntries {
   names(): Iterable<string>;
   has(name: string): boolean;
-  /** The file to make for `name`. */
-  make(name: string): { data: Uint8Array; mode: number };
+  /** The file to make for `name` (a device node when `device` is set). */
+  make(name: string): { data: Uint8Array; mode: number; device?: DeviceKind };
 }
 
 /** Called when a quota stops an operation, so the owner can log and count it. */
@@ -127,12 +137,14 @@ export class VirtualFs {
     const lazy = this.lazy.get(dir);
     if (!lazy || lazy.settled.has(name) || !lazy.source.has(name)) return undefined;
     lazy.settled.add(name);
-    const { data, mode } = lazy.source.make(name);
-    // A full VM simply goes without the entry: the guest did not ask for it.
-    if (this.inodes + 1 > this.bounds.inodeLimit || this.bytes + data.byteLength > this.bounds.quotaBytes) return undefined;
-    const file = this.newMeta(mode) as FileNode;
-    Object.assign(file, { kind: 'file', data, size: data.byteLength });
-    this.bytes += data.byteLength;
+    const { data, mode, device } = lazy.source.make(name);
+    // A device node is /dev's, not the VM's to pay for (Linux's devtmpfs is a filesystem
+    // of its own), so /dev/null is there even in a full VM. Anything else: a full VM
+    // simply goes without the entry, the guest did not ask for it.
+    if (!device && (this.inodes + 1 > this.bounds.inodeLimit || this.bytes + data.byteLength > this.bounds.quotaBytes)) return undefined;
+    const file = this.newMeta(mode, !device) as FileNode;
+    Object.assign(file, { kind: 'file', data: device ? EMPTY : data, size: device ? 0 : data.byteLength, opens: 0, ...(device ? { device } : {}) });
+    this.bytes += file.size;
     dir.entries.set(name, file);
     return file;
   }
@@ -261,16 +273,20 @@ export class VirtualFs {
   readFile(path: string): Uint8Array {
     const node = this.lookup(path, 'open');
     if (node.kind === 'directory') throw new FsError('EISDIR', 'read', path);
-    const file = node as FileNode;
-    file.atimeNs = now();
-    return file.data.subarray(0, file.size);
+    return this.readRest(node as FileNode, 0, path);
+  }
+
+  /** The file from `position` to its end; /dev/zero and /dev/urandom have none (EFBIG). */
+  readRest(file: FileNode, position: number, path?: string): Uint8Array {
+    if (file.device && file.device !== 'null') throw new FsError('EFBIG', 'read', path, `file too large: ${path ?? 'the device'} never ends; read it in chunks`);
+    return this.readAt(file, position, Math.max(0, file.size - position));
   }
 
   /** Creates or truncates+rewrites a file (`append` adds to its end instead). */
   writeFile(path: string, data: Uint8Array, options: { mode?: number; createParents?: boolean; append?: boolean; exclusive?: boolean } = {}): FileNode {
     // A whole-file write that cannot fit fails before it creates or truncates anything.
     const existing = this.walkQuiet(path);
-    const growth = data.byteLength - (options.append || existing?.kind !== 'file' ? 0 : existing.size);
+    const growth = existing?.kind === 'file' && existing.device ? 0 : data.byteLength - (options.append || existing?.kind !== 'file' ? 0 : existing.size);
     if (growth > 0 && this.bytes + growth > this.bounds.quotaBytes) this.charge(growth, 'write');
     const file = this.openFile(path, { create: true, exclusive: options.exclusive, mode: options.mode, createParents: options.createParents, syscall: 'open' });
     if (options.append) this.writeAt(file, file.size, data);
@@ -296,47 +312,91 @@ export class VirtualFs {
     }
     if (!options.create || name === null) throw new FsError('ENOENT', syscall, path);
     const file = this.newMeta(options.mode ?? 0o644) as FileNode;
-    Object.assign(file, { kind: 'file', data: EMPTY, size: 0 });
+    Object.assign(file, { kind: 'file', data: EMPTY, size: 0, opens: 0 });
     this.link(dir, name, file);
     return file;
   }
 
+  /** A view of up to `length` bytes at `position` (a device's bytes, fresh, for a device). */
   readAt(file: FileNode, position: number, length: number): Uint8Array {
+    byteCount(position, 'position', 'read');
+    byteCount(length, 'length', 'read');
     file.atimeNs = now();
+    if (file.device) return deviceRead(file.device, length);
     if (position >= file.size) return EMPTY;
     return file.data.subarray(position, Math.min(file.size, position + length));
   }
 
   writeAt(file: FileNode, position: number, data: Uint8Array): number {
-    const end = position + data.length;
-    if (end > file.size) {
-      this.charge(end - file.size, 'write');
-      this.reserve(file, end);
-      file.size = end;
-    }
+    byteCount(position, 'position', 'write');
+    // A device takes every byte and keeps none (nothing to store, nothing to charge); an
+    // empty write changes nothing, wherever it is aimed (as write(2) of 0 bytes).
+    if (file.device || data.length === 0) return data.length;
+    const end = this.fileEnd(position + data.length, 'write');
+    if (end > file.size) this.grow(file, end, 'write');
     file.data.set(data, position);
     file.mtimeNs = file.ctimeNs = now();
     return data.length;
   }
 
   truncate(path: string, length: number): void {
+    byteCount(length, 'length', 'truncate');
     const node = this.lookup(path, 'truncate');
     if (node.kind !== 'file') throw new FsError('EISDIR', 'truncate', path);
     this.truncateNode(node, length);
   }
 
   truncateNode(file: FileNode, length: number): void {
-    if (length > file.size) {
-      this.charge(length - file.size, 'ftruncate');
-      this.reserve(file, length);
-      file.data.fill(0, file.size, length);
-    } else {
+    byteCount(length, 'length', 'ftruncate');
+    if (file.device) return;
+    if (length > file.size) this.grow(file, this.fileEnd(length, 'ftruncate'), 'ftruncate');
+    else {
       this.bytes -= file.size - length;
-      // Give memory back when a file shrinks to well under its backing store.
+      // Give memory back when a file shrinks to well under its backing store; otherwise
+      // the cut-off bytes become zeros, so a later write past the new end reads a gap of
+      // zeros there and never the old data.
       if (length < file.data.length / 4) file.data = file.data.slice(0, length);
+      else file.data.fill(0, length, file.size);
     }
     file.size = length;
     file.mtimeNs = file.ctimeNs = now();
+  }
+
+  /**
+   * Makes `file` `end` bytes long, the new bytes zeros (the backing store past `size` is
+   * kept zero). Charged only once the memory is there, so a failed allocation leaves the
+   * quota exact.
+   */
+  private grow(file: FileNode, end: number, syscall: string): void {
+    const delta = end - file.size;
+    this.charge(delta, syscall, false);
+    this.reserve(file, end);
+    this.bytes += delta;
+    file.size = end;
+  }
+
+  /** `end` as a file size, refused (EFBIG) when no file in this VM could be that large. */
+  private fileEnd(end: number, syscall: string): number {
+    if (end > this.bounds.quotaBytes) {
+      this.onQuota?.('fs_quota_bytes', end, this.bounds.quotaBytes);
+      throw new FsError('EFBIG', syscall, undefined, `file too large: ${end} bytes is past the VM filesystem quota of ${this.bounds.quotaBytes} bytes`);
+    }
+    return end;
+  }
+
+  /**
+   * An open description of `file` was made (an fd table took it): until as many `closed`
+   * calls, unlinking its last name keeps its data readable and writable through it, and
+   * charged, as POSIX keeps an open file.
+   */
+  opened(file: FileNode): void {
+    file.opens++;
+  }
+
+  /** The last fd of one open description closed: an unlinked file goes with its last one. */
+  closed(file: FileNode): void {
+    if (file.opens === 0) return;
+    if (--file.opens === 0 && file.nlink === 0) this.release(file);
   }
 
   private reserve(file: FileNode, size: number): void {
@@ -420,6 +480,7 @@ export class VirtualFs {
     if (node.kind === 'directory') throw new FsError('EPERM', 'link', existing);
     const { dir, name, node: clash } = this.walk(path, false, 'link');
     if (clash || name === null) throw new FsError('EEXIST', 'link', path);
+    this.countEntry('link');
     dir.entries.set(name, node);
     node.nlink++;
     node.ctimeNs = now();
@@ -492,7 +553,11 @@ export class VirtualFs {
   // ---- metadata ----
 
   chmod(path: string, mode: number): void {
-    const node = this.lookup(path, 'chmod');
+    this.chmodNode(this.lookup(path, 'chmod'), mode);
+  }
+
+  /** chmod on an open file's node (fchmod). */
+  chmodNode(node: FsNode, mode: number): void {
     node.mode = mode & 0o7777;
     node.ctimeNs = now();
   }
@@ -580,11 +645,14 @@ export class VirtualFs {
     }
     node.nlink--;
     node.ctimeNs = now();
-    if (node.nlink === 0) this.release(node);
+    // Each name costs one inode unit (see countEntry); the inode goes with its last name,
+    // or, while it is open, with its last close (see closed).
+    if (node.nlink > 0) this.inodes--;
+    else if (node.kind !== 'file' || node.opens === 0) this.release(node);
   }
 
   private release(node: FsNode): void {
-    this.inodes--;
+    if (node.kind !== 'file' || !node.device) this.inodes--;
     for (const [key, value] of node.xattrs ?? []) this.bytes -= xattrBytes(key, value);
     node.xattrs = undefined;
     if (node.kind === 'file') {
@@ -596,23 +664,42 @@ export class VirtualFs {
     }
   }
 
-  private charge(delta: number, syscall: string): void {
+  /** Adds `delta` bytes to the VM's count, or throws ENOSPC past the quota (`take`: false only checks). */
+  private charge(delta: number, syscall: string, take = true): void {
     if (this.bytes + delta > this.bounds.quotaBytes) {
       this.onQuota?.('fs_quota_bytes', this.bytes + delta, this.bounds.quotaBytes);
       throw new FsError('ENOSPC', syscall, undefined, `no space left on device (VM filesystem quota of ${this.bounds.quotaBytes} bytes)`);
     }
-    this.bytes += delta;
+    if (take) this.bytes += delta;
   }
 
-  private newMeta(mode: number): Meta {
+  /**
+   * Charges one unit of the inode limit for a new directory entry. Every name costs one,
+   * a hard link's too: an entry holds memory (its name, its map slot) whether or not its
+   * inode is shared, so the inode limit bounds names, and a file with n links costs n.
+   */
+  private countEntry(syscall: string): void {
     if (this.inodes + 1 > this.bounds.inodeLimit) {
       this.onQuota?.('fs_inode_limit', this.inodes + 1, this.bounds.inodeLimit);
-      throw new FsError('ENOSPC', 'open', undefined, `no space left on device (VM filesystem inode limit of ${this.bounds.inodeLimit})`);
+      throw new FsError('ENOSPC', syscall, undefined, `no space left on device (VM filesystem inode limit of ${this.bounds.inodeLimit})`);
     }
     this.inodes++;
+  }
+
+  /** `counted`: charged to the inode limit (all but device nodes, see `child`). */
+  private newMeta(mode: number, counted = true): Meta {
+    if (counted) this.countEntry('open');
     const t = now();
     return { ino: this.nextIno++, mode: mode & 0o7777, uid: this.owner.uid, gid: this.owner.gid, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
   }
+}
+
+/** One read of a device: nothing from /dev/null, zeros or random bytes (one chunk at most, a short read). */
+function deviceRead(device: DeviceKind, length: number): Uint8Array {
+  if (device === 'null') return EMPTY;
+  const out = new Uint8Array(Math.min(length, DEVICE_READ_CHUNK));
+  if (device === 'random') randomFillSync(out);
+  return out;
 }
 
 /** What one extended attribute costs against the quota: its name and its value. */

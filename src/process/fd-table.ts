@@ -52,11 +52,20 @@ export function parseOpenFlags(flags: string | number, syscall = 'open'): OpenFl
   }
 }
 
+/** What keeps an open file's data alive past its last unlink: the VM filesystem (VirtualFs). */
+export interface FileHolds {
+  opened(file: FileNode): void;
+  closed(file: FileNode): void;
+}
+
 /** A process's file descriptors; 0-2 are its stdio and never live here. */
 export class FdTable {
   private readonly fds = new Map<number, OpenFile>();
 
-  constructor(private readonly maxOpen: number) {}
+  constructor(
+    private readonly maxOpen: number,
+    private readonly holds: FileHolds,
+  ) {}
 
   get size(): number {
     return this.fds.size;
@@ -67,11 +76,17 @@ export class FdTable {
   }
 
   /** Another fd for an open description, maybe another process's (dup, spawn): they share its position. */
+  /** Throws EMFILE when no fd is left (before an open changes anything). */
+  checkRoom(path: string): void {
+    if (this.fds.size + 3 >= this.maxOpen) throw new FsError('EMFILE', 'open', path, `too many open files (limit ${this.maxOpen}, AGENTOS_MAX_OPEN_FILES)`);
+  }
+
   adopt(file: OpenFile): number {
-    if (this.fds.size + 3 >= this.maxOpen) throw new FsError('EMFILE', 'open', file.path, `too many open files (limit ${this.maxOpen}, AGENTOS_MAX_OPEN_FILES)`);
+    this.checkRoom(file.path);
     let fd = 3;
     while (this.fds.has(fd)) fd++;
-    file.refs++;
+    // A description's first fd, in whichever process, holds its file open; its last close lets go.
+    if (file.refs++ === 0) this.holds.opened(file.node);
     this.fds.set(fd, file);
     return fd;
   }
@@ -85,7 +100,7 @@ export class FdTable {
   close(fd: number): void {
     const file = this.get(fd, 'close');
     this.fds.delete(fd);
-    file.refs--;
+    if (--file.refs === 0) this.holds.closed(file.node);
   }
 
   closeAll(): void {

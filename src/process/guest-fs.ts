@@ -1,10 +1,12 @@
 import { FsError } from '../fs/errors.js';
 import { normalize } from '../fs/paths.js';
+import { byteCount } from '../fs/sizes.js';
 import { statOf, type FileNode, type VirtualFs } from '../fs/vfs.js';
+import { checkFs, openOperation, type FsOperation, type FsPermission } from '../permissions/fs.js';
 import { FdTable, parseOpenFlags } from './fd-table.js';
 import type { HookResult } from './hook-result.js';
 
-export type FsPermission = 'read-write' | 'read-only' | 'none';
+export type { FsPermission } from '../permissions/fs.js';
 
 /** What the guest fs needs from its process: stdio, and the per-call size bound. */
 export interface GuestFsContext {
@@ -18,23 +20,86 @@ export interface GuestFsContext {
   onLimit(limit: string, observed: number, capacity: number, env: string): void;
 }
 
-const WRITES = new Set([
-  'writeFile', 'mkdir', 'mkdtemp', 'rm', 'rmdir', 'unlink', 'rename', 'copyFile', 'cp', 'symlink', 'link', 'truncate',
-  'chmod', 'chown', 'utimes', 'utimesNs', 'setxattr', 'fsetxattr', 'removexattr',
-]);
+/**
+ * What each guest fs operation does, for the permission check (permissions/fs.ts): its
+ * operation, and where its target is: a path argument (`path`, the argument's index) or
+ * an fd (`fd`, the index of the fd argument; the check gets the path it was opened by).
+ * `open` and `writeFile` depend on their flags. An op missing here is refused.
+ */
+type Target = { operation: FsOperation | ((args: unknown[], ctx: GuestFsContext) => FsOperation); path?: number; fd?: number };
+const READ_PATH: Target = { operation: 'read', path: 0 };
+const READ_FD: Target = { operation: 'read', fd: 0 };
+const OPERATIONS: Record<string, Target> = {
+  exists: READ_PATH, access: READ_PATH, readFile: READ_PATH, stat: READ_PATH, readdir: READ_PATH, readlink: READ_PATH,
+  realpath: READ_PATH, getxattr: READ_PATH, listxattr: READ_PATH, statfs: READ_PATH,
+  readFd: READ_FD, read: READ_FD, fstat: READ_FD, dup: READ_FD, close: READ_FD, seek: READ_FD, setAppend: READ_FD,
+  readOnly: { operation: 'read' },
+  open: { operation: (a, ctx) => openOperation(parseOpenFlags(flagArg(a[1]), 'open'), () => typeof a[0] === 'string' && ctx.vfs.exists(a[0])), path: 0 },
+  writeFile: { operation: 'write', path: 0 },
+  writeFd: { operation: 'write', fd: 0 },
+  ftruncate: { operation: 'truncate', fd: 0 },
+  allocate: { operation: 'write', fd: 0 },
+  fchmod: { operation: 'chmod', fd: 0 },
+  fsetxattr: { operation: 'xattr', fd: 0 },
+  truncate: { operation: 'truncate', path: 0 },
+  mkdir: { operation: 'create', path: 0 },
+  mkdtemp: { operation: 'create', path: 0 },
+  symlink: { operation: 'create', path: 1 },
+  link: { operation: 'link', path: 1 },
+  copyFile: { operation: 'write', path: 1 },
+  cp: { operation: 'write', path: 1 },
+  rm: { operation: 'delete', path: 0 },
+  rmdir: { operation: 'delete', path: 0 },
+  unlink: { operation: 'delete', path: 0 },
+  rename: { operation: 'rename', path: 0 },
+  chmod: { operation: 'chmod', path: 0 },
+  chown: { operation: 'chown', path: 0 },
+  utimes: { operation: 'utimes', path: 0 },
+  utimesNs: { operation: 'utimes', path: 0 },
+  setxattr: { operation: 'xattr', path: 0 },
+  removexattr: { operation: 'xattr', path: 0 },
+};
+
+/** The process's own stdio, by fd or by name: its streams, not the filesystem. */
+const STDIO_PATHS = new Set(['/dev/stdin', '/dev/stdout', '/dev/stderr']);
+
+/** The permission check of one guest call, before it touches anything. */
+function authorize(ctx: GuestFsContext, op: string, args: unknown[]): void {
+  const target = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
+  if (!target) throw new FsError('EINVAL', op, undefined, `unknown fs operation '${op}'`);
+  const operation = typeof target.operation === 'function' ? target.operation(args, ctx) : target.operation;
+  let path: string | undefined;
+  if (target.path !== undefined) {
+    path = typeof args[target.path] === 'string' ? (args[target.path] as string) : undefined;
+    if ((op === 'readFile' || op === 'writeFile') && path !== undefined && STDIO_PATHS.has(path)) return;
+  } else if (target.fd !== undefined) {
+    const fd = args[target.fd];
+    if (fd === 0 || fd === 1 || fd === 2) return;
+    path = fdPath(ctx, fd);
+  }
+  checkFs({ kind: 'guest', permission: ctx.permission }, operation, path, op);
+}
+
+function fdPath(ctx: GuestFsContext, fd: unknown): string | undefined {
+  if (typeof fd !== 'number') return undefined;
+  try {
+    return ctx.fds.get(fd, 'fs').path;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * The host side of guest `fs` calls. Arguments come from guest code, so each is checked
- * before use; failures return Node-shaped errors (`ENOENT`, `EACCES`, …) for the guest
- * to throw, never exceptions into the daemon.
+ * The host side of guest `fs` calls (guest JS, and WASI and the command host ABI through
+ * the runner). Arguments come from guest code, so each is checked before use: every call
+ * passes the permission check, every size and offset `byteCount`; failures return
+ * Node-shaped errors (`ENOENT`, `EACCES`, …) for the guest to throw, never exceptions into
+ * the daemon.
  */
 export function guestFsCall(ctx: GuestFsContext, op: unknown, args: unknown): HookResult {
   try {
     if (typeof op !== 'string' || !Array.isArray(args)) throw new FsError('EINVAL', 'fs');
-    if (ctx.permission === 'none') throw new FsError('EACCES', op, undefined, 'permission denied: this VM gives guests no filesystem access');
-    if (ctx.permission === 'read-only' && (WRITES.has(op) || (op === 'open' && parseOpenFlags(flagArg(args[1]), 'open').write))) {
-      throw new FsError('EROFS', op, str(args[0]), 'read-only file system: this VM gives guests read-only access');
-    }
+    authorize(ctx, op, args);
     return { ok: dispatch(ctx, op, args) };
   } catch (err) {
     if (err instanceof FsError) return { err: { message: err.message, code: err.errno, syscall: err.syscall, path: err.path } };
@@ -82,7 +147,6 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'readFile': {
       const path = str(a[0]);
       if (path === '/dev/stdin') return ctx.readStdin();
-      if (path === '/dev/null') return new Uint8Array(0);
       return capped(vfs.readFile(path), ctx, path);
     }
     case 'writeFile': {
@@ -92,7 +156,6 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
         ctx.writeOutput(path === '/dev/stdout' ? 1 : 2, data);
         return null;
       }
-      if (path === '/dev/null') return null;
       const flags = parseOpenFlags(flagArg(a[2]), 'open');
       vfs.writeFile(path, data, { append: flags.append, exclusive: flags.exclusive, mode: typeof a[3] === 'number' ? a[3] : undefined });
       return null;
@@ -101,7 +164,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       const fd = num(a[0], 'fd');
       if (fd === 0) return ctx.readStdin();
       const file = readable(ctx, fd, 'read');
-      const out = capped(vfs.readAt(file.node, file.position, file.node.size - file.position), ctx);
+      const out = capped(vfs.readRest(file.node, file.position, file.path), ctx);
       file.position += out.byteLength;
       return out;
     }
@@ -114,23 +177,26 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       }
       const file = ctx.fds.get(fd, 'write');
       if (!file.writable) throw new FsError('EBADF', 'write');
-      if (ctx.permission !== 'read-write') throw new FsError('EROFS', 'write', file.path);
-      const at = file.append ? file.node.size : typeof a[2] === 'number' ? a[2] : file.position;
+      // A position, when given, is the caller's (pwrite); null or absent: the fd's own.
+      const positioned = a[2] !== null && a[2] !== undefined;
+      const at = file.append ? file.node.size : positioned ? byteCount(a[2], 'position', 'write') : file.position;
       const n = vfs.writeAt(file.node, at, data);
-      if (typeof a[2] !== 'number') file.position = at + n;
+      if (!positioned) file.position = at + n;
       return n;
     }
     case 'open': {
       const path = str(a[0]);
       const flags = parseOpenFlags(flagArg(a[1]), 'open');
-      const node = vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: typeof a[2] === 'number' ? a[2] : undefined });
-      if (flags.truncate) vfs.truncateNode(node, 0);
+      // As Linux: a full fd table refuses the open before it creates or truncates anything.
       try {
-        return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
+        ctx.fds.checkRoom(path);
       } catch (err) {
-        if (err instanceof FsError && err.errno === 'EMFILE') ctx.onLimit('max_open_files_per_process', ctx.fds.size + 4, ctx.fds.size + 3, 'AGENTOS_MAX_OPEN_FILES');
+        ctx.onLimit('max_open_files_per_process', ctx.fds.size + 4, ctx.fds.size + 3, 'AGENTOS_MAX_OPEN_FILES');
         throw err;
       }
+      const node = vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: typeof a[2] === 'number' ? a[2] : undefined });
+      if (flags.truncate) vfs.truncateNode(node, 0);
+      return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
     }
     case 'readOnly': return ctx.permission !== 'read-write';
     case 'getxattr': return vfs.getxattr(str(a[0]), str(a[1], 'name'), a[2] !== false);
@@ -152,12 +218,13 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     }
     case 'read': {
       const fd = num(a[0], 'fd');
-      const length = Math.max(0, Math.min(num(a[1], 'length'), ctx.ioMaxBytes));
+      const length = Math.min(byteCount(a[1], 'length', 'read'), ctx.ioMaxBytes);
       if (fd === 0) return ctx.readStdin().subarray(0, length);
       const file = readable(ctx, fd, 'read');
-      const at = typeof a[2] === 'number' ? a[2] : file.position;
+      const positioned = a[2] !== null && a[2] !== undefined;
+      const at = positioned ? byteCount(a[2], 'position', 'read') : file.position;
       const out = vfs.readAt(file.node, at, length).slice();
-      if (typeof a[2] !== 'number') file.position = at + out.byteLength;
+      if (!positioned) file.position = at + out.byteLength;
       return out;
     }
     case 'fstat': {
@@ -167,15 +234,32 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     }
     case 'seek': {
       const file = ctx.fds.get(num(a[0], 'fd'), 'seek');
+      if (a[2] !== 0 && a[2] !== 1 && a[2] !== 2 && a[2] !== undefined) throw new FsError('EINVAL', 'seek', file.path, 'whence must be SEEK_SET, SEEK_CUR or SEEK_END');
+      // Devices seek anywhere and stay at 0, as on Linux (and in the runner).
+      if (file.node.device) return 0;
       const base = a[2] === 1 ? file.position : a[2] === 2 ? file.node.size : 0;
-      const next = base + num(a[1], 'offset');
-      if (next < 0) throw new FsError('EINVAL', 'seek');
-      file.position = next;
-      return next;
+      const offset = num(a[1], 'offset');
+      file.position = byteCount(base + offset, 'the resulting offset', 'lseek');
+      return file.position;
     }
     case 'setAppend': ctx.fds.get(num(a[0], 'fd'), 'fcntl').append = a[1] === true; return null;
-    case 'ftruncate': vfs.truncateNode(ctx.fds.get(num(a[0], 'fd'), 'ftruncate').node, num(a[1], 'length')); return null;
-    case 'fchmod': ctx.fds.get(num(a[0], 'fd'), 'fchmod').node.mode = num(a[1], 'mode') & 0o7777; return null;
+    case 'ftruncate': {
+      const file = ctx.fds.get(num(a[0], 'fd'), 'ftruncate');
+      // Linux: ftruncate on an fd not open for writing is EINVAL (Node reports the same).
+      if (!file.writable) throw new FsError('EINVAL', 'ftruncate', undefined, 'invalid argument: the fd is not open for writing');
+      vfs.truncateNode(file.node, byteCount(a[1], 'length', 'ftruncate'));
+      return null;
+    }
+    case 'allocate': {
+      // posix_fallocate: the file is at least offset + len bytes after (zeros where it grew).
+      const file = ctx.fds.get(num(a[0], 'fd'), 'fallocate');
+      if (!file.writable) throw new FsError('EBADF', 'fallocate');
+      const end = byteCount(a[1], 'offset', 'fallocate') + byteCount(a[2], 'length', 'fallocate');
+      if (a[2] === 0) throw new FsError('EINVAL', 'fallocate', file.path, 'invalid argument: length must be above 0');
+      if (end > file.node.size) vfs.truncateNode(file.node, byteCount(end, 'offset + length', 'fallocate'));
+      return null;
+    }
+    case 'fchmod': vfs.chmodNode(ctx.fds.get(num(a[0], 'fd'), 'fchmod').node, num(a[1], 'mode')); return null;
     case 'stat': return vfs.stat(str(a[0]), a[1] !== false);
     case 'readdir': return vfs.readdir(str(a[0])).map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
     case 'mkdir': {
@@ -227,7 +311,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'readlink': return vfs.readlink(str(a[0]));
     case 'link': vfs.hardlink(str(a[0]), str(a[1])); return null;
     case 'realpath': return vfs.realpath(str(a[0]));
-    case 'truncate': vfs.truncate(str(a[0]), num(a[1], 'length')); return null;
+    case 'truncate': vfs.truncate(str(a[0]), byteCount(a[1], 'length', 'truncate')); return null;
     case 'chmod': vfs.chmod(str(a[0]), num(a[1], 'mode')); return null;
     case 'chown': vfs.chown(str(a[0]), num(a[1], 'uid'), num(a[2], 'gid')); return null;
     case 'utimes': vfs.utimes(str(a[0]), num(a[1], 'atime'), num(a[2], 'mtime')); return null;
@@ -236,7 +320,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
   }
 }
 
-function readable(ctx: GuestFsContext, fd: number, syscall: string): { node: FileNode; position: number } {
+function readable(ctx: GuestFsContext, fd: number, syscall: string): { node: FileNode; path: string; position: number } {
   const file = ctx.fds.get(fd, syscall);
   if (!file.readable) throw new FsError('EBADF', syscall);
   return file;

@@ -82,7 +82,7 @@ export abstract class GuestProcess implements Watched {
   constructor(protected readonly base: GuestProcessOptions) {
     const { budgets } = base;
     this.cpuBudgetMs = budgets.cpuTimeLimitMs;
-    this.fds = new FdTable(budgets.maxOpenFiles);
+    this.fds = new FdTable(budgets.maxOpenFiles, base.vfs);
     this.output = new BoundedOutput(base.output, budgets.outputLimitBytes, (observed) =>
       this.stop({
         code: 'ERR_AGENTOS_OUTPUT_LIMIT',

@@ -4,7 +4,7 @@ import { AgentosError, hostFs, tooLarge } from '../errors.js';
 import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
 import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
-import type { FsPermission } from '../process/guest-fs.js';
+import { checkFs, HOST_ACTOR, openOperation, type FsPermission } from '../permissions/fs.js';
 import { JsProcess } from '../js/js-process.js';
 import type { CommandModule, WasmEngine } from '../wasm/engine.js';
 import { WasmProcess, type WasmBudgets } from '../wasm/wasm-process.js';
@@ -136,7 +136,10 @@ export class Vm implements ProcessKernel {
     for (const [i, file] of (params.files ?? []).entries()) {
       const path = this.hostPath(file.path, `/files/${i}/path`);
       const data = Buffer.from(file.data, file.encoding ?? 'base64');
-      hostFs(() => this.fs.writeFile(path, data, { mode: file.mode, createParents: true }));
+      hostFs(() => {
+        checkFs(HOST_ACTOR, 'write', path, 'open');
+        this.fs.writeFile(path, data, { mode: file.mode, createParents: true });
+      });
     }
     this.env.PWD = params.env?.PWD ?? this.cwd;
   }
@@ -164,10 +167,18 @@ export class Vm implements ProcessKernel {
     return (this.runnerReuse ??= new RunnerReuse(this.wasm.runners, this.limits.WASM_IDLE_RUNNERS_PER_VM.value));
   }
 
-  /** /dev lists the devices every VM has (runner/contract.ts DEVICES): the runner opens and stats them as devices. */
+  /**
+   * /dev holds the devices every VM has (runner/contract.ts DEVICES) as device nodes: the
+   * runner opens them as devices by path, and the VFS reads and writes them the same way for
+   * everything else (guest JS, a symlink to one, the protocol).
+   */
   private provideDevices(): void {
     const names = Object.keys(DEVICES).map((path) => path.slice('/dev/'.length));
-    this.fs.provide('/dev', { names: () => names, has: (name) => names.includes(name), make: () => ({ data: new Uint8Array(0), mode: 0o666 }) });
+    this.fs.provide('/dev', {
+      names: () => names,
+      has: (name) => names.includes(name),
+      make: (name) => ({ data: new Uint8Array(0), mode: 0o666, device: DEVICES[`/dev/${name}`] }),
+    });
   }
 
   private provideCommands(): void {
@@ -401,7 +412,7 @@ export class Vm implements ProcessKernel {
     const built = childFds(req.fds, actions, cwd, {
       openFileOf: (hostFd) => parent.openFile(hostFd),
       open: (path, flags, mode) => {
-        if (this.permission !== 'read-write' && (flags.write || flags.create || flags.truncate)) throw new FsError('EROFS', 'open', path);
+        checkFs({ kind: 'guest', permission: this.permission }, openOperation(flags, () => this.fs.exists(path)), path, 'open');
         const node = this.fs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
         if (flags.truncate) this.fs.truncateNode(node, 0);
         return { node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };

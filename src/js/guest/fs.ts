@@ -1,5 +1,6 @@
 import type { Buffer } from 'buffer';
 import { resolvePath } from './cwd.js';
+import { bufferRange, readPosition, truncateLength, writePosition } from './fs-args.js';
 import { lazyBuffer } from './lazy.js';
 import { block, hooks, unwrap } from './hooks.js';
 import { writeOut } from './output.js';
@@ -176,8 +177,8 @@ const sync = {
   },
   linkSync(existing: PathLike, p: PathLike): void { call('link', toPath(existing, 'existingPath'), toPath(p, 'newPath')); },
   realpathSync(p: PathLike): string { return call<string>('realpath', toPath(p)); },
-  truncateSync(p: PathLike, len?: number): void { call('truncate', toPath(p), len ?? 0); },
-  ftruncateSync(fd: number, len?: number): void { call('ftruncate', fd, len ?? 0); },
+  truncateSync(p: PathLike, len?: number): void { call('truncate', toPath(p), truncateLength(len)); },
+  ftruncateSync(fd: number, len?: number): void { call('ftruncate', fd, truncateLength(len)); },
   chmodSync(p: PathLike, mode: number | string): void { call('chmod', toPath(p), parseMode(mode)); },
   fchmodSync(fd: number, mode: number | string): void { call('fchmod', fd, parseMode(mode)); },
   chownSync(p: PathLike, uid: number, gid: number): void { call('chown', toPath(p), uid, gid); },
@@ -186,13 +187,15 @@ const sync = {
   closeSync(fd: number): void { call('close', fd); },
   fsyncSync(fd: number): void { call('fstat', fd); },
   readSync(fd: number, buffer: Uint8Array, offsetOrOptions?: unknown, length?: number, position?: number | bigint | null): number {
-    let offset = 0;
+    let offsetArg: unknown = offsetOrOptions;
     if (offsetOrOptions && typeof offsetOrOptions === 'object') {
       const o = offsetOrOptions as { offset?: number; length?: number; position?: number | null };
-      offset = o.offset ?? 0; length = o.length; position = o.position;
-    } else if (typeof offsetOrOptions === 'number') offset = offsetOrOptions;
-    const want = length ?? buffer.byteLength - offset;
-    const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, position === undefined || position === null ? null : Number(position));
+      offsetArg = o.offset; length = o.length; position = o.position;
+    }
+    const { offset, length: want } = bufferRange(offsetArg, length, buffer.byteLength, true);
+    if (want === 0) return 0;
+    const at = readPosition(position, want);
+    const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, at);
     buffer.set(bytes, offset);
     return bytes.byteLength;
   },
@@ -203,13 +206,11 @@ const sync = {
       return typeof bytes === 'string' ? lazyBuffer().byteLength(bytes) : bytes.byteLength;
     }
     if (typeof data === 'string') {
-      const pos = typeof offsetOrPosition === 'number' ? offsetOrPosition : null;
-      return call<number>('writeFd', fd, toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined), pos);
+      return call<number>('writeFd', fd, toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined), writePosition(offsetOrPosition));
     }
     const view = toBytes(data) as Uint8Array;
-    const offset = typeof offsetOrPosition === 'number' ? offsetOrPosition : 0;
-    const length = typeof lengthOrEncoding === 'number' ? lengthOrEncoding : view.byteLength - offset;
-    return call<number>('writeFd', fd, view.subarray(offset, offset + length), position ?? null);
+    const { offset, length } = bufferRange(offsetOrPosition, lengthOrEncoding, view.byteLength, false);
+    return call<number>('writeFd', fd, view.subarray(offset, offset + length), writePosition(position));
   },
 };
 

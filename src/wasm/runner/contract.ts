@@ -39,6 +39,8 @@ export interface FdSpec {
 /** The character devices every VM has, by path: what each reads as (all discard writes). */
 export const DEVICES: Readonly<Record<string, DeviceKind>> = { '/dev/null': 'null', '/dev/zero': 'zero', '/dev/random': 'random', '/dev/urandom': 'random' };
 export type DeviceKind = 'null' | 'zero' | 'random';
+/** Most bytes one read of /dev/zero or /dev/urandom returns (a short read, as POSIX allows), for every kind of process. */
+export const DEVICE_READ_CHUNK = 65536;
 
 /** The device at a VM path, if it is one of DEVICES. */
 export function deviceAt(vmPath: string): DeviceKind | undefined {

@@ -1,6 +1,6 @@
 import type { HookResult } from '../../process/hook-result.js';
 import { PipeRing } from '../../process/pipe-ring.js';
-import { DEVICE_MODE, deviceAt, fdNamedBy, isDeviceKind, type FdSpec, type RunnerHooks, type RunnerInfo } from './contract.js';
+import { DEVICE_MODE, DEVICE_READ_CHUNK, deviceAt, fdNamedBy, isDeviceKind, type FdSpec, type RunnerHooks, type RunnerInfo } from './contract.js';
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
@@ -44,8 +44,6 @@ export interface HostStat {
   ctimeNs: string;
 }
 
-/** Most bytes one read of /dev/zero or /dev/urandom returns (a short read, as POSIX allows). */
-const DEVICE_READ_CHUNK = 65536;
 const FILETYPE = { unknown: 0, character_device: 2, directory: 3, regular_file: 4, symbolic_link: 7 } as const;
 const ALL_RIGHTS = 0x1fffffffn;
 const RIGHT_FD_READ = 1n << 1n;
@@ -383,8 +381,7 @@ export class Wasi {
       },
       fd_allocate(fd: number, offset: bigint, len: bigint) {
         const f = self.fd(fd, ['file']);
-        const end = Number(offset + len);
-        if (self.host<HostStat>('fstat', f.hostFd).size < end) self.host('ftruncate', f.hostFd, end);
+        self.host('allocate', f.hostFd, Number(offset), Number(len));
       },
       fd_close(fd: number) {
         self.closeFd(fd);
