@@ -230,7 +230,8 @@ test('VM-scoped commands, paths to .wasm files, and a daemon-wide commands direc
 
 test('the runner heap ceiling: a small one fails with ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT and the warning; the default runs', async () => {
   const bigFile = Buffer.alloc(40 * 1024 * 1024, 7).toString('base64');
-  const { client: small, logs: smallLogs } = await startSidecar({ env: { AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: '8' } });
+  // One read of the whole file: the per-call bound is raised so the 40 MiB cross in one call.
+  const { client: small, logs: smallLogs } = await startSidecar({ env: { AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: '8', AGENTOS_WASM_CALL_MAX_BYTES: String(64 * 1024 * 1024) } });
   await register(small, 'slurp');
   await register(small, 'echo');
   const vm = (await small.createVm()).vmId;

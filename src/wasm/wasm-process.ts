@@ -9,7 +9,8 @@ import { processCall, type ProcessKernel } from './process-calls.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
 import type { RunnerSource } from './runner-reuse.js';
 import type { Metered } from './memory-meter.js';
-import { METER_PAGES, METER_WORDS, WASM_PAGE_BYTES, type FdSpec, type Preopen, type RunnerResult } from './runner/contract.js';
+import { METER_PAGES, METER_WORDS, WASM_PAGE_BYTES, type FdSpec, type Preopen, type RunnerLimits, type RunnerResult } from './runner/contract.js';
+import { checkExec, type CheckedExec } from './spawn-request.js';
 import type { ChildFd } from './spawn-fds.js';
 
 const MiB = 1024 * 1024;
@@ -26,12 +27,15 @@ export interface WasmBudgets extends GuestBudgets {
   fuel: number;
   /** 0: no call-depth bound. */
   maxCallDepth: number;
+  /** What one host call may carry (runner/contract.ts RunnerLimits), all but the open-files limit. */
+  crossing: Omit<RunnerLimits, 'maxOpenFiles'>;
 }
 
 export interface WasmProcessOptions extends GuestProcessOptions {
   /** argv, with the command name first. */
   argv: string[];
-  preopens: Preopen[];
+  /** The jail: the process and its children reach the VM only through these. */
+  preopens: readonly Preopen[];
   /** The compiled module, or the compile still under way. */
   module: Promise<CompiledModule>;
   /** Compiles the module for another program (proc_exec). */
@@ -96,6 +100,13 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     if (o.posix.fds) this.startFds = this.inherit(o.posix.fds);
   }
 
+  get preopens(): readonly Preopen[] {
+    return this.o.preopens;
+  }
+  get pathMax(): number {
+    return this.o.budgets.crossing.pathMax;
+  }
+
   get ppid(): number {
     return this.o.ppid;
   }
@@ -125,13 +136,22 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     return this.o.budgets.maxOpenFiles;
   }
 
-  /** Takes a child's share of every inherited description: host file fds and pipe ends. */
+  /**
+   * Takes a child's share of every inherited description: host file fds and pipe ends.
+   * All or nothing: a refusal part way (EMFILE) lets go of what was taken.
+   */
   private inherit(fds: Map<number, ChildFd>): FdSpec[] {
     const out: FdSpec[] = [];
-    for (const { file, ...spec } of fds.values()) {
-      if (file) spec.hostFd = this.fds.adopt(file);
-      if (spec.pipe) this.holdings.take(spec.pipe.id, spec.pipe.end);
-      out.push(spec);
+    try {
+      for (const { file, ...spec } of fds.values()) {
+        if (file) spec.hostFd = this.fds.adopt(file);
+        if (spec.pipe) this.holdings.take(spec.pipe.id, spec.pipe.end);
+        out.push(spec);
+      }
+    } catch (err) {
+      this.fds.closeAll();
+      this.holdings.releaseAll();
+      throw err;
     }
     return out;
   }
@@ -223,6 +243,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
       process: { pid: this.pid, ppid: this.o.ppid, pgid: this.pgid, umask: posix.umask, blocked: this.load(BLOCKED), ignored: this.load(IGNORED), signals: this.signals, meter: this.meterBuffer },
       user: this.o.kernel.user,
       outputWindowBytes: this.o.budgets.outputWindowBytes,
+      limits: { ...this.o.budgets.crossing, maxOpenFiles: this.o.budgets.maxOpenFiles },
     };
     this.running = true;
     runner
@@ -273,14 +294,17 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   }
 
   /** proc_exec: the same process (pid, fds, mask) runs another program in the same runner. */
-  private execImage(runner: RunnerIsolate, exec: NonNullable<RunnerResult['exec']>): void {
-    const env = exec.env ? Object.fromEntries(exec.env.map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)])) : { ...this.env };
-    if (!('PWD' in env) && this.env.PWD) env.PWD = this.env.PWD;
+  private execImage(runner: RunnerIsolate, raw: NonNullable<RunnerResult['exec']>): void {
     let program;
+    let exec: CheckedExec;
+    let env: Record<string, string>;
     try {
-      program = this.o.kernel.lookup(exec.path, exec.argv, { cwd: this.o.cwd, path: env.PATH ?? null });
+      exec = checkExec(raw, { ...this.o.kernel.requestBounds(this), preopens: this.o.preopens });
+      env = exec.env ? Object.fromEntries(exec.env.map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)])) : { ...this.env };
+      if (!('PWD' in env) && this.env.PWD) env.PWD = this.env.PWD;
+      program = this.o.kernel.lookup(exec.path, exec.argv, { cwd: this.o.cwd, path: env.PATH ?? null, jail: this.o.preopens });
     } catch (err) {
-      this.writeErr(`${this.command}: exec ${exec.path}: ${(err as Error).message}\n`);
+      this.writeErr(`${this.command}: exec ${String(raw.path).slice(0, 256)}: ${(err as Error).message}\n`);
       this.exitCode = 127;
       return this.finish();
     }
