@@ -1,6 +1,6 @@
 import type ivm from 'isolated-vm';
 import { Children } from '../process/children.js';
-import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
+import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal, type StopReason } from '../process/guest-process.js';
 import type { HookResult } from '../process/hook-result.js';
 import { PipeHoldings } from '../process/pipes.js';
 import { NOT_TERMINATING, signalName, signalNumber } from '../process/signal-numbers.js';
@@ -132,6 +132,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   get capBytes(): number {
     return this.o.budgets.memoryCapBytes;
   }
+  /** The most its current image's tables can hold (counted with linear memory by the meter). */
+  tableBytes = 0;
   get maxOpenFiles(): number {
     return this.o.budgets.maxOpenFiles;
   }
@@ -205,9 +207,11 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     this.launch().catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       const code = (err as { code?: string }).code;
-      if (code === 'ERR_AGENTOS_WASM_COMPILE' || code === 'ERR_AGENTOS_WASM_MEMORY_LIMIT') {
+      if (code === 'ERR_AGENTOS_WASM_COMPILE' || code === 'ERR_AGENTOS_WASM_MEMORY_LIMIT' || code === 'ERR_AGENTOS_WASM_MODULE_LIMIT') {
         this.writeErr(`${this.o.argv[0]}: ${message}\n`);
-        this.stop({ code, message }, 126);
+        // A bound the module hit (memory-cap.ts) comes with its figures, for the warning line.
+        const { limit, capacity, observed, env } = (err as { data?: Partial<StopReason> }).data ?? {};
+        this.stop({ code, message, ...(limit !== undefined ? { limit, capacity, observed, env } : {}) }, 126);
         return;
       }
       this.o.log.error({ err }, 'wasm process failed to start');
@@ -228,6 +232,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     }
     this.runner = runner;
     runner.host = this;
+    this.tableBytes = compiled.tableBytes;
     this.startBudgets(runner.isolate);
     this.o.kernel.memoryMeter.add(this);
     this.runImage(runner, compiled);
@@ -317,7 +322,9 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     this.store(CAUGHT, [0, 0]);
     this.o.compile(program).then(
       (compiled) => {
-        if (!this.finished) this.runImage(runner, compiled);
+        if (this.finished) return;
+        this.tableBytes = compiled.tableBytes;
+        this.runImage(runner, compiled);
       },
       (err: unknown) => this.onRunFailed(err),
     );
@@ -364,7 +371,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     const mib = (bytes: number) => Math.ceil(bytes / MiB);
     this.stop({
       code: 'ERR_AGENTOS_WASM_MEMORY_LIMIT',
-      message: `${this.command}: stopped as the largest of ${whose} WASM processes, whose linear memory came to ${mib(observed)} MiB together, past the budget of ${mib(capacity)} MiB (raise ${field}${env})`,
+      message: `${this.command}: stopped as the largest of ${whose} WASM processes, whose linear memory and tables came to ${mib(observed)} MiB together, past the budget of ${mib(capacity)} MiB (raise ${field}${env})`,
       limit: `${scope}_wasm_memory_bytes`,
       capacity,
       observed,

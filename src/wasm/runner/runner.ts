@@ -107,7 +107,8 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   }
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind === 'function' && !(imports[imp.module] && imp.name in imports[imp.module]!)) {
-      return { exitCode: 127, trap: `the module imports ${imp.module}.${imp.name}, which this runner does not provide` };
+      const name = (n: string) => (n.length > 64 ? `${n.slice(0, 64)}…` : n);
+      return { exitCode: 127, trap: `the module imports ${name(imp.module)}.${name(imp.name)}, which this runner does not provide` };
     }
   }
   let instance: WebAssembly.Instance;
