@@ -16,8 +16,8 @@ const FD_KINDS: ReadonlySet<string> = new Set(['stdin', 'stdout', 'stderr', 'dir
 const SPAWN_FLAGS = 0xff;
 const RIGHTS = /^\d{1,20}$/;
 const U32 = 0xffffffff;
-/** The largest fd number a process can hold (the hidden preopen range starts at 0x40000003). */
-const FD_NUMBER_MAX = 0x7fffffff;
+/** The largest non-negative i32: fd numbers and process groups are ints in the ABI. */
+const I32_POSITIVE = 0x7fffffff;
 
 export interface RequestBounds extends Pick<RunnerLimits, 'pathMax' | 'argvMaxBytes' | 'envMaxBytes' | 'actionsMaxBytes' | 'maxOpenFiles'> {
   /** The jail: every directory fd handed on must lie inside it. */
@@ -75,7 +75,7 @@ export function fdTable(value: unknown, b: RequestBounds): FdSpec[] {
   const seen = new Set<number>();
   return value.map((raw, i) => {
     const f = record(raw, `fds[${i}]`);
-    const fd = int(f.fd, 'fd', 0, FD_NUMBER_MAX);
+    const fd = int(f.fd, 'fd', 0, I32_POSITIVE);
     if (seen.has(fd)) invalid(`fd ${fd} appears twice`);
     seen.add(fd);
     if (typeof f.kind !== 'string' || !FD_KINDS.has(f.kind)) invalid(`fd ${fd} has an unknown kind`);
@@ -90,7 +90,7 @@ export function fdTable(value: unknown, b: RequestBounds): FdSpec[] {
       if (typeof f.cloexec !== 'boolean') invalid('cloexec is not a boolean');
       spec.cloexec = f.cloexec;
     }
-    if (kind === 'file') spec.hostFd = int(f.hostFd, 'hostFd', 0, FD_NUMBER_MAX);
+    if (kind === 'file') spec.hostFd = int(f.hostFd, 'hostFd', 0, I32_POSITIVE);
     if (kind === 'dir' && !insideJail(b.preopens, spec.vmPath, spec.root)) throw new FsError('ENOTCAPABLE', 'posix_spawn', spec.vmPath, `directory fd ${fd} lies outside the process's preopens`);
     if (kind === 'pipe') {
       const p = record(f.pipe, 'pipe');
@@ -124,7 +124,7 @@ export function checkSpawnRequest(raw: unknown, b: RequestBounds): SpawnRequest 
     sigdef: pair(r.sigdef, 'sigdef'),
     sigmask: pair(r.sigmask, 'sigmask'),
     ignored: pair(r.ignored, 'ignored'),
-    pgroup: int(r.pgroup, 'pgroup', 0, FD_NUMBER_MAX),
+    pgroup: int(r.pgroup, 'pgroup', 0, I32_POSITIVE),
     umask: int(r.umask, 'umask', 0, 0o777),
   };
 }
