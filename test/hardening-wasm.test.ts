@@ -342,4 +342,46 @@ test('a spawned child\'s argv is bounded as exec\'s is: E2BIG', async () => {
   await client.close();
 });
 
+test('spawn requests are checked field by field: types, sizes, fds, pipes and the jail', async () => {
+  const { checkSpawnRequest } = await import('../src/wasm/spawn-request.js');
+  const { PipeTable } = await import('../src/process/pipes.js');
+  const pipes = new PipeTable(4096, 4);
+  const live = pipes.create();
+  const hits: string[] = [];
+  const bounds = { pathMax: 4096, argvMaxBytes: 64, envMaxBytes: 64, actionsMaxBytes: 1024, maxOpenFiles: 8, pipes, preopens: [{ name: '/', vmPath: '/jail' }], onLimit: (limit: string) => hits.push(limit) };
+  const good = {
+    path: '/usr/bin/cat', searchPath: null, argv: ['cat'], env: ['A=b'], cwd: '/', actions: new Uint8Array(0),
+    fds: [{ fd: 0, kind: 'pipe', vmPath: '', root: '', rights: '1', inheriting: '0', fdflags: 0, pipe: { id: live.id, end: 'r', buffer: new SharedArrayBuffer(8) } }],
+    flags: 0, sigdef: [0, 0], sigmask: [0, 0], ignored: [0, 0], pgroup: 0, umask: 0o22,
+  };
+  const checked = checkSpawnRequest(good, bounds);
+  // The pipe's ring is the VM's own, never the buffer the request named.
+  assert.is(checked.fds[0]!.pipe!.buffer, live.buffer);
+  const errno = (change: Record<string, unknown>) => {
+    try {
+      checkSpawnRequest({ ...good, ...change }, bounds);
+      return 'accepted';
+    } catch (err) {
+      return (err as { errno: string }).errno;
+    }
+  };
+  assert.is(errno({ argv: 'cat' }), 'EINVAL');
+  assert.is(errno({ argv: [1] }), 'EINVAL');
+  assert.is(errno({ argv: ['x'.repeat(64)] }), 'E2BIG');
+  assert.is(errno({ env: ['A='.padEnd(80, 'b')] }), 'E2BIG');
+  assert.equal(hits, ['argv_limit_bytes', 'env_limit_bytes']);
+  assert.is(errno({ path: 'x'.repeat(5000) }), 'ENAMETOOLONG');
+  assert.is(errno({ cwd: '/a\0b' }), 'EINVAL');
+  assert.is(errno({ flags: 0x100 }), 'EINVAL');
+  assert.is(errno({ umask: -1 }), 'EINVAL');
+  assert.is(errno({ sigmask: [0, 2 ** 33] }), 'EINVAL');
+  assert.is(errno({ actions: new Uint8Array(2048) }), 'E2BIG');
+  assert.is(errno({ fds: Array.from({ length: 20 }, (_, fd) => ({ ...good.fds[0], fd })) }), 'EINVAL');
+  assert.is(errno({ fds: [{ ...good.fds[0], fd: -1 }] }), 'EINVAL');
+  assert.is(errno({ fds: [{ ...good.fds[0], kind: 'socket' }] }), 'EINVAL');
+  assert.is(errno({ fds: [{ ...good.fds[0], pipe: { id: 999, end: 'r' } }] }), 'EBADF');
+  assert.is(errno({ fds: [{ fd: 3, kind: 'dir', vmPath: '/secret', root: '/', rights: '1', inheriting: '0', fdflags: 0 }] }), 'ENOTCAPABLE');
+  assert.is(errno({ fds: [{ fd: 3, kind: 'dir', vmPath: '/jail/sub', root: '/jail', rights: '1', inheriting: '0', fdflags: 0 }] }), 'accepted');
+});
+
 test.run();
