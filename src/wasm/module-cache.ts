@@ -1,7 +1,7 @@
 import { AgentosError } from '../errors.js';
 import type { Bounds } from './instrument.js';
 import type { ImportedMemory, ModuleBounds } from './memory-cap.js';
-import { hashModule, PrepWorker, type PrepFailure } from './module-prep.js';
+import { hashModule, PrepWorker, type PrepFailure, type Prepared } from './module-prep.js';
 
 export interface CompiledModule {
   module: WebAssembly.Module;
@@ -45,17 +45,25 @@ export class ModuleCache {
   }
 
   /**
-   * `hash`: the module's, when known (a registered command's); a VM file's is taken on the
-   * worker first. `bounds`: fuel and call depth, each only when set (non-zero).
+   * `hash`: the module's, when known (a registered command's). Without one (a VM file's),
+   * the bytes are handed over to the worker (the caller gives up its copy), which hashes
+   * and prepares them in one trip; the cache is looked up by that hash afterwards.
+   * `bounds`: fuel and call depth, each only when set (non-zero).
    */
   get(bytes: Uint8Array, memoryCapBytes: number, hash?: string, bounds: Bounds = {}): Promise<CompiledModule> {
+    const caps = { ...this.moduleBounds, memoryBytes: memoryCapBytes };
     if (!hash) {
-      return this.worker.run({ bytes, hash: '', module: { ...this.moduleBounds, memoryBytes: memoryCapBytes }, bounds, hashOnly: true }).then(
-        (p) => this.get(bytes, memoryCapBytes, p.hash, bounds),
+      return this.worker.run({ bytes, hash: '', module: caps, bounds }, true).then(
+        (prepared) => this.lookup(caps, prepared.hash, bounds, () => this.compile(Promise.resolve(prepared), prepared.hash)),
         (failure: PrepFailure) => Promise.reject(refusal(failure)),
       );
     }
-    const key = `${hash}:${memoryCapBytes}:${bounds.fuel ?? 0}:${bounds.maxDepth ?? 0}`;
+    return this.lookup(caps, hash, bounds, () => this.compile(this.worker.run({ bytes, hash, module: caps, bounds }), hash));
+  }
+
+  /** The cached compile for this module and these bounds, or `compile()` (then cached). */
+  private lookup(caps: ModuleBounds, hash: string, bounds: Bounds, compile: () => Promise<CompiledModule>): Promise<CompiledModule> {
+    const key = `${hash}:${caps.memoryBytes}:${bounds.fuel ?? 0}:${bounds.maxDepth ?? 0}`;
     const cached = this.entries.get(key);
     if (cached) {
       this.hits++;
@@ -63,18 +71,18 @@ export class ModuleCache {
       this.entries.set(key, cached);
       return cached;
     }
-    const compiling = this.compile(bytes, { ...this.moduleBounds, memoryBytes: memoryCapBytes }, hash, bounds);
+    const compiling = compile();
     this.entries.set(key, compiling);
     compiling.catch(() => this.entries.delete(key));
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return compiling;
   }
 
-  private async compile(bytes: Uint8Array, caps: ModuleBounds, hash: string, bounds: Bounds): Promise<CompiledModule> {
+  private async compile(preparing: Promise<Prepared>, hash: string): Promise<CompiledModule> {
     this.compiles++;
     let prepared;
     try {
-      prepared = await this.worker.run({ bytes, hash, module: caps, bounds });
+      prepared = await preparing;
     } catch (failure) {
       throw refusal(failure as PrepFailure);
     }

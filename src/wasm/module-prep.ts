@@ -18,8 +18,6 @@ export interface PrepJob {
   hash: string;
   module: ModuleBounds;
   bounds: Bounds;
-  /** Only the hash (a VM file's, to look it up in the cache). */
-  hashOnly?: boolean;
 }
 
 export interface Prepared {
@@ -41,7 +39,6 @@ export function hashModule(bytes: Uint8Array): string {
 
 /** The work itself (on the worker; in-thread only where no worker can run). */
 export function prepare(job: PrepJob): Prepared {
-  if (job.hashOnly) return { hash: hashModule(job.bytes), bytes: new Uint8Array(0), importedMemory: null, tableBytes: 0 };
   const capped = capMemory(job.bytes, job.module);
   return { hash: job.hash || hashModule(job.bytes), bytes: instrument(capped.bytes, job.bounds), importedMemory: capped.importedMemory, tableBytes: capped.tableBytes };
 }
@@ -58,13 +55,14 @@ export class PrepWorker {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (p: Prepared) => void; reject: (f: PrepFailure) => void }>();
 
-  run(job: PrepJob): Promise<Prepared> {
+  /** `handOver`: the caller gives up `job.bytes` (moved, not copied: no copy on the daemon's thread). */
+  run(job: PrepJob, handOver = false): Promise<Prepared> {
     const worker = this.started();
     const id = this.nextId++;
     return new Promise<Prepared>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      // The bytes are copied: the caller's (a VM file's, a cached command's) stay its own.
-      worker.postMessage({ id, job });
+      // Otherwise copied: a registered command's bytes stay its own.
+      worker.postMessage({ id, job }, handOver ? [job.bytes.buffer as ArrayBuffer] : []);
     });
   }
 

@@ -115,8 +115,8 @@ function load(files: JailedFiles, command: (name: string) => CommandModule | und
   // Size first: nothing proportional to a module's size happens before it is known to fit.
   if (s.size > files.maxModuleBytes) throw new FsError('E2BIG', 'execve', path, `${path} is ${s.size} bytes, more than the module limit of ${files.maxModuleBytes} (AGENTOS_WASM_MODULE_MAX_BYTES)`);
   const bytes = files.readFile(path);
-  // Hashed (with the rest of the preparation) off the daemon's thread: see module-cache.ts.
-  if (isWasm(bytes)) return { module: { name: path, bytes: bytes.slice(), hash: '', source: path }, path, argv };
+  // A copy of its own (handed over to be hashed and prepared off the daemon's thread: module-cache.ts).
+  if (isWasm(bytes)) return { module: { name: path, bytes: new Uint8Array(bytes), hash: '', source: path }, path, argv };
   const head = Buffer.from(bytes.subarray(0, Math.min(bytes.byteLength, 256))).toString('utf8');
   if (head.startsWith(STUB_PREFIX)) {
     const module = command(head.slice(STUB_PREFIX.length).split('\n')[0]!.trim());
