@@ -1,7 +1,7 @@
 import { AgentosError } from '../errors.js';
 import type { Bounds } from './instrument.js';
 import type { ImportedMemory, ModuleBounds } from './memory-cap.js';
-import { hashModule, PrepWorker, type PrepFailure, type Prepared } from './module-prep.js';
+import { hashModule, PrepWorker, type Compiled, type PrepFailure } from './module-prep.js';
 
 export interface CompiledModule {
   module: WebAssembly.Module;
@@ -18,10 +18,10 @@ function refusal(f: PrepFailure): AgentosError {
 }
 
 /**
- * Compiled modules, keyed by content hash and caps, shared by every VM. Preparing a module
- * (hash, caps, bounds) happens on a worker thread (module-prep.ts), compiling in the
- * daemon with the asynchronous API (off its thread; inside isolates that API hangs), and
- * concurrent first runs of one module share one compile. Bounded: the least recently
+ * Compiled modules, keyed by content hash and caps, shared by every VM. Preparing and
+ * compiling a module (hash, caps, bounds, WebAssembly.compile) happen on a worker thread
+ * (module-prep.ts; inside isolates the async compile hangs), and concurrent first runs
+ * of one module share one compile. Bounded: the least recently
  * used entry goes first.
  */
 export class ModuleCache {
@@ -53,8 +53,8 @@ export class ModuleCache {
   get(bytes: Uint8Array, memoryCapBytes: number, hash?: string, bounds: Bounds = {}): Promise<CompiledModule> {
     const caps = { ...this.moduleBounds, memoryBytes: memoryCapBytes };
     if (!hash) {
-      return this.worker.run({ bytes, hash: '', module: caps, bounds }, true).then(
-        (prepared) => this.lookup(caps, prepared.hash, bounds, () => this.compile(Promise.resolve(prepared), prepared.hash)),
+      return this.worker.run({ bytes, hash: '', module: caps, bounds }).then(
+        (compiled) => this.lookup(caps, compiled.hash, bounds, () => this.compile(Promise.resolve(compiled), compiled.hash)),
         (failure: PrepFailure) => Promise.reject(refusal(failure)),
       );
     }
@@ -78,19 +78,13 @@ export class ModuleCache {
     return compiling;
   }
 
-  private async compile(preparing: Promise<Prepared>, hash: string): Promise<CompiledModule> {
+  private async compile(compiling: Promise<Compiled>, hash: string): Promise<CompiledModule> {
     this.compiles++;
-    let prepared;
     try {
-      prepared = await preparing;
+      const { module, importedMemory, tableBytes } = await compiling;
+      return { module, importedMemory, tableBytes, hash };
     } catch (failure) {
       throw refusal(failure as PrepFailure);
-    }
-    try {
-      const module = await WebAssembly.compile(prepared.bytes as Uint8Array<ArrayBuffer>);
-      return { module, importedMemory: prepared.importedMemory, tableBytes: prepared.tableBytes, hash };
-    } catch (err) {
-      throw new AgentosError('ERR_AGENTOS_WASM_COMPILE', `cannot load the module: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

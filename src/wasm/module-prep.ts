@@ -1,9 +1,11 @@
 /**
- * Preparing a module to compile: its hash, the caps (memory-cap.ts) and the bounds
- * (instrument.ts). The work is proportional to the module's size (up to
- * AGENTOS_WASM_MODULE_MAX_BYTES), so it runs on a worker thread, never on the daemon's:
- * a bystander's request is answered while a hostile module is being checked. One worker,
- * started on first use; jobs queue on it in order.
+ * Preparing a module: its hash, the caps (memory-cap.ts), the bounds (instrument.ts) and
+ * the compile. All of it is proportional to the module's size (up to
+ * AGENTOS_WASM_MODULE_MAX_BYTES), so it runs on a worker thread, never on the daemon's: a
+ * bystander's request is answered while a hostile module is being checked. Even the copy
+ * handed to the worker is made in slices between turns of the daemon's event loop (60 MB
+ * in one go stalled it 200 ms). One worker, started on first use; jobs queue on it in
+ * order. The compiled module comes back shared, not copied.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,10 +29,29 @@ export interface Prepared {
   tableBytes: number;
 }
 
+export interface Compiled extends Omit<Prepared, 'bytes'> {
+  module: WebAssembly.Module;
+}
+
+/** Bytes copied per turn of the daemon's event loop when handing a module to the worker. */
+const COPY_SLICE_BYTES = 1024 * 1024;
+
+/** A copy of `bytes` of its own, made a slice per turn so no request waits long behind it. */
+export async function copyInSlices(bytes: Uint8Array): Promise<Uint8Array> {
+  const out = new Uint8Array(bytes.byteLength);
+  for (let at = 0; at < bytes.byteLength; at += COPY_SLICE_BYTES) {
+    out.set(bytes.subarray(at, Math.min(at + COPY_SLICE_BYTES, bytes.byteLength)), at);
+    if (at + COPY_SLICE_BYTES < bytes.byteLength) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return out;
+}
+
 /** A refusal as it crosses back from the worker. */
 export interface PrepFailure {
   message: string;
   limit?: Pick<WasmLimitError, 'code' | 'limit' | 'observed' | 'capacity' | 'env'>;
+  /** The engine refused it (not one of our checks). */
+  compile?: boolean;
 }
 
 export function hashModule(bytes: Uint8Array): string {
@@ -53,16 +74,16 @@ export function failureOf(err: unknown): PrepFailure {
 export class PrepWorker {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (p: Prepared) => void; reject: (f: PrepFailure) => void }>();
+  private readonly pending = new Map<number, { resolve: (p: Compiled) => void; reject: (f: PrepFailure) => void }>();
 
-  /** `handOver`: the caller gives up `job.bytes` (moved, not copied: no copy on the daemon's thread). */
-  run(job: PrepJob, handOver = false): Promise<Prepared> {
+  /** Prepares and compiles `job.bytes` (which stay the caller's: the worker gets a copy). */
+  async run(job: PrepJob): Promise<Compiled> {
+    const bytes = await copyInSlices(job.bytes);
     const worker = this.started();
     const id = this.nextId++;
-    return new Promise<Prepared>((resolve, reject) => {
+    return new Promise<Compiled>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      // Otherwise copied: a registered command's bytes stay its own.
-      worker.postMessage({ id, job }, handOver ? [job.bytes.buffer as ArrayBuffer] : []);
+      worker.postMessage({ id, job: { ...job, bytes } }, [bytes.buffer as ArrayBuffer]);
     });
   }
 
@@ -70,7 +91,7 @@ export class PrepWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(join(PACKAGE_ROOT, 'dist', 'wasm-prep-worker.mjs'));
     worker.unref();
-    worker.on('message', (m: { id: number; ok?: Prepared; err?: PrepFailure }) => {
+    worker.on('message', (m: { id: number; ok?: Compiled; err?: PrepFailure }) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (m.ok) p?.resolve(m.ok);

@@ -115,8 +115,10 @@ function load(files: JailedFiles, command: (name: string) => CommandModule | und
   // Size first: nothing proportional to a module's size happens before it is known to fit.
   if (s.size > files.maxModuleBytes) throw new FsError('E2BIG', 'execve', path, `${path} is ${s.size} bytes, more than the module limit of ${files.maxModuleBytes} (AGENTOS_WASM_MODULE_MAX_BYTES)`);
   const bytes = files.readFile(path);
-  // A copy of its own (handed over to be hashed and prepared off the daemon's thread: module-cache.ts).
-  if (isWasm(bytes)) return { module: { name: path, bytes: new Uint8Array(bytes), hash: '', source: path }, path, argv };
+  // A view of the file, copied in slices when handed to the prep worker (module-prep.ts):
+  // a copy here, on the daemon's thread, stalled it 200 ms for 60 MB. A program that
+  // rewrites the file meanwhile gets what it wrote; the module is checked whole anyway.
+  if (isWasm(bytes)) return { module: { name: path, bytes, hash: '', source: path }, path, argv };
   const head = Buffer.from(bytes.subarray(0, Math.min(bytes.byteLength, 256))).toString('utf8');
   if (head.startsWith(STUB_PREFIX)) {
     const module = command(head.slice(STUB_PREFIX.length).split('\n')[0]!.trim());
