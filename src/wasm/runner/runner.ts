@@ -80,7 +80,12 @@ function traced(imports: Record<string, Record<string, unknown>>, wasi: Wasi): R
     for (const [name, fn] of Object.entries(fns)) {
       out[m]![name] = (...args: unknown[]) => {
         const r = (fn as (...a: unknown[]) => unknown)(...args);
-        const path = m === 'host_fs' && name.startsWith('path_') && typeof args[1] === 'number' ? ` "${wasi.string(args[1] as number, args[2] as number)}"` : '';
+        let path = '';
+        try {
+          if (m === 'host_fs' && name.startsWith('path_') && typeof args[1] === 'number') path = ` "${wasi.string(args[1] as number, args[2] as number)}"`;
+        } catch {
+          path = ' (an unreadable path)';
+        }
         hooks.write(2, encodeUtf8(`[trace] ${m}.${name}(${args.join(',')})${path} = ${String(r)}\n`));
         return r;
       };
