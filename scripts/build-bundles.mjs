@@ -29,6 +29,16 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+// The worker thread that prepares WASM modules off the daemon's thread (src/wasm/module-prep.ts).
+await build({
+  entryPoints: ['src/wasm/module-prep-worker.ts'],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outfile: 'dist/wasm-prep-worker.mjs',
+  logLevel: 'warning',
+});
 for (const { dir, entry, out } of runtimes) {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { stdio: 'inherit' });
   await build({

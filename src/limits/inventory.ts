@@ -156,6 +156,26 @@ export const INVENTORY = {
     unit: 'bytes', default: 256 * MiB, env: 'AGENTOS_WASM_MODULE_MAX_BYTES', scope: 'sidecar',
     why: 'size of one module file to register or run',
   },
+  WASM_CALL_MAX_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_WASM_CALL_MAX_BYTES', scope: 'process',
+    why: 'bytes one WASI call carries between a runner and the daemon (fd_write, fd_pwrite, fd_read, fd_pread, xattr values); a longer read or write is short, as POSIX allows, so iovecs aliasing one buffer cannot multiply it',
+  },
+  WASM_IOV_MAX: {
+    unit: 'count', default: 1024, env: 'AGENTOS_WASM_IOV_MAX', scope: 'process',
+    why: 'iovecs one WASI read or write may name (IOV_MAX on Linux); more is EINVAL',
+  },
+  WASM_MAX_TABLE_ENTRIES: {
+    unit: 'count', default: 1_048_576, env: 'AGENTOS_WASM_MAX_TABLE_ENTRIES', scope: 'process',
+    why: 'entries of all tables of one WASM process together, enforced by rewriting table limits (table.grow past it fails); each entry is counted as 8 bytes with linear memory in the VM and sidecar WASM memory budgets',
+  },
+  WASM_MAX_SECTIONS: {
+    unit: 'count', default: 1024, env: 'AGENTOS_WASM_MAX_SECTIONS', scope: 'sidecar',
+    why: 'sections of one module (a real one has under 40): checked while reading section headers, before any work proportional to their number',
+  },
+  WASM_MAX_SECTION_ENTRIES: {
+    unit: 'count', default: 100_000, env: 'AGENTOS_WASM_MAX_SECTION_ENTRIES', scope: 'sidecar',
+    why: 'entries one module section may declare (imports, functions, globals, tables, element and data segments, exports; V8\'s own limits are 100,000 to 1,000,000): checked before the section is read',
+  },
   WASM_MODULE_CACHE_ENTRIES: {
     unit: 'count', default: 64, env: 'AGENTOS_WASM_MODULE_CACHE_ENTRIES', scope: 'sidecar',
     why: 'compiled modules kept for reuse across runs and VMs (least recently used goes first)',

@@ -38,6 +38,11 @@ export class ProcessTable {
     return this.nextPid++;
   }
 
+  /** Gives back a reserved pid whose process was refused before it could start. */
+  unreserve(): void {
+    this.reserved--;
+  }
+
   add(pid: number, process: RunningProcess): void {
     this.reserved--;
     this.started++;

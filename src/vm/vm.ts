@@ -20,8 +20,9 @@ import { ProcessTable } from '../process/process-table.js';
 import { PipeTable } from '../process/pipes.js';
 import { signalName, signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
-import { commandStub, lookupProgram, type Program } from '../wasm/program-lookup.js';
-import type { ProcessKernel, SpawnRequest } from '../wasm/process-calls.js';
+import { commandStub, lookupProgram, type LookupWhere, type Program } from '../wasm/program-lookup.js';
+import type { ProcessKernel } from '../wasm/process-calls.js';
+import { checkSpawnRequest, type RequestBounds } from '../wasm/spawn-request.js';
 import { DEVICES, type UserInfo } from '../wasm/runner/contract.js';
 import { childFds, decodeActions } from '../wasm/spawn-fds.js';
 
@@ -363,8 +364,16 @@ export class Vm implements ProcessKernel {
     });
   }
 
-  private wasmBudgets(budgets: Omit<WasmBudgets, 'runnerHeapLimitMb' | 'fuel' | 'maxCallDepth' | 'memoryCapBytes' | 'vmMemoryBytes' | 'idleRunnerMemoryBytes'>): WasmBudgets {
+  private wasmBudgets(budgets: Omit<WasmBudgets, 'runnerHeapLimitMb' | 'fuel' | 'maxCallDepth' | 'memoryCapBytes' | 'vmMemoryBytes' | 'idleRunnerMemoryBytes' | 'crossing'>): WasmBudgets {
     return {
+      crossing: {
+        callMaxBytes: this.limits.WASM_CALL_MAX_BYTES.value,
+        iovMax: this.limits.WASM_IOV_MAX.value,
+        pathMax: this.limits.FS_PATH_MAX.value,
+        argvMaxBytes: this.limits.ARGV_LIMIT_BYTES.value,
+        envMaxBytes: this.limits.ENV_LIMIT_BYTES.value,
+        actionsMaxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
+      },
       ...budgets,
       runnerHeapLimitMb: this.limit('WASM_RUNNER_HEAP_LIMIT_MB'),
       memoryCapBytes: this.limit('WASM_MAX_MEMORY_BYTES'),
@@ -398,28 +407,35 @@ export class Vm implements ProcessKernel {
 
   // ---- the process kernel WASM processes call into (host_process) ----
 
-  lookup(name: string, argv: string[], where: { cwd: string; path: string | null; byHost?: boolean }): Program {
-    return lookupProgram(this.fs, (command) => this.commands.get(command) ?? this.wasm.commands.get(command), name, argv, where);
+  lookup(name: string, argv: string[], where: LookupWhere): Program {
+    return lookupProgram(this.fs, (command) => this.commands.get(command) ?? this.wasm.commands.get(command), name, argv, {
+      maxModuleBytes: this.limits.WASM_MODULE_MAX_BYTES.value,
+      ...where,
+    });
   }
 
-  spawnChild(parent: WasmProcess, req: SpawnRequest): number {
+  spawnChild(parent: WasmProcess, raw: unknown): number {
+    // A child inherits its parent's jail: every path of the request resolves through it.
+    const jail = parent.preopens;
+    const req = checkSpawnRequest(raw, { ...this.requestBounds(parent), preopens: jail });
     if ((req.flags & SPAWN_SETSID) && (req.flags & SPAWN_SETPGROUP)) throw new FsError('EPERM', 'posix_spawn');
     const cwd = req.cwd.startsWith('/') ? req.cwd : parent.cwd;
-    const actions = decodeActions(req.actions instanceof Uint8Array ? req.actions : new Uint8Array(0), {
+    const actions = decodeActions(req.actions, {
       maxActions: this.limits.SPAWN_ACTIONS_MAX.value,
       maxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
     });
-    const built = childFds(req.fds, actions, cwd, {
+    const built = childFds(req.fds, actions, cwd, jail, {
       openFileOf: (hostFd) => parent.openFile(hostFd),
-      open: (path, flags, mode) => {
-        checkFs({ kind: 'guest', permission: this.permission }, openOperation(flags, () => this.fs.exists(path)), path, 'open');
-        const node = this.fs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
+      open: ({ vmPath, root }, flags, mode) => this.confined(root, () => {
+        checkFs({ kind: 'guest', permission: this.permission }, openOperation(flags, () => this.fs.exists(vmPath)), vmPath, 'open');
+        const node = this.fs.openFile(vmPath, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
         if (flags.truncate) this.fs.truncateNode(node, 0);
-        return { node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };
-      },
-      checkDirectory: (path) => {
-        if (this.fs.stat(path).type !== 'directory') throw new FsError('ENOTDIR', 'chdir', path);
-      },
+        return { node, path: vmPath, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };
+      }),
+      checkDirectory: ({ vmPath, root }) => this.confined(root, () => {
+        if (this.fs.stat(vmPath).type !== 'directory') throw new FsError('ENOTDIR', 'chdir', vmPath);
+      }),
+      maxFds: parent.maxOpenFiles + jail.length,
     });
     const env: Record<string, string> = {};
     for (const kv of req.env) {
@@ -427,39 +443,46 @@ export class Vm implements ProcessKernel {
       if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
     env.PWD = built.cwd;
-    const program = this.lookup(req.path, req.argv, { cwd: built.cwd, path: req.searchPath ?? env.PATH ?? null });
+    const program = this.lookup(req.path, req.argv, { cwd: built.cwd, path: req.searchPath ?? env.PATH ?? null, jail });
     const pid = this.processes.reserve();
-    const root = this.processes.find(parent.rootPid);
-    const rootProcess = root instanceof WasmProcess || root instanceof JsProcess ? root : undefined;
-    const sigdef = (req.flags & SPAWN_SETSIGDEF) ? req.sigdef : [0, 0];
-    const child = new WasmProcess({
-      pid,
-      ppid: parent.pid,
-      env,
-      cwd: built.cwd,
-      vfs: this.fs,
-      permission: this.permission,
-      stdin: parent.stdin,
-      output: rootProcess?.inheritedOutput ?? { write: () => {} },
-      outputWindow: parent.outputWindow,
-      watchdog: this.engine.watchdog,
-      log: this.log.child({ pid, ppid: parent.pid }),
-      argv: program.argv,
-      preopens: [{ name: '/', vmPath: '/' }],
-      module: this.compile(program.module),
-      compile: (next) => this.compile(next.module),
-      runners: this.runners,
-      budgets: this.wasmBudgets(this.guestBudgets()),
-      kernel: this,
-      posix: {
-        pgid: (req.flags & SPAWN_SETPGROUP) ? req.pgroup || pid : (req.flags & SPAWN_SETSID) ? pid : parent.pgid,
-        umask: req.umask,
-        blocked: req.sigmask,
-        ignored: [(req.ignored[0] & ~sigdef[0]!) >>> 0, (req.ignored[1] & ~sigdef[1]!) >>> 0],
-        fds: built.fds,
-        rootPid: parent.rootPid,
-      },
-    });
+    let child: WasmProcess;
+    try {
+      const root = this.processes.find(parent.rootPid);
+      const rootProcess = root instanceof WasmProcess || root instanceof JsProcess ? root : undefined;
+      const sigdef = (req.flags & SPAWN_SETSIGDEF) ? req.sigdef : [0, 0];
+      child = new WasmProcess({
+        pid,
+        ppid: parent.pid,
+        env,
+        cwd: built.cwd,
+        vfs: this.fs,
+        permission: this.permission,
+        stdin: parent.stdin,
+        output: rootProcess?.inheritedOutput ?? { write: () => {} },
+        outputWindow: parent.outputWindow,
+        watchdog: this.engine.watchdog,
+        log: this.log.child({ pid, ppid: parent.pid }),
+        argv: program.argv,
+        preopens: jail,
+        module: this.compile(program.module),
+        compile: (next) => this.compile(next.module),
+        runners: this.runners,
+        budgets: this.wasmBudgets(this.guestBudgets()),
+        kernel: this,
+        posix: {
+          pgid: (req.flags & SPAWN_SETPGROUP) ? req.pgroup || pid : (req.flags & SPAWN_SETSID) ? pid : parent.pgid,
+          umask: req.umask,
+          blocked: req.sigmask,
+          ignored: [(req.ignored[0] & ~sigdef[0]!) >>> 0, (req.ignored[1] & ~sigdef[1]!) >>> 0],
+          fds: built.fds,
+          rootPid: parent.rootPid,
+        },
+      });
+    } catch (err) {
+      // Refused (its inherited fds overflow the open-files limit, …): the pid goes back.
+      this.processes.unreserve();
+      throw err;
+    }
     this.processes.add(pid, child);
     this.execs++;
     const ended = child.start();
@@ -471,6 +494,27 @@ export class Vm implements ProcessKernel {
       this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program.argv[0] ?? req.path });
     });
     return pid;
+  }
+
+  /** What a runner may hand the daemon in one spawn or exec (spawn-request.ts). */
+  requestBounds(proc: WasmProcess): Omit<RequestBounds, 'preopens'> {
+    return {
+      pathMax: this.limits.FS_PATH_MAX.value,
+      argvMaxBytes: this.limits.ARGV_LIMIT_BYTES.value,
+      envMaxBytes: this.limits.ENV_LIMIT_BYTES.value,
+      actionsMaxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
+      maxOpenFiles: proc.maxOpenFiles,
+      pipes: this.pipes,
+      onLimit: (limit, observed, capacity) => {
+        this.limitHits++;
+        warnLimitExhausted(this.log, { limit, observed, capacity, env: limit === 'argv_limit_bytes' ? 'AGENTOS_ARGV_LIMIT_BYTES' : 'AGENTOS_ENV_LIMIT_BYTES' });
+      },
+    };
+  }
+
+  /** Runs `fn` with resolution beneath `root` (a jailed process's preopen). */
+  private confined<T>(root: string, fn: () => T): T {
+    return root === '/' ? fn() : this.fs.confined(root, fn);
   }
 
   signal(sender: WasmProcess, pid: number, sig: number): boolean {

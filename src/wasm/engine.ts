@@ -37,10 +37,11 @@ export class WasmEngine {
     cacheEntries: number,
     onCatastrophicError: (message: string) => void,
     sidecarWasmMemoryBytes: number,
+    moduleBounds: ConstructorParameters<typeof ModuleCache>[1],
   ) {
     this.memoryMeter = new WasmMemoryMeter(sidecarWasmMemoryBytes);
     this.runners = new IsolatePool(runnerHeapMb, poolSize, (heapMb) => RunnerIsolate.create(heapMb, onCatastrophicError));
-    this.modules = new ModuleCache(cacheEntries);
+    this.modules = new ModuleCache(cacheEntries, moduleBounds);
   }
 
   register(name: string, bytes: Uint8Array, source: string): CommandModule {
@@ -76,6 +77,7 @@ export class WasmEngine {
 
   close(): void {
     this.runners.close();
+    this.modules.close();
   }
 }
 

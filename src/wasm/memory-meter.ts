@@ -7,6 +7,8 @@ export interface Metered {
   readonly meter: Int32Array;
   /** The most linear memory it may ever have (its rewritten memory maximum). */
   readonly capBytes: number;
+  /** What its tables can hold (their rewritten maxima × 8 bytes): always counted in full. */
+  readonly tableBytes: number;
   readonly vm: { readonly id: string; readonly wasmMemoryBytes: number };
   onMemoryExhausted(scope: 'vm' | 'sidecar', observed: number, capacity: number): void;
 }
@@ -22,6 +24,7 @@ const TICK_MS = 50;
  * have grown since it last said, so it counts at its cap: a program cannot grow its
  * memory and then hide by never calling the host. Over a budget, the largest process
  * (as counted) in that VM, or in the whole sidecar, is stopped until the total fits.
+ * Tables count too, at the most their rewritten limits let them hold (memory-cap.ts).
  */
 export class WasmMemoryMeter {
   private readonly running = new TickingSet<Metered>(TICK_MS, () => this.tick());
@@ -47,7 +50,7 @@ export class WasmMemoryMeter {
       const calls = Atomics.load(p.meter, METER_CALLS);
       const silent = calls === lastCalls && Atomics.load(p.meter, METER_IN_HOST) === 0;
       this.lastCalls.set(p, calls);
-      counted.set(p, silent ? p.capBytes : Math.min(p.capBytes, Atomics.load(p.meter, METER_PAGES) * WASM_PAGE_BYTES));
+      counted.set(p, p.tableBytes + (silent ? p.capBytes : Math.min(p.capBytes, Atomics.load(p.meter, METER_PAGES) * WASM_PAGE_BYTES)));
     }
     return counted;
   }

@@ -3,10 +3,11 @@ import { FsError } from '../fs/errors.js';
 import type { HookResult } from '../process/hook-result.js';
 import type { PipeEnd } from '../process/pipes.js';
 import type { Program } from './program-lookup.js';
+import { path as checkedPath } from './spawn-request.js';
 import type { UserInfo } from './runner/contract.js';
 import type { WasmProcess } from './wasm-process.js';
 
-/** proc_spawn_v3/v4 as the runner decoded it. */
+/** proc_spawn_v3/v4 as the runner decoded it, once checked (spawn-request.ts). */
 export interface SpawnRequest {
   path: string;
   /** v4 posix_spawnp: the PATH to search; null: exact path (v3 searches the child's PATH for a bare name). */
@@ -33,12 +34,14 @@ export interface ProcessKernel {
   readonly user: UserInfo;
   readonly pipes: import('../process/pipes.js').PipeTable;
   /** Finds the program an exec path names (throws FsError: ENOENT, EACCES, ENOEXEC). */
-  lookup(name: string, argv: string[], where: { cwd: string; path: string | null }): Program;
-  /** Starts a child; returns its pid (throws FsError, or AgentosError when the VM is full). */
-  spawnChild(parent: WasmProcess, request: SpawnRequest): number;
+  lookup(name: string, argv: string[], where: import('./program-lookup.js').LookupWhere): Program;
+  /** Starts a child from a request as the runner sent it (unchecked); returns its pid (throws FsError, or AgentosError when the VM is full). */
+  spawnChild(parent: WasmProcess, request: unknown): number;
   /** Sends signal `sig` to `pid` (> 0), a group (0: the sender's, < -1), or all (-1). False: no such process. */
   signal(sender: WasmProcess, pid: number, sig: number): boolean;
   pgidOf(pid: number): number | undefined;
+  /** What a runner may hand the daemon in one spawn or exec (spawn-request.ts). */
+  requestBounds(proc: WasmProcess): Omit<import('./spawn-request.js').RequestBounds, 'preopens'>;
 }
 
 /**
@@ -78,7 +81,7 @@ function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unkno
       return null;
     }
     case 'spawn':
-      return kernel.spawnChild(proc, a[0] as SpawnRequest);
+      return kernel.spawnChild(proc, a[0]);
     case 'wait': {
       const status = proc.children.collect(int(a[0]), proc.pgid);
       if (!status) throw new FsError('ECHILD', 'waitpid');
@@ -88,7 +91,7 @@ function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unkno
       if (!kernel.signal(proc, int(a[0]), int(a[1]))) throw new FsError('ESRCH', 'kill');
       return null;
     case 'resolve':
-      return kernel.lookup(String(a[0]), [], { cwd: proc.cwd, path: proc.environment.PATH ?? null }).path;
+      return kernel.lookup(checkedPath(a[0], 'path', proc.pathMax), [], { cwd: proc.cwd, path: proc.environment.PATH ?? null, jail: proc.preopens }).path;
     case 'pgid': {
       const pgid = kernel.pgidOf(int(a[0]));
       if (pgid === undefined) throw new FsError('ESRCH', 'getpgid');

@@ -2,7 +2,8 @@ import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
 import type { VirtualFs } from '../fs/vfs.js';
 import { isWasm, type CommandModule } from './engine.js';
-import { ModuleCache } from './module-cache.js';
+import type { Preopen } from './runner/contract.js';
+import { jailPath } from './runner/jail.js';
 
 /** What each registered command's file in /usr/bin holds: the name of the module it stands for. */
 const STUB_PREFIX = '#!agentos-command ';
@@ -13,10 +14,27 @@ export function commandStub(name: string): Uint8Array {
 
 export interface Program {
   module: CommandModule;
-  /** The VM path that was run. */
+  /** The path that was run (in a jailed process's own namespace). */
   path: string;
   /** argv as the program sees it (a script's interpreter goes first). */
   argv: string[];
+}
+
+/** Where a lookup happens: the cwd, the PATH to search, and the jail of the process asking. */
+export interface LookupWhere {
+  cwd: string;
+  path: string | null;
+  /** The host asked for this file by path: no x bit needed. */
+  byHost?: boolean;
+  /**
+   * The asking process's preopens (runner/jail.ts): every path it names resolves through
+   * them. The sidecar's commands are the system's, not files of the jail: `NAME`,
+   * `/usr/bin/NAME` and `/bin/NAME` run a registered command even when the jail holds no
+   * such file, as a chroot with /usr/bin mounted in would.
+   */
+  jail?: readonly Preopen[];
+  /** Module files larger than this are refused (E2BIG) before they are read. */
+  maxModuleBytes?: number;
 }
 
 /**
@@ -30,35 +48,77 @@ export function lookupProgram(
   command: (name: string) => CommandModule | undefined,
   name: string,
   argv: string[],
-  where: { cwd: string; path: string | null; /** The host asked for this file by path: no x bit needed. */ byHost?: boolean },
+  where: LookupWhere,
 ): Program {
   if (name === '') throw new FsError('ENOENT', 'execve');
-  if (!name.includes('/')) {
-    const dirs = (where.path ?? '/usr/bin:/bin').split(':');
-    for (const dir of dirs) {
-      const candidate = normalize(absolute(where.cwd, `${dir || '.'}/${name}`));
-      if (isExecutableFile(vfs, candidate)) return load(vfs, command, candidate, argv, 0);
+  const files = new JailedFiles(vfs, where.jail, where.maxModuleBytes ?? Infinity);
+  try {
+    if (!name.includes('/')) {
+      const dirs = (where.path ?? '/usr/bin:/bin').split(':');
+      for (const dir of dirs) {
+        const candidate = normalize(absolute(where.cwd, `${dir || '.'}/${name}`));
+        if (files.isExecutableFile(candidate)) return load(files, command, candidate, argv, 0);
+      }
+      throw new FsError('ENOENT', 'execve', name);
     }
-    throw new FsError('ENOENT', 'execve', name);
+    return load(files, command, normalize(absolute(where.cwd, name)), argv, where.byHost ? -1 : 0);
+  } catch (err) {
+    const system = where.jail && err instanceof FsError && (err.errno === 'ENOENT' || err.errno === 'ENOTCAPABLE') ? systemCommand(command, name) : undefined;
+    if (system) return { module: system, path: `/usr/bin/${system.name}`, argv };
+    throw err;
   }
-  return load(vfs, command, normalize(absolute(where.cwd, name)), argv, where.byHost ? -1 : 0);
 }
 
-function isExecutableFile(vfs: VirtualFs, path: string): boolean {
-  try {
-    const s = vfs.stat(path);
-    return s.type === 'file' && (s.mode & 0o111) !== 0;
-  } catch {
-    return false;
+/** A registered command a bare name or /usr/bin/NAME, /bin/NAME stands for. */
+function systemCommand(command: (name: string) => CommandModule | undefined, name: string): CommandModule | undefined {
+  const m = /^(?:\/(?:usr\/)?bin\/)?([\w.+-]+)$/.exec(name);
+  return m ? command(m[1]!) : undefined;
+}
+
+/** The VM filesystem as a (possibly jailed) process sees it: its paths go through its preopens. */
+class JailedFiles {
+  constructor(
+    private readonly vfs: VirtualFs,
+    private readonly jail: readonly Preopen[] | undefined,
+    readonly maxModuleBytes: number,
+  ) {}
+
+  private within<T>(path: string, fn: (vmPath: string) => T): T {
+    if (!this.jail) return fn(path);
+    const jailed = jailPath(this.jail, path);
+    if (!jailed) throw new FsError('ENOTCAPABLE', 'execve', path);
+    return jailed.root === '/' ? fn(jailed.vmPath) : this.vfs.confined(jailed.root, () => fn(jailed.vmPath));
+  }
+
+  stat(path: string) {
+    return this.within(path, (p) => this.vfs.stat(p));
+  }
+
+  readFile(path: string): Uint8Array {
+    return this.within(path, (p) => this.vfs.readFile(p));
+  }
+
+  isExecutableFile(path: string): boolean {
+    try {
+      const s = this.stat(path);
+      return s.type === 'file' && (s.mode & 0o111) !== 0;
+    } catch {
+      return false;
+    }
   }
 }
 
 /** `depth`: 1 inside a script's interpreter (no second level); -1 for the host's own request (any mode). */
-function load(vfs: VirtualFs, command: (name: string) => CommandModule | undefined, path: string, argv: string[], depth: number): Program {
-  const s = vfs.stat(path);
+function load(files: JailedFiles, command: (name: string) => CommandModule | undefined, path: string, argv: string[], depth: number): Program {
+  const s = files.stat(path);
   if (s.type === 'directory' || (depth >= 0 && (s.mode & 0o111) === 0)) throw new FsError('EACCES', 'execve', path);
-  const bytes = vfs.readFile(path);
-  if (isWasm(bytes)) return { module: { name: path, bytes: bytes.slice(), hash: ModuleCache.hash(bytes), source: path }, path, argv };
+  // Size first: nothing proportional to a module's size happens before it is known to fit.
+  if (s.size > files.maxModuleBytes) throw new FsError('E2BIG', 'execve', path, `${path} is ${s.size} bytes, more than the module limit of ${files.maxModuleBytes} (AGENTOS_WASM_MODULE_MAX_BYTES)`);
+  const bytes = files.readFile(path);
+  // A view of the file, copied in slices when handed to the prep worker (module-prep.ts):
+  // a copy here, on the daemon's thread, stalled it 200 ms for 60 MB. A program that
+  // rewrites the file meanwhile gets what it wrote; the module is checked whole anyway.
+  if (isWasm(bytes)) return { module: { name: path, bytes, hash: '', source: path }, path, argv };
   const head = Buffer.from(bytes.subarray(0, Math.min(bytes.byteLength, 256))).toString('utf8');
   if (head.startsWith(STUB_PREFIX)) {
     const module = command(head.slice(STUB_PREFIX.length).split('\n')[0]!.trim());
@@ -71,7 +131,7 @@ function load(vfs: VirtualFs, command: (name: string) => CommandModule | undefin
     const interpreter = space < 0 ? line : line.slice(0, space);
     const arg = space < 0 ? '' : line.slice(space).trim();
     if (!interpreter.startsWith('/')) throw new FsError('ENOEXEC', 'execve', path);
-    return load(vfs, command, interpreter, [interpreter, ...(arg ? [arg] : []), path, ...argv.slice(1)], 1);
+    return load(files, command, interpreter, [interpreter, ...(arg ? [arg] : []), path, ...argv.slice(1)], 1);
   }
   throw new FsError('ENOEXEC', 'execve', path);
 }

@@ -1,7 +1,8 @@
 import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
 import type { OpenFile, OpenFlags } from '../process/fd-table.js';
-import { deviceAt, fdNamedBy, type FdSpec } from './runner/contract.js';
+import { deviceAt, fdNamedBy, type FdSpec, type Preopen } from './runner/contract.js';
+import { guestPathOf, jailPath, type Jailed } from './runner/jail.js';
 
 /** One posix_spawn file action, as the runner decoded it. */
 export interface SpawnAction {
@@ -34,6 +35,7 @@ export function decodeActions(bytes: Uint8Array, bounds: { maxActions: number; m
       mode: v.getUint32(at + 16, true),
       path: Buffer.from(bytes.subarray(at + 24, at + 24 + pathLen)).toString('utf8'),
     });
+    if (out[out.length - 1]!.fd < 0) throw new FsError('EBADF', 'posix_spawn', undefined, 'a file action names a negative fd');
     if (out.length > bounds.maxActions) throw new FsError('E2BIG', 'posix_spawn', undefined, `more than ${bounds.maxActions} file actions (AGENTOS_SPAWN_ACTIONS_MAX)`);
     at += 24 + pathLen;
   }
@@ -44,10 +46,12 @@ export function decodeActions(bytes: Uint8Array, bounds: { maxActions: number; m
 export interface SpawnFs {
   /** The parent's open description behind one of its host fds. */
   openFileOf(hostFd: number): OpenFile;
-  /** An OPEN action: a new open description of a VM path. */
-  open(path: string, flags: OpenFlags, mode: number): OpenFile;
+  /** An OPEN action: a new open description of a VM path (resolved beneath `root`). */
+  open(at: Jailed, flags: OpenFlags, mode: number): OpenFile;
   /** CHDIR: fails unless the path is a directory. */
-  checkDirectory(path: string): void;
+  checkDirectory(at: Jailed): void;
+  /** The most fds the child's table may hold (EMFILE past it). */
+  maxFds: number;
 }
 
 /** An fd of the child being built; `file` is the shared description of a 'file' fd. */
@@ -64,10 +68,16 @@ const ALL_RIGHTS = String(0x1fffffff);
 /**
  * A spawned child's fd table, as Linux posix_spawn builds it: a copy of the parent's,
  * the file actions applied in order, then every FD_CLOEXEC fd dropped. Returns the table
- * and the child's cwd (CHDIR/FCHDIR move it). Throws an FsError whose errno the spawn
- * returns.
+ * and the child's cwd (CHDIR/FCHDIR move it). Paths are the parent's namespace and
+ * resolve through its preopens (`jail`), which the child inherits: an action cannot
+ * reach past them (ENOTCAPABLE). Throws an FsError whose errno the spawn returns.
  */
-export function childFds(parent: FdSpec[], actions: SpawnAction[], cwd: string, fs: SpawnFs): { fds: Map<number, ChildFd>; cwd: string } {
+export function childFds(parent: FdSpec[], actions: SpawnAction[], cwd: string, jail: readonly Preopen[], fs: SpawnFs): { fds: Map<number, ChildFd>; cwd: string } {
+  const resolve = (path: string): Jailed => {
+    const jailed = jailPath(jail, path);
+    if (!jailed) throw new FsError('ENOTCAPABLE', 'posix_spawn', path);
+    return jailed;
+  };
   const fds = new Map<number, ChildFd>();
   for (const spec of parent) fds.set(spec.fd, spec.kind === 'file' ? { ...spec, file: fs.openFileOf(spec.hostFd!) } : { ...spec });
   let dir = cwd;
@@ -85,11 +95,11 @@ export function childFds(parent: FdSpec[], actions: SpawnAction[], cwd: string, 
         break;
       }
       case OPEN:
-        fds.set(a.fd, openAction(a, dir, fds, fs));
+        fds.set(a.fd, openAction(a, dir, fds, fs, resolve));
         break;
       case CHDIR: {
         const next = normalize(absolute(dir, a.path));
-        fs.checkDirectory(next);
+        fs.checkDirectory(resolve(next));
         dir = next;
         break;
       }
@@ -97,7 +107,9 @@ export function childFds(parent: FdSpec[], actions: SpawnAction[], cwd: string, 
         const target = fds.get(a.fd);
         if (!target) throw new FsError('EBADF', 'posix_spawn');
         if (target.kind !== 'dir') throw new FsError('ENOTDIR', 'posix_spawn');
-        dir = target.vmPath;
+        const guest = guestPathOf(jail, target.vmPath);
+        if (guest === undefined) throw new FsError('ENOTCAPABLE', 'posix_spawn', target.vmPath);
+        dir = guest;
         break;
       }
       case CLOSEFROM:
@@ -108,22 +120,23 @@ export function childFds(parent: FdSpec[], actions: SpawnAction[], cwd: string, 
     }
   }
   for (const [fd, spec] of fds) if (spec.cloexec) fds.delete(fd);
+  if (fds.size > fs.maxFds) throw new FsError('EMFILE', 'posix_spawn', undefined, `the child would hold ${fds.size} fds; the limit is ${fs.maxFds} (AGENTOS_MAX_OPEN_FILES)`);
   return { fds, cwd: dir };
 }
 
-function openAction(a: SpawnAction, cwd: string, fds: Map<number, ChildFd>, fs: SpawnFs): ChildFd {
+function openAction(a: SpawnAction, cwd: string, fds: Map<number, ChildFd>, fs: SpawnFs, resolve: (path: string) => Jailed): ChildFd {
   const path = normalize(absolute(cwd, a.path));
-  const base = { fd: a.fd, vmPath: path, root: '/', rights: ALL_RIGHTS, inheriting: '0', fdflags: 0 };
   const device = deviceAt(path);
-  if (device) return { ...base, kind: device };
+  if (device) return { fd: a.fd, vmPath: path, root: '/', rights: ALL_RIGHTS, inheriting: '0', fdflags: 0, kind: device };
   const named = fdNamedBy(path);
   if (named !== undefined) {
     const src = fds.get(named);
     if (!src) throw new FsError('EBADF', 'posix_spawn', path);
     return { ...src, fd: a.fd, cloexec: false };
   }
+  const at = resolve(path);
   const flags = openFlags(a.oflag);
-  return { ...base, kind: 'file', fdflags: flags.append ? 1 : 0, file: fs.open(path, flags, a.mode & 0o7777) };
+  return { fd: a.fd, vmPath: at.vmPath, root: at.root, rights: ALL_RIGHTS, inheriting: '0', kind: 'file', fdflags: flags.append ? 1 : 0, file: fs.open(at, flags, a.mode & 0o7777) };
 }
 
 /**

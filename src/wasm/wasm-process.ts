@@ -1,6 +1,6 @@
 import type ivm from 'isolated-vm';
 import { Children } from '../process/children.js';
-import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
+import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal, type StopReason } from '../process/guest-process.js';
 import type { HookResult } from '../process/hook-result.js';
 import { PipeHoldings } from '../process/pipes.js';
 import { NOT_TERMINATING, signalName, signalNumber } from '../process/signal-numbers.js';
@@ -9,7 +9,8 @@ import { processCall, type ProcessKernel } from './process-calls.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
 import type { RunnerSource } from './runner-reuse.js';
 import type { Metered } from './memory-meter.js';
-import { METER_PAGES, METER_WORDS, WASM_PAGE_BYTES, type FdSpec, type Preopen, type RunnerResult } from './runner/contract.js';
+import { METER_PAGES, METER_WORDS, WASM_PAGE_BYTES, type FdSpec, type Preopen, type RunnerLimits, type RunnerResult } from './runner/contract.js';
+import { checkExec, type CheckedExec } from './spawn-request.js';
 import type { ChildFd } from './spawn-fds.js';
 
 const MiB = 1024 * 1024;
@@ -26,12 +27,15 @@ export interface WasmBudgets extends GuestBudgets {
   fuel: number;
   /** 0: no call-depth bound. */
   maxCallDepth: number;
+  /** What one host call may carry (runner/contract.ts RunnerLimits), all but the open-files limit. */
+  crossing: Omit<RunnerLimits, 'maxOpenFiles'>;
 }
 
 export interface WasmProcessOptions extends GuestProcessOptions {
   /** argv, with the command name first. */
   argv: string[];
-  preopens: Preopen[];
+  /** The jail: the process and its children reach the VM only through these. */
+  preopens: readonly Preopen[];
   /** The compiled module, or the compile still under way. */
   module: Promise<CompiledModule>;
   /** Compiles the module for another program (proc_exec). */
@@ -96,6 +100,13 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     if (o.posix.fds) this.startFds = this.inherit(o.posix.fds);
   }
 
+  get preopens(): readonly Preopen[] {
+    return this.o.preopens;
+  }
+  get pathMax(): number {
+    return this.o.budgets.crossing.pathMax;
+  }
+
   get ppid(): number {
     return this.o.ppid;
   }
@@ -121,17 +132,28 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   get capBytes(): number {
     return this.o.budgets.memoryCapBytes;
   }
+  /** The most its current image's tables can hold (counted with linear memory by the meter). */
+  tableBytes = 0;
   get maxOpenFiles(): number {
     return this.o.budgets.maxOpenFiles;
   }
 
-  /** Takes a child's share of every inherited description: host file fds and pipe ends. */
+  /**
+   * Takes a child's share of every inherited description: host file fds and pipe ends.
+   * All or nothing: a refusal part way (EMFILE) lets go of what was taken.
+   */
   private inherit(fds: Map<number, ChildFd>): FdSpec[] {
     const out: FdSpec[] = [];
-    for (const { file, ...spec } of fds.values()) {
-      if (file) spec.hostFd = this.fds.adopt(file);
-      if (spec.pipe) this.holdings.take(spec.pipe.id, spec.pipe.end);
-      out.push(spec);
+    try {
+      for (const { file, ...spec } of fds.values()) {
+        if (file) spec.hostFd = this.fds.adopt(file);
+        if (spec.pipe) this.holdings.take(spec.pipe.id, spec.pipe.end);
+        out.push(spec);
+      }
+    } catch (err) {
+      this.fds.closeAll();
+      this.holdings.releaseAll();
+      throw err;
     }
     return out;
   }
@@ -185,9 +207,11 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     this.launch().catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       const code = (err as { code?: string }).code;
-      if (code === 'ERR_AGENTOS_WASM_COMPILE' || code === 'ERR_AGENTOS_WASM_MEMORY_LIMIT') {
+      if (code === 'ERR_AGENTOS_WASM_COMPILE' || code === 'ERR_AGENTOS_WASM_MEMORY_LIMIT' || code === 'ERR_AGENTOS_WASM_MODULE_LIMIT') {
         this.writeErr(`${this.o.argv[0]}: ${message}\n`);
-        this.stop({ code, message }, 126);
+        // A bound the module hit (memory-cap.ts) comes with its figures, for the warning line.
+        const { limit, capacity, observed, env } = (err as { data?: Partial<StopReason> }).data ?? {};
+        this.stop({ code, message, ...(limit !== undefined ? { limit, capacity, observed, env } : {}) }, 126);
         return;
       }
       this.o.log.error({ err }, 'wasm process failed to start');
@@ -208,6 +232,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     }
     this.runner = runner;
     runner.host = this;
+    this.tableBytes = compiled.tableBytes;
     this.startBudgets(runner.isolate);
     this.o.kernel.memoryMeter.add(this);
     this.runImage(runner, compiled);
@@ -223,6 +248,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
       process: { pid: this.pid, ppid: this.o.ppid, pgid: this.pgid, umask: posix.umask, blocked: this.load(BLOCKED), ignored: this.load(IGNORED), signals: this.signals, meter: this.meterBuffer },
       user: this.o.kernel.user,
       outputWindowBytes: this.o.budgets.outputWindowBytes,
+      limits: { ...this.o.budgets.crossing, maxOpenFiles: this.o.budgets.maxOpenFiles },
     };
     this.running = true;
     runner
@@ -273,14 +299,17 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   }
 
   /** proc_exec: the same process (pid, fds, mask) runs another program in the same runner. */
-  private execImage(runner: RunnerIsolate, exec: NonNullable<RunnerResult['exec']>): void {
-    const env = exec.env ? Object.fromEntries(exec.env.map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)])) : { ...this.env };
-    if (!('PWD' in env) && this.env.PWD) env.PWD = this.env.PWD;
+  private execImage(runner: RunnerIsolate, raw: NonNullable<RunnerResult['exec']>): void {
     let program;
+    let exec: CheckedExec;
+    let env: Record<string, string>;
     try {
-      program = this.o.kernel.lookup(exec.path, exec.argv, { cwd: this.o.cwd, path: env.PATH ?? null });
+      exec = checkExec(raw, { ...this.o.kernel.requestBounds(this), preopens: this.o.preopens });
+      env = exec.env ? Object.fromEntries(exec.env.map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)])) : { ...this.env };
+      if (!('PWD' in env) && this.env.PWD) env.PWD = this.env.PWD;
+      program = this.o.kernel.lookup(exec.path, exec.argv, { cwd: this.o.cwd, path: env.PATH ?? null, jail: this.o.preopens });
     } catch (err) {
-      this.writeErr(`${this.command}: exec ${exec.path}: ${(err as Error).message}\n`);
+      this.writeErr(`${this.command}: exec ${String(raw.path).slice(0, 256)}: ${(err as Error).message}\n`);
       this.exitCode = 127;
       return this.finish();
     }
@@ -293,7 +322,9 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     this.store(CAUGHT, [0, 0]);
     this.o.compile(program).then(
       (compiled) => {
-        if (!this.finished) this.runImage(runner, compiled);
+        if (this.finished) return;
+        this.tableBytes = compiled.tableBytes;
+        this.runImage(runner, compiled);
       },
       (err: unknown) => this.onRunFailed(err),
     );
@@ -340,7 +371,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     const mib = (bytes: number) => Math.ceil(bytes / MiB);
     this.stop({
       code: 'ERR_AGENTOS_WASM_MEMORY_LIMIT',
-      message: `${this.command}: stopped as the largest of ${whose} WASM processes, whose linear memory came to ${mib(observed)} MiB together, past the budget of ${mib(capacity)} MiB (raise ${field}${env})`,
+      message: `${this.command}: stopped as the largest of ${whose} WASM processes, whose linear memory and tables came to ${mib(observed)} MiB together, past the budget of ${mib(capacity)} MiB (raise ${field}${env})`,
       limit: `${scope}_wasm_memory_bytes`,
       capacity,
       observed,

@@ -108,12 +108,33 @@ export interface Preopen {
 export interface RunnerInfo {
   args: string[];
   env: Record<string, string>;
-  preopens: Preopen[];
+  preopens: readonly Preopen[];
   /** The fd table to start with (a spawned child's); absent: stdio, then the preopens from fd 3. */
   fds?: FdSpec[];
   process: ProcessInfo;
   user: UserInfo;
   outputWindowBytes: number;
+  limits: RunnerLimits;
+}
+
+/**
+ * What one host call may carry from the runner to the daemon, checked in the runner before
+ * anything is copied out of guest memory (src/limits/inventory.ts says why each exists).
+ */
+export interface RunnerLimits {
+  /** Bytes of one read or write (a longer one is short) or one xattr value (E2BIG). */
+  callMaxBytes: number;
+  /** iovecs one read or write may name (EINVAL past it). */
+  iovMax: number;
+  /** One path (ENAMETOOLONG past it). */
+  pathMax: number;
+  /** A spawned or exec'd program's argv and environment, as Linux's ARG_MAX (E2BIG past it). */
+  argvMaxBytes: number;
+  envMaxBytes: number;
+  /** The packed posix_spawn file actions (E2BIG past it). */
+  actionsMaxBytes: number;
+  /** Open fds, as RLIMIT_NOFILE (EMFILE past it). */
+  maxOpenFiles: number;
 }
 
 /** The VM's one user, as host_user reports it. */

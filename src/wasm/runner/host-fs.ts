@@ -22,15 +22,24 @@ const W_OK = 2;
  * of a filesystem without them.
  */
 export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn> {
-  /** A path operand (dirfd, ptr, len) as a VM path and the root it resolves beneath. */
-  // Resolved as openat does: an absolute path ignores dirfd (the libc passes some that way).
+  /**
+   * A path operand (dirfd, ptr, len) as a VM path and the root it resolves beneath.
+   * Resolved as openat does: an absolute path ignores dirfd (the libc passes some that
+   * way). Absolute and cwd-relative paths are the guest's own namespace: they go through
+   * its preopens (jail.ts), so they reach nothing the preopens do not give.
+   */
   const at = (dirfd: number, ptr: number, len: number): { vmPath: string; root: string } => {
     const path = wasi.string(ptr, len);
     if (path.includes('\0')) throw new WasiError(E.INVAL);
-    if (path.startsWith('/')) return { vmPath: normalize(path), root: '/' };
+    if (path.startsWith('/')) return wasi.jail(path);
     const cwdRelative = (dirfd | 0) === AT_CWD || (dirfd === CWD_SLOT && !wasi.fds.has(CWD_SLOT));
     if (!cwdRelative) return wasi.resolve(dirfd, ptr, len);
-    return { vmPath: normalize(`${cwd()}/${path}`), root: '/' };
+    return wasi.jail(`${cwd()}/${path}`);
+  };
+  /** An xattr value: at most one call's worth crosses (E2BIG past it, as past XATTR_SIZE_MAX on Linux). */
+  const xattrValue = (ptr: number, size: number): Uint8Array => {
+    if (size >>> 0 > wasi.limits.callMaxBytes) throw new WasiError(E.TOOBIG);
+    return wasi.bytes(ptr, size).slice();
   };
   const pathStat = (dirfd: number, ptr: number, len: number, follow: number): HostStat => {
     const { vmPath, root } = at(dirfd, ptr, len);
@@ -157,7 +166,7 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
     },
     path_setxattr(dirfd, ptr, len, namePtr, nameLen, valuePtr, size, flags, follow) {
       const { vmPath, root } = at(dirfd, ptr, len);
-      wasi.hostWithin(root, 'setxattr', vmPath, wasi.string(namePtr, nameLen), wasi.bytes(valuePtr, size).slice(), xattrMode(flags), follow !== 0);
+      wasi.hostWithin(root, 'setxattr', vmPath, wasi.string(namePtr, nameLen), xattrValue(valuePtr, size), xattrMode(flags), follow !== 0);
     },
     path_listxattr(dirfd, ptr, len, listPtr, size, follow, retSize) {
       const { vmPath, root } = at(dirfd, ptr, len);
@@ -171,7 +180,7 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
     fd_setxattr(n, namePtr, nameLen, valuePtr, size, flags) {
       const fd = wasi.fd(n, ['file', 'dir']);
       const name = wasi.string(namePtr, nameLen);
-      const value = wasi.bytes(valuePtr, size).slice();
+      const value = xattrValue(valuePtr, size);
       if (fd.kind === 'file') wasi.host('fsetxattr', fd.hostFd, name, value, xattrMode(flags));
       else wasi.hostWithin(fd.root, 'setxattr', fd.vmPath, name, value, xattrMode(flags), true);
     },
@@ -190,14 +199,4 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
 /** XATTR_CREATE (1) and XATTR_REPLACE (2). */
 function xattrMode(flags: number): 'create' | 'replace' | null {
   return flags & 1 ? 'create' : flags & 2 ? 'replace' : null;
-}
-
-function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
 }

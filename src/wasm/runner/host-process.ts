@@ -24,9 +24,10 @@ const POLL_BACKOFF_MS = 10;
 export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Signals, info: { pid: number; ppid: number; pgid: number }): Record<string, Fn> {
   const v = () => wasi.view();
   const u32 = (ptr: number, value: number) => v().setUint32(ptr, value >>> 0, true);
-  const strings = (ptr: number, len: number): string[] => {
+  /** A NUL-separated argv or envp blob; past its ARG_MAX-style bound, E2BIG before any copy. */
+  const strings = (ptr: number, len: number, max: number): string[] => {
     if (len === 0) return [];
-    const list = wasi.string(ptr, len).split('\0');
+    const list = wasi.string(ptr, len, max, E.TOOBIG).split('\0');
     if (list[list.length - 1] === '') list.pop();
     return list;
   };
@@ -40,12 +41,13 @@ export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Sign
     const path = wasi.string(...p.path);
     if (path === '') throw new WasiError(E.NOENT);
     // The packed file actions go to the daemon as bytes: it decodes and bounds them.
+    if (p.actions[1] >>> 0 > wasi.limits.actionsMaxBytes) throw new WasiError(E.TOOBIG);
     const actions = wasi.bytes(p.actions[0], p.actions[1]).slice();
     const request = {
       path,
-      searchPath: p.searchPath && p.searchPath[0] !== 0 ? wasi.string(...p.searchPath) : null,
-      argv: strings(...p.argv),
-      env: strings(...p.envp),
+      searchPath: p.searchPath && p.searchPath[0] !== 0 ? wasi.string(...p.searchPath, wasi.limits.envMaxBytes, E.TOOBIG) : null,
+      argv: strings(...p.argv, wasi.limits.argvMaxBytes),
+      env: strings(...p.envp, wasi.limits.envMaxBytes),
       cwd: wasi.string(...p.cwd),
       actions,
       fds: wasi.snapshot(),
@@ -111,8 +113,10 @@ export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Sign
       const path = wasi.string(pathPtr, pathLen);
       if (path === '') throw new WasiError(E.NOENT);
       const resolved = wasi.hostProc<string>('resolve', path);
-      const argv = strings(argvPtr, argvLen);
-      const env = envLen === 0 && envPtr === 0 ? null : strings(envPtr, envLen);
+      const argv = strings(argvPtr, argvLen, wasi.limits.argvMaxBytes);
+      const env = envLen === 0 && envPtr === 0 ? null : strings(envPtr, envLen, wasi.limits.envMaxBytes);
+      // A list naming more fds than a process may hold is not a list of its fds.
+      if (cloexecCount >>> 0 > wasi.limits.maxOpenFiles) throw new WasiError(E.INVAL);
       for (let i = 0; i < cloexecCount; i++) {
         const fd = v().getUint32(cloexecPtr + i * 4, true);
         if (wasi.fds.has(fd)) wasi.closeFd(fd);

@@ -80,7 +80,12 @@ function traced(imports: Record<string, Record<string, unknown>>, wasi: Wasi): R
     for (const [name, fn] of Object.entries(fns)) {
       out[m]![name] = (...args: unknown[]) => {
         const r = (fn as (...a: unknown[]) => unknown)(...args);
-        const path = m === 'host_fs' && name.startsWith('path_') && typeof args[1] === 'number' ? ` "${wasi.string(args[1] as number, args[2] as number)}"` : '';
+        let path = '';
+        try {
+          if (m === 'host_fs' && name.startsWith('path_') && typeof args[1] === 'number') path = ` "${wasi.string(args[1] as number, args[2] as number)}"`;
+        } catch {
+          path = ' (an unreadable path)';
+        }
         hooks.write(2, encodeUtf8(`[trace] ${m}.${name}(${args.join(',')})${path} = ${String(r)}\n`));
         return r;
       };
@@ -107,7 +112,8 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   }
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind === 'function' && !(imports[imp.module] && imp.name in imports[imp.module]!)) {
-      return { exitCode: 127, trap: `the module imports ${imp.module}.${imp.name}, which this runner does not provide` };
+      const name = (n: string) => (n.length > 64 ? `${n.slice(0, 64)}…` : n);
+      return { exitCode: 127, trap: `the module imports ${name(imp.module)}.${name(imp.name)}, which this runner does not provide` };
     }
   }
   let instance: WebAssembly.Instance;

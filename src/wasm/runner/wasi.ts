@@ -1,8 +1,9 @@
 import type { HookResult } from '../../process/hook-result.js';
 import { PipeRing } from '../../process/pipe-ring.js';
-import { DEVICE_MODE, DEVICE_READ_CHUNK, deviceAt, fdNamedBy, isDeviceKind, type FdSpec, type RunnerHooks, type RunnerInfo } from './contract.js';
+import { DEVICE_MODE, DEVICE_READ_CHUNK, deviceAt, fdNamedBy, isDeviceKind, type FdSpec, type RunnerHooks, type RunnerInfo, type RunnerLimits } from './contract.js';
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
+import { jailPath, type Jailed } from './jail.js';
 
 /**
  * WASI preview1 for one process, running inside its runner isolate. The fd table lives
@@ -118,6 +119,8 @@ export class Wasi {
 
   /** Another fd for the same open description, the lowest free one ≥ `min`; FD_CLOEXEC clear. */
   dup(n: number, min: number): number {
+    this.fd(n);
+    this.checkRoom();
     const copy = this.shareOf(this.fd(n));
     let to = Math.max(0, min);
     while (this.fds.has(to) || (to >= 3 && to < this.firstFreeFd)) to++;
@@ -128,6 +131,7 @@ export class Wasi {
   dup2(from: number, to: number): void {
     const fd = this.fd(from);
     if (from === to) return;
+    if (!this.fds.has(to)) this.checkRoom();
     const copy = this.shareOf(fd);
     if (this.fds.has(to)) this.closeFd(to);
     this.fds.set(to, copy);
@@ -135,6 +139,7 @@ export class Wasi {
 
   /** fd_pipe: the read end then the write end, both in this table. */
   pipe(): [number, number] {
+    this.checkRoom(2);
     const created = this.hostProc<{ id: number; buffer: SharedArrayBuffer }>('pipe');
     const ring = new PipeRing(created.buffer);
     const end = (e: 'r' | 'w'): Fd => ({ kind: 'pipe', vmPath: '', root: '', pipe: { id: created.id, end: e, ring }, rights: ALL_RIGHTS & ~DIR_ONLY_RIGHTS, inheriting: 0n, fdflags: 0 });
@@ -166,16 +171,26 @@ export class Wasi {
     return new DataView(this.memory!.buffer);
   }
   bytes(ptr: number, len: number): Uint8Array {
+    // Pointers and lengths are u32 in the ABI; V8 hands i32 arguments over signed.
+    ptr >>>= 0;
+    len >>>= 0;
     if (ptr + len > this.memory!.buffer.byteLength) throw new WasiError(E.FAULT);
     return new Uint8Array(this.memory!.buffer, ptr, len);
   }
-  string(ptr: number, len: number): string {
+  /** A string the guest names (a path, a name): longer than PATH_MAX is ENAMETOOLONG, before any copy. */
+  string(ptr: number, len: number, max = this.limits.pathMax, tooLong: number = E.NAMETOOLONG): string {
+    if (len >>> 0 > max) throw new WasiError(tooLong);
     return decodeUtf8(this.bytes(ptr, len).slice());
   }
+  get limits(): RunnerLimits {
+    return this.info.limits;
+  }
+  /** An iovec array; more than IOV_MAX entries is EINVAL, as on Linux. */
   private iovs(ptr: number, count: number): Array<[number, number]> {
+    if (count >>> 0 > this.limits.iovMax) throw new WasiError(E.INVAL);
     const v = this.view();
     const out: Array<[number, number]> = [];
-    for (let i = 0; i < count; i++) out.push([v.getUint32(ptr + i * 8, true), v.getUint32(ptr + i * 8 + 4, true)]);
+    for (let i = 0; i < count >>> 0; i++) out.push([v.getUint32(ptr + i * 8, true), v.getUint32(ptr + i * 8 + 4, true)]);
     return out;
   }
 
@@ -220,6 +235,13 @@ export class Wasi {
     return { vmPath: `/${base.join('/')}`, trailingSlash: path.endsWith('/'), root: dir.root };
   }
 
+  /** An absolute path of the guest's namespace, through its preopens; none covers it: ENOTCAPABLE. */
+  jail(guestPath: string): Jailed {
+    const jailed = jailPath(this.info.preopens, guestPath);
+    if (!jailed) throw new WasiError(E.NOTCAPABLE);
+    return jailed;
+  }
+
   stat(vmPath: string, follow: boolean, root?: string): HostStat {
     if (deviceAt(vmPath)) return { ...this.hostWithin<HostStat>(root, 'stat', vmPath, follow), type: 'device', mode: DEVICE_MODE, size: 0 };
     const open = this.fdOfPath(vmPath);
@@ -262,7 +284,8 @@ export class Wasi {
   }
 
   private readInto(fd: Fd, iovs: Array<[number, number]>, position: number | null): number {
-    const total = iovs.reduce((n, [, len]) => n + len, 0);
+    // At most one call's worth crosses from the daemon (a short read, as POSIX allows).
+    const total = Math.min(iovs.reduce((n, [, len]) => n + len, 0), this.limits.callMaxBytes);
     if (fd.kind === 'null') return 0;
     if (fd.kind === 'pipe') return this.readPipe(fd, iovs);
     if (fd.kind === 'zero' || fd.kind === 'random') {
@@ -302,13 +325,24 @@ export class Wasi {
     return n as number;
   }
 
+  /**
+   * The bytes a write carries, at most one call's worth (WASM_CALL_MAX_BYTES): the rest is
+   * left for the program's next write, as a short write. iovecs may all alias one buffer,
+   * so their lengths add up to far more than the guest's memory; none is read past the bound.
+   */
   private gather(iovs: Array<[number, number]>): Uint8Array {
-    const total = iovs.reduce((n, [, len]) => n + len, 0);
+    let total = 0;
+    for (const [ptr, len] of iovs) {
+      this.bytes(ptr, len);
+      total = Math.min(total + len, this.limits.callMaxBytes);
+    }
     const out = new Uint8Array(total);
     let at = 0;
     for (const [ptr, len] of iovs) {
-      out.set(this.bytes(ptr, len), at);
-      at += len;
+      if (at >= total) break;
+      const n = Math.min(len, total - at);
+      out.set(this.bytes(ptr, n), at);
+      at += n;
     }
     return out;
   }
@@ -341,7 +375,13 @@ export class Wasi {
     if (fd.pipe) this.hostProc('pipeRef', fd.pipe.id, fd.pipe.end, -1);
   }
 
+  /** RLIMIT_NOFILE: the table holds at most maxOpenFiles fds (EMFILE), whatever kind they are. */
+  checkRoom(more = 1): void {
+    if (this.fds.size + more > this.limits.maxOpenFiles) throw new WasiError(E.MFILE);
+  }
+
   allocFd(entry: Fd): number {
+    this.checkRoom();
     let n = this.firstFreeFd;
     while (this.fds.has(n)) n++;
     this.fds.set(n, entry);
@@ -528,6 +568,8 @@ export class Wasi {
       },
       path_open(dirfd: number, dirflags: number, ptr: number, len: number, oflags: number, base: bigint, inheriting: bigint, fdflags: number, out: number) {
         const { vmPath, trailingSlash, root } = self.resolve(dirfd, ptr, len);
+        // Room first: a description opened on the host and then refused a slot would linger.
+        self.checkRoom();
         const mode = (self.pendingMode ?? 0o666) & ~self.umask;
         self.pendingMode = undefined;
         const device = self.openDevice(vmPath);
