@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
 import { SIDECAR_BIN } from '../src/client/client.js';
-import { frame, startSidecar, type LogLine } from './helpers/sidecar.js';
+import { eventually, frame, startSidecar, type LogLine } from './helpers/sidecar.js';
 import { spawnRaw, started } from './helpers/raw.js';
 
 interface Frame {
@@ -279,11 +279,22 @@ test('shutdown with params null, and a request method sent as a notification get
   d.send(initialize, frame({ jsonrpc: '2.0', method: 'vm/create', params: {} }), request(1, 'vm/list', {}));
   const [list] = await d.answers(1);
   assert.equal(list!.result, { vms: [] });
-  assert.ok(warned(d.logs, (l) => l.method === 'vm/create' && /arrived as a notification/.test(l.msg)));
+  await eventually(() => warned(d.logs, (l) => l.method === 'vm/create' && /arrived as a notification/.test(l.msg)));
   d.send(frame({ jsonrpc: '2.0', id: 2, method: 'shutdown', params: null }));
   const [shut] = await d.answers(2);
   assert.is(shut!.result, null);
   d.send(frame({ jsonrpc: '2.0', method: 'exit', params: null }));
+  assert.is((await d.raw.exited).code, 0);
+});
+
+test('a $/cancelRequest without params.id is dropped with a warn line; the daemon reads on', async () => {
+  const d = await rawDaemon();
+  d.send(initialize, frame({ jsonrpc: '2.0', method: '$/cancelRequest' }), frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: {} } }), request(1, 'sidecar/ping'));
+  const [ping] = await d.answers(1);
+  assert.equal(ping!.result, {});
+  // Log lines travel on stderr, beside stdout: wait for them rather than assume an order.
+  await eventually(() => d.logs.filter((l) => l.level === 'warn' && l.msg === 'dropped a $/cancelRequest without params.id').length === 2);
+  d.raw.child.stdin.end();
   assert.is((await d.raw.exited).code, 0);
 });
 
@@ -298,7 +309,7 @@ test('params nested 100,000 deep are invalid params (-32602) with the depth limi
   assert.equal([deep!.error!.code, deep!.error!.data], [-32602, { code: 'ERR_AGENTOS_INVALID_PARAMS', field: '/', limit: 'max_params_depth', capacity: 64, observed: 100_001, env: 'AGENTOS_MAX_PARAMS_DEPTH' }]);
   assert.equal(over!.error!.data, { code: 'ERR_AGENTOS_INVALID_PARAMS', field: '/', limit: 'max_params_depth', capacity: 64, observed: 65, env: 'AGENTOS_MAX_PARAMS_DEPTH' });
   assert.equal(ping!.result, {});
-  assert.ok(warned(d.logs, (l) => l.msg === 'bounded limit exhausted' && l.limit === 'max_params_depth' && l.observed === 100_001));
+  await eventually(() => warned(d.logs, (l) => l.msg === 'bounded limit exhausted' && l.limit === 'max_params_depth' && l.observed === 100_001));
   d.raw.child.stdin.end();
   assert.is((await d.raw.exited).code, 0);
 });

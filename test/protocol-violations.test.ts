@@ -34,7 +34,7 @@ for (const [name, bytes, rpc, code, message] of answered) {
     assert.is(error.data.code, code);
     assert.match(error.message, message);
     assert.equal(frames[2]!.result, {});
-    assert.ok(raw.logs.some((l) => l.level === 'warn' && l.code === code), 'a warn line with the code');
+    await eventually(() => raw.logs.some((l) => l.level === 'warn' && l.code === code));
   });
 }
 
