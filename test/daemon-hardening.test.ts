@@ -209,7 +209,8 @@ test('the shebang path (bin/agentos-sidecar run directly) runs guests', async ()
 test('requests written together with EOF are all answered, then exit 0', async () => {
   const child = spawn(process.execPath, ['--no-node-snapshot', SIDECAR_BIN], { stdio: ['pipe', 'pipe', 'ignore'] });
   const c = frameCollector(child);
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close' comes after stdout has been read to its end ('exit' may come before).
+  const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   // Both frames and the close in one go, as `(initialize; sidecar/ping) | agentos-sidecar` does.
   child.stdin.end(Buffer.concat([request(1, 'initialize'), request(2, 'sidecar/ping'), request(3, 'vm/create', {})]));
   assert.is(await exited, 0);

@@ -21,12 +21,15 @@ const answered: Array<[string, Buffer, number, string, RegExp]> = [
 for (const [name, bytes, rpc, code, message] of answered) {
   test(`${name} → answered with ${rpc} and id null; the daemon reads on`, async () => {
     const raw = spawnRaw();
+    // 'close' comes after stdout has been read to its end ('exit' may come before).
+    const closed = new Promise((resolve) => raw.child.on('close', resolve));
     await started(raw);
     raw.child.stdin.write(frame({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: P.PROTOCOL_VERSION } }));
     raw.child.stdin.write(bytes);
     raw.child.stdin.write(frame({ jsonrpc: '2.0', id: 9, method: 'sidecar/ping' }));
     raw.child.stdin.end();
     assert.is((await raw.exited).code, 0);
+    await closed;
     const frames = parseFrames(raw.stdout()) as Array<{ id: unknown; result?: unknown; error?: { code: number; message: string; data: { code: string } } }>;
     assert.equal(frames.map((f) => f.id), [0, null, 9]);
     const error = frames[1]!.error!;
