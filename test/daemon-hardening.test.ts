@@ -2,6 +2,7 @@
 // with stderr; it starts however Node is invoked; it answers what arrived before EOF; and it
 // speaks JSON-RPC's reserved codes, LSP's lifecycle, bounded params and checked settings.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
@@ -59,10 +60,20 @@ function frameCollector(child: ChildProcess) {
 const request = (id: number | string, method: string, params?: object) => frame({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
 const initialize = request(0, 'initialize', { protocolVersion: P.PROTOCOL_VERSION });
 
+/**
+ * Whether `pid` still runs. A daemon whose host died is re-parented, and until its new
+ * parent reaps it, it lingers as a zombie that kill(pid, 0) still finds: that is an ended
+ * process (its state in /proc is Z), not a running one.
+ */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
