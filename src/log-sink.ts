@@ -39,7 +39,6 @@ export class LogSink {
       this.socket = new Socket({ fd, readable: false, writable: true });
       this.socket.unref();
       this.socket.on('error', () => this.break());
-      this.socket.on('drain', () => this.settleWaiters());
     }
   }
 
@@ -74,7 +73,9 @@ export class LogSink {
 
   private push(line: string): void {
     if (this.socket) {
-      this.socket.write(line);
+      // 'drain' comes only after the buffer passed its high-water mark: a flush waits on
+      // each write's own callback instead.
+      this.socket.write(line, () => this.settleWaiters());
       return;
     }
     this.queue.push(line);
