@@ -3,6 +3,7 @@ import { WasmEngine } from '../wasm/engine.js';
 import { resolveLimits, type Limits } from '../limits/limits.js';
 import { createLogger, logLevelFrom, type Logger } from '../log.js';
 import { watchParent } from './parent-watch.js';
+import { threadsQuiet } from './threads-quiet.js';
 import { Server } from './server.js';
 import { flushed, guardStdout } from './stdout-guard.js';
 
@@ -51,7 +52,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const code = ended === 'deadline' ? server.endCode ?? 0 : ended;
   if (ended === 'deadline') log.warn({ deadlineMs, env: 'AGENTOS_SHUTDOWN_DEADLINE_MS' }, 'shutdown deadline passed; exiting without waiting for the rest');
   log.info({ exitCode: code }, 'sidecar exiting');
-  await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined)))]), deadline]);
+  await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined))), threadsQuiet()]), deadline]);
   return code;
 }
 
