@@ -1,18 +1,23 @@
 /**
  * Every failure that reaches a host carries one of these stable string codes in
- * `error.data.code`. The numeric JSON-RPC code sits outside the range JSON-RPC
- * reserves (-32768..-32000) so hosts can tell our errors from transport ones.
+ * `error.data.code`. Where JSON-RPC (or LSP) reserves a code for the same meaning
+ * (-32700 parse error, -32600 invalid request, -32601 method not found, -32602 invalid
+ * params, -32603 internal error, LSP's -32002 server not initialized and -32800 request
+ * cancelled) the numeric code is that one, so generic JSON-RPC hosts understand it; every
+ * other code sits outside the reserved range (-32768..-32000).
  * `test/errors.test.ts` pins this table against the README's.
  */
 export const ErrorCodes = {
-  ERR_AGENTOS_NOT_INITIALIZED: { rpc: 1001, summary: 'a request arrived before `initialize`' },
+  ERR_AGENTOS_PARSE_ERROR: { rpc: -32700, summary: 'a frame\'s body is not valid JSON (answered with id null; the sidecar reads on)' },
+  ERR_AGENTOS_INVALID_REQUEST: { rpc: -32600, summary: 'a frame holds JSON that is not a JSON-RPC 2.0 message (answered with id null; the sidecar reads on)' },
+  ERR_AGENTOS_NOT_INITIALIZED: { rpc: -32002, summary: 'a request (`shutdown` too) arrived before `initialize`' },
   ERR_AGENTOS_ALREADY_INITIALIZED: { rpc: 1002, summary: '`initialize` was sent twice' },
   ERR_AGENTOS_PROTOCOL_VERSION: { rpc: 1003, summary: 'the host speaks a protocol major version the sidecar does not' },
   ERR_AGENTOS_SHUTTING_DOWN: { rpc: 1004, summary: 'the sidecar is shutting down and takes no new work' },
-  ERR_AGENTOS_METHOD_NOT_FOUND: { rpc: 1005, summary: 'no such method' },
-  ERR_AGENTOS_INVALID_PARAMS: { rpc: 1006, summary: 'params failed validation; `data.field` names the offending field' },
-  ERR_AGENTOS_INTERNAL: { rpc: 1007, summary: 'a bug in the sidecar; the message and the log say where' },
-  ERR_AGENTOS_CANCELLED: { rpc: 1008, summary: 'the host cancelled the request' },
+  ERR_AGENTOS_METHOD_NOT_FOUND: { rpc: -32601, summary: 'no such method' },
+  ERR_AGENTOS_INVALID_PARAMS: { rpc: -32602, summary: 'params failed validation (or nest deeper than AGENTOS_MAX_PARAMS_DEPTH); `data.field` names the offending field' },
+  ERR_AGENTOS_INTERNAL: { rpc: -32603, summary: 'a bug in the sidecar; the message and the log say where' },
+  ERR_AGENTOS_CANCELLED: { rpc: -32800, summary: 'the host cancelled the request' },
 
   ERR_AGENTOS_VM_NOT_FOUND: { rpc: 1101, summary: 'no VM with that id was ever created' },
   ERR_AGENTOS_VM_DISPOSED: { rpc: 1102, summary: 'the VM existed but has been disposed' },

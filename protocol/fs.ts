@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Base64OrUtf8, VmId, request, strictObject } from './method.js';
+import { Base64OrUtf8, VmId, encodingOf, request, strictObject } from './method.js';
 
 const VmPath = Type.String({
   minLength: 1,
@@ -31,7 +31,7 @@ export const FsWriteFile = request(
     vmId: VmId,
     path: VmPath,
     data: Type.String(),
-    encoding: Type.Optional(Base64OrUtf8),
+    encoding: encodingOf('`data`', 'base64'),
     mode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
     createParents: Type.Optional(Type.Boolean({ description: 'create missing parent directories (default true)' })),
   }),
@@ -41,7 +41,7 @@ export const FsWriteFile = request(
 
 export const FsReadFile = request(
   'fs/readFile',
-  strictObject({ vmId: VmId, path: VmPath, encoding: Type.Optional(Base64OrUtf8) }),
+  strictObject({ vmId: VmId, path: VmPath, encoding: encodingOf('the `data` of the result', 'base64') }),
   strictObject({ data: Type.String(), encoding: Base64OrUtf8, size: Type.Integer() }),
   'Read a whole file.',
 );

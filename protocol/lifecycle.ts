@@ -8,12 +8,14 @@ export const LimitRow = strictObject({
   scope: Type.String(),
   env: Type.String(),
   source: Type.String({ description: '"default" or the environment variable the value came from' }),
+  min: Type.Number({ description: 'the smallest value the variable (or a per-VM override) may set' }),
+  max: Type.Number({ description: 'the largest value the variable (or a per-VM override) may set' }),
 });
 
 export const Initialize = request(
   'initialize',
   strictObject({
-    protocolVersion: Type.String({ minLength: 1, maxLength: 32 }),
+    protocolVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'the protocol version the host speaks; default the sidecar\'s own' })),
     clientInfo: Type.Optional(strictObject({ name: Type.String({ maxLength: 256 }), version: Type.Optional(Type.String({ maxLength: 64 })) })),
   }),
   strictObject({
@@ -25,9 +27,14 @@ export const Initialize = request(
     }),
     limits: Type.Array(LimitRow),
   }),
-  'Handshake. Must be the first request; every other request before it fails with ERR_AGENTOS_NOT_INITIALIZED.',
+  'Handshake. Must be the first request; every other request before it fails with ERR_AGENTOS_NOT_INITIALIZED. Params may be omitted, as in LSP.',
 );
 
-export const Shutdown = request('shutdown', Empty, Type.Null(), 'Dispose every VM; the sidecar then takes no new work. Follow with `exit`.');
+export const Shutdown = request(
+  'shutdown',
+  Empty,
+  Type.Null(),
+  'Dispose every VM; the sidecar then takes no new work. Follow with `exit`. Params may be omitted (or null), as in LSP; before `initialize` it fails with ERR_AGENTOS_NOT_INITIALIZED.',
+);
 
-export const Exit = notification('exit', Empty, 'Exit the process: code 0 after `shutdown`, 1 without.');
+export const Exit = notification('exit', Empty, 'Exit the process: code 0 after `shutdown`, 1 without. Params may be omitted, as in LSP.');

@@ -49,5 +49,14 @@ export function strictObject<T extends Parameters<typeof Type.Object>[0]>(proper
 export const Empty = strictObject({});
 export const VmId = Type.String({ minLength: 1, maxLength: 64, description: 'id returned by vm/create' });
 export const Base64OrUtf8 = Type.Union([Type.Literal('base64'), Type.Literal('utf8')], {
-  description: 'how `data` is encoded on the wire (default base64)',
+  description: 'how `data` is encoded on the wire',
 });
+
+/** An optional encoding field and the default the daemon really uses when it is omitted. */
+export function encodingOf(what: string, byDefault: 'base64' | 'utf8') {
+  return Type.Optional(
+    Type.Union([Type.Literal('base64'), Type.Literal('utf8')], {
+      description: `how ${what} is encoded on the wire (default ${byDefault}${byDefault === 'base64' ? '; anything that is not base64 is refused' : ''})`,
+    }),
+  );
+}

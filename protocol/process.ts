@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Base64OrUtf8, VmId, notification, request, strictObject } from './method.js';
+import { Base64OrUtf8, VmId, encodingOf, notification, request, strictObject } from './method.js';
 import { ErrorCodes } from './errors.js';
 
 const ErrorCode = Type.Union(Object.keys(ErrorCodes).map((code) => Type.Literal(code)));
@@ -30,12 +30,12 @@ export const ExecParams = strictObject({
   command: Type.String({ minLength: 1, maxLength: 4096 }),
   args: Type.Optional(Type.Array(Type.String())),
   stdin: Type.Optional(Type.String()),
-  stdinEncoding: Type.Optional(Base64OrUtf8),
+  stdinEncoding: encodingOf('`stdin`', 'utf8'),
   env: Type.Optional(Type.Record(Type.String(), Type.String())),
   inheritEnv: Type.Optional(Type.Boolean({ description: 'start from the VM environment (default true); false: exactly `env`' })),
   cwd: Type.Optional(Type.String({ minLength: 1 })),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'wall-clock budget; default the VM\'s wallTimeLimitMs' })),
-  outputEncoding: Type.Optional(Base64OrUtf8),
+  outputEncoding: encodingOf('the result\'s `stdout` and `stderr`', 'utf8'),
   preopens: Type.Optional(Preopens),
 });
 
@@ -63,7 +63,7 @@ export const ProcessSpawn = request(
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
     cwd: Type.Optional(Type.String({ minLength: 1 })),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
-    outputEncoding: Type.Optional(Base64OrUtf8),
+    outputEncoding: encodingOf('the `data` of its process/output notifications', 'utf8'),
     inheritEnv: Type.Optional(Type.Boolean()),
     preopens: Type.Optional(Preopens),
   }),
@@ -73,7 +73,7 @@ export const ProcessSpawn = request(
 
 export const ProcessWrite = request(
   'process/write',
-  strictObject({ vmId: VmId, pid: Pid, data: Type.String(), encoding: Type.Optional(Base64OrUtf8) }),
+  strictObject({ vmId: VmId, pid: Pid, data: Type.String(), encoding: encodingOf('`data`', 'utf8') }),
   strictObject({ buffered: Type.Integer({ description: 'stdin bytes the guest has not read yet' }) }),
   'Append to a spawned process\'s stdin.',
 );

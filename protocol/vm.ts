@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Base64OrUtf8, Empty, VmId, request, strictObject } from './method.js';
+import { Empty, VmId, encodingOf, request, strictObject } from './method.js';
 
 const PositiveInt = (description: string) => Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 40, description }));
 
@@ -34,7 +34,7 @@ export const VmPermissions = strictObject({
 export const InitialFile = strictObject({
   path: Type.String({ minLength: 1 }),
   data: Type.String(),
-  encoding: Type.Optional(Base64OrUtf8),
+  encoding: encodingOf('`data`', 'base64'),
   mode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
 });
 

@@ -1,15 +1,27 @@
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import { LogSink } from './log-sink.js';
 
 export type { Logger };
 
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** AGENTOS_LOG_LEVEL, or `info` with the rejected value when it names no level. */
+export function logLevelFrom(raw: string | undefined): { level: string; rejected?: string } {
+  if (raw === undefined || raw === '') return { level: 'info' };
+  const level = raw.trim().toLowerCase();
+  return (LOG_LEVELS as readonly string[]).includes(level) ? { level } : { level: 'info', rejected: raw };
+}
+
 /**
- * The one root logger: NDJSON on fd 2 (stdout carries the protocol). Writes are
- * asynchronous with a bounded buffer, so a host that never drains stderr makes the
- * daemon drop log lines, never block.
+ * The one root logger: NDJSON on fd 2 (stdout carries the protocol), through a LogSink:
+ * a host that never drains stderr makes the daemon drop log lines, never block, and a
+ * host that is gone makes it stop logging, never loop.
  */
 export function createLogger(options: { level?: string; bufferBytes: number; destination?: number }): Logger {
-  const destination = pino.destination({ fd: options.destination ?? 2, sync: false, maxLength: options.bufferBytes });
-  return pino(
+  const fd = options.destination ?? 2;
+  const sink = new LogSink(fd, options.bufferBytes);
+  const log = pino(
     {
       name: 'agentos-sidecar',
       level: options.level ?? 'info',
@@ -19,8 +31,25 @@ export function createLogger(options: { level?: string; bufferBytes: number; des
       // Env values may hold secrets; they never reach the log.
       redact: { paths: ['env.*', '*.env.*'], censor: '[redacted]' },
     },
-    destination,
+    sink,
   );
+  if (fd === 2) routeProcessStderr(log);
+  return log;
+}
+
+/**
+ * Node's own process.stderr would make fd 2 blocking again (it does so for pipes), and a
+ * write to it could then stall the daemon on a host that never reads: whatever writes
+ * there goes through the log instead.
+ */
+function routeProcessStderr(log: Logger): void {
+  const stderr = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      log.warn({ source: 'stderr' }, String(chunk).trimEnd());
+      callback();
+    },
+  });
+  Object.defineProperty(process, 'stderr', { configurable: true, enumerable: true, get: () => stderr });
 }
 
 /** Counts every limit hit, by limit name, for `sidecar/stats`. */

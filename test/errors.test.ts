@@ -5,10 +5,25 @@ import { ErrorCodes } from '../protocol/errors.js';
 import { buildSchema } from '../protocol/schema.js';
 import { errorTable, limitsTable, replaceSection } from '../scripts/docs.js';
 
-test('error codes are unique and outside the JSON-RPC reserved range', () => {
+// The reserved codes JSON-RPC 2.0 and LSP give a meaning, and the one string code each stands for.
+const RESERVED: Record<number, string> = {
+  [-32700]: 'ERR_AGENTOS_PARSE_ERROR',
+  [-32600]: 'ERR_AGENTOS_INVALID_REQUEST',
+  [-32601]: 'ERR_AGENTOS_METHOD_NOT_FOUND',
+  [-32602]: 'ERR_AGENTOS_INVALID_PARAMS',
+  [-32603]: 'ERR_AGENTOS_INTERNAL',
+  [-32002]: 'ERR_AGENTOS_NOT_INITIALIZED',
+  [-32800]: 'ERR_AGENTOS_CANCELLED',
+};
+
+test('error codes are unique; a JSON-RPC or LSP code only for its own meaning, every other a positive one outside the reserved range', () => {
   const numbers = Object.values(ErrorCodes).map((e) => e.rpc);
   assert.is(new Set(numbers).size, numbers.length);
-  for (const n of numbers) assert.ok(n > 0 || n < -32768, String(n));
+  for (const [code, e] of Object.entries(ErrorCodes)) {
+    if (e.rpc < 0) assert.is(RESERVED[e.rpc], code, `${code} uses ${e.rpc}, which JSON-RPC or LSP gives another meaning`);
+    else assert.ok(e.rpc > 0 && e.rpc < 32000, `${code}: ${e.rpc}`);
+  }
+  for (const [rpc, code] of Object.entries(RESERVED)) assert.is(ErrorCodes[code as keyof typeof ErrorCodes].rpc, Number(rpc), code);
   for (const code of Object.keys(ErrorCodes)) assert.match(code, /^ERR_AGENTOS_[A-Z_]+$/);
 });
 
@@ -16,7 +31,7 @@ test('the README tables of errors and limits are current (npm run docs)', () => 
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   assert.is(replaceSection(readme, 'errors', errorTable()), readme);
   assert.is(replaceSection(readme, 'limits', limitsTable()), readme);
-  const rows = [...readme.matchAll(/^\| `(ERR_AGENTOS_[A-Z_]+)` \| (\d+) \|/gm)].map((m) => [m[1], Number(m[2])]);
+  const rows = [...readme.matchAll(/^\| `(ERR_AGENTOS_[A-Z_]+)` \| (-?\d+) \|/gm)].map((m) => [m[1], Number(m[2])]);
   assert.equal(rows, Object.entries(ErrorCodes).map(([code, e]) => [code, e.rpc]));
 });
 

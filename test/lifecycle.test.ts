@@ -94,8 +94,8 @@ test('--help, --version and --print-limits print and exit', () => {
   assert.match(run('--help'), /Usage: agentos-sidecar/);
   assert.match(run('--version'), /^\d+\.\d+\.\d+\n$/);
   const table = run('--print-limits', { AGENTOS_FS_QUOTA_BYTES: '1000', AGENTOS_MAX_VMS: '-5' });
-  assert.match(table, /FS_QUOTA_BYTES\s+1000\s+bytes\s+VM\s+AGENTOS_FS_QUOTA_BYTES\s+AGENTOS_FS_QUOTA_BYTES/);
-  assert.match(table, /MAX_VMS\s+10000\s+count\s+sidecar\s+AGENTOS_MAX_VMS\s+default \(ignored AGENTOS_MAX_VMS="-5"\)/);
+  assert.match(table, /FS_QUOTA_BYTES\s+1000\s+bytes\s+1\s+68719476736\s+VM\s+AGENTOS_FS_QUOTA_BYTES\s+AGENTOS_FS_QUOTA_BYTES/);
+  assert.match(table, /MAX_VMS\s+10000\s+count\s+1\s+1000000\s+sidecar\s+AGENTOS_MAX_VMS\s+default \(ignored AGENTOS_MAX_VMS="-5": not a positive number\)/);
 });
 
 test.run();

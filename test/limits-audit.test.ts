@@ -52,15 +52,23 @@ test('every entry is complete, and per-VM overrides match the protocol', () => {
     assert.ok(spec.why.length > 20, `${name} says why it exists`);
     assert.ok(spec.env.startsWith('AGENTOS_'), `${name} has an AGENTOS_ variable`);
     assert.ok(spec.default > 0 || spec.optional, `${name} has a default`);
+    assert.ok(typeof spec.min === 'number' && typeof spec.max === 'number', `${name} declares its min and max`);
+    assert.ok(spec.min! >= 1 && spec.min! <= spec.max! && spec.max! <= Number.MAX_SAFE_INTEGER, `${name}: ${spec.min}..${spec.max} is a range`);
+    assert.ok(spec.optional || (spec.default >= spec.min! && spec.default <= spec.max!), `${name}: the default ${spec.default} is in ${spec.min}..${spec.max}`);
     if (spec.vmOverride) overrides.push(spec.vmOverride);
   }
   assert.equal(overrides.sort(), protocolFields);
 });
 
-test('environment values: valid ones apply; 0, negative and junk fall back to the default', () => {
-  const limits = resolveLimits({ AGENTOS_MAX_VMS: '5', AGENTOS_FS_QUOTA_BYTES: '0', AGENTOS_GUEST_CPU_TIME_LIMIT_MS: '-3', AGENTOS_MAX_TIMERS_PER_PROCESS: 'many', AGENTOS_GUEST_HEAP_LIMIT_MB: '4' });
+test('environment values: valid ones apply; 0, negative, junk and values outside [min, max] fall back to the default', () => {
+  const limits = resolveLimits({
+    AGENTOS_MAX_VMS: '5', AGENTOS_FS_QUOTA_BYTES: '0', AGENTOS_GUEST_CPU_TIME_LIMIT_MS: '-3', AGENTOS_MAX_TIMERS_PER_PROCESS: 'many', AGENTOS_GUEST_HEAP_LIMIT_MB: '4',
+    AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: '99999999999999999999', AGENTOS_SHUTDOWN_DEADLINE_MS: '600001', AGENTOS_LOG_BUFFER_BYTES: '1e9',
+  });
   assert.equal([limits.MAX_VMS.value, limits.MAX_VMS.source], [5, 'AGENTOS_MAX_VMS']);
-  for (const name of ['FS_QUOTA_BYTES', 'GUEST_CPU_TIME_LIMIT_MS', 'MAX_TIMERS_PER_PROCESS', 'GUEST_HEAP_LIMIT_MB'] as const) {
+  assert.equal([limits.WASM_RUNNER_HEAP_LIMIT_MB.rejectedBecause, limits.SHUTDOWN_DEADLINE_MS.rejectedBecause], ['outside 8..16384', 'outside 10..600000']);
+  assert.equal(resolveLimits({ AGENTOS_SHUTDOWN_DEADLINE_MS: '600000' }).SHUTDOWN_DEADLINE_MS.value, 600_000);
+  for (const name of ['FS_QUOTA_BYTES', 'GUEST_CPU_TIME_LIMIT_MS', 'MAX_TIMERS_PER_PROCESS', 'GUEST_HEAP_LIMIT_MB', 'WASM_RUNNER_HEAP_LIMIT_MB', 'SHUTDOWN_DEADLINE_MS', 'LOG_BUFFER_BYTES'] as const) {
     assert.is(limits[name].value, INVENTORY[name].default, name);
     assert.ok(limits[name].rejected !== undefined, `${name} reports the rejected value`);
   }

@@ -9,6 +9,35 @@ export class ProtocolViolation extends Error {
   }
 }
 
+/**
+ * A whole frame whose body is not a JSON-RPC message: the stream is still in step, so the
+ * sidecar answers it (JSON-RPC's -32700 parse error or -32600 invalid request, id null)
+ * and reads on.
+ */
+export interface InvalidFrame {
+  kind: 'parse' | 'request';
+  message: string;
+}
+
+/**
+ * What the reader itself has to say travels as notifications in the same queue as the
+ * messages, so it is acted on in order: an invalid frame is answered after the requests
+ * before it, and end of input is handled after every message received before it. Their
+ * params objects are kept here, so a host cannot forge one by sending the same method.
+ */
+const readerNotes = new WeakSet<object>();
+export const END_OF_INPUT_METHOD = '$/agentos/endOfInput';
+export const INVALID_FRAME_METHOD = '$/agentos/invalidFrame';
+
+function note(method: string, params: object): Message {
+  readerNotes.add(params);
+  return { jsonrpc: '2.0', method, params } as Message;
+}
+
+export function isReaderNote(params: unknown): boolean {
+  return typeof params === 'object' && params !== null && readerNotes.has(params);
+}
+
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 /**
@@ -34,7 +63,9 @@ export class FrameReader extends AbstractMessageReader {
   listen(callback: DataCallback): Disposable {
     this.callback = callback;
     const onData = (chunk: Buffer) => this.onData(chunk);
-    const onEnd = () => this.fireClose();
+    // Not fireClose: everything received before EOF is answered first (the server ends
+    // the process when END_OF_INPUT reaches it, behind every earlier message).
+    const onEnd = () => this.callback?.(note(END_OF_INPUT_METHOD, {}));
     const onError = (err: Error) => this.fireError(err);
     this.input.on('data', onData);
     this.input.on('end', onEnd);
@@ -106,10 +137,12 @@ export class FrameReader extends AbstractMessageReader {
     try {
       message = JSON.parse(body);
     } catch (err) {
-      throw new ProtocolViolation(`frame body is not valid JSON: ${(err as Error).message}`);
+      this.callback?.(note(INVALID_FRAME_METHOD, { kind: 'parse', message: `frame body is not valid JSON: ${(err as Error).message}` } satisfies InvalidFrame));
+      return true;
     }
-    checkShape(message);
-    this.callback?.(message as Message);
+    const invalid = shapeError(message);
+    if (invalid) this.callback?.(note(INVALID_FRAME_METHOD, { kind: 'request', message: invalid } satisfies InvalidFrame));
+    else this.callback?.(message as Message);
     return true;
   }
 }
@@ -134,20 +167,23 @@ function parseHeader(header: string, maxFrameBytes: number): number {
 
 const isId = (id: unknown) => typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id));
 
-/** JSON-RPC 2.0: a request, a notification or a response; nothing else is acceptable. */
-function checkShape(message: unknown): void {
+/** JSON-RPC 2.0: a request, a notification or a response; for anything else, what is wrong. */
+function shapeError(message: unknown): string | undefined {
   if (!message || typeof message !== 'object' || Array.isArray(message)) {
-    throw new ProtocolViolation(`message is not a JSON object${Array.isArray(message) ? ' (batches are not supported)' : ''}`);
+    return `message is not a JSON object${Array.isArray(message) ? ' (batches are not supported)' : ''}`;
   }
   const m = message as Record<string, unknown>;
-  if (m.jsonrpc !== '2.0') throw new ProtocolViolation('message lacks "jsonrpc": "2.0"');
+  if (m.jsonrpc !== '2.0') return 'message lacks "jsonrpc": "2.0"';
   if (typeof m.method === 'string') {
-    if ('id' in m && !isId(m.id)) throw new ProtocolViolation('request id must be a string or an integer');
-    return;
+    if ('id' in m && !isId(m.id)) return 'request id must be a string or an integer';
+    // null is taken as no params (some LSP clients send it with shutdown and exit).
+    if ('params' in m && m.params !== null && typeof m.params !== 'object') return '"params" must be an object or an array';
+    return undefined;
   }
-  if ('method' in m) throw new ProtocolViolation('"method" must be a string');
-  if (!('id' in m) || !(isId(m.id) || m.id === null)) throw new ProtocolViolation('message is neither a request, a notification nor a response');
+  if ('method' in m) return '"method" must be a string';
+  if (!('id' in m) || !(isId(m.id) || m.id === null)) return 'message is neither a request, a notification nor a response';
   if (!('result' in m) && !('error' in m)) {
-    throw new ProtocolViolation(`message is neither a request, a notification nor a response (id ${JSON.stringify(m.id)} without "method", "result" or "error")`);
+    return `message is neither a request, a notification nor a response (id ${JSON.stringify(m.id)} without "method", "result" or "error")`;
   }
+  return undefined;
 }

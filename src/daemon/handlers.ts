@@ -7,7 +7,8 @@ import type { JsEngine } from '../js/engine.js';
 import { isWasm, type WasmEngine } from '../wasm/engine.js';
 import { ModuleCache } from '../wasm/module-cache.js';
 import { limitHits } from '../log.js';
-import { limitRows, type Limits } from '../limits/limits.js';
+import { limitRows, outOfRange, type Limits } from '../limits/limits.js';
+import { INVENTORY, type LimitSpec } from '../limits/inventory.js';
 import type { VmRegistry } from '../vm/registry.js';
 import type { CancellationToken } from 'vscode-jsonrpc/node';
 import type { OutgoingRequests } from './outgoing.js';
@@ -29,6 +30,18 @@ export interface HandlerDeps {
   progress(token: string | number, value: { kind: 'begin'; title: string } | { kind: 'end'; message: string }): void;
 }
 
+/** Per-VM limit overrides fall in the same [min, max] as the environment values. */
+function checkOverrides(overrides: Readonly<Record<string, number | undefined>> | undefined): void {
+  if (!overrides) return;
+  for (const spec of Object.values(INVENTORY) as LimitSpec[]) {
+    const value = spec.vmOverride === undefined ? undefined : overrides[spec.vmOverride];
+    const problem = value === undefined ? undefined : outOfRange(spec, value);
+    if (problem) {
+      throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', `limits.${spec.vmOverride} is ${value}, ${problem} (the range of ${spec.env})`, { field: `/limits/${spec.vmOverride}` });
+    }
+  }
+}
+
 /**
  * The work behind each host request (lifecycle requests live in server.ts). Params are
  * already validated against their schema when these run.
@@ -43,7 +56,10 @@ export function createHandlers(d: HandlerDeps) {
     return { vm, path: vmPath };
   };
 
-  const vmCreate: Handler<typeof P.VmCreate> = (p) => ({ vmId: vms.create(p).id });
+  const vmCreate: Handler<typeof P.VmCreate> = (p) => {
+    checkOverrides(p.limits);
+    return { vmId: vms.create(p).id };
+  };
   const vmDispose: Handler<typeof P.VmDispose> = async (p) => {
     const killedProcesses = await vms.dispose(p.vmId);
     d.outgoing.abandonVm(p.vmId);

@@ -1,7 +1,9 @@
 import { JsEngine } from '../js/engine.js';
 import { WasmEngine } from '../wasm/engine.js';
 import { resolveLimits, type Limits } from '../limits/limits.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, logLevelFrom, type Logger } from '../log.js';
+import { watchParent } from './parent-watch.js';
+import { threadsQuiet } from './threads-quiet.js';
 import { Server } from './server.js';
 import { flushed, guardStdout } from './stdout-guard.js';
 
@@ -17,8 +19,10 @@ export { formatLimitsTable, resolveLimits } from '../limits/limits.js';
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const limits = resolveLimits(env);
-  const log = createLogger({ level: env.AGENTOS_LOG_LEVEL || 'info', bufferBytes: limits.LOG_BUFFER_BYTES.value });
+  const level = logLevelFrom(env.AGENTOS_LOG_LEVEL);
+  const log = createLogger({ level: level.level, bufferBytes: limits.LOG_BUFFER_BYTES.value });
   const output = guardStdout(log);
+  if (level.rejected !== undefined) log.warn({ env: 'AGENTOS_LOG_LEVEL', rejected: level.rejected, using: level.level }, 'ignored an invalid log level; using the default');
   warnRejectedLimits(limits, log);
   guardProcess(log);
 
@@ -31,15 +35,28 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   for (const dir of commandDirs(env)) wasm.loadDirectory(dir, limits.WASM_MODULE_MAX_BYTES.value);
   await wasm.runners.warm();
   const server = new Server({ input: process.stdin, output, limits, engine, wasm, log, version: VERSION });
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => server.end(0, signal));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      // A second signal while ending: the host insists; go now.
+      if (server.endCode !== undefined) process.exit(server.endCode);
+      server.end(0, signal);
+    });
+  }
+  watchParent(limits.PARENT_CHECK_INTERVAL_MS.value, (ppid) => server.end(0, `parent process died (re-parented to ${ppid})`));
+  // A host that stopped reading stdout is gone: nothing the daemon says can reach it.
+  process.stdout.on('error', (err) => server.end(0, `stdout failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
   server.listen();
   log.info({ version: VERSION, node: process.version }, 'sidecar started');
 
-  const code = await server.exitCode;
-  // The host may not read what is left; never wait longer than the deadline for it.
-  const deadline = new Promise((resolve) => setTimeout(resolve, limits.SHUTDOWN_DEADLINE_MS.value).unref());
+  // One deadline from the moment the daemon starts to end: for disposing VMs, answering
+  // what is owed and flushing stdout and the log, whatever the host does with its pipes.
+  const deadlineMs = limits.SHUTDOWN_DEADLINE_MS.value;
+  const deadline = server.ending.then(() => new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), deadlineMs)));
+  const ended = await Promise.race([server.exitCode, deadline]);
+  const code = ended === 'deadline' ? server.endCode ?? 0 : ended;
+  if (ended === 'deadline') log.warn({ deadlineMs, env: 'AGENTOS_SHUTDOWN_DEADLINE_MS' }, 'shutdown deadline passed; exiting without waiting for the rest');
   log.info({ exitCode: code }, 'sidecar exiting');
-  await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined)))]), deadline]);
+  await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined))), threadsQuiet()]), deadline]);
   return code;
 }
 
@@ -58,7 +75,7 @@ function commandDirs(env: NodeJS.ProcessEnv): string[] {
 function warnRejectedLimits(limits: Limits, log: Logger): void {
   for (const limit of Object.values(limits)) {
     if (limit.rejected !== undefined) {
-      log.warn({ limit: limit.name, env: limit.spec.env, rejected: limit.rejected, using: limit.value }, 'ignored an invalid limit value; using the default');
+      log.warn({ limit: limit.name, env: limit.spec.env, rejected: limit.rejected, reason: limit.rejectedBecause, min: limit.spec.min ?? 1, max: limit.spec.max, using: limit.value }, 'ignored an invalid limit value; using the default');
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Message, MessageWriter, ResponseMessage } from 'vscode-jsonrpc/node';
 import { AgentosError, tooLarge } from '../errors.js';
 import type { Logger } from '../log.js';
+import { jsonDepth } from './json-depth.js';
 
 interface Pending {
   vmId: string;
@@ -36,7 +37,7 @@ export class OutgoingRequests {
   constructor(
     private readonly writer: MessageWriter,
     private readonly log: Logger,
-    private readonly bounds: { remember: number; timeoutMs: number; maxInFlightPerVm: number; payloadBytes: number },
+    private readonly bounds: { remember: number; timeoutMs: number; maxInFlightPerVm: number; payloadBytes: number; maxDepth: number },
   ) {}
 
   send(vmId: string, method: string, params: object): Promise<unknown> {
@@ -81,7 +82,10 @@ export class OutgoingRequests {
     const pending = this.pending.get(id);
     if (pending) {
       this.settle(id, pending);
-      if (m.error) pending.reject(new HostAnswerError(m.error.message, String((m.error.data as { code?: unknown } | undefined)?.code ?? m.error.code)));
+      if (jsonDepth(m.error ?? m.result) > this.bounds.maxDepth) {
+        // Measured first: JSON.stringify (below) and the copy into the guest recurse.
+        pending.reject(new HostAnswerError(`the host's answer nests deeper than ${this.bounds.maxDepth} levels (AGENTOS_MAX_PARAMS_DEPTH)`, 'ERR_AGENTOS_ARGS_LIMIT'));
+      } else if (m.error) pending.reject(new HostAnswerError(String(m.error.message), String((m.error.data as { code?: unknown } | undefined)?.code ?? m.error.code)));
       else if (JSON.stringify(m.result ?? null).length > this.bounds.payloadBytes) {
         pending.reject(new HostAnswerError(`the host's answer is larger than ${this.bounds.payloadBytes} bytes (AGENTOS_HOST_CALL_PAYLOAD_BYTES)`, 'ERR_AGENTOS_ARGS_LIMIT'));
       } else pending.resolve(m.result ?? null);

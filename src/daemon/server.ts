@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, ProgressType, ResponseError, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ProgressType, ResponseError, StreamMessageWriter, type CancellationToken, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ProcessExit } from '../process/guest-process.js';
 import * as P from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
@@ -9,11 +9,13 @@ import type { Limits } from '../limits/limits.js';
 import { warnLimitExhausted, type Logger } from '../log.js';
 import { VmRegistry } from '../vm/registry.js';
 import type { VmEvents } from '../vm/vm.js';
-import { FrameReader, ProtocolViolation } from './frame-reader.js';
+import { END_OF_INPUT_METHOD, FrameReader, INVALID_FRAME_METHOD, isReaderNote, ProtocolViolation, type InvalidFrame } from './frame-reader.js';
 import { createHandlers } from './handlers.js';
 import { EventSink } from './event-sink.js';
 import { OutgoingRequests } from './outgoing.js';
+import { TrackedWriter } from './tracked-writer.js';
 import { validateParams } from './validate.js';
+import { checkBase64Fields } from './base64.js';
 
 export interface ServerOptions {
   input: Readable;
@@ -30,26 +32,38 @@ type State = 'awaiting-initialize' | 'running' | 'shut-down';
 /**
  * One host connection: the lifecycle (initialize → work → shutdown → exit), validation
  * and dispatch of every request, and the one rule for how the daemon ends: `exit`, EOF
- * on stdin (as shutdown + exit), or a protocol violation (fatal, exit 2).
+ * on stdin (as shutdown + exit, after answering everything received before it), a signal
+ * or the parent's death (the same), or a broken stream (fatal, exit 2).
  */
 export class Server {
   private readonly connection: MessageConnection;
   private vms!: VmRegistry;
+  private readonly writer: TrackedWriter;
   private readonly outgoing: OutgoingRequests;
   private readonly events: EventSink;
   private state: State = 'awaiting-initialize';
+  private shuttingDown: Promise<void> | undefined;
+  /** Requests whose handler has not settled yet. */
+  private running = 0;
   private resolveExit!: (code: number) => void;
-  /** The exit code the daemon should end with, once it should end. */
+  private startEnding!: () => void;
+  /** The code the daemon ends with, once `end` or a fatal error decided it. */
+  endCode: number | undefined;
+  /** The exit code the daemon should end with, once everything owed is answered. */
   readonly exitCode: Promise<number>;
+  /** Resolves when the daemon starts to end (the shutdown deadline counts from here). */
+  readonly ending: Promise<void>;
 
   constructor(private readonly o: ServerOptions) {
     this.exitCode = new Promise((resolve) => (this.resolveExit = resolve));
-    const writer = new StreamMessageWriter(o.output);
-    this.outgoing = new OutgoingRequests(writer, o.log, {
+    this.ending = new Promise((resolve) => (this.startEnding = resolve));
+    this.writer = new TrackedWriter(new StreamMessageWriter(o.output));
+    this.outgoing = new OutgoingRequests(this.writer, o.log, {
       remember: o.limits.COMPLETED_RESPONSES_REMEMBERED.value,
       timeoutMs: o.limits.HOST_CALL_TIMEOUT_MS.value,
       maxInFlightPerVm: o.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
       payloadBytes: o.limits.HOST_CALL_PAYLOAD_BYTES.value,
+      maxDepth: o.limits.MAX_PARAMS_DEPTH.value,
     });
     const reader = new FrameReader(o.input, o.limits.MAX_FRAME_BYTES.value, o.limits.MAX_FRAME_HEADER_BYTES.value);
     const admitted = {
@@ -57,10 +71,10 @@ export class Server {
       onError: reader.onError,
       onClose: reader.onClose,
       onPartialMessage: reader.onPartialMessage,
-      listen: (callback: Parameters<FrameReader['listen']>[0]) => reader.listen((message) => this.outgoing.admit(message) && callback(message)),
+      listen: (callback: Parameters<FrameReader['listen']>[0]) => reader.listen((message) => this.admit(message) && callback(message)),
       dispose: () => reader.dispose(),
     };
-    this.connection = createMessageConnection(admitted, writer, {
+    this.connection = createMessageConnection(admitted, this.writer, {
       error: (message) => o.log.error({ source: 'vscode-jsonrpc' }, message),
       warn: (message) => o.log.warn({ source: 'vscode-jsonrpc' }, message),
       info: (message) => o.log.debug({ source: 'vscode-jsonrpc' }, message),
@@ -69,7 +83,6 @@ export class Server {
     this.events = new EventSink(this.connection, o.limits.EVENT_BUFFER_BYTES.value);
     this.vms = new VmRegistry(o.limits, o.engine, o.wasm, this.vmEvents(), o.log);
     reader.onError((err) => this.fatal(err instanceof ProtocolViolation ? err.message : `stdin failed: ${String(err)}`));
-    reader.onClose(() => this.end(0, 'stdin closed'));
     this.register();
   }
 
@@ -77,24 +90,75 @@ export class Server {
     this.connection.listen();
   }
 
-  /** Shutdown + exit, from EOF or a signal. */
+  /**
+   * Shutdown + exit (from EOF, `exit`, a signal or the parent's death): every VM is
+   * disposed, every request already received is answered, then `exitCode` resolves.
+   */
   end(code: number, reason: string): void {
-    if (this.state !== 'shut-down') this.o.log.info({ reason }, 'shutting down');
-    this.shutdown().finally(() => this.resolveExit(code));
+    if (this.endCode !== undefined) return;
+    this.endCode = code;
+    this.startEnding();
+    this.o.log.info({ reason }, this.state === 'shut-down' ? 'exiting' : 'shutting down');
+    this.shutdown()
+      .then(() => this.answered())
+      .finally(() => this.resolveExit(code));
   }
 
-  private async shutdown(): Promise<void> {
+  private shutdown(): Promise<void> {
     this.state = 'shut-down';
-    await this.vms.disposeAll();
-    this.o.engine.close();
-    this.o.wasm.close();
+    this.shuttingDown ??= (async () => {
+      await this.vms.disposeAll();
+      this.o.engine.close();
+      this.o.wasm.close();
+    })();
+    return this.shuttingDown;
+  }
+
+  /** Resolves once no handler runs and every answer has been handed to stdout. */
+  private async answered(): Promise<void> {
+    for (;;) {
+      // A settled handler's answer is written a few ticks later: look again after them.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.running === 0 && this.writer.idle) return;
+      await this.writer.whenIdle();
+      if (this.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   private fatal(cause: string): void {
     this.o.log.fatal({ cause }, 'protocol violation');
     // Nothing more is read or answered; VMs go with the process.
     this.state = 'shut-down';
+    this.endCode ??= 2;
+    this.startEnding();
     this.resolveExit(2);
+  }
+
+  /**
+   * Every incoming message passes here before the connection sees it: answers to the
+   * sidecar's own requests are settled (never reach the connection); a malformed
+   * `$/cancelRequest` is dropped; nothing a message holds can throw into the reader.
+   */
+  private admit(message: Message): boolean {
+    try {
+      const m = message as { method?: unknown; params?: { id?: unknown } };
+      if (m.method === '$/cancelRequest' && !(m.params && (typeof m.params.id === 'string' || typeof m.params.id === 'number'))) {
+        this.o.log.warn({ method: m.method }, 'dropped a $/cancelRequest without params.id');
+        return false;
+      }
+      return this.outgoing.admit(message);
+    } catch (err) {
+      this.o.log.error({ err }, 'failed to take in a message; dropped');
+      return false;
+    }
+  }
+
+  /** A whole frame that is not a JSON-RPC message: answered with id null, then reading goes on. */
+  private answerInvalid(frame: InvalidFrame): void {
+    const code = frame.kind === 'parse' ? 'ERR_AGENTOS_PARSE_ERROR' : 'ERR_AGENTOS_INVALID_REQUEST';
+    this.o.log.warn({ code }, frame.message);
+    const error = { code: P.ErrorCodes[code].rpc, message: frame.message, data: { code } };
+    this.writer.write({ jsonrpc: '2.0', id: null, error } as Message).catch(() => {});
   }
 
   /** How VMs reach the host: process events through the sink, host calls as requests. */
@@ -125,46 +189,68 @@ export class Server {
       startedAt: performance.now(),
       progress: (token, value) => void this.connection.sendProgress(new ProgressType<typeof value>(), token, value),
     });
-
-    this.connection.onRequest(P.Initialize.type, (params) =>
-      this.guard(P.Initialize.method, () => {
-        if (this.state !== 'awaiting-initialize') throw new AgentosError('ERR_AGENTOS_ALREADY_INITIALIZED', '`initialize` may be sent once');
-        const p = validateParams<typeof params>(P.Initialize.method, P.Initialize.params, params ?? {});
-        if (P.protocolMajor(p.protocolVersion) !== P.protocolMajor(P.PROTOCOL_VERSION)) {
-          throw new AgentosError('ERR_AGENTOS_PROTOCOL_VERSION', `the host speaks protocol ${p.protocolVersion}; this sidecar speaks ${P.PROTOCOL_VERSION}`, { field: '/protocolVersion' });
-        }
-        this.state = 'running';
-        this.o.log.info({ client: p.clientInfo?.name, clientVersion: p.clientInfo?.version, protocolVersion: p.protocolVersion }, 'initialized');
-        return handlers.initializeResult();
-      }),
-    );
-    this.connection.onRequest(P.Shutdown.type, () =>
-      this.guard(P.Shutdown.method, async () => {
-        await this.shutdown();
-        return null;
-      }),
-    );
-    this.connection.onNotification(P.Exit.type, () => this.end(this.state === 'shut-down' ? 0 : 1, 'exit notification'));
+    const maxDepth = this.o.limits.MAX_PARAMS_DEPTH.value;
+    const validate = <T>(method: string, schema: P.RequestSpec<string, never, never>['params'], params: unknown) =>
+      validateParams<T>(method, schema, params ?? {}, maxDepth);
 
     const specs = new Map<string, P.RequestSpec<string, never, never>>(P.HostRequests.map((s) => [s.method, s as never]));
-    this.connection.onRequest((method, params, token) => {
-      const spec = specs.get(method);
-      const handler = handlers.requests.get(method);
-      return this.guard(method, () => {
+    const lifecycle: Record<string, (params: unknown) => unknown> = {
+      [P.Initialize.method]: (params) => {
+        if (this.state === 'shut-down') throw new AgentosError('ERR_AGENTOS_SHUTTING_DOWN', "'initialize' after 'shutdown'");
+        if (this.state !== 'awaiting-initialize') throw new AgentosError('ERR_AGENTOS_ALREADY_INITIALIZED', '`initialize` may be sent once');
+        const p = validate<{ protocolVersion?: string; clientInfo?: { name: string; version?: string } }>(P.Initialize.method, P.Initialize.params as never, params);
+        const version = p.protocolVersion ?? P.PROTOCOL_VERSION;
+        if (P.protocolMajor(version) !== P.protocolMajor(P.PROTOCOL_VERSION)) {
+          throw new AgentosError('ERR_AGENTOS_PROTOCOL_VERSION', `the host speaks protocol ${version}; this sidecar speaks ${P.PROTOCOL_VERSION}`, { field: '/protocolVersion' });
+        }
+        this.state = 'running';
+        this.o.log.info({ client: p.clientInfo?.name, clientVersion: p.clientInfo?.version, protocolVersion: version }, 'initialized');
+        return handlers.initializeResult();
+      },
+      [P.Shutdown.method]: async (params) => {
+        if (this.state === 'awaiting-initialize') throw new AgentosError('ERR_AGENTOS_NOT_INITIALIZED', "'shutdown' before 'initialize': send initialize first");
+        validate(P.Shutdown.method, P.Shutdown.params as never, params);
+        await this.shutdown();
+        return null;
+      },
+    };
+
+    this.connection.onRequest((method, params, token: CancellationToken) =>
+      this.guard(method, () => {
+        const ownLifecycle = Object.hasOwn(lifecycle, method) ? lifecycle[method] : undefined;
+        if (ownLifecycle) return ownLifecycle(params);
+        const spec = specs.get(method);
+        const handler = handlers.requests.get(method);
         if (!spec || !handler) throw new AgentosError('ERR_AGENTOS_METHOD_NOT_FOUND', `unknown method '${method}'`);
         if (this.state === 'awaiting-initialize') throw new AgentosError('ERR_AGENTOS_NOT_INITIALIZED', `'${method}' before 'initialize': send initialize first`);
         if (this.state === 'shut-down') throw new AgentosError('ERR_AGENTOS_SHUTTING_DOWN', `'${method}' after 'shutdown'`);
-        return handler(validateParams(method, spec.params, params ?? {}) as never, token);
-      });
+        const valid = validate(method, spec.params, params);
+        checkBase64Fields(method, valid);
+        return handler(valid as never, token);
+      }),
+    );
+
+    this.connection.onNotification((method, params) => {
+      if (method === END_OF_INPUT_METHOD && isReaderNote(params)) return this.end(0, 'stdin closed');
+      if (method === INVALID_FRAME_METHOD && isReaderNote(params)) return this.answerInvalid(params as InvalidFrame);
+      if (method === P.Exit.method) return this.end(this.state === 'shut-down' ? 0 : 1, 'exit notification');
+      if (method.startsWith('$/')) return this.o.log.debug({ method }, 'notification ignored');
+      if (Object.hasOwn(lifecycle, method) || specs.has(method)) {
+        return this.o.log.warn({ method }, `'${method}' is a request but arrived as a notification (no id): not run, since no answer could reach the host`);
+      }
+      this.o.log.warn({ method }, `unknown notification '${method}' ignored`);
     });
   }
 
   /** Runs a handler; whatever it throws becomes a JSON-RPC error with a stable code. */
   private async guard<T>(method: string, run: () => T | Promise<T>): Promise<T> {
+    this.running++;
     try {
       return await run();
     } catch (err) {
       throw this.toResponseError(method, err);
+    } finally {
+      this.running--;
     }
   }
 

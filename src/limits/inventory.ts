@@ -13,7 +13,9 @@ export interface LimitSpec {
   readonly scope: LimitScope;
   /** The `vm/create` `limits` field that overrides it for one VM, when there is one. */
   readonly vmOverride?: string;
+  /** The range an environment value (or a per-VM override) must fall in; outside it the default is used. */
   readonly min?: number;
+  readonly max?: number;
   /** 0 by default means the bound is off until configured. */
   readonly optional?: boolean;
   /** The name its "bounded limit exhausted" warning uses, when not the entry's own. */
@@ -26,134 +28,167 @@ const MiB = 1024 * 1024;
 export const INVENTORY = {
   GUEST_HEAP_LIMIT_MB: {
     unit: 'MiB', default: 128, env: 'AGENTOS_GUEST_HEAP_LIMIT_MB', scope: 'guest isolate', vmOverride: 'heapLimitMb', min: 8,
+    max: 16_384,
     why: 'V8 heap of one guest JS isolate (isolated-vm memoryLimit; its floor is 8); the per-guest budget, as on Cloudflare Workers',
   },
   GUEST_CPU_TIME_LIMIT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_GUEST_CPU_TIME_LIMIT_MS', scope: 'process', vmOverride: 'cpuTimeLimitMs',
+    min: 1, max: 2_147_483_647,
     why: 'stops a busy loop; measured with isolate.cpuTime, which runs high when isolates contend for cores',
   },
   GUEST_WALL_TIME_LIMIT_MS: {
     unit: 'ms', default: 300_000, env: 'AGENTOS_GUEST_WALL_TIME_LIMIT_MS', scope: 'process', vmOverride: 'wallTimeLimitMs',
+    min: 1, max: 2_147_483_647,
     why: 'stops a guest that waits forever (an interval, a blocked read); process/exec timeoutMs lowers it per call',
   },
   MAX_TIMER_DELAY_MS: {
     unit: 'ms', default: 2_147_483_647, env: 'AGENTOS_MAX_TIMER_DELAY_MS', scope: 'process',
+    min: 1, max: 2_147_483_647,
     why: 'longer guest timer delays are clamped to it (the 32-bit maximum Node itself accepts)',
   },
   MAX_TIMERS_PER_PROCESS: {
     unit: 'count', default: 4096, env: 'AGENTOS_MAX_TIMERS_PER_PROCESS', scope: 'process',
+    min: 1, max: 1_000_000,
     why: 'each live guest timer holds a host timer; a guest may not fill the daemon with them',
   },
   PROCESS_OUTPUT_LIMIT_BYTES: {
     unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES', scope: 'process', vmOverride: 'outputLimitBytes',
+    min: 1, max: 256 * MiB,
     why: 'captured stdout+stderr of one process; the rest is dropped and the result says truncated',
   },
   STDIN_LIMIT_BYTES: {
     unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_STDIN_LIMIT_BYTES', scope: 'process',
+    min: 1, max: 256 * MiB,
     why: 'stdin a host may hand one process',
   },
   ARGV_LIMIT_BYTES: {
     unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_ARGV_LIMIT_BYTES', scope: 'process',
+    min: 1, max: 64 * MiB,
     why: 'total size of a command line, as ARG_MAX bounds it on Linux',
   },
   ENV_LIMIT_BYTES: {
     unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_ENV_LIMIT_BYTES', scope: 'process',
+    min: 1, max: 64 * MiB,
     why: 'total size of an environment (keys and values)',
   },
   FS_QUOTA_BYTES: {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_FS_QUOTA_BYTES', scope: 'VM', vmOverride: 'fsQuotaBytes',
+    min: 1, max: 64 * 1024 * MiB,
     why: 'file data one VM filesystem may hold (it lives in the daemon\'s memory)',
   },
   FS_INODE_LIMIT: {
     unit: 'count', default: 16_384, env: 'AGENTOS_FS_INODE_LIMIT', scope: 'VM', vmOverride: 'fsInodeLimit',
+    min: 16, max: 16 * MiB,
     why: 'files, directories and links in one VM filesystem; empty files cost memory too',
   },
   FS_PATH_MAX: {
     unit: 'chars', default: 4096, env: 'AGENTOS_FS_PATH_MAX', scope: 'VM',
+    min: 256, max: 65_536,
     why: 'longest path accepted (PATH_MAX on Linux); longer ones get ENAMETOOLONG',
   },
   FS_NAME_MAX: {
     unit: 'chars', default: 255, env: 'AGENTOS_FS_NAME_MAX', scope: 'VM',
+    min: 14, max: 4096,
     why: 'longest single path component (NAME_MAX on Linux)',
   },
   FS_XATTR_VALUE_MAX_BYTES: {
     unit: 'bytes', default: 65536, env: 'AGENTOS_FS_XATTR_VALUE_MAX_BYTES', scope: 'VM',
+    min: 1, max: 16 * MiB,
     why: 'value of one extended attribute (XATTR_SIZE_MAX on Linux); names and values count against the fs quota',
   },
   FS_SYMLINK_FOLLOW_MAX: {
     unit: 'count', default: 40, env: 'AGENTOS_FS_SYMLINK_FOLLOW_MAX', scope: 'VM',
+    min: 1, max: 1024,
     why: 'symbolic links followed while resolving one path before ELOOP (Linux uses 40)',
   },
   FS_IO_MAX_BYTES: {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_FS_IO_MAX_BYTES', scope: 'process',
+    min: 4096, max: 1024 * MiB,
     why: 'one read or write call between a guest and the VM filesystem',
   },
   MAX_OPEN_FILES_PER_PROCESS: {
     unit: 'count', default: 256, env: 'AGENTOS_MAX_OPEN_FILES', scope: 'process', vmOverride: 'maxOpenFiles',
+    min: 8, max: 65_536,
     why: 'open file descriptors in one process (EMFILE past it)',
   },
   PIPE_BUFFER_BYTES: {
     unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_PIPE_BUFFER_BYTES', scope: 'VM', min: 4096,
+    max: 16 * MiB,
     why: 'bytes a pipe between two guest processes holds before its writer blocks (64 KiB, as on Linux); rounded down to a power of two',
   },
   MAX_PIPES_PER_VM: {
     unit: 'count', default: 256, env: 'AGENTOS_MAX_PIPES_PER_VM', scope: 'VM',
+    min: 1, max: 65_536,
     why: 'pipes one VM holds at once (ENFILE past it); each holds a buffer of AGENTOS_PIPE_BUFFER_BYTES, and open fds alone would allow 256 processes × 128',
   },
   SPAWN_ACTIONS_MAX: {
     unit: 'count', default: 4096, env: 'AGENTOS_SPAWN_ACTIONS_MAX', scope: 'process',
+    min: 1, max: 1_000_000,
     why: 'posix_spawn file actions one spawn may carry (E2BIG past it), as the command ABI bounds them',
   },
   SPAWN_ACTIONS_MAX_BYTES: {
     unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_SPAWN_ACTIONS_MAX_BYTES', scope: 'process',
+    min: 4096, max: 64 * MiB,
     why: 'bytes of posix_spawn file actions one spawn may carry (E2BIG past it), as the command ABI bounds them',
   },
   MAX_PROCESSES_PER_VM: {
     unit: 'count', default: 256, env: 'AGENTOS_MAX_PROCESSES_PER_VM', scope: 'VM', vmOverride: 'maxProcesses',
+    min: 1, max: 65_536,
     why: 'processes running at once in one VM; each holds an isolate',
   },
   MAX_VMS: {
     unit: 'count', default: 10_000, env: 'AGENTOS_MAX_VMS', scope: 'sidecar',
+    min: 1, max: 1_000_000,
     why: 'live VMs in one daemon; an idle VM costs well under 1 MB, so this is about fairness, not memory',
   },
   ISOLATE_POOL_SIZE: {
     unit: 'count', default: 4, env: 'AGENTOS_ISOLATE_POOL_SIZE', scope: 'sidecar',
+    min: 1, max: 256,
     why: 'prepared default-heap isolates kept ready so a VM\'s first exec skips isolate creation; each holds ~1 MB',
   },
   WASM_IDLE_RUNNERS_PER_VM: {
     unit: 'count', default: 8, env: 'AGENTOS_WASM_IDLE_RUNNERS_PER_VM', scope: 'VM',
+    min: 1, max: 256,
     why: 'runners a VM keeps for a second after its WASM commands end, so the stages of its next pipeline start warm (a fresh runner costs ~10 ms more); never shared across VMs',
   },
   WASM_IDLE_RUNNER_MEMORY_BYTES: {
     unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_WASM_IDLE_RUNNER_MEMORY_BYTES', scope: 'VM',
+    min: 65_536, max: 4096 * MiB,
     why: 'a runner is kept idle only if its last program ended with at most this much linear memory: until that isolate collects it, the memory stays, outside the memory meter',
   },
   WASM_RUNNER_HEAP_LIMIT_MB: {
     unit: 'MiB', default: 2048, env: 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB', scope: 'process', vmOverride: 'wasmRunnerHeapLimitMb', min: 8, warnAs: 'v8_heap_bytes',
+    max: 16_384,
     why: 'V8 heap ceiling of a WASM runner isolate (trusted code that holds the module and moves file data); a ceiling, not a reservation',
   },
   WASM_MAX_MEMORY_BYTES: {
     unit: 'bytes', default: 128 * MiB, env: 'AGENTOS_WASM_MAX_MEMORY_BYTES', scope: 'process', vmOverride: 'wasmMaxMemoryBytes',
+    min: 65_536, max: 16 * 1024 * MiB,
     why: 'linear memory of one WASM process, enforced by rewriting the module\'s memory maximum (isolated-vm does not count it)',
   },
   VM_WASM_MEMORY_BYTES: {
     unit: 'bytes', default: 1024 * MiB, env: 'AGENTOS_VM_WASM_MEMORY_BYTES', scope: 'VM', vmOverride: 'vmWasmMemoryBytes',
+    min: 65_536, max: 1024 * 1024 * MiB,
     why: 'linear memory of all WASM processes of one VM together, metered on every host call (a process that stops calling the host counts at its cap); past it the largest is stopped',
   },
   SIDECAR_WASM_MEMORY_BYTES: {
     unit: 'bytes', default: 8192 * MiB, env: 'AGENTOS_SIDECAR_WASM_MEMORY_BYTES', scope: 'sidecar',
+    min: 65_536, max: 1024 * 1024 * MiB,
     why: 'linear memory of every WASM process in the daemon together, metered the same way, so no mix of VMs can exhaust the machine',
   },
   WASM_MAX_FUEL: {
     unit: 'count', default: 0, env: 'AGENTOS_WASM_MAX_FUEL', scope: 'process', vmOverride: 'wasmMaxFuel', optional: true,
+    min: 1, max: Number.MAX_SAFE_INTEGER,
     why: 'a deterministic work budget: one unit per function call and loop iteration (off by default; CPU time bounds every run anyway)',
   },
   WASM_MAX_CALL_DEPTH: {
     unit: 'count', default: 0, env: 'AGENTOS_WASM_MAX_CALL_DEPTH', scope: 'process', vmOverride: 'wasmMaxCallDepth', optional: true,
+    min: 1, max: 1_000_000,
     why: 'nested calls of one WASM process, counted by rewriting the module (off by default: V8\'s own stack bound then ends a runaway recursion with a trap)',
   },
   WASM_MODULE_MAX_BYTES: {
     unit: 'bytes', default: 256 * MiB, env: 'AGENTOS_WASM_MODULE_MAX_BYTES', scope: 'sidecar',
+    min: 8, max: 1024 * MiB,
     why: 'size of one module file to register or run',
   },
   WASM_CALL_MAX_BYTES: {
@@ -178,47 +213,68 @@ export const INVENTORY = {
   },
   WASM_MODULE_CACHE_ENTRIES: {
     unit: 'count', default: 64, env: 'AGENTOS_WASM_MODULE_CACHE_ENTRIES', scope: 'sidecar',
+    min: 1, max: 4096,
     why: 'compiled modules kept for reuse across runs and VMs (least recently used goes first)',
   },
   MAX_FRAME_BYTES: {
     unit: 'bytes', default: 96 * MiB, env: 'AGENTOS_MAX_FRAME_BYTES', scope: 'protocol',
+    min: 64 * 1024, max: 256 * MiB,
     why: 'one incoming JSON-RPC frame; a larger Content-Length is a protocol violation (fits a full fs quota as base64)',
   },
   MAX_FRAME_HEADER_BYTES: {
     unit: 'bytes', default: 8192, env: 'AGENTOS_MAX_FRAME_HEADER_BYTES', scope: 'protocol',
+    min: 64, max: 1 * MiB,
     why: 'the header block of one frame; a stream that never sends a blank line is a protocol violation',
   },
   COMPLETED_RESPONSES_REMEMBERED: {
     unit: 'count', default: 10_000, env: 'AGENTOS_COMPLETED_RESPONSES_REMEMBERED', scope: 'protocol',
+    min: 1, max: 10_000_000,
     why: 'ids of answered sidecar-to-host requests kept to recognise a duplicate answer',
   },
   EVENT_BUFFER_BYTES: {
     unit: 'bytes', default: 8 * MiB, env: 'AGENTOS_EVENT_BUFFER_BYTES', scope: 'protocol',
+    min: 64 * 1024, max: 1024 * MiB,
     why: 'process/output bytes written but not yet taken by the host; past it, guests that print are paused',
   },
   OUTPUT_WINDOW_BYTES: {
     unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_OUTPUT_WINDOW_BYTES', scope: 'process',
+    min: 1024, max: 16 * MiB,
     why: 'output a guest may write before it waits for room in the event buffer (one blocking call per window)',
   },
   HOST_CALL_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',
+    min: 1, max: 2_147_483_647,
     why: 'a host/call the host does not answer in time fails in the guest with ERR_AGENTOS_HOST_CALL_TIMEOUT',
   },
   MAX_HOST_CALLS_IN_FLIGHT: {
     unit: 'count', default: 64, env: 'AGENTOS_MAX_HOST_CALLS_IN_FLIGHT', scope: 'VM',
+    min: 1, max: 100_000,
     why: 'host/call requests one VM may have waiting at once; each holds a pending record and a guest promise',
   },
   HOST_CALL_PAYLOAD_BYTES: {
     unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_HOST_CALL_PAYLOAD_BYTES', scope: 'VM',
+    min: 1024, max: 256 * MiB,
     why: 'the JSON size of one host call\'s arguments, or of its answer',
   },
   LOG_BUFFER_BYTES: {
     unit: 'bytes', default: 4 * MiB, env: 'AGENTOS_LOG_BUFFER_BYTES', scope: 'sidecar',
+    min: 4096, max: 1024 * MiB,
     why: 'log lines waiting for a host that does not read stderr are dropped past this, so logging never blocks the daemon',
   },
   SHUTDOWN_DEADLINE_MS: {
     unit: 'ms', default: 900, env: 'AGENTOS_SHUTDOWN_DEADLINE_MS', scope: 'sidecar',
+    min: 10, max: 600_000,
     why: 'on EOF or SIGTERM the daemon exits within this time even if a VM is slow to dispose',
+  },
+  MAX_PARAMS_DEPTH: {
+    unit: 'count', default: 64, env: 'AGENTOS_MAX_PARAMS_DEPTH', scope: 'protocol',
+    min: 8, max: 1024,
+    why: 'nesting of a request\'s params or a host/call answer (objects and arrays); deeper is invalid params, refused before validation, which recurses',
+  },
+  PARENT_CHECK_INTERVAL_MS: {
+    unit: 'ms', default: 500, env: 'AGENTOS_PARENT_CHECK_INTERVAL_MS', scope: 'sidecar',
+    min: 10, max: 60_000,
+    why: 'how often the daemon checks that its parent still lives; a host that dies while another process holds stdin open is noticed this late',
   },
 } as const satisfies Record<string, LimitSpec>;
 

@@ -8,14 +8,23 @@ export interface ResolvedLimit {
   readonly source: string;
   /** Set when the variable held something unusable and the default was taken instead. */
   readonly rejected?: string;
+  /** Why it was unusable: not a number, or outside [min, max]. */
+  readonly rejectedBecause?: string;
 }
 
 export type Limits = { readonly [K in LimitName]: ResolvedLimit };
 
+/** Why `value` cannot be this limit's value (outside the inventory's [min, max]), or undefined. */
+export function outOfRange(spec: LimitSpec, value: number): string | undefined {
+  const min = spec.min ?? 1;
+  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+  return value < min || value > max ? `outside ${min}..${max}` : undefined;
+}
+
 /**
- * Reads every limit from the environment. A value that is not a positive number (or is
- * below the limit's floor) falls back to the default and is reported in `rejected`, so
- * the daemon can warn about it instead of running with a nonsense bound.
+ * Reads every limit from the environment. A value that is not a positive number, or falls
+ * outside the limit's [min, max], takes the default instead and is reported in `rejected`,
+ * so the daemon can warn about it instead of running with a nonsense bound.
  */
 export function resolveLimits(env: NodeJS.ProcessEnv = process.env): Limits {
   const out = {} as Record<LimitName, ResolvedLimit>;
@@ -26,11 +35,11 @@ export function resolveLimits(env: NodeJS.ProcessEnv = process.env): Limits {
       out[name] = { name, spec, value: spec.default, source: 'default' };
       continue;
     }
-    const parsed = Number(raw.trim());
-    const valid = /^\s*\d+(\.\d+)?\s*$/.test(raw) && Number.isFinite(parsed) && parsed > 0 && parsed >= (spec.min ?? 0);
-    out[name] = valid
-      ? { name, spec, value: Math.floor(parsed), source: spec.env }
-      : { name, spec, value: spec.default, source: 'default', rejected: raw };
+    const parsed = Math.floor(Number(raw.trim()));
+    const because = !/^\s*\d+(\.\d+)?\s*$/.test(raw) || !Number.isFinite(parsed) ? 'not a positive number' : outOfRange(spec, parsed);
+    out[name] = because === undefined
+      ? { name, spec, value: parsed, source: spec.env }
+      : { name, spec, value: spec.default, source: 'default', rejected: raw, rejectedBecause: because };
   }
   return out;
 }
@@ -49,14 +58,16 @@ export function limitRows(limits: Limits) {
     unit: l.spec.unit,
     scope: l.spec.scope,
     env: l.spec.env,
-    source: l.rejected === undefined ? l.source : `default (ignored ${l.spec.env}=${JSON.stringify(l.rejected)})`,
+    source: l.rejected === undefined ? l.source : `default (ignored ${l.spec.env}=${JSON.stringify(l.rejected)}: ${l.rejectedBecause})`,
+    min: l.spec.min ?? 1,
+    max: l.spec.max ?? Number.MAX_SAFE_INTEGER,
   }));
 }
 
 /** The `--print-limits` table. */
 export function formatLimitsTable(limits: Limits): string {
-  const rows = limitRows(limits).map((r) => [r.name, String(r.value), r.unit, r.scope, r.env, r.source]);
-  const header = ['limit', 'value', 'unit', 'scope', 'variable', 'source'];
+  const rows = limitRows(limits).map((r) => [r.name, String(r.value), r.unit, String(r.min), String(r.max), r.scope, r.env, r.source]);
+  const header = ['limit', 'value', 'unit', 'min', 'max', 'scope', 'variable', 'source'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const why = (Object.values(limits) as ResolvedLimit[]).map((l) => `  ${l.name}: ${l.spec.why}`);
