@@ -44,3 +44,25 @@ export class FsError extends Error {
     this.name = 'FsError';
   }
 }
+
+/**
+ * One of Node's own fs errors (a SystemError such as ERR_FS_CP_EINVAL) rather than a bare
+ * errno: guests get Node's `code`, its positive `errno` number and its exact message.
+ */
+export class NodeSystemError extends FsError {
+  constructor(
+    readonly code: string,
+    prefix: string,
+    errno: Errno & keyof typeof ERRNO_NUMBERS,
+    syscall: string,
+    path: string,
+    info: string,
+  ) {
+    super(errno, syscall, path);
+    this.message = `${prefix}: ${syscall} returned ${errno} (${info}) ${path}`;
+    this.errnoNumber = ERRNO_NUMBERS[errno];
+  }
+  readonly errnoNumber: number;
+}
+
+const ERRNO_NUMBERS = { ENOTDIR: 20, EISDIR: 21, EINVAL: 22 } as const;
