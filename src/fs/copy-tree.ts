@@ -22,12 +22,12 @@ export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recur
   const to = normalize(toPath);
   const src = vfs.lookup(from, 'lstat', false);
   const dest = lstatOrNone(vfs, to);
-  if (dest === src) throw cpError('ERR_FS_CP_EINVAL', 'EINVAL', to, 'src and dest cannot be the same');
+  if (dest === src) throw cpError('ERR_FS_CP_EINVAL', to, 'src and dest cannot be the same');
   if (dest && src.kind === 'directory' && dest.kind !== 'directory') {
-    throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', 'EISDIR', to, `cannot overwrite non-directory ${to} with directory ${from}`);
+    throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', to, `cannot overwrite non-directory ${to} with directory ${from}`);
   }
   if (dest && src.kind !== 'directory' && dest.kind === 'directory') {
-    throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', 'ENOTDIR', to, `cannot overwrite directory ${to} with non-directory ${from}`);
+    throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', to, `cannot overwrite directory ${to} with non-directory ${from}`);
   }
   if (src.kind === 'directory' && isLexicalSubdir(from, to)) throw subdirOfSelf(from, to);
   vfs.mkdirp(dirname(to));
@@ -40,7 +40,7 @@ export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recur
       if (d === d.parent) break;
     }
   }
-  if (src.kind === 'directory' && !recursive) throw cpError('ERR_FS_EISDIR', 'EISDIR', from, `${from} is a directory (not copied)`);
+  if (src.kind === 'directory' && !recursive) throw cpError('ERR_FS_EISDIR', from, `${from} is a directory (not copied)`);
   const plan = planCopy(vfs, src);
   const made: DirNode[] = [];
   for (let i = 0; i < plan.length; i++) {
@@ -49,19 +49,20 @@ export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recur
     const name = i === 0 ? basename(to) : step.name;
     const there = i === 0 ? dest : vfs.entryOf(into, name);
     const node = step.node;
+    // Node checks each entry as it checks the top: the same answers, naming the entry.
+    const itemTo = () => (i === 0 ? to : destPathOf(plan, i, to));
+    const itemFrom = () => (i === 0 ? from : `${sourceDirOf(plan, i, from)}/${name}`);
+    if (there === node) throw cpError('ERR_FS_CP_EINVAL', itemTo(), 'src and dest cannot be the same');
     if (node.kind === 'directory') {
       if (there && there.kind !== 'directory') {
-        throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', 'EISDIR', to, `cannot overwrite non-directory ${to} with directory ${from}`);
+        throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', itemTo(), `cannot overwrite non-directory ${itemTo()} with directory ${itemFrom()}`);
       }
       made[i] = there ?? vfs.makeDirIn(into, name, node.mode);
       continue;
     }
-    if (there?.kind === 'directory') throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', 'ENOTDIR', to, `cannot overwrite directory ${to} with non-directory ${from}`);
-    if (there === node) continue;
+    if (there?.kind === 'directory') throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', itemTo(), `cannot overwrite directory ${itemTo()} with non-directory ${itemFrom()}`);
     if (node.kind === 'symlink') {
-      if (there) vfs.unlinkIn(into, name);
-      const target = node.target.startsWith('/') ? node.target : normalize(`${sourceDirOf(plan, i, from)}/${node.target}`);
-      vfs.makeSymlinkIn(into, name, target);
+      copyLink(vfs, node, normalize(`${sourceDirOf(plan, i, from)}/${node.target}`), into, name, there, itemTo());
       continue;
     }
     if (there?.kind === 'symlink') vfs.unlinkIn(into, name);
@@ -101,11 +102,39 @@ function lstatOrNone(vfs: VirtualFs, path: string): FsNode | undefined {
   }
 }
 
-/** Node's isSrcSubdir: every component of `from` begins `to`. */
+/** Node's isSrcSubdir: `to` is `from` or lies beneath it, by name. */
 function isLexicalSubdir(from: string, to: string): boolean {
-  const a = components(from);
   const b = components(to);
-  return a.length < b.length && a.every((part, i) => part === b[i]);
+  return components(from).every((part, i) => part === b[i]);
+}
+
+/**
+ * A symlink copied as Node's onLink does: its target made absolute from where it was; an
+ * existing link at the destination replaced, unless one link lies within the other.
+ */
+function copyLink(vfs: VirtualFs, link: FsNode & { kind: 'symlink' }, resolved: string, into: DirNode, name: string, there: FsNode | undefined, destPath: string): void {
+  const target = link.target.startsWith('/') ? link.target : resolved;
+  if (there && there.kind !== 'symlink') {
+    const err = new FsError('EEXIST', 'symlink', destPath);
+    err.message = `EEXIST: file already exists, symlink '${target}' -> '${destPath}'`;
+    throw err;
+  }
+  if (there?.kind === 'symlink') {
+    const existing = there.target.startsWith('/') ? normalize(there.target) : normalize(`${dirname(destPath)}/${there.target}`);
+    if (isLexicalSubdir(target, existing)) throw cpError('ERR_FS_CP_EINVAL', destPath, `cannot copy ${target} to a subdirectory of self ${existing}`);
+    if (vfs.stat(target).type === 'directory' && isLexicalSubdir(existing, target)) {
+      throw cpError('ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY', destPath, `cannot overwrite ${existing} with ${target}`);
+    }
+    vfs.unlinkIn(into, name);
+  }
+  vfs.makeSymlinkIn(into, name, target);
+}
+
+/** Where a planned entry goes, as a path (for messages and relative links; rare, so walked on demand). */
+function destPathOf(plan: readonly Step[], i: number, to: string): string {
+  const names: string[] = [];
+  for (let at = i; at > 0; at = plan[at]!.parent) names.push(plan[at]!.name);
+  return `${to}/${names.reverse().join('/')}`;
 }
 
 /** The directory a planned entry was in, in the source (where a relative link points from). */
@@ -116,17 +145,10 @@ function sourceDirOf(plan: readonly Step[], i: number, from: string): string {
   return names.length === 0 ? base : `${base}/${names.reverse().join('/')}`;
 }
 
-const PREFIXES: Record<string, string> = {
-  ERR_FS_CP_EINVAL: 'Invalid src or dest',
-  ERR_FS_CP_DIR_TO_NON_DIR: 'Cannot overwrite non-directory with directory',
-  ERR_FS_CP_NON_DIR_TO_DIR: 'Cannot overwrite directory with non-directory',
-  ERR_FS_EISDIR: 'Path is a directory',
-};
-
-function cpError(code: string, errno: 'EINVAL' | 'EISDIR' | 'ENOTDIR', path: string, info: string): NodeSystemError {
-  return new NodeSystemError(code, PREFIXES[code]!, errno, 'cp', path, info);
+function cpError(code: ConstructorParameters<typeof NodeSystemError>[0], path: string, info: string): NodeSystemError {
+  return new NodeSystemError(code, 'cp', path, info);
 }
 
 function subdirOfSelf(from: string, to: string): NodeSystemError {
-  return cpError('ERR_FS_CP_EINVAL', 'EINVAL', to, `cannot copy ${from} to a subdirectory of self ${to}`);
+  return cpError('ERR_FS_CP_EINVAL', to, `cannot copy ${from} to a subdirectory of self ${to}`);
 }

@@ -17,6 +17,17 @@ export function resolveModule(vfs: VirtualFs, specifier: string, fromDir: string
   const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
   if (builtins.has(bare)) return { path: bare, format: 'builtin', source: '' };
   const r = new Resolution(vfs);
+  try {
+    return resolveWith(r, specifier, fromDir, mode);
+  } catch (err) {
+    if (!r.spent) throw err;
+    const max = vfs.bounds.pathWalkMax;
+    throw new FsError('ELOOP', 'require', specifier, `Cannot find module '${specifier}' from '${fromDir}': resolving it walked more than ${max} path components (AGENTOS_FS_PATH_WALK_MAX)`);
+  }
+}
+
+function resolveWith(r: Resolution, specifier: string, fromDir: string, mode: 'require' | 'import'): ModuleRecord {
+  const { vfs } = r;
   let path: string | undefined;
   if (specifier.startsWith('/') || specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..') {
     const target = normalize(specifier.startsWith('/') ? specifier : `${fromDir}/${specifier}`);
@@ -34,7 +45,7 @@ export function resolveModule(vfs: VirtualFs, specifier: string, fromDir: string
     Object.assign(err, { errno: 'ENOENT' });
     throw Object.assign(err, { moduleNotFound: true });
   }
-  return { path, format: formatOf(vfs, path, r), source: Buffer.from(vfs.readFile(path)).toString('utf8') };
+  return { path, format: formatOf(vfs, path), source: Buffer.from(vfs.readFile(path)).toString('utf8') };
 }
 
 /** A directory found during resolution: the path Node would name it by, and its node. */
@@ -43,11 +54,22 @@ interface Dir {
   readonly node: DirNode;
 }
 
-/** One resolution's lookups, sharing one walk budget. */
+/**
+ * One resolution's lookups. Resolving the requiring directory's ancestors is one path walk
+ * and has one walk budget; all the probes beneath them share another.
+ */
 class Resolution {
-  readonly budget: WalkBudget;
+  private readonly probes: WalkBudget;
+  private readonly walk: WalkBudget;
+  private budget: WalkBudget;
   constructor(readonly vfs: VirtualFs) {
-    this.budget = { left: vfs.bounds.pathWalkMax };
+    this.probes = { left: vfs.bounds.pathWalkMax };
+    this.walk = { left: vfs.bounds.pathWalkMax };
+    this.budget = this.probes;
+  }
+
+  get spent(): boolean {
+    return this.probes.left < 0 || this.walk.left < 0;
   }
 
   /** The node at `rel` beneath `dir`, or undefined when there is none; a spent budget throws. */
@@ -56,7 +78,7 @@ class Resolution {
       // A `main` of "/x" means x in the package, as Node's path join makes it.
       return this.vfs.lookupFrom(dir, rel.replace(/^\/+/, '') || '.', 'stat', this.budget);
     } catch (err) {
-      if (this.budget.left < 0) throw err;
+      if (this.spent) throw err;
       return undefined;
     }
   }
@@ -111,10 +133,16 @@ class Resolution {
    */
   ancestry(path: string): Dir[] {
     const chain: Dir[] = [{ path: '/', node: this.vfs.root }];
-    for (const name of components(normalize(path))) {
-      const next = this.dirIn(chain[chain.length - 1]!, name);
-      if (!next) break;
-      chain.push(next);
+    this.walk.left = this.vfs.bounds.pathWalkMax;
+    this.budget = this.walk;
+    try {
+      for (const name of components(normalize(path))) {
+        const next = this.dirIn(chain[chain.length - 1]!, name);
+        if (!next) break;
+        chain.push(next);
+      }
+    } finally {
+      this.budget = this.probes;
     }
     return chain;
   }
@@ -147,11 +175,11 @@ function fromNodeModules(r: Resolution, specifier: string, fromDir: string, mode
 }
 
 /** CommonJS or ES module, by extension and the nearest package.json `type`, as Node decides. */
-export function formatOf(vfs: VirtualFs, path: string, resolution?: Resolution): ModuleRecord['format'] {
+export function formatOf(vfs: VirtualFs, path: string): ModuleRecord['format'] {
   if (path.endsWith('.json')) return 'json';
   if (path.endsWith('.mjs')) return 'module';
   if (path.endsWith('.cjs')) return 'commonjs';
-  const r = resolution ?? new Resolution(vfs);
+  const r = new Resolution(vfs);
   const chain = r.ancestry(dirname(path));
   for (let k = chain.length - 1; k >= 0; k--) {
     const pkg = r.readPackage(chain[k]!);
