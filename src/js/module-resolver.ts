@@ -22,7 +22,9 @@ export function resolveModule(vfs: VirtualFs, specifier: string, fromDir: string
   } catch (err) {
     if (!r.spent) throw err;
     const max = vfs.bounds.pathWalkMax;
-    throw new FsError('ELOOP', 'require', specifier, `Cannot find module '${specifier}' from '${fromDir}': resolving it walked more than ${max} path components (AGENTOS_FS_PATH_WALK_MAX)`);
+    const bounded = new FsError('ELOOP', 'require', specifier);
+    bounded.message = `Cannot find module '${specifier}' from '${fromDir}': resolving it walked more than ${max} path components (AGENTOS_FS_PATH_WALK_MAX)`;
+    throw bounded;
   }
 }
 
