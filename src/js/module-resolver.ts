@@ -76,6 +76,14 @@ class Resolution {
 
   /** The node at `rel` beneath `dir`, or undefined when there is none; a spent budget throws. */
   private at(dir: DirNode, rel: string): FsNode | undefined {
+    // One plain name is one map lookup (the common probe); links and longer paths walk.
+    if (this.budget.left > 0 && isPlainName(rel)) {
+      const node = this.vfs.entryOf(dir, rel);
+      if (node?.kind !== 'symlink') {
+        this.budget.left--;
+        return node;
+      }
+    }
     try {
       // A `main` of "/x" means x in the package, as Node's path join makes it.
       return this.vfs.lookupFrom(dir, rel.replace(/^\/+/, '') || '.', 'stat', this.budget);
@@ -150,8 +158,14 @@ class Resolution {
   }
 }
 
+function isPlainName(rel: string): boolean {
+  return rel !== '' && rel !== '.' && rel !== '..' && !rel.includes('/');
+}
+
+/** `dir/rel`, normalised; a plain name is appended as is, so a walk up a deep path stays linear. */
 function join(dir: string, rel: string): string {
-  return normalize(`${dir}/${rel}`);
+  if (!isPlainName(rel)) return normalize(`${dir}/${rel}`);
+  return dir === '/' ? `/${rel}` : `${dir}/${rel}`;
 }
 
 function exportsEntry(pkg: Record<string, unknown>, mode: 'require' | 'import'): string | undefined {
