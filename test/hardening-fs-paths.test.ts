@@ -108,6 +108,24 @@ test('path resolution is bounded by the components it walks, links expanded incl
   await client.disposeVm(vmId);
 });
 
+test('mkdir -p is one walk and answers as Node 20 does (a file on the way, a dangling link, what it made first)', async () => {
+  const code = `const fs = require('fs'); const R = process.argv[1]; const out = [];
+    fs.writeFileSync(R + '/f', ''); fs.symlinkSync(R + '/nowhere', R + '/dang'); fs.mkdirSync(R + '/real'); fs.symlinkSync(R + '/real', R + '/link');
+    for (const p of [R + '/f', R + '/f/x', R + '/dang/x', R + '/link/n/m', R + '/link/n/m']) {
+      try { out.push(fs.mkdirSync(p, { recursive: true }) ?? null); } catch (e) { out.push([e.code, e.message]); }
+    }
+    out.push(fs.existsSync(R + '/nowhere'), fs.existsSync(R + '/real/n/m'));
+    console.log(JSON.stringify(out));`;
+  const { vmId } = await client.createVm();
+  const ours = await node(vmId, `require('fs').mkdirSync('/r'); ${code}`, ['/r']);
+  assert.equal(JSON.parse(ours), JSON.parse(onHostNode(code, '/r')));
+  assert.equal(JSON.parse(ours).slice(0, 4), [
+    ['EEXIST', "EEXIST: file already exists, mkdir '/r/f'"], ['ENOTDIR', "ENOTDIR: not a directory, mkdir '/r/f/x'"],
+    ['ENOENT', "ENOENT: no such file or directory, mkdir '/r/dang/x'"], '/r/link/n',
+  ]);
+  await client.disposeVm(vmId);
+});
+
 const CP_CASES = `const fs = require('fs'); const R = process.argv[1]; const out = [];
   fs.mkdirSync(R + '/a/b', { recursive: true }); fs.writeFileSync(R + '/a/b/f', 'data'); fs.writeFileSync(R + '/file', 'x');
   fs.symlinkSync('b/f', R + '/a/rel');

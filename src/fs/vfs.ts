@@ -1,5 +1,5 @@
 import { FsError } from './errors.js';
-import { checkPath, components, type PathRules } from './paths.js';
+import { checkPath, components, normalize, type PathRules } from './paths.js';
 
 export type NodeKind = 'file' | 'directory' | 'symlink';
 
@@ -84,8 +84,8 @@ const EMPTY = new Uint8Array(0);
 const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 interface WalkOptions {
-  /** Make missing directories on the way (`mkdir -p`); the first one made is noted in `made`. */
-  create?: { mode?: number; made?: DirNode };
+  /** Make missing directories on the way (`mkdir -p`); `made`: how many of the path's components name the first one made. */
+  create?: { mode?: number; made?: number };
   /** Resolve a relative path from this directory rather than the root. */
   from?: DirNode;
   /** Components left to walk, shared by several lookups that together make one request. */
@@ -185,6 +185,10 @@ export class VirtualFs {
     const budget = options.budget ?? { left: this.bounds.pathWalkMax };
     let dir = from && !path.startsWith('/') ? from : this.root;
     let follows = 0;
+    // How many of the pending components (the top ones) came from symlink targets, and how
+    // many of the path's own have been walked.
+    let linked = 0;
+    let lexical = 0;
     while (pending.length > 0) {
       if (pending.length > budget.left) {
         budget.left = -1; // spent: a request sharing this budget stops here too
@@ -192,6 +196,9 @@ export class VirtualFs {
       }
       budget.left--;
       const part = pending.pop()!;
+      const fromLink = linked > 0;
+      if (fromLink) linked--;
+      else lexical++;
       const last = pending.length === 0;
       if (part === '..') {
         if (dir !== this.jail) dir = dir.parent;
@@ -205,12 +212,15 @@ export class VirtualFs {
         if (child.target.startsWith('/')) dir = this.jail ?? this.root;
         const target = components(child.target);
         for (let j = target.length - 1; j >= 0; j--) pending.push(target[j]!);
+        linked += target.length;
         continue;
       }
+      // mkdir -p makes what the path names, never what a dangling link points at (as Node).
+      if (!child && create && fromLink) throw new FsError('ENOENT', syscall, path);
       if (last) return { dir, name: part, node: child };
       if (!child && create) {
         child = this.makeDir(dir, part, create.mode);
-        create.made ??= child;
+        create.made ??= lexical;
       }
       if (!child) throw new FsError('ENOENT', syscall, path);
       if (child.kind !== 'directory') throw new FsError('ENOTDIR', syscall, path);
@@ -403,16 +413,20 @@ export class VirtualFs {
     return true;
   }
 
-  /** `mkdir -p` in one walk; returns the canonical path of the first directory it made, if any. */
+  /**
+   * `mkdir -p` in one walk; returns the first directory it made, if any, named as Node
+   * names it (by the path given, not through links). Like Node, it makes only what the
+   * path itself names: a dangling link on the way is ENOENT, a file at the end EEXIST.
+   */
   mkdirp(path: string, mode?: number): string | undefined {
-    const create: { mode?: number; made?: DirNode } = { mode };
+    const create: { mode?: number; made?: number } = { mode };
     const { dir, name, node } = this.walk(path, true, 'mkdir', { create });
-    if (node && node.kind !== 'directory') throw new FsError('ENOTDIR', 'mkdir', path);
+    if (node && node.kind !== 'directory') throw new FsError('EEXIST', 'mkdir', path);
     if (!node && name !== null) {
-      const made = this.makeDir(dir, name, mode);
-      create.made ??= made;
+      this.makeDir(dir, name, mode);
+      create.made ??= Infinity;
     }
-    return create.made && this.pathOf(create.made, path);
+    return create.made === undefined ? undefined : normalize(`/${components(path).slice(0, create.made).join('/')}`);
   }
 
   private mkdirParents(path: string): void {
