@@ -1,6 +1,6 @@
 import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
-import type { VirtualFs } from '../fs/vfs.js';
+import { statOf, type VirtualFs, type WalkBudget } from '../fs/vfs.js';
 import { isWasm, type CommandModule } from './engine.js';
 import { ModuleCache } from './module-cache.js';
 
@@ -35,18 +35,22 @@ export function lookupProgram(
   if (name === '') throw new FsError('ENOENT', 'execve');
   if (!name.includes('/')) {
     const dirs = (where.path ?? '/usr/bin:/bin').split(':');
+    // The whole search shares one path-walk bound: a PATH of 50,000 entries under a deep
+    // cwd cannot make one spawn walk more than one path may (the search stops: ENOENT).
+    const budget: WalkBudget = { left: vfs.bounds.pathWalkMax };
     for (const dir of dirs) {
       const candidate = normalize(absolute(where.cwd, `${dir || '.'}/${name}`));
-      if (isExecutableFile(vfs, candidate)) return load(vfs, command, candidate, argv, 0);
+      if (isExecutableFile(vfs, candidate, budget)) return load(vfs, command, candidate, argv, 0);
+      if (budget.left < 0) break;
     }
     throw new FsError('ENOENT', 'execve', name);
   }
   return load(vfs, command, normalize(absolute(where.cwd, name)), argv, where.byHost ? -1 : 0);
 }
 
-function isExecutableFile(vfs: VirtualFs, path: string): boolean {
+function isExecutableFile(vfs: VirtualFs, path: string, budget: WalkBudget): boolean {
   try {
-    const s = vfs.stat(path);
+    const s = statOf(vfs.lookupFrom(vfs.root, path, 'stat', budget));
     return s.type === 'file' && (s.mode & 0o111) !== 0;
   } catch {
     return false;
