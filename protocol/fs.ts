@@ -48,9 +48,17 @@ export const FsReadFile = request(
 
 export const FsReaddir = request(
   'fs/readdir',
-  strictObject({ vmId: VmId, path: VmPath }),
-  strictObject({ entries: Type.Array(strictObject({ name: Type.String(), type: FileType })) }),
-  'List a directory, sorted by name.',
+  strictObject({
+    vmId: VmId,
+    path: VmPath,
+    after: Type.Optional(Type.String({ description: 'continue after this name: the `next` of the previous page' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, description: 'most entries in this answer (default and ceiling AGENTOS_FS_READDIR_PAGE_MAX)' })),
+  }),
+  strictObject({
+    entries: Type.Array(strictObject({ name: Type.String(), type: FileType })),
+    next: Type.Optional(Type.String({ description: 'present when more entries follow: pass it as `after` for the next page' })),
+  }),
+  'List a directory, sorted by name, a page at a time.',
 );
 
 export const FsStat = request(

@@ -93,7 +93,11 @@ export function createHandlers(d: HandlerDeps) {
   };
   const fsReaddir: Handler<typeof P.FsReaddir> = (p) => {
     const { vm, path } = fsOf(p.vmId, p.path, 'read', 'scandir');
-    return { entries: hostFs(() => vm.fs.readdir(path)).map(({ name, node }) => ({ name, type: node.kind })) };
+    // A page at a time (`after` → `next`): one answer is bounded however large the directory.
+    const limit = Math.min(p.limit ?? Infinity, d.limits.FS_READDIR_PAGE_MAX.value);
+    const page = hostFs(() => vm.fs.readdirPage(path, p.after ?? null, limit));
+    const entries = page.entries.map(({ name, node }) => ({ name, type: node.kind }));
+    return page.more && entries.length > 0 ? { entries, next: entries[entries.length - 1]!.name } : { entries };
   };
   const fsStat: Handler<typeof P.FsStat> = (p) => {
     const { vm, path } = fsOf(p.vmId, p.path, 'read', 'stat');

@@ -46,3 +46,31 @@ export class FsError extends Error {
     this.name = 'FsError';
   }
 }
+
+/**
+ * One of Node's own fs errors (a SystemError such as ERR_FS_CP_EINVAL) rather than a bare
+ * errno: guests get Node's `code`, its positive `errno` number and its exact message.
+ */
+export class NodeSystemError extends FsError {
+  readonly errnoNumber: number;
+  constructor(
+    readonly code: keyof typeof NODE_SYSTEM_ERRORS,
+    syscall: string,
+    path: string,
+    info: string,
+  ) {
+    const { prefix, errno, number } = NODE_SYSTEM_ERRORS[code];
+    super(errno, syscall, path);
+    this.message = `${prefix}: ${syscall} returned ${errno} (${info}) ${path}`;
+    this.errnoNumber = number;
+  }
+}
+
+/** Node 20's message prefix, errno name and errno number for each (ERR_FS_EISDIR says 22, as Node does). */
+const NODE_SYSTEM_ERRORS = {
+  ERR_FS_CP_EINVAL: { prefix: 'Invalid src or dest', errno: 'EINVAL', number: 22 },
+  ERR_FS_EISDIR: { prefix: 'Path is a directory', errno: 'EISDIR', number: 22 },
+  ERR_FS_CP_DIR_TO_NON_DIR: { prefix: 'Cannot overwrite non-directory with directory', errno: 'EISDIR', number: 21 },
+  ERR_FS_CP_NON_DIR_TO_DIR: { prefix: 'Cannot overwrite directory with non-directory', errno: 'ENOTDIR', number: 20 },
+  ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY: { prefix: 'Cannot overwrite symlink in subdirectory of self', errno: 'EINVAL', number: 22 },
+} as const satisfies Record<string, { prefix: string; errno: Errno; number: number }>;

@@ -18,6 +18,11 @@ export function checkPath(path: string, rules: PathRules, syscall: string): void
   }
 }
 
+/** The names a path walks through, in order: empty parts and `.` dropped, `..` kept. */
+export function components(path: string): string[] {
+  return path.split('/').filter((p) => p !== '' && p !== '.');
+}
+
 /** Joins a path onto a working directory; both are VM paths, the result is absolute. */
 export function absolute(cwd: string, path: string): string {
   return path.startsWith('/') ? path : `${cwd.endsWith('/') ? cwd : `${cwd}/`}${path}`;

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { DEVICE_READ_CHUNK, type DeviceKind } from '../wasm/runner/contract.js';
 import { FsError } from './errors.js';
-import { checkPath, type PathRules } from './paths.js';
+import { checkPath, components, normalize, type PathRules } from './paths.js';
 import { byteCount } from './sizes.js';
 
 export type NodeKind = 'file' | 'directory' | 'symlink';
@@ -38,6 +38,8 @@ export interface DirNode extends Meta {
   readonly kind: 'directory';
   readonly entries: Map<string, FsNode>;
   parent: DirNode;
+  /** Its name in `parent` (a directory has exactly one), so its path costs its depth. */
+  name: string;
 }
 export interface SymlinkNode extends Meta {
   readonly kind: 'symlink';
@@ -69,6 +71,8 @@ export interface FsBounds extends PathRules {
   readonly quotaBytes: number;
   readonly inodeLimit: number;
   readonly symlinkFollowMax: number;
+  /** Components one path resolution may walk, symlink targets included (ELOOP past it). */
+  readonly pathWalkMax: number;
 }
 
 /**
@@ -83,11 +87,25 @@ export interface LazyEntries {
 }
 
 /** Called when a quota stops an operation, so the owner can log and count it. */
-export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit', observed: number, capacity: number) => void;
+export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit' | 'fs_path_walk_max', observed: number, capacity: number) => void;
 
 const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
 const EMPTY = new Uint8Array(0);
 const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+interface WalkOptions {
+  /** Make missing directories on the way (`mkdir -p`); `made`: how many of the path's components name the first one made. */
+  create?: { mode?: number; made?: number };
+  /** Resolve a relative path from this directory rather than the root. */
+  from?: DirNode;
+  /** Components left to walk, shared by several lookups that together make one request. */
+  budget?: WalkBudget;
+}
+
+/** What is left of a walk bound shared across lookups (see `lookupFrom`). */
+export interface WalkBudget {
+  left: number;
+}
 
 interface Walked {
   /** The directory that holds (or would hold) the final component. */
@@ -113,13 +131,15 @@ export class VirtualFs {
   private jail: DirNode | undefined;
   /** Per lazy directory: its source, and the names already made or removed (never made again). */
   private readonly lazy = new Map<DirNode, { source: LazyEntries; settled: Set<string> }>();
+  /** Per directory listed: its names sorted (see `readdirPage`); dropped when a name is added. */
+  private readonly listings = new WeakMap<DirNode, string[]>();
 
   constructor(
     readonly bounds: FsBounds,
     private readonly onQuota?: QuotaListener,
   ) {
     const root = this.newMeta(0o755) as DirNode;
-    Object.assign(root, { kind: 'directory', entries: new Map(), parent: root });
+    Object.assign(root, { kind: 'directory', entries: new Map(), parent: root, name: '' });
     this.root = root;
   }
 
@@ -146,6 +166,7 @@ export class VirtualFs {
     Object.assign(file, { kind: 'file', data: device ? EMPTY : data, size: device ? 0 : data.byteLength, opens: 0, ...(device ? { device } : {}) });
     this.bytes += file.size;
     dir.entries.set(name, file);
+    this.listings.delete(dir);
     return file;
   }
 
@@ -162,39 +183,68 @@ export class VirtualFs {
 
   // ---- resolution ----
 
-  private walk(path: string, followFinal: boolean, syscall: string): Walked {
+  /**
+   * Resolves `path` one component at a time. The components still to walk are a stack (the
+   * next on top), so a symlink costs the length of its own target, and the whole walk,
+   * links expanded included, is bounded by `pathWalkMax` components: no spelling of a path
+   * (links through links through `x/..` runs) makes one call do more than that. With
+   * `create`, missing directories on the way are made (`mkdir -p`) in the same walk.
+   */
+  private walk(path: string, followFinal: boolean, syscall: string, options: WalkOptions = {}): Walked {
     checkPath(path, this.bounds, syscall);
-    let parts = path.split('/').filter((p) => p !== '' && p !== '.');
-    let dir = this.root;
+    const { create, from } = options;
+    const pending = components(path).reverse();
+    const budget = options.budget ?? { left: this.bounds.pathWalkMax };
+    let dir = from && !path.startsWith('/') ? from : this.root;
     let follows = 0;
-    let i = 0;
-    while (i < parts.length) {
-      const part = parts[i]!;
-      const last = i === parts.length - 1;
+    // How many of the pending components (the top ones) came from symlink targets, and how
+    // many of the path's own have been walked.
+    let linked = 0;
+    let lexical = 0;
+    while (pending.length > 0) {
+      if (pending.length > budget.left) {
+        budget.left = -1; // spent: a request sharing this budget stops here too
+        throw this.walkTooLong(path, syscall, follows > 0);
+      }
+      budget.left--;
+      const part = pending.pop()!;
+      const fromLink = linked > 0;
+      if (fromLink) linked--;
+      else lexical++;
+      const last = pending.length === 0;
       if (part === '..') {
         if (dir !== this.jail) dir = dir.parent;
-        i++;
         if (last) return { dir: dir.parent, name: null, node: dir };
         continue;
       }
-      const child = this.child(dir, part);
+      let child = this.child(dir, part);
       if (child?.kind === 'symlink' && (!last || followFinal)) {
         if (++follows > this.bounds.symlinkFollowMax) throw new FsError('ELOOP', syscall, path);
         child.atimeNs = now();
-        const target = child.target.split('/').filter((p) => p !== '' && p !== '.');
         if (child.target.startsWith('/')) dir = this.jail ?? this.root;
-        parts = [...target, ...parts.slice(i + 1)];
-        i = 0;
-        if (parts.length === 0) return { dir: dir.parent, name: null, node: dir };
+        const target = components(child.target);
+        for (let j = target.length - 1; j >= 0; j--) pending.push(target[j]!);
+        linked += target.length;
         continue;
       }
+      // mkdir -p makes what the path names, never what a dangling link points at (as Node).
+      if (!child && create && fromLink) throw new FsError('ENOENT', syscall, path);
       if (last) return { dir, name: part, node: child };
+      if (!child && create) {
+        child = this.makeDir(dir, part, create.mode);
+        create.made ??= lexical;
+      }
       if (!child) throw new FsError('ENOENT', syscall, path);
       if (child.kind !== 'directory') throw new FsError('ENOTDIR', syscall, path);
       dir = child;
-      i++;
     }
     return { dir: dir.parent, name: null, node: dir };
+  }
+
+  /** Past the walk bound: ELOOP when links made the walk long (as Linux says), else ENAMETOOLONG. */
+  private walkTooLong(path: string, syscall: string, throughLinks: boolean): FsError {
+    this.onQuota?.('fs_path_walk_max', this.bounds.pathWalkMax + 1, this.bounds.pathWalkMax);
+    return new FsError(throughLinks ? 'ELOOP' : 'ENAMETOOLONG', syscall, path.length > 64 ? `${path.slice(0, 64)}…` : path);
   }
 
   /**
@@ -228,6 +278,17 @@ export class VirtualFs {
     return node;
   }
 
+  /**
+   * Resolves `path` relative to the directory `from` (as `openat` does), drawing on a
+   * `budget` shared with the other lookups of the same request, so a caller that probes
+   * many names (module resolution) does bounded work in all, not per probe.
+   */
+  lookupFrom(from: DirNode, path: string, syscall: string, budget: WalkBudget, follow = true): FsNode {
+    const { node } = this.walk(path, follow, syscall, { from, budget });
+    if (!node) throw new FsError('ENOENT', syscall, path);
+    return node;
+  }
+
   exists(path: string): boolean {
     try {
       this.lookup(path, 'access');
@@ -246,7 +307,10 @@ export class VirtualFs {
     return this.pathOf(node, path);
   }
 
-  /** The canonical path of a directory (or of a file, found through `hint`'s parent). */
+  /**
+   * The canonical path of a directory (or of a file, found through `hint`'s parent): its
+   * ancestors' names, so O(depth); a tree deeper than a path can spell is ENAMETOOLONG.
+   */
   private pathOf(node: FsNode, hint: string): string {
     if (node.kind !== 'directory') {
       const { dir, name } = this.walk(hint, true, 'realpath');
@@ -254,16 +318,11 @@ export class VirtualFs {
       return parent === '/' ? `/${name}` : `${parent}/${name}`;
     }
     const names: string[] = [];
-    let dir = node;
-    while (dir !== this.root) {
-      const parent = dir.parent;
-      for (const [name, child] of parent.entries) {
-        if (child === dir) {
-          names.push(name);
-          break;
-        }
-      }
-      dir = parent;
+    let length = 0;
+    for (let dir = node; dir !== this.root; dir = dir.parent) {
+      length += dir.name.length + 1;
+      if (length > this.bounds.pathMax) throw new FsError('ENAMETOOLONG', 'realpath', hint);
+      names.push(dir.name);
     }
     return `/${names.reverse().join('/')}`;
   }
@@ -311,10 +370,7 @@ export class VirtualFs {
       return node as FileNode;
     }
     if (!options.create || name === null) throw new FsError('ENOENT', syscall, path);
-    const file = this.newMeta(options.mode ?? 0o644) as FileNode;
-    Object.assign(file, { kind: 'file', data: EMPTY, size: 0, opens: 0 });
-    this.link(dir, name, file);
-    return file;
+    return this.makeFileIn(dir, name, options.mode ?? 0o644);
   }
 
   /** A view of up to `length` bytes at `position` (a device's bytes, fresh, for a device). */
@@ -410,29 +466,27 @@ export class VirtualFs {
 
   /** Returns whether the directory was created (false: it existed and `recursive` was set). */
   mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): boolean {
-    if (options.recursive) return this.mkdirp(path, options.mode);
+    if (options.recursive) return this.mkdirp(path, options.mode) !== undefined;
     const { dir, name, node } = this.walk(path, false, 'mkdir');
     if (node || name === null) throw new FsError('EEXIST', 'mkdir', path);
     this.makeDir(dir, name, options.mode);
     return true;
   }
 
-  private mkdirp(path: string, mode?: number): boolean {
-    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-    let created = false;
-    let prefix = '';
-    for (const part of parts) {
-      prefix += `/${part}`;
-      const { dir, name, node } = this.walk(prefix, true, 'mkdir');
-      if (node) {
-        if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'mkdir', path);
-        continue;
-      }
-      if (name === null) continue;
+  /**
+   * `mkdir -p` in one walk; returns the first directory it made, if any, named as Node
+   * names it (by the path given, not through links). Like Node, it makes only what the
+   * path itself names: a dangling link on the way is ENOENT, a file at the end EEXIST.
+   */
+  mkdirp(path: string, mode?: number): string | undefined {
+    const create: { mode?: number; made?: number } = { mode };
+    const { dir, name, node } = this.walk(path, true, 'mkdir', { create });
+    if (node && node.kind !== 'directory') throw new FsError('EEXIST', 'mkdir', path);
+    if (!node && name !== null) {
       this.makeDir(dir, name, mode);
-      created = true;
+      create.made ??= Infinity;
     }
-    return created;
+    return create.made === undefined ? undefined : normalize(`/${components(path).slice(0, create.made).join('/')}`);
   }
 
   private mkdirParents(path: string): void {
@@ -442,7 +496,7 @@ export class VirtualFs {
 
   private makeDir(parent: DirNode, name: string, mode = 0o755): DirNode {
     const dir = this.newMeta(mode) as DirNode;
-    Object.assign(dir, { kind: 'directory', entries: new Map(), parent });
+    Object.assign(dir, { kind: 'directory', entries: new Map(), parent, name });
     dir.nlink = 2;
     this.link(parent, name, dir);
     parent.nlink++;
@@ -450,11 +504,100 @@ export class VirtualFs {
   }
 
   readdir(path: string): Array<{ name: string; node: FsNode }> {
-    const node = this.lookup(path, 'scandir');
-    if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'scandir', path);
-    node.atimeNs = now();
-    this.fill(node);
-    return [...node.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, child]) => ({ name, node: child }));
+    return this.readdirPage(path, null, Infinity).entries;
+  }
+
+  /**
+   * A directory's entries sorted by name, from just after `after` (from the start when
+   * null): at most `limit` of them, and no more once `maxBytes` of records (`recordBytes`
+   * each) are taken. The sorted names are kept until a name is added, and names removed
+   * since are skipped, so listing a directory page by page is linear in its size even while
+   * a caller deletes what it listed (rm -r), and a page costs O(log n + returned).
+   */
+  readdirPage(path: string, after: string | null, limit: number, maxBytes = Infinity, recordBytes = 0): { entries: Array<{ name: string; node: FsNode }>; more: boolean } {
+    const dir = this.lookup(path, 'scandir');
+    if (dir.kind !== 'directory') throw new FsError('ENOTDIR', 'scandir', path);
+    dir.atimeNs = now();
+    this.fill(dir);
+    const names = this.sortedNames(dir);
+    const entries: Array<{ name: string; node: FsNode }> = [];
+    let i = after === null ? 0 : firstAfter(names, after);
+    for (let bytes = 0; i < names.length && entries.length < limit && bytes < maxBytes; i++) {
+      const node = dir.entries.get(names[i]!);
+      if (!node) continue;
+      entries.push({ name: names[i]!, node });
+      if (maxBytes !== Infinity) bytes += recordBytes + Buffer.byteLength(names[i]!);
+    }
+    while (i < names.length && !dir.entries.has(names[i]!)) i++;
+    return { entries, more: i < names.length };
+  }
+
+  /** The cached sorted names of `dir`; rebuilt after an addition, or once most are gone. */
+  private sortedNames(dir: DirNode): string[] {
+    let names = this.listings.get(dir);
+    if (!names || names.length > 2 * dir.entries.size + 64) {
+      names = [...dir.entries.keys()].sort();
+      this.listings.set(dir, names);
+    }
+    return names;
+  }
+
+  // ---- by node, for walks over whole trees (copy-tree.ts): no path is resolved again ----
+
+  /** The entry `name` of `dir`, as a path lookup would find it. */
+  entryOf(dir: DirNode, name: string): FsNode | undefined {
+    return this.child(dir, name);
+  }
+
+  /** A directory's entries sorted by name, lazy ones made (as `readdir` lists them). */
+  entriesOf(dir: DirNode): Array<{ name: string; node: FsNode }> {
+    this.fill(dir);
+    const out: Array<{ name: string; node: FsNode }> = [];
+    for (const name of this.sortedNames(dir)) {
+      const node = dir.entries.get(name);
+      if (node) out.push({ name, node });
+    }
+    return out;
+  }
+
+  makeDirIn(parent: DirNode, name: string, mode?: number): DirNode {
+    return this.makeDir(parent, name, mode);
+  }
+
+  makeFileIn(parent: DirNode, name: string, mode = 0o644): FileNode {
+    const file = this.newMeta(mode) as FileNode;
+    Object.assign(file, { kind: 'file', data: EMPTY, size: 0, opens: 0 });
+    this.link(parent, name, file);
+    return file;
+  }
+
+  makeSymlinkIn(parent: DirNode, name: string, target: string): void {
+    checkPath(target, this.bounds, 'symlink');
+    this.charge(target.length, 'symlink');
+    let link: SymlinkNode;
+    try {
+      link = this.newMeta(0o777) as SymlinkNode;
+    } catch (err) {
+      this.bytes -= target.length; // no inode, so no charge either: the quota stays exact
+      throw err;
+    }
+    Object.assign(link, { kind: 'symlink', target });
+    this.link(parent, name, link);
+  }
+
+  /** Removes the non-directory entry `name` of `parent` (to replace it). */
+  unlinkIn(parent: DirNode, name: string): void {
+    const node = parent.entries.get(name);
+    if (node && node.kind !== 'directory') this.unlinkEntry(parent, name, node);
+  }
+
+  /** Fails with ENOSPC, before anything is made, when `bytes` and `inodes` more would not fit. */
+  ensureRoom(bytes: number, inodes: number, syscall: string): void {
+    if (this.inodes + inodes > this.bounds.inodeLimit) {
+      this.onQuota?.('fs_inode_limit', this.inodes + inodes, this.bounds.inodeLimit);
+      throw new FsError('ENOSPC', syscall, undefined, `no space left on device (VM filesystem inode limit of ${this.bounds.inodeLimit})`);
+    }
+    if (this.bytes + bytes > this.bounds.quotaBytes) this.charge(bytes, syscall);
   }
 
   // ---- links, removal, renames ----
@@ -463,10 +606,7 @@ export class VirtualFs {
     checkPath(target, this.bounds, 'symlink');
     const { dir, name, node } = this.walk(path, false, 'symlink');
     if (node || name === null) throw new FsError('EEXIST', 'symlink', path);
-    this.charge(target.length, 'symlink');
-    const link = this.newMeta(0o777) as SymlinkNode;
-    Object.assign(link, { kind: 'symlink', target });
-    this.link(dir, name, link);
+    this.makeSymlinkIn(dir, name, target);
   }
 
   readlink(path: string): string {
@@ -482,6 +622,7 @@ export class VirtualFs {
     if (clash || name === null) throw new FsError('EEXIST', 'link', path);
     this.countEntry('link');
     dir.entries.set(name, node);
+    this.listings.delete(dir);
     node.nlink++;
     node.ctimeNs = now();
     dir.mtimeNs = dir.ctimeNs = node.ctimeNs;
@@ -540,10 +681,12 @@ export class VirtualFs {
     }
     src.dir.entries.delete(src.name);
     dst.dir.entries.set(dst.name, src.node);
+    this.listings.delete(dst.dir);
     if (src.node.kind === 'directory') {
       src.dir.nlink--;
       dst.dir.nlink++;
       src.node.parent = dst.dir;
+      src.node.name = dst.name;
     }
     const t = now();
     src.node.ctimeNs = t;
@@ -629,6 +772,7 @@ export class VirtualFs {
 
   private link(dir: DirNode, name: string, node: FsNode): void {
     dir.entries.set(name, node);
+    this.listings.delete(dir);
     dir.mtimeNs = dir.ctimeNs = now();
   }
 
@@ -637,10 +781,7 @@ export class VirtualFs {
     dir.mtimeNs = dir.ctimeNs = now();
     if (node.kind === 'directory') {
       dir.nlink--;
-      this.fill(node);
-      this.lazy.delete(node);
-      for (const [childName, child] of [...node.entries]) this.unlinkEntry(node, childName, child);
-      this.release(node);
+      this.releaseTree(node);
       return;
     }
     node.nlink--;
@@ -649,6 +790,28 @@ export class VirtualFs {
     // or, while it is open, with its last close (see closed).
     if (node.nlink > 0) this.inodes--;
     else if (node.kind !== 'file' || node.opens === 0) this.release(node);
+  }
+
+  /**
+   * Releases a directory just unlinked and everything beneath it, with a stack rather than
+   * recursion: a tree of any depth goes without overflowing, and every inode and byte it
+   * held is given back. Lazy entries never made cost nothing and are simply forgotten.
+   */
+  private releaseTree(top: DirNode): void {
+    const stack = [top];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      this.lazy.delete(dir);
+      this.listings.delete(dir);
+      for (const [name, child] of dir.entries) {
+        if (child.kind !== 'directory') this.unlinkEntry(dir, name, child);
+        else {
+          dir.entries.delete(name);
+          stack.push(child);
+        }
+      }
+      this.release(dir);
+    }
   }
 
   private release(node: FsNode): void {
@@ -700,6 +863,18 @@ function deviceRead(device: DeviceKind, length: number): Uint8Array {
   const out = new Uint8Array(Math.min(length, DEVICE_READ_CHUNK));
   if (device === 'random') randomFillSync(out);
   return out;
+}
+
+/** Index of the first name sorting after `name` in sorted `names` (binary search). */
+function firstAfter(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid]! <= name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** What one extended attribute costs against the quota: its name and its value. */

@@ -101,6 +101,14 @@ export const INVENTORY = {
     min: 1, max: 1024,
     why: 'symbolic links followed while resolving one path before ELOOP (Linux uses 40)',
   },
+  FS_PATH_WALK_MAX: {
+    unit: 'count', default: 4096, env: 'AGENTOS_FS_PATH_WALK_MAX', scope: 'VM',
+    why: 'path components one resolution walks, symlink targets included (ELOOP past it): links through links through `x/..` runs cannot make one lookup, on the daemon thread, do more',
+  },
+  FS_READDIR_PAGE_MAX: {
+    unit: 'count', default: 10_000, env: 'AGENTOS_FS_READDIR_PAGE_MAX', scope: 'protocol',
+    why: 'entries one fs/readdir answer carries; a larger directory is read in pages (`after`, `next`), so no answer holds the daemon thread or a frame past it',
+  },
   FS_IO_MAX_BYTES: {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_FS_IO_MAX_BYTES', scope: 'process',
     min: 4096, max: 1024 * MiB,

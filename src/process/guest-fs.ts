@@ -1,5 +1,5 @@
-import { FsError } from '../fs/errors.js';
-import { normalize } from '../fs/paths.js';
+import { copyTree } from '../fs/copy-tree.js';
+import { FsError, NodeSystemError } from '../fs/errors.js';
 import { byteCount } from '../fs/sizes.js';
 import { statOf, type FileNode, type VirtualFs } from '../fs/vfs.js';
 import { checkFs, openOperation, type FsOperation, type FsPermission } from '../permissions/fs.js';
@@ -102,6 +102,7 @@ export function guestFsCall(ctx: GuestFsContext, op: unknown, args: unknown): Ho
     authorize(ctx, op, args);
     return { ok: dispatch(ctx, op, args) };
   } catch (err) {
+    if (err instanceof NodeSystemError) return { err: { message: err.message, code: err.code, errno: err.errnoNumber, syscall: err.syscall, path: err.path } };
     if (err instanceof FsError) return { err: { message: err.message, code: err.errno, syscall: err.syscall, path: err.path } };
     return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
   }
@@ -261,7 +262,12 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     }
     case 'fchmod': vfs.chmodNode(ctx.fds.get(num(a[0], 'fd'), 'fchmod').node, num(a[1], 'mode')); return null;
     case 'stat': return vfs.stat(str(a[0]), a[1] !== false);
-    case 'readdir': return vfs.readdir(str(a[0])).map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
+    case 'readdir': {
+      if (a.length < 2) return vfs.readdir(str(a[0])).map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
+      // WASI fd_readdir: the entries after the name `a[1]` whose 24-byte dirents plus names fill `a[2]` bytes.
+      const page = vfs.readdirPage(str(a[0]), a[1] === null ? null : str(a[1], 'after'), Infinity, num(a[2], 'bytes'), 24);
+      return page.entries.map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
+    }
     case 'mkdir': {
       const path = str(a[0]);
       const mode = typeof a[2] === 'number' ? a[2] : undefined;
@@ -269,9 +275,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
         vfs.mkdir(path, { mode });
         return null;
       }
-      const first = firstMissing(vfs, path);
-      vfs.mkdir(path, { recursive: true, mode });
-      return first;
+      return vfs.mkdirp(path, mode) ?? null;
     }
     case 'mkdtemp': {
       const prefix = str(a[0]);
@@ -324,24 +328,4 @@ function readable(ctx: GuestFsContext, fd: number, syscall: string): { node: Fil
   const file = ctx.fds.get(fd, syscall);
   if (!file.readable) throw new FsError('EBADF', syscall);
   return file;
-}
-
-function firstMissing(vfs: VirtualFs, path: string): string | null {
-  let prefix = '';
-  for (const part of normalize(path).split('/').filter(Boolean)) {
-    prefix += `/${part}`;
-    if (!vfs.exists(prefix)) return prefix;
-  }
-  return null;
-}
-
-function copyTree(vfs: VirtualFs, from: string, to: string, recursive: boolean): void {
-  const node = vfs.lookup(from, 'cp');
-  if (node.kind === 'file') {
-    vfs.writeFile(to, vfs.readFile(from).slice(), { mode: node.mode });
-    return;
-  }
-  if (!recursive) throw new FsError('EISDIR', 'cp', from, 'Recursive option is required to copy a directory');
-  vfs.mkdir(to, { recursive: true, mode: node.mode });
-  for (const entry of vfs.readdir(from)) copyTree(vfs, `${from}/${entry.name}`, `${to}/${entry.name}`, true);
 }

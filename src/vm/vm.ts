@@ -56,6 +56,8 @@ const PROC_MOUNTS = 'agentos / agentosfs rw 0 0\n';
 const VM_UID = 1000;
 /** Names that can be files in /usr/bin. */
 const COMMAND_NAME = /^[\w.+-]+$/;
+/** The variable that tunes each bound the VM filesystem reports. */
+const FS_LIMIT_ENV = { fs_quota_bytes: 'AGENTOS_FS_QUOTA_BYTES', fs_inode_limit: 'AGENTOS_FS_INODE_LIMIT', fs_path_walk_max: 'AGENTOS_FS_PATH_WALK_MAX' } as const;
 const SPAWN_SETPGROUP = 2;
 const SPAWN_SETSIGDEF = 4;
 const SPAWN_SETSID = 128;
@@ -109,12 +111,13 @@ export class Vm implements ProcessKernel {
         pathMax: limits.FS_PATH_MAX.value,
         nameMax: limits.FS_NAME_MAX.value,
         symlinkFollowMax: limits.FS_SYMLINK_FOLLOW_MAX.value,
+        pathWalkMax: limits.FS_PATH_WALK_MAX.value,
         xattrValueMax: limits.FS_XATTR_VALUE_MAX_BYTES.value,
       },
       (limit, observed, capacity) => {
         this.limitHits++;
-        gauges[limit].update(observed);
-        warnLimitExhausted(log, { limit, observed, capacity, env: limit === 'fs_quota_bytes' ? 'AGENTOS_FS_QUOTA_BYTES' : 'AGENTOS_FS_INODE_LIMIT' });
+        if (limit !== 'fs_path_walk_max') gauges[limit].update(observed);
+        warnLimitExhausted(log, { limit, observed, capacity, env: FS_LIMIT_ENV[limit] });
       },
     );
     this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'));

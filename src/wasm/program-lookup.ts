@@ -1,6 +1,6 @@
 import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
-import type { VirtualFs } from '../fs/vfs.js';
+import { statOf, type VirtualFs, type WalkBudget } from '../fs/vfs.js';
 import { isWasm, type CommandModule } from './engine.js';
 import type { Preopen } from './runner/contract.js';
 import { jailPath } from './runner/jail.js';
@@ -55,9 +55,13 @@ export function lookupProgram(
   try {
     if (!name.includes('/')) {
       const dirs = (where.path ?? '/usr/bin:/bin').split(':');
+      // The whole search shares one path-walk bound: a PATH of 50,000 entries under a deep
+      // cwd cannot make one spawn walk more than one path may (the search stops: ENOENT).
+      const budget: WalkBudget = { left: vfs.bounds.pathWalkMax };
       for (const dir of dirs) {
         const candidate = normalize(absolute(where.cwd, `${dir || '.'}/${name}`));
-        if (files.isExecutableFile(candidate)) return load(files, command, candidate, argv, 0);
+        if (files.isExecutableFile(candidate, budget)) return load(files, command, candidate, argv, 0);
+        if (budget.left < 0) break;
       }
       throw new FsError('ENOENT', 'execve', name);
     }
@@ -98,9 +102,10 @@ class JailedFiles {
     return this.within(path, (p) => this.vfs.readFile(p));
   }
 
-  isExecutableFile(path: string): boolean {
+  /** Every probe of one PATH search draws on the same walk `budget`. */
+  isExecutableFile(path: string, budget: WalkBudget): boolean {
     try {
-      const s = this.stat(path);
+      const s = this.within(path, (p) => statOf(this.vfs.lookupFrom(this.vfs.root, p, 'stat', budget)));
       return s.type === 'file' && (s.mode & 0o111) !== 0;
     } catch {
       return false;

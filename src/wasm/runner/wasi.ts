@@ -73,6 +73,8 @@ export class Wasi {
   pendingMode: number | undefined;
   umask: number;
   readonly fds = new Map<number, Fd>();
+  /** Per directory fd read with fd_readdir: the names its cookies stand for. */
+  private readonly dirCursors = new WeakMap<Fd, { next: bigint; names: Map<bigint, string> }>();
   /** The lowest fd a new open, pipe or dup may take. */
   private readonly firstFreeFd: number;
   private readonly encoder = { encode: encodeUtf8 };
@@ -497,23 +499,42 @@ export class Wasi {
       },
       fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, used: number) {
         const f = self.fd(fd, ['dir']);
-        const parent = f.vmPath === '/' ? '/' : f.vmPath.slice(0, f.vmPath.lastIndexOf('/')) || '/';
-        const entries: Array<{ name: string; type: string; ino: number }> = [
-          { name: '.', type: 'directory', ino: self.stat(f.vmPath, true, f.root).ino },
-          { name: '..', type: 'directory', ino: self.stat(parent, true).ino },
-          ...self.hostWithin<Array<{ name: string; type: string; ino: number }>>(f.root, 'readdir', f.vmPath),
-        ];
+        // Cookies: 0 is the start, 1 follows `.`, 2 follows `..`; past those, each entry's
+        // cookie names it, so the daemon lists from that name on in O(returned), whatever
+        // the directory's size or what was removed since (rm -r lists as it deletes).
+        let cursor = self.dirCursors.get(f);
+        if (!cursor) self.dirCursors.set(f, (cursor = { next: 3n, names: new Map() }));
+        const records: Array<{ next: bigint; ino: number; type: string; name: Uint8Array }> = [];
+        let after: string | null = null;
+        if (cookie === 0n) records.push({ next: 1n, ino: self.stat(f.vmPath, true, f.root).ino, type: 'directory', name: self.encoder.encode('.') });
+        if (cookie <= 1n) {
+          const parent = f.vmPath === '/' ? '/' : f.vmPath.slice(0, f.vmPath.lastIndexOf('/')) || '/';
+          records.push({ next: 2n, ino: self.stat(parent, true).ino, type: 'directory', name: self.encoder.encode('..') });
+        } else if (cookie > 2n) {
+          const name = cursor.names.get(cookie);
+          if (name === undefined) throw new WasiError(E.INVAL);
+          after = name;
+        }
+        // Cookies behind this one are never asked for again by a forward reader: forget them.
+        for (const old of cursor.names.keys()) if (old < cookie) cursor.names.delete(old);
+        let room = bufLen - records.reduce((sum, r) => sum + 24 + r.name.byteLength, 0);
+        if (room > 0) {
+          for (const e of self.hostWithin<Array<{ name: string; type: string; ino: number }>>(f.root, 'readdir', f.vmPath, after, room)) {
+            const next = cursor.next++;
+            cursor.names.set(next, e.name);
+            records.push({ next, ino: e.ino, type: e.type, name: self.encoder.encode(e.name) });
+          }
+        }
         let at = 0;
-        for (let i = Number(cookie); i < entries.length && at < bufLen; i++) {
-          const e = entries[i]!;
-          const name = self.encoder.encode(e.name);
-          const record = new Uint8Array(24 + name.byteLength);
+        for (const e of records) {
+          if (at >= bufLen) break;
+          const record = new Uint8Array(24 + e.name.byteLength);
           const rv = new DataView(record.buffer);
-          rv.setBigUint64(0, BigInt(i + 1), true);
+          rv.setBigUint64(0, e.next, true);
           rv.setBigUint64(8, BigInt(e.ino), true);
-          rv.setUint32(16, name.byteLength, true);
+          rv.setUint32(16, e.name.byteLength, true);
           rv.setUint8(20, e.type === 'directory' ? FILETYPE.directory : e.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
-          record.set(name, 24);
+          record.set(e.name, 24);
           const n = Math.min(record.byteLength, bufLen - at);
           self.bytes(buf + at, n).set(record.subarray(0, n));
           at += n;
