@@ -178,7 +178,19 @@ export const INVENTORY = {
   },
   OUTPUT_WINDOW_BYTES: {
     unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_OUTPUT_WINDOW_BYTES', scope: 'process',
-    why: 'output a guest may write before it waits for room in the event buffer (one blocking call per window)',
+    why: 'output (and other bytes crossing to the daemon in fire-and-forget calls) a guest may send before it waits for the daemon to have taken it and, for process/spawn, for room in the event buffer (one blocking call per window)',
+  },
+  GUEST_CALL_WINDOW: {
+    unit: 'count', default: 256, env: 'AGENTOS_GUEST_CALL_WINDOW', scope: 'process', min: 1,
+    why: 'fire-and-forget calls (writes, timers, exit codes, host calls) a guest makes before it waits for the daemon to have run them all and had a turn; with OUTPUT_WINDOW_BYTES, bounds what one process has queued on the daemon\'s thread',
+  },
+  GUEST_CALL_TURN_MS: {
+    unit: 'ms', default: 4, env: 'AGENTOS_GUEST_CALL_TURN_MS', scope: 'sidecar', min: 1,
+    why: 'daemon-thread time all guests\' calls into the daemon may take in one turn of its event loop; past it their calls wait for the next turn, so pings, timers, budgets and other VMs\' requests are never starved (each call\'s time is also charged to its process\'s CPU budget)',
+  },
+  RANDOM_CALL_MAX_BYTES: {
+    unit: 'bytes', default: 65536, env: 'AGENTOS_RANDOM_CALL_MAX_BYTES', scope: 'process', min: 65536,
+    why: 'random bytes one guest call into the daemon returns; larger requests (crypto.randomBytes, random_get, /dev/urandom) are filled by several calls, each within the daemon\'s turn budget',
   },
   HOST_CALL_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',

@@ -223,6 +223,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
       process: { pid: this.pid, ppid: this.o.ppid, pgid: this.pgid, umask: posix.umask, blocked: this.load(BLOCKED), ignored: this.load(IGNORED), signals: this.signals, meter: this.meterBuffer },
       user: this.o.kernel.user,
       outputWindowBytes: this.o.budgets.outputWindowBytes,
+      callWindow: { calls: this.o.budgets.callWindow, bytes: this.o.budgets.outputWindowBytes },
     };
     this.running = true;
     runner
