@@ -136,10 +136,18 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
     if (asModule) {
       const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${o.cwd === '/' ? '' : o.cwd}/[eval1]`, source: program.code };
-      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.resolve(spec, fromDir, 'import'), o.engine.builtinExports));
+      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.importRecord(spec, fromDir), o.engine.builtinExports));
     } else {
       this.enter(slot.runMain(program));
     }
+  }
+
+  /** What a static `import` names: a builtin, or a VM file under the same permission check as `require` (load). */
+  private importRecord(specifier: string, fromDir: string) {
+    const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    const denied = this.o.engine.builtinNames.has(bare) ? undefined : this.moduleAccessDenied(specifier);
+    if (denied) throw Object.assign(new Error(denied.message), { code: denied.code });
+    return this.resolve(specifier, fromDir, 'import');
   }
 
   private resolve(specifier: string, fromDir: string, mode: 'require' | 'import') {
@@ -308,7 +316,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   load(specifier: unknown, fromDir: unknown): HookResult {
     if (typeof specifier !== 'string' || typeof fromDir !== 'string') return { err: { message: 'invalid module specifier', code: 'ERR_INVALID_ARG_TYPE' } };
-    if (this.o.permission === 'none') return { err: { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' } };
+    const denied = this.moduleAccessDenied(specifier);
+    if (denied) return { err: denied };
     try {
       return { ok: this.resolve(specifier, fromDir, 'require') };
     } catch (err) {
@@ -318,6 +327,12 @@ export class JsProcess extends GuestProcess implements GuestHost {
       }
       return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
     }
+  }
+
+  /** The one permission check every module load (require or import) of a VM file passes. */
+  private moduleAccessDenied(specifier: string): { message: string; code: string } | undefined {
+    if (this.o.permission === 'none') return { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' };
+    return undefined;
   }
 
   exit(code: unknown): void {
