@@ -42,7 +42,7 @@ export const INVENTORY = {
   },
   MAX_TIMERS_PER_PROCESS: {
     unit: 'count', default: 4096, env: 'AGENTOS_MAX_TIMERS_PER_PROCESS', scope: 'process',
-    why: 'each live guest timer holds a host timer; a guest may not fill the daemon with them',
+    why: 'live timers of one guest process (kept in its heap; the host holds one timer per process, armed for the earliest)',
   },
   PROCESS_OUTPUT_LIMIT_BYTES: {
     unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES', scope: 'process', vmOverride: 'outputLimitBytes',
