@@ -186,7 +186,7 @@ export const INVENTORY = {
   },
   GUEST_CALL_TURN_MS: {
     unit: 'ms', default: 4, env: 'AGENTOS_GUEST_CALL_TURN_MS', scope: 'sidecar', min: 1,
-    why: 'daemon-thread time all guests\' calls into the daemon may take in one turn of its event loop; past it their calls wait for the next turn, so pings, timers, budgets and other VMs\' requests are never starved (each call\'s time is also charged to its process\'s CPU budget)',
+    why: 'time guests\' calls may hold the daemon\'s thread in one turn of its event loop; past it their calls wait for the next turn, so pings, timers, budgets and other VMs\' requests are never starved (each call\'s time is also charged to its process\'s CPU budget)',
   },
   RANDOM_CALL_MAX_BYTES: {
     unit: 'bytes', default: 65536, env: 'AGENTOS_RANDOM_CALL_MAX_BYTES', scope: 'process', min: 65536,

@@ -5,31 +5,29 @@
  * processes looping on fs calls, one flooding fire-and-forget calls) kept it from ever
  * reaching its timers and I/O, so pings waited seconds and no CPU or wall budget fired.
  *
- * A turn is the time between two passes of the event loop through its check phase. Guest
- * calls share a budget of daemon-thread time per turn; once it is spent, calls that return
- * a value are refused (the guest waits for the next turn and calls again), so the task
- * queue empties and the loop moves on. Waiting for the next turn is also how a guest waits
- * after a window of fire-and-forget calls: by then the daemon has run every call it queued
- * before (isolated-vm runs one isolate's calls in order).
+ * A turn is the time between two passes of the event loop through its check phase. Once
+ * guest calls have kept the daemon's thread busy for a budget of time in one turn
+ * (measured from the first call of the turn, so isolated-vm's own copying of arguments and
+ * results counts too), calls that return a value are refused (the guest waits for the next
+ * turn and calls again), so the task queue empties and the loop moves on. Waiting for the
+ * next turn is also how a guest waits after a window of fire-and-forget calls: by then the
+ * daemon has run every call it queued before (isolated-vm runs one isolate's calls in
+ * order).
  */
 class DaemonTurn {
-  private usedMs = 0;
+  /** When the first guest call of this turn began (-1: none yet). */
+  private startedAt = -1;
   private ending = false;
   private waiting: Array<() => void> = [];
-  private turns = 0;
 
-  /** Counts turns, so a per-process tally can tell when a new one began. */
-  get number(): number {
-    return this.turns;
+  /** A guest call begins: the turn's clock starts with the first one. */
+  enter(): void {
+    if (this.startedAt < 0) this.startedAt = performance.now();
+    this.endSoon();
   }
 
   spent(budgetMs: number): boolean {
-    return this.usedMs >= budgetMs;
-  }
-
-  charge(ms: number): void {
-    this.usedMs += ms;
-    this.endSoon();
+    return this.startedAt >= 0 && performance.now() - this.startedAt >= budgetMs;
   }
 
   /** Resolves on the next turn: after the event loop's timers and I/O have had their go. */
@@ -44,8 +42,7 @@ class DaemonTurn {
     this.ending = true;
     setImmediate(() => {
       this.ending = false;
-      this.usedMs = 0;
-      this.turns++;
+      this.startedAt = -1;
       const waiting = this.waiting;
       this.waiting = [];
       for (const resume of waiting) resume();

@@ -156,20 +156,19 @@ export abstract class GuestProcess implements Watched {
   // ---- hooks both kinds of guest share (arguments come from guest code) ----
 
   /**
-   * Runs one call the guest made into the daemon (every hook goes through here): timed,
-   * and the time charged to this process's CPU usage and to this turn of the daemon's
-   * event loop. A call that returns a value gets TURN_SPENT instead, doing nothing, once
-   * this turn's budget for guest calls is spent (see daemon-turn.ts).
+   * Runs one call the guest made into the daemon (every hook goes through here), timed
+   * and the time charged to this process's CPU usage. A call that returns a value gets
+   * TURN_SPENT instead, doing nothing, once guests' calls have held the daemon's thread
+   * for this turn's budget (see daemon-turn.ts).
    */
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT {
+    daemonTurn.enter();
     if (answered && daemonTurn.spent(this.base.budgets.callTurnMs)) return TURN_SPENT;
     const started = performance.now();
     try {
       return work();
     } finally {
-      const ms = performance.now() - started;
-      this.daemonMs += ms;
-      daemonTurn.charge(ms);
+      this.daemonMs += performance.now() - started;
     }
   }
 
