@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type ModuleRecord } from './guest/contract.js';
+import { attributeError, readImportAttributes } from './import-attributes.js';
 
 /**
  * Compiles, links and evaluates an ES module graph in a guest isolate. Files come from
@@ -15,12 +16,15 @@ export async function evaluateModuleGraph(
 ): Promise<void> {
   const byPath = new Map<string, Promise<ivm.Module>>();
   const pathOf = new Map<ivm.Module, string>();
+  const attributesOf = new Map<ivm.Module, Map<string, string>>();
 
   const compile = (key: string, source: string, filename: string): Promise<ivm.Module> => {
     let pending = byPath.get(key);
     if (!pending) {
-      pending = isolate.compileModule(source, { filename }).then((module) => {
+      const read = readImportAttributes(source);
+      pending = isolate.compileModule(read.source, { filename }).then((module) => {
         pathOf.set(module, filename);
+        attributesOf.set(module, read.types);
         return module;
       });
       byPath.set(key, pending);
@@ -42,7 +46,16 @@ export async function evaluateModuleGraph(
   await root.instantiate(context, async (specifier, referrer) => {
     const from = pathOf.get(referrer) ?? entry.path;
     const fromDir = from.startsWith('/') ? from.slice(0, from.lastIndexOf('/')) || '/' : '/';
-    const record = resolve(specifier, fromDir);
+    let record: ModuleRecord;
+    try {
+      record = resolve(specifier, fromDir);
+    } catch (err) {
+      // The guest sees the reason, never the daemon's frames.
+      if (err instanceof Error) err.stack = `${err.name}: ${err.message}`;
+      throw err;
+    }
+    const mismatch = attributeError(record.path, record.format, attributesOf.get(referrer)?.get(specifier));
+    if (mismatch && record.format !== 'builtin') throw mismatch;
     if (record.format === 'module') return compile(record.path, record.source, record.path);
     const { key, source } = glue(record);
     return compile(key, source, key);

@@ -9,11 +9,13 @@ import { guestStack } from './guest-stack.js';
 import { formatOf, resolveModule } from './module-resolver.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
+import type { UserInfo } from '../wasm/runner/contract.js';
 
 export interface JsBudgets extends GuestBudgets {
   heapLimitMb: number;
   maxTimers: number;
   maxTimerDelayMs: number;
+  maxHostCalls: number;
 }
 
 export interface JsProcessOptions extends GuestProcessOptions {
@@ -23,15 +25,12 @@ export interface JsProcessOptions extends GuestProcessOptions {
   callHost?: (binding: string, args: unknown[]) => Promise<unknown>;
   budgets: JsBudgets;
   engine: JsEngine;
+  /** The VM's user: every process of the VM, JS or WASM, runs as it. */
+  user: UserInfo;
 }
 
-interface HostTimer {
-  handle: NodeJS.Timeout | NodeJS.Immediate;
-  immediate: boolean;
-  repeat: boolean;
-  refed: boolean;
-  firing: boolean;
-}
+/** The guest's timers ride on one host timer, armed for the earliest (guest/timers.ts). */
+const WAKE_IMMEDIATE = -1;
 
 const STDIN_CHUNK_BYTES = 64 * 1024;
 
@@ -43,7 +42,12 @@ const STDIN_CHUNK_BYTES = 64 * 1024;
  */
 export class JsProcess extends GuestProcess implements GuestHost {
   private slot: PreparedIsolate | undefined;
-  private readonly timers = new Map<number, HostTimer>();
+  /** The one host timer (or immediate) behind all the guest's timers, and whether one of those is referenced. */
+  private wake: { handle: NodeJS.Timeout | NodeJS.Immediate; immediate: boolean } | undefined;
+  private timersRefed = false;
+  private timersFiring = false;
+  private refire: boolean | undefined;
+  private timerRefusalSeen = false;
   private inFlight = 0;
   private exitRequested = false;
   private stdinWanted = false;
@@ -123,15 +127,27 @@ export class JsProcess extends GuestProcess implements GuestHost {
       maxTimerDelayMs: o.budgets.maxTimerDelayMs,
       outputWindowBytes: o.budgets.outputWindowBytes,
       bindings: [...o.bindings],
+      maxHostCalls: o.budgets.maxHostCalls,
+      callWindow: { calls: o.budgets.callWindow, bytes: o.budgets.outputWindowBytes },
+      randomChunkBytes: o.budgets.randomChunkBytes,
+      user: o.user,
     });
     this.startBudgets(slot.isolate);
 
     if (asModule) {
       const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${o.cwd === '/' ? '' : o.cwd}/[eval1]`, source: program.code };
-      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.resolve(spec, fromDir, 'import'), o.engine.builtinExports));
+      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.importRecord(spec, fromDir), o.engine.builtinExports));
     } else {
       this.enter(slot.runMain(program));
     }
+  }
+
+  /** What a static `import` names: a builtin, or a VM file under the same permission check as `require` (load). */
+  private importRecord(specifier: string, fromDir: string) {
+    const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    const denied = this.o.engine.builtinNames.has(bare) ? undefined : this.moduleAccessDenied(specifier);
+    if (denied) throw Object.assign(new Error(denied.message), { code: denied.code });
+    return this.resolve(specifier, fromDir, 'import');
   }
 
   private resolve(specifier: string, fromDir: string, mode: 'require' | 'import') {
@@ -158,7 +174,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.finished) return;
     if (this.exitRequested) return this.finish();
     if (this.inFlight > 0) return;
-    for (const timer of this.timers.values()) if (timer.refed) return;
+    if (this.timersRefed) return;
     if (this.stdinWanted && !this.stdinDone) return;
     this.finish();
   }
@@ -186,56 +202,50 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   // ---- hooks (GuestHost): every argument comes from guest code ----
 
-  timer(op: unknown, id: unknown, delay: unknown, repeat: unknown): void {
-    if (this.finished || typeof id !== 'number') return;
-    if (op === 'set') return this.setTimer(id, typeof delay === 'number' ? delay : 1, repeat === true);
-    if (op === 'refused') return this.limitHit('max_timers_per_process', id, this.o.budgets.maxTimers, 'AGENTOS_MAX_TIMERS_PER_PROCESS');
-    const timer = this.timers.get(id);
-    if (!timer) return;
-    if (op === 'clear') {
-      this.clearHostTimer(timer);
-      this.timers.delete(id);
-      queueMicrotask(() => this.settle());
-    } else if (op === 'ref' || op === 'unref') {
-      timer.refed = op === 'ref';
-      if (!timer.refed) queueMicrotask(() => this.settle());
-    }
-  }
-
-  private setTimer(id: number, delay: number, repeat: boolean): void {
-    if (this.timers.has(id)) return;
-    if (this.timers.size >= this.o.budgets.maxTimers) {
-      // The runtime refuses before this; only a guest that tampered with it gets here.
-      this.stop({
-        code: 'ERR_AGENTOS_TIMER_LIMIT',
-        message: `more than ${this.o.budgets.maxTimers} live timers (AGENTOS_MAX_TIMERS_PER_PROCESS)`,
-        limit: 'max_timers_per_process',
-        capacity: this.o.budgets.maxTimers,
-        observed: this.timers.size + 1,
-        env: 'AGENTOS_MAX_TIMERS_PER_PROCESS',
-      }, 1);
+  timer(op: unknown, a: unknown, b: unknown): void {
+    if (this.finished || typeof a !== 'number') return;
+    if (op === 'refused') {
+      if (!this.timerRefusalSeen) this.limitHit('max_timers_per_process', a, this.o.budgets.maxTimers, 'AGENTOS_MAX_TIMERS_PER_PROCESS');
+      this.timerRefusalSeen = true;
       return;
     }
-    const immediate = delay < 0;
-    const ms = Math.min(Math.max(1, delay), this.o.budgets.maxTimerDelayMs);
-    const fire = () => this.fireTimer(id);
-    const handle = immediate ? setImmediate(fire) : repeat ? setInterval(fire, ms) : setTimeout(fire, ms);
-    if (!immediate) (handle as NodeJS.Timeout).unref();
-    this.timers.set(id, { handle, immediate, repeat, refed: true, firing: false });
+    if (op !== 'arm' || Number.isNaN(a)) return;
+    this.clearWake();
+    this.timersRefed = a >= WAKE_IMMEDIATE && b === 1;
+    if (a === WAKE_IMMEDIATE) this.wake = { handle: setImmediate(() => this.fireTimers(true)), immediate: true };
+    else if (a >= 0) {
+      const handle = setTimeout(() => this.fireTimers(false), Math.min(Math.max(1, a), this.o.budgets.maxTimerDelayMs));
+      handle.unref();
+      this.wake = { handle, immediate: false };
+    }
+    if (!this.timersRefed) queueMicrotask(() => this.settle());
   }
 
-  private fireTimer(id: number): void {
-    const timer = this.timers.get(id);
-    if (!timer || this.finished || !this.slot) return;
-    if (timer.repeat && timer.firing) return; // the previous tick is still running: skip, as Node would fall behind
-    if (!timer.repeat) this.timers.delete(id);
-    timer.firing = true;
-    this.enter(this.slot.fireTimer(id).finally(() => (timer.firing = false)));
+  /** Runs what is due in the guest; it re-arms the host timer (timer 'arm') before the entry ends. */
+  private fireTimers(immediates: boolean): void {
+    this.wake = undefined;
+    if (this.finished || !this.slot) return;
+    if (this.timersFiring) {
+      // Armed by the fire still running: go again once it is done.
+      this.refire = immediates;
+      return;
+    }
+    this.timersFiring = true;
+    this.enter(
+      this.slot.fireTimers(immediates).finally(() => {
+        this.timersFiring = false;
+        const again = this.refire;
+        this.refire = undefined;
+        if (again !== undefined) this.fireTimers(again);
+      }),
+    );
   }
 
-  private clearHostTimer(timer: HostTimer): void {
-    if (timer.immediate) clearImmediate(timer.handle as NodeJS.Immediate);
-    else clearTimeout(timer.handle as NodeJS.Timeout);
+  private clearWake(): void {
+    if (!this.wake) return;
+    if (this.wake.immediate) clearImmediate(this.wake.handle as NodeJS.Immediate);
+    else clearTimeout(this.wake.handle as NodeJS.Timeout);
+    this.wake = undefined;
   }
 
   setExitCode(code: unknown): void {
@@ -267,16 +277,33 @@ export class JsProcess extends GuestProcess implements GuestHost {
     }
   }
 
-  hostCall(callId: unknown, binding: unknown, args: unknown): void {
+  hostCall(callId: unknown, binding: unknown, argsJson: unknown): void {
     const slot = this.slot;
     if (this.finished || !slot || typeof callId !== 'number') return;
-    const answer = (ok: boolean, value: unknown) => slot.settleCall(callId, ok, value);
-    if (typeof binding !== 'string' || !this.o.bindings.includes(binding) || !this.o.callHost || !Array.isArray(args)) {
-      this.enter(answer(false, { message: `no host binding '${String(binding)}'`, code: 'ERR_AGENTOS_BINDING_NOT_FOUND' }));
+    const name = String(binding);
+    const answer = (ok: boolean, value: unknown) =>
+      slot.settleCall(callId, ok, value).catch(() =>
+        // The answer could not be copied into the guest: say so rather than leave the call pending.
+        slot.settleCall(callId, false, { name: 'TypeError', message: `host.${name}: its result cannot be copied into the guest`, code: 'ERR_INVALID_RETURN_VALUE' }),
+      );
+    let args: unknown;
+    try {
+      args = typeof argsJson === 'string' ? JSON.parse(argsJson) : undefined;
+    } catch {
+      args = undefined;
+    }
+    if (!Array.isArray(args)) {
+      this.enter(answer(false, { name: 'TypeError', message: `host.${name}: its arguments are not a JSON array`, code: 'ERR_INVALID_ARG_TYPE' }));
       return;
     }
+    if (typeof binding !== 'string' || !this.o.bindings.includes(binding) || !this.o.callHost) {
+      this.enter(answer(false, { message: `no host binding '${name}'`, code: 'ERR_AGENTOS_BINDING_NOT_FOUND' }));
+      return;
+    }
+    const callHost = this.o.callHost;
     this.enter(
-      this.o.callHost(binding, args).then(
+      // A host side that throws instead of rejecting still answers the guest.
+      new Promise<unknown>((resolve) => resolve(callHost(binding, args as unknown[]))).then(
         (value) => answer(true, value),
         (err: { message?: string; code?: string }) => answer(false, { message: err?.message ?? String(err), code: err?.code }),
       ),
@@ -289,7 +316,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   load(specifier: unknown, fromDir: unknown): HookResult {
     if (typeof specifier !== 'string' || typeof fromDir !== 'string') return { err: { message: 'invalid module specifier', code: 'ERR_INVALID_ARG_TYPE' } };
-    if (this.o.permission === 'none') return { err: { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' } };
+    const denied = this.moduleAccessDenied(specifier);
+    if (denied) return { err: denied };
     try {
       return { ok: this.resolve(specifier, fromDir, 'require') };
     } catch (err) {
@@ -299,6 +327,12 @@ export class JsProcess extends GuestProcess implements GuestHost {
       }
       return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
     }
+  }
+
+  /** The one permission check every module load (require or import) of a VM file passes. */
+  private moduleAccessDenied(specifier: string): { message: string; code: string } | undefined {
+    if (this.o.permission === 'none') return { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' };
+    return undefined;
   }
 
   exit(code: unknown): void {
@@ -327,8 +361,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   }
 
   protected release(): number {
-    for (const timer of this.timers.values()) this.clearHostTimer(timer);
-    this.timers.clear();
+    this.clearWake();
     const slot = this.slot;
     if (!slot) return 0;
     const heapBytes = heapBytesOf(slot.isolate, this.inFlight === 0);

@@ -1,13 +1,14 @@
 import ivm from 'isolated-vm';
 import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
 import { RuntimeSource } from '../process/runtime-source.js';
+import type { TURN_SPENT } from '../process/guest-calls.js';
 
 const runtime = new RuntimeSource('guest-runtime.js', 'agentos:runtime');
 
 /** The host side of every hook, implemented by the process the isolate is bound to. */
 export interface GuestHost {
   write(fd: unknown, data: unknown): void;
-  timer(op: unknown, id: unknown, delay: unknown, repeat: unknown): void;
+  timer(op: unknown, a: unknown, b: unknown): void;
   setExitCode(code: unknown): void;
   wantStdin(want: unknown): void;
   hostCall(callId: unknown, binding: unknown, args: unknown): void;
@@ -16,11 +17,13 @@ export interface GuestHost {
   fs(op: unknown, args: unknown): HookResult;
   load(specifier: unknown, fromDir: unknown): HookResult;
   exit(code: unknown): void;
-  random(length: unknown): Uint8Array;
+  random(length: unknown): HookResult;
+  /** Runs one hook's work, charged to the process (see GuestProcess.call). */
+  call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;
 }
 
 type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
-const ENTRY_NAMES = ['setup', 'runMain', 'fireTimer', 'pushStdin', 'settleCall', 'signal', 'builtinExports'] as const;
+const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'signal', 'builtinExports'] as const;
 type EntryName = (typeof ENTRY_NAMES)[number];
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
@@ -83,8 +86,8 @@ export class PreparedIsolate {
     return this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } });
   }
 
-  fireTimer(id: number): Promise<unknown> {
-    return this.entries.fireTimer.apply(undefined, [id]);
+  fireTimers(immediates: boolean): Promise<unknown> {
+    return this.entries.fireTimers.apply(undefined, [immediates]);
   }
 
   pushStdin(chunk: Uint8Array | null): Promise<unknown> {
@@ -105,7 +108,7 @@ export class PreparedIsolate {
    */
   async warmRuntimeCache(): Promise<void> {
     const host = this.host;
-    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [] });
+    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' } });
     await this.runMain({ kind: 'eval', code: 'console.log("warm", { a: [1, "x"] }, 2); process.exitCode = 0; require("fs")', print: false });
     this.host = host;
     await runtime.rememberCompiled(this.isolate);
@@ -117,18 +120,35 @@ export class PreparedIsolate {
   }
 }
 
-/** The hooks the runtime finds on its global object; each forwards to the bound process. */
+/**
+ * The hooks the runtime finds on its global object; each forwards to the bound process,
+ * through its `call` (timed, charged, refused while the daemon's turn is spent).
+ */
 function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
+  const ignored = <A extends unknown[]>(work: (h: GuestHost, ...args: A) => void) =>
+    new ivm.Callback((...args: A) => {
+      const h = host();
+      h?.call(() => work(h, ...args), false);
+    }, { ignored: true });
+  const answered = <A extends unknown[]>(work: (h: GuestHost, ...args: A) => unknown, unbound: unknown) =>
+    new ivm.Callback((...args: A) => {
+      const h = host();
+      return h ? h.call(() => work(h, ...args), true) : unbound;
+    });
   return {
-    write: new ivm.Callback((fd: unknown, data: unknown) => host()?.write(fd, data), { ignored: true }),
-    timer: new ivm.Callback((op: unknown, id: unknown, d: unknown, r: unknown) => host()?.timer(op, id, d, r), { ignored: true }),
-    setExitCode: new ivm.Callback((code: unknown) => host()?.setExitCode(code), { ignored: true }),
-    wantStdin: new ivm.Callback((want: unknown) => host()?.wantStdin(want), { ignored: true }),
-    hostCall: new ivm.Callback((id: unknown, name: unknown, args: unknown) => host()?.hostCall(id, name, args), { ignored: true }),
-    signalListeners: new ivm.Callback((signal: unknown, count: unknown) => host()?.signalListeners(signal, count), { ignored: true }),
-    fs: new ivm.Callback((op: unknown, args: unknown) => host()?.fs(op, args) ?? UNBOUND),
-    load: new ivm.Callback((spec: unknown, from: unknown) => host()?.load(spec, from) ?? UNBOUND),
-    exit: new ivm.Callback((code: unknown) => host()?.exit(code)),
-    random: new ivm.Callback((n: unknown) => host()?.random(n) ?? new Uint8Array(0)),
+    write: ignored((h, fd: unknown, data: unknown) => h.write(fd, data)),
+    timer: ignored((h, op: unknown, a: unknown, b: unknown) => h.timer(op, a, b)),
+    setExitCode: ignored((h, code: unknown) => h.setExitCode(code)),
+    wantStdin: ignored((h, want: unknown) => h.wantStdin(want)),
+    hostCall: ignored((h, id: unknown, name: unknown, args: unknown) => h.hostCall(id, name, args)),
+    signalListeners: ignored((h, signal: unknown, count: unknown) => h.signalListeners(signal, count)),
+    fs: answered((h, op: unknown, args: unknown) => h.fs(op, args), UNBOUND),
+    load: answered((h, spec: unknown, from: unknown) => h.load(spec, from), UNBOUND),
+    random: answered((h, n: unknown) => h.random(n), UNBOUND),
+    // Ends the process: never refused, so a guest cannot outrun its own exit.
+    exit: new ivm.Callback((code: unknown) => {
+      const h = host();
+      h?.call(() => h.exit(code), false);
+    }),
   };
 }

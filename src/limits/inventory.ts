@@ -49,7 +49,7 @@ export const INVENTORY = {
   MAX_TIMERS_PER_PROCESS: {
     unit: 'count', default: 4096, env: 'AGENTOS_MAX_TIMERS_PER_PROCESS', scope: 'process',
     min: 1, max: 1_000_000,
-    why: 'each live guest timer holds a host timer; a guest may not fill the daemon with them',
+    why: 'live timers of one guest process (kept in its heap; the host holds one timer per process, armed for the earliest)',
   },
   PROCESS_OUTPUT_LIMIT_BYTES: {
     unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_PROCESS_OUTPUT_LIMIT_BYTES', scope: 'process', vmOverride: 'outputLimitBytes',
@@ -247,7 +247,19 @@ export const INVENTORY = {
   OUTPUT_WINDOW_BYTES: {
     unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_OUTPUT_WINDOW_BYTES', scope: 'process',
     min: 1024, max: 16 * MiB,
-    why: 'output a guest may write before it waits for room in the event buffer (one blocking call per window)',
+    why: 'output (and other bytes crossing to the daemon in fire-and-forget calls) a guest may send before it waits for the daemon to have taken it and, for process/spawn, for room in the event buffer (one blocking call per window)',
+  },
+  GUEST_CALL_WINDOW: {
+    unit: 'count', default: 256, env: 'AGENTOS_GUEST_CALL_WINDOW', scope: 'process', min: 1, max: 1_000_000,
+    why: 'fire-and-forget calls (writes, timers, exit codes, host calls) a guest makes before it waits for the daemon to have run them all and had a turn; with OUTPUT_WINDOW_BYTES, bounds what one process has queued on the daemon\'s thread',
+  },
+  GUEST_CALL_TURN_MS: {
+    unit: 'ms', default: 4, env: 'AGENTOS_GUEST_CALL_TURN_MS', scope: 'sidecar', min: 1, max: 1000,
+    why: 'time guests\' calls may hold the daemon\'s thread in one turn of its event loop; past it their calls wait for the next turn, so pings, timers, budgets and other VMs\' requests are never starved (each call\'s time is also charged to its process\'s CPU budget)',
+  },
+  RANDOM_CALL_MAX_BYTES: {
+    unit: 'bytes', default: 65536, env: 'AGENTOS_RANDOM_CALL_MAX_BYTES', scope: 'process', min: 65536, max: 16 * MiB,
+    why: 'random bytes one guest call into the daemon returns; larger requests (crypto.randomBytes, random_get, /dev/urandom) are filled by several calls, each within the daemon\'s turn budget',
   },
   HOST_CALL_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',

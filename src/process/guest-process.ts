@@ -10,6 +10,8 @@ import { BoundedOutput, type OutputSink } from './output.js';
 import type { StdinSource } from './stdin.js';
 import { signalNumber } from './signal-numbers.js';
 import type { CpuWatchdog, Watched } from './watchdog.js';
+import { daemonTurn } from './daemon-turn.js';
+import { TURN_SPENT } from './guest-calls.js';
 
 /** The signals a host may send (process/kill); guests among themselves use any Linux signal. */
 export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP';
@@ -21,6 +23,12 @@ export interface GuestBudgets {
   maxOpenFiles: number;
   ioMaxBytes: number;
   outputWindowBytes: number;
+  /** Fire-and-forget calls a guest makes before it waits for the daemon to have run them. */
+  callWindow: number;
+  /** Daemon-thread time all guests' calls may take in one turn of its event loop. */
+  callTurnMs: number;
+  /** Most random bytes one call returns (larger requests take several calls). */
+  randomChunkBytes: number;
 }
 
 export interface GuestProcessOptions {
@@ -76,6 +84,8 @@ export abstract class GuestProcess implements Watched {
   /** CPU the isolate used before this process (preparing its runtime); not the guest's. */
   protected cpuBaseNs = 0n;
   private lastCpuMs = 0;
+  /** Daemon-thread time this guest's calls took: charged as its CPU time. */
+  private daemonMs = 0;
   private wallTimer: NodeJS.Timeout | undefined;
   private resolveExit!: (exit: ProcessExit) => void;
 
@@ -145,6 +155,23 @@ export abstract class GuestProcess implements Watched {
 
   // ---- hooks both kinds of guest share (arguments come from guest code) ----
 
+  /**
+   * Runs one call the guest made into the daemon (every hook goes through here), timed
+   * and the time charged to this process's CPU usage. A call that returns a value gets
+   * TURN_SPENT instead, doing nothing, once guests' calls have held the daemon's thread
+   * for this turn's budget (see daemon-turn.ts).
+   */
+  call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT {
+    daemonTurn.enter();
+    if (answered && daemonTurn.spent(this.base.budgets.callTurnMs)) return TURN_SPENT;
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      this.daemonMs += performance.now() - started;
+    }
+  }
+
   write(fd: unknown, data: unknown): void {
     if (this.finished || (fd !== 1 && fd !== 2)) return;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data instanceof Uint8Array ? data : null;
@@ -162,9 +189,13 @@ export abstract class GuestProcess implements Watched {
     }
   }
 
-  random(length: unknown): Uint8Array {
-    const n = typeof length === 'number' && length >= 0 && length <= 65536 ? Math.floor(length) : 0;
-    return new Uint8Array(randomBytes(n));
+  /** Exactly `length` bytes, or EINVAL: never fewer bytes than asked, silently. */
+  random(length: unknown): HookResult {
+    const max = this.base.budgets.randomChunkBytes;
+    if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > max) {
+      return { err: { message: `random: ${String(length)} bytes asked in one call; between 0 and ${max} may be (RANDOM_CALL_MAX_BYTES)`, code: 'EINVAL' } };
+    }
+    return { ok: new Uint8Array(randomBytes(length)) };
   }
 
   /** Blocking waits: the guest's thread waits on the promise, the daemon's does not. */
@@ -172,6 +203,9 @@ export abstract class GuestProcess implements Watched {
     if (this.finished) return null;
     const { stdin } = this.base;
     switch (op) {
+      case 'turn':
+        await daemonTurn.next();
+        return null;
       case 'outputWindow':
         await this.base.outputWindow?.();
         return null;
@@ -200,7 +234,7 @@ export abstract class GuestProcess implements Watched {
   cpuMs(): number {
     const isolate = this.isolate();
     if (isolate && !isolate.isDisposed) this.lastCpuMs = Number(isolate.cpuTime - this.cpuBaseNs) / 1e6;
-    return this.lastCpuMs;
+    return this.lastCpuMs + this.daemonMs;
   }
 
   onCpuExhausted(observedMs: number): void {
@@ -255,14 +289,14 @@ export abstract class GuestProcess implements Watched {
     this.base.watchdog.delete(this);
     clearTimeout(this.wallTimer);
     this.fds.closeAll();
-    this.cpuMs();
+    const cpuMs = this.cpuMs();
     const heapBytes = this.release();
     this.resolveExit({
       exitCode: this.exitCode,
       ...(signal ? { signal } : {}),
       ...(reason ? { error: reason } : {}),
       truncated: this.output.truncated,
-      usage: { cpuMs: Math.round(this.lastCpuMs * 1000) / 1000, wallMs: Math.round((performance.now() - this.started) * 1000) / 1000, heapBytes },
+      usage: { cpuMs: Math.round(cpuMs * 1000) / 1000, wallMs: Math.round((performance.now() - this.started) * 1000) / 1000, heapBytes },
     });
   }
 

@@ -336,7 +336,9 @@ export class Vm implements ProcessKernel {
               heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
               maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
               maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
+              maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
             },
+            user: this.user,
           })
         : new WasmProcess({
             ...common,
@@ -395,6 +397,9 @@ export class Vm implements ProcessKernel {
       maxOpenFiles: this.limit('MAX_OPEN_FILES_PER_PROCESS'),
       ioMaxBytes: this.limits.FS_IO_MAX_BYTES.value,
       outputWindowBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
+      callWindow: this.limits.GUEST_CALL_WINDOW.value,
+      callTurnMs: this.limits.GUEST_CALL_TURN_MS.value,
+      randomChunkBytes: this.limits.RANDOM_CALL_MAX_BYTES.value,
     };
   }
 

@@ -1,6 +1,7 @@
 import ivm from 'isolated-vm';
 import type { HookResult } from '../process/hook-result.js';
 import { RuntimeSource } from '../process/runtime-source.js';
+import type { TURN_SPENT } from '../process/guest-calls.js';
 import type { ImportedMemory } from './memory-cap.js';
 import type { RunnerInfo, RunnerResult } from './runner/contract.js';
 
@@ -10,9 +11,11 @@ const runtime = new RuntimeSource('wasm-runner.js', 'agentos:wasm-runner');
 export interface RunnerHost {
   write(fd: unknown, data: unknown): void;
   fs(op: unknown, args: unknown, within?: unknown): HookResult;
-  random(length: unknown): Uint8Array;
+  random(length: unknown): HookResult;
   block(op: unknown, arg: unknown, extra?: unknown): Promise<unknown>;
   proc(op: unknown, args: unknown): HookResult;
+  /** Runs one hook's work, charged to the process (see GuestProcess.call). */
+  call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;
 }
 
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
@@ -38,10 +41,19 @@ export class RunnerIsolate {
       const context = await isolate.createContext();
       const host = () => runner?.host ?? null;
       const global = context.global;
-      global.setSync('__agentos_hook_write', new ivm.Callback((fd: unknown, data: unknown) => host()?.write(fd, data), { ignored: true }));
-      global.setSync('__agentos_hook_fs', new ivm.Callback((op: unknown, args: unknown, within: unknown) => host()?.fs(op, args, within) ?? UNBOUND));
-      global.setSync('__agentos_hook_proc', new ivm.Callback((op: unknown, args: unknown) => host()?.proc(op, args) ?? UNBOUND));
-      global.setSync('__agentos_hook_random', new ivm.Callback((n: unknown) => host()?.random(n) ?? new Uint8Array(0)));
+      // Each hook's work goes through the bound process's `call`: timed, charged, refused while the daemon's turn is spent.
+      const answered = (work: (h: RunnerHost, a: unknown, b: unknown, c: unknown) => unknown) =>
+        new ivm.Callback((a: unknown, b: unknown, c: unknown) => {
+          const h = host();
+          return h ? h.call(() => work(h, a, b, c), true) : UNBOUND;
+        });
+      global.setSync('__agentos_hook_write', new ivm.Callback((fd: unknown, data: unknown) => {
+        const h = host();
+        h?.call(() => h.write(fd, data), false);
+      }, { ignored: true }));
+      global.setSync('__agentos_hook_fs', answered((h, op, args, within) => h.fs(op, args, within)));
+      global.setSync('__agentos_hook_proc', answered((h, op, args) => h.proc(op, args)));
+      global.setSync('__agentos_hook_random', answered((h, n) => h.random(n)));
       global.setSync(
         '__agentos_hook_block',
         new ivm.Reference(async (op: unknown, arg: unknown, extra: unknown) => {

@@ -249,6 +249,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
       user: this.o.kernel.user,
       outputWindowBytes: this.o.budgets.outputWindowBytes,
       limits: { ...this.o.budgets.crossing, maxOpenFiles: this.o.budgets.maxOpenFiles },
+      callWindow: { calls: this.o.budgets.callWindow, bytes: this.o.budgets.outputWindowBytes },
     };
     this.running = true;
     runner

@@ -1,6 +1,5 @@
-import type { Buffer } from 'buffer';
+import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
-import { hooks } from './hooks.js';
 import { format, inspect } from './inspect.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
 import { makeFileStreams } from './streams.js';
@@ -9,7 +8,7 @@ import { timerGlobals } from './timers.js';
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto'] as const;
 
-export function createBuiltins(proc: unknown, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
+export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
   Object.assign(fs, makeFileStreams(fs as never));
 
@@ -73,7 +72,7 @@ export function createBuiltins(proc: unknown, textCodecs: { TextEncoder: unknown
     arch: () => 'x64',
     release: () => 'agentos',
     hostname: () => 'agentos',
-    homedir: () => (proc as { env: Record<string, string> }).env.HOME ?? '/root',
+    homedir: () => (proc as { env: Record<string, string> }).env.HOME ?? user().home,
     tmpdir: () => '/tmp',
     endianness: () => 'LE',
     cpus: () => [],
@@ -83,7 +82,8 @@ export function createBuiltins(proc: unknown, textCodecs: { TextEncoder: unknown
     uptime: () => 0,
     loadavg: () => [0, 0, 0],
     networkInterfaces: () => ({}),
-    userInfo: () => ({ username: 'root', uid: 0, gid: 0, shell: '/bin/sh', homedir: '/root' }),
+    // As /etc/passwd has the user for WASM commands (src/wasm/runner/host-user.ts).
+    userInfo: () => ({ uid: user().uid, gid: user().gid, username: user().name, homedir: user().home, shell: '/bin/sh' }),
     constants: { signals: {}, errno: {} },
   };
 
@@ -136,9 +136,4 @@ function deepEqual(a: unknown, b: unknown): boolean {
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
   return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
-export function randomBytes(n: number): Buffer {
-  const bytes = hooks.random(n);
-  return lazyBuffer().from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -9,12 +9,16 @@
 /** Fire-and-forget (isolated-vm "ignored" callbacks): cheap, ordered, no answer. */
 export interface IgnoredHooks {
   write(fd: number, data: string | Uint8Array): void;
-  /** `refused` reports a timer the runtime refused at its limit (id = the count wanted). */
-  timer(op: 'set' | 'clear' | 'ref' | 'unref' | 'refused', id: number, delayMs: number, repeat: boolean): void;
+  /**
+   * `arm`: the next deadline in ms from now (-1: an immediate is waiting, -2: no timer) and
+   * whether a referenced timer holds the process (1/0), sent only when either changed.
+   * `refused`: the runtime refused a timer at its limit (the count wanted, the limit).
+   */
+  timer(op: 'arm' | 'refused', a: number, b: number, unused: boolean): void;
   setExitCode(code: number): void;
   wantStdin(want: boolean): void;
-  /** Calls a host binding; the answer comes back through the `settleCall` entry. */
-  hostCall(callId: number, binding: string, args: unknown[]): void;
+  /** Calls a host binding with its arguments as JSON text; the answer comes back through the `settleCall` entry. */
+  hostCall(callId: number, binding: string, argsJson: string): void;
   /** How many `process.on(signal)` listeners the guest has for a signal. */
   signalListeners(signal: string, count: number): void;
 }
@@ -29,7 +33,9 @@ export type BlockingOp =
   /** All of stdin, until EOF. */
   | 'stdinAll'
   /** Whatever stdin holds, waiting until there is something or EOF (empty = EOF). */
-  | 'stdinSome';
+  | 'stdinSome'
+  /** The next turn of the daemon's event loop, once it has run every call made before (guest-calls.ts). */
+  | 'turn';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;
@@ -43,11 +49,13 @@ export interface SyncHooks {
   load(specifier: string, fromDir: string): HookResult;
   /** Ends the process now with `code`. */
   exit(code: number): void;
-  /** Bytes from the host's random source (guest isolates have no entropy of their own). */
-  random(length: number): Uint8Array;
+  /** Bytes from the host's random source (guest isolates have no entropy of their own), at most `randomChunkBytes` a call. */
+  random(length: number): HookResult;
 }
 
 import type { GuestErrorShape, HookResult } from '../../process/hook-result.js';
+import type { CallWindow } from '../../process/guest-calls.js';
+import type { UserInfo } from '../../wasm/runner/contract.js';
 
 export type { GuestErrorShape, HookResult };
 
@@ -72,6 +80,14 @@ export interface ProcessInfo {
   outputWindowBytes: number;
   /** Host bindings the VM declared, callable as `host.<name>(...)`. */
   bindings: string[];
+  /** Host calls this process may have unanswered at once (MAX_HOST_CALLS_IN_FLIGHT). */
+  maxHostCalls: number;
+  /** Fire-and-forget calls and their bytes between two waits for the daemon (GUEST_CALL_WINDOW, OUTPUT_WINDOW_BYTES). */
+  callWindow: CallWindow;
+  /** Most random bytes one call returns (RANDOM_CALL_MAX_BYTES). */
+  randomChunkBytes: number;
+  /** The identity every process of the VM has (the WASM side's host_user). */
+  user: UserInfo;
 }
 
 /** How the main program is given. */
@@ -83,7 +99,8 @@ export type MainProgram =
 export interface RuntimeEntries {
   setup(info: ProcessInfo): void;
   runMain(program: MainProgram): void;
-  fireTimer(id: number): void;
+  /** The process's host timer fired: run what is due (see timers.ts). */
+  fireTimers(immediates: boolean): void;
   pushStdin(chunk: Uint8Array | null): void;
   settleCall(callId: number, ok: boolean, value: unknown): void;
   /** Delivers a signal; true when a `process.on(signal)` listener took it. */

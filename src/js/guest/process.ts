@@ -34,9 +34,16 @@ function nextTick(fn: (...a: unknown[]) => void, ...args: unknown[]): void {
 export function createProcess() {
   const proc = new Emitter() as Emitter & Record<string, unknown>;
   let exitCode: number | undefined;
+  let toldExitCode = 0;
   const started = Date.now();
+  let user: ProcessInfo['user'] = { uid: 0, gid: 0, name: 'root', home: '/root' };
 
-  const stdin = new ReadableIn(0, (want) => hooks.wantStdin(want));
+  // State the host keeps (exit code, stdin wanted, signal listener counts) crosses only
+  // when it changes: a guest setting it in a loop makes no calls into the daemon.
+  let toldStdin = false;
+  const stdin = new ReadableIn(0, (want) => {
+    if (want !== toldStdin) hooks.wantStdin((toldStdin = want));
+  });
   Object.assign(proc, {
     title: 'node',
     platform: 'linux',
@@ -51,10 +58,10 @@ export function createProcess() {
     features: {},
     cwd: getCwd,
     umask: () => 0o022,
-    getuid: () => 0,
-    geteuid: () => 0,
-    getgid: () => 0,
-    getegid: () => 0,
+    getuid: () => user.uid,
+    geteuid: () => user.uid,
+    getgid: () => user.gid,
+    getegid: () => user.gid,
     uptime: () => (Date.now() - started) / 1000,
     nextTick,
     emitWarning: (warning: unknown) => {
@@ -94,11 +101,18 @@ export function createProcess() {
   // The host must know whether a signal has a handler without entering the isolate
   // (a busy guest could not answer), so listener counts for signals are reported.
   const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+  const toldListeners = new Map<string, number>();
   for (const method of ['on', 'addListener', 'once', 'prependListener', 'off', 'removeListener', 'removeAllListeners'] as const) {
     const original = proc[method].bind(proc) as (event: string, ...rest: unknown[]) => unknown;
     (proc as Record<string, unknown>)[method] = (event: string, ...rest: unknown[]) => {
       const result = original(event, ...rest);
-      if (SIGNALS.has(event)) hooks.signalListeners(event, proc.listenerCount(event));
+      if (SIGNALS.has(event)) {
+        const count = proc.listenerCount(event);
+        if (toldListeners.get(event) !== count) {
+          toldListeners.set(event, count);
+          hooks.signalListeners(event, count);
+        }
+      }
       return result === proc ? proc : result;
     };
   }
@@ -106,13 +120,14 @@ export function createProcess() {
     get: () => exitCode,
     set: (value: unknown) => {
       exitCode = value === undefined || value === null ? undefined : Number(value) | 0;
-      hooks.setExitCode(exitCode ?? 0);
+      if ((exitCode ?? 0) !== toldExitCode) hooks.setExitCode((toldExitCode = exitCode ?? 0));
     },
     enumerable: true,
   });
 
   function setup(info: ProcessInfo, exists: (dir: string) => boolean): void {
     setCwd(info.cwd);
+    user = info.user;
     Object.assign(proc, {
       pid: info.pid,
       ppid: info.ppid,
@@ -131,5 +146,5 @@ export function createProcess() {
     });
   }
 
-  return { proc, stdin, setup };
+  return { proc, stdin, setup, user: () => user };
 }

@@ -4,10 +4,11 @@
  * top of them, and hands the host its entry points (then removes those from the global
  * object too).
  */
-import { BUILTIN_NAMES, createBuiltins, randomBytes } from './builtins.js';
+import { BUILTIN_NAMES, createBuiltins } from './builtins.js';
+import { configureRandom, DOMException, getRandomValues, randomBytes } from './random.js';
 import { createConsole } from './console.js';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type MainProgram, type ProcessInfo, type RuntimeEntries } from './contract.js';
-import { ExitSignal, hooks, unwrap } from './hooks.js';
+import { ExitSignal, hooks, meter, unwrap } from './hooks.js';
 import { trimStack } from '../guest-stack.js';
 import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
@@ -15,7 +16,7 @@ import { createHostObject, settleCall } from './host-calls.js';
 import { createModuleSystem } from './modules.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
-import { configureTimers, fireTimer, timerGlobals } from './timers.js';
+import { configureTimers, fireDue, timerGlobals } from './timers.js';
 
 const g = globalThis as unknown as Record<string | symbol, unknown>;
 
@@ -50,11 +51,7 @@ class TextDecoder {
 }
 
 const crypto = {
-  getRandomValues<T extends ArrayBufferView>(array: T): T {
-    const bytes = randomBytes(array.byteLength);
-    new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
-    return array;
-  },
+  getRandomValues,
   randomUUID(): string {
     const b = randomBytes(16);
     b[6] = (b[6]! & 0x0f) | 0x40;
@@ -69,14 +66,14 @@ const crypto = {
   },
 };
 
-const { proc, stdin, setup: setupProcess } = createProcess();
+const { proc, stdin, setup: setupProcess, user } = createProcess();
 const consoleObject = createConsole();
 // Built on first use: compiling the builtins costs more than many programs' whole run.
 let created: Record<string, unknown> | undefined;
 const builtins: Record<string, unknown> = {};
 for (const name of BUILTIN_NAMES) {
   Object.defineProperty(builtins, name, {
-    get: () => (created ??= createBuiltins(proc, { TextEncoder, TextDecoder }, crypto))[name],
+    get: () => (created ??= createBuiltins(proc, user, { TextEncoder, TextDecoder }, crypto))[name],
     enumerable: true,
   });
 }
@@ -98,6 +95,7 @@ Object.assign(g, {
   TextEncoder,
   TextDecoder,
   crypto,
+  DOMException,
   performance: { now: () => Date.now() - origin, timeOrigin: origin },
   atob: (s: string) => lazyBuffer().from(String(s), 'base64').toString('latin1'),
   btoa: (s: string) => lazyBuffer().from(String(s), 'latin1').toString('base64'),
@@ -152,9 +150,11 @@ const entries: RuntimeEntries = {
         return false;
       }
     });
+    meter.configure(info.callWindow);
     configureTimers(info.maxTimers, info.maxTimerDelayMs);
     configureOutput(info.outputWindowBytes);
-    if (info.bindings.length > 0) g.host = createHostObject(info.bindings);
+    configureRandom(info.randomChunkBytes);
+    if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls);
   },
   runMain(program: MainProgram) {
     guard(() => {
@@ -162,8 +162,8 @@ const entries: RuntimeEntries = {
       else modules.load({ path: program.path, format: 'commonjs', source: program.source }, null, true);
     });
   },
-  fireTimer(id: number) {
-    guard(() => fireTimer(id));
+  fireTimers(immediates: boolean) {
+    void fireDue(immediates, guard);
   },
   pushStdin(chunk: Uint8Array | null) {
     guard(() => stdin.push(chunk));

@@ -3,20 +3,23 @@
  * runner isolate). Types only; imported by both sides.
  */
 import type { HookResult } from '../../process/hook-result.js';
+import type { CallWindow } from '../../process/guest-calls.js';
 
 export interface RunnerHooks {
   /** Fire-and-forget output (fd 1 or 2). */
   write(fd: number, data: Uint8Array): void;
   /** A filesystem operation through the process's host fd table (the ops of src/process/guest-fs.ts). */
   fs(op: string, args: unknown[], within?: string): HookResult;
-  random(length: number): Uint8Array;
+  /** Exactly `length` random bytes (at most RANDOM_CALL_MAX_BYTES a call), or an error. */
+  random(length: number): HookResult;
   /** Blocking waits: stdin data, a sleep, room for more output, or a child's change of state. */
   block: { applySyncPromise(receiver: undefined, args: [RunnerBlockingOp, number?, number?]): unknown };
   /** The process model's host side (src/wasm/process-calls.ts): spawn, wait, kill, pipes, dup of host fds. */
   proc(op: string, args: unknown[]): HookResult;
 }
 
-export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow' | 'childChange';
+/** `turn`: the daemon's next turn, once it has run every call made before (src/process/guest-calls.ts). */
+export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow' | 'childChange' | 'turn';
 
 /** One inherited fd, as the daemon hands a child its table (and a runner hands its own over for spawn and exec). */
 export interface FdSpec {
@@ -115,6 +118,8 @@ export interface RunnerInfo {
   user: UserInfo;
   outputWindowBytes: number;
   limits: RunnerLimits;
+  /** Fire-and-forget calls and their bytes between two waits for the daemon (GUEST_CALL_WINDOW). */
+  callWindow: CallWindow;
 }
 
 /**

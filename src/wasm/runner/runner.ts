@@ -12,13 +12,28 @@ import { hostUserImports } from './host-user.js';
 import { SignalExit, Signals } from './signals.js';
 import { errnoReturning, Wasi } from './wasi.js';
 import { encodeUtf8 } from './utf8.js';
+import { bytesOf, CallMeter } from '../../process/guest-calls.js';
+import type { HookResult } from '../../process/hook-result.js';
 
 const g = globalThis as unknown as Record<string, unknown>;
-const hooks = {} as RunnerHooks;
+const raw = {} as Record<string, (...args: unknown[]) => unknown>;
 for (const name of ['write', 'fs', 'random', 'block', 'proc'] as const) {
-  (hooks as unknown as Record<string, unknown>)[name] = g[`__agentos_hook_${name}`];
+  raw[name] = g[`__agentos_hook_${name}`] as (...args: unknown[]) => unknown;
   delete g[`__agentos_hook_${name}`];
 }
+/** Every call into the daemon goes through the call meter, as a guest JS runtime's do (src/process/guest-calls.ts). */
+const block = raw.block as unknown as RunnerHooks['block'];
+const callMeter = new CallMeter(() => block.applySyncPromise(undefined, ['turn']));
+const hooks: RunnerHooks = {
+  block,
+  write: (fd, data) => {
+    raw.write!(fd, data);
+    callMeter.sent(bytesOf(data));
+  },
+  fs: (op, args, within) => callMeter.answered(() => raw.fs!(op, args, within) as HookResult),
+  proc: (op, args) => callMeter.answered(() => raw.proc!(op, args) as HookResult),
+  random: (length) => callMeter.answered(() => raw.random!(length) as HookResult),
+};
 
 export interface ImportedMemory {
   module: string;
@@ -95,6 +110,7 @@ function traced(imports: Record<string, Record<string, unknown>>, wasi: Wasi): R
 }
 
 function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: ImportedMemory | null): RunnerResult {
+  callMeter.configure(info.callWindow);
   const agentosAbi = WebAssembly.Module.imports(module).some((imp) => imp.module.startsWith('host_'));
   const wasi = new Wasi(hooks, info, agentosAbi ? HIDDEN_PREOPEN_BASE : 3);
   const signals = new Signals(info.process);

@@ -196,6 +196,13 @@ export class Wasi {
     return out;
   }
 
+  /** Exactly `n` random bytes from the daemon (n ≤ RANDOM_CALL_MAX_BYTES, whose floor is 65,536), or an errno. */
+  random(n: number): Uint8Array {
+    const result = this.hooks.random(n);
+    if ('err' in result) throw new WasiError(errnoOf(result.err.code));
+    return result.ok as Uint8Array;
+  }
+
   host<T>(op: string, ...args: unknown[]): T {
     return this.hostWithin<T>(undefined, op, ...args);
   }
@@ -293,7 +300,7 @@ export class Wasi {
     if (fd.kind === 'zero' || fd.kind === 'random') {
       // As many bytes as asked, up to one chunk per call (a short read is allowed).
       const n = Math.min(total, DEVICE_READ_CHUNK);
-      return this.fill(iovs, fd.kind === 'zero' ? new Uint8Array(n) : this.hooks.random(n));
+      return this.fill(iovs, fd.kind === 'zero' ? new Uint8Array(n) : this.random(n));
     }
     let data: Uint8Array;
     if (fd.kind === 'stdin') data = (this.hooks.block.applySyncPromise(undefined, ['stdinSome', total]) as Uint8Array) ?? new Uint8Array(0);
@@ -679,7 +686,7 @@ export class Wasi {
       random_get(ptr: number, len: number) {
         for (let at = 0; at < len; at += 65536) {
           const n = Math.min(65536, len - at);
-          self.bytes(ptr + at, n).set(self.hooks.random(n));
+          self.bytes(ptr + at, n).set(self.random(n));
         }
       },
       sched_yield() {},
