@@ -14,6 +14,8 @@ const register = (client: SidecarClient, name: string, vmId?: string) =>
 
 const { client, logs } = await startSidecar();
 for (const name of ['echo', 'cat', 'wc', 'seq', 'files', 'hog', 'spin', 'sleep', 'recurse', 'slurp', 'bigmem']) await register(client, name);
+/** Bytes of `seq 1 100000`'s whole output. */
+const seq1To100000Length = Array.from({ length: 100000 }, (_, i) => `${i + 1}\n`).join('').length;
 const exhausted = (limit: string) => logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === limit);
 
 test('WASI commands run with args, stdin, exit codes; stdout and stderr are captured', async () => {
@@ -140,19 +142,23 @@ test('CPU and wall budgets stop a spinning WASM program while another VM keeps w
 test('fuel: a deterministic work budget ends a runaway loop with ERR_AGENTOS_WASM_FUEL, exit 124', async () => {
   const { vmId } = await client.createVm({ limits: { wasmMaxFuel: 200_000 } });
   const spun = await client.exec(vmId, 'spin');
-  assert.equal([spun.exitCode, spun.error?.code, spun.error?.capacity], [124, 'ERR_AGENTOS_WASM_FUEL', 200_000]);
+  // observed is read from the module's fuel counter: every unit of the budget, plus the charge that trapped.
+  assert.equal([spun.exitCode, spun.error?.code, spun.error?.capacity, spun.error?.observed], [124, 'ERR_AGENTOS_WASM_FUEL', 200_000, 200_001]);
   assert.match(spun.error!.message, /fuel ran out/);
-  assert.ok(spun.usage.wallMs < 5000);
-  assert.ok(await eventually(() => exhausted('wasm_max_fuel')));
+  const line = await eventually(() => exhausted('wasm_max_fuel'));
+  assert.equal([line.capacity, line.observed], [200_000, 200_001]);
   // Enough fuel for real work: the same commands run, metered.
   assert.is((await client.exec(vmId, 'echo', ['metered'])).stdout, 'metered\n');
   const seq = await client.exec(vmId, 'seq', ['1', '1000']);
   assert.equal([seq.exitCode, seq.stdout.split('\n').length], [0, 1001]);
-  // Deterministic: the same budget stops the same program at the same point.
+  // Deterministic: the same budget stops the same program at the same point, part way
+  // through its output (so the budget, not the end of the work, stopped it both times).
   const { vmId: tight } = await client.createVm({ limits: { wasmMaxFuel: 30_000 } });
   const a = await client.exec(tight, 'seq', ['1', '100000']);
   const b = await client.exec(tight, 'seq', ['1', '100000']);
-  assert.equal([a.error?.code, a.stdout.length], [b.error?.code, b.stdout.length]);
+  assert.equal([a.exitCode, a.error?.code, b.exitCode, b.error?.code], [124, 'ERR_AGENTOS_WASM_FUEL', 124, 'ERR_AGENTOS_WASM_FUEL']);
+  assert.ok(a.stdout.length > 0 && a.stdout.length < seq1To100000Length, `stopped after ${a.stdout.length} bytes`);
+  assert.is(b.stdout, a.stdout);
 });
 
 test('runaway recursion is a clear trap, not a crash', async () => {
@@ -240,7 +246,10 @@ test('the runner heap ceiling: a small one fails with ERR_AGENTOS_WASM_RUNNER_HE
   assert.match(r.error!.message, /8 MiB .*AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB/);
   const line = await eventually(() => smallLogs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === 'v8_heap_bytes'));
   assert.equal([line.capacity, line.env], [8 * 1024 * 1024, 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB']);
-  assert.ok(typeof line.observed === 'number' && typeof line.fill_percent === 'number');
+  // The runner's heap as read when the allocation failed: below the ceiling it could not pass.
+  assert.ok(typeof line.observed === 'number' && line.observed > 0 && line.observed < 8 * 1024 * 1024, `observed ${line.observed}`);
+  assert.is(r.error?.observed, line.observed);
+  assert.is(line.fill_percent, Math.round(((line.observed as number) / (8 * 1024 * 1024)) * 1000) / 10);
   assert.is((await small.exec(vm, 'echo', ['daemon', 'fine'])).stdout, 'daemon fine\n');
   // A VM may raise its own ceiling above the sidecar's.
   const roomy = (await small.createVm({ limits: { wasmRunnerHeapLimitMb: 256 } })).vmId;
@@ -255,7 +264,8 @@ test('the runner heap ceiling: a small one fails with ERR_AGENTOS_WASM_RUNNER_HE
   const ok = await client.exec(vmId, 'slurp', ['/big.bin']);
   assert.equal([ok.exitCode, ok.stdout], [0, `read ${40 * 1024 * 1024} of ${40 * 1024 * 1024} bytes\n`]);
   const js = await client.exec(vmId, 'node', ['-e', 'const keep = []; for (let i = 0; i < 6; i++) keep.push(require("fs").readFileSync("/big.bin")); console.log(keep.length)']);
-  assert.ok(js.error?.code === 'ERR_AGENTOS_HEAP_LIMIT' || /RangeError/.test(js.stderr), `${js.error?.code} ${js.stderr}`);
+  assert.equal([js.exitCode, js.stdout, js.error], [1, '', undefined]);
+  assert.match(js.stderr, /^RangeError: Array buffer allocation failed\n/);
 });
 
 test('AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB: 0, negative and junk fall back to 2048 with a warning', async () => {
