@@ -65,11 +65,11 @@ test('timers run in order; intervals clear; unref does not hold the process', as
     process.nextTick(() => order.push('tick'));
     let n = 0; const iv = setInterval(() => { if (++n === 3) { clearInterval(iv); order.push('interval3') } }, 2);
     const cancelled = setTimeout(() => order.push('never'), 10); clearTimeout(cancelled);
-    setTimeout(() => order.push('unref-never'), 5000).unref();
+    // Had the process waited for this unref'd timer, its line would be in stdout.
+    setTimeout(() => console.log('unref fired'), 5000).unref();
     setTimeout(() => console.log(order.join(',')), 60);
   `]);
   assert.is(r.stdout, 'tick,micro,immediate,t5,interval3,t20\n');
-  assert.ok(r.usage.wallMs < 2000);
 });
 
 test('require: relative files, JSON, node_modules, builtins, cycles, module.exports', async () => {
