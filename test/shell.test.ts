@@ -261,9 +261,19 @@ test('pipes per VM are bounded: past AGENTOS_MAX_PIPES_PER_VM fd_pipe fails with
   const { client: c, logs: l } = await startSidecar({ env: { AGENTOS_MAX_PIPES_PER_VM: '4' } });
   const v = (await c.createVm()).vmId;
   assert.is((await c.exec(v, 'sh', ['-c', 'seq 1 3 | cat | cat | wc -l'])).stdout, '3\n', 'three pipes fit');
-  // Sleeping stages hold every pipe of the line at once: the fifth cannot be made.
-  const r = await c.exec(v, 'sh', ['-c', 'sleep 0.5 | sleep 0.5 | sleep 0.5 | sleep 0.5 | sleep 0.5 | sleep 0.5'], { timeoutMs: 10_000 });
-  assert.match(r.stderr, /Too many open files in system/);
+  // Stages that wait on the host's stdin hold every pipe of the line at once, for as long
+  // as the host keeps it open: the fifth pipe cannot be made.
+  let stderr = '';
+  const off = c.onOutput((e) => {
+    if (e.vmId === v && e.stream === 'stderr') stderr += e.data;
+  });
+  const { pid } = await c.spawn(v, 'sh', ['-c', 'cat | cat | cat | cat | cat | cat']);
+  const exited = c.waitForExit(v, pid);
+  await waitFor(() => /Too many open files in system/.test(stderr));
+  // The shell gives up on the line (it may already have exited); its stages end with stdin.
+  await c.request(P.ProcessCloseStdin, { vmId: v, pid }).catch(() => undefined);
+  await exited;
+  off();
   const line = await eventually(() => l.find((x) => x.msg === 'bounded limit exhausted' && x.limit === 'max_pipes_per_vm'));
   assert.equal([line.capacity, line.env], [4, 'AGENTOS_MAX_PIPES_PER_VM']);
   assert.is((await c.exec(v, 'sh', ['-c', 'echo a | cat'])).stdout, 'a\n', 'the pipes of the failed line were let go');
