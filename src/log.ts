@@ -57,15 +57,21 @@ export const limitHits = new Map<string, number>();
 
 export interface LimitHit {
   limit: string;
-  observed: number;
+  /** What was measured when the bound was hit; undefined when it cannot be measured. */
+  observed: number | undefined;
   capacity: number;
   [key: string]: unknown;
 }
 
-/** Logs the one line every exhausted bound produces, and counts it. */
+/**
+ * Logs the one line every exhausted bound produces, and counts it. A bound whose use
+ * cannot be read at the moment it was hit says so (`observed: "not measured"`) rather than
+ * repeating the capacity as if it had been measured.
+ */
 export function warnLimitExhausted(log: Logger, hit: LimitHit): void {
   limitHits.set(hit.limit, (limitHits.get(hit.limit) ?? 0) + 1);
-  log.warn({ ...hit, fill_percent: fillPercent(hit.observed, hit.capacity) }, 'bounded limit exhausted');
+  const { observed } = hit;
+  log.warn(observed === undefined ? { ...hit, observed: 'not measured' } : { ...hit, fill_percent: fillPercent(observed, hit.capacity) }, 'bounded limit exhausted');
 }
 
 function fillPercent(observed: number, capacity: number): number {

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
 import { SIDECAR_BIN, SidecarClient } from '../src/client/client.js';
 import { frame, parseFrames, rejection, startSidecar } from './helpers/sidecar.js';
-import { spawnRaw, started } from './helpers/raw.js';
+import { frameWhere, framesSoFar, spawnRaw, started, type RawSidecar } from './helpers/raw.js';
 
 test('initialize answers with version, capabilities and the limits in force', async () => {
   const { client } = await startSidecar({ env: { AGENTOS_GUEST_HEAP_LIMIT_MB: '64' } });
@@ -45,29 +45,54 @@ test('exit without shutdown ends with code 1', async () => {
   assert.is((await client.exited).code, 1);
 });
 
-test('stdin EOF disposes every VM and exits 0 within a second', async () => {
+/**
+ * A daemon with one VM whose guest is running (it has printed "ready"), for the shutdown
+ * tests: what they check is what happens to that VM and process on the way out.
+ */
+async function daemonWithLiveGuest(): Promise<RawSidecar> {
   const raw = spawnRaw();
   await started(raw);
-  raw.child.stdin.write(frame({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: P.PROTOCOL_VERSION } }));
-  raw.child.stdin.write(frame({ jsonrpc: '2.0', id: 2, method: 'vm/create', params: {} }));
-  raw.child.stdin.write(frame({ jsonrpc: '2.0', id: 3, method: 'process/exec', params: { vmId: 'vm-1', command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] } }));
-  await new Promise((r) => setTimeout(r, 200));
-  (raw as unknown as { endAt: number }).endAt = performance.now();
-  raw.child.stdin.end();
-  const { code, ms } = await raw.exited;
+  const send = (id: number, method: string, params: object) => raw.child.stdin.write(frame({ jsonrpc: '2.0', id, method, params }));
+  send(1, 'initialize', { protocolVersion: P.PROTOCOL_VERSION });
+  send(2, 'vm/create', {});
+  send(3, 'process/spawn', { vmId: 'vm-1', command: 'node', args: ['-e', 'console.log("ready"); setInterval(() => {}, 1000)'] });
+  await frameWhere(raw, (f) => f.id === 3 && (f.result as { pid?: number } | undefined)?.pid === 1);
+  await frameWhere(raw, (f) => f.method === 'process/output' && (f.params as { data: string }).data === 'ready\n');
+  return raw;
+}
+
+/**
+ * The shutdown, in order: the reason, the VM disposed with its process killed, then exit 0;
+ * with `exitEvent`, the killed process's process/exit reached stdout too.
+ */
+async function assertOrderlyShutdown(raw: RawSidecar, reason: string, exitEvent: boolean): Promise<void> {
+  const { code } = await raw.exited;
   assert.is(code, 0);
-  assert.ok(ms < 1000, `exited after ${ms.toFixed(0)} ms`);
-  assert.ok(raw.logs.some((l) => l.msg === 'vm disposed' && l.vmId === 'vm-1'));
+  const steps = raw.logs.map((l) => l.msg);
+  const at = (msg: string) => steps.indexOf(msg);
+  const shutting = raw.logs.find((l) => l.msg === 'shutting down');
+  assert.is(shutting?.reason, reason);
+  const disposed = raw.logs.find((l) => l.msg === 'vm disposed');
+  assert.equal([disposed?.vmId, disposed?.killedProcesses], ['vm-1', 1]);
+  assert.equal(raw.logs.find((l) => l.msg === 'sidecar exiting')?.exitCode, 0);
+  assert.ok(at('shutting down') < at('vm disposed') && at('vm disposed') < at('sidecar exiting'), steps.join(' > '));
+  if (!exitEvent) return;
+  const exit = framesSoFar(raw).find((f) => f.method === 'process/exit');
+  assert.equal(exit?.params, { ...(exit?.params as object), vmId: 'vm-1', pid: 1, exitCode: 137, signal: 'SIGKILL' });
+}
+
+test('stdin EOF disposes every VM, killing its processes, and exits 0', async () => {
+  const raw = await daemonWithLiveGuest();
+  raw.child.stdin.end();
+  // After stdin EOF the daemon sends no process/exit for the processes it kills (the
+  // connection is closing): only the log shows them go.
+  await assertOrderlyShutdown(raw, 'stdin closed', false);
 });
 
-test('SIGTERM exits 0 within a second', async () => {
-  const raw = spawnRaw();
-  await started(raw);
-  (raw as unknown as { endAt: number }).endAt = performance.now();
+test('SIGTERM disposes every VM, killing its processes, and exits 0', async () => {
+  const raw = await daemonWithLiveGuest();
   raw.child.kill('SIGTERM');
-  const { code, ms } = await raw.exited;
-  assert.is(code, 0);
-  assert.ok(ms < 1000, `exited after ${ms.toFixed(0)} ms`);
+  await assertOrderlyShutdown(raw, 'SIGTERM', true);
 });
 
 test('stdout carries nothing but valid frames, whatever guests print', async () => {
@@ -78,15 +103,18 @@ test('stdout carries nothing but valid frames, whatever guests print', async () 
   send(2, 'vm/create', {});
   send(3, 'process/exec', { vmId: 'vm-1', command: 'node', args: ['-e', 'for (let i = 0; i < 200; i++) { console.log("Content-Length: 5\\r\\n\\r\\nhello"); process.stdout.write("raw " + i); console.error("err", i) }'] });
   send(4, 'process/exec', { vmId: 'vm-1', command: 'node', args: ['-e', 'throw new Error("x")'] });
-  await new Promise((r) => setTimeout(r, 1500));
+  await frameWhere(raw, (f) => f.id === 3);
+  await frameWhere(raw, (f) => f.id === 4);
   send(5, 'shutdown', {});
-  await new Promise((r) => setTimeout(r, 200));
+  await frameWhere(raw, (f) => f.id === 5);
   raw.child.stdin.end();
   await raw.exited;
-  const frames = parseFrames(raw.stdout()) as Array<{ id: number; result?: { stdout: string } }>;
+  const frames = parseFrames(raw.stdout()) as Array<{ id: number; result?: { stdout: string; exitCode: number } }>;
   // Concurrent execs may answer in either order; each id is answered once.
   assert.equal(frames.map((f) => f.id).sort(), [1, 2, 3, 4, 5]);
-  assert.ok(frames.find((f) => f.id === 3)!.result!.stdout.includes('raw 199'));
+  const printed = frames.find((f) => f.id === 3)!.result!.stdout;
+  assert.is(printed, Array.from({ length: 200 }, (_, i) => `Content-Length: 5\r\n\r\nhello\nraw ${i}`).join(''));
+  assert.is(frames.find((f) => f.id === 4)!.result!.exitCode, 1);
 });
 
 test('--help, --version and --print-limits print and exit', () => {

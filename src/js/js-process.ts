@@ -186,10 +186,11 @@ export class JsProcess extends GuestProcess implements GuestHost {
       const capacity = this.o.budgets.heapLimitMb;
       this.stop({
         code: 'ERR_AGENTOS_HEAP_LIMIT',
-        message: `guest heap limit of ${capacity} MiB exhausted (observed ≥ ${capacity} MiB); the isolate was disposed (raise limits.heapLimitMb or AGENTOS_GUEST_HEAP_LIMIT_MB)`,
+        // No `observed`: V8 disposes the isolate when it passes the limit, so its heap at
+        // that moment cannot be read; the error and the log line say it is not measured.
+        message: `guest heap limit of ${capacity} MiB exhausted; the isolate was disposed (its heap at that moment is not measured) (raise limits.heapLimitMb or AGENTOS_GUEST_HEAP_LIMIT_MB)`,
         limit: 'guest_heap_limit_mb',
         capacity,
-        observed: capacity,
         env: 'AGENTOS_GUEST_HEAP_LIMIT_MB',
       }, 134, 'SIGABRT');
       return;

@@ -270,7 +270,7 @@ export abstract class GuestProcess implements Watched {
   stop(reason: StopReason, exitCode: number, signal?: string): void {
     if (this.finished) return;
     if (reason.limit !== undefined && reason.capacity !== undefined) {
-      warnLimitExhausted(this.base.log, { limit: reason.limit, observed: reason.observed ?? reason.capacity, capacity: reason.capacity, env: reason.env });
+      warnLimitExhausted(this.base.log, { limit: reason.limit, observed: reason.observed, capacity: reason.capacity, env: reason.env });
     }
     this.exitCode = exitCode;
     this.finish(reason, signal);

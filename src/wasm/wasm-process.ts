@@ -271,7 +271,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
               message: `${this.o.argv[0]}: fuel ran out: its budget of ${capacity} units (one per function call and loop iteration) is spent (raise limits.wasmMaxFuel or AGENTOS_WASM_MAX_FUEL)`,
               limit: 'wasm_max_fuel',
               capacity,
-              observed: capacity + 1,
+              // Units charged, read from the module's own counter: the budget, plus the charge that trapped.
+              observed: capacity - (result.fuelLeft ?? -1),
               env: 'AGENTOS_WASM_MAX_FUEL',
             }, 124);
           }
@@ -349,17 +350,20 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   private runnerHeapExhausted(): void {
     const capacity = this.o.budgets.runnerHeapLimitMb * MiB;
     const runner = this.runner?.isolate;
-    let observed = capacity;
+    // The runner's heap as read when the run failed (the allocation that failed is not in
+    // it); left out, and said so, when the runner cannot be read.
+    let observed: number | undefined;
     if (runner && !runner.isDisposed && !this.running) {
       const heap = runner.getHeapStatisticsSync();
-      observed = Math.max(capacity, heap.used_heap_size + heap.externally_allocated_size);
+      observed = heap.used_heap_size + heap.externally_allocated_size;
     }
+    const seen = observed === undefined ? 'its heap then is not measured' : `${Math.ceil(observed / MiB)} MiB in use when the allocation failed`;
     this.stop({
       code: 'ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT',
-      message: `the WASM runner's V8 heap ceiling of ${this.o.budgets.runnerHeapLimitMb} MiB was exhausted while running ${this.o.argv[0]} (observed ≥ ${Math.ceil(observed / MiB)} MiB; raise AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB)`,
+      message: `the WASM runner's V8 heap ceiling of ${this.o.budgets.runnerHeapLimitMb} MiB was exhausted while running ${this.o.argv[0]} (${seen}; raise AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB)`,
       limit: 'v8_heap_bytes',
       capacity,
-      observed,
+      ...(observed === undefined ? {} : { observed }),
       env: 'AGENTOS_WASM_RUNNER_HEAP_LIMIT_MB',
     }, 134, 'SIGABRT');
   }

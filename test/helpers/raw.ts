@@ -55,3 +55,28 @@ export async function started(raw: RawSidecar): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The complete frames the daemon has written so far (a frame still arriving is left out). */
+export function framesSoFar(raw: RawSidecar): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  let rest = raw.stdout();
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end === -1) return out;
+    const length = Number(/Content-Length: (\d+)/i.exec(rest.subarray(0, end).toString('ascii'))?.[1]);
+    if (rest.length < end + 4 + length) return out;
+    out.push(JSON.parse(rest.subarray(end + 4, end + 4 + length).toString('utf8')) as Record<string, unknown>);
+    rest = rest.subarray(end + 4 + length);
+  }
+}
+
+/** Waits for the first frame that `match` accepts (a hang guard bounds the wait, not a timing check). */
+export async function frameWhere(raw: RawSidecar, match: (f: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = framesSoFar(raw).find(match);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no such frame within ${timeoutMs} ms; stdout so far: ${raw.stdout().toString().slice(-400)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -23,14 +23,34 @@ export async function startSidecar(options: ClientOptions = {}): Promise<{ clien
   return { client, logs };
 }
 
-/** Waits until `predicate` holds (for log lines, which arrive asynchronously). */
-export async function eventually<T>(predicate: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
+/**
+ * How long a wait for an event may take before the test calls it a hang. Not a timing
+ * assertion: tests wait for events (output, log lines, exits) and assert on them and their
+ * order; this only bounds a wait that would otherwise never end, and is generous so that a
+ * loaded machine (other test runs, two busy processes) does not turn slowness into failure.
+ */
+export const HANG_MS = 60_000;
+
+/** Waits until `predicate` holds (for output and log lines, which arrive asynchronously). */
+export async function eventually<T>(predicate: () => T | undefined | false, timeoutMs = HANG_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = predicate();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The same wait, named for what the tests use it for: an event seen before the next step. */
+export const waitFor = eventually;
+
+/** Waits until an asynchronous check (a request to the daemon) holds. */
+export async function waitForAsync(check: () => Promise<boolean>, timeoutMs = HANG_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as P from '../../protocol/index.js';
@@ -79,13 +81,40 @@ export async function runCase(client: SidecarClient, c: SuiteCase): Promise<Case
     const command = `${c.group}-${c.name}`;
     await client.request(P.WasmRegister, { vmId, name: command, data: readFileSync(c.wasm).toString('base64') });
     const r = await client.exec(vmId, command, c.args, { env: c.env, inheritEnv: false, cwd: '/', timeoutMs: 20_000, preopens: c.root ? [{ name: '/', path: '/' }] : [] });
-    const problems: string[] = [];
-    if (r.exitCode !== c.exitCode) problems.push(`exit code ${r.exitCode}, expected ${c.exitCode}`);
-    if (c.stdout !== undefined && r.stdout !== c.stdout) problems.push(`stdout ${JSON.stringify(r.stdout.slice(0, 80))}`);
-    if (c.stderr !== undefined && r.stderr !== c.stderr) problems.push(`stderr ${JSON.stringify(r.stderr.slice(0, 80))}`);
-    if (problems.length > 0 && r.stderr && c.stderr === undefined) problems.push(`stderr: ${r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 200)}`);
+    const problems = judge(c, r);
     return { testCase: c, pass: problems.length === 0, reason: problems.join('; ') };
   } finally {
     await client.disposeVm(vmId);
+  }
+}
+
+/** What differs between a run and the case's expectations (empty: the case passes). */
+function judge(c: SuiteCase, r: { exitCode: number; stdout: string; stderr: string }): string[] {
+  const problems: string[] = [];
+  if (r.exitCode !== c.exitCode) problems.push(`exit code ${r.exitCode}, expected ${c.exitCode}`);
+  if (c.stdout !== undefined && r.stdout !== c.stdout) problems.push(`stdout ${JSON.stringify(r.stdout.slice(0, 80))}`);
+  if (c.stderr !== undefined && r.stderr !== c.stderr) problems.push(`stderr ${JSON.stringify(r.stderr.slice(0, 80))}`);
+  if (problems.length > 0 && r.stderr && c.stderr === undefined) problems.push(`stderr: ${r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 200)}`);
+  return problems;
+}
+
+const NODE_WASI_CASE = fileURLToPath(new URL('./node-wasi-case.mjs', import.meta.url));
+
+/**
+ * The same case under Node's own node:wasi (the baseline the table states), in a child
+ * Node process bounded by `timeoutMs`, with the case's root copied to a scratch directory
+ * preopened as "/" (as the daemon's run preopens the VM's copy).
+ */
+export function runCaseNodeWasi(c: SuiteCase, timeoutMs = 20_000): CaseResult {
+  const root = c.root ? mkdtempSync(join(tmpdir(), 'wasi-node-')) : undefined;
+  try {
+    if (root) cpSync(c.root!, root, { recursive: true, filter: (src) => !src.endsWith('.cleanup') });
+    const spec = { wasm: c.wasm, args: [`${c.group}-${c.name}`, ...c.args], env: c.env, root };
+    const r = spawnSync(process.execPath, ['--no-warnings', NODE_WASI_CASE, JSON.stringify(spec)], { cwd: root ?? tmpdir(), timeout: timeoutMs, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.error || r.signal) return { testCase: c, pass: false, reason: `node:wasi did not finish: ${r.error?.message ?? r.signal}` };
+    const problems = judge(c, { exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr });
+    return { testCase: c, pass: problems.length === 0, reason: problems.join('; ') };
+  } finally {
+    if (root) rmSync(root, { recursive: true, force: true });
   }
 }

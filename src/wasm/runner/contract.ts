@@ -158,6 +158,8 @@ export interface RunnerResult {
   runnerHeapExhausted?: boolean;
   /** The program trapped because its fuel counter went below zero. */
   fuelExhausted?: boolean;
+  /** The fuel counter when it trapped (the budget minus every unit charged: -1 at the trap). */
+  fuelLeft?: number;
   /** The call-depth counter when the program trapped (compared with the bound by the host). */
   depthAtTrap?: number;
   /** Ended by this signal (default action: terminate). */

@@ -156,7 +156,7 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
     }
     if (err instanceof RangeError && /allocation failed/i.test(err.message)) return { exitCode: 134, trap: err.message, runnerHeapExhausted: true };
     const fuel = instance.exports.__agentos_fuel as WebAssembly.Global | undefined;
-    if (fuel && (fuel.value as bigint) < 0n) return { exitCode: 124, fuelExhausted: true };
+    if (fuel && (fuel.value as bigint) < 0n) return { exitCode: 124, fuelExhausted: true, fuelLeft: Number(fuel.value as bigint) };
     const depth = instance.exports.__agentos_depth as WebAssembly.Global | undefined;
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return { exitCode: 134, trap: message, ...(depth ? { depthAtTrap: depth.value as number } : {}) };
