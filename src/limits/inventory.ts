@@ -103,10 +103,12 @@ export const INVENTORY = {
   },
   FS_PATH_WALK_MAX: {
     unit: 'count', default: 4096, env: 'AGENTOS_FS_PATH_WALK_MAX', scope: 'VM',
+    min: 256, max: 1_000_000,
     why: 'path components one resolution walks, symlink targets included (ELOOP past it): links through links through `x/..` runs cannot make one lookup, on the daemon thread, do more',
   },
   FS_READDIR_PAGE_MAX: {
     unit: 'count', default: 10_000, env: 'AGENTOS_FS_READDIR_PAGE_MAX', scope: 'protocol',
+    min: 1, max: 1_000_000,
     why: 'entries one fs/readdir answer carries; a larger directory is read in pages (`after`, `next`), so no answer holds the daemon thread or a frame past it',
   },
   FS_IO_MAX_BYTES: {
@@ -201,22 +203,27 @@ export const INVENTORY = {
   },
   WASM_CALL_MAX_BYTES: {
     unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_WASM_CALL_MAX_BYTES', scope: 'process',
+    min: 4096, max: 64 * MiB,
     why: 'bytes one WASI call carries between a runner and the daemon (fd_write, fd_pwrite, fd_read, fd_pread, xattr values); a longer read or write is short, as POSIX allows, so iovecs aliasing one buffer cannot multiply it',
   },
   WASM_IOV_MAX: {
     unit: 'count', default: 1024, env: 'AGENTOS_WASM_IOV_MAX', scope: 'process',
+    min: 16, max: 65536,
     why: 'iovecs one WASI read or write may name (IOV_MAX on Linux); more is EINVAL',
   },
   WASM_MAX_TABLE_ENTRIES: {
     unit: 'count', default: 1_048_576, env: 'AGENTOS_WASM_MAX_TABLE_ENTRIES', scope: 'process',
+    min: 1024, max: 100_000_000,
     why: 'entries of all tables of one WASM process together, enforced by rewriting table limits (table.grow past it fails); each entry is counted as 8 bytes with linear memory in the VM and sidecar WASM memory budgets',
   },
   WASM_MAX_SECTIONS: {
     unit: 'count', default: 1024, env: 'AGENTOS_WASM_MAX_SECTIONS', scope: 'sidecar',
+    min: 16, max: 65536,
     why: 'sections of one module (a real one has under 40): checked while reading section headers, before any work proportional to their number',
   },
   WASM_MAX_SECTION_ENTRIES: {
     unit: 'count', default: 100_000, env: 'AGENTOS_WASM_MAX_SECTION_ENTRIES', scope: 'sidecar',
+    min: 1024, max: 10_000_000,
     why: 'entries one module section may declare (imports, functions, globals, tables, element and data segments, exports; V8\'s own limits are 100,000 to 1,000,000): checked before the section is read',
   },
   WASM_MODULE_CACHE_ENTRIES: {
