@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
+import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 
 const runtime = new RuntimeSource('guest-runtime.js', 'agentos:runtime');
@@ -39,11 +40,11 @@ export class PreparedIsolate {
   ) {}
 
   /**
-   * Only `new Isolate` (~1.6 ms) runs on the daemon's thread; creating the context and
-   * running the runtime happen on isolated-vm's pool.
+   * Nothing of it runs on the daemon's thread: the isolate is made by the factory, the
+   * context and the runtime on isolated-vm's pool.
    */
   static async create(heapLimitMb: number, onCatastrophicError: (message: string) => void): Promise<PreparedIsolate> {
-    const isolate = new ivm.Isolate({ memoryLimit: heapLimitMb, onCatastrophicError });
+    const isolate = await IsolateFactory.shared.create(heapLimitMb, onCatastrophicError);
     let prepared: PreparedIsolate | undefined;
     try {
       const context = await isolate.createContext();
@@ -64,7 +65,7 @@ export class PreparedIsolate {
       context.global.deleteSync('__agentos_entries');
       return prepared;
     } catch (err) {
-      if (!isolate.isDisposed) isolate.dispose();
+      IsolateFactory.shared.dispose(isolate);
       throw err;
     }
   }
@@ -111,9 +112,10 @@ export class PreparedIsolate {
     await runtime.rememberCompiled(this.isolate);
   }
 
+  /** Unbinds it now; the isolate itself is disposed off the daemon's thread (isolate-factory.ts). */
   dispose(): void {
     this.host = null;
-    if (!this.isolate.isDisposed) this.isolate.dispose();
+    IsolateFactory.shared.dispose(this.isolate);
   }
 }
 

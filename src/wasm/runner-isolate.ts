@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import type { HookResult } from '../process/hook-result.js';
+import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import type { ImportedMemory } from './memory-cap.js';
 import type { RunnerInfo, RunnerResult } from './runner/contract.js';
@@ -13,6 +14,19 @@ export interface RunnerHost {
   random(length: unknown): Uint8Array;
   block(op: unknown, arg: unknown, extra?: unknown): Promise<unknown>;
   proc(op: unknown, args: unknown): HookResult;
+}
+
+/**
+ * One ExternalCopy per compiled module, made on its first run: wrapping a module touches
+ * V8's wasm engine state, which a starved runner thread can hold (see isolate-factory.ts),
+ * so the daemon's thread does it once per module, not once per process. Each run's
+ * `copyInto` then only hands the runner a reference to the same compiled code.
+ */
+const moduleCopies = new WeakMap<WebAssembly.Module, ivm.ExternalCopy<WebAssembly.Module>>();
+function moduleCopy(module: WebAssembly.Module): ivm.ExternalCopy<WebAssembly.Module> {
+  let copy = moduleCopies.get(module);
+  if (!copy) moduleCopies.set(module, (copy = new ivm.ExternalCopy(module)));
+  return copy;
 }
 
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
@@ -32,7 +46,8 @@ export class RunnerIsolate {
   ) {}
 
   static async create(heapLimitMb: number, onCatastrophicError: (message: string) => void): Promise<RunnerIsolate> {
-    const isolate = new ivm.Isolate({ memoryLimit: heapLimitMb, onCatastrophicError });
+    // Made (and later disposed) off the daemon's thread: see isolate-factory.ts.
+    const isolate = await IsolateFactory.shared.create(heapLimitMb, onCatastrophicError);
     let runner: RunnerIsolate | undefined;
     try {
       const context = await isolate.createContext();
@@ -56,7 +71,7 @@ export class RunnerIsolate {
       runner = new RunnerIsolate(heapLimitMb, isolate, entry);
       return runner;
     } catch (err) {
-      if (!isolate.isDisposed) isolate.dispose();
+      IsolateFactory.shared.dispose(isolate);
       throw err;
     }
   }
@@ -64,11 +79,11 @@ export class RunnerIsolate {
   /** Runs the module's `_start` on isolated-vm's pool; the compiled module moves in by reference. */
   run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: ImportedMemory | null): Promise<RunnerResult> {
     const copy = (value: unknown) => new ivm.ExternalCopy(value).copyInto({ release: true });
-    return this.entry.apply(undefined, [copy(module), copy(info), copy(importedMemory)], { result: { copy: true } }) as Promise<RunnerResult>;
+    return this.entry.apply(undefined, [moduleCopy(module).copyInto(), copy(info), copy(importedMemory)], { result: { copy: true } }) as Promise<RunnerResult>;
   }
 
   dispose(): void {
     this.host = null;
-    if (!this.isolate.isDisposed) this.isolate.dispose();
+    IsolateFactory.shared.dispose(this.isolate);
   }
 }
