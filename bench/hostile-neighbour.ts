@@ -28,7 +28,8 @@ interface Attack {
   expects: string;
 }
 
-const timedOut = (r: ExecResult) => r.error?.code === 'ERR_AGENTOS_TIMEOUT' || r.error?.code === 'ERR_AGENTOS_CPU_TIME_LIMIT';
+/** Ended by one of its VM's budgets (wall, CPU, memory, processes), as a runaway must be. */
+const timedOut = (r: ExecResult) => r.error?.code !== undefined && /TIMEOUT|LIMIT/.test(r.error.code);
 const endedEarly = (r: ExecResult) => !r.error || (r.error.code !== 'ERR_AGENTOS_TIMEOUT' && r.error.code !== 'ERR_AGENTOS_CPU_TIME_LIMIT');
 const node = (code: string) => ['-e', code];
 
@@ -90,15 +91,15 @@ function sleb(v: number): number[] {
 }
 
 const ATTACKS: Attack[] = [
-  { name: '32 busy processes', command: 'sh', args: ['-c', 'for i in $(seq 1 32); do yes > /dev/null & done; wait'], expected: timedOut, expects: 'its wall budget' },
-  { name: 'fork bomb (sh b.sh)', files: { '/home/user/b.sh': 'sh b.sh & sh b.sh & wait\n' }, command: 'sh', args: ['b.sh'], expected: timedOut, expects: 'its wall budget' },
+  { name: '32 busy processes', command: 'sh', args: ['-c', 'for i in $(seq 1 32); do yes > /dev/null & done; wait'], expected: timedOut, expects: 'a budget' },
+  { name: 'fork bomb (sh b.sh)', files: { '/home/user/b.sh': 'sh b.sh & sh b.sh & wait\n' }, command: 'sh', args: ['b.sh'], expected: timedOut, expects: 'a budget' },
   {
     name: '64 processes looping on fs calls',
     command: 'sh', args: ['-c', 'for i in $(seq 1 64); do sh -c "while :; do test -e /tmp/x; ls /tmp > /dev/null; done" & done; wait'],
-    expected: timedOut, expects: 'its wall budget',
+    expected: timedOut, expects: 'a budget',
   },
-  { name: '4,000 setInterval(fn, 0)', command: 'node', args: node('for (let i = 0; i < 4000; i++) setInterval(() => {}, 0)'), expected: timedOut, expects: 'its wall budget' },
-  { name: 'for(;;) process.exitCode=1', command: 'node', args: node('for (;;) process.exitCode = 1'), limits: { cpuTimeLimitMs: 2000 }, expected: timedOut, expects: 'its CPU or wall budget' },
+  { name: '4,000 setInterval(fn, 0)', command: 'node', args: node('for (let i = 0; i < 4000; i++) setInterval(() => {}, 0)'), expected: timedOut, expects: 'a budget' },
+  { name: 'for(;;) process.exitCode=1', command: 'node', args: node('for (;;) process.exitCode = 1'), limits: { cpuTimeLimitMs: 2000 }, expected: timedOut, expects: 'a budget' },
   {
     name: "fs.cpSync('/a', '/a/b/c')",
     command: 'node', args: node("const fs = require('fs'); fs.mkdirSync('/a/b/c', { recursive: true }); fs.writeFileSync('/a/f', 'x'.repeat(1000)); try { fs.cpSync('/a', '/a/b/c', { recursive: true }); } catch (e) { console.log(e.code); process.exit(3); }"),

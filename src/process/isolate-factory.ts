@@ -34,7 +34,6 @@ export class IsolateFactory {
 
   /** A fresh isolate, made on isolated-vm's pool; the daemon's thread only awaits it. */
   async create(memoryLimit: number, onCatastrophicError: (message: string) => void): Promise<ivm.Isolate> {
-    if (process.env.SCHED_DIRECT === '1') return new ivm.Isolate({ memoryLimit, onCatastrophicError });
     const report = new ivm.Callback((message: unknown) => onCatastrophicError(String(message)), { ignored: true });
     return (await this.make.apply(undefined, [memoryLimit, report])) as ivm.Isolate;
   }
@@ -44,7 +43,6 @@ export class IsolateFactory {
    * it is disposed there; until then it is unbound (its hooks reach no process).
    */
   dispose(isolate: ivm.Isolate): void {
-    if (process.env.SCHED_DIRECT === '1') return void (isolate.isDisposed || isolate.dispose());
     if (!isolate.isDisposed) this.disposer.applyIgnored(undefined, [isolate]);
   }
 }
