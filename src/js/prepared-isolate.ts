@@ -32,6 +32,7 @@ const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EB
  */
 export class PreparedIsolate {
   host: GuestHost | null = null;
+  private active = 0;
 
   private constructor(
     readonly isolate: ivm.Isolate,
@@ -81,23 +82,31 @@ export class PreparedIsolate {
 
   // Guest code runs asynchronously on isolated-vm's thread pool, never on the daemon's thread.
   runMain(program: MainProgram): Promise<unknown> {
-    return this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } });
+    return this.running(this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } }));
   }
 
   fireTimer(id: number): Promise<unknown> {
-    return this.entries.fireTimer.apply(undefined, [id]);
+    return this.running(this.entries.fireTimer.apply(undefined, [id]));
   }
 
   pushStdin(chunk: Uint8Array | null): Promise<unknown> {
-    return this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } });
+    return this.running(this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } }));
   }
 
   settleCall(callId: number, ok: boolean, value: unknown): Promise<unknown> {
-    return this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } });
+    return this.running(this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } }));
   }
 
   signal(name: string): Promise<boolean> {
-    return this.entries.signal.apply(undefined, [name]) as Promise<boolean>;
+    return this.running(this.entries.signal.apply(undefined, [name]) as Promise<boolean>);
+  }
+
+  /** Counts guest code queued or running in the isolate, for dispose(). */
+  private running<T>(call: Promise<T>): Promise<T> {
+    this.active++;
+    const done = () => void this.active--;
+    call.then(done, done);
+    return call;
   }
 
   /**
@@ -112,10 +121,16 @@ export class PreparedIsolate {
     await runtime.rememberCompiled(this.isolate);
   }
 
-  /** Unbinds it now; the isolate itself is disposed off the daemon's thread (isolate-factory.ts). */
+  /**
+   * Unbinds it now. An isolate whose guest is still running (a kill, a budget) is disposed
+   * here and now, so the guest stops at once (a guest flooding the daemon with calls must not
+   * go on until a helper thread gets to it); an idle one off the daemon's thread
+   * (isolate-factory.ts).
+   */
   dispose(): void {
     this.host = null;
-    IsolateFactory.shared.dispose(this.isolate);
+    if (this.active > 0 && !this.isolate.isDisposed) this.isolate.dispose();
+    else IsolateFactory.shared.dispose(this.isolate);
   }
 }
 

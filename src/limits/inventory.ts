@@ -113,8 +113,8 @@ export const INVENTORY = {
     why: 'processes running at once in one VM; each holds an isolate',
   },
   SIDECAR_MAX_PROCESSES: {
-    unit: 'count', default: 2048, env: 'AGENTOS_SIDECAR_MAX_PROCESSES', scope: 'sidecar',
-    why: 'processes running at once across every VM: each holds an isolate and, while it blocks, a thread; without it enough VMs within their own bound reach gigabytes and the kernel\'s pid_max (a spawning guest gets EAGAIN)',
+    unit: 'count', default: 1024, env: 'AGENTOS_SIDECAR_MAX_PROCESSES', scope: 'sidecar',
+    why: 'processes running at once across every VM: each holds an isolate and, while it blocks, a thread (a blocked `sleep` costs 2.4 MB and one thread, bench/README.md), so 1,024 is ~2.4 GB; without it enough VMs within their own bound reach gigabytes and the kernel\'s pid_max (a spawning guest gets EAGAIN)',
   },
   SPAWN_BURST_PER_VM: {
     unit: 'count', default: 64, env: 'AGENTOS_SPAWN_BURST_PER_VM', scope: 'VM',

@@ -38,6 +38,7 @@ const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EB
  */
 export class RunnerIsolate {
   host: RunnerHost | null = null;
+  private active = false;
 
   private constructor(
     readonly heapLimitMb: number,
@@ -79,11 +80,17 @@ export class RunnerIsolate {
   /** Runs the module's `_start` on isolated-vm's pool; the compiled module moves in by reference. */
   run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: ImportedMemory | null): Promise<RunnerResult> {
     const copy = (value: unknown) => new ivm.ExternalCopy(value).copyInto({ release: true });
-    return this.entry.apply(undefined, [moduleCopy(module).copyInto(), copy(info), copy(importedMemory)], { result: { copy: true } }) as Promise<RunnerResult>;
+    const run = this.entry.apply(undefined, [moduleCopy(module).copyInto(), copy(info), copy(importedMemory)], { result: { copy: true } }) as Promise<RunnerResult>;
+    this.active = true;
+    const done = () => void (this.active = false);
+    run.then(done, done);
+    return run;
   }
 
+  /** As PreparedIsolate.dispose: a runner still running its program stops here and now, an idle one is disposed off the daemon's thread. */
   dispose(): void {
     this.host = null;
-    IsolateFactory.shared.dispose(this.isolate);
+    if (this.active && !this.isolate.isDisposed) this.isolate.dispose();
+    else IsolateFactory.shared.dispose(this.isolate);
   }
 }
