@@ -4,11 +4,11 @@ import ivm from 'isolated-vm';
 const HELPER_SOURCE = `
   globalThis.make = (memoryLimit, report) =>
     new ivm.Isolate({ memoryLimit, onCatastrophicError: (message) => report(String(message)) });
-  globalThis.dispose = (isolate) => { if (!isolate.isDisposed) isolate.dispose(); };
+  globalThis.dispose = (isolate) => { if (isolate && !isolate.isDisposed) isolate.dispose(); };
 `;
 
 type Make = ivm.Reference<(memoryLimit: number, report: ivm.Callback) => ivm.Isolate>;
-type Dispose = ivm.Reference<(isolate: ivm.Isolate) => void>;
+type Dispose = ivm.Reference<(isolate: ivm.Isolate | null) => void>;
 
 /**
  * Creates runner isolates and disposes idle isolates from isolated-vm's threads instead of
@@ -23,6 +23,7 @@ type Dispose = ivm.Reference<(isolate: ivm.Isolate) => void>;
  */
 export class IsolateFactory {
   private static instance: IsolateFactory | undefined;
+  private stopped = false;
 
   private constructor(
     private readonly make: Make,
@@ -44,7 +45,23 @@ export class IsolateFactory {
    * it is disposed there; until then it is unbound (its hooks reach no process).
    */
   dispose(isolate: ivm.Isolate): void {
-    if (!isolate.isDisposed) this.disposer.applyIgnored(undefined, [isolate]);
+    if (isolate.isDisposed) return;
+    if (this.stopped) isolate.dispose();
+    else this.disposer.applyIgnored(undefined, [isolate]);
+  }
+
+  /**
+   * The daemon is ending: from now on disposal is synchronous, so nothing is left queued on
+   * a helper when the process exits (isolated-vm crashed the exit when something was).
+   */
+  static stop(): void {
+    const factory = IsolateFactory.instance;
+    if (factory) factory.stopped = true;
+  }
+
+  /** Resolves once every disposal queued so far has run (the helper runs them in order). */
+  static async drained(): Promise<void> {
+    await IsolateFactory.instance?.disposer.apply(undefined, [null]);
   }
 }
 
