@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as P from '../protocol/index.js';
 import { SidecarClient } from '../src/client/client.js';
 import * as base from './baselines.js';
+import { hostileNeighbour } from './hostile-neighbour.js';
 import { measure, summarize, type Summary } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -204,6 +205,11 @@ async function shellCases(sidecar: SidecarClient): Promise<void> {
   await load.catch(() => undefined);
   await sidecar.disposeVm(vmId);
   rmSync(hostDir, { recursive: true, force: true });
+  // The hostile neighbour: every attack in turn, each against its own daemon (hostile-neighbour.ts).
+  for (const r of await hostileNeighbour(quick)) {
+    timed('9 hostile neighbour', `sidecar/ping while another VM runs: ${r.attack} (ended: ${r.ended}; as expected: ${r.asExpected ? 'yes' : 'no'}; daemon peak ${r.peakRssMb} MB)`, r.ping.values);
+    timed('9 hostile neighbour', `warm sh -c "echo hi" in a VM while another runs: ${r.attack}`, r.echo.values);
+  }
 }
 
 function print(): void {

@@ -37,6 +37,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_COMMAND_NOT_FOUND: { rpc: 1301, summary: 'no command by that name in the VM' },
   ERR_AGENTOS_PROCESS_NOT_FOUND: { rpc: 1302, summary: 'no running process with that pid in the VM' },
   ERR_AGENTOS_PROCESS_LIMIT: { rpc: 1303, summary: 'the VM runs its maximum number of processes' },
+  ERR_AGENTOS_SIDECAR_PROCESS_LIMIT: { rpc: 1313, summary: 'the sidecar runs its maximum number of processes across all VMs (a spawning guest sees EAGAIN)' },
   ERR_AGENTOS_HEAP_LIMIT: { rpc: 1304, summary: "a guest isolate exhausted its V8 heap budget" },
   ERR_AGENTOS_CPU_TIME_LIMIT: { rpc: 1305, summary: 'a guest exhausted its CPU-time budget' },
   ERR_AGENTOS_TIMEOUT: { rpc: 1306, summary: 'a guest exceeded its wall-clock budget' },

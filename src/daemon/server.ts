@@ -1,3 +1,4 @@
+import { IsolateFactory } from '../process/isolate-factory.js';
 import type { Readable, Writable } from 'node:stream';
 import { createMessageConnection, ProgressType, ResponseError, StreamMessageWriter, type CancellationToken, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ProcessExit } from '../process/guest-process.js';
@@ -110,6 +111,8 @@ export class Server {
       await this.vms.disposeAll();
       this.o.engine.close();
       this.o.wasm.close();
+      // Disposals queued on the helper isolate finish before the process may exit.
+      await IsolateFactory.drained();
     })();
     return this.shuttingDown;
   }

@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
+import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
 
@@ -34,6 +35,7 @@ const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EB
  */
 export class PreparedIsolate {
   host: GuestHost | null = null;
+  private active = 0;
 
   private constructor(
     readonly isolate: ivm.Isolate,
@@ -46,6 +48,10 @@ export class PreparedIsolate {
    * running the runtime happen on isolated-vm's pool.
    */
   static async create(heapLimitMb: number, onCatastrophicError: (message: string) => void): Promise<PreparedIsolate> {
+    // Made here, not by the helper isolate as runners are (isolate-factory.ts): a guest in a
+    // helper-made isolate got its fire-and-forget calls to the daemon through about twice as
+    // fast, and `for(;;) process.exitCode=1` then held the daemon for 13 s instead of its
+    // CPU budget's 2 s (bench/README.md). Disposal of an idle one still goes to the helper.
     const isolate = new ivm.Isolate({ memoryLimit: heapLimitMb, onCatastrophicError });
     let prepared: PreparedIsolate | undefined;
     try {
@@ -67,7 +73,7 @@ export class PreparedIsolate {
       context.global.deleteSync('__agentos_entries');
       return prepared;
     } catch (err) {
-      if (!isolate.isDisposed) isolate.dispose();
+      IsolateFactory.shared.dispose(isolate);
       throw err;
     }
   }
@@ -83,23 +89,31 @@ export class PreparedIsolate {
 
   // Guest code runs asynchronously on isolated-vm's thread pool, never on the daemon's thread.
   runMain(program: MainProgram): Promise<unknown> {
-    return this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } });
+    return this.running(this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } }));
   }
 
   fireTimers(immediates: boolean): Promise<unknown> {
-    return this.entries.fireTimers.apply(undefined, [immediates]);
+    return this.running(this.entries.fireTimers.apply(undefined, [immediates]));
   }
 
   pushStdin(chunk: Uint8Array | null): Promise<unknown> {
-    return this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } });
+    return this.running(this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } }));
   }
 
   settleCall(callId: number, ok: boolean, value: unknown): Promise<unknown> {
-    return this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } });
+    return this.running(this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } }));
   }
 
   signal(name: string): Promise<boolean> {
-    return this.entries.signal.apply(undefined, [name]) as Promise<boolean>;
+    return this.running(this.entries.signal.apply(undefined, [name]) as Promise<boolean>);
+  }
+
+  /** Counts guest code queued or running in the isolate, for dispose(). */
+  private running<T>(call: Promise<T>): Promise<T> {
+    this.active++;
+    const done = () => void this.active--;
+    call.then(done, done);
+    return call;
   }
 
   /**
@@ -114,9 +128,16 @@ export class PreparedIsolate {
     await runtime.rememberCompiled(this.isolate);
   }
 
+  /**
+   * Unbinds it now. An isolate whose guest is still running (a kill, a budget) is disposed
+   * here and now, so the guest stops at once (a guest flooding the daemon with calls must not
+   * go on until a helper thread gets to it); an idle one off the daemon's thread
+   * (isolate-factory.ts).
+   */
   dispose(): void {
     this.host = null;
-    if (!this.isolate.isDisposed) this.isolate.dispose();
+    if (this.active > 0 && !this.isolate.isDisposed) this.isolate.dispose();
+    else IsolateFactory.shared.dispose(this.isolate);
   }
 }
 

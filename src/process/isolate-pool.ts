@@ -1,3 +1,5 @@
+import { IsolateFactory } from './isolate-factory.js';
+
 /** What the pool holds: an isolate with its runtime already set up. */
 export interface Poolable {
   dispose(): void;
@@ -51,6 +53,7 @@ export class IsolatePool<T extends Poolable> {
 
   close(): void {
     this.closed = true;
+    IsolateFactory.stop();
     for (const prepared of this.ready.splice(0)) {
       prepared.dispose();
       this.live--;

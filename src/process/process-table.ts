@@ -1,4 +1,5 @@
 import { AgentosError } from '../errors.js';
+import type { SidecarProcesses } from '../vm/admission.js';
 import type { StdinSource } from './stdin.js';
 
 /** What the table needs of a running process, whatever runs it. */
@@ -9,17 +10,18 @@ export interface RunningProcess {
   readonly exited: Promise<unknown>;
 }
 
-/** A VM's processes: pid allocation and the bound on how many run at once. */
+/** A VM's processes: pid allocation and the bounds on how many run at once (the VM's, the sidecar's). */
 export class ProcessTable {
   private nextPid = 1;
   private readonly running = new Map<number, RunningProcess>();
   private reserved = 0;
   started = 0;
 
-  /** `onRefused`: the bound stopped a start (for the VM to count and report). */
+  /** `onRefused`: the VM's bound stopped a start (for the VM to count and report). */
   constructor(
     private readonly maxProcesses: number,
     private readonly onRefused?: (observed: number, capacity: number) => void,
+    private readonly sidecar?: SidecarProcesses,
   ) {}
 
   get size(): number {
@@ -34,6 +36,7 @@ export class ProcessTable {
         limit: 'max_processes_per_vm', capacity: this.maxProcesses, observed: this.size + 1, env: 'AGENTOS_MAX_PROCESSES_PER_VM',
       });
     }
+    this.sidecar?.take();
     this.reserved++;
     return this.nextPid++;
   }
@@ -41,6 +44,7 @@ export class ProcessTable {
   /** Gives back a reserved pid whose process was refused before it could start. */
   unreserve(): void {
     this.reserved--;
+    this.sidecar?.give();
   }
 
   add(pid: number, process: RunningProcess): void {
@@ -50,7 +54,7 @@ export class ProcessTable {
   }
 
   remove(pid: number): void {
-    this.running.delete(pid);
+    if (this.running.delete(pid)) this.sidecar?.give();
   }
 
   find(pid: number): RunningProcess | undefined {

@@ -14,8 +14,8 @@ export interface Watched {
 }
 
 const TICK_MS = 10;
-/** How often, while guests run, threads isolated-vm has started since are given a low priority. */
-const PRIORITY_SWEEP_TICKS = 20;
+/** How often, while guests run, threads isolated-vm has started since are given a low priority (a sweep that finds no new thread costs one stat). */
+const PRIORITY_SWEEP_TICKS = 1;
 
 export class CpuWatchdog {
   private readonly priority = new ThreadPriority();

@@ -4,7 +4,8 @@ import { AgentosError } from '../errors.js';
 import type { JsEngine } from '../js/engine.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import type { Limits } from '../limits/limits.js';
-import { FillGauge, type Logger } from '../log.js';
+import { FillGauge, ThrottledLimitWarning, type Logger } from '../log.js';
+import { SidecarProcesses } from './admission.js';
 import { Vm, type VmEvents } from './vm.js';
 
 /**
@@ -15,6 +16,7 @@ export class VmRegistry {
   private readonly vms = new Map<string, Vm>();
   private issued = 0;
   private readonly gauge: FillGauge;
+  private readonly processes: SidecarProcesses;
   disposedCount = 0;
   /** Processes started by VMs already disposed (live VMs count their own). */
   private startedByDisposed = 0;
@@ -27,6 +29,8 @@ export class VmRegistry {
     private readonly log: Logger,
   ) {
     this.gauge = new FillGauge(log, 'max_vms', limits.MAX_VMS.value);
+    const refused = new ThrottledLimitWarning(log, 'sidecar_max_processes', 'AGENTOS_SIDECAR_MAX_PROCESSES');
+    this.processes = new SidecarProcesses(limits.SIDECAR_MAX_PROCESSES.value, (observed, capacity) => refused.hit(observed, capacity));
   }
 
   get size(): number {
@@ -45,7 +49,7 @@ export class VmRegistry {
       });
     }
     const id = `vm-${this.issued + 1}`;
-    const vm = new Vm(id, params, this.limits, this.engine, this.wasm, this.events, this.log.child({ vmId: id }));
+    const vm = new Vm(id, params, this.limits, this.engine, this.wasm, this.events, this.log.child({ vmId: id }), this.processes);
     this.issued++;
     this.vms.set(id, vm);
     this.gauge.update(this.vms.size);

@@ -25,6 +25,7 @@ import type { ProcessKernel } from '../wasm/process-calls.js';
 import { checkSpawnRequest, type RequestBounds } from '../wasm/spawn-request.js';
 import { DEVICES, type UserInfo } from '../wasm/runner/contract.js';
 import { childFds, decodeActions } from '../wasm/spawn-fds.js';
+import { SpawnBucket, type SidecarProcesses } from './admission.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -74,6 +75,8 @@ export class Vm implements ProcessKernel {
   readonly cwd: string;
   readonly permission: FsPermission;
   readonly processes: ProcessTable;
+  /** When the processes its guests spawn may start (admission.ts). */
+  readonly spawns: SpawnBucket;
   readonly bindings: readonly string[];
   /** Commands registered for this VM only (wasm/register with vmId). */
   readonly commands = new Map<string, CommandModule>();
@@ -93,6 +96,7 @@ export class Vm implements ProcessKernel {
     private readonly wasm: WasmEngine,
     private readonly events: VmEvents,
     readonly log: Logger,
+    sidecarProcesses?: SidecarProcesses,
   ) {
     this.bindings = params.bindings ?? [];
     this.overrides = { ...params.limits };
@@ -134,7 +138,8 @@ export class Vm implements ProcessKernel {
     this.provideDevices();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
     this.permission = params.permissions?.fs ?? 'read-write';
-    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), this.refusals('max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM'));
+    this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), this.refusals('max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM'), sidecarProcesses);
+    this.spawns = new SpawnBucket(limits.SPAWN_BURST_PER_VM.value, limits.SPAWN_INTERVAL_MS.value, this.refusals('spawn_burst_per_vm', 'AGENTOS_SPAWN_BURST_PER_VM'));
     this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd', '/');
     hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
     for (const [i, file] of (params.files ?? []).entries()) {
@@ -474,7 +479,7 @@ export class Vm implements ProcessKernel {
         preopens: jail,
         module: this.compile(program.module),
         compile: (next) => this.compile(next.module),
-        runners: this.runners,
+        runners: this.spawns.gate(this.runners, () => this.processes.find(pid) !== undefined),
         budgets: this.wasmBudgets(this.guestBudgets()),
         kernel: this,
         posix: {

@@ -55,7 +55,7 @@ export function processCall(proc: WasmProcess, kernel: ProcessKernel, op: unknow
     return { ok: dispatch(proc, kernel, op, args) };
   } catch (err) {
     if (err instanceof FsError) return { err: { message: err.message, code: err.errno } };
-    if (err instanceof AgentosError && err.code === 'ERR_AGENTOS_PROCESS_LIMIT') return { err: { message: err.message, code: 'EAGAIN' } };
+    if (err instanceof AgentosError && (err.code === 'ERR_AGENTOS_PROCESS_LIMIT' || err.code === 'ERR_AGENTOS_SIDECAR_PROCESS_LIMIT')) return { err: { message: err.message, code: 'EAGAIN' } };
     if (err instanceof AgentosError) return { err: { message: err.message, code: 'EINVAL' } };
     throw err;
   }

@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import type { HookResult } from '../process/hook-result.js';
+import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
 import type { ImportedMemory } from './memory-cap.js';
@@ -18,6 +19,19 @@ export interface RunnerHost {
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;
 }
 
+/**
+ * One ExternalCopy per compiled module, made on its first run: wrapping a module touches
+ * V8's wasm engine state, which a starved runner thread can hold (see isolate-factory.ts),
+ * so the daemon's thread does it once per module, not once per process. Each run's
+ * `copyInto` then only hands the runner a reference to the same compiled code.
+ */
+const moduleCopies = new WeakMap<WebAssembly.Module, ivm.ExternalCopy<WebAssembly.Module>>();
+function moduleCopy(module: WebAssembly.Module): ivm.ExternalCopy<WebAssembly.Module> {
+  let copy = moduleCopies.get(module);
+  if (!copy) moduleCopies.set(module, (copy = new ivm.ExternalCopy(module)));
+  return copy;
+}
+
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
 /**
@@ -27,6 +41,7 @@ const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EB
  */
 export class RunnerIsolate {
   host: RunnerHost | null = null;
+  private active = false;
 
   private constructor(
     readonly heapLimitMb: number,
@@ -35,7 +50,8 @@ export class RunnerIsolate {
   ) {}
 
   static async create(heapLimitMb: number, onCatastrophicError: (message: string) => void): Promise<RunnerIsolate> {
-    const isolate = new ivm.Isolate({ memoryLimit: heapLimitMb, onCatastrophicError });
+    // Made (and later disposed) off the daemon's thread: see isolate-factory.ts.
+    const isolate = await IsolateFactory.shared.create(heapLimitMb, onCatastrophicError);
     let runner: RunnerIsolate | undefined;
     try {
       const context = await isolate.createContext();
@@ -68,7 +84,7 @@ export class RunnerIsolate {
       runner = new RunnerIsolate(heapLimitMb, isolate, entry);
       return runner;
     } catch (err) {
-      if (!isolate.isDisposed) isolate.dispose();
+      IsolateFactory.shared.dispose(isolate);
       throw err;
     }
   }
@@ -76,11 +92,17 @@ export class RunnerIsolate {
   /** Runs the module's `_start` on isolated-vm's pool; the compiled module moves in by reference. */
   run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: ImportedMemory | null): Promise<RunnerResult> {
     const copy = (value: unknown) => new ivm.ExternalCopy(value).copyInto({ release: true });
-    return this.entry.apply(undefined, [copy(module), copy(info), copy(importedMemory)], { result: { copy: true } }) as Promise<RunnerResult>;
+    const run = this.entry.apply(undefined, [moduleCopy(module).copyInto(), copy(info), copy(importedMemory)], { result: { copy: true } }) as Promise<RunnerResult>;
+    this.active = true;
+    const done = () => void (this.active = false);
+    run.then(done, done);
+    return run;
   }
 
+  /** As PreparedIsolate.dispose: a runner still running its program stops here and now, an idle one is disposed off the daemon's thread. */
   dispose(): void {
     this.host = null;
-    if (!this.isolate.isDisposed) this.isolate.dispose();
+    if (this.active && !this.isolate.isDisposed) this.isolate.dispose();
+    else IsolateFactory.shared.dispose(this.isolate);
   }
 }

@@ -1,0 +1,95 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as P from '../protocol/index.js';
+import type { SidecarClient } from '../src/client/client.js';
+import { eventually, rejection, startSidecar, type LogLine } from './helpers/sidecar.js';
+
+/**
+ * One VM's processes cannot stall the others: a VM's guests start processes at a bounded
+ * rate (a token bucket per VM, admission.ts), and the whole sidecar runs a bounded number
+ * of processes. Every check is on events and their order, never on elapsed time.
+ */
+
+const exhausted = (logs: LogLine[], limit: string) => logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === limit);
+const sh = (client: SidecarClient, vmId: string, line: string, timeoutMs = 30_000) => client.exec(vmId, 'sh', ['-c', line], { timeoutMs });
+
+test('spawns past the burst wait for a token: exactly the burst ran, the rest never started', async () => {
+  // A token every 10 minutes: after the burst of 3 no other child can start within the test.
+  const { client, logs } = await startSidecar({ env: { AGENTOS_SPAWN_BURST_PER_VM: '3', AGENTOS_SPAWN_INTERVAL_MS: '600000' } });
+  try {
+    const { vmId } = await client.createVm();
+    // The shell waits for the first three only; the last three are spawned (they have pids) but wait for a token.
+    const r = await sh(client, vmId, 'touch /tmp/s1 & a=$!; touch /tmp/s2 & b=$!; touch /tmp/s3 & c=$!; touch /tmp/s4 & touch /tmp/s5 & touch /tmp/s6 & wait $a $b $c; echo /tmp/*');
+    assert.equal([r.exitCode, r.stdout, r.error], [0, '/tmp/s1 /tmp/s2 /tmp/s3\n', undefined], r.stderr);
+    // The shell's end ended its waiting children (they never ran).
+    const names = (await client.request(P.FsReaddir, { vmId, path: '/tmp' })).entries.map((e) => e.name).sort();
+    assert.equal(names, ['s1', 's2', 's3'], 'the first three spawns (the burst) ran, in order; the other three never did');
+    const line = await eventually(() => exhausted(logs, 'spawn_burst_per_vm'));
+    assert.equal([line.level, line.capacity, line.env], ['warn', 3, 'AGENTOS_SPAWN_BURST_PER_VM']);
+    const stats = await client.request(P.VmStats, { vmId });
+    assert.is(stats.processes.running, 0);
+  } finally {
+    await client.close();
+  }
+});
+
+test('a fork bomb that really spawns: a bystander VM and pings answer before the bomb\'s exec returns', async () => {
+  const { client } = await startSidecar();
+  try {
+    const bomb = (await client.createVm({ files: [{ path: '/home/user/b.sh', data: 'sh b.sh & sh b.sh & wait\n', encoding: 'utf8' }] })).vmId;
+    const bystander = (await client.createVm()).vmId;
+    const order: string[] = [];
+    const storm = sh(client, bomb, 'sh b.sh', 15_000).then((r) => {
+      order.push('bomb');
+      return r;
+    });
+    // The bomb is under way once its VM runs 16 processes.
+    let running = 0;
+    const poll = setInterval(() => void client.request(P.VmStats, { vmId: bomb }).then((s) => (running = s.processes.running), () => {}), 20);
+    await eventually(() => running >= 16, 60_000).finally(() => clearInterval(poll));
+    await client.request(P.SidecarPing, {});
+    order.push('ping');
+    const echo = await sh(client, bystander, 'echo hi');
+    order.push('echo');
+    assert.is(echo.stdout, 'hi\n');
+    const r = await storm;
+    assert.equal(order, ['ping', 'echo', 'bomb'], 'the bystander answered while the bomb ran');
+    assert.is(r.error?.code, 'ERR_AGENTOS_TIMEOUT', 'the wall budget ended the bomb');
+    // Everything the bomb started ended with it.
+    assert.is((await client.request(P.VmStats, { vmId: bomb })).processes.running, 0);
+    assert.is((await sh(client, bomb, 'echo after')).stdout, 'after\n');
+  } finally {
+    await client.close();
+  }
+});
+
+test('the sidecar-wide process budget: a spawning guest sees EAGAIN, a host ERR_AGENTOS_SIDECAR_PROCESS_LIMIT', async () => {
+  const { client, logs } = await startSidecar({ env: { AGENTOS_SIDECAR_MAX_PROCESSES: '4' } });
+  try {
+    const a = (await client.createVm()).vmId;
+    const b = (await client.createVm()).vmId;
+    const sleep = async () => (await client.spawn(a, 'sleep', ['100'], { timeoutMs: 60_000 })).pid;
+    const first = await sleep();
+    await sleep();
+    // VM b's shell is process 3 and its background sleep process 4: the next spawn is refused.
+    const r = await sh(client, b, 'sleep 100 & sleep 1; echo status $?');
+    assert.match(r.stderr, /Resource temporarily unavailable/, `the shell reports EAGAIN; stderr: ${r.stderr}`);
+    assert.match(r.stdout, /^status [1-9]\d*\n$/, 'the refused command failed; the shell went on');
+    await sleep();
+    await sleep();
+    const err = await rejection(() => client.exec(b, 'echo', ['x']));
+    assert.is(err.code, 'ERR_AGENTOS_SIDECAR_PROCESS_LIMIT');
+    assert.equal([err.data.limit, err.data.capacity, err.data.observed, err.data.env], ['sidecar_max_processes', 4, 5, 'AGENTOS_SIDECAR_MAX_PROCESSES']);
+    const line = await eventually(() => exhausted(logs, 'sidecar_max_processes'));
+    assert.equal([line.level, line.capacity], ['warn', 4]);
+    // A process that ends gives its place back.
+    const ended = client.waitForExit(a, first);
+    await client.request(P.ProcessKill, { vmId: a, pid: first, signal: 'SIGKILL' });
+    await ended;
+    assert.is((await client.exec(b, 'echo', ['back'])).stdout, 'back\n');
+  } finally {
+    await client.close();
+  }
+});
+
+test.run();
