@@ -105,8 +105,7 @@ const NOT_BOUNDS: NotABound[] = [
   // Chunk sizes and wake-up slices: how work is cut up, not how much is allowed.
   { file: 'js/js-process.ts', value: 64 * 1024, where: 'STDIN_CHUNK_BYTES', why: 'stdin is handed to a guest in 64 KiB chunks' },
   { file: 'vm/vm.ts', value: 64 * 1024, where: 'STREAM_CHUNK_BYTES', why: 'streamed output is cut into events of at most 64 KiB' },
-  { file: 'wasm/runner/wasi.ts', value: 65536, where: 'DEVICE_READ_CHUNK', why: 'one read of /dev/zero or /dev/urandom returns at most 64 KiB (a short read, as POSIX allows)' },
-  { file: 'wasm/runner/wasi.ts', value: 65536, where: 'at', why: 'random_get asks the host 64 KiB at a time (the most its random hook serves: see the KNOWN clamp below)' },
+  { file: 'wasm/runner/wasi.ts', value: 65536, where: 'at', why: 'random_get asks the host 64 KiB at a time: the floor of RANDOM_CALL_MAX_BYTES, so every chunk is served whole (a chunk size, not a bound)' },
   { file: 'wasm/runner/wasi.ts', value: 5, where: "'sleep', Math.min(5,", why: 'a blocking poll wakes every 5 ms to look again' },
   { file: 'wasm/wasm-process.ts', value: 1000, where: 'Math.min(timeoutMs, 1000)', why: 'a timed wait for a child wakes at least every second to look again' },
   { file: 'fs/vfs.ts', value: [2, 16 * 1024 * 1024], where: 'const grown', why: 'a file\'s buffer grows by doubling, at most 16 MiB at a time (the quota bounds the size)' },

@@ -148,14 +148,17 @@ export const INVENTORY = {
   },
   SIDECAR_MAX_PROCESSES: {
     unit: 'count', default: 1024, env: 'AGENTOS_SIDECAR_MAX_PROCESSES', scope: 'sidecar',
+    min: 1, max: 1_000_000,
     why: 'processes running at once across every VM: each holds an isolate and, while it blocks, a thread (a blocked `sleep` costs 2.4 MB and one thread, bench/README.md), so 1,024 is ~2.4 GB; without it enough VMs within their own bound reach gigabytes and the kernel\'s pid_max (a spawning guest gets EAGAIN)',
   },
   SPAWN_BURST_PER_VM: {
     unit: 'count', default: 64, env: 'AGENTOS_SPAWN_BURST_PER_VM', scope: 'VM',
+    min: 1, max: 1_000_000,
     why: 'processes a VM\'s guests may start at once before the spawn rate applies; past it a spawned child waits for its turn holding no isolate, so one VM\'s spawn storm cannot hold the daemon\'s thread from the others',
   },
   SPAWN_INTERVAL_MS: {
     unit: 'ms', default: 5, env: 'AGENTOS_SPAWN_INTERVAL_MS', scope: 'VM',
+    min: 1, max: 3_600_000,
     why: 'once its burst is spent, a VM\'s guests start one process per interval (5 ms: 200 a second); each start costs the daemon an isolate',
   },
   MAX_VMS: {
