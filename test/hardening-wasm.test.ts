@@ -8,21 +8,12 @@ import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
 import type { SidecarClient } from '../src/client/client.js';
 import { eventually, startSidecar } from './helpers/sidecar.js';
+import { uleb } from '../src/wasm/binary.js';
 
 const MiB = 1024 * 1024;
 const I32 = 0x7f;
 const I64 = 0x7e;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
 function sleb(n: number | bigint): number[] {
   let v = BigInt(n);
   const out: number[] = [];

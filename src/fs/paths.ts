@@ -1,4 +1,5 @@
 import { FsError } from './errors.js';
+import { normalize } from './normalize.js';
 
 export interface PathRules {
   readonly pathMax: number;
@@ -28,19 +29,7 @@ export function absolute(cwd: string, path: string): string {
   return path.startsWith('/') ? path : `${cwd.endsWith('/') ? cwd : `${cwd}/`}${path}`;
 }
 
-/**
- * Lexical normalisation: folds `.`, `..` and repeated slashes. `..` at the root stays at
- * the root, as POSIX says, so no spelling of a path can name anything outside the VM.
- */
-export function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
-}
+export { normalize };
 
 /**
  * True when `..` would climb above the root. Guests get POSIX clamping; the host API

@@ -6,6 +6,7 @@
  * runner and the daemon, which resolve the same way.
  */
 import type { Preopen } from './contract.js';
+import { normalize } from '../../fs/normalize.js';
 
 export interface Jailed {
   /** The VM path the guest path stands for. */
@@ -14,16 +15,6 @@ export interface Jailed {
   root: string;
 }
 
-/** Lexical normalisation: `.`, `..` (at the root, the root) and repeated slashes. */
-export function normalizePath(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
-}
 
 function within(path: string, dir: string): string | undefined {
   if (dir === '/') return path;
@@ -33,16 +24,16 @@ function within(path: string, dir: string): string | undefined {
 
 /** The VM path an absolute guest path names; undefined: no preopen covers it (ENOTCAPABLE). */
 export function jailPath(preopens: readonly Preopen[], guestPath: string): Jailed | undefined {
-  const path = normalizePath(guestPath);
+  const path = normalize(guestPath);
   let best: { rest: string; name: string; p: Preopen } | undefined;
   for (const p of preopens) {
     if (!p.name.startsWith('/')) continue;
-    const name = normalizePath(p.name);
+    const name = normalize(p.name);
     const rest = within(path, name);
     if (rest !== undefined && (!best || name.length > best.name.length)) best = { rest, name, p };
   }
   if (!best) return undefined;
-  return { vmPath: normalizePath(`${best.p.vmPath}/${best.rest}`), root: best.p.vmPath };
+  return { vmPath: normalize(`${best.p.vmPath}/${best.rest}`), root: best.p.vmPath };
 }
 
 /** The guest path a VM path inside the jail has (FCHDIR to a directory fd); undefined: outside it. */
@@ -50,13 +41,13 @@ export function guestPathOf(preopens: readonly Preopen[], vmPath: string): strin
   let best: { rest: string; p: Preopen } | undefined;
   for (const p of preopens) {
     if (!p.name.startsWith('/')) continue;
-    const rest = within(normalizePath(vmPath), p.vmPath);
+    const rest = within(normalize(vmPath), p.vmPath);
     if (rest !== undefined && (!best || p.vmPath.length > best.p.vmPath.length)) best = { rest, p };
   }
-  return best ? normalizePath(`${best.p.name}/${best.rest}`) : undefined;
+  return best ? normalize(`${best.p.name}/${best.rest}`) : undefined;
 }
 
 /** True when `vmPath` lies at or beneath some preopen's directory (a directory fd a child may inherit). */
 export function insideJail(preopens: readonly Preopen[], vmPath: string, root: string): boolean {
-  return preopens.some((p) => within(root, p.vmPath) !== undefined) && within(normalizePath(vmPath), root) !== undefined;
+  return preopens.some((p) => within(root, p.vmPath) !== undefined) && within(normalize(vmPath), root) !== undefined;
 }
