@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
 import type { SidecarClient } from '../src/client/client.js';
+import { section, sleb, str, uleb, vec } from './helpers/wasm-bytes.js';
 import { eventually, startSidecar } from './helpers/sidecar.js';
 
 /**
@@ -53,28 +54,6 @@ async function shOut(vmId: string, line: string): Promise<string> {
 
 // ---- a hand-assembled WASI module: open a file, make one call with a 64-bit operand ----
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-};
-const sleb = (value: bigint): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = Number(value & 0x7fn);
-    value >>= 7n;
-    if ((value === 0n && (byte & 0x40) === 0) || (value === -1n && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-};
-const str = (s: string) => [...uleb(Buffer.byteLength(s)), ...Buffer.from(s)];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const I32 = 0x7f;
 const I64 = 0x7e;
 const fnType = (params: number[], results: number[]) => [0x60, ...vec(params.map((p) => [p])), ...vec(results.map((r) => [r]))];

@@ -8,25 +8,12 @@ import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
 import type { SidecarClient } from '../src/client/client.js';
 import { eventually, startSidecar } from './helpers/sidecar.js';
-import { uleb } from '../src/wasm/binary.js';
+import { section, sleb, str, uleb, vec } from './helpers/wasm-bytes.js';
 
 const MiB = 1024 * 1024;
 const I32 = 0x7f;
 const I64 = 0x7e;
 
-function sleb(n: number | bigint): number[] {
-  let v = BigInt(n);
-  const out: number[] = [];
-  for (;;) {
-    const b = Number(v & 0x7fn);
-    v >>= 7n;
-    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-const str = (s: string) => [...uleb(Buffer.byteLength(s)), ...Buffer.from(s)];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const i32 = (n: number) => [0x41, ...sleb(n | 0)];
 const i64 = (n: number | bigint) => [0x42, ...sleb(n)];
 const call = (f: number) => [0x10, ...uleb(f)];
