@@ -48,7 +48,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_STDIN_CLOSED: { rpc: 1312, summary: "the process's stdin is closed, or its buffer is full" },
   ERR_AGENTOS_WASM_COMPILE: { rpc: 1401, summary: 'a WebAssembly module failed to decode or compile; the message is the engine\'s' },
   ERR_AGENTOS_WASM_MEMORY_LIMIT: { rpc: 1402, summary: 'a module declares more linear memory or table entries than its caps, or the WASM processes of a VM (or of the sidecar) together passed their memory budget (linear memory and tables)' },
-  ERR_AGENTOS_WASM_MODULE_LIMIT: { rpc: 1407, summary: 'a module is larger than AGENTOS_WASM_MODULE_MAX_BYTES, or declares more sections or section entries than the inventory allows; refused before it is parsed' },
+  ERR_AGENTOS_WASM_MODULE_LIMIT: { rpc: 1407, summary: 'a module is larger than AGENTOS_WASM_MODULE_MAX_BYTES, declares more sections or section entries than the inventory allows, or has a function past the inventory bounds on body size, locals, control nesting or br_table entries; refused before V8 compiles it' },
   ERR_AGENTOS_WASM_RUNNER_HEAP_LIMIT: { rpc: 1403, summary: 'a WASM runner isolate exhausted its V8 heap ceiling' },
   ERR_AGENTOS_WASM_FUEL: { rpc: 1405, summary: 'a WebAssembly program spent its fuel budget' },
   ERR_AGENTOS_WASM_STACK_LIMIT: { rpc: 1406, summary: 'a WebAssembly program nested calls deeper than its bound' },

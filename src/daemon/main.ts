@@ -31,6 +31,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     tableEntries: limits.WASM_MAX_TABLE_ENTRIES.value,
     sections: limits.WASM_MAX_SECTIONS.value,
     sectionEntries: limits.WASM_MAX_SECTION_ENTRIES.value,
+    functionBytes: limits.WASM_MAX_FUNCTION_BYTES.value,
+    functionLocals: limits.WASM_MAX_FUNCTION_LOCALS.value,
+    controlDepth: limits.WASM_MAX_CONTROL_DEPTH.value,
+    brTableTargets: limits.WASM_MAX_BR_TABLE_TARGETS.value,
   });
   for (const dir of commandDirs(env)) wasm.loadDirectory(dir, limits.WASM_MODULE_MAX_BYTES.value);
   await wasm.runners.warm();

@@ -241,6 +241,26 @@ export const INVENTORY = {
     min: 1024, max: 10_000_000,
     why: 'entries one module section may declare (imports, functions, globals, tables, element and data segments, exports; V8\'s own limits are 100,000 to 1,000,000): checked before the section is read',
   },
+  WASM_MAX_FUNCTION_BYTES: {
+    unit: 'bytes', default: 7_654_321, env: 'AGENTOS_WASM_MAX_FUNCTION_BYTES', scope: 'sidecar',
+    min: 1024, max: 7_654_321,
+    why: 'body of one WASM function, checked before V8 compiles it; the default and maximum are V8\'s own kV8MaxWasmFunctionSize (the compiler holds state in proportion to one body)',
+  },
+  WASM_MAX_FUNCTION_LOCALS: {
+    unit: 'count', default: 50_000, env: 'AGENTOS_WASM_MAX_FUNCTION_LOCALS', scope: 'sidecar',
+    min: 16, max: 50_000,
+    why: 'locals one WASM function declares, checked before V8 compiles it; the default and maximum are V8\'s own kV8MaxWasmFunctionLocals',
+  },
+  WASM_MAX_CONTROL_DEPTH: {
+    unit: 'count', default: 65_536, env: 'AGENTOS_WASM_MAX_CONTROL_DEPTH', scope: 'sidecar',
+    min: 64, max: 1_000_000,
+    why: 'nesting of blocks, loops, ifs and trys in one WASM function, checked before V8 compiles it: V8 has no bound of its own and its compiler holds an entry per open block (2M nested blocks grew the daemon 1.6 GB per compile); the default fits a br_table of V8\'s largest size lowered to nested blocks, as compilers lower a switch',
+  },
+  WASM_MAX_BR_TABLE_TARGETS: {
+    unit: 'count', default: 65_520, env: 'AGENTOS_WASM_MAX_BR_TABLE_TARGETS', scope: 'sidecar',
+    min: 16, max: 65_520,
+    why: 'entries of one br_table (its default not counted), checked before V8 compiles it; the default and maximum are V8\'s own kV8MaxWasmFunctionBrTableSize',
+  },
   WASM_MODULE_CACHE_ENTRIES: {
     unit: 'count', default: 64, env: 'AGENTOS_WASM_MODULE_CACHE_ENTRIES', scope: 'sidecar',
     min: 1, max: 4096,

@@ -10,13 +10,15 @@
  * bounds are the only ones. Before anything proportional to a number in the module is
  * done, that number is checked: the section count, and each section's entry count.
  * Everything else a module declares (functions, globals, segments, exports) costs the
- * engine memory in proportion to the module's bytes, which are bounded by its size.
+ * engine memory in proportion to the module's bytes, which are bounded by its size, except
+ * what its code makes the compiler hold, bounded per function by code-bounds.ts.
  *
  * Only the import, table and memory sections are decoded; unchanged bytes are copied as
  * slices, never byte by byte (a 60 MB import section once cost 2 GB as a number array).
  * A full wasm toolkit would parse all of a 1-3 MB module to touch a few bytes.
  */
 import { BinaryReader as Reader, uleb as leb, WasmFormatError } from './binary.js';
+import type { CodeBounds } from './code-bounds.js';
 
 export { WasmFormatError };
 export const WASM_PAGE_BYTES = 65536;
@@ -37,7 +39,8 @@ export class WasmLimitError extends WasmFormatError {
   }
 }
 
-export interface ModuleBounds {
+/** What a module may declare; the bounds on its code are checked by code-bounds.ts. */
+export interface ModuleBounds extends CodeBounds {
   memoryBytes: number;
   /** Entries of all tables together (WASM_MAX_TABLE_ENTRIES). */
   tableEntries: number;

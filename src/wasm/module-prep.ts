@@ -1,6 +1,6 @@
 /**
- * Preparing a module: its hash, the caps (memory-cap.ts), the bounds (instrument.ts) and
- * the compile. All of it is proportional to the module's size (up to
+ * Preparing a module: its hash, the caps (memory-cap.ts), the checks of its code
+ * (code-bounds.ts), the bounds (instrument.ts) and the compile. All of it is proportional to the module's size (up to
  * AGENTOS_WASM_MODULE_MAX_BYTES), so it runs on a worker thread, never on the daemon's: a
  * bystander's request is answered while a hostile module is being checked. Even the copy
  * handed to the worker is made in slices between turns of the daemon's event loop (60 MB
@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { checkCode } from './code-bounds.js';
 import { instrument, type Bounds } from './instrument.js';
 import { capMemory, WasmLimitError, type ImportedMemory, type ModuleBounds } from './memory-cap.js';
 
@@ -61,6 +62,7 @@ export function hashModule(bytes: Uint8Array): string {
 /** The work itself (on the worker; in-thread only where no worker can run). */
 export function prepare(job: PrepJob): Prepared {
   const capped = capMemory(job.bytes, job.module);
+  checkCode(job.bytes, job.module);
   return { hash: job.hash || hashModule(job.bytes), bytes: instrument(capped.bytes, job.bounds), importedMemory: capped.importedMemory, tableBytes: capped.tableBytes };
 }
 

@@ -1,0 +1,140 @@
+// Bounds on what one request can make the daemon do: the work a WASM module can make the
+// engine's compiler allocate, the JSON-RPC edges a host meets, and the jail of a confined
+// process. Each attack runs through the real daemon.
+import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as P from '../protocol/index.js';
+import type { SidecarClient } from '../src/client/client.js';
+import { eventually, startSidecar, type LogLine } from './helpers/sidecar.js';
+import { section, str, uleb, vec } from './helpers/wasm-bytes.js';
+
+const MiB = 1024 * 1024;
+const I32 = 0x7f;
+
+/** The daemon's peak resident set (VmHWM), in bytes. */
+function peakRss(client: SidecarClient): number {
+  const pid = (client as unknown as { child: ChildProcess }).child.pid!;
+  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+/** A command whose `_start` has `body` (its locals declaration included) and that imports proc_exit. */
+function command(body: Uint8Array, extra: { funcs?: number } = {}): Buffer {
+  const funcs = extra.funcs ?? 1;
+  const fn = Buffer.concat([Buffer.from(uleb(body.length)), body]);
+  const code = Buffer.concat([Buffer.from(uleb(funcs)), ...Array<Buffer>(funcs).fill(fn)]);
+  return Buffer.concat([
+    Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]),
+    Buffer.from(section(1, vec([[0x60, 1, I32, 0], [0x60, 0, 0]]))),
+    Buffer.from(section(2, vec([[...str('wasi_snapshot_preview1'), ...str('proc_exit'), 0, 0]]))),
+    Buffer.from(section(3, [...uleb(funcs), ...Array<number>(funcs).fill(1)])),
+    Buffer.from(section(5, vec([[0, 1]]))),
+    Buffer.from(section(7, vec([[...str('memory'), 2, 0], [...str('_start'), 0, 1]]))),
+    Buffer.from([10, ...uleb(code.length)]),
+    code,
+  ]);
+}
+
+/** A body (no locals) of `depth` nested control instructions `open` (block, loop, if, try), each empty. */
+function nested(depth: number, open = 0x02): Uint8Array {
+  const cond = open === 0x04 ? 2 : 0; // `if` pops a condition: i32.const 0 before it
+  const body = new Uint8Array(1 + depth * (2 + cond + 1) + 1);
+  let at = 1;
+  for (let i = 0; i < depth; i++) {
+    if (cond) { body[at++] = 0x41; body[at++] = 0; }
+    body[at++] = open; body[at++] = 0x40;
+  }
+  body.fill(0x0b, at);
+  return body;
+}
+
+const writeModule = (client: SidecarClient, vmId: string, path: string, bytes: Buffer) =>
+  client.request(P.FsWriteFile, { vmId, path, data: bytes.toString('base64'), mode: 0o755 });
+
+const limitLine = (logs: LogLine[], limit: string) => eventually(() => logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === limit));
+
+test('2M nested blocks (6 MB, within every size bound), run as 3 processes: refused by nesting depth before V8 compiles; the daemon stays small', async () => {
+  const { client, logs } = await startSidecar();
+  const vm = (await client.createVm()).vmId;
+  const bystander = (await client.createVm()).vmId;
+  await writeModule(client, vm, '/tmp/nest.wasm', command(nested(2_000_000)));
+  const runs = [0, 1, 2].map(() => client.exec(vm, '/tmp/nest.wasm'));
+  assert.is((await client.exec(bystander, 'sh', ['-c', 'echo hi'])).stdout, 'hi\n');
+  for (const r of await Promise.all(runs)) {
+    assert.equal([r.exitCode, r.error?.code, r.error?.limit, r.error?.observed, r.error?.capacity], [126, 'ERR_AGENTOS_WASM_MODULE_LIMIT', 'wasm_max_control_depth', 65_537, 65_536]);
+    assert.is(r.stderr, '/tmp/nest.wasm: cannot load the module: function 0 nests blocks more than 65536 deep (AGENTOS_WASM_MAX_CONTROL_DEPTH)\n');
+  }
+  const line = await limitLine(logs, 'wasm_max_control_depth');
+  assert.equal([line.observed, line.capacity, line.env], [65_537, 65_536, 'AGENTOS_WASM_MAX_CONTROL_DEPTH']);
+  // Before the bound: 4,862 MiB for the three compiles.
+  const peak = peakRss(client);
+  console.log(`    daemon peak RSS with 3 × 2M nested blocks: ${Math.round(peak / MiB)} MiB`);
+  assert.ok(peak < 512 * MiB, `daemon peak RSS ${Math.round(peak / MiB)} MiB`);
+  await client.close();
+});
+
+test('nesting at the bound compiles and runs; one deeper is refused, whichever control instruction nests', async () => {
+  const { client } = await startSidecar({ env: { AGENTOS_WASM_MAX_CONTROL_DEPTH: '100' } });
+  const vm = (await client.createVm()).vmId;
+  // The function body is the outermost of the 100 levels.
+  for (const [open, name] of [[0x02, 'block'], [0x03, 'loop'], [0x04, 'if'], [0x06, 'try']] as const) {
+    await writeModule(client, vm, `/tmp/${name}-ok.wasm`, command(nested(99, open)));
+    await writeModule(client, vm, `/tmp/${name}-deep.wasm`, command(nested(100, open)));
+    const ok = await client.exec(vm, `/tmp/${name}-ok.wasm`);
+    assert.equal([name, ok.exitCode, ok.stderr], [name, 0, '']);
+    const deep = await client.exec(vm, `/tmp/${name}-deep.wasm`);
+    assert.equal([name, deep.exitCode, deep.error?.limit, deep.error?.observed, deep.error?.capacity], [name, 126, 'wasm_max_control_depth', 101, 100]);
+  }
+  await client.close();
+});
+
+/** A body declaring `locals` i32 locals in `groups` groups, then `end`. */
+function withLocals(locals: number, groups: number): Uint8Array {
+  const per = Math.ceil(locals / groups);
+  const decl: number[] = [...uleb(groups)];
+  for (let g = 0, left = locals; g < groups; g++, left -= per) decl.push(...uleb(Math.min(per, left)), I32);
+  return Uint8Array.from([...decl, 0x0b]);
+}
+
+/** A body with one br_table of `entries` entries (all to the body's label), then `end`. */
+function brTable(entries: number): Uint8Array {
+  const table: number[] = [0x41, 0, 0x0e, ...uleb(entries)];
+  for (let i = 0; i <= entries; i++) table.push(0);
+  return Uint8Array.from([0, ...table, 0x0b]);
+}
+
+test('locals, br_table entries and function size: at V8\'s own bounds they run, past them our limit refuses with its figures', async () => {
+  const { client, logs } = await startSidecar();
+  const vm = (await client.createVm()).vmId;
+  const cases: Array<[string, Uint8Array, number, string?, number?, number?]> = [
+    ['locals-ok', withLocals(50_000, 3), 0],
+    // Split over groups so no one count is past it: the sum is what counts.
+    ['locals-over', withLocals(50_001, 3), 126, 'wasm_max_function_locals', 50_001, 50_000],
+    ['br-ok', brTable(65_520), 0],
+    ['br-over', brTable(65_521), 126, 'wasm_max_br_table_targets', 65_521, 65_520],
+    // 7,654,322 bytes: nops, then end.
+    ['size-over', Uint8Array.from({ length: 7_654_322 }, (_, i) => (i === 0 ? 0 : i === 7_654_321 ? 0x0b : 0x01)), 126, 'wasm_max_function_bytes', 7_654_322, 7_654_321],
+  ];
+  for (const [name, body, exitCode, limit, observed, capacity] of cases) {
+    await writeModule(client, vm, `/tmp/${name}.wasm`, command(body));
+    const r = await client.exec(vm, `/tmp/${name}.wasm`);
+    assert.equal([name, r.exitCode, r.error?.limit, r.error?.observed, r.error?.capacity], [name, exitCode, limit, observed, capacity], r.stderr);
+    if (limit) assert.ok(logs.some((l) => l.msg === 'bounded limit exhausted' && l.limit === limit && l.observed === observed), limit);
+  }
+  await client.close();
+});
+
+test('a body that cannot be decoded is refused before V8 sees it: an unknown opcode, a body ending inside a block', async () => {
+  const { client } = await startSidecar();
+  const vm = (await client.createVm()).vmId;
+  await writeModule(client, vm, '/tmp/unknown.wasm', command(Uint8Array.from([0, 0xff, 0x0b])));
+  await writeModule(client, vm, '/tmp/open.wasm', command(Uint8Array.from([0, 0x02, 0x40, 0x0b])));
+  const unknown = await client.exec(vm, '/tmp/unknown.wasm');
+  assert.equal([unknown.exitCode, unknown.error?.code, unknown.stderr], [126, 'ERR_AGENTOS_WASM_COMPILE', '/tmp/unknown.wasm: cannot load the module: unknown instruction 0xff\n']);
+  const open = await client.exec(vm, '/tmp/open.wasm');
+  assert.equal([open.exitCode, open.error?.code, open.stderr], [126, 'ERR_AGENTOS_WASM_COMPILE', '/tmp/open.wasm: cannot load the module: function 0 ends inside a block\n']);
+  await client.close();
+});
+
+test.run();
