@@ -10,6 +10,8 @@
 export const ErrorCodes = {
   ERR_AGENTOS_PARSE_ERROR: { rpc: -32700, summary: 'a frame\'s body is not valid JSON (answered with id null; the sidecar reads on)' },
   ERR_AGENTOS_INVALID_REQUEST: { rpc: -32600, summary: 'a frame holds JSON that is not a JSON-RPC 2.0 message (answered with id null; the sidecar reads on)' },
+  ERR_AGENTOS_FRAME_TOO_LARGE: { rpc: -32600, summary: 'a frame\'s Content-Length is past AGENTOS_MAX_FRAME_BYTES: its body is skipped unread and it is answered with its id when its first bytes hold one (else id null); the sidecar reads on' },
+  ERR_AGENTOS_DUPLICATE_REQUEST_ID: { rpc: -32600, summary: 'a request reuses the id of a request not answered yet: refused with that id, not run; the earlier one goes on' },
   ERR_AGENTOS_NOT_INITIALIZED: { rpc: -32002, summary: 'a request (`shutdown` too) arrived before `initialize`' },
   ERR_AGENTOS_ALREADY_INITIALIZED: { rpc: 1002, summary: '`initialize` was sent twice' },
   ERR_AGENTOS_PROTOCOL_VERSION: { rpc: 1003, summary: 'the host speaks a protocol major version the sidecar does not' },

@@ -16,11 +16,19 @@ const RESERVED: Record<number, string> = {
   [-32800]: 'ERR_AGENTOS_CANCELLED',
 };
 
+// Our codes that name a particular kind of a reserved code's meaning: an invalid request
+// that is a frame too large to read, or a request reusing an id in flight.
+const REFINES: Record<string, string> = {
+  ERR_AGENTOS_FRAME_TOO_LARGE: 'ERR_AGENTOS_INVALID_REQUEST',
+  ERR_AGENTOS_DUPLICATE_REQUEST_ID: 'ERR_AGENTOS_INVALID_REQUEST',
+};
+
 test('error codes are unique; a JSON-RPC or LSP code only for its own meaning, every other a positive one outside the reserved range', () => {
-  const numbers = Object.values(ErrorCodes).map((e) => e.rpc);
+  const numbers = Object.entries(ErrorCodes).filter(([code]) => !REFINES[code]).map(([, e]) => e.rpc);
   assert.is(new Set(numbers).size, numbers.length);
   for (const [code, e] of Object.entries(ErrorCodes)) {
-    if (e.rpc < 0) assert.is(RESERVED[e.rpc], code, `${code} uses ${e.rpc}, which JSON-RPC or LSP gives another meaning`);
+    if (REFINES[code]) assert.is(e.rpc, ErrorCodes[REFINES[code] as keyof typeof ErrorCodes].rpc, code);
+    else if (e.rpc < 0) assert.is(RESERVED[e.rpc], code, `${code} uses ${e.rpc}, which JSON-RPC or LSP gives another meaning`);
     else assert.ok(e.rpc > 0 && e.rpc < 32000, `${code}: ${e.rpc}`);
   }
   for (const [rpc, code] of Object.entries(RESERVED)) assert.is(ErrorCodes[code as keyof typeof ErrorCodes].rpc, Number(rpc), code);

@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
 import type { SidecarClient } from '../src/client/client.js';
-import { eventually, startSidecar, type LogLine } from './helpers/sidecar.js';
+import { eventually, frame, parseFrames, startSidecar, type LogLine } from './helpers/sidecar.js';
+import { frameWhere, framesSoFar, spawnRaw, started, type RawSidecar } from './helpers/raw.js';
 import { section, str, uleb, vec } from './helpers/wasm-bytes.js';
 
 const MiB = 1024 * 1024;
@@ -135,6 +136,116 @@ test('a body that cannot be decoded is refused before V8 sees it: an unknown opc
   const open = await client.exec(vm, '/tmp/open.wasm');
   assert.equal([open.exitCode, open.error?.code, open.stderr], [126, 'ERR_AGENTOS_WASM_COMPILE', '/tmp/open.wasm: cannot load the module: function 0 ends inside a block\n']);
   await client.close();
+});
+
+
+// ---- JSON-RPC edges, over raw stdio ----
+
+const init = (id: number | string = 0) => frame({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: P.PROTOCOL_VERSION } });
+const ping = (id: number | string) => frame({ jsonrpc: '2.0', id, method: 'sidecar/ping' });
+type Answer = { id: unknown; result?: unknown; error?: { code: number; message: string; data: Record<string, unknown> } };
+
+/** Runs a raw daemon on `input` (written in one go, then stdin closed); its answers and exit code. */
+async function rawRun(input: Buffer, env: NodeJS.ProcessEnv = {}): Promise<{ raw: RawSidecar; answers: Answer[]; code: number | null }> {
+  const raw = spawnRaw(env);
+  const closed = new Promise((resolve) => raw.child.on('close', resolve));
+  await started(raw);
+  raw.child.stdin.end(input);
+  const { code } = await raw.exited;
+  await closed;
+  return { raw, answers: parseFrames(raw.stdout()) as Answer[], code };
+}
+
+const FRAME_MAX = 65_536;
+/** A frame over FRAME_MAX whose body starts with `head` and is padded with spaces inside a string. */
+function oversized(head: string, padTo = FRAME_MAX + 100): Buffer {
+  const tail = '"}}';
+  const body = head + ' '.repeat(padTo - Buffer.byteLength(head) - tail.length) + tail;
+  return frame(body);
+}
+
+test('an oversized frame in the same read as earlier requests: they are answered, it is answered with its id and our code, the daemon reads on', async () => {
+  const big = oversized('{"jsonrpc":"2.0","id":"big","method":"fs/writeFile","params":{"vmId":"x","path":"/a","data":"');
+  const input = Buffer.concat([init(), ping(1), ping(2), big, ping(3)]);
+  const { raw, answers, code } = await rawRun(input, { AGENTOS_MAX_FRAME_BYTES: String(FRAME_MAX) });
+  assert.is(code, 0);
+  for (const id of [1, 2, 3]) assert.equal(answers.find((a) => a.id === id)!.result, {});
+  const error = answers.find((a) => a.id === 'big')!.error!;
+  assert.equal(error, {
+    code: -32600,
+    message: `frame of ${FRAME_MAX + 100} bytes exceeds the ${FRAME_MAX}-byte limit (AGENTOS_MAX_FRAME_BYTES); skipped unread`,
+    data: { code: 'ERR_AGENTOS_FRAME_TOO_LARGE', limit: 'max_frame_bytes', observed: FRAME_MAX + 100, capacity: FRAME_MAX, env: 'AGENTOS_MAX_FRAME_BYTES' },
+  });
+  // Answered in its turn: after the requests before it, before the one after it.
+  assert.equal(answers.map((a) => a.id), [0, 1, 2, 'big', 3]);
+  const line = raw.logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === 'max_frame_bytes')!;
+  assert.equal([line.observed, line.capacity], [FRAME_MAX + 100, FRAME_MAX]);
+  assert.not.ok(raw.logs.some((l) => l.level === 'fatal'));
+});
+
+test('an oversized frame\'s id: read only at the top level of its first bytes; otherwise null', async () => {
+  const cases: Array<[string, unknown]> = [
+    // An "id" inside params comes first: not the message's.
+    ['{"jsonrpc":"2.0","method":"fs/writeFile","params":{"id":5,"x":[{"id":6}]},"id":77,"y":"', 77],
+    ['{"id" : -4, "jsonrpc":"2.0","method":"fs/writeFile","params":{"data":"', -4],
+    ['{"jsonrpc":"2.0","method":"fs/writeFile","params":{"id":5,"data":"', null],
+    // The id after the first KiB: not read.
+    [`{"jsonrpc":"2.0","method":"fs/writeFile","pad":"${'p'.repeat(2000)}","id":9,"params":{"data":"`, null],
+  ];
+  const input = Buffer.concat([init(), ...cases.map(([head]) => oversized(head)), ping('after')]);
+  const { answers, code } = await rawRun(input, { AGENTOS_MAX_FRAME_BYTES: String(FRAME_MAX) });
+  assert.is(code, 0);
+  const refused = answers.filter((a) => a.error?.data.code === 'ERR_AGENTOS_FRAME_TOO_LARGE').map((a) => a.id);
+  assert.equal(refused, cases.map(([, id]) => id));
+  assert.equal(answers.find((a) => a.id === 'after')!.result, {});
+});
+
+test('a frame cut short by EOF while being skipped is still answered; a Content-Length too large to skip by ends the stream after answering what came before', async () => {
+  const cut = Buffer.concat([init(), ping(1), Buffer.from(`Content-Length: ${FRAME_MAX * 4}\r\n\r\n{"jsonrpc":"2.0","id":12,"method":"x","params":{"a":"`)]);
+  const first = await rawRun(cut, { AGENTOS_MAX_FRAME_BYTES: String(FRAME_MAX) });
+  assert.is(first.code, 0);
+  assert.equal(first.answers.map((a) => [a.id, a.error?.data.code ?? 'ok']), [[0, 'ok'], [1, 'ok'], [12, 'ERR_AGENTOS_FRAME_TOO_LARGE']]);
+  // No length to skip by: nothing after can be framed, so the daemon answers what it has and ends (2).
+  for (const bad of [Buffer.from('Content-Type: x\r\n\r\n{}'), Buffer.from('Content-Length: 99999999999999999999\r\n\r\n')]) {
+    const r = await rawRun(Buffer.concat([init(), ping(1), ping(2), bad, ping(3)]));
+    assert.is(r.code, 2);
+    assert.equal(r.answers.map((a) => a.id).sort(), [0, 1, 2]);
+    const fatal = r.raw.logs.find((l) => l.level === 'fatal')!;
+    assert.is(fatal.msg, 'protocol violation');
+  }
+});
+
+test('a request reusing the id of one still running is refused with that id; the running one is answered; the id is free again after', async () => {
+  const raw = spawnRaw();
+  await started(raw);
+  const send = (m: object) => raw.child.stdin.write(frame(m));
+  send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: P.PROTOCOL_VERSION } });
+  send({ jsonrpc: '2.0', id: 1, method: 'vm/create', params: {} });
+  const vmId = ((await frameWhere(raw, (f) => f.id === 1)).result as { vmId: string }).vmId;
+  // One write (under PIPE_BUF, so one read): the exec is pending when its twin arrives.
+  raw.child.stdin.write(Buffer.concat([
+    frame({ jsonrpc: '2.0', id: 7, method: 'process/exec', params: { vmId, command: 'node', args: ['-e', 'console.log("first")'] } }),
+    frame({ jsonrpc: '2.0', id: 7, method: 'sidecar/ping' }),
+    frame({ jsonrpc: '2.0', id: '7', method: 'sidecar/ping' }),
+  ]));
+  const exec = await frameWhere(raw, (f) => f.id === 7 && 'result' in f);
+  assert.is((exec.result as { stdout: string }).stdout, 'first\n');
+  const sevens = framesSoFar(raw).filter((f) => f.id === 7) as Answer[];
+  assert.is(sevens.length, 2);
+  assert.equal(sevens.find((f) => f.error)!.error, {
+    code: -32600,
+    message: "'sidecar/ping' reuses the id 7 of a request not answered yet; not run",
+    data: { code: 'ERR_AGENTOS_DUPLICATE_REQUEST_ID' },
+  });
+  // "7" too: vscode-jsonrpc's queue keys requests by the id's text, so it replaced the exec (never answered).
+  assert.equal((framesSoFar(raw).find((f) => f.id === '7') as Answer).error!.data.code, 'ERR_AGENTOS_DUPLICATE_REQUEST_ID');
+  // Answered: the id may be used again.
+  send({ jsonrpc: '2.0', id: 7, method: 'sidecar/ping' });
+  await eventually(() => framesSoFar(raw).filter((f) => f.id === 7).length === 3);
+  assert.equal((framesSoFar(raw).filter((f) => f.id === 7)[2] as Answer).result, {});
+  assert.ok(raw.logs.some((l) => l.level === 'warn' && l.code === 'ERR_AGENTOS_DUPLICATE_REQUEST_ID' && l.id === 7));
+  raw.child.stdin.end();
+  assert.is((await raw.exited).code, 0);
 });
 
 test.run();

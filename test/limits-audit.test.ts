@@ -70,7 +70,6 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'wasm/memory-cap.ts', value: 8, why: 'the 8-byte wasm header (magic + version)' },
   { file: 'wasm/memory-cap.ts', value: 65536, where: 'WASM_PAGE_BYTES', why: 'the 8-byte wasm header; 64 KiB is the wasm page size (the spec)' },
   { file: 'wasm/instrument.ts', value: 8, why: 'the 8-byte wasm header (magic + version)' },
-  { file: 'wasm/code-bounds.ts', value: 8, why: 'the 8-byte wasm header (magic + version)' },
   { file: 'wasm/opcodes.ts', value: [0x6f, 0x7f, 0x28, 0x3e, 0x45, 0xc4, 7, 11, 17, 21, 34, 84, 91], why: 'wasm opcodes and their ranges' },
   { file: 'wasm/runner/contract.ts', value: 0o100666, why: 'a device file\'s mode' },
   { file: 'wasm/runner/contract.ts', value: 65536, where: 'WASM_PAGE_BYTES', why: 'the wasm page size (the spec)' },

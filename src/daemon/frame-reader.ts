@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
+import { idFromExcerpt } from './frame-id.js';
 
 /** A violation of the wire protocol: the sidecar cannot trust the stream after one. */
 export class ProtocolViolation extends Error {
@@ -15,7 +16,15 @@ export class ProtocolViolation extends Error {
  * and reads on.
  */
 export interface InvalidFrame {
-  kind: 'parse' | 'request';
+  kind: 'parse' | 'request' | 'too-large';
+  message: string;
+  /** A frame too large to read: its id when its first bytes hold one, and its length. */
+  id?: string | number | null;
+  length?: number;
+}
+
+/** A stream that cannot be put back in step (no length to skip by): answered up to here, then ended. */
+export interface UnreadableStream {
   message: string;
 }
 
@@ -28,6 +37,7 @@ export interface InvalidFrame {
 const readerNotes = new WeakSet<object>();
 export const END_OF_INPUT_METHOD = '$/agentos/endOfInput';
 export const INVALID_FRAME_METHOD = '$/agentos/invalidFrame';
+export const UNREADABLE_STREAM_METHOD = '$/agentos/unreadableStream';
 
 function note(method: string, params: object): Message {
   readerNotes.add(params);
@@ -39,17 +49,34 @@ export function isReaderNote(params: unknown): boolean {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** How much of a frame too large to read is kept, to find its id in (the rest is skipped unread). */
+const ID_EXCERPT_BYTES = 1024;
+
+/** A frame over the size bound, being skipped: its Content-Length says where the next one starts. */
+interface Skipping {
+  length: number;
+  left: number;
+  excerpt: Buffer[];
+  excerptBytes: number;
+  answered: boolean;
+}
 
 /**
  * LSP-style `Content-Length` framing with a size bound, and a shape check on every
  * message. vscode-jsonrpc's own reader has neither: it would buffer any declared length
- * and hand on objects that are neither request, response nor notification.
+ * and hand on objects that are neither request, response nor notification. A frame over
+ * the bound is skipped unread by its length (only its first bytes are kept, for its id),
+ * answered in its turn, and reading goes on; a header that gives no length leaves nothing
+ * to skip by, so the stream ends there, after everything before it is answered.
  */
 export class FrameReader extends AbstractMessageReader {
   /** Bytes received but not yet framed, kept as chunks: joined once a frame is whole. */
   private chunks: Buffer[] = [];
   private buffered = 0;
   private expected = -1;
+  private skipping: Skipping | undefined;
+  /** Set once the stream cannot be read on: nothing after it is framed. */
+  private broken = false;
   private callback: DataCallback | undefined;
 
   constructor(
@@ -65,7 +92,10 @@ export class FrameReader extends AbstractMessageReader {
     const onData = (chunk: Buffer) => this.onData(chunk);
     // Not fireClose: everything received before EOF is answered first (the server ends
     // the process when END_OF_INPUT reaches it, behind every earlier message).
-    const onEnd = () => this.callback?.(note(END_OF_INPUT_METHOD, {}));
+    const onEnd = () => {
+      if (this.skipping && !this.skipping.answered) this.answerTooLarge(this.skipping);
+      this.callback?.(note(END_OF_INPUT_METHOD, {}));
+    };
     const onError = (err: Error) => this.fireError(err);
     this.input.on('data', onData);
     this.input.on('end', onEnd);
@@ -80,6 +110,7 @@ export class FrameReader extends AbstractMessageReader {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.broken) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     try {
@@ -87,9 +118,36 @@ export class FrameReader extends AbstractMessageReader {
     } catch (err) {
       this.chunks = [];
       this.buffered = 0;
+      this.broken = true;
       this.input.pause();
-      this.fireError(err);
+      // In the queue behind every message framed before it, so those are answered first.
+      if (err instanceof ProtocolViolation) this.callback?.(note(UNREADABLE_STREAM_METHOD, { message: err.message } satisfies UnreadableStream));
+      else this.fireError(err);
     }
+  }
+
+  /** Drops what is buffered of a frame being skipped, keeping its first bytes until its id can be read. */
+  private skip(s: Skipping): boolean {
+    const n = Math.min(s.left, this.buffered);
+    if (n === 0) return false;
+    if (s.excerptBytes < ID_EXCERPT_BYTES) {
+      const kept = Buffer.from(this.peek(Math.min(ID_EXCERPT_BYTES - s.excerptBytes, n)));
+      s.excerpt.push(kept);
+      s.excerptBytes += kept.length;
+    }
+    this.consume(n);
+    s.left -= n;
+    if (!s.answered && (s.excerptBytes >= ID_EXCERPT_BYTES || s.left === 0)) this.answerTooLarge(s);
+    if (s.left === 0) this.skipping = undefined;
+    return true;
+  }
+
+  private answerTooLarge(s: Skipping): void {
+    s.answered = true;
+    const id = idFromExcerpt(Buffer.concat(s.excerpt).toString('utf8'));
+    const message = `frame of ${s.length} bytes exceeds the ${this.maxFrameBytes}-byte limit (AGENTOS_MAX_FRAME_BYTES); skipped unread`;
+    this.callback?.(note(INVALID_FRAME_METHOD, { kind: 'too-large', message, id, length: s.length } satisfies InvalidFrame));
+    s.excerpt = [];
   }
 
   /** The first `n` buffered bytes (all when omitted) as one Buffer, joining chunks only if needed. */
@@ -114,6 +172,7 @@ export class FrameReader extends AbstractMessageReader {
 
   /** Takes one frame off the buffer; false when more bytes are needed. */
   private next(): boolean {
+    if (this.skipping) return this.skip(this.skipping);
     if (this.buffered === 0) return false;
     if (this.expected < 0) {
       // A header is small: joining what is buffered to look for its end costs little.
@@ -125,8 +184,13 @@ export class FrameReader extends AbstractMessageReader {
         }
         return false;
       }
-      this.expected = parseHeader(head.subarray(0, end).toString('ascii'), this.maxFrameBytes);
+      const length = parseHeader(head.subarray(0, end).toString('ascii'));
       this.consume(end + HEADER_END.length);
+      if (length > this.maxFrameBytes) {
+        this.skipping = { length, left: length, excerpt: [], excerptBytes: 0, answered: false };
+        return true;
+      }
+      this.expected = length;
     }
     // A large body arrives in many chunks: wait for all of them before joining (once).
     if (this.buffered < this.expected) return false;
@@ -147,7 +211,7 @@ export class FrameReader extends AbstractMessageReader {
   }
 }
 
-function parseHeader(header: string, maxFrameBytes: number): number {
+function parseHeader(header: string): number {
   let length = -1;
   for (const line of header.split('\r\n')) {
     const colon = line.indexOf(':');
@@ -156,12 +220,10 @@ function parseHeader(header: string, maxFrameBytes: number): number {
       const value = line.slice(colon + 1).trim();
       if (!/^\d+$/.test(value)) throw new ProtocolViolation(`Content-Length '${value.slice(0, 40)}' is not a number`);
       length = Number(value);
+      if (!Number.isSafeInteger(length)) throw new ProtocolViolation(`Content-Length '${value.slice(0, 40)}' is too large to skip`);
     }
   }
   if (length < 0) throw new ProtocolViolation('frame header has no Content-Length');
-  if (length > maxFrameBytes) {
-    throw new ProtocolViolation(`frame of ${length} bytes exceeds the ${maxFrameBytes}-byte limit (AGENTOS_MAX_FRAME_BYTES)`);
-  }
   return length;
 }
 

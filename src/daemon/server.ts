@@ -10,7 +10,8 @@ import type { Limits } from '../limits/limits.js';
 import { warnLimitExhausted, type Logger } from '../log.js';
 import { VmRegistry } from '../vm/registry.js';
 import type { VmEvents } from '../vm/vm.js';
-import { END_OF_INPUT_METHOD, FrameReader, INVALID_FRAME_METHOD, isReaderNote, ProtocolViolation, type InvalidFrame } from './frame-reader.js';
+import { END_OF_INPUT_METHOD, FrameReader, INVALID_FRAME_METHOD, isReaderNote, ProtocolViolation, UNREADABLE_STREAM_METHOD, type InvalidFrame, type UnreadableStream } from './frame-reader.js';
+import { PendingIds } from './pending-ids.js';
 import { createHandlers } from './handlers.js';
 import { EventSink } from './event-sink.js';
 import { OutgoingRequests } from './outgoing.js';
@@ -46,6 +47,8 @@ export class Server {
   private shuttingDown: Promise<void> | undefined;
   /** Requests whose handler has not settled yet. */
   private running = 0;
+  /** Ids of the host's requests not answered yet: a second request with one of them is refused. */
+  private readonly pendingIds = new PendingIds();
   private resolveExit!: (code: number) => void;
   private startEnding!: () => void;
   /** The code the daemon ends with, once `end` or a fatal error decided it. */
@@ -58,7 +61,7 @@ export class Server {
   constructor(private readonly o: ServerOptions) {
     this.exitCode = new Promise((resolve) => (this.resolveExit = resolve));
     this.ending = new Promise((resolve) => (this.startEnding = resolve));
-    this.writer = new TrackedWriter(new StreamMessageWriter(o.output));
+    this.writer = new TrackedWriter(new StreamMessageWriter(o.output), (id) => this.pendingIds.answered(id));
     this.outgoing = new OutgoingRequests(this.writer, o.log, {
       remember: o.limits.COMPLETED_RESPONSES_REMEMBERED.value,
       timeoutMs: o.limits.HOST_CALL_TIMEOUT_MS.value,
@@ -149,19 +152,48 @@ export class Server {
         this.o.log.warn({ method: m.method }, 'dropped a $/cancelRequest without params.id');
         return false;
       }
-      return this.outgoing.admit(message);
+      if (!this.outgoing.admit(message)) return false;
+      const request = message as { method?: unknown; id?: string | number };
+      if (typeof request.method === 'string' && request.id !== undefined && !this.pendingIds.add(request.id)) {
+        this.answerDuplicate(request.method, request.id);
+        return false;
+      }
+      return true;
     } catch (err) {
       this.o.log.error({ err }, 'failed to take in a message; dropped');
       return false;
     }
   }
 
-  /** A whole frame that is not a JSON-RPC message: answered with id null, then reading goes on. */
+  /**
+   * A whole frame that is not a JSON-RPC message, or one too large to read: answered (id
+   * null, or the too-large frame's id when its first bytes held one), then reading goes on.
+   */
   private answerInvalid(frame: InvalidFrame): void {
-    const code = frame.kind === 'parse' ? 'ERR_AGENTOS_PARSE_ERROR' : 'ERR_AGENTOS_INVALID_REQUEST';
-    this.o.log.warn({ code }, frame.message);
-    const error = { code: P.ErrorCodes[code].rpc, message: frame.message, data: { code } };
-    this.writer.write({ jsonrpc: '2.0', id: null, error } as Message).catch(() => {});
+    const code = frame.kind === 'parse' ? 'ERR_AGENTOS_PARSE_ERROR' : frame.kind === 'too-large' ? 'ERR_AGENTOS_FRAME_TOO_LARGE' : 'ERR_AGENTOS_INVALID_REQUEST';
+    const data: P.ErrorData = { code };
+    if (frame.kind === 'too-large') {
+      Object.assign(data, { limit: 'max_frame_bytes', observed: frame.length!, capacity: this.o.limits.MAX_FRAME_BYTES.value, env: 'AGENTOS_MAX_FRAME_BYTES' });
+      warnLimitExhausted(this.o.log, { limit: 'max_frame_bytes', observed: frame.length!, capacity: this.o.limits.MAX_FRAME_BYTES.value, env: 'AGENTOS_MAX_FRAME_BYTES' });
+    }
+    this.o.log.warn({ code, id: frame.id ?? null }, frame.message);
+    const error = { code: P.ErrorCodes[code].rpc, message: frame.message, data };
+    this.writer.write({ jsonrpc: '2.0', id: frame.id ?? null, error } as Message, { notAnAnswer: true }).catch(() => {});
+  }
+
+  /** A request reusing the id of one still running: refused with that id; the running one goes on. */
+  private answerDuplicate(method: string, id: string | number): void {
+    const code = 'ERR_AGENTOS_DUPLICATE_REQUEST_ID';
+    const message = `'${method}' reuses the id ${JSON.stringify(id)} of a request not answered yet; not run`;
+    this.o.log.warn({ method, id, code }, message);
+    const error = { code: P.ErrorCodes[code].rpc, message, data: { code } };
+    this.writer.write({ jsonrpc: '2.0', id, error } as Message, { notAnAnswer: true }).catch(() => {});
+  }
+
+  /** The stream cannot be read on: everything before it is answered, then the daemon ends (exit 2). */
+  private unreadable(stream: UnreadableStream): void {
+    this.o.log.fatal({ cause: stream.message }, 'protocol violation');
+    this.end(2, `protocol violation: ${stream.message}`);
   }
 
   /** How VMs reach the host: process events through the sink, host calls as requests. */
@@ -236,6 +268,7 @@ export class Server {
     this.connection.onNotification((method, params) => {
       if (method === END_OF_INPUT_METHOD && isReaderNote(params)) return this.end(0, 'stdin closed');
       if (method === INVALID_FRAME_METHOD && isReaderNote(params)) return this.answerInvalid(params as InvalidFrame);
+      if (method === UNREADABLE_STREAM_METHOD && isReaderNote(params)) return this.unreadable(params as UnreadableStream);
       if (method === P.Exit.method) return this.end(this.state === 'shut-down' ? 0 : 1, 'exit notification');
       if (method.startsWith('$/')) return this.o.log.debug({ method }, 'notification ignored');
       if (Object.hasOwn(lifecycle, method) || specs.has(method)) {

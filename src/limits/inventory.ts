@@ -269,7 +269,7 @@ export const INVENTORY = {
   MAX_FRAME_BYTES: {
     unit: 'bytes', default: 96 * MiB, env: 'AGENTOS_MAX_FRAME_BYTES', scope: 'protocol',
     min: 64 * 1024, max: 256 * MiB,
-    why: 'one incoming JSON-RPC frame; a larger Content-Length is a protocol violation (fits a full fs quota as base64)',
+    why: 'one incoming JSON-RPC frame; a larger one is skipped unread by its Content-Length and answered with ERR_AGENTOS_FRAME_TOO_LARGE (fits a full fs quota as base64)',
   },
   MAX_FRAME_HEADER_BYTES: {
     unit: 'bytes', default: 8192, env: 'AGENTOS_MAX_FRAME_HEADER_BYTES', scope: 'protocol',
