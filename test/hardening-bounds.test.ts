@@ -248,4 +248,37 @@ test('a request reusing the id of one still running is refused with that id; the
   assert.is((await raw.exited).code, 0);
 });
 
+
+// ---- smaller bounds ----
+
+test('package.json in module resolution: past its byte or depth bound a require fails with ERR_INVALID_PACKAGE_CONFIG and the limit line; within them it resolves', async () => {
+  const { client, logs } = await startSidecar();
+  const vm = (await client.createVm()).vmId;
+  const write = (path: string, data: string | Buffer) => client.request(P.FsWriteFile, { vmId: vm, path, data: Buffer.from(data).toString('base64') });
+  await client.request(P.FsMkdir, { vmId: vm, path: '/app/node_modules/big', recursive: true });
+  await client.request(P.FsMkdir, { vmId: vm, path: '/app/node_modules/deep', recursive: true });
+  await client.request(P.FsMkdir, { vmId: vm, path: '/app/node_modules/fine', recursive: true });
+  // 2 MiB: a main, then padding in a string.
+  await write('/app/node_modules/big/package.json', `{"main":"m.js","pad":"${'x'.repeat(2 * MiB)}"}`);
+  await write('/app/node_modules/big/m.js', 'module.exports = 1;');
+  // 65 levels of arrays (the bound is 64) in 130 bytes.
+  await write('/app/node_modules/deep/package.json', `{"main":"m.js","x":${'['.repeat(64)}${']'.repeat(64)}}`);
+  await write('/app/node_modules/deep/m.js', 'module.exports = 2;');
+  await write('/app/node_modules/fine/package.json', `{"main":"m.js","x":${'['.repeat(63)}${']'.repeat(63)}}`);
+  await write('/app/node_modules/fine/m.js', 'module.exports = 3;');
+  const script = `for (const m of ['big', 'deep', 'fine']) { try { console.log(m, require(m)); } catch (e) { console.log(m, e.code, e.message); } }`;
+  const r = await client.exec(vm, 'node', ['-e', script], { cwd: '/app' });
+  assert.is(r.stdout, [
+    `big ERR_INVALID_PACKAGE_CONFIG Invalid package config /app/node_modules/big/package.json: ${2 * MiB + 24} bytes, more than ${MiB} (AGENTOS_PACKAGE_JSON_MAX_BYTES)`,
+    'deep ERR_INVALID_PACKAGE_CONFIG Invalid package config /app/node_modules/deep/package.json: nests more than 64 levels deep (AGENTOS_PACKAGE_JSON_MAX_DEPTH)',
+    'fine 3',
+    '',
+  ].join('\n'), r.stderr);
+  const bytes = logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === 'package_json_max_bytes')!;
+  assert.equal([bytes.observed, bytes.capacity, bytes.env], [2 * MiB + 24, MiB, 'AGENTOS_PACKAGE_JSON_MAX_BYTES']);
+  const depth = logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === 'package_json_max_depth')!;
+  assert.equal([depth.observed, depth.capacity], [65, 64]);
+  await client.close();
+});
+
 test.run();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { FsError } from '../src/fs/errors.js';
 import { VirtualFs } from '../src/fs/vfs.js';
 
-const bounds = { quotaBytes: 1000, inodeLimit: 20, pathMax: 4096, nameMax: 255, symlinkFollowMax: 40, pathWalkMax: 4096, xattrValueMax: 64 };
+const bounds = { quotaBytes: 1000, inodeLimit: 20, pathMax: 4096, nameMax: 255, symlinkFollowMax: 40, pathWalkMax: 4096, packageJsonMaxBytes: 1024, packageJsonMaxDepth: 8, xattrValueMax: 64 };
 const errno = (fn: () => unknown) => {
   try {
     fn();

@@ -73,6 +73,9 @@ export interface FsBounds extends PathRules {
   readonly symlinkFollowMax: number;
   /** Components one path resolution may walk, symlink targets included (ELOOP past it). */
   readonly pathWalkMax: number;
+  /** A package.json module resolution reads: its bytes and nesting (package-json.ts). */
+  readonly packageJsonMaxBytes: number;
+  readonly packageJsonMaxDepth: number;
 }
 
 /**
@@ -87,7 +90,7 @@ export interface LazyEntries {
 }
 
 /** Called when a quota stops an operation, so the owner can log and count it. */
-export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit' | 'fs_path_walk_max', observed: number, capacity: number) => void;
+export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit' | 'fs_path_walk_max' | 'package_json_max_bytes' | 'package_json_max_depth', observed: number, capacity: number) => void;
 
 const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
 const EMPTY = new Uint8Array(0);
@@ -141,6 +144,11 @@ export class VirtualFs {
     const root = this.newMeta(0o755) as DirNode;
     Object.assign(root, { kind: 'directory', entries: new Map(), parent: root, name: '' });
     this.root = root;
+  }
+
+  /** A bound hit by code that reads this filesystem (module resolution), for the owner to log and count. */
+  reportLimit(limit: Parameters<QuotaListener>[0], observed: number, capacity: number): void {
+    this.onQuota?.(limit, observed, capacity);
   }
 
   /** Gives the directory at `path` entries that are made when first looked up or listed. */

@@ -7,6 +7,7 @@ import { evaluateModuleGraph } from './esm-linker.js';
 import type { HookResult, MainProgram } from './guest/contract.js';
 import { guestStack } from './guest-stack.js';
 import { formatOf, resolveModule } from './module-resolver.js';
+import { PackageJsonLimitError } from './package-json.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
@@ -326,6 +327,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
         const notFound = (err as FsError & { moduleNotFound?: boolean }).moduleNotFound;
         return { err: { message: notFound ? `Cannot find module '${specifier}'\nRequire stack:\n- ${fromDir}` : err.message, code: notFound ? 'MODULE_NOT_FOUND' : err.errno } };
       }
+      if (err instanceof PackageJsonLimitError) return { err: { message: err.message, code: err.code } };
       return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
     }
   }

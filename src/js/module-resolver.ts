@@ -2,6 +2,7 @@ import { FsError } from '../fs/errors.js';
 import { basename, components, dirname, normalize } from '../fs/paths.js';
 import type { DirNode, FsNode, VirtualFs, WalkBudget } from '../fs/vfs.js';
 import type { ModuleRecord } from './guest/contract.js';
+import { checkPackageJsonSize, PackageJsonLimitError, parsePackageJson } from './package-json.js';
 
 /**
  * Node's module resolution over the VM filesystem: relative and absolute specifiers with
@@ -118,11 +119,14 @@ class Resolution {
   readPackage(dir: Dir): Record<string, unknown> | undefined {
     const file = this.fileIn(dir, 'package.json');
     if (!file) return undefined;
+    const { packageJsonMaxBytes: maxBytes, packageJsonMaxDepth: maxDepth } = this.vfs.bounds;
+    // Its size first: a file past the bound is not even copied out of the filesystem.
     try {
-      const parsed: unknown = JSON.parse(Buffer.from(this.vfs.readFile(file)).toString('utf8'));
-      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
-    } catch {
-      return undefined;
+      checkPackageJsonSize(file, this.vfs.stat(file).size, { maxBytes, maxDepth });
+      return parsePackageJson(file, this.vfs.readFile(file), { maxBytes, maxDepth });
+    } catch (err) {
+      if (err instanceof PackageJsonLimitError) this.vfs.reportLimit(err.limit, err.observed, err.capacity);
+      throw err;
     }
   }
 

@@ -171,6 +171,16 @@ export const INVENTORY = {
     min: 1, max: 256,
     why: 'prepared default-heap isolates kept ready so a VM\'s first exec skips isolate creation; each holds ~1 MB',
   },
+  PACKAGE_JSON_MAX_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_PACKAGE_JSON_MAX_BYTES', scope: 'VM',
+    min: 1024, max: 64 * MiB,
+    why: 'one package.json module resolution reads (on the daemon thread, at every require that looks at it); past it the require fails with ERR_INVALID_PACKAGE_CONFIG. The largest on npm are a few hundred KB',
+  },
+  PACKAGE_JSON_MAX_DEPTH: {
+    unit: 'count', default: 64, env: 'AGENTOS_PACKAGE_JSON_MAX_DEPTH', scope: 'VM',
+    min: 8, max: 100_000,
+    why: 'nesting of one package.json module resolution reads, checked before JSON.parse builds it (nested "exports" conditions go a few levels deep)',
+  },
   WASM_IDLE_RUNNERS_PER_VM: {
     unit: 'count', default: 8, env: 'AGENTOS_WASM_IDLE_RUNNERS_PER_VM', scope: 'VM',
     min: 1, max: 256,

@@ -58,7 +58,13 @@ const VM_UID = 1000;
 /** Names that can be files in /usr/bin. */
 const COMMAND_NAME = /^[\w.+-]+$/;
 /** The variable that tunes each bound the VM filesystem reports. */
-const FS_LIMIT_ENV = { fs_quota_bytes: 'AGENTOS_FS_QUOTA_BYTES', fs_inode_limit: 'AGENTOS_FS_INODE_LIMIT', fs_path_walk_max: 'AGENTOS_FS_PATH_WALK_MAX' } as const;
+const FS_LIMIT_ENV = {
+  fs_quota_bytes: 'AGENTOS_FS_QUOTA_BYTES',
+  fs_inode_limit: 'AGENTOS_FS_INODE_LIMIT',
+  fs_path_walk_max: 'AGENTOS_FS_PATH_WALK_MAX',
+  package_json_max_bytes: 'AGENTOS_PACKAGE_JSON_MAX_BYTES',
+  package_json_max_depth: 'AGENTOS_PACKAGE_JSON_MAX_DEPTH',
+} as const;
 const SPAWN_SETPGROUP = 2;
 const SPAWN_SETSIGDEF = 4;
 const SPAWN_SETSID = 128;
@@ -116,11 +122,13 @@ export class Vm implements ProcessKernel {
         nameMax: limits.FS_NAME_MAX.value,
         symlinkFollowMax: limits.FS_SYMLINK_FOLLOW_MAX.value,
         pathWalkMax: limits.FS_PATH_WALK_MAX.value,
+        packageJsonMaxBytes: limits.PACKAGE_JSON_MAX_BYTES.value,
+        packageJsonMaxDepth: limits.PACKAGE_JSON_MAX_DEPTH.value,
         xattrValueMax: limits.FS_XATTR_VALUE_MAX_BYTES.value,
       },
       (limit, observed, capacity) => {
         this.limitHits++;
-        if (limit !== 'fs_path_walk_max') gauges[limit].update(observed);
+        if (limit === 'fs_quota_bytes' || limit === 'fs_inode_limit') gauges[limit].update(observed);
         warnLimitExhausted(log, { limit, observed, capacity, env: FS_LIMIT_ENV[limit] });
       },
     );
