@@ -14,6 +14,8 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { createModuleSystem } from './modules.js';
+import { trackPromises } from './node/bindings.js';
+import { configureNodeInternals } from './node/internal.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
@@ -78,6 +80,8 @@ for (const name of BUILTIN_NAMES) {
   });
 }
 const modules = createModuleSystem(builtins);
+configureNodeInternals(proc, (name) => builtins[name]);
+trackPromises();
 const origin = Date.now();
 
 Object.defineProperty(g, 'Buffer', {
