@@ -1,5 +1,6 @@
 import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
+import { bufferModule } from './node/buffer.js';
 import { nodeRequire } from './node/internal.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
 import { makeFileStreams } from './streams.js';
@@ -58,7 +59,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     'util/types': () => nodeRequire('internal/util/types'),
     assert: () => nodeRequire('assert'),
     'assert/strict': () => nodeRequire('assert').strict,
-    buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
+    buffer: () => bufferModule(lazyBuffer() as never),
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

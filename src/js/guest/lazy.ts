@@ -1,4 +1,5 @@
 import type { Buffer as BufferType } from 'buffer';
+import { patchBuffer } from './node/buffer.js';
 
 /**
  * The polyfills are loaded on first use, not at isolate start: evaluating them all costs
@@ -19,6 +20,6 @@ let buffer: typeof BufferType | undefined;
 let path: PathModule | undefined;
 let events: { EventEmitter: unknown } | undefined;
 
-export const lazyBuffer = (): typeof BufferType => (buffer ??= require('buffer').Buffer);
+export const lazyBuffer = (): typeof BufferType => (buffer ??= patchBuffer(require('buffer').Buffer as never));
 export const lazyPath = (): PathModule => (path ??= require('path-browserify'));
 export const lazyEvents = (): { EventEmitter: unknown } => (events ??= require('events'));

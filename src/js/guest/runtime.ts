@@ -101,8 +101,12 @@ Object.assign(g, {
   crypto,
   DOMException,
   performance: { now: () => Date.now() - origin, timeOrigin: origin },
-  atob: (s: string) => lazyBuffer().from(String(s), 'base64').toString('latin1'),
-  btoa: (s: string) => lazyBuffer().from(String(s), 'latin1').toString('base64'),
+  atob: function atob(_input: unknown) {
+    return (builtins.buffer as { atob: (...a: unknown[]) => string }).atob(...arguments);
+  },
+  btoa: function btoa(_input: unknown) {
+    return (builtins.buffer as { btoa: (...a: unknown[]) => string }).btoa(...arguments);
+  },
   ...timerGlobals,
 });
 if (typeof g.queueMicrotask !== 'function') {
