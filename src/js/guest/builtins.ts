@@ -55,7 +55,15 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
       const { EventEmitter } = lazyEvents() as { EventEmitter: { once?: unknown } & object };
       return Object.assign(EventEmitter, { EventEmitter });
     },
-    util: () => nodeRequire('util'),
+    util: () => {
+      // As in Node, util.promisify(setTimeout) and (setImmediate) are timers/promises'.
+      const custom = Symbol.for('nodejs.util.promisify.custom');
+      const promises = modules['timers/promises'] as Record<string, unknown>;
+      for (const name of ['setTimeout', 'setImmediate'] as const) {
+        Object.defineProperty(timerGlobals[name], custom, { value: promises[name], configurable: true });
+      }
+      return nodeRequire('util');
+    },
     'util/types': () => nodeRequire('internal/util/types'),
     assert: () => nodeRequire('assert'),
     'assert/strict': () => nodeRequire('assert').strict,

@@ -73,7 +73,6 @@ const types = {
   isProxy: () => false,
   isModuleNamespaceObject: (v: unknown) => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === null && tag(v) === '[object Module]' && Object.isSealed(v),
   isAnyArrayBuffer: (v: unknown) => isArrayBuffer(v) || isSharedArrayBuffer(v),
-  isWasmModuleObject: () => false,
 };
 
 // V8's PropertyFilter and the promise states Node's binding exposes.

@@ -147,17 +147,7 @@ export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
       const ascii = norm(toEnc) === 'ascii' || norm(toEnc) === 'latin1';
       return Buffer.from(ascii ? text.replace(/[^\x00-\xff]/gu, '?') : text, norm(toEnc) as never);
     },
-    isUtf8(input: unknown) {
-      try {
-        new g.TextDecoder('utf-8', { fatal: true }).decode(bytesOf(input));
-        return true;
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ERR_INVALID_ARG_TYPE') throw err;
-        const bytes = bytesOf(input);
-        // Without a fatal decoder, check the UTF-8 by re-encoding.
-        return (Buffer.from(Buffer.from(bytes).toString('utf8')) as any).equals(Buffer.from(bytes));
-      }
-    },
+    isUtf8: (input: unknown) => isWellFormedUtf8(bytesOf(input)),
     isAscii: (input: unknown) => bytesOf(input).every((b) => b < 0x80),
     kMaxLength: K_MAX_LENGTH,
     kStringMaxLength: K_STRING_MAX_LENGTH,
@@ -187,4 +177,26 @@ export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
     Object.defineProperty(mod, name, { get: () => g[name], enumerable: true, configurable: true });
   }
   return mod;
+}
+
+/** UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). */
+function isWellFormedUtf8(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c < 0x80) { i++; continue; }
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; if (c === 0xe0) lo = 0xa0; if (c === 0xed) hi = 0x9f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; if (c === 0xf0) lo = 0x90; if (c === 0xf4) hi = 0x8f; }
+    else return false;
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined) return false;
+      if (k === 1 ? x < lo || x > hi : x < 0x80 || x > 0xbf) return false;
+    }
+    i += n + 1;
+  }
+  return true;
 }

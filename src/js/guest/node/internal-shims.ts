@@ -7,7 +7,12 @@ import { BUILTIN_NAMES } from '../builtins.js';
 
 const g = globalThis as Record<string, any>;
 
+declare function require(id: string): unknown;
+
 export const internalShims: Record<string, () => unknown> = {
+  // What Node bundles in deps/acorn (the same versions from npm): assert.ok's message quotes the failing call's source.
+  'internal/deps/acorn/acorn/dist/acorn': () => require('acorn'),
+  'internal/deps/acorn/acorn-walk/dist/walk': () => require('acorn-walk'),
   'internal/bootstrap/realm': () => ({
     BuiltinModule: { exists: (name: string) => (BUILTIN_NAMES as readonly string[]).includes(name) },
   }),
@@ -29,7 +34,7 @@ export const internalShims: Record<string, () => unknown> = {
   'internal/constants': () => ({ EOL: '\n', CHAR_DOT: 46, CHAR_FORWARD_SLASH: 47 }),
   'internal/v8/startup_snapshot': () => ({ namespace: { isBuildingSnapshot: () => false, addSerializeCallback() {}, addDeserializeCallback() {} } }),
   'internal/streams/utils': () => ({
-    isNodeStream: (v: any) => typeof v?.pipe === 'function' && typeof v?.on === 'function',
+    isNodeStream: (v: any) => !!v && (!!v._readableState || !!v._writableState || (typeof v.write === 'function' && typeof v.on === 'function') || (typeof v.pipe === 'function' && typeof v.on === 'function')),
     isReadableStream: (v: any) => typeof v?.getReader === 'function' && typeof v?.pipeTo === 'function',
     isWritableStream: (v: any) => typeof v?.getWriter === 'function' && typeof v?.abort === 'function',
   }),

@@ -75,5 +75,56 @@ export function nodeRequire(id: string): any {
     cache.delete(id);
     throw err;
   }
+  if (id === 'internal/assert/utils') withCallSites(module.exports as Record<string, (...a: unknown[]) => unknown>, 'innerOk');
+  // Node's bootstrap reads NODE_DEBUG once; here, when debuglog first loads.
+  if (id === 'internal/util/debuglog') (module.exports as { initializeDebugEnv(v: unknown): void }).initializeDebugEnv((host?.process as { env?: Record<string, string> })?.env?.NODE_DEBUG);
   return module.exports;
+}
+
+/**
+ * Node's own Error.prepareStackTrace gives code that registered an error in errors.js's
+ * `overrideStackTrace` the raw call sites (assert.ok reads its caller's file and line so).
+ * The guest keeps V8's default for user code, so the hook is installed only around the
+ * vendored function that needs it.
+ */
+function withCallSites(exports: Record<string, (...a: unknown[]) => unknown>, name: string): void {
+  const inner = exports[name]!;
+  const { overrideStackTrace } = nodeRequire('internal/errors') as { overrideStackTrace: WeakMap<object, (e: unknown, s: unknown) => unknown> };
+  exports[name] = function (this: unknown, ...args: unknown[]) {
+    const E = Error as { prepareStackTrace?: unknown };
+    const saved = Object.getOwnPropertyDescriptor(Error, 'prepareStackTrace');
+    E.prepareStackTrace = (err: object, sites: unknown) => {
+      const override = overrideStackTrace.get(err);
+      if (override) {
+        overrideStackTrace.delete(err);
+        return override(err, (sites as CallSite[]).map(withFileName));
+      }
+      return typeof saved?.value === 'function' ? saved.value(err, sites) : `${String(err)}\n${(sites as unknown[]).map((s) => `    at ${String(s)}`).join('\n')}`;
+    };
+    try {
+      return inner.apply(this, args);
+    } finally {
+      if (saved) Object.defineProperty(Error, 'prepareStackTrace', saved);
+      else delete E.prepareStackTrace;
+    }
+  };
+}
+
+interface CallSite {
+  getFileName(): string | undefined;
+  getScriptNameOrSourceURL(): string | undefined;
+  [method: string]: (...a: unknown[]) => unknown;
+}
+
+/** Guest modules are compiled with a sourceURL: V8 gives their file name only through getScriptNameOrSourceURL. */
+function withFileName(site: CallSite): CallSite {
+  const out = {} as CallSite;
+  for (let p: object | null = site; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const key of Object.getOwnPropertyNames(p)) {
+      const fn = (site as Record<string, unknown>)[key];
+      if (typeof fn === 'function' && key !== 'constructor' && !(key in out)) out[key] = (...a: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(site, a);
+    }
+  }
+  out.getFileName = () => site.getFileName() ?? site.getScriptNameOrSourceURL();
+  return out;
 }
