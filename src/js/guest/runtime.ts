@@ -16,6 +16,7 @@ import { createHostObject, settleCall } from './host-calls.js';
 import { createModuleSystem } from './modules.js';
 import { trackPromises } from './node/bindings.js';
 import { configureNodeInternals } from './node/internal.js';
+import { defineWebGlobals } from './node/web-globals.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
@@ -81,6 +82,7 @@ for (const name of BUILTIN_NAMES) {
 }
 const modules = createModuleSystem(builtins);
 configureNodeInternals(proc, (name) => builtins[name]);
+defineWebGlobals();
 trackPromises();
 const origin = Date.now();
 

@@ -196,6 +196,7 @@ const bindings: Record<string, () => unknown> = {
   os: () => ({ getOSInformation: () => ['Linux', 'agentos', '', 'x86_64'] }),
   uv: () => ({ errname: (n: number) => `Unknown system error ${n}`, getErrorMap: () => new Map(), getErrorMessage: (n: number) => `Unknown system error ${n}` }),
   messaging: () => ({ DOMException: (globalThis as { DOMException?: unknown }).DOMException }),
+  symbols: () => ({ messaging_deserialize_symbol: Symbol('messaging_deserialize_symbol'), messaging_transfer_symbol: Symbol('messaging_transfer_symbol'), messaging_clone_symbol: Symbol('messaging_clone_symbol'), messaging_transfer_list_symbol: Symbol('messaging_transfer_list_symbol'), owner_symbol: Symbol('owner_symbol'), async_id_symbol: Symbol('async_id_symbol'), trigger_async_id_symbol: Symbol('trigger_async_id_symbol') }),
   errors: () => ({ exitCodes: { kNoFailure: 0, kGenericUserError: 1 } }),
 };
 const loaded = new Map<string, unknown>();

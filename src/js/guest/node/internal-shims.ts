@@ -39,7 +39,9 @@ export const internalShims: Record<string, () => unknown> = {
     isWritableStream: (v: any) => typeof v?.getWriter === 'function' && typeof v?.abort === 'function',
   }),
   'internal/console/global': () => g.console,
-  'internal/abort_controller': () => ({ AbortController: g.AbortController, AbortSignal: g.AbortSignal }),
+  'internal/perf/utils': () => ({ now: () => g.performance.now() }),
+  'internal/worker/io': () => ({ MessageChannel: g.MessageChannel }),
+  'internal/worker/js_transferable': () => ({ makeTransferable: (obj: object) => obj, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize'), kTransfer: Symbol('kTransfer'), kTransferList: Symbol('kTransferList') }),
   'internal/encoding': () => ({ TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder }),
   'internal/process/warning': () => ({ emitWarning: (...a: unknown[]) => g.process.emitWarning(...a) }),
 };

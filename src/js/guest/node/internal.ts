@@ -28,6 +28,9 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/assert/assertion_error': () => require('../../../../vendor/node/lib/internal/assert/assertion_error.js'),
   'internal/assert/calltracker': () => require('../../../../vendor/node/lib/internal/assert/calltracker.js'),
   'internal/assert/utils': () => require('../../../../vendor/node/lib/internal/assert/utils.js'),
+  'internal/event_target': () => require('../../../../vendor/node/lib/internal/event_target.js'),
+  'internal/abort_controller': () => require('../../../../vendor/node/lib/internal/abort_controller.js'),
+  'internal/webidl': () => require('../../../../vendor/node/lib/internal/webidl.js'),
   'assert': () => require('../../../../vendor/node/lib/assert.js'),
   'util': () => require('../../../../vendor/node/lib/util.js'),
 };
