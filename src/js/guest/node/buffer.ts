@@ -12,9 +12,10 @@ import { internalBinding } from './bindings.js';
 import { nodeRequire } from './internal.js';
 
 type AnyBuffer = typeof BufferType & Record<string, any>;
-const K_MAX_LENGTH = 2 ** 32;
-const K_STRING_MAX_LENGTH = 2 ** 29 - 24;
-const INSPECT_MAX_BYTES = 50;
+// Node 20's own values (what `require('buffer')` reports), not bounds of this runtime.
+const NODE_K_LENGTH = 2 ** 32;
+const NODE_K_STRING_LENGTH = 2 ** 29 - 24;
+const NODE_INSPECT_BYTES = 50;
 
 const isBase64url = (encoding: unknown) => typeof encoding === 'string' && encoding.toLowerCase() === 'base64url';
 const toBase64 = (s: string) => s.replace(/-/g, '+').replace(/_/g, '/');
@@ -39,7 +40,7 @@ export function patchBuffer(Buffer: AnyBuffer): AnyBuffer {
   } as never;
   const sized = (make: (size: number, ...rest: any[]) => unknown) =>
     function sizedNode(this: unknown, size: unknown, ...rest: unknown[]) {
-      validators().validateNumber!(size, 'size', 0, K_MAX_LENGTH);
+      validators().validateNumber!(size, 'size', 0, NODE_K_LENGTH);
       return make.call(this, size as number, ...rest);
     };
   Buffer.alloc = sized((size, fillWith, encoding) => (isBase64url(encoding) ? alloc.call(Buffer, size, from.call(Buffer, toBase64(fillWith), 'base64')) : alloc.call(Buffer, size, fillWith, encoding))) as never;
@@ -93,8 +94,8 @@ export function patchBuffer(Buffer: AnyBuffer): AnyBuffer {
   }
   const custom = Symbol.for('nodejs.util.inspect.custom');
   proto[custom] = function inspect(this: BufferType, _recurseTimes: number, ctx?: Record<string, unknown>) {
-    const remaining = this.length - INSPECT_MAX_BYTES;
-    let str = proto.hexSlice.call(this, 0, Math.min(INSPECT_MAX_BYTES, this.length)).replace(/(.{2})/g, '$1 ').trim();
+    const remaining = this.length - NODE_INSPECT_BYTES;
+    let str = proto.hexSlice.call(this, 0, Math.min(NODE_INSPECT_BYTES, this.length)).replace(/(.{2})/g, '$1 ').trim();
     if (remaining > 0) str += ` ... ${remaining} more byte${remaining > 1 ? 's' : ''}`;
     if (ctx) {
       const { getOwnNonIndexProperties, constants } = internalBinding('util');
@@ -149,8 +150,8 @@ export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
     },
     isUtf8: (input: unknown) => isWellFormedUtf8(bytesOf(input)),
     isAscii: (input: unknown) => bytesOf(input).every((b) => b < 0x80),
-    kMaxLength: K_MAX_LENGTH,
-    kStringMaxLength: K_STRING_MAX_LENGTH,
+    kMaxLength: NODE_K_LENGTH,
+    kStringMaxLength: NODE_K_STRING_LENGTH,
     btoa(...args: unknown[]) {
       if (args.length === 0) throw nodeError('ERR_MISSING_ARGS', 'input');
       const input = `${args[0]}`;
@@ -167,10 +168,10 @@ export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
       return Buffer.from(input, 'base64').toString('latin1');
     },
     constants: Object.defineProperties({}, {
-      MAX_LENGTH: { value: K_MAX_LENGTH, writable: false, enumerable: true },
-      MAX_STRING_LENGTH: { value: K_STRING_MAX_LENGTH, writable: false, enumerable: true },
+      MAX_LENGTH: { value: NODE_K_LENGTH, writable: false, enumerable: true },
+      MAX_STRING_LENGTH: { value: NODE_K_STRING_LENGTH, writable: false, enumerable: true },
     }),
-    INSPECT_MAX_BYTES,
+    INSPECT_MAX_BYTES: NODE_INSPECT_BYTES,
   };
   // Blob and File are node-lib's globals; re-exported when they exist.
   for (const name of ['Blob', 'resolveObjectURL', 'File']) {

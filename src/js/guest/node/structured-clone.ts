@@ -21,7 +21,7 @@ function dataCloneError(value: unknown): Error {
 
 export function structuredClone(value: unknown, options?: { transfer?: unknown[] }): unknown {
   if (arguments.length === 0) {
-    const err = new TypeError('The "value" argument must be specified') as TypeError & { code: string };
+    const err = new TypeError('The value argument must be specified') as TypeError & { code: string };
     err.code = 'ERR_MISSING_ARGS';
     throw err;
   }
