@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { vendorNodePlugin } from './vendor-node-plugin.mjs';
 
 const require = createRequire(import.meta.url);
 const runtimes = [
@@ -50,6 +51,7 @@ for (const { dir, entry, out } of runtimes) {
     minifySyntax: true,
     legalComments: 'none',
     outfile: out,
+    plugins: [vendorNodePlugin],
     logLevel: 'warning',
   });
 }

@@ -1,69 +1,17 @@
 import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
-import { format, inspect } from './inspect.js';
+import { bufferModule } from './node/buffer.js';
+import { nodeRequire } from './node/internal.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto'] as const;
 
-export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
+export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
   Object.assign(fs, makeFileStreams(fs as never));
-
-  const util = {
-    format,
-    inspect,
-    inherits(ctor: { prototype: object; super_?: unknown }, superCtor: { prototype: object }) {
-      ctor.super_ = superCtor;
-      Object.setPrototypeOf(ctor.prototype, superCtor.prototype);
-    },
-    promisify(fn: (...args: unknown[]) => void) {
-      return (...args: unknown[]) =>
-        new Promise((resolve, reject) => fn(...args, (err: unknown, value: unknown) => (err ? reject(err) : resolve(value))));
-    },
-    deprecate: <T>(fn: T) => fn,
-    isDeepStrictEqual: (a: unknown, b: unknown) => deepEqual(a, b),
-    types: {
-      isPromise: (v: unknown) => v instanceof Promise,
-      isDate: (v: unknown) => v instanceof Date,
-      isRegExp: (v: unknown) => v instanceof RegExp,
-      isUint8Array: (v: unknown) => v instanceof Uint8Array,
-    },
-    ...textCodecs,
-  };
-
-  class AssertionError extends Error {
-    code = 'ERR_ASSERTION';
-    constructor(message: string) {
-      super(message);
-      this.name = 'AssertionError';
-    }
-  }
-  const fail = (message: unknown, fallback: string): never => {
-    if (message instanceof Error) throw message;
-    throw new AssertionError(message === undefined ? fallback : String(message));
-  };
-  const assert = Object.assign(
-    (value: unknown, message?: unknown) => { if (!value) fail(message, 'The expression evaluated to a falsy value'); },
-    {
-      AssertionError,
-      ok: (value: unknown, message?: unknown) => { if (!value) fail(message, 'The expression evaluated to a falsy value'); },
-      equal: (a: unknown, b: unknown, m?: unknown) => { if (a != b) fail(m, `${inspect(a)} == ${inspect(b)}`); },
-      notEqual: (a: unknown, b: unknown, m?: unknown) => { if (a == b) fail(m, `${inspect(a)} != ${inspect(b)}`); },
-      strictEqual: (a: unknown, b: unknown, m?: unknown) => { if (!Object.is(a, b)) fail(m, `Expected values to be strictly equal:\n\n${inspect(a)} !== ${inspect(b)}\n`); },
-      notStrictEqual: (a: unknown, b: unknown, m?: unknown) => { if (Object.is(a, b)) fail(m, `Expected "actual" to be strictly unequal to: ${inspect(b)}`); },
-      deepEqual: (a: unknown, b: unknown, m?: unknown) => { if (!deepEqual(a, b)) fail(m, `Expected values to be loosely deep-equal:\n\n${inspect(a)}\n\nshould loosely deep-equal\n\n${inspect(b)}`); },
-      deepStrictEqual: (a: unknown, b: unknown, m?: unknown) => { if (!deepEqual(a, b)) fail(m, `Expected values to be strictly deep-equal:\n${inspect(a)}\n\nshould equal\n\n${inspect(b)}`); },
-      throws: (fn: () => void, _expected?: unknown, m?: unknown) => {
-        try { fn(); } catch { return; }
-        fail(m, 'Missing expected exception.');
-      },
-      fail: (m?: unknown) => fail(m, 'Failed'),
-    },
-  );
-  (assert as unknown as Record<string, unknown>).strict = assert;
 
   const os = {
     EOL: '\n',
@@ -90,9 +38,6 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
   const modules: Record<string, unknown> = {
     fs,
     'fs/promises': fsPromises,
-    util,
-    assert,
-    'assert/strict': assert,
     os,
     timers: timerGlobals,
     'timers/promises': {
@@ -110,7 +55,19 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
       const { EventEmitter } = lazyEvents() as { EventEmitter: { once?: unknown } & object };
       return Object.assign(EventEmitter, { EventEmitter });
     },
-    buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
+    util: () => {
+      // As in Node, util.promisify(setTimeout) and (setImmediate) are timers/promises'.
+      const custom = Symbol.for('nodejs.util.promisify.custom');
+      const promises = modules['timers/promises'] as Record<string, unknown>;
+      for (const name of ['setTimeout', 'setImmediate'] as const) {
+        Object.defineProperty(timerGlobals[name], custom, { value: promises[name], configurable: true });
+      }
+      return nodeRequire('util');
+    },
+    'util/types': () => nodeRequire('internal/util/types'),
+    assert: () => nodeRequire('assert'),
+    'assert/strict': () => nodeRequire('assert').strict,
+    buffer: () => bufferModule(lazyBuffer() as never),
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {
@@ -124,16 +81,4 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
     });
   }
   return modules;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  if (a instanceof Date) return a.getTime() === (b as Date).getTime();
-  if (a instanceof Map || a instanceof Set) return deepEqual([...a], [...(b as Map<unknown, unknown>)]);
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

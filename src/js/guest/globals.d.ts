@@ -19,7 +19,3 @@ declare module 'events' {
     listenerCount(event: string | symbol): number;
   }
 }
-declare module 'object-inspect' {
-  function inspect(value: unknown, options?: { depth?: number; quoteStyle?: 'single' | 'double' }): string;
-  export default inspect;
-}

@@ -1,5 +1,5 @@
 import type { Buffer as BufferType } from 'buffer';
-import type objectInspectType from 'object-inspect';
+import { patchBuffer } from './node/buffer.js';
 
 /**
  * The polyfills are loaded on first use, not at isolate start: evaluating them all costs
@@ -7,7 +7,6 @@ import type objectInspectType from 'object-inspect';
  * CommonJS dependency behind a wrapper that runs on its first `require`.
  */
 declare function require(id: 'buffer'): { Buffer: typeof BufferType };
-declare function require(id: 'object-inspect'): typeof objectInspectType;
 declare function require(id: 'path-browserify'): PathModule;
 declare function require(id: 'events'): { EventEmitter: unknown };
 
@@ -18,11 +17,9 @@ export interface PathModule {
 }
 
 let buffer: typeof BufferType | undefined;
-let inspector: typeof objectInspectType | undefined;
 let path: PathModule | undefined;
 let events: { EventEmitter: unknown } | undefined;
 
-export const lazyBuffer = (): typeof BufferType => (buffer ??= require('buffer').Buffer);
-export const lazyInspect = (): typeof objectInspectType => (inspector ??= require('object-inspect'));
+export const lazyBuffer = (): typeof BufferType => (buffer ??= patchBuffer(require('buffer').Buffer as never));
 export const lazyPath = (): PathModule => (path ??= require('path-browserify'));
 export const lazyEvents = (): { EventEmitter: unknown } => (events ??= require('events'));

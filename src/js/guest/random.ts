@@ -21,7 +21,8 @@ const WEB_CRYPTO_ENTROPY_BYTES = 65536;
 
 /** The DOMException guests see from Web APIs (V8 has none of its own). */
 export class DOMException extends Error {
-  static readonly codes: Record<string, number> = { TypeMismatchError: 17, QuotaExceededError: 22 };
+  // WebIDL's legacy codes, by name.
+  static readonly codes: Record<string, number> = { IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5, NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25 };
   readonly code: number;
   constructor(message = '', name = 'Error') {
     super(message);

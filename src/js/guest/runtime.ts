@@ -14,6 +14,9 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { createModuleSystem } from './modules.js';
+import { trackPromises } from './node/bindings.js';
+import { configureNodeInternals } from './node/internal.js';
+import { defineWebGlobals } from './node/web-globals.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
@@ -78,6 +81,9 @@ for (const name of BUILTIN_NAMES) {
   });
 }
 const modules = createModuleSystem(builtins);
+configureNodeInternals(proc, (name) => builtins[name]);
+defineWebGlobals();
+trackPromises();
 const origin = Date.now();
 
 Object.defineProperty(g, 'Buffer', {
@@ -97,8 +103,12 @@ Object.assign(g, {
   crypto,
   DOMException,
   performance: { now: () => Date.now() - origin, timeOrigin: origin },
-  atob: (s: string) => lazyBuffer().from(String(s), 'base64').toString('latin1'),
-  btoa: (s: string) => lazyBuffer().from(String(s), 'latin1').toString('base64'),
+  atob: function atob(_input: unknown) {
+    return (builtins.buffer as { atob: (...a: unknown[]) => string }).atob(...arguments);
+  },
+  btoa: function btoa(_input: unknown) {
+    return (builtins.buffer as { btoa: (...a: unknown[]) => string }).btoa(...arguments);
+  },
   ...timerGlobals,
 });
 if (typeof g.queueMicrotask !== 'function') {

@@ -1,0 +1,47 @@
+/**
+ * Small stand-ins for the Node internal modules that the vendored files require but that
+ * this runtime does not vendor (they belong to parts of Node a guest isolate has no use
+ * for, or to modules other files implement).
+ */
+import { BUILTIN_NAMES } from '../builtins.js';
+
+const g = globalThis as Record<string, any>;
+
+declare function require(id: string): unknown;
+
+export const internalShims: Record<string, () => unknown> = {
+  // What Node bundles in deps/acorn (the same versions from npm): assert.ok's message quotes the failing call's source.
+  'internal/deps/acorn/acorn/dist/acorn': () => require('acorn'),
+  'internal/deps/acorn/acorn-walk/dist/walk': () => require('acorn-walk'),
+  'internal/bootstrap/realm': () => ({
+    BuiltinModule: { exists: (name: string) => (BUILTIN_NAMES as readonly string[]).includes(name) },
+  }),
+  'internal/options': () => ({ getOptionValue: (name: string) => (name === '--stack-trace-limit' ? 10 : false) }),
+  'internal/url': () => ({
+    pathToFileURL: (path: string) => ({ href: `file://${encodeURI(path).replace(/[?#]/g, encodeURIComponent)}` }),
+    fileURLToPath: (url: string | { href: string }) => decodeURIComponent(new (g.URL ?? class { pathname: string; constructor(u: string) { this.pathname = u.replace(/^file:\/\//, ''); } })(typeof url === 'string' ? url : url.href).pathname),
+    isURL: (v: unknown) => typeof v === 'object' && v !== null && typeof (v as { href?: unknown }).href === 'string' && typeof (v as { protocol?: unknown }).protocol === 'string',
+  }),
+  'internal/crypto/keys': () => ({ isKeyObject: () => false, isCryptoKey: () => false }),
+  'internal/crypto/util': () => ({ kKeyObject: Symbol('kKeyObject') }),
+  'internal/tty': () => ({
+    getColorDepth: () => {
+      const force = g.process?.env?.FORCE_COLOR;
+      return force === '0' || force === 'false' ? 1 : force === '2' ? 8 : force === '3' ? 24 : 4;
+    },
+    hasColors: () => false,
+  }),
+  'internal/constants': () => ({ EOL: '\n', CHAR_DOT: 46, CHAR_FORWARD_SLASH: 47 }),
+  'internal/v8/startup_snapshot': () => ({ namespace: { isBuildingSnapshot: () => false, addSerializeCallback() {}, addDeserializeCallback() {} } }),
+  'internal/streams/utils': () => ({
+    isNodeStream: (v: any) => !!v && (!!v._readableState || !!v._writableState || (typeof v.write === 'function' && typeof v.on === 'function') || (typeof v.pipe === 'function' && typeof v.on === 'function')),
+    isReadableStream: (v: any) => typeof v?.getReader === 'function' && typeof v?.pipeTo === 'function',
+    isWritableStream: (v: any) => typeof v?.getWriter === 'function' && typeof v?.abort === 'function',
+  }),
+  'internal/console/global': () => g.console,
+  'internal/perf/utils': () => ({ now: () => g.performance.now() }),
+  'internal/worker/io': () => ({ MessageChannel: g.MessageChannel }),
+  'internal/worker/js_transferable': () => ({ makeTransferable: (obj: object) => obj, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize'), kTransfer: Symbol('kTransfer'), kTransferList: Symbol('kTransferList') }),
+  'internal/encoding': () => ({ TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder }),
+  'internal/process/warning': () => ({ emitWarning: (...a: unknown[]) => g.process.emitWarning(...a) }),
+};
