@@ -13,6 +13,7 @@ import { trimStack } from '../guest-stack.js';
 import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
+import { dispatchChildEvent } from './node/child-events.js';
 import { createModuleSystem } from './modules.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
@@ -175,6 +176,9 @@ const entries: RuntimeEntries = {
     if (proc.listenerCount(name) === 0) return false;
     guard(() => proc.emit(name, name));
     return true;
+  },
+  childEvent(pid: number, kind: string, data: unknown) {
+    guard(() => dispatchChildEvent(pid, kind, data));
   },
   builtinExports() {
     const out: Record<string, string[]> = {};

@@ -1,0 +1,107 @@
+/**
+ * node:zlib for guests, done by the daemon's node:zlib: one engine per guest stream (or
+ * one-shot call) in the process's handle table, fed a chunk of at most NODE_CALL_MAX_BYTES
+ * a call through Node's synchronous chunk path (the one zlib's *Sync functions use), so
+ * the bytes are exactly Node's. Output is bounded: a guest's maxOutputLength is lowered to
+ * ZLIB_MAX_OUTPUT_BYTES, counted over the whole stream, and past it the call fails with
+ * Node's own ERR_BUFFER_TOO_LARGE (a zip bomb stops there).
+ */
+import * as zlib from 'node:zlib';
+import { bytes } from './crypto-calls.js';
+import type { Handles } from './handles.js';
+
+type Engine = zlib.Gzip & {
+  _processChunk(chunk: Uint8Array, flushFlag: number): Buffer | null;
+  _maxOutputLength: number;
+  _finishFlushFlag: number;
+  close(): void;
+  reset(): void;
+};
+
+export interface ZlibState {
+  engine: Engine;
+  /** Output bytes the stream may still produce. */
+  room: number;
+  /** The bound that applies (the guest's own maxOutputLength, or the sidecar's when lower). */
+  capacity: number;
+  bySidecar: boolean;
+}
+
+export interface ZlibBounds {
+  callMaxBytes: number;
+  maxOutputBytes: number;
+  onLimit(limit: string, observed: number, capacity: number, env: string): void;
+}
+
+const MAKERS: Record<string, (o: zlib.ZlibOptions & zlib.BrotliOptions) => unknown> = {
+  Gzip: zlib.createGzip, Gunzip: zlib.createGunzip, Deflate: zlib.createDeflate, Inflate: zlib.createInflate,
+  DeflateRaw: zlib.createDeflateRaw, InflateRaw: zlib.createInflateRaw, Unzip: zlib.createUnzip,
+  BrotliCompress: zlib.createBrotliCompress, BrotliDecompress: zlib.createBrotliDecompress,
+};
+const NUMBER_OPTIONS = ['flush', 'finishFlush', 'chunkSize', 'windowBits', 'level', 'memLevel', 'strategy', 'maxOutputLength'];
+
+/** The guest's options, only the fields zlib knows, of the types it takes (Node checks the values). */
+function options(raw: unknown, bounds: ZlibBounds): zlib.ZlibOptions & zlib.BrotliOptions {
+  const o: Record<string, unknown> = {};
+  if (typeof raw !== 'object' || raw === null) return o;
+  const r = raw as Record<string, unknown>;
+  for (const key of NUMBER_OPTIONS) if (r[key] !== undefined) o[key] = r[key];
+  if (r.dictionary !== undefined) o.dictionary = bytes(r.dictionary, 'dictionary', bounds.callMaxBytes);
+  if (r.info !== undefined) o.info = r.info === true;
+  if (typeof r.params === 'object' && r.params !== null) {
+    const params: Record<number, number> = {};
+    for (const [k, v] of Object.entries(r.params as Record<string, unknown>)) params[Number(k)] = v as number;
+    o.params = params;
+  }
+  return o;
+}
+
+export function zlibCall(op: string, args: unknown[], handles: Handles<ZlibState>, b: ZlibBounds): unknown {
+  switch (op) {
+    case 'z.new': {
+      const make = typeof args[0] === 'string' && Object.hasOwn(MAKERS, args[0]) ? MAKERS[args[0]] : undefined;
+      if (!make) throw Object.assign(new TypeError(`unknown zlib engine '${String(args[0])}'`), { code: 'ERR_INVALID_ARG_VALUE' });
+      const o = options(args[1], b);
+      const asked = typeof o.maxOutputLength === 'number' ? o.maxOutputLength : Infinity;
+      const engine = make({ ...o, maxOutputLength: undefined }) as Engine;
+      // The sync chunk path adds an 'error' listener a call; they are removed after each.
+      engine.setMaxListeners(0);
+      const capacity = Math.min(asked, b.maxOutputBytes);
+      return handles.add({ engine, room: capacity, capacity, bySidecar: b.maxOutputBytes < asked });
+    }
+    case 'z.write': {
+      const state = handles.get(args[0]);
+      const chunk = bytes(args[1], 'buffer', b.callMaxBytes);
+      const flush = typeof args[2] === 'number' ? args[2] : state.engine._finishFlushFlag;
+      const { engine } = state;
+      engine._maxOutputLength = state.room;
+      try {
+        const result = engine._processChunk(chunk, flush);
+        const produced = result ? result.byteLength : 0;
+        state.room -= produced;
+        return result ? new Uint8Array(result.buffer, result.byteOffset, result.byteLength) : new Uint8Array(0);
+      } catch (err) {
+        handles.delete(args[0]);
+        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+          if (state.bySidecar) b.onLimit('zlib_max_output_bytes', state.capacity + 1, state.capacity, 'AGENTOS_ZLIB_MAX_OUTPUT_BYTES');
+          throw Object.assign(new RangeError(`Cannot create a Buffer larger than ${state.capacity} bytes`), { code: 'ERR_BUFFER_TOO_LARGE' });
+        }
+        throw err;
+      } finally {
+        engine.removeAllListeners('error');
+      }
+    }
+    case 'z.reset':
+      handles.get(args[0]).engine.reset();
+      return null;
+    case 'z.close': {
+      const state = handles.delete(args[0]);
+      state?.engine.close();
+      return null;
+    }
+    case 'z.crc32':
+      return zlib.crc32(bytes(args[0], 'data', b.callMaxBytes), typeof args[1] === 'number' ? args[1] : 0);
+    default:
+      throw Object.assign(new Error(`unknown zlib call '${op}'`), { code: 'ERR_INVALID_ARG_VALUE' });
+  }
+}
