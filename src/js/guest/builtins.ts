@@ -5,6 +5,7 @@ import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
+import { createCryptoModule } from './node/crypto.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process'] as const;
@@ -101,8 +102,8 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
       setImmediate: (value?: unknown) => new Promise((resolve) => timerGlobals.setImmediate(() => resolve(value))),
     },
     process: proc,
-    crypto,
   };
+  void crypto;
   // Loaded on first require: most programs never touch them.
   const lazy: Record<string, () => unknown> = {
     path: () => Object.assign(lazyPath(), { posix: lazyPath() }),
@@ -113,6 +114,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
     },
     buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
     child_process: createChildProcessModule,
+    crypto: createCryptoModule,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

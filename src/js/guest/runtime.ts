@@ -79,6 +79,8 @@ for (const name of BUILTIN_NAMES) {
   });
 }
 const modules = createModuleSystem(builtins);
+// Web Crypto's subtle lives in the crypto module, built on first use.
+Object.defineProperty(crypto, 'subtle', { get: () => (builtins.crypto as { subtle: unknown }).subtle, enumerable: true });
 const origin = Date.now();
 
 Object.defineProperty(g, 'Buffer', {

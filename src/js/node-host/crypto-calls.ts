@@ -39,7 +39,7 @@ export function cryptoCall(op: string, args: unknown[], handles: Handles<CryptoS
   const max = b.callMaxBytes;
   switch (op) {
     case 'lists':
-      return { hashes: crypto.getHashes(), ciphers: crypto.getCiphers(), curves: crypto.getCurves() };
+      return { hashes: crypto.getHashes(), ciphers: crypto.getCiphers(), curves: crypto.getCurves(), callMaxBytes: max };
     case 'hash.new': {
       const [algorithm, key, outputLength] = args;
       if (typeof algorithm !== 'string') throw Object.assign(new TypeError('The "algorithm" argument must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' });
