@@ -6,9 +6,10 @@ import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
 import { createCryptoModule } from './node/crypto.js';
+import { createZlibModule } from './node/zlib.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -115,6 +116,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
     buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
     child_process: createChildProcessModule,
     crypto: createCryptoModule,
+    zlib: createZlibModule,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

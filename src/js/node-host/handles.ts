@@ -25,6 +25,10 @@ export class Handles<T> {
     return item;
   }
 
+  has(id: unknown): boolean {
+    return typeof id === 'number' && this.items.has(id);
+  }
+
   delete(id: unknown): T | undefined {
     const item = typeof id === 'number' ? this.items.get(id) : undefined;
     if (item !== undefined) this.items.delete(id as number);

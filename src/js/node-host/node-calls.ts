@@ -8,7 +8,7 @@ import type { HookResult } from '../../process/hook-result.js';
 import { cryptoCall, cryptoJob, type CryptoBounds, type CryptoState } from './crypto-calls.js';
 import { Handles } from './handles.js';
 import { checkChildRequest, spawnFailure, type ChildDeliver, type JsChildren, type SyncResult } from './js-children.js';
-import { zlibCall, type ZlibBounds, type ZlibState } from './zlib-calls.js';
+import { zlibCall, zlibWriteJob, type ZlibBounds, type ZlibState } from './zlib-calls.js';
 
 export interface NodeBounds extends CryptoBounds, ZlibBounds {
   handles: number;
@@ -109,6 +109,8 @@ export class NodeCalls {
           return { spawnError: spawnFailure(err, req.file) };
         }
       };
+    } else if (kind === 'z.write') {
+      run = zlibWriteJob(jobArgs, this.zlib, this.bounds);
     } else {
       run = cryptoJob(kind, jobArgs, this.bounds);
     }
@@ -139,14 +141,15 @@ export class NodeCalls {
 }
 
 /** A thrown error as the guest gets it: Node's message, code and class. */
-function shapeOf(err: unknown): { message: string; code?: string; name?: string; syscall?: string; path?: string } {
-  const e = err as { message?: string; code?: unknown; name?: string; syscall?: string; path?: string };
-  const name = err instanceof TypeError ? 'TypeError' : err instanceof RangeError ? 'RangeError' : undefined;
+function shapeOf(err: unknown): { message: string; code?: string; name?: string; syscall?: string; path?: string; errno?: number } {
+  const e = err as { message?: string; code?: unknown; name?: string; syscall?: string; path?: string; errno?: unknown };
+  const name = err instanceof TypeError || e?.name === 'TypeError' ? 'TypeError' : err instanceof RangeError || e?.name === 'RangeError' ? 'RangeError' : undefined;
   return {
     message: typeof e?.message === 'string' ? e.message : String(err),
     ...(typeof e?.code === 'string' ? { code: e.code } : {}),
     ...(name ? { name } : {}),
     ...(typeof e?.syscall === 'string' ? { syscall: e.syscall } : {}),
     ...(typeof e?.path === 'string' ? { path: e.path } : {}),
+    ...(typeof e?.errno === 'number' ? { errno: e.errno } : {}),
   };
 }

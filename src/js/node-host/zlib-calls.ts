@@ -11,8 +11,7 @@ import { bytes } from './crypto-calls.js';
 import type { Handles } from './handles.js';
 
 type Engine = zlib.Gzip & {
-  _processChunk(chunk: Uint8Array, flushFlag: number): Buffer | null;
-  _maxOutputLength: number;
+  _processChunk(chunk: Uint8Array, flushFlag: number, cb: () => void): void;
   _finishFlushFlag: number;
   close(): void;
   reset(): void;
@@ -64,32 +63,8 @@ export function zlibCall(op: string, args: unknown[], handles: Handles<ZlibState
       const o = options(args[1], b);
       const asked = typeof o.maxOutputLength === 'number' ? o.maxOutputLength : Infinity;
       const engine = make({ ...o, maxOutputLength: undefined }) as Engine;
-      // The sync chunk path adds an 'error' listener a call; they are removed after each.
-      engine.setMaxListeners(0);
       const capacity = Math.min(asked, b.maxOutputBytes);
       return handles.add({ engine, room: capacity, capacity, bySidecar: b.maxOutputBytes < asked });
-    }
-    case 'z.write': {
-      const state = handles.get(args[0]);
-      const chunk = bytes(args[1], 'buffer', b.callMaxBytes);
-      const flush = typeof args[2] === 'number' ? args[2] : state.engine._finishFlushFlag;
-      const { engine } = state;
-      engine._maxOutputLength = state.room;
-      try {
-        const result = engine._processChunk(chunk, flush);
-        const produced = result ? result.byteLength : 0;
-        state.room -= produced;
-        return result ? new Uint8Array(result.buffer, result.byteOffset, result.byteLength) : new Uint8Array(0);
-      } catch (err) {
-        handles.delete(args[0]);
-        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-          if (state.bySidecar) b.onLimit('zlib_max_output_bytes', state.capacity + 1, state.capacity, 'AGENTOS_ZLIB_MAX_OUTPUT_BYTES');
-          throw Object.assign(new RangeError(`Cannot create a Buffer larger than ${state.capacity} bytes`), { code: 'ERR_BUFFER_TOO_LARGE' });
-        }
-        throw err;
-      } finally {
-        engine.removeAllListeners('error');
-      }
     }
     case 'z.reset':
       handles.get(args[0]).engine.reset();
@@ -99,9 +74,54 @@ export function zlibCall(op: string, args: unknown[], handles: Handles<ZlibState
       state?.engine.close();
       return null;
     }
+    case 'z.constants':
+      return { ...zlib.constants };
     case 'z.crc32':
       return zlib.crc32(bytes(args[0], 'data', b.callMaxBytes), typeof args[1] === 'number' ? args[1] : 0);
     default:
       throw Object.assign(new Error(`unknown zlib call '${op}'`), { code: 'ERR_INVALID_ARG_VALUE' });
   }
+}
+
+/**
+ * One chunk through a stream's engine (`flush` a zlib/brotli flush flag; absent: the
+ * engine's finishing one), as a job: resolves with the output it made. Past the stream's
+ * output bound the engine is destroyed and the job fails with ERR_BUFFER_TOO_LARGE.
+ */
+export function zlibWriteJob(args: unknown[], handles: Handles<ZlibState>, b: ZlibBounds): () => Promise<Uint8Array> {
+  const id = args[0];
+  const state = handles.get(id);
+  const chunk = bytes(args[1], 'buffer', b.callMaxBytes);
+  const flush = typeof args[2] === 'number' && Number.isInteger(args[2]) && args[2] >= 0 && args[2] <= 6 ? args[2] : state.engine._finishFlushFlag;
+  return () =>
+    new Promise((resolve, reject) => {
+      const { engine } = state;
+      const out: Buffer[] = [];
+      let produced = 0;
+      const cleanup = () => {
+        engine.off('data', onData);
+        engine.off('error', fail);
+      };
+      const fail = (err: Error) => {
+        cleanup();
+        handles.delete(id);
+        engine.destroy();
+        reject(err);
+      };
+      const onData = (data: Buffer) => {
+        produced += data.byteLength;
+        if (produced <= state.room) return void out.push(data);
+        if (state.bySidecar) b.onLimit('zlib_max_output_bytes', state.capacity - state.room + produced, state.capacity, 'AGENTOS_ZLIB_MAX_OUTPUT_BYTES');
+        fail(Object.assign(new RangeError(`Cannot create a Buffer larger than ${state.capacity} bytes`), { code: 'ERR_BUFFER_TOO_LARGE' }));
+      };
+      engine.on('data', onData);
+      engine.on('error', fail);
+      engine._processChunk(chunk, flush, () => {
+        if (!handles.has(id)) return;
+        cleanup();
+        state.room -= produced;
+        const all = out.length === 1 ? out[0]! : Buffer.concat(out);
+        resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+      });
+    });
 }

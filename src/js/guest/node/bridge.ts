@@ -9,6 +9,13 @@ export function nodeCall<T>(op: string, args: unknown[]): T {
   return unwrap<T>(hooks.node(op, args));
 }
 
+let callMax: number | undefined;
+
+/** The most input one call may carry (NODE_CALL_MAX_BYTES): larger inputs go in pieces of this. */
+export function callMaxBytes(): number {
+  return (callMax ??= nodeCall<{ callMaxBytes: number }>('lists', []).callMaxBytes);
+}
+
 export function nodeJob<T>(kind: string, args: unknown[]): T {
   const id = nodeCall<number>('job', [kind, args]);
   block('job', id);
