@@ -102,7 +102,8 @@ test('kill: the child ends by the signal; exitCode null, signalCode and killed s
   `);
   await sameAsHost(`
     const { spawn } = require('child_process');
-    const c = spawn('sh', ['-c', 'sleep 30']);
+    // stdio ignored: on the host, the orphaned sleep would hold a piped stdout open for 30 s.
+    const c = spawn('sh', ['-c', 'sleep 30'], { stdio: 'ignore' });
     c.on('spawn', () => c.kill('SIGKILL'));
     c.on('exit', (code, signal) => console.log('exit', code, signal));
   `);

@@ -47,6 +47,7 @@ export class NodeCalls {
   }
 
   private dispatch(op: string, args: unknown[]): unknown {
+    if (op === 'lists') return { ...(cryptoCall(op, args, this.crypto, this.bounds) as object), zlibStageBytes: this.bounds.maxOutputBytes };
     if (op.startsWith('z.')) return zlibCall(op, args, this.zlib, this.bounds);
     if (op.startsWith('cp.')) return this.childCall(op, args);
     if (op === 'job') return this.stage(args);

@@ -24,6 +24,9 @@ export interface ZlibState {
   /** The bound that applies (the guest's own maxOutputLength, or the sidecar's when lower). */
   capacity: number;
   bySidecar: boolean;
+  /** Input fed ahead of a one-shot call (z.feed), run with its last piece in one go, as Node's *Sync run it whole. */
+  pending: Uint8Array[];
+  pendingBytes: number;
 }
 
 export interface ZlibBounds {
@@ -64,7 +67,17 @@ export function zlibCall(op: string, args: unknown[], handles: Handles<ZlibState
       const asked = typeof o.maxOutputLength === 'number' ? o.maxOutputLength : Infinity;
       const engine = make({ ...o, maxOutputLength: undefined }) as Engine;
       const capacity = Math.min(asked, b.maxOutputBytes);
-      return handles.add({ engine, room: capacity, capacity, bySidecar: b.maxOutputBytes < asked });
+      return handles.add({ engine, room: capacity, capacity, bySidecar: b.maxOutputBytes < asked, pending: [], pendingBytes: 0 });
+    }
+    case 'z.feed': {
+      // Deflate's output depends on how its input is cut, so a one-shot call's pieces wait
+      // here and go through the engine together; the wait is bounded like the output.
+      const state = handles.get(args[0]);
+      const piece = bytes(args[1], 'buffer', b.callMaxBytes);
+      if (state.pendingBytes + piece.byteLength > b.maxOutputBytes) throw Object.assign(new RangeError(`zlib input past ${b.maxOutputBytes} bytes cannot wait in the daemon (AGENTOS_ZLIB_MAX_OUTPUT_BYTES)`), { code: 'ERR_OUT_OF_RANGE' });
+      state.pending.push(piece);
+      state.pendingBytes += piece.byteLength;
+      return null;
     }
     case 'z.reset':
       handles.get(args[0]).engine.reset();
@@ -91,7 +104,9 @@ export function zlibCall(op: string, args: unknown[], handles: Handles<ZlibState
 export function zlibWriteJob(args: unknown[], handles: Handles<ZlibState>, b: ZlibBounds): () => Promise<Uint8Array> {
   const id = args[0];
   const state = handles.get(id);
-  const chunk = bytes(args[1], 'buffer', b.callMaxBytes);
+  const last = bytes(args[1], 'buffer', b.callMaxBytes);
+  const chunk = state.pending.length > 0 ? Buffer.concat([...state.pending.splice(0), last]) : last;
+  state.pendingBytes = 0;
   const flush = typeof args[2] === 'number' && Number.isInteger(args[2]) && args[2] >= 0 && args[2] <= 6 ? args[2] : state.engine._finishFlushFlag;
   return () =>
     new Promise((resolve, reject) => {

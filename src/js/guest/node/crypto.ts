@@ -287,7 +287,7 @@ export class KeyObject {
     return this.bytes.byteLength;
   }
   export(options?: { format?: string }): Buffer | Record<string, string> {
-    if (options?.format === 'jwk') return { kty: 'oct', k: asBuffer(this.bytes).toString('base64url' as BufferEncoding) };
+    if (options?.format === 'jwk') return { kty: 'oct', k: asBuffer(this.bytes).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') };
     return lazyBuffer().from(this.bytes);
   }
   equals(other: KeyObject): boolean {
@@ -407,7 +407,8 @@ export function randomInt(min: unknown, max?: unknown, callback?: unknown): numb
   while (n >= limit);
   const value = lo + (n % range);
   if (!cb) return value;
-  timerGlobals.setImmediate(() => cb(null, value));
+  // Node calls randomInt's callback with `undefined` for no error (randomBytes' with null).
+  timerGlobals.setImmediate(() => (cb as unknown as (err: undefined, n: number) => void)(undefined, value));
   return undefined;
 }
 

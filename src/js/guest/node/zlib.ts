@@ -9,7 +9,7 @@
 import type { Buffer } from 'buffer';
 import { lazyBuffer } from '../lazy.js';
 import { timerGlobals } from '../timers.js';
-import { callMaxBytes, nodeCall, nodeJob } from './bridge.js';
+import { callMaxBytes, nodeCall, nodeJob, zlibStageBytes } from './bridge.js';
 import { toBytes } from './crypto.js';
 import { ZlibStream } from './zlib-stream.js';
 
@@ -41,9 +41,14 @@ export function processAll(engine: EngineName, buffer: unknown, options: unknown
   const out: Uint8Array[] = [];
   try {
     const max = callMaxBytes();
+    // Run whole, as Node's *Sync do (deflate's bytes depend on how input is cut), when the
+    // daemon may hold it; a larger input goes through piece by piece (valid, maybe not the same bytes).
+    const whole = input.byteLength <= zlibStageBytes();
     for (let at = 0; ; at += max) {
       const last = at + max >= input.byteLength;
-      out.push(nodeJob<Uint8Array>('z.write', [id, input.slice(at, at + max), last ? undefined : 0]));
+      const piece = input.slice(at, at + max);
+      if (whole && !last) nodeCall('z.feed', [id, piece]);
+      else out.push(nodeJob<Uint8Array>('z.write', [id, piece, last ? undefined : 0]));
       if (last) break;
     }
   } finally {
