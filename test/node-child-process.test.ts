@@ -11,7 +11,7 @@ const { client, logs } = await startSidecar();
 const { vmId } = await client.createVm({});
 const hostDir = mkdtempSync(join(tmpdir(), 'agentos-cp-'));
 // The host's node prints without colours, as the VM's does (the test runner may force them).
-const hostEnv = { ...process.env, NO_COLOR: '1' };
+const hostEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 delete hostEnv.FORCE_COLOR;
 
 /** Runs a script as /home/user/t.js in the VM. */
@@ -192,5 +192,7 @@ test('a parent that ends takes its running children with it; the VM is left with
   await waitForAsync(async () => (await client.request(P.VmStats, { vmId })).processes.running === 0);
 });
 
-test.after(() => client.close());
+test.after(async () => {
+  await client.close();
+});
 test.run();

@@ -10,7 +10,7 @@ import { startSidecar } from './helpers/sidecar.js';
 const { client, logs } = await startSidecar({ env: { ...process.env, AGENTOS_ZLIB_MAX_OUTPUT_BYTES: String(4 * 1024 * 1024), AGENTOS_NODE_HANDLES_PER_PROCESS: '64' } });
 const { vmId } = await client.createVm({});
 const hostDir = mkdtempSync(join(tmpdir(), 'agentos-crypto-'));
-const hostEnv = { ...process.env, NO_COLOR: '1' };
+const hostEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 delete hostEnv.FORCE_COLOR;
 
 async function inVm(script: string) {
@@ -233,5 +233,7 @@ test('zip bombs stop at the output bound: the guest\'s maxOutputLength, or the s
   assert.is(onHost(script).split('\n')[1], r.stdout.split('\n')[1]);
 });
 
-test.after(() => client.close());
+test.after(async () => {
+  await client.close();
+});
 test.run();

@@ -285,7 +285,7 @@ export const INVENTORY = {
   },
   NODE_CALL_MAX_BYTES: {
     unit: 'bytes', default: 65536, env: 'AGENTOS_NODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,
-    why: 'input one crypto or zlib call of a guest hands the daemon (a hash update, a cipher or zlib chunk); larger inputs go in several calls, so one call holds the daemon\'s thread briefly (brotli at quality 11 is the slowest, ~1 ms per KiB)',
+    why: 'input one crypto or zlib call of a guest hands the daemon (a hash update, a cipher or zlib chunk); larger inputs go in several calls, so a hash or cipher call holds the daemon\'s thread briefly (zlib chunks and key derivation run on the libuv pool)',
   },
   NODE_HANDLES_PER_PROCESS: {
     unit: 'count', default: 1024, env: 'AGENTOS_NODE_HANDLES_PER_PROCESS', scope: 'process', min: 1, max: 1_000_000,
@@ -301,7 +301,7 @@ export const INVENTORY = {
   },
   ZLIB_MAX_OUTPUT_BYTES: {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_ZLIB_MAX_OUTPUT_BYTES', scope: 'process', min: 65536, max: 1024 * MiB,
-    why: 'output of one zlib operation or stream (a zip bomb inflates 1,000-fold); the guest\'s maxOutputLength is lowered to it, and past it Node\'s ERR_BUFFER_TOO_LARGE',
+    why: 'output of one zlib operation or stream (a zip bomb inflates 1,000-fold): the guest\'s maxOutputLength is lowered to it, and past it Node\'s ERR_BUFFER_TOO_LARGE; also the input a one-shot call may have the daemon hold to run it whole (as Node\'s *Sync do)',
   },
   HOST_CALL_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',

@@ -14,9 +14,6 @@ export interface NodeBounds extends CryptoBounds, ZlibBounds {
   handles: number;
 }
 
-/** Jobs staged and not yet collected: a guest blocks on one at a time, so a few suffice. */
-const MAX_JOBS = 4;
-
 type Job = { run: () => Promise<unknown>; charged: boolean; done?: HookResult };
 
 export class NodeCalls {
@@ -90,7 +87,9 @@ export class NodeCalls {
 
   /** Checks a job's arguments now (a bad one throws at once, as Node's sync forms do); `runJob` runs it. */
   private stage(args: unknown[]): number {
-    if (this.jobs.size >= MAX_JOBS) throw Object.assign(new Error('too many jobs staged'), { code: 'ERR_INVALID_STATE' });
+    // The runtime blocks on a job as soon as it stages it: one is all a process has, and
+    // one left behind (its result never collected) goes when the next is staged.
+    this.jobs.clear();
     const [kind, jobArgs] = args;
     if (typeof kind !== 'string' || !Array.isArray(jobArgs)) throw Object.assign(new TypeError('invalid job'), { code: 'ERR_INVALID_ARG_TYPE' });
     let run: () => Promise<unknown>;

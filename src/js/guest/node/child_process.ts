@@ -24,7 +24,8 @@ interface Normalized {
   spawnargs: string[];
 }
 
-const MAX_BUFFER = 1024 * 1024;
+/** Node's default maxBuffer for exec, execFile and the sync forms (its API's value). */
+const DEFAULT_BUFFER_BYTES = 1024 * 1024;
 const proc = () => (globalThis as unknown as { process: { env: Record<string, string | undefined>; cwd(): string; stdout: { write(d: unknown): void }; stderr: { write(d: unknown): void } } }).process;
 const EventEmitter = () => lazyEvents().EventEmitter as new () => NodeEmitter;
 interface NodeEmitter {
@@ -237,7 +238,7 @@ export function execFile(file: unknown, args?: unknown, options?: unknown, callb
   if (typeof args === 'function') [callback, args, options] = [args, [], undefined];
   else if (typeof options === 'function') [callback, options] = [options, undefined];
   if (!Array.isArray(args) && args !== undefined && args !== null && typeof args === 'object') [options, args] = [args, []];
-  const o: Options = { encoding: 'utf8', timeout: 0, maxBuffer: MAX_BUFFER, killSignal: 'SIGTERM', ...((options ?? {}) as Options) };
+  const o: Options = { encoding: 'utf8', timeout: 0, maxBuffer: DEFAULT_BUFFER_BYTES, killSignal: 'SIGTERM', ...((options ?? {}) as Options) };
   const cb = typeof callback === 'function' ? (callback as Callback) : undefined;
   const killSignal = sanitizeSignal(o.killSignal);
   const child = spawn(file, (args as string[] | undefined) ?? [], { cwd: o.cwd, env: o.env, shell: o.shell, stdio: 'pipe' });
@@ -337,10 +338,10 @@ export function spawnSync(file: unknown, args?: unknown, options?: unknown): Syn
     input = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   }
   const killSignal = sanitizeSignal(o.killSignal);
-  const maxBuffer = typeof o.maxBuffer === 'number' ? o.maxBuffer : MAX_BUFFER;
+  const maxBuffer = typeof o.maxBuffer === 'number' ? o.maxBuffer : DEFAULT_BUFFER_BYTES;
   const result = nodeJob<{ pid: number; status: number | null; signal: string | null; stdout: Uint8Array; stderr: Uint8Array; error?: string } | { spawnError: { code: string } }>(
     'spawnSync',
-    [{ file: n.file, args: n.args, env: n.env, cwd: n.cwd, stdio: n.stdio }, { input, timeout: o.timeout, maxBuffer: maxBuffer === Infinity ? 2 ** 53 : maxBuffer, killSignal }],
+    [{ file: n.file, args: n.args, env: n.env, cwd: n.cwd, stdio: n.stdio }, { input, timeout: o.timeout, maxBuffer: maxBuffer === Infinity ? Number.MAX_SAFE_INTEGER : maxBuffer, killSignal }],
   );
   if ('spawnError' in result) {
     const error = spawnError(result.spawnError, 'spawnSync', n.file, n.spawnargs);
