@@ -94,7 +94,7 @@ test('require: relative files, JSON, node_modules, builtins, cycles, module.expo
     const path = require('node:path');
     console.log(lib.add(2, 3), lib.name, lib.cfg.level, pad(7, 3), path.join('/a', '..', 'b'), require('./a').b, require.main === module);
     try { require('./missing') } catch (e) { console.log(e.code) }
-    try { require('child_process') } catch (e) { console.log(e.code) }
+    try { require('no-such-package') } catch (e) { console.log(e.code) }
   `);
   const r = await node(['main.js']);
   assert.is(r.stderr, '');

@@ -11,6 +11,8 @@ import { PackageJsonLimitError } from './package-json.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
+import { JsChildren, type ChildKernel } from './node-host/js-children.js';
+import { NodeCalls, type NodeBounds } from './node-host/node-calls.js';
 
 export interface JsBudgets extends GuestBudgets {
   heapLimitMb: number;
@@ -28,6 +30,14 @@ export interface JsProcessOptions extends GuestProcessOptions {
   engine: JsEngine;
   /** The VM's user: every process of the VM, JS or WASM, runs as it. */
   user: UserInfo;
+  /** Starts this process's children (child_process); absent: it cannot. */
+  childKernel?: ChildKernel;
+  /** Bounds of what the daemon does for node:crypto and node:zlib. */
+  nodeBounds: NodeBounds;
+  /** The host-started process whose tree this is (itself when the host started it). */
+  rootPid?: number;
+  /** Resolves when a spawned process may start (the VM's spawn rate); absent: at once. */
+  admit?: () => Promise<void>;
 }
 
 /** The guest's timers ride on one host timer, armed for the earliest (guest/timers.ts). */
@@ -56,9 +66,17 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private stdinEofSent = false;
   private stdinDone = false;
   private readonly signalHandlers = new Map<string, number>();
+  private readonly children: JsChildren | undefined;
+  private readonly nodeCalls: NodeCalls;
 
   constructor(private readonly o: JsProcessOptions) {
     super(o);
+    this.children = o.childKernel ? new JsChildren(o.childKernel, this) : undefined;
+    this.nodeCalls = new NodeCalls(o.nodeBounds, this.children, (pid, kind, data) => this.childEvent(pid, kind, data), (ms) => this.chargeDaemonMs(ms));
+  }
+
+  get rootPid(): number {
+    return this.o.rootPid ?? this.o.pid;
   }
 
   /** Starts the process; `exited` settles when it ends, however it ends. */
@@ -108,6 +126,10 @@ export class JsProcess extends GuestProcess implements GuestHost {
       if (this.finished) return;
     }
 
+    if (o.admit) {
+      await o.admit();
+      if (this.finished) return;
+    }
     const slot = await o.engine.pool.take(o.budgets.heapLimitMb);
     if (this.finished) {
       // Killed (VM disposed) while the isolate was being made.
@@ -177,6 +199,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.inFlight > 0) return;
     if (this.timersRefed) return;
     if (this.stdinWanted && !this.stdinDone) return;
+    if ((this.children?.refed ?? 0) > 0) return;
     this.finish();
   }
 
@@ -312,6 +335,25 @@ export class JsProcess extends GuestProcess implements GuestHost {
     );
   }
 
+  node(op: unknown, args: unknown): HookResult {
+    if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    return this.nodeCalls.call(op, args);
+  }
+
+  /** `job`: runs a job staged through `node` (a synchronous child, a key derivation). */
+  override async block(op: unknown, arg: unknown): Promise<unknown> {
+    if (op !== 'job') return super.block(op, arg);
+    if (!this.finished) await this.nodeCalls.runJob(arg);
+    return null;
+  }
+
+  /** Tells the guest about one of its children; after an exit, the process may be done. */
+  private childEvent(pid: number, kind: string, data: unknown): void {
+    const slot = this.slot;
+    if (this.finished || !slot) return;
+    this.enter(slot.childEvent(pid, kind, data));
+  }
+
   signalListeners(signal: unknown, count: unknown): void {
     if (typeof signal === 'string' && typeof count === 'number') this.signalHandlers.set(signal, count);
   }
@@ -365,6 +407,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   protected release(): number {
     this.clearWake();
+    this.nodeCalls.dispose();
     const slot = this.slot;
     if (!slot) return 0;
     const heapBytes = heapBytesOf(slot.isolate, this.inFlight === 0);

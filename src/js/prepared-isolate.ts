@@ -19,12 +19,13 @@ export interface GuestHost {
   load(specifier: unknown, fromDir: unknown): HookResult;
   exit(code: unknown): void;
   random(length: unknown): HookResult;
+  node(op: unknown, args: unknown): HookResult;
   /** Runs one hook's work, charged to the process (see GuestProcess.call). */
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;
 }
 
 type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
-const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'signal', 'builtinExports'] as const;
+const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'signal', 'builtinExports', 'childEvent'] as const;
 type EntryName = (typeof ENTRY_NAMES)[number];
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
@@ -108,6 +109,10 @@ export class PreparedIsolate {
     return this.running(this.entries.signal.apply(undefined, [name]) as Promise<boolean>);
   }
 
+  childEvent(pid: number, kind: string, data: unknown): Promise<unknown> {
+    return this.running(this.entries.childEvent.apply(undefined, [pid, kind, data], { arguments: { copy: true } }));
+  }
+
   /** Counts guest code queued or running in the isolate, for dispose(). */
   private running<T>(call: Promise<T>): Promise<T> {
     this.active++;
@@ -166,6 +171,7 @@ function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
     fs: answered((h, op: unknown, args: unknown) => h.fs(op, args), UNBOUND),
     load: answered((h, spec: unknown, from: unknown) => h.load(spec, from), UNBOUND),
     random: answered((h, n: unknown) => h.random(n), UNBOUND),
+    node: answered((h, op: unknown, args: unknown) => h.node(op, args), UNBOUND),
     // Ends the process: never refused, so a guest cannot outrun its own exit.
     exit: new ivm.Callback((code: unknown) => {
       const h = host();

@@ -313,6 +313,26 @@ export const INVENTORY = {
     unit: 'bytes', default: 65536, env: 'AGENTOS_RANDOM_CALL_MAX_BYTES', scope: 'process', min: 65536, max: 16 * MiB,
     why: 'random bytes one guest call into the daemon returns; larger requests (crypto.randomBytes, random_get, /dev/urandom) are filled by several calls, each within the daemon\'s turn budget',
   },
+  NODE_CALL_MAX_BYTES: {
+    unit: 'bytes', default: 65536, env: 'AGENTOS_NODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,
+    why: 'input one crypto or zlib call of a guest hands the daemon (a hash update, a cipher or zlib chunk); larger inputs go in several calls, so a hash or cipher call holds the daemon\'s thread briefly (zlib chunks and key derivation run on the libuv pool)',
+  },
+  NODE_HANDLES_PER_PROCESS: {
+    unit: 'count', default: 1024, env: 'AGENTOS_NODE_HANDLES_PER_PROCESS', scope: 'process', min: 1, max: 1_000_000,
+    why: 'hash, hmac, cipher and zlib states one guest process keeps in the daemon at once (each holds OpenSSL or zlib memory outside the guest\'s heap); past it createHash and the like throw',
+  },
+  CRYPTO_PBKDF2_MAX_ITERATIONS: {
+    unit: 'count', default: 5_000_000, env: 'AGENTOS_CRYPTO_PBKDF2_MAX_ITERATIONS', scope: 'process', min: 1, max: 2_147_483_647,
+    why: 'iterations of one pbkdf2 call; it runs on the daemon\'s libuv pool, off its thread, charged to the guest\'s CPU time, but a guest must not hold a pool thread for minutes (10^9 iterations)',
+  },
+  CRYPTO_SCRYPT_MAX_MEMORY_BYTES: {
+    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_CRYPTO_SCRYPT_MAX_MEMORY_BYTES', scope: 'process', min: MiB, max: 1024 * MiB,
+    why: 'the most a guest\'s scrypt maxmem may be (128·N·r bytes of daemon memory, and time in proportion): N=2^20 with r=8 would take 1 GiB; past it Node\'s own "memory limit exceeded" error',
+  },
+  ZLIB_MAX_OUTPUT_BYTES: {
+    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_ZLIB_MAX_OUTPUT_BYTES', scope: 'process', min: 65536, max: 1024 * MiB,
+    why: 'output of one zlib operation or stream (a zip bomb inflates 1,000-fold): the guest\'s maxOutputLength is lowered to it, and past it Node\'s ERR_BUFFER_TOO_LARGE; also the input a one-shot call may have the daemon hold to run it whole (as Node\'s *Sync do)',
+  },
   HOST_CALL_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',
     min: 1, max: 2_147_483_647,

@@ -172,6 +172,11 @@ export abstract class GuestProcess implements Watched {
     }
   }
 
+  /** Work done for the guest off the daemon's thread (a key derivation on the libuv pool), charged as its CPU time. */
+  protected chargeDaemonMs(ms: number): void {
+    this.daemonMs += ms;
+  }
+
   write(fd: unknown, data: unknown): void {
     if (this.finished || (fd !== 1 && fd !== 2)) return;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data instanceof Uint8Array ? data : null;

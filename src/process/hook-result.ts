@@ -7,4 +7,6 @@ export interface GuestErrorShape {
   syscall?: string;
   path?: string;
   errno?: number;
+  /** The class the guest sees ('TypeError', 'RangeError'); Error when absent. */
+  name?: string;
 }

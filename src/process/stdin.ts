@@ -8,6 +8,7 @@ export class StdinSource {
   private closed = false;
   private waiters: Array<() => void> = [];
   private listener: (() => void) | undefined;
+  private drainWaiters: Array<() => void> = [];
 
   constructor(private readonly capacity: number) {}
 
@@ -48,6 +49,7 @@ export class StdinSource {
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.chunks.length = 0;
     this.bytes = 0;
+    for (const w of this.drainWaiters.splice(0)) w();
     return all ?? new Uint8Array(0);
   }
 
@@ -74,6 +76,12 @@ export class StdinSource {
       parts.push(this.take());
       if (this.closed && this.bytes === 0) return Buffer.concat(parts);
     }
+  }
+
+  /** Resolves when the reader has taken what was queued (a writer that was refused may try again). */
+  drained(): Promise<void> {
+    if (this.bytes === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   /** Called on every write and on close (the process pushes to a guest that listens). */

@@ -75,6 +75,11 @@ export class SpawnBucket {
     };
   }
 
+  /** Resolves when a spawned process that starts without a runner (guest `node`) may start. */
+  wait(live: () => boolean): Promise<void> {
+    return new Promise<void>((start) => this.admit({ live, start }));
+  }
+
   private admit(waiter: Waiter): void {
     this.refill();
     if (this.queue.length === 0 && this.tokens >= 1) {

@@ -26,6 +26,8 @@ import { checkSpawnRequest, type RequestBounds } from '../wasm/spawn-request.js'
 import { DEVICES, type UserInfo } from '../wasm/runner/contract.js';
 import { childFds, decodeActions } from '../wasm/spawn-fds.js';
 import { SpawnBucket, type SidecarProcesses } from './admission.js';
+import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
+import type { NodeBounds } from '../js/node-host/node-calls.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -352,6 +354,8 @@ export class Vm implements ProcessKernel {
               maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
             },
             user: this.user,
+            childKernel: this,
+            nodeBounds: this.nodeBounds(common.log),
           })
         : new WasmProcess({
             ...common,
@@ -422,8 +426,110 @@ export class Vm implements ProcessKernel {
    */
   private endTree(rootPid: number): void {
     for (const p of this.processes.all()) {
-      if (p instanceof WasmProcess && p.rootPid === rootPid && p.pid !== rootPid) p.kill('SIGKILL');
+      if ((p instanceof WasmProcess || p instanceof JsProcess) && p.rootPid === rootPid && p.pid !== rootPid) p.kill('SIGKILL');
     }
+  }
+
+  /** What the daemon does for one JS process's node:crypto and node:zlib, and its bounds. */
+  private nodeBounds(log: Logger): NodeBounds {
+    return {
+      callMaxBytes: this.limits.NODE_CALL_MAX_BYTES.value,
+      handles: this.limits.NODE_HANDLES_PER_PROCESS.value,
+      pbkdf2MaxIterations: this.limits.CRYPTO_PBKDF2_MAX_ITERATIONS.value,
+      scryptMaxMemoryBytes: this.limits.CRYPTO_SCRYPT_MAX_MEMORY_BYTES.value,
+      maxOutputBytes: this.limits.ZLIB_MAX_OUTPUT_BYTES.value,
+      onLimit: (limit, observed, capacity, env) => {
+        this.limitHits++;
+        warnLimitExhausted(log, { limit, observed, capacity, env });
+      },
+    };
+  }
+
+  // ---- child_process from guest JS (src/js/node-host/js-children.ts) ----
+
+  get stdinCapacity(): number {
+    return this.limits.STDIN_LIMIT_BYTES.value;
+  }
+
+  /**
+   * Starts a process of this VM for guest JS: `node` runs in a new isolate, anything else
+   * is looked up as the shell's commands are (PATH, /usr/bin, #! scripts). It counts
+   * against the VM's process limit and spawn rate, ends with its tree's host-started root,
+   * and reaches the host as process/exit with its ppid. Throws FsError (ENOENT, E2BIG, …)
+   * or the process limit's error before anything starts.
+   */
+  startForJs(parent: { pid: number; rootPid: number }, req: ChildRequest, io: ChildIo): GuestProcess {
+    const cwd = normalize(absolute(this.cwd, req.cwd));
+    try {
+      if (this.fs.stat(cwd).type !== 'directory') throw new FsError('ENOTDIR', 'spawn', cwd);
+    } catch (err) {
+      throw err instanceof FsError ? new FsError('ENOENT', 'spawn', req.file) : err;
+    }
+    const argv = [req.file, ...req.args];
+    const argvBytes = argv.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+    if (argvBytes > this.limits.ARGV_LIMIT_BYTES.value) throw new FsError('E2BIG', 'spawn', req.file);
+    let envBytes = 0;
+    for (const [k, v] of Object.entries(req.env)) envBytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 2;
+    if (envBytes > this.limits.ENV_LIMIT_BYTES.value) throw new FsError('E2BIG', 'spawn', req.file);
+    const env: Record<string, string> = { ...req.env, PWD: cwd };
+    const isNode = /^(?:\/(?:usr\/)?bin\/)?node$/.test(req.file);
+    const jail = [{ name: '/', vmPath: '/' }];
+    const program = isNode ? undefined : this.lookup(req.file, argv, { cwd, path: env.PATH ?? null, jail });
+    const pid = this.processes.reserve();
+    const live = () => this.processes.find(pid) !== undefined;
+    const log = this.log.child({ pid, ppid: parent.pid });
+    const common = {
+      pid, ppid: parent.pid, env, cwd, vfs: this.fs, permission: this.permission,
+      stdin: io.stdin, output: io.output, watchdog: this.engine.watchdog, log,
+    };
+    let child: JsProcess | WasmProcess;
+    try {
+      child = program
+        ? new WasmProcess({
+            ...common,
+            argv: program.argv,
+            preopens: jail,
+            module: this.compile(program.module),
+            compile: (next) => this.compile(next.module),
+            runners: this.spawns.gate(this.runners, live),
+            budgets: this.wasmBudgets(this.guestBudgets()),
+            kernel: this,
+            posix: { pgid: pid, umask: 0o022, blocked: [0, 0], ignored: [0, 0], rootPid: parent.rootPid },
+          })
+        : new JsProcess({
+            ...common,
+            args: req.args,
+            bindings: this.bindings,
+            callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
+            engine: this.engine,
+            budgets: {
+              ...this.guestBudgets(),
+              heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
+              maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
+              maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
+              maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
+            },
+            user: this.user,
+            childKernel: this,
+            nodeBounds: this.nodeBounds(log),
+            rootPid: parent.rootPid,
+            admit: () => this.spawns.wait(live),
+          });
+    } catch (err) {
+      this.processes.unreserve();
+      throw err;
+    }
+    // What its own children inherit as stdout and stderr is its output, not the host's.
+    if (child instanceof WasmProcess) child.treeOutput = child.inheritedOutput;
+    this.processes.add(pid, child);
+    this.execs++;
+    void child.start().then((exit) => {
+      this.processes.remove(pid);
+      this.cpuMs += exit.usage.cpuMs;
+      if (exit.error) this.limitHits++;
+      this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program ? (program.argv[0] ?? req.file) : 'node' });
+    });
+    return child;
   }
 
   // ---- the process kernel WASM processes call into (host_process) ----
@@ -479,7 +585,9 @@ export class Vm implements ProcessKernel {
         vfs: this.fs,
         permission: this.permission,
         stdin: parent.stdin,
-        output: rootProcess?.inheritedOutput ?? { write: () => {} },
+        // Where the tree's inherited stdout goes: the host's (its root's output), or, for a
+        // tree a guest's child_process started, that child's own piped output.
+        output: parent.treeOutput ?? rootProcess?.inheritedOutput ?? { write: () => {} },
         outputWindow: parent.outputWindow,
         watchdog: this.engine.watchdog,
         log: this.log.child({ pid, ppid: parent.pid }),
@@ -504,6 +612,7 @@ export class Vm implements ProcessKernel {
       this.processes.unreserve();
       throw err;
     }
+    child.treeOutput = parent.treeOutput;
     this.processes.add(pid, child);
     this.execs++;
     const ended = child.start();

@@ -72,6 +72,8 @@ const IGNORED = 6;
  */
 export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   readonly children = new Children();
+  /** Where children that inherit this process's stdout/stderr write; unset: the tree root's output (the host's). */
+  treeOutput: import('../process/output.js').OutputSink | undefined;
   readonly holdings: PipeHoldings;
   readonly pgid: number;
   private readonly signals = new SharedArrayBuffer(32);

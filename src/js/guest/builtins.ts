@@ -5,9 +5,12 @@ import { nodeRequire } from './node/internal.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
+import { createChildProcessModule } from './node/child_process.js';
+import { createCryptoModule } from './node/crypto.js';
+import { createZlibModule } from './node/zlib.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -45,8 +48,8 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
       setImmediate: (value?: unknown) => new Promise((resolve) => timerGlobals.setImmediate(() => resolve(value))),
     },
     process: proc,
-    crypto,
   };
+  void crypto;
   // Loaded on first require: most programs never touch them.
   const lazy: Record<string, () => unknown> = {
     path: () => Object.assign(lazyPath(), { posix: lazyPath() }),
@@ -68,6 +71,9 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     assert: () => nodeRequire('assert'),
     'assert/strict': () => nodeRequire('assert').strict,
     buffer: () => bufferModule(lazyBuffer() as never),
+    child_process: createChildProcessModule,
+    crypto: createCryptoModule,
+    zlib: createZlibModule,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

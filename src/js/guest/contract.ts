@@ -35,7 +35,9 @@ export type BlockingOp =
   /** Whatever stdin holds, waiting until there is something or EOF (empty = EOF). */
   | 'stdinSome'
   /** The next turn of the daemon's event loop, once it has run every call made before (guest-calls.ts). */
-  | 'turn';
+  | 'turn'
+  /** Runs a job staged with `node('job', …)` (a synchronous child, a KDF) until it is done; its result is then `node('jobResult', [id])`. */
+  | 'job';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;
@@ -51,6 +53,8 @@ export interface SyncHooks {
   exit(code: number): void;
   /** Bytes from the host's random source (guest isolates have no entropy of their own), at most `randomChunkBytes` a call. */
   random(length: number): HookResult;
+  /** Node's builtins that the daemon does for the guest (crypto, zlib, child_process): src/js/node-host/node-calls.ts. */
+  node(op: string, args: unknown[]): HookResult;
 }
 
 import type { GuestErrorShape, HookResult } from '../../process/hook-result.js';
@@ -105,6 +109,8 @@ export interface RuntimeEntries {
   settleCall(callId: number, ok: boolean, value: unknown): void;
   /** Delivers a signal; true when a `process.on(signal)` listener took it. */
   signal(name: string): boolean;
+  /** Something happened to a child process or job this process started (src/js/node-host/js-children.ts). */
+  childEvent(pid: number, kind: string, data: unknown): void;
   /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */
   builtinExports(): Record<string, string[]>;
 }

@@ -9,7 +9,7 @@ import { bytesOf, CallMeter } from '../../process/guest-calls.js';
  */
 type Hooks = IgnoredHooks & SyncHooks & { block: BlockingHook };
 const ignoredNames = ['write', 'timer', 'setExitCode', 'wantStdin', 'hostCall', 'signalListeners'] as const;
-const answeredNames = ['fs', 'load', 'random'] as const;
+const answeredNames = ['fs', 'load', 'random', 'node'] as const;
 const g = globalThis as unknown as Record<string, unknown>;
 const raw = {} as Record<string, (...args: unknown[]) => unknown>;
 for (const name of [...ignoredNames, ...answeredNames, 'exit', 'block']) {
@@ -50,7 +50,8 @@ export class ExitSignal {
 
 /** An Error shaped like Node's system errors (`err.code === 'ENOENT'`). */
 export function guestError(shape: GuestErrorShape): Error {
-  const err = new Error(shape.message) as Error & Record<string, unknown>;
+  const Class = shape.name === 'TypeError' ? TypeError : shape.name === 'RangeError' ? RangeError : Error;
+  const err = new Class(shape.message) as Error & Record<string, unknown>;
   if (shape.code !== undefined) err.code = shape.code;
   if (shape.syscall !== undefined) err.syscall = shape.syscall;
   if (shape.path !== undefined) err.path = shape.path;

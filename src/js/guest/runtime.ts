@@ -13,6 +13,7 @@ import { trimStack } from '../guest-stack.js';
 import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
+import { dispatchChildEvent } from './node/child-events.js';
 import { createModuleSystem } from './modules.js';
 import { trackPromises } from './node/bindings.js';
 import { configureNodeInternals } from './node/internal.js';
@@ -84,6 +85,8 @@ const modules = createModuleSystem(builtins);
 configureNodeInternals(proc, (name) => builtins[name]);
 defineWebGlobals();
 trackPromises();
+// Web Crypto's subtle lives in the crypto module, built on first use.
+Object.defineProperty(crypto, 'subtle', { get: () => (builtins.crypto as { subtle: unknown }).subtle, enumerable: true });
 const origin = Date.now();
 
 Object.defineProperty(g, 'Buffer', {
@@ -185,6 +188,9 @@ const entries: RuntimeEntries = {
     if (proc.listenerCount(name) === 0) return false;
     guard(() => proc.emit(name, name));
     return true;
+  },
+  childEvent(pid: number, kind: string, data: unknown) {
+    guard(() => dispatchChildEvent(pid, kind, data));
   },
   builtinExports() {
     const out: Record<string, string[]> = {};
