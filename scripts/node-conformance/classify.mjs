@@ -19,13 +19,14 @@ export const CATEGORIES = [
   'not yet implemented',
 ];
 
-const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+// node:test, node:sea and node:sqlite exist only with the prefix.
+const BUILTINS = new Set([...builtinModules.flatMap((name) => [name, `node:${name}`]), 'node:test', 'node:test/reporters', 'node:sea', 'node:sqlite']);
 
 /** Test files whose subject needs something a VM does not offer, by name. */
 const NAME_RULES = [
-  [/^test-(inspector|debugger)|-inspector[-.]|^test-debug-/, 'inspector', 'uses the inspector protocol'],
-  [/^test-(http2?|https|net|tls|dgram|dns|tcp-wrap|socket|quic|double-tls|websocket|cluster-net|cluster-dgram|cluster-http)(-|\.)/, 'needs network', 'sockets'],
-  [/^test-(cluster|signal|process-kill|process-euid|process-setuid|process-setgid|process-initgroups|process-setgroups|stdio-pipe|pipe|tty-wrap)(-|\.)/, 'needs a real OS process or signal', 'OS processes, signals or ids'],
+  [/^test-(inspector|debugger)|-inspector[-.]|^test-debug-/, 'inspector'],
+  [/^test-(http2?|https|net|tls|dgram|dns|tcp-wrap|socket|quic|double-tls|websocket|cluster-net|cluster-dgram|cluster-http)(-|\.)/, 'needs network'],
+  [/^test-(cluster|signal|process-kill|process-euid|process-setuid|process-setgid|process-initgroups|process-setgroups|stdio-pipe|pipe|tty-wrap)(-|\.)/, 'needs a real OS process or signal'],
 ];
 
 export function classify(name, run) {
@@ -38,17 +39,23 @@ export function classify(name, run) {
   if (exitCode === 0 && skipped) return { status: 'skip', category: 'skipped by the test', reason: oneLine(skipped[1] || 'skipped') };
   if (exitCode === 0 && !error) return { status: 'pass' };
 
-  const first = firstError(stderr) ?? firstError(stdout) ?? `exit code ${exitCode}${run.result.signal ? ` (${run.result.signal})` : ''}`;
-  for (const [pattern, category, why] of NAME_RULES) {
-    if (pattern.test(name)) return { status: 'fail', category, reason: `${why}: ${first}` };
+  const { category, cause } = causeOfFailure(run, stderr, stdout, exitCode, error);
+  for (const [pattern, named] of NAME_RULES) {
+    // The category is what the file needs in the end; the reason is what stops it today.
+    if (pattern.test(name)) return { status: 'fail', category: named, reason: cause };
   }
-  if (run.timedOut || error?.code === 'ERR_AGENTOS_TIMEOUT') return { status: 'fail', category: 'timeout', reason: `no exit within ${run.timeoutMs} ms` };
-  if (error?.code) return { status: 'fail', category: 'sandbox limit', reason: `${error.code}: ${oneLine(error.message ?? '')}` };
+  return { status: 'fail', category, reason: cause };
+}
+
+function causeOfFailure(run, stderr, stdout, exitCode, error) {
+  const first = firstError(stderr) ?? firstError(stdout) ?? `exit code ${exitCode}${run.result.signal ? ` (${run.result.signal})` : ''}`;
+  if (run.timedOut || error?.code === 'ERR_AGENTOS_TIMEOUT') return { category: 'timeout', cause: `no exit within ${run.timeoutMs} ms` };
+  if (error?.code) return { category: 'sandbox limit', cause: `${error.code}: ${oneLine(error.message ?? '')}` };
   const missing = missingModule(stderr);
-  if (missing && /^(node:)?internal\//.test(missing)) return { status: 'fail', category: 'needs a V8 flag or internals', reason: `require('${missing}')` };
-  if (missing && BUILTINS.has(missing)) return { status: 'fail', category: 'module absent', reason: `require('${missing.replace(/^node:/, '')}')` };
-  if (/\binternalBinding\b|\bprimordials\b|%[A-Z]\w+\(/.test(first)) return { status: 'fail', category: 'needs a V8 flag or internals', reason: first };
-  return { status: 'fail', category: 'not yet implemented', reason: first };
+  if (missing && /^(node:)?internal\//.test(missing)) return { category: 'needs a V8 flag or internals', cause: `require('${missing}')` };
+  if (missing && BUILTINS.has(missing)) return { category: 'module absent', cause: `require('${missing.replace(/^node:(?!test|sea|sqlite)/, '')}')` };
+  if (/\binternalBinding\b|\bprimordials\b|%[A-Z]\w+\(/.test(first)) return { category: 'needs a V8 flag or internals', cause: first };
+  return { category: 'not yet implemented', cause: first };
 }
 
 /** The builtin a failed run could not load: the guest's ERR_UNKNOWN_BUILTIN_MODULE or Node's MODULE_NOT_FOUND. */

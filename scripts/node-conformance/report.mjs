@@ -38,7 +38,7 @@ export function summarize(names, expected) {
 
 /** A reason with the test's own details taken out, so that equal causes count together. */
 export function causeOf(entry) {
-  return `${entry.category}: ${entry.reason.replace(/^= /, '').replace(/\/node\/test\/\S+/g, '<path>').replace(/'[^']{40,}'/g, "'…'").replace(/\d{3,}/g, 'N')}`;
+  return `${entry.reason.replace(/^= /, '').replace(/\/node\/test\/\S+/g, '<path>').replace(/'[^']{40,}'/g, "'…'").replace(/\d{3,}/g, 'N')}`;
 }
 
 const pct = (n, d) => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
