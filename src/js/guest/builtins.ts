@@ -2,11 +2,13 @@ import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
 import { format, inspect } from './inspect.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
+import { createOs } from './node/os.js';
+import { createWorkerThreads } from './node/worker-threads.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'worker_threads'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -65,27 +67,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
   );
   (assert as unknown as Record<string, unknown>).strict = assert;
 
-  const os = {
-    EOL: '\n',
-    platform: () => 'linux',
-    type: () => 'Linux',
-    arch: () => 'x64',
-    release: () => 'agentos',
-    hostname: () => 'agentos',
-    homedir: () => (proc as { env: Record<string, string> }).env.HOME ?? user().home,
-    tmpdir: () => '/tmp',
-    endianness: () => 'LE',
-    cpus: () => [],
-    availableParallelism: () => 1,
-    totalmem: () => 0,
-    freemem: () => 0,
-    uptime: () => 0,
-    loadavg: () => [0, 0, 0],
-    networkInterfaces: () => ({}),
-    // As /etc/passwd has the user for WASM commands (src/wasm/runner/host-user.ts).
-    userInfo: () => ({ uid: user().uid, gid: user().gid, username: user().name, homedir: user().home, shell: '/bin/sh' }),
-    constants: { signals: {}, errno: {} },
-  };
+  const os = createOs(proc as { env: Record<string, string> }, user);
 
   const modules: Record<string, unknown> = {
     fs,
@@ -111,6 +93,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
       return Object.assign(EventEmitter, { EventEmitter });
     },
     buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
+    worker_threads: createWorkerThreads,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

@@ -35,7 +35,9 @@ export type BlockingOp =
   /** Whatever stdin holds, waiting until there is something or EOF (empty = EOF). */
   | 'stdinSome'
   /** The next turn of the daemon's event loop, once it has run every call made before (guest-calls.ts). */
-  | 'turn';
+  | 'turn'
+  /** This process's CPU time and heap (process.cpuUsage, memoryUsage, resourceUsage). */
+  | 'usage';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;
@@ -88,6 +90,17 @@ export interface ProcessInfo {
   randomChunkBytes: number;
   /** The identity every process of the VM has (the WASM side's host_user). */
   user: UserInfo;
+  /** What `os` reports: the host's processors and kernel release, memory as this process's heap limit. */
+  system: SystemInfo;
+}
+
+export interface SystemInfo {
+  cpus: Array<{ model: string; speed: number }>;
+  /** Bytes: the process's V8 heap limit, the memory it can use. */
+  totalmem: number;
+  release: string;
+  version: string;
+  machine: string;
 }
 
 /** How the main program is given. */
@@ -105,6 +118,8 @@ export interface RuntimeEntries {
   settleCall(callId: number, ok: boolean, value: unknown): void;
   /** Delivers a signal; true when a `process.on(signal)` listener took it. */
   signal(name: string): boolean;
+  /** The event loop is empty (`beforeExit`, then `exit`), or a promise was rejected with no handler (`rejection`, its reason). */
+  lifecycle(event: 'beforeExit' | 'exit' | 'rejection', value: unknown): void;
   /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */
   builtinExports(): Record<string, string[]>;
 }

@@ -108,8 +108,12 @@ if (typeof g.queueMicrotask !== 'function') {
 g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(name);
 g[Symbol.for(REQUIRE_SYMBOL)] = (path: string) => modules.makeRequire('/', null)(path);
 
-/** Node's behaviour for an exception nothing caught: `uncaughtException` listeners, else print and exit 1. */
-function guard(run: () => void): void {
+/**
+ * Node's behaviour for an exception nothing caught (`origin` says whether it came from a
+ * rejected promise): `uncaughtException` listeners, else print it, run the `exit`
+ * listeners with code 1 and end.
+ */
+function guard(run: () => void, origin = 'uncaughtException'): void {
   try {
     run();
     drainTicks();
@@ -117,7 +121,8 @@ function guard(run: () => void): void {
     if (err instanceof ExitSignal) return;
     if (proc.listenerCount('uncaughtException') > 0) {
       try {
-        proc.emit('uncaughtException', err, 'uncaughtException');
+        proc.emit('uncaughtException', err, origin);
+        drainTicks();
         return;
       } catch (again) {
         if (again instanceof ExitSignal) return;
@@ -125,7 +130,18 @@ function guard(run: () => void): void {
       }
     }
     writeOut(2, `${describeUncaught(err)}\n`);
-    hooks.exit(1);
+    exitFromUncaught();
+  }
+}
+
+/** Node exits with 1 after an uncaught exception, once the `exit` listeners have run (7 if one of them throws). */
+function exitFromUncaught(): void {
+  try {
+    (proc.exit as (code: number) => void)(1);
+  } catch (err) {
+    if (err instanceof ExitSignal) return;
+    writeOut(2, `${describeUncaught(err)}\n`);
+    hooks.exit(7);
   }
 }
 
@@ -175,6 +191,23 @@ const entries: RuntimeEntries = {
     if (proc.listenerCount(name) === 0) return false;
     guard(() => proc.emit(name, name));
     return true;
+  },
+  lifecycle(event, value) {
+    if (event === 'rejection') {
+      // A rejection nobody handled: Node's default mode (throw) gives it to `unhandledRejection`
+      // listeners, else raises it as an uncaught exception. isolated-vm hands over a copy of
+      // the reason (not the same object) and no promise, so the promise passed is a stand-in.
+      guard(() => {
+        if (proc.listenerCount('unhandledRejection') === 0) throw value;
+        const standIn = Promise.reject(value);
+        standIn.catch(() => {});
+        proc.emit('unhandledRejection', value, standIn);
+      }, 'unhandledRejection');
+    } else if (event === 'beforeExit') {
+      guard(() => proc.emit('beforeExit', proc.exitCode ?? 0));
+    } else {
+      guard(() => (proc.exit as (code?: number) => void)());
+    }
   },
   builtinExports() {
     const out: Record<string, string[]> = {};
