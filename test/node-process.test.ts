@@ -17,7 +17,10 @@ async function inVm(args: string[]): Promise<Outcome> {
 }
 
 function onHost(args: string[]): Outcome {
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: '/tmp' });
+  // Without the test runner's colour settings: Node would colour numbers in console.log.
+  const { FORCE_COLOR, NO_COLOR, NODE_OPTIONS, ...env } = process.env;
+  void [FORCE_COLOR, NO_COLOR, NODE_OPTIONS];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: '/tmp', env });
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.status ?? -1 };
 }
 

@@ -376,6 +376,9 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.finished) return;
     this.exitCode = (typeof code === 'number' ? code : 0) & 0xff;
     this.exitRequested = true;
+    // At the loop's end the `exit` entry is running: its return ends the process (settle),
+    // with the isolate idle so its heap can be measured.
+    if (this.ending === 'exit') return;
     // The guest is still unwinding inside this call; end it from the event loop.
     setImmediate(() => this.finish());
   }
