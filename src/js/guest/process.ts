@@ -257,6 +257,6 @@ function received(v: unknown): string {
   if (v === null || v === undefined) return ` Received ${String(v)}`;
   if (typeof v === 'function') return ` Received function ${(v as { name?: string }).name || '<anonymous>'}`;
   if (typeof v === 'object') return ` Received an instance of ${(v as object).constructor?.name ?? 'Object'}`;
-  const text = typeof v === 'string' ? `'${v.length > 28 ? `${v.slice(0, 25)}...` : v}'` : String(v);
+  const text = typeof v === 'string' ? `'${v}'` : String(v);
   return ` Received type ${typeof v} (${text})`;
 }
