@@ -411,6 +411,9 @@ export class JsProcess extends GuestProcess implements GuestHost {
   }
 }
 
+/** The components of the host's Node that a guest has too: its V8 and what its builtins use. */
+const GUEST_VERSIONS = new Set(['node', 'v8', 'uv', 'zlib', 'brotli', 'modules', 'napi', 'icu', 'unicode', 'cldr', 'tz', 'acorn', 'ada', 'simdutf', 'cjs_module_lexer']);
+
 /** The host's processors (model and speed, not their load) and kernel, read once. */
 let hostSystem: Omit<SystemInfo, 'totalmem'> | undefined;
 function systemInfo(heapLimitMb: number): SystemInfo {
@@ -422,6 +425,7 @@ function systemInfo(heapLimitMb: number): SystemInfo {
     release: osRelease(),
     version: osVersion(),
     machine: osMachine(),
+    versions: Object.fromEntries(Object.entries(process.versions).filter((e): e is [string, string] => GUEST_VERSIONS.has(e[0]) && typeof e[1] === 'string')),
   };
   return { ...hostSystem, totalmem: heapLimitMb * 1024 * 1024 };
 }

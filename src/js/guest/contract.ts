@@ -101,6 +101,8 @@ export interface SystemInfo {
   release: string;
   version: string;
   machine: string;
+  /** process.versions: the host's (the isolate runs its V8), without what the guest does not have (OpenSSL, HTTP parsers). */
+  versions: Record<string, string>;
 }
 
 /** How the main program is given. */

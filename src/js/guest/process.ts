@@ -6,7 +6,7 @@ import { writeOut } from './output.js';
 import { ReadableIn, stdoutStream } from './streams.js';
 
 /** What `os` reports (set when a process starts; see SystemInfo). */
-let currentSystem: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64' };
+let currentSystem: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {} };
 export const systemInfo = (): SystemInfo => currentSystem;
 /** This process's CPU time and heap, from the host. */
 export const processUsage = (): { cpuMicros: number; heapUsed: number; heapTotal: number; external: number; heapLimit: number } => JSON.parse(block<string>('usage'));
@@ -45,7 +45,7 @@ export function createProcess() {
   let toldExitCode = 0;
   const started = Date.now();
   let user: ProcessInfo['user'] = { uid: 0, gid: 0, name: 'root', home: '/root' };
-  let system: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64' };
+  let system: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {} };
 
   // State the host keeps (exit code, stdin wanted, signal listener counts) crosses only
   // when it changes: a guest setting it in a loop makes no calls into the daemon.
@@ -151,8 +151,16 @@ export function createProcess() {
     stdout: stdoutStream(1),
     stderr: stdoutStream(2),
     stdin,
-    config: {},
-    features: {},
+    // What Node's build says of itself, as programs (and Node's test/common) read it.
+    config: Object.freeze({
+      target_defaults: Object.freeze({ cflags: [], default_configuration: 'Release', defines: [], include_dirs: [], libraries: [] }),
+      variables: Object.freeze({
+        host_arch: 'x64', target_arch: 'x64', node_module_version: 115, napi_build_version: '9', asan: 0, coverage: false, is_debug: 0,
+        v8_enable_i18n_support: typeof Intl === 'object' ? 1 : 0, v8_enable_inspector: 0, icu_small: false, node_shared: false,
+        node_use_openssl: false, node_shared_openssl: false, node_use_v8_platform: true, node_builtin_shareable_builtins: [],
+      }),
+    }),
+    features: Object.freeze({ inspector: false, debug: false, uv: true, ipv6: true, tls_alpn: false, tls_sni: false, tls_ocsp: false, tls: false, cached_builtins: true, require_module: true }),
     cwd: getCwd,
     umask: () => 0o022,
     getuid: () => user.uid,
@@ -233,7 +241,7 @@ export function createProcess() {
       execArgv: info.execArgv,
       env: { ...info.env },
       version: info.nodeVersion,
-      versions: { node: info.nodeVersion.replace(/^v/, ''), v8: 'isolated' },
+      versions: { ...info.system.versions, node: info.nodeVersion.replace(/^v/, '') },
       chdir: (dir: string) => {
         const next = resolvePath(String(dir));
         if (!exists(next)) {
