@@ -5,12 +5,13 @@
 //   node scripts/node-conformance.mjs [REGEX] [--update] [--jobs N] [--timeout MS] [--shard I/N] [--subset FILE]
 //
 // REGEX picks test files by name; --shard I/N runs every Nth file from the Ith (1-based);
-// --subset FILE runs the files FILE lists (one a line, # comments). --update rewrites the
+// --subset FILE runs the files FILE lists (one a line, # comments); --json FILE writes each
+// file's outcome there. --update rewrites the
 // expectations for the files that ran (keeping hand-written reasons) and test/node-conformance.md.
 // Needs `npm run build` (it drives dist/) and the suite (scripts/fetch-node-tests.sh); without
 // the suite it prints one "skip:" line and exits 0.
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,6 +34,7 @@ const { values: opts, positionals } = parseArgs({
     shard: { type: 'string' },
     subset: { type: 'string' },
     verbose: { type: 'boolean', short: 'v', default: false },
+    json: { type: 'string' },
   },
 });
 
@@ -94,6 +96,7 @@ async function runLoop(id) {
 await Promise.all(Array.from({ length: jobs }, (_, i) => runLoop(i + 1)));
 const durationMs = Date.now() - started;
 
+if (opts.json) writeFileSync(opts.json, JSON.stringify(Object.fromEntries(outcomes), null, 1));
 let expected = readExpectations(EXPECTED);
 const unexpected = surprises(expected, outcomes);
 if (opts.update) expected = writeExpectations(EXPECTED, expected, outcomes, NODE_VERSION);

@@ -157,6 +157,20 @@ function runEval(code: string, print: boolean): void {
   if (print) consoleObject.log(typeof result === 'string' ? result : inspect(result));
 }
 
+/**
+ * The globals Node makes enumerable; every other global the runtime defines (process,
+ * console, Buffer, TextEncoder, ...) is non-enumerable there, and programs (Node's own
+ * test/common among them, which fails a test that "leaks" a global) look at `for (k in globalThis)`.
+ */
+const NODE_ENUMERABLE_GLOBALS = new Set(['global', 'clearImmediate', 'setImmediate', 'clearInterval', 'clearTimeout', 'setInterval', 'setTimeout', 'queueMicrotask', 'structuredClone', 'atob', 'btoa', 'performance', 'fetch', 'crypto']);
+function hideRuntimeGlobals(): void {
+  for (const key of Object.keys(g)) {
+    if (NODE_ENUMERABLE_GLOBALS.has(key)) continue;
+    const desc = Object.getOwnPropertyDescriptor(g, key);
+    if (desc?.configurable) Object.defineProperty(g, key, { ...desc, enumerable: false });
+  }
+}
+
 const entries: RuntimeEntries = {
   setup(info: ProcessInfo) {
     setupProcess(info, (dir) => {
@@ -171,6 +185,7 @@ const entries: RuntimeEntries = {
     configureOutput(info.outputWindowBytes);
     configureRandom(info.randomChunkBytes);
     if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls);
+    hideRuntimeGlobals();
   },
   runMain(program: MainProgram) {
     guard(() => {
