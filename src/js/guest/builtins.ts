@@ -1,4 +1,5 @@
 import type { UserInfo } from '../../wasm/runner/contract.js';
+import { atob, btoa } from './base64-globals.js';
 import { createFs, fsPromises } from './fs.js';
 import { format, inspect } from './inspect.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
@@ -92,7 +93,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
       const { EventEmitter } = lazyEvents() as { EventEmitter: { once?: unknown } & object };
       return Object.assign(EventEmitter, { EventEmitter });
     },
-    buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
+    buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 }, atob, btoa }),
     worker_threads: createWorkerThreads,
   };
   for (const [name, load] of Object.entries(lazy)) {

@@ -4,6 +4,7 @@
  * top of them, and hands the host its entry points (then removes those from the global
  * object too).
  */
+import { atob, btoa } from './base64-globals.js';
 import { BUILTIN_NAMES, createBuiltins } from './builtins.js';
 import { configureRandom, DOMException, getRandomValues, randomBytes } from './random.js';
 import { createConsole } from './console.js';
@@ -97,8 +98,8 @@ Object.assign(g, {
   crypto,
   DOMException,
   performance: { now: () => Date.now() - origin, timeOrigin: origin },
-  atob: (s: string) => lazyBuffer().from(String(s), 'base64').toString('latin1'),
-  btoa: (s: string) => lazyBuffer().from(String(s), 'latin1').toString('base64'),
+  atob,
+  btoa,
   ...timerGlobals,
 });
 if (typeof g.queueMicrotask !== 'function') {

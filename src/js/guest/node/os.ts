@@ -9,9 +9,7 @@ import { processUsage, systemInfo } from '../process.js';
 export function createOs(proc: { env: Record<string, string> }, user: () => UserInfo) {
   const started = Date.now();
   const { signals, errno, priority, dlopen } = OS_CONSTANTS;
-  return {
-    EOL: '\n',
-    devNull: '/dev/null',
+  const os = {
     platform: () => 'linux',
     type: () => 'Linux',
     arch: () => 'x64',
@@ -41,8 +39,13 @@ export function createOs(proc: { env: Record<string, string> }, user: () => User
       const u = user();
       return { uid: u.uid, gid: u.gid, username: u.name, homedir: u.home, shell: '/bin/sh' };
     },
-    constants: { signals, errno, priority, dlopen, UV_UDP_REUSEADDR: 4 },
   };
+  // Read-only as in Node (assigning one throws in strict code).
+  return Object.defineProperties(os, {
+    constants: { configurable: false, enumerable: true, value: Object.freeze({ signals, errno, priority, dlopen, UV_UDP_REUSEADDR: 4 }) },
+    EOL: { configurable: true, enumerable: true, writable: false, value: '\n' },
+    devNull: { configurable: true, enumerable: true, writable: false, value: '/dev/null' },
+  }) as typeof os & { readonly EOL: string; readonly devNull: string; readonly constants: object };
 }
 
 /** Linux's numbers, as Node's os.constants has them on x64. */
