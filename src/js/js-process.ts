@@ -425,6 +425,7 @@ function systemInfo(heapLimitMb: number): SystemInfo {
     release: osRelease(),
     version: osVersion(),
     machine: osMachine(),
+    nodeRelease: Object.fromEntries(Object.entries(process.release).filter((e): e is [string, string] => typeof e[1] === 'string')),
     versions: Object.fromEntries(Object.entries(process.versions).filter((e): e is [string, string] => GUEST_VERSIONS.has(e[0]) && typeof e[1] === 'string')),
   };
   return { ...hostSystem, totalmem: heapLimitMb * 1024 * 1024 };

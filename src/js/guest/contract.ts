@@ -103,6 +103,8 @@ export interface SystemInfo {
   machine: string;
   /** process.versions: the host's (the isolate runs its V8), without what the guest does not have (OpenSSL, HTTP parsers). */
   versions: Record<string, string>;
+  /** process.release: the host's (name, lts, source and headers URLs). */
+  nodeRelease: Record<string, string>;
 }
 
 /** How the main program is given. */

@@ -4,9 +4,10 @@ import type { ProcessInfo, SystemInfo } from './contract.js';
 import { block, ExitSignal, hooks } from './hooks.js';
 import { writeOut } from './output.js';
 import { ReadableIn, stdoutStream } from './streams.js';
+import { createEnv } from './node/process-env.js';
 
 /** What `os` reports (set when a process starts; see SystemInfo). */
-let currentSystem: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {} };
+let currentSystem: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {}, nodeRelease: {} };
 export const systemInfo = (): SystemInfo => currentSystem;
 /** This process's CPU time and heap, from the host. */
 export const processUsage = (): { cpuMicros: number; heapUsed: number; heapTotal: number; external: number; heapLimit: number } => JSON.parse(block<string>('usage'));
@@ -45,7 +46,7 @@ export function createProcess() {
   let toldExitCode = 0;
   const started = Date.now();
   let user: ProcessInfo['user'] = { uid: 0, gid: 0, name: 'root', home: '/root' };
-  let system: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {} };
+  let system: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {}, nodeRelease: {} };
 
   // State the host keeps (exit code, stdin wanted, signal listener counts) crosses only
   // when it changes: a guest setting it in a loop makes no calls into the daemon.
@@ -160,7 +161,7 @@ export function createProcess() {
         node_use_openssl: false, node_shared_openssl: false, node_use_v8_platform: true, node_builtin_shareable_builtins: [],
       }),
     }),
-    features: Object.freeze({ inspector: false, debug: false, uv: true, ipv6: true, tls_alpn: false, tls_sni: false, tls_ocsp: false, tls: false, cached_builtins: true, require_module: true }),
+    features: Object.freeze({ inspector: false, debug: false, uv: true, ipv6: true, require_module: true, tls_alpn: false, tls_sni: false, tls_ocsp: false, tls: false, cached_builtins: true }),
     cwd: getCwd,
     umask: () => 0o022,
     getuid: () => user.uid,
@@ -239,9 +240,10 @@ export function createProcess() {
       ppid: info.ppid,
       argv: info.argv,
       execArgv: info.execArgv,
-      env: { ...info.env },
+      env: createEnv(info.env),
       version: info.nodeVersion,
       versions: { ...info.system.versions, node: info.nodeVersion.replace(/^v/, '') },
+      release: { ...info.system.nodeRelease },
       chdir: (dir: string) => {
         const next = resolvePath(String(dir));
         if (!exists(next)) {
