@@ -5,13 +5,15 @@ import { format, inspect } from './inspect.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
 import { createDiagnosticsChannel } from './node/diagnostics-channel.js';
 import { createOs } from './node/os.js';
+import { createPerfHooks } from './node/perf-hooks.js';
 import { createTty } from './node/tty.js';
+import { createVm } from './node/vm.js';
 import { createWorkerThreads } from './node/worker-threads.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'tty', 'diagnostics_channel', 'worker_threads'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -98,6 +100,8 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
     buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 }, atob, btoa }),
     tty: createTty,
     diagnostics_channel: createDiagnosticsChannel,
+    perf_hooks: createPerfHooks,
+    vm: createVm,
     worker_threads: createWorkerThreads,
   };
   for (const [name, load] of Object.entries(lazy)) {
