@@ -119,6 +119,62 @@ test('worker_threads: the main thread, environment data, no Worker', async () =>
   assert.is(r.stdout, 'ERR_NOT_SUPPORTED\n');
 });
 
+test('process.env stores strings, process.features and process.config as Node\'s build', async () => {
+  await same(`
+    process.env.N = 42; process.env.U = undefined; process.env[''] = 'x';
+    console.log(typeof process.env.N, process.env.N, process.env.U, process.env[''], delete process.env.NOPE, 'N' in process.env);
+    delete process.env.N; console.log('N' in process.env, Object.hasOwn(process.env, 'hasOwnProperty'));
+    try { Object.defineProperty(process.env, 'G', { get() { return 1 } }) } catch (e) { console.log(e.code) }
+    console.log(Object.keys(process.features).join(), typeof process.config.variables.v8_enable_i18n_support, process.release.name);`);
+});
+
+test('tty: stdio are not terminals', async () => {
+  const r = await inVm(['-e', `const tty = require('tty'); console.log(tty.isatty(0), tty.isatty(1), tty.isatty(2)); try { new tty.WriteStream(1) } catch (e) { console.log(e.code) }`]);
+  assert.is(r.stdout, 'false false false\nERR_TTY_INIT_FAILED\n');
+});
+
+test('diagnostics_channel: publish, subscribe, stores and tracing as in Node', async () => {
+  await same(`
+    const dc = require('diagnostics_channel');
+    const ch = dc.channel('c');
+    console.log(ch.hasSubscribers, dc.hasSubscribers('c'), dc.channel('c') === ch);
+    const seen = (m, name) => console.log('got', JSON.stringify(m), name);
+    dc.subscribe('c', seen);
+    console.log(ch.hasSubscribers);
+    ch.publish({ a: 1 });
+    console.log(dc.unsubscribe('c', seen), dc.unsubscribe('c', seen), ch.hasSubscribers);
+    const tc = dc.tracingChannel('t');
+    const log = (e) => (ctx) => console.log(e, JSON.stringify(ctx));
+    tc.subscribe({ start: log('start'), end: log('end'), error: log('error'), asyncStart: log('asyncStart'), asyncEnd: log('asyncEnd') });
+    console.log(tc.traceSync((x) => x * 2, { id: 1 }, null, 21));
+    try { tc.traceSync(() => { throw new Error('e') }, { id: 2 }) } catch (e) { console.log('threw', e.message) }
+    tc.tracePromise(async () => 'v', { id: 3 }).then((v) => console.log('resolved', v));
+    try { ch.subscribe(1) } catch (e) { console.log(e.code) }`);
+});
+
+test('vm runs code in this context; new contexts fail with a clear error', async () => {
+  await same(`
+    const vm = require('vm');
+    console.log(vm.runInThisContext('1 + 2'), new vm.Script('globalThis.q = 5; q * 2').runInThisContext(), vm.compileFunction('return a + b', ['a', 'b'])(2, 3));
+    try { new vm.Script('let let = 1') } catch (e) { console.log(e.name) }
+    try { vm.runInThisContext('throw new TypeError("t")', { filename: 'named.js' }) } catch (e) { console.log(e.name, e.message, /named\.js/.test(e.stack)) }
+    console.log(vm.isContext({}));`);
+  const r = await inVm(['-e', `try { require('vm').createContext({}) } catch (e) { console.log(e.code) }`]);
+  assert.is(r.stdout, 'ERR_NOT_SUPPORTED\n');
+});
+
+test('perf_hooks: createHistogram counts as Node\'s', async () => {
+  await same(`
+    const { createHistogram, performance, constants } = require('perf_hooks');
+    const h = createHistogram();
+    console.log(h.min, h.max, h.count, h.exceeds, Number.isNaN(h.mean));
+    for (const v of [5, 1, 9, 3, 3]) h.record(v);
+    console.log(h.min, h.max, h.mean, h.count, h.percentile(50), h.percentile(100), [...h.percentiles.keys()].length > 0);
+    try { h.record(0) } catch (e) { console.log(e.code) }
+    try { h.percentile(0) } catch (e) { console.log(e.code) }
+    h.reset(); console.log(h.count, typeof performance.now(), constants.NODE_PERFORMANCE_GC_MAJOR);`);
+});
+
 test.after(async () => {
   await client.close();
 });

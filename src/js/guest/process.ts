@@ -161,7 +161,7 @@ export function createProcess() {
         node_use_openssl: false, node_shared_openssl: false, node_use_v8_platform: true, node_builtin_shareable_builtins: [],
       }),
     }),
-    features: Object.freeze({ inspector: false, debug: false, uv: true, ipv6: true, require_module: true, tls_alpn: false, tls_sni: false, tls_ocsp: false, tls: false, cached_builtins: true }),
+    features: Object.freeze({ inspector: false, debug: false, uv: true, ipv6: true, tls_alpn: false, tls_sni: false, tls_ocsp: false, tls: false, cached_builtins: true, require_module: true }),
     cwd: getCwd,
     umask: () => 0o022,
     getuid: () => user.uid,

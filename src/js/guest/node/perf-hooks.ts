@@ -9,7 +9,9 @@ function rangeError(name: string, range: string, value: unknown): RangeError {
 }
 
 /** What Node's histogram reports as the minimum of no values (HdrHistogram's initial minimum, 2^63). */
-const EMPTY_MIN = 2 ** 63;
+const EMPTY_MIN = Number(1n << 63n);
+/** Percentiles are of 100. */
+const PERCENT = 100;
 
 class RecordableHistogram {
   #values: number[] = [];
@@ -36,10 +38,10 @@ class RecordableHistogram {
 
   percentile(p: unknown): number {
     if (typeof p !== 'number') throw Object.assign(new TypeError(`The "percentile" argument must be of type number. Received type ${typeof p} (${String(p)})`), { code: 'ERR_INVALID_ARG_TYPE' });
-    if (!(p > 0 && p <= 100)) throw rangeError('percentile', '> 0 && <= 100', p);
+    if (!(p > 0 && p <= PERCENT)) throw rangeError('percentile', '> 0 && <= 100', p);
     const sorted = this.#sortedValues();
     if (!sorted.length) return 0;
-    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / PERCENT) * sorted.length) - 1))]!;
   }
   percentileBigInt(p: number): bigint { return BigInt(this.percentile(p)); }
 
@@ -101,7 +103,7 @@ export function createPerfHooks() {
       const lowest = options.lowest ?? 1;
       const highest = options.highest ?? Number.MAX_SAFE_INTEGER;
       if (!Number.isInteger(lowest) || lowest < 1) throw rangeError('options.lowest', '>= 1 && <= 9007199254740991', lowest);
-      if (!Number.isInteger(highest) || highest < 2 * lowest) throw rangeError('options.highest', `>= ${2 * lowest} && <= 9007199254740991`, highest);
+      if (!Number.isInteger(highest) || highest < lowest + lowest) throw rangeError('options.highest', `>= ${2 * lowest} && <= 9007199254740991`, highest);
       return new RecordableHistogram(lowest, highest);
     },
   };
