@@ -198,13 +198,16 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.timersRefed) return;
     if (this.stdinWanted && !this.stdinDone) return;
     if (!this.slot || this.ending === 'exit') return this.finish();
-    if (this.ending === 'no') {
+    // The guest reports its listener counts for these (signalListeners): none, no entry.
+    const listening = (event: string) => (this.signalHandlers.get(event) ?? 0) > 0;
+    if (this.ending === 'no' && listening('beforeExit')) {
       this.ending = 'beforeExit';
       this.enter(this.slot.lifecycle('beforeExit', null));
       return;
     }
-    // beforeExit ran and started nothing: the loop is empty for good.
+    // beforeExit ran and started nothing (or has no listener): the loop is empty for good.
     this.ending = 'exit';
+    if (!listening('exit')) return this.finish();
     this.enter(this.slot.lifecycle('exit', null));
   }
 

@@ -206,7 +206,9 @@ export function createProcess() {
   });
   // The host must know whether a signal has a handler without entering the isolate
   // (a busy guest could not answer), so listener counts for signals are reported.
-  const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+  // `beforeExit` and `exit` too: a process with no such listener ends without entering
+  // the isolate again (a trivial `node -e` pays nothing for them).
+  const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit', 'exit']);
   const toldListeners = new Map<string, number>();
   for (const method of ['on', 'addListener', 'once', 'prependListener', 'off', 'removeListener', 'removeAllListeners'] as const) {
     const original = proc[method].bind(proc) as (event: string, ...rest: unknown[]) => unknown;
