@@ -7,6 +7,11 @@
 // A failed assertion can leave a test's sidecar running, and its open pipes keep uvu alive
 // after its totals: uvu then gets a grace period and is killed (its sidecars see stdin EOF
 // and exit). A whole run that never finishes is cut off too, so CI gets an answer.
+//
+// A whole run (no pattern) then runs Node's own test suite in VMs (scripts/node-conformance.mjs,
+// about 3 minutes on 2 cores), counted as one test: it fails on any outcome that differs from
+// test/node-conformance.expected. Without the suite (scripts/fetch-node-tests.sh fetches it,
+// NODE_TEST_DIR points elsewhere) it is one skip with its "skip:" line.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,6 +22,7 @@ const RUN_DEADLINE_MS = 20 * 60_000;
 const require = createRequire(import.meta.url);
 const uvu = join(dirname(require.resolve('uvu')), '..', 'bin.js');
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
+const withNodeSuite = process.argv[2] === undefined;
 const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', uvu, 'test', pattern], { stdio: ['ignore', 'pipe', 'inherit'] });
 
 let output = '';
@@ -38,10 +44,11 @@ child.stdout.on('data', (chunk) => {
     }, EXIT_GRACE_MS);
   }
 });
-child.on('exit', (code) => {
+child.on('exit', async (code) => {
   clearTimeout(deadline);
   clearTimeout(grace);
-  const text = plain();
+  const conformance = withNodeSuite ? await runNodeConformance() : { passed: 0, failed: 0, skipped: 0, skipLines: '' };
+  const text = plain() + conformance.skipLines;
   const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? NaN);
   const passed = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN);
   const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
@@ -53,8 +60,26 @@ child.on('exit', (code) => {
   }
   // uvu's Total counts the tests that ran, not the skipped ones.
   // Lingering after an all-green run is a leak in the code under test: count it.
-  const failed = total - passed + (lingered && total === passed ? 1 : 0);
+  const failed = total - passed + (lingered && total === passed ? 1 : 0) + conformance.failed;
   if (skips.length) console.log(`\n${skips.map((why) => `skipped: ${why}`).join('\n')}`);
-  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+  console.log(`\n${passed + conformance.passed} passed, ${failed} failed, ${skipped + conformance.skipped} skipped`);
   process.exit(failed > 0 || (code !== 0 && !lingered) ? 1 : 0);
 });
+
+/** Node's test/parallel against test/node-conformance.expected: one test's worth of pass, fail or skip. */
+function runNodeConformance() {
+  return new Promise((resolve) => {
+    console.log('\nNode conformance (scripts/node-conformance.mjs):');
+    const run = spawn(process.execPath, [join(dirname(new URL(import.meta.url).pathname), 'node-conformance.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    run.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      out += chunk;
+    });
+    run.on('exit', (code) => {
+      const skipLines = [...out.matchAll(/^skip: .+$/gm)].map((m) => `\n${m[0]}`).join('');
+      if (skipLines) resolve({ passed: 0, failed: 0, skipped: 1, skipLines });
+      else resolve({ passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, skipLines: '' });
+    });
+  });
+}

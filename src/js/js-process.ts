@@ -1,10 +1,11 @@
 import type ivm from 'isolated-vm';
+import { availableParallelism, cpus, machine as osMachine, release as osRelease, version as osVersion } from 'node:os';
 import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
 import type { JsEngine } from './engine.js';
 import { evaluateModuleGraph } from './esm-linker.js';
-import type { HookResult, MainProgram } from './guest/contract.js';
+import type { HookResult, MainProgram, SystemInfo } from './guest/contract.js';
 import { guestStack } from './guest-stack.js';
 import { formatOf, resolveModule } from './module-resolver.js';
 import { PackageJsonLimitError } from './package-json.js';
@@ -61,6 +62,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private timerRefusalSeen = false;
   private inFlight = 0;
   private exitRequested = false;
+  /** Where the end of the event loop is: running `beforeExit` listeners, then `exit` listeners. */
+  private ending: 'no' | 'beforeExit' | 'exit' = 'no';
   private stdinWanted = false;
   private stdinSubscribed = false;
   private stdinEofSent = false;
@@ -154,12 +157,13 @@ export class JsProcess extends GuestProcess implements GuestHost {
       callWindow: { calls: o.budgets.callWindow, bytes: o.budgets.outputWindowBytes },
       randomChunkBytes: o.budgets.randomChunkBytes,
       user: o.user,
+      system: systemInfo(o.budgets.heapLimitMb),
     });
     this.startBudgets(slot.isolate);
 
     if (asModule) {
       const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${o.cwd === '/' ? '' : o.cwd}/[eval1]`, source: program.code };
-      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.importRecord(spec, fromDir), o.engine.builtinExports));
+      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.importRecord(spec, fromDir), o.engine.builtinExports), false);
     } else {
       this.enter(slot.runMain(program));
     }
@@ -179,7 +183,14 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   // ---- the event loop, seen from the host ----
 
-  private enter(call: Promise<unknown>): void {
+  /**
+   * Runs an entry into the guest. isolated-vm rejects an entry whose microtasks left a
+   * promise rejected with no handler (with a copy of the reason); for the entries the
+   * runtime guards (every one but ESM evaluation, whose rejection is the module's own
+   * error) that is an unhandled rejection, which the guest's process object handles as
+   * Node does (`unhandledRejection`, else `uncaughtException`, else print and exit 1).
+   */
+  private enter(call: Promise<unknown>, guarded = true): void {
     this.inFlight++;
     call.then(
       () => {
@@ -188,11 +199,21 @@ export class JsProcess extends GuestProcess implements GuestHost {
       },
       (err: unknown) => {
         this.inFlight--;
+        if (guarded && this.slot && !this.slot.isolate.isDisposed && !this.finished && !this.exitRequested && !HEAP_DISPOSED.test(err instanceof Error ? err.message : '')) {
+          this.enter(this.slot.lifecycle('rejection', err));
+          return;
+        }
         this.onEntryFailed(err);
       },
     );
   }
 
+  /**
+   * Ends the process once nothing is left to do, as Node's event loop does: `beforeExit`
+   * listeners run (and may start more work, after which the loop goes on and they run
+   * again when it is empty), then `exit` listeners, then the process ends with the exit code
+   * they leave.
+   */
   private settle(): void {
     if (this.finished) return;
     if (this.exitRequested) return this.finish();
@@ -200,7 +221,23 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.timersRefed) return;
     if (this.stdinWanted && !this.stdinDone) return;
     if ((this.children?.refed ?? 0) > 0) return;
-    this.finish();
+    if (!this.slot || this.ending === 'exit') return this.finish();
+    // The guest reports its listener counts for these (signalListeners): none, no entry.
+    const listening = (event: string) => (this.signalHandlers.get(event) ?? 0) > 0;
+    if (this.ending === 'no' && listening('beforeExit')) {
+      this.ending = 'beforeExit';
+      this.enter(this.slot.lifecycle('beforeExit', null));
+      return;
+    }
+    // beforeExit ran and started nothing (or has no listener): the loop is empty for good.
+    this.ending = 'exit';
+    if (!listening('exit')) return this.finish();
+    this.enter(this.slot.lifecycle('exit', null));
+  }
+
+  /** New work (a timer, stdin, a call) after `beforeExit`: it runs again when the loop empties. */
+  private loopAlive(): void {
+    if (this.ending === 'beforeExit') this.ending = 'no';
   }
 
   private onEntryFailed(err: unknown): void {
@@ -237,6 +274,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (op !== 'arm' || Number.isNaN(a)) return;
     this.clearWake();
     this.timersRefed = a >= WAKE_IMMEDIATE && b === 1;
+    if (this.timersRefed) this.loopAlive();
     if (a === WAKE_IMMEDIATE) this.wake = { handle: setImmediate(() => this.fireTimers(true)), immediate: true };
     else if (a >= 0) {
       const handle = setTimeout(() => this.fireTimers(false), Math.min(Math.max(1, a), this.o.budgets.maxTimerDelayMs));
@@ -280,6 +318,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   wantStdin(want: unknown): void {
     if (this.finished) return;
     this.stdinWanted = want === true;
+    if (this.stdinWanted && !this.stdinDone) this.loopAlive();
     if (this.stdinWanted && !this.stdinSubscribed) {
       this.stdinSubscribed = true;
       this.o.stdin.onChange(() => this.pumpStdin());
@@ -384,6 +423,9 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.finished) return;
     this.exitCode = (typeof code === 'number' ? code : 0) & 0xff;
     this.exitRequested = true;
+    // At the loop's end the `exit` entry is running: its return ends the process (settle),
+    // with the isolate idle so its heap can be measured.
+    if (this.ending === 'exit') return;
     // The guest is still unwinding inside this call; end it from the event loop.
     setImmediate(() => this.finish());
   }
@@ -415,4 +457,24 @@ export class JsProcess extends GuestProcess implements GuestHost {
     this.o.engine.pool.release(slot);
     return heapBytes;
   }
+}
+
+/** The components of the host's Node that a guest has too: its V8 and what its builtins use. */
+const GUEST_VERSIONS = new Set(['node', 'v8', 'uv', 'zlib', 'brotli', 'modules', 'napi', 'icu', 'unicode', 'cldr', 'tz', 'acorn', 'ada', 'simdutf', 'cjs_module_lexer']);
+
+/** The host's processors (model and speed, not their load) and kernel, read once. */
+let hostSystem: Omit<SystemInfo, 'totalmem'> | undefined;
+function systemInfo(heapLimitMb: number): SystemInfo {
+  hostSystem ??= {
+    cpus: Array.from({ length: availableParallelism() }, (_, i) => {
+      const cpu = cpus()[i] ?? cpus()[0];
+      return { model: cpu?.model ?? 'unknown', speed: cpu?.speed ?? 0 };
+    }),
+    release: osRelease(),
+    version: osVersion(),
+    machine: osMachine(),
+    nodeRelease: Object.fromEntries(Object.entries(process.release).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    versions: Object.fromEntries(Object.entries(process.versions).filter((e): e is [string, string] => GUEST_VERSIONS.has(e[0]) && typeof e[1] === 'string')),
+  };
+  return { ...hostSystem, totalmem: heapLimitMb * 1024 * 1024 };
 }

@@ -25,7 +25,7 @@ export interface GuestHost {
 }
 
 type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
-const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'signal', 'builtinExports', 'childEvent'] as const;
+const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'signal', 'builtinExports', 'childEvent', 'lifecycle'] as const;
 type EntryName = (typeof ENTRY_NAMES)[number];
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
@@ -113,6 +113,11 @@ export class PreparedIsolate {
     return this.running(this.entries.childEvent.apply(undefined, [pid, kind, data], { arguments: { copy: true } }));
   }
 
+  /** The end of the event loop (`beforeExit`, `exit`) or an unhandled rejection's reason, for the guest's process object. */
+  lifecycle(event: 'beforeExit' | 'exit' | 'rejection', value: unknown): Promise<unknown> {
+    return this.running(this.entries.lifecycle.apply(undefined, [event, value], { arguments: { copy: true } }));
+  }
+
   /** Counts guest code queued or running in the isolate, for dispose(). */
   private running<T>(call: Promise<T>): Promise<T> {
     this.active++;
@@ -127,7 +132,7 @@ export class PreparedIsolate {
    */
   async warmRuntimeCache(): Promise<void> {
     const host = this.host;
-    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' } });
+    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' }, system: { cpus: [], totalmem: 0, release: '', version: '', machine: '', versions: {}, nodeRelease: {} } });
     await this.runMain({ kind: 'eval', code: 'console.log("warm", { a: [1, "x"] }, 2); process.exitCode = 0; require("fs")', print: false });
     this.host = host;
     await runtime.rememberCompiled(this.isolate);

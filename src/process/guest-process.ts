@@ -229,8 +229,26 @@ export abstract class GuestProcess implements Watched {
       case 'sleep':
         await new Promise((r) => setTimeout(r, typeof arg === 'number' && arg > 0 ? arg : 0));
         return null;
+      case 'usage':
+        // As text: applySyncPromise carries only transferable values back, not objects.
+        return JSON.stringify(this.usageNow());
       default:
         return null;
+    }
+  }
+
+  /**
+   * What process.cpuUsage/memoryUsage/resourceUsage report: the CPU time this process is
+   * charged (its isolate's plus the daemon's on its behalf) and its isolate's heap.
+   */
+  private usageNow(): { cpuMicros: number; heapUsed: number; heapTotal: number; external: number; heapLimit: number } {
+    const cpuMicros = Math.round(this.cpuMs() * 1000);
+    const isolate = this.isolate();
+    try {
+      const heap = isolate && !isolate.isDisposed ? isolate.getHeapStatisticsSync() : undefined;
+      return { cpuMicros, heapUsed: heap?.used_heap_size ?? 0, heapTotal: heap?.total_heap_size ?? 0, external: heap?.externally_allocated_size ?? 0, heapLimit: heap?.heap_size_limit ?? 0 };
+    } catch {
+      return { cpuMicros, heapUsed: 0, heapTotal: 0, external: 0, heapLimit: 0 };
     }
   }
 

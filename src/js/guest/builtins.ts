@@ -3,6 +3,12 @@ import { createFs, fsPromises } from './fs.js';
 import { bufferModule } from './node/buffer.js';
 import { nodeRequire } from './node/internal.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
+import { createDiagnosticsChannel } from './node/diagnostics-channel.js';
+import { createOs } from './node/os.js';
+import { createPerfHooks } from './node/perf-hooks.js';
+import { createTty } from './node/tty.js';
+import { createVm } from './node/vm.js';
+import { createWorkerThreads } from './node/worker-threads.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
@@ -10,33 +16,13 @@ import { createCryptoModule } from './node/crypto.js';
 import { createZlibModule } from './node/zlib.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
   Object.assign(fs, makeFileStreams(fs as never));
 
-  const os = {
-    EOL: '\n',
-    platform: () => 'linux',
-    type: () => 'Linux',
-    arch: () => 'x64',
-    release: () => 'agentos',
-    hostname: () => 'agentos',
-    homedir: () => (proc as { env: Record<string, string> }).env.HOME ?? user().home,
-    tmpdir: () => '/tmp',
-    endianness: () => 'LE',
-    cpus: () => [],
-    availableParallelism: () => 1,
-    totalmem: () => 0,
-    freemem: () => 0,
-    uptime: () => 0,
-    loadavg: () => [0, 0, 0],
-    networkInterfaces: () => ({}),
-    // As /etc/passwd has the user for WASM commands (src/wasm/runner/host-user.ts).
-    userInfo: () => ({ uid: user().uid, gid: user().gid, username: user().name, homedir: user().home, shell: '/bin/sh' }),
-    constants: { signals: {}, errno: {} },
-  };
+  const os = createOs(proc as { env: Record<string, string> }, user);
 
   const modules: Record<string, unknown> = {
     fs,
@@ -74,6 +60,11 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     child_process: createChildProcessModule,
     crypto: createCryptoModule,
     zlib: createZlibModule,
+    tty: createTty,
+    diagnostics_channel: createDiagnosticsChannel,
+    perf_hooks: createPerfHooks,
+    vm: createVm,
+    worker_threads: createWorkerThreads,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

@@ -37,7 +37,9 @@ export type BlockingOp =
   /** The next turn of the daemon's event loop, once it has run every call made before (guest-calls.ts). */
   | 'turn'
   /** Runs a job staged with `node('job', …)` (a synchronous child, a KDF) until it is done; its result is then `node('jobResult', [id])`. */
-  | 'job';
+  | 'job'
+  /** This process's CPU time and heap (process.cpuUsage, memoryUsage, resourceUsage). */
+  | 'usage';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;
@@ -92,6 +94,21 @@ export interface ProcessInfo {
   randomChunkBytes: number;
   /** The identity every process of the VM has (the WASM side's host_user). */
   user: UserInfo;
+  /** What `os` reports: the host's processors and kernel release, memory as this process's heap limit. */
+  system: SystemInfo;
+}
+
+export interface SystemInfo {
+  cpus: Array<{ model: string; speed: number }>;
+  /** Bytes: the process's V8 heap limit, the memory it can use. */
+  totalmem: number;
+  release: string;
+  version: string;
+  machine: string;
+  /** process.versions: the host's (the isolate runs its V8), without what the guest does not have (OpenSSL, HTTP parsers). */
+  versions: Record<string, string>;
+  /** process.release: the host's (name, lts, source and headers URLs). */
+  nodeRelease: Record<string, string>;
 }
 
 /** How the main program is given. */
@@ -111,6 +128,8 @@ export interface RuntimeEntries {
   signal(name: string): boolean;
   /** Something happened to a child process or job this process started (src/js/node-host/js-children.ts). */
   childEvent(pid: number, kind: string, data: unknown): void;
+  /** The event loop is empty (`beforeExit`, then `exit`), or a promise was rejected with no handler (`rejection`, its reason). */
+  lifecycle(event: 'beforeExit' | 'exit' | 'rejection', value: unknown): void;
   /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */
   builtinExports(): Record<string, string[]>;
 }

@@ -1,9 +1,16 @@
 import { getCwd, resolvePath, setCwd } from './cwd.js';
 import { Emitter } from './emitter.js';
-import type { ProcessInfo } from './contract.js';
-import { ExitSignal, hooks } from './hooks.js';
+import type { ProcessInfo, SystemInfo } from './contract.js';
+import { block, ExitSignal, hooks } from './hooks.js';
 import { writeOut } from './output.js';
 import { ReadableIn, stdoutStream } from './streams.js';
+import { createEnv } from './node/process-env.js';
+
+/** What `os` reports (set when a process starts; see SystemInfo). */
+let currentSystem: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {}, nodeRelease: {} };
+export const systemInfo = (): SystemInfo => currentSystem;
+/** This process's CPU time and heap, from the host. */
+export const processUsage = (): { cpuMicros: number; heapUsed: number; heapTotal: number; external: number; heapLimit: number } => JSON.parse(block<string>('usage'));
 
 const ticks: Array<[(...a: unknown[]) => void, unknown[]]> = [];
 let drainQueued = false;
@@ -34,9 +41,12 @@ function nextTick(fn: (...a: unknown[]) => void, ...args: unknown[]): void {
 export function createProcess() {
   const proc = new Emitter() as Emitter & Record<string, unknown>;
   let exitCode: number | undefined;
+  let exiting = false;
+  let warnedTraceHint = false;
   let toldExitCode = 0;
   const started = Date.now();
   let user: ProcessInfo['user'] = { uid: 0, gid: 0, name: 'root', home: '/root' };
+  let system: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {}, nodeRelease: {} };
 
   // State the host keeps (exit code, stdin wanted, signal listener counts) crosses only
   // when it changes: a guest setting it in a loop makes no calls into the daemon.
@@ -44,7 +54,95 @@ export function createProcess() {
   const stdin = new ReadableIn(0, (want) => {
     if (want !== toldStdin) hooks.wantStdin((toldStdin = want));
   });
+  /**
+   * Node's process.emitWarning: a Warning (or the given Error) emitted as `warning` on the
+   * next tick, printed to stderr unless --no-warnings; DeprecationWarnings follow
+   * --no-deprecation and --throw-deprecation.
+   */
+  function emitWarning(warning: unknown, typeOrOptions?: unknown, code?: unknown, ctor?: unknown): void {
+    let type = 'Warning';
+    let detail: string | undefined;
+    if (typeOrOptions && typeof typeOrOptions === 'object') {
+      const o = typeOrOptions as { type?: string; code?: string; detail?: string };
+      type = o.type ?? type;
+      code = o.code;
+      detail = o.detail;
+    } else if (typeof typeOrOptions === 'string') type = typeOrOptions;
+    else if (typeof typeOrOptions === 'function') ctor = typeOrOptions;
+    if (typeof code === 'function') code = undefined;
+    void ctor;
+    let w: Error & { code?: unknown; detail?: string };
+    if (typeof warning === 'string') {
+      w = new Error(warning);
+      w.name = String(type);
+      if (code !== undefined) w.code = code;
+      if (detail !== undefined) w.detail = detail;
+    } else if (warning instanceof Error) {
+      w = warning;
+    } else {
+      const err = new TypeError(`The "warning" argument must be of type string or an instance of Error.`);
+      (err as { code?: string }).code = 'ERR_INVALID_ARG_TYPE';
+      throw err;
+    }
+    const execArgv = (proc.execArgv as string[] | undefined) ?? [];
+    if (w.name === 'DeprecationWarning') {
+      if ((proc as Record<string, unknown>).noDeprecation || execArgv.includes('--no-deprecation')) return;
+      if ((proc as Record<string, unknown>).throwDeprecation) throw w;
+    }
+    nextTick(() => {
+      proc.emit('warning', w);
+      if (execArgv.includes('--no-warnings')) return;
+      const codePart = w.code !== undefined ? `[${String(w.code)}] ` : '';
+      let text = `(node:${String(proc.pid)}) ${codePart}${w.name}: ${w.message}\n`;
+      if (w.detail) text += `${w.detail}\n`;
+      if (!warnedTraceHint) {
+        warnedTraceHint = true;
+        text += `(Use \`node --trace-warnings ...\` to show where the warning was created)\n`;
+      }
+      writeOut(2, text);
+    });
+  }
+
+  interface Usage { cpuMicros: number; heapUsed: number; heapTotal: number; external: number; heapLimit: number }
+  const usage = (): Usage => processUsage();
+  const memoryUsage = Object.assign(
+    () => {
+      const u = usage();
+      // The isolate's heap is all of the memory this process holds: it is its rss.
+      return { rss: u.heapTotal + u.external, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.external };
+    },
+    { rss: () => { const u = usage(); return u.heapTotal + u.external; } },
+  );
+  const checkPrevious = (prev: unknown) => {
+    if (prev === undefined) return;
+    const p = prev as { user?: unknown; system?: unknown };
+    if (typeof prev !== 'object' || prev === null) throw codeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "prevValue" argument must be of type object.${received(prev)}`);
+    for (const key of ['user', 'system'] as const) {
+      const v = p[key];
+      if (typeof v !== 'number') throw codeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "prevValue.${key}" property must be of type number.${received(v)}`);
+      if (v < 0 || !Number.isFinite(v)) throw codeError(RangeError, 'ERR_INVALID_ARG_VALUE', `The property 'prevValue.${key}' is invalid. Received ${String(v)}`);
+    }
+  };
+  function cpuUsage(prev?: { user: number; system: number }) {
+    checkPrevious(prev);
+    // Guest code runs in user mode only: the daemon's work for it counts as user time too.
+    const now = { user: usage().cpuMicros, system: 0 };
+    return prev ? { user: now.user - prev.user, system: now.system - prev.system } : now;
+  }
+  function resourceUsage() {
+    const u = usage();
+    return {
+      userCPUTime: u.cpuMicros, systemCPUTime: 0, maxRSS: Math.round((u.heapTotal + u.external) / 1024), sharedMemorySize: 0, unsharedDataSize: 0, unsharedStackSize: 0,
+      minorPageFault: 0, majorPageFault: 0, swappedOut: 0, fsRead: 0, fsWrite: 0, ipcSent: 0, ipcReceived: 0, signalsCount: 0, voluntaryContextSwitches: 0, involuntaryContextSwitches: 0,
+    };
+  }
+
   Object.assign(proc, {
+    memoryUsage,
+    cpuUsage,
+    resourceUsage,
+    constrainedMemory: () => system.totalmem,
+    availableMemory: () => { const u = usage(); return Math.max(0, system.totalmem - u.heapUsed - u.external); },
     title: 'node',
     platform: 'linux',
     arch: 'x64',
@@ -54,8 +152,16 @@ export function createProcess() {
     stdout: stdoutStream(1),
     stderr: stdoutStream(2),
     stdin,
-    config: {},
-    features: {},
+    // What Node's build says of itself, as programs (and Node's test/common) read it.
+    config: Object.freeze({
+      target_defaults: Object.freeze({ cflags: [], default_configuration: 'Release', defines: [], include_dirs: [], libraries: [] }),
+      variables: Object.freeze({
+        host_arch: 'x64', target_arch: 'x64', node_module_version: 115, napi_build_version: '9', asan: 0, coverage: false, is_debug: 0,
+        v8_enable_i18n_support: typeof Intl === 'object' ? 1 : 0, v8_enable_inspector: 0, icu_small: false, node_shared: false,
+        node_use_openssl: false, node_shared_openssl: false, node_use_v8_platform: true, node_builtin_shareable_builtins: [],
+      }),
+    }),
+    features: Object.freeze({ inspector: false, debug: false, uv: true, ipv6: true, tls_alpn: false, tls_sni: false, tls_ocsp: false, tls: false, cached_builtins: true, require_module: true }),
     cwd: getCwd,
     umask: () => 0o022,
     getuid: () => user.uid,
@@ -64,18 +170,18 @@ export function createProcess() {
     getegid: () => user.gid,
     uptime: () => (Date.now() - started) / 1000,
     nextTick,
-    emitWarning: (warning: unknown) => {
-      const text = warning instanceof Error ? `${warning.name}: ${warning.message}` : `Warning: ${String(warning)}`;
-      writeOut(2, `(node:${proc.pid}) ${text}\n`);
-    },
+    emitWarning,
     exit: (code?: unknown) => {
-      const n = code === undefined ? (exitCode ?? 0) : Number(code) | 0;
-      try {
+      if (code !== undefined) exitCode = Number(code) | 0;
+      const n = exitCode ?? 0;
+      // Node runs the `exit` listeners once: process.exit() from one of them just ends.
+      if (!exiting) {
+        exiting = true;
+        (proc as Record<string, unknown>)._exiting = true;
         proc.emit('exit', n);
-      } finally {
-        hooks.exit(n);
       }
-      throw new ExitSignal(n);
+      hooks.exit(exitCode ?? n);
+      throw new ExitSignal(exitCode ?? n);
     },
     abort: () => {
       hooks.exit(134);
@@ -100,7 +206,9 @@ export function createProcess() {
   });
   // The host must know whether a signal has a handler without entering the isolate
   // (a busy guest could not answer), so listener counts for signals are reported.
-  const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+  // `beforeExit` and `exit` too: a process with no such listener ends without entering
+  // the isolate again (a trivial `node -e` pays nothing for them).
+  const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit', 'exit']);
   const toldListeners = new Map<string, number>();
   for (const method of ['on', 'addListener', 'once', 'prependListener', 'off', 'removeListener', 'removeAllListeners'] as const) {
     const original = proc[method].bind(proc) as (event: string, ...rest: unknown[]) => unknown;
@@ -128,14 +236,16 @@ export function createProcess() {
   function setup(info: ProcessInfo, exists: (dir: string) => boolean): void {
     setCwd(info.cwd);
     user = info.user;
+    system = currentSystem = info.system;
     Object.assign(proc, {
       pid: info.pid,
       ppid: info.ppid,
       argv: info.argv,
       execArgv: info.execArgv,
-      env: { ...info.env },
+      env: createEnv(info.env),
       version: info.nodeVersion,
-      versions: { node: info.nodeVersion.replace(/^v/, ''), v8: 'isolated' },
+      versions: { ...info.system.versions, node: info.nodeVersion.replace(/^v/, '') },
+      release: { ...info.system.nodeRelease },
       chdir: (dir: string) => {
         const next = resolvePath(String(dir));
         if (!exists(next)) {
@@ -146,5 +256,19 @@ export function createProcess() {
     });
   }
 
-  return { proc, stdin, setup, user: () => user };
+  return { proc, stdin, setup, user: () => user, system: () => system, usage };
+}
+
+function codeError(Ctor: ErrorConstructor, code: string, message: string): Error {
+  const err = new Ctor(message) as Error & { code: string };
+  err.code = code;
+  return err;
+}
+
+function received(v: unknown): string {
+  if (v === null || v === undefined) return ` Received ${String(v)}`;
+  if (typeof v === 'function') return ` Received function ${(v as { name?: string }).name || '<anonymous>'}`;
+  if (typeof v === 'object') return ` Received an instance of ${(v as object).constructor?.name ?? 'Object'}`;
+  const text = typeof v === 'string' ? `'${v}'` : String(v);
+  return ` Received type ${typeof v} (${text})`;
 }

@@ -4,6 +4,7 @@
  * top of them, and hands the host its entry points (then removes those from the global
  * object too).
  */
+import { atob, btoa } from './base64-globals.js';
 import { BUILTIN_NAMES, createBuiltins } from './builtins.js';
 import { configureRandom, DOMException, getRandomValues, randomBytes } from './random.js';
 import { createConsole } from './console.js';
@@ -106,12 +107,8 @@ Object.assign(g, {
   crypto,
   DOMException,
   performance: { now: () => Date.now() - origin, timeOrigin: origin },
-  atob: function atob(_input: unknown) {
-    return (builtins.buffer as { atob: (...a: unknown[]) => string }).atob(...arguments);
-  },
-  btoa: function btoa(_input: unknown) {
-    return (builtins.buffer as { btoa: (...a: unknown[]) => string }).btoa(...arguments);
-  },
+  atob,
+  btoa,
   ...timerGlobals,
 });
 if (typeof g.queueMicrotask !== 'function') {
@@ -121,8 +118,12 @@ if (typeof g.queueMicrotask !== 'function') {
 g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(name);
 g[Symbol.for(REQUIRE_SYMBOL)] = (path: string) => modules.makeRequire('/', null)(path);
 
-/** Node's behaviour for an exception nothing caught: `uncaughtException` listeners, else print and exit 1. */
-function guard(run: () => void): void {
+/**
+ * Node's behaviour for an exception nothing caught (`origin` says whether it came from a
+ * rejected promise): `uncaughtException` listeners, else print it, run the `exit`
+ * listeners with code 1 and end.
+ */
+function guard(run: () => void, origin = 'uncaughtException'): void {
   try {
     run();
     drainTicks();
@@ -130,7 +131,8 @@ function guard(run: () => void): void {
     if (err instanceof ExitSignal) return;
     if (proc.listenerCount('uncaughtException') > 0) {
       try {
-        proc.emit('uncaughtException', err, 'uncaughtException');
+        proc.emit('uncaughtException', err, origin);
+        drainTicks();
         return;
       } catch (again) {
         if (again instanceof ExitSignal) return;
@@ -138,7 +140,18 @@ function guard(run: () => void): void {
       }
     }
     writeOut(2, `${describeUncaught(err)}\n`);
-    hooks.exit(1);
+    exitFromUncaught();
+  }
+}
+
+/** Node exits with 1 after an uncaught exception, once the `exit` listeners have run (7 if one of them throws). */
+function exitFromUncaught(): void {
+  try {
+    (proc.exit as (code: number) => void)(1);
+  } catch (err) {
+    if (err instanceof ExitSignal) return;
+    writeOut(2, `${describeUncaught(err)}\n`);
+    hooks.exit(7);
   }
 }
 
@@ -152,6 +165,20 @@ function runEval(code: string, print: boolean): void {
   Object.assign(g, { require, module: { exports: {}, id: '[eval]', filename: '[eval]', require }, exports: {}, __filename: '[eval]', __dirname: '.' });
   const result = (0, eval)(`${code}\n//# sourceURL=[eval]`);
   if (print) consoleObject.log(typeof result === 'string' ? result : inspect(result));
+}
+
+/**
+ * The globals Node makes enumerable; every other global the runtime defines (process,
+ * console, Buffer, TextEncoder, ...) is non-enumerable there, and programs (Node's own
+ * test/common among them, which fails a test that "leaks" a global) look at `for (k in globalThis)`.
+ */
+const NODE_ENUMERABLE_GLOBALS = new Set(['global', 'clearImmediate', 'setImmediate', 'clearInterval', 'clearTimeout', 'setInterval', 'setTimeout', 'queueMicrotask', 'structuredClone', 'atob', 'btoa', 'performance', 'fetch', 'crypto']);
+function hideRuntimeGlobals(): void {
+  for (const key of Object.keys(g)) {
+    if (NODE_ENUMERABLE_GLOBALS.has(key)) continue;
+    const desc = Object.getOwnPropertyDescriptor(g, key);
+    if (desc?.configurable) Object.defineProperty(g, key, { ...desc, enumerable: false });
+  }
 }
 
 const entries: RuntimeEntries = {
@@ -168,6 +195,7 @@ const entries: RuntimeEntries = {
     configureOutput(info.outputWindowBytes);
     configureRandom(info.randomChunkBytes);
     if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls);
+    hideRuntimeGlobals();
   },
   runMain(program: MainProgram) {
     guard(() => {
@@ -191,6 +219,23 @@ const entries: RuntimeEntries = {
   },
   childEvent(pid: number, kind: string, data: unknown) {
     guard(() => dispatchChildEvent(pid, kind, data));
+  },
+  lifecycle(event, value) {
+    if (event === 'rejection') {
+      // A rejection nobody handled: Node's default mode (throw) gives it to `unhandledRejection`
+      // listeners, else raises it as an uncaught exception. isolated-vm hands over a copy of
+      // the reason (not the same object) and no promise, so the promise passed is a stand-in.
+      guard(() => {
+        if (proc.listenerCount('unhandledRejection') === 0) throw value;
+        const standIn = Promise.reject(value);
+        standIn.catch(() => {});
+        proc.emit('unhandledRejection', value, standIn);
+      }, 'unhandledRejection');
+    } else if (event === 'beforeExit') {
+      guard(() => proc.emit('beforeExit', proc.exitCode ?? 0));
+    } else {
+      guard(() => (proc.exit as (code?: number) => void)());
+    }
   },
   builtinExports() {
     const out: Record<string, string[]> = {};

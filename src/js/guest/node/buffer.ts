@@ -7,6 +7,7 @@
  * constants, kMaxLength, transcode).
  */
 import type { Buffer as BufferType } from 'buffer';
+import { atob, btoa } from '../base64-globals.js';
 import { nodeError, validators } from './errors.js';
 import { internalBinding } from './bindings.js';
 import { nodeRequire } from './internal.js';
@@ -117,12 +118,10 @@ export function patchBuffer(Buffer: AnyBuffer): AnyBuffer {
   return Buffer;
 }
 
-const INVALID_CHAR = 'Invalid character';
 
 /** The `buffer` module's exports around the (patched) Buffer class. */
 export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
   const g = globalThis as Record<string, any>;
-  const domError = (message: string) => new g.DOMException(message, 'InvalidCharacterError');
   function SlowBuffer(size: number) {
     return Buffer.allocUnsafeSlow(size);
   }
@@ -152,21 +151,8 @@ export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
     isAscii: (input: unknown) => bytesOf(input).every((b) => b < 0x80),
     kMaxLength: NODE_K_LENGTH,
     kStringMaxLength: NODE_K_STRING_LENGTH,
-    btoa(...args: unknown[]) {
-      if (args.length === 0) throw nodeError('ERR_MISSING_ARGS', 'input');
-      const input = `${args[0]}`;
-      for (let i = 0; i < input.length; i++) if (input.charCodeAt(i) > 0xff) throw domError(INVALID_CHAR);
-      return Buffer.from(input, 'latin1').toString('base64');
-    },
-    atob(...args: unknown[]) {
-      if (args.length === 0) throw nodeError('ERR_MISSING_ARGS', 'input');
-      // forgiving-base64 decode (WHATWG): ASCII whitespace removed, padding checked.
-      let input = `${args[0]}`.replace(/[\t\n\f\r ]/g, '');
-      if (input.length % 4 === 0) input = input.replace(/==?$/, '');
-      if (/[^A-Za-z0-9+/]/.test(input)) throw domError(INVALID_CHAR);
-      if (input.length % 4 === 1) throw domError('The string to be decoded is not correctly encoded.');
-      return Buffer.from(input, 'base64').toString('latin1');
-    },
+    btoa,
+    atob,
     constants: Object.defineProperties({}, {
       MAX_LENGTH: { value: NODE_K_LENGTH, writable: false, enumerable: true },
       MAX_STRING_LENGTH: { value: NODE_K_STRING_LENGTH, writable: false, enumerable: true },

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Runs Node's own test/parallel in VMs through the daemon and checks the outcomes against
+// test/node-conformance.expected: an unexpected pass or fail exits 1.
+//
+//   node scripts/node-conformance.mjs [REGEX] [--update] [--jobs N] [--timeout MS] [--shard I/N] [--subset FILE]
+//
+// REGEX picks test files by name; --shard I/N runs every Nth file from the Ith (1-based);
+// --subset FILE runs the files FILE lists (one a line, # comments); --json FILE writes each
+// file's outcome there. --update rewrites the
+// expectations for the files that ran (keeping hand-written reasons) and test/node-conformance.md.
+// Needs `npm run build` (it drives dist/) and the suite (scripts/fetch-node-tests.sh); without
+// the suite it prints one "skip:" line and exits 0.
+import { availableParallelism } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { classify } from './node-conformance/classify.mjs';
+import { readExpectations, surprises, writeExpectations } from './node-conformance/expectations.mjs';
+import { causeOf, summarize, writeReport } from './node-conformance/report.mjs';
+import { listTests, NODE_VERSION, readTest, suiteDir, suiteMissing, testFlags, walkFiles } from './node-conformance/suite.mjs';
+import { Worker } from './node-conformance/worker.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const EXPECTED = join(ROOT, 'test', 'node-conformance.expected');
+const REPORT = join(ROOT, 'test', 'node-conformance.md');
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    update: { type: 'boolean', default: false },
+    jobs: { type: 'string', default: String(Math.max(1, availableParallelism())) },
+    timeout: { type: 'string', default: '30000' },
+    shard: { type: 'string' },
+    subset: { type: 'string' },
+    verbose: { type: 'boolean', short: 'v', default: false },
+    json: { type: 'string' },
+  },
+});
+
+const suite = suiteDir();
+const missing = suiteMissing(suite);
+if (missing) {
+  console.log(`skip: Node ${NODE_VERSION} conformance: ${missing}`);
+  process.exit(0);
+}
+
+const all = listTests(suite);
+let names = all;
+if (positionals[0]) names = names.filter((n) => new RegExp(positionals[0]).test(n));
+if (opts.subset) {
+  const wanted = new Set(readFileSync(opts.subset, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean));
+  names = names.filter((n) => wanted.has(n));
+}
+if (opts.shard) {
+  const [i, n] = opts.shard.split('/').map(Number);
+  names = names.filter((_, k) => k % n === i - 1);
+}
+const jobs = Math.max(1, Math.min(Number(opts.jobs), names.length));
+const timeoutMs = Number(opts.timeout);
+
+const started = Date.now();
+const seedFiles = ['test/common', 'test/fixtures', 'test/parallel'].flatMap((part) => walkFiles(suite, join(suite, part)));
+const outcomes = new Map();
+const times = [];
+let done = 0;
+let nextIndex = 0;
+
+async function startWorker(id) {
+  const worker = new Worker(id, suite, seedFiles, timeoutMs);
+  await worker.start();
+  return worker;
+}
+
+async function runLoop(id) {
+  let worker = await startWorker(id);
+  while (nextIndex < names.length) {
+    const name = names[nextIndex++];
+    const { flags, unsupported } = testFlags(readTest(suite, name));
+    const t0 = Date.now();
+    const run = unsupported ? { unsupportedFlag: unsupported } : { ...(await worker.run(name, flags)), timeoutMs };
+    times.push([name, Date.now() - t0]);
+    const outcome = classify(name, run);
+    outcomes.set(name, outcome);
+    done++;
+    if (opts.verbose) console.log(`${outcome.status.padEnd(4)} ${name}${outcome.reason ? `  (${outcome.category}: ${outcome.reason})` : ''}`);
+    else if (done % 100 === 0) console.log(`${done}/${names.length} files, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if (!worker.healthy) {
+      await worker.stop();
+      worker = await startWorker(id);
+    }
+  }
+  await worker.stop();
+}
+
+await Promise.all(Array.from({ length: jobs }, (_, i) => runLoop(i + 1)));
+const durationMs = Date.now() - started;
+
+if (opts.json) writeFileSync(opts.json, JSON.stringify(Object.fromEntries(outcomes), null, 1));
+let expected = readExpectations(EXPECTED);
+const unexpected = surprises(expected, outcomes);
+if (opts.update) expected = writeExpectations(EXPECTED, expected, outcomes, NODE_VERSION);
+
+const ran = summarize(names, new Map([...outcomes].filter(([, o]) => o.status !== 'pass')));
+console.log(`\nNode ${NODE_VERSION} test/parallel: ${ran.pass} of ${ran.total} files passed, ${ran.skip} skipped, ${ran.total - ran.pass - ran.skip} failed; ${(durationMs / 1000).toFixed(1)} s with ${jobs} workers`);
+const causes = [...ran.byReason].sort((a, b) => b[1] - a[1]).slice(0, 15);
+if (causes.length) console.log(`most common causes:\n${causes.map(([c, n]) => `  ${String(n).padStart(5)}  ${c}`).join('\n')}`);
+const slowest = times.sort((a, b) => b[1] - a[1]).slice(0, 5);
+console.log(`slowest: ${slowest.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+
+if (opts.update) {
+  const whole = names.length === all.length;
+  writeReport(REPORT, summarize(all, expected), { version: NODE_VERSION, ...(whole ? { durationMs, jobs, date: new Date().toISOString().slice(0, 10) } : {}) });
+  console.log(`updated ${EXPECTED} and ${REPORT}`);
+} else if (unexpected.length) {
+  console.log(`\n${unexpected.length} unexpected outcome(s) (run with --update to accept them):`);
+  for (const u of unexpected) console.log(`  ${u.name}: expected ${u.want}, got ${u.got}${u.reason ? ` (${u.reason})` : ''}`);
+  process.exit(1);
+}
+console.log(unexpected.length ? `${unexpected.length} outcome(s) changed and were written` : 'every outcome as expected');
+// causeOf is used by the report; imported here so an unknown export fails at start-up, not after a 10-minute run.
+void causeOf;
