@@ -460,7 +460,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
 }
 
 /** The components of the host's Node that a guest has too: its V8 and what its builtins use. */
-const GUEST_VERSIONS = new Set(['node', 'v8', 'uv', 'zlib', 'brotli', 'modules', 'napi', 'icu', 'unicode', 'cldr', 'tz', 'acorn', 'ada', 'simdutf', 'cjs_module_lexer']);
+const GUEST_VERSIONS = new Set(['node', 'v8', 'uv', 'openssl', 'zlib', 'brotli', 'modules', 'napi', 'icu', 'unicode', 'cldr', 'tz', 'acorn', 'ada', 'simdutf', 'cjs_module_lexer']);
 
 /** The host's processors (model and speed, not their load) and kernel, read once. */
 let hostSystem: Omit<SystemInfo, 'totalmem'> | undefined;

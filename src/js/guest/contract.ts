@@ -105,7 +105,7 @@ export interface SystemInfo {
   release: string;
   version: string;
   machine: string;
-  /** process.versions: the host's (the isolate runs its V8), without what the guest does not have (OpenSSL, HTTP parsers). */
+  /** process.versions: the host's (the isolate runs its V8), OpenSSL's included since crypto is the daemon's node:crypto; without what the guest does not have (HTTP parsers). */
   versions: Record<string, string>;
   /** process.release: the host's (name, lts, source and headers URLs). */
   nodeRelease: Record<string, string>;

@@ -158,7 +158,7 @@ export function createProcess() {
       variables: Object.freeze({
         host_arch: 'x64', target_arch: 'x64', node_module_version: 115, napi_build_version: '9', asan: 0, coverage: false, is_debug: 0,
         v8_enable_i18n_support: typeof Intl === 'object' ? 1 : 0, v8_enable_inspector: 0, icu_small: false, node_shared: false,
-        node_use_openssl: false, node_shared_openssl: false, node_use_v8_platform: true, node_builtin_shareable_builtins: [],
+        node_use_openssl: true, node_shared_openssl: false, node_use_v8_platform: true, node_builtin_shareable_builtins: [],
       }),
     }),
     features: Object.freeze({ inspector: false, debug: false, uv: true, ipv6: true, tls_alpn: false, tls_sni: false, tls_ocsp: false, tls: false, cached_builtins: true, require_module: true }),
