@@ -14,6 +14,7 @@ import { errnoReturning, Wasi } from './wasi.js';
 import { encodeUtf8 } from './utf8.js';
 import { bytesOf, CallMeter } from '../../process/guest-calls.js';
 import { CpuGate } from '../../process/cpu-gate.js';
+import type { StatMemo } from './stat-memo.js';
 import { setPipeWaits } from '../../process/pipe-ring.js';
 import type { HookResult } from '../../process/hook-result.js';
 
@@ -73,7 +74,10 @@ function importsFor(wasi: Wasi, signals: Signals, info: RunnerInfo): Record<stri
  * Every host call publishes the instance's linear-memory size and counts itself, so the
  * daemon can bound memory across processes (isolated-vm cannot see wasm memory at all).
  */
-function metered(imports: Record<string, Record<string, unknown>>, meter: Int32Array, publishPages: () => void, slot: CpuGate): Record<string, Record<string, unknown>> {
+/** Host calls that only stat or list (stat-memo.ts): any other call drops what the memo holds. */
+const STAT_FAMILY = new Set(['path_filestat_get', 'fd_readdir', 'path_mode', 'path_size', 'path_blocks', 'path_owner']);
+
+function metered(imports: Record<string, Record<string, unknown>>, meter: Int32Array, publishPages: () => void, slot: CpuGate, memo: StatMemo): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [m, fns] of Object.entries(imports)) {
     out[m] = {};
@@ -82,15 +86,20 @@ function metered(imports: Record<string, Record<string, unknown>>, meter: Int32A
         out[m]![name] = fn;
         continue;
       }
+      const statOnly = (m === 'wasi_snapshot_preview1' || m === 'wasi_unstable' || m === 'host_fs') && STAT_FAMILY.has(name);
       out[m]![name] = (...args: unknown[]) => {
         publishPages();
         meter[METER_CALLS]!++;
         meter[METER_IN_HOST] = 1;
+        if (!statOnly) memo.clear();
+        memo.active = statOnly;
         try {
           // Where a process whose slice is over lets another process of its VM run.
           slot.checkpoint();
           return (fn as (...a: unknown[]) => unknown)(...args);
         } finally {
+          memo.active = false;
+          if (!statOnly) memo.clear();
           meter[METER_IN_HOST] = 0;
         }
       };
@@ -134,7 +143,7 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
     meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) / WASM_PAGE_BYTES;
   };
   const slot = new CpuGate(info.cpu, meter, METER_GATE);
-  let imports = metered(importsFor(wasi, signals, info), meter, publishPages, slot);
+  let imports = metered(importsFor(wasi, signals, info), meter, publishPages, slot, wasi.statMemo);
   if (info.env.AGENTOS_TRACE_IMPORTS) imports = traced(imports, wasi);
   let memory: WebAssembly.Memory | undefined;
   if (importedMemory) {
