@@ -163,5 +163,6 @@ export function settleEnded(info: CpuShareInfo, self: Int32Array, index: number)
 /** What a VM's share looks like now (vm/stats). */
 export function cpuShareStats(info: CpuShareInfo): { slots: number; holding: number; parked: number } {
   const vm = new Int32Array(info.buffer, 0, CPU_SHARE_WORDS);
-  return { slots: info.slots, holding: Atomics.load(vm, HELD), parked: Atomics.load(vm, PARKED) };
+  // A slot passed on and not yet taken (its taker may have been killed) is free for the next process to look.
+  return { slots: info.slots, holding: Atomics.load(vm, HELD) - Atomics.load(vm, PASSED), parked: Atomics.load(vm, PARKED) };
 }
