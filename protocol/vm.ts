@@ -79,6 +79,11 @@ export const VmStats = request(
     vmId: VmId,
     fs: strictObject({ bytes: Type.Integer(), inodes: Type.Integer(), quotaBytes: Type.Integer(), inodeLimit: Type.Integer() }),
     processes: strictObject({ running: Type.Integer(), started: Type.Integer() }),
+    cpu: strictObject({
+      slots: Type.Integer({ description: 'processes of the VM that may run guest code at once (AGENTOS_CPU_SLOTS_PER_VM)' }),
+      holding: Type.Integer({ description: 'run slots held now (never more than slots)' }),
+      parked: Type.Integer({ description: 'processes waiting, parked, for a run slot' }),
+    }),
     usage: strictObject({ cpuMs: Type.Number(), execs: Type.Integer(), limitHits: Type.Integer() }),
   }),
   'What one VM holds and has used.',

@@ -298,6 +298,9 @@ async function spawnGrowspins(c: SidecarClient, vms: string[], count: number) {
 
 test('linear memory across processes: past the VM budget the largest is stopped, even one that never calls the host', async () => {
   const MiB = 1024 * 1024;
+  // Run slots enough for every growspin of a VM at once (with one, the others wait parked, never growing).
+  const { client, logs } = await startSidecar({ env: { AGENTOS_CPU_SLOTS_PER_VM: '4' } });
+  const exhausted = (limit: string) => logs.find((l) => l.msg === 'bounded limit exhausted' && l.limit === limit);
   await register(client, 'growspin');
   // growspin grows to 64 MiB and spins without a host call: silent, so it counts at its
   // 128 MiB cap. Three in a 256 MiB VM are one too many, whenever the meter sees them.
@@ -319,11 +322,12 @@ test('linear memory across processes: past the VM budget the largest is stopped,
   assert.equal(rest.filter((e) => e.error?.code === 'ERR_AGENTOS_WASM_MEMORY_LIMIT').length, 1);
   assert.equal(rest.filter((e) => e.signal === 'SIGKILL' && !e.error).length, 3);
   assert.is((await client.exec(tight, 'echo', ['fine'])).stdout, 'fine\n');
+  await client.close();
 });
 
 test('linear memory of the whole sidecar is bounded across VMs too', async () => {
   const MiB = 1024 * 1024;
-  const { client: c, logs: l } = await startSidecar({ env: { AGENTOS_SIDECAR_WASM_MEMORY_BYTES: String(256 * MiB) } });
+  const { client: c, logs: l } = await startSidecar({ env: { AGENTOS_SIDECAR_WASM_MEMORY_BYTES: String(256 * MiB), AGENTOS_CPU_SLOTS_PER_VM: '4' } });
   await register(c, 'growspin');
   const vms = await Promise.all([c.createVm(), c.createVm()]);
   // Four at 128 MiB each against 256 MiB: two must go, from either VM.

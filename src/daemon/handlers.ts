@@ -12,6 +12,7 @@ import { INVENTORY, type LimitSpec } from '../limits/inventory.js';
 import type { VmRegistry } from '../vm/registry.js';
 import type { CancellationToken } from 'vscode-jsonrpc/node';
 import type { OutgoingRequests } from './outgoing.js';
+import { cpuShareStats } from '../process/cpu-gate.js';
 
 type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
   params: Static<S['params']>,
@@ -75,6 +76,7 @@ export function createHandlers(d: HandlerDeps) {
       vmId: vm.id,
       fs: { bytes: usage.bytes, inodes: usage.inodes, quotaBytes: vm.fs.bounds.quotaBytes, inodeLimit: vm.fs.bounds.inodeLimit },
       processes: { running: vm.processes.size, started: vm.processes.started },
+      cpu: cpuShareStats(vm.cpuShare),
       usage: { cpuMs: Math.round(vm.cpuMs * 1000) / 1000, execs: vm.execs, limitHits: vm.limitHits },
     };
   };

@@ -156,6 +156,16 @@ export const INVENTORY = {
     min: 1, max: 1_000_000,
     why: 'processes a VM\'s guests may start at once before the spawn rate applies; past it a spawned child waits for its turn holding no isolate, so one VM\'s spawn storm cannot hold the daemon\'s thread from the others',
   },
+  CPU_SLOTS_PER_VM: {
+    unit: 'count', default: 1, env: 'AGENTOS_CPU_SLOTS_PER_VM', scope: 'VM',
+    min: 1, max: 1024,
+    why: 'a VM\'s processes that run guest code at once (the rest wait parked, costing no CPU, until one blocks or its slice ends): Linux shares the cores per thread, so without it a VM running 32 busy processes took 32 shares and another VM\'s `echo hi` waited 400-750 ms; raise it on machines with more cores',
+  },
+  CPU_SLICE_MS: {
+    unit: 'ms', default: 10, env: 'AGENTOS_CPU_SLICE_MS', scope: 'VM',
+    min: 1, max: 60_000,
+    why: 'how long a process keeps its VM\'s run slot, at its next host call, while another process of the VM waits for one',
+  },
   SPAWN_INTERVAL_MS: {
     unit: 'ms', default: 5, env: 'AGENTOS_SPAWN_INTERVAL_MS', scope: 'VM',
     min: 1, max: 3_600_000,

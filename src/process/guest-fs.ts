@@ -266,6 +266,8 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       if (a.length < 2) return vfs.readdir(str(a[0])).map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
       // WASI fd_readdir: the entries after the name `a[1]` whose 24-byte dirents plus names fill `a[2]` bytes.
       const page = vfs.readdirPage(str(a[0]), a[1] === null ? null : str(a[1], 'after'), Infinity, num(a[2], 'bytes'), 24);
+      // `a[3]`: with each entry's lstat, as NFS's READDIRPLUS (a runner answers the stats a listing makes next from it).
+      if (a[3] === true) return page.entries.map(({ name, node }) => ({ name, type: node.kind, ino: node.ino, stat: statOf(node) }));
       return page.entries.map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
     }
     case 'mkdir': {

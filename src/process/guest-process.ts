@@ -12,6 +12,7 @@ import { signalNumber } from './signal-numbers.js';
 import type { CpuWatchdog, Watched } from './watchdog.js';
 import { daemonTurn } from './daemon-turn.js';
 import { TURN_SPENT } from './guest-calls.js';
+import { guestThreadsCpuMs } from './guest-threads-cpu.js';
 
 /** The signals a host may send (process/kill); guests among themselves use any Linux signal. */
 export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP';
@@ -86,6 +87,8 @@ export abstract class GuestProcess implements Watched {
   private lastCpuMs = 0;
   /** Daemon-thread time this guest's calls took: charged as its CPU time. */
   private daemonMs = 0;
+  /** guestThreadsCpuMs() when the budgets started (undefined: not measurable here). */
+  private guestThreadsBaseMs: number | undefined;
   private wallTimer: NodeJS.Timeout | undefined;
   private resolveExit!: (exit: ProcessExit) => void;
 
@@ -148,6 +151,7 @@ export abstract class GuestProcess implements Watched {
   /** Call once the guest's isolate is bound: CPU from here on is the guest's. */
   protected startBudgets(isolate: ivm.Isolate): void {
     this.cpuBaseNs = isolate.cpuTime;
+    this.guestThreadsBaseMs = guestThreadsCpuMs();
     this.base.watchdog.add(this);
     this.wallTimer = setTimeout(() => this.onWallExhausted(), this.base.budgets.wallTimeLimitMs);
     this.wallTimer.unref();
@@ -260,6 +264,17 @@ export abstract class GuestProcess implements Watched {
     return this.lastCpuMs + this.daemonMs;
   }
 
+  /**
+   * cpuMs(), bounded by what every guest thread used since this process started (see
+   * guest-threads-cpu.ts): what the watchdog charges before it stops a process.
+   */
+  cpuCeilingMs(): number {
+    const used = this.cpuMs();
+    const now = this.guestThreadsBaseMs === undefined ? undefined : guestThreadsCpuMs();
+    if (now === undefined) return used;
+    return Math.min(this.lastCpuMs, now - this.guestThreadsBaseMs!) + this.daemonMs;
+  }
+
   onCpuExhausted(observedMs: number): void {
     const capacity = this.cpuBudgetMs;
     this.stop({
@@ -312,7 +327,7 @@ export abstract class GuestProcess implements Watched {
     this.base.watchdog.delete(this);
     clearTimeout(this.wallTimer);
     this.fds.closeAll();
-    const cpuMs = this.cpuMs();
+    const cpuMs = this.cpuCeilingMs();
     const heapBytes = this.release();
     this.resolveExit({
       exitCode: this.exitCode,

@@ -22,6 +22,24 @@ export function newPipeBuffer(bytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(HEADER_BYTES + 2 ** Math.floor(Math.log2(Math.max(bytes, 16))));
 }
 
+/** What a process does around a wait for its pipe: a runner gives up its CPU slot meanwhile (cpu-gate.ts). */
+export interface PipeWaits {
+  release(): void;
+  acquire(): void;
+}
+let waits: PipeWaits | undefined;
+
+/** Set by the runner for the process it runs (one at a time per isolate); the daemon never waits on a pipe. */
+export function setPipeWaits(w: PipeWaits | undefined): void {
+  waits = w;
+}
+
+function sleep(h: Int32Array, seen: number): void {
+  waits?.release();
+  Atomics.wait(h, CHANGE, seen);
+  waits?.acquire();
+}
+
 /** What a read or write came to: bytes moved, or why none could be. */
 export type PipeIo = number | 'again' | 'broken';
 
@@ -93,7 +111,7 @@ export class PipeRing {
       this.unlock();
       if (!this.hasWriters) return 0;
       if (!block) return 'again';
-      Atomics.wait(this.h, CHANGE, seen);
+      sleep(this.h, seen);
     }
   }
 
@@ -120,7 +138,7 @@ export class PipeRing {
       }
       this.unlock();
       if (!block) return done > 0 ? done : 'again';
-      Atomics.wait(this.h, CHANGE, seen);
+      sleep(this.h, seen);
     }
     return done;
   }

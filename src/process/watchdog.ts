@@ -7,8 +7,10 @@ import { TickingSet } from './ticking-set.js';
  * no sampling.
  */
 export interface Watched {
-  /** CPU time used so far, in ms. */
+  /** CPU time used so far, in ms (cheap; may run high while the guest waits for a core). */
   cpuMs(): number;
+  /** The same, bounded by what guest threads really used: read only once cpuMs() is past the budget. */
+  cpuCeilingMs(): number;
   readonly cpuBudgetMs: number;
   onCpuExhausted(observedMs: number): void;
 }
@@ -34,7 +36,8 @@ export class CpuWatchdog {
     // The watchdog ticks exactly while guests run: the moment to lower new guest threads.
     if (++this.ticks % PRIORITY_SWEEP_TICKS === 0) this.priority.sweep();
     for (const w of all) {
-      const used = w.cpuMs();
+      if (w.cpuMs() <= w.cpuBudgetMs) continue;
+      const used = w.cpuCeilingMs();
       if (used > w.cpuBudgetMs) {
         this.delete(w);
         w.onCpuExhausted(used);

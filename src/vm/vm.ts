@@ -28,6 +28,7 @@ import { childFds, decodeActions } from '../wasm/spawn-fds.js';
 import { SpawnBucket, type SidecarProcesses } from './admission.js';
 import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
 import type { NodeBounds } from '../js/node-host/node-calls.js';
+import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -85,6 +86,8 @@ export class Vm implements ProcessKernel {
   readonly processes: ProcessTable;
   /** When the processes its guests spawn may start (admission.ts). */
   readonly spawns: SpawnBucket;
+  /** How many of its processes run guest code at once (cpu-gate.ts). */
+  readonly cpuShare: CpuShareInfo;
   readonly bindings: readonly string[];
   /** Commands registered for this VM only (wasm/register with vmId). */
   readonly commands = new Map<string, CommandModule>();
@@ -150,6 +153,7 @@ export class Vm implements ProcessKernel {
     this.permission = params.permissions?.fs ?? 'read-write';
     this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), this.refusals('max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM'), sidecarProcesses);
     this.spawns = new SpawnBucket(limits.SPAWN_BURST_PER_VM.value, limits.SPAWN_INTERVAL_MS.value, this.refusals('spawn_burst_per_vm', 'AGENTOS_SPAWN_BURST_PER_VM'));
+    this.cpuShare = { buffer: new SharedArrayBuffer(CPU_SHARE_WORDS * 4), slots: limits.CPU_SLOTS_PER_VM.value, sliceMs: limits.CPU_SLICE_MS.value };
     this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd', '/');
     hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
     for (const [i, file] of (params.files ?? []).entries()) {

@@ -32,6 +32,8 @@ export interface ProcessKernel {
   readonly id: string;
   readonly memoryMeter: import('./memory-meter.js').WasmMemoryMeter;
   readonly user: UserInfo;
+  /** The VM's run slots (src/process/cpu-gate.ts). */
+  readonly cpuShare: import('../process/cpu-gate.js').CpuShareInfo;
   readonly pipes: import('../process/pipes.js').PipeTable;
   /** Finds the program an exec path names (throws FsError: ENOENT, EACCES, ENOEXEC). */
   lookup(name: string, argv: string[], where: import('./program-lookup.js').LookupWhere): Program;

@@ -9,7 +9,8 @@ import { processCall, type ProcessKernel } from './process-calls.js';
 import type { RunnerHost, RunnerIsolate } from './runner-isolate.js';
 import type { RunnerSource } from './runner-reuse.js';
 import type { Metered } from './memory-meter.js';
-import { METER_PAGES, METER_WORDS, WASM_PAGE_BYTES, type FdSpec, type Preopen, type RunnerLimits, type RunnerResult } from './runner/contract.js';
+import { settleEnded } from '../process/cpu-gate.js';
+import { METER_GATE, METER_PAGES, METER_WORDS, WASM_PAGE_BYTES, type FdSpec, type Preopen, type RunnerLimits, type RunnerResult } from './runner/contract.js';
 import { checkExec, type CheckedExec } from './spawn-request.js';
 import type { ChildFd } from './spawn-fds.js';
 
@@ -252,6 +253,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
       outputWindowBytes: this.o.budgets.outputWindowBytes,
       limits: { ...this.o.budgets.crossing, maxOpenFiles: this.o.budgets.maxOpenFiles },
       callWindow: { calls: this.o.budgets.callWindow, bytes: this.o.budgets.outputWindowBytes },
+      cpu: this.o.kernel.cpuShare,
     };
     this.running = true;
     runner
@@ -402,6 +404,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
 
   protected release(): number {
     this.o.kernel.memoryMeter.delete(this);
+    // Its run slot, or its place among the parked, goes back however it ended.
+    settleEnded(this.o.kernel.cpuShare, this.meter, METER_GATE);
     this.holdings.releaseAll();
     this.children.wake();
     const runner = this.runner;

@@ -4,6 +4,7 @@
  */
 import type { HookResult } from '../../process/hook-result.js';
 import type { CallWindow } from '../../process/guest-calls.js';
+import type { CpuShareInfo } from '../../process/cpu-gate.js';
 
 export interface RunnerHooks {
   /** Fire-and-forget output (fd 1 or 2). */
@@ -89,7 +90,8 @@ export interface ProcessInfo {
   /**
    * The process's meter, Int32 × METER_WORDS, written by the runner on every host call and
    * read by the daemon's memory meter: linear memory in 64 KiB pages, a count of host
-   * calls, and 1 while a host call is under way (see src/wasm/memory-meter.ts).
+   * calls, and 1 while a host call is under way (see src/wasm/memory-meter.ts); then the
+   * process's CPU slot state (src/process/cpu-gate.ts).
    */
   meter: SharedArrayBuffer;
 }
@@ -97,7 +99,9 @@ export interface ProcessInfo {
 export const METER_PAGES = 0;
 export const METER_CALLS = 1;
 export const METER_IN_HOST = 2;
-export const METER_WORDS = 3;
+/** The process's CPU slot state (src/process/cpu-gate.ts), settled by the daemon when it ends. */
+export const METER_GATE = 3;
+export const METER_WORDS = 4;
 /** The unit of METER_PAGES (and of linear memory). */
 export const WASM_PAGE_BYTES = 65536;
 
@@ -120,6 +124,8 @@ export interface RunnerInfo {
   limits: RunnerLimits;
   /** Fire-and-forget calls and their bytes between two waits for the daemon (GUEST_CALL_WINDOW). */
   callWindow: CallWindow;
+  /** The VM's run slots, which the process holds while its guest code runs. */
+  cpu: CpuShareInfo;
 }
 
 /**

@@ -3,7 +3,7 @@
  * off the global object and exposes one entry, `run`, which instantiates a module (moved
  * in from the daemon's cache, already compiled) and runs its `_start`.
  */
-import { METER_CALLS, METER_IN_HOST, METER_PAGES, WASM_PAGE_BYTES, type RunnerHooks, type RunnerInfo, type RunnerResult } from './contract.js';
+import { METER_CALLS, METER_GATE, METER_IN_HOST, METER_PAGES, WASM_PAGE_BYTES, type RunnerHooks, type RunnerInfo, type RunnerResult } from './contract.js';
 import { ProcExit } from './errno.js';
 import { ExecImage, hostProcessImports } from './host-process.js';
 import { hostFsImports } from './host-fs.js';
@@ -13,6 +13,9 @@ import { SignalExit, Signals } from './signals.js';
 import { errnoReturning, Wasi } from './wasi.js';
 import { encodeUtf8 } from './utf8.js';
 import { bytesOf, CallMeter } from '../../process/guest-calls.js';
+import { CpuGate } from '../../process/cpu-gate.js';
+import type { StatMemo } from './stat-memo.js';
+import { setPipeWaits } from '../../process/pipe-ring.js';
 import type { HookResult } from '../../process/hook-result.js';
 
 const g = globalThis as unknown as Record<string, unknown>;
@@ -21,8 +24,18 @@ for (const name of ['write', 'fs', 'random', 'block', 'proc'] as const) {
   raw[name] = g[`__agentos_hook_${name}`] as (...args: unknown[]) => unknown;
   delete g[`__agentos_hook_${name}`];
 }
+/** The run slot of the process this runner runs (one at a time): given up while it blocks. */
+let gate: CpuGate | undefined;
+const rawBlock = raw.block as unknown as RunnerHooks['block'];
+const block: RunnerHooks['block'] = {
+  applySyncPromise(receiver, args) {
+    gate?.release();
+    const result = rawBlock.applySyncPromise(receiver, args);
+    gate?.acquire();
+    return result;
+  },
+};
 /** Every call into the daemon goes through the call meter, as a guest JS runtime's do (src/process/guest-calls.ts). */
-const block = raw.block as unknown as RunnerHooks['block'];
 const callMeter = new CallMeter(() => block.applySyncPromise(undefined, ['turn']));
 const hooks: RunnerHooks = {
   block,
@@ -61,7 +74,10 @@ function importsFor(wasi: Wasi, signals: Signals, info: RunnerInfo): Record<stri
  * Every host call publishes the instance's linear-memory size and counts itself, so the
  * daemon can bound memory across processes (isolated-vm cannot see wasm memory at all).
  */
-function metered(imports: Record<string, Record<string, unknown>>, meter: Int32Array, publishPages: () => void): Record<string, Record<string, unknown>> {
+/** Host calls that only stat or list (stat-memo.ts): any other call drops what the memo holds. */
+const STAT_FAMILY = new Set(['path_filestat_get', 'fd_readdir', 'path_mode', 'path_size', 'path_blocks', 'path_owner']);
+
+function metered(imports: Record<string, Record<string, unknown>>, meter: Int32Array, publishPages: () => void, slot: CpuGate, memo: StatMemo): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [m, fns] of Object.entries(imports)) {
     out[m] = {};
@@ -70,13 +86,20 @@ function metered(imports: Record<string, Record<string, unknown>>, meter: Int32A
         out[m]![name] = fn;
         continue;
       }
+      const statOnly = (m === 'wasi_snapshot_preview1' || m === 'wasi_unstable' || m === 'host_fs') && STAT_FAMILY.has(name);
       out[m]![name] = (...args: unknown[]) => {
         publishPages();
         meter[METER_CALLS]!++;
         meter[METER_IN_HOST] = 1;
+        if (!statOnly) memo.clear();
+        memo.active = statOnly;
         try {
+          // Where a process whose slice is over lets another process of its VM run.
+          slot.checkpoint();
           return (fn as (...a: unknown[]) => unknown)(...args);
         } finally {
+          memo.active = false;
+          if (!statOnly) memo.clear();
           meter[METER_IN_HOST] = 0;
         }
       };
@@ -119,7 +142,8 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   const publishPages = () => {
     meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) / WASM_PAGE_BYTES;
   };
-  let imports = metered(importsFor(wasi, signals, info), meter, publishPages);
+  const slot = new CpuGate(info.cpu, meter, METER_GATE);
+  let imports = metered(importsFor(wasi, signals, info), meter, publishPages, slot, wasi.statMemo);
   if (info.env.AGENTOS_TRACE_IMPORTS) imports = traced(imports, wasi);
   let memory: WebAssembly.Memory | undefined;
   if (importedMemory) {
@@ -144,7 +168,12 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   if (typeof trampoline === 'function') signals.trampoline = trampoline as (sig: number) => void;
   const start = instance.exports._start;
   if (typeof start !== 'function') return { exitCode: 127, trap: 'the module has no _start export (not a WASI command)' };
+  gate = slot;
+  setPipeWaits(slot);
   try {
+    meter[METER_IN_HOST] = 1;
+    slot.acquire();
+    meter[METER_IN_HOST] = 0;
     signals.deliver();
     (start as () => void)();
     return { exitCode: 0 };
@@ -160,6 +189,10 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
     const depth = instance.exports.__agentos_depth as WebAssembly.Global | undefined;
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return { exitCode: 134, trap: message, ...(depth ? { depthAtTrap: depth.value as number } : {}) };
+  } finally {
+    slot.release();
+    gate = undefined;
+    setPipeWaits(undefined);
   }
 }
 

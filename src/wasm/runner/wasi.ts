@@ -1,5 +1,6 @@
 import type { HookResult } from '../../process/hook-result.js';
 import { PipeRing } from '../../process/pipe-ring.js';
+import { StatMemo } from './stat-memo.js';
 import { DEVICE_MODE, DEVICE_READ_CHUNK, deviceAt, fdNamedBy, isDeviceKind, type FdSpec, type RunnerHooks, type RunnerInfo, type RunnerLimits } from './contract.js';
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
@@ -75,6 +76,8 @@ export class Wasi {
   readonly fds = new Map<number, Fd>();
   /** Per directory fd read with fd_readdir: the names its cookies stand for. */
   private readonly dirCursors = new WeakMap<Fd, { next: bigint; names: Map<bigint, string> }>();
+  /** Stats answered without a call to the daemon while only stats and listings happen (stat-memo.ts). */
+  readonly statMemo = new StatMemo();
   /** The lowest fd a new open, pipe or dup may take. */
   private readonly firstFreeFd: number;
   private readonly encoder = { encode: encodeUtf8 };
@@ -260,7 +263,11 @@ export class Wasi {
       if (fd.kind === 'dir') return this.hostWithin<HostStat>(fd.root, 'stat', fd.vmPath, true);
       return { type: 'device', size: 0, mode: DEVICE_MODE, uid: 0, gid: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' };
     }
-    return this.hostWithin<HostStat>(root, 'stat', vmPath, follow);
+    const known = this.statMemo.get(vmPath, follow, root);
+    if (known) return known;
+    const s = this.hostWithin<HostStat>(root, 'stat', vmPath, follow);
+    this.statMemo.put(vmPath, follow, root, s);
+    return s;
   }
 
   private writeFilestat(ptr: number, s: HostStat): void {
@@ -526,7 +533,9 @@ export class Wasi {
         for (const old of cursor.names.keys()) if (old < cookie) cursor.names.delete(old);
         let room = bufLen - records.reduce((sum, r) => sum + 24 + r.name.byteLength, 0);
         if (room > 0) {
-          for (const e of self.hostWithin<Array<{ name: string; type: string; ino: number }>>(f.root, 'readdir', f.vmPath, after, room)) {
+          const withStats = self.statMemo.active;
+          for (const e of self.hostWithin<Array<{ name: string; type: string; ino: number; stat?: HostStat }>>(f.root, 'readdir', f.vmPath, after, room, withStats)) {
+            if (e.stat) self.statMemo.listed(f.vmPath, e.name, f.root, e.stat);
             const next = cursor.next++;
             cursor.names.set(next, e.name);
             records.push({ next, ino: e.ino, type: e.type, name: self.encoder.encode(e.name) });
