@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { CpuWatchdog } from '../process/watchdog.js';
 import { IsolatePool } from '../process/isolate-pool.js';
+import { lexersReady } from './module-source.js';
 import { PreparedIsolate } from './prepared-isolate.js';
 
 /** What every guest JS process shares: the isolate pool, the CPU watchdog, builtin names. */
@@ -23,6 +24,7 @@ export class JsEngine {
 
   /** Reads the builtins' export names from one runtime and fills the pool. */
   static async start(log: Logger, defaultHeapMb: number, poolSize: number): Promise<JsEngine> {
+    await lexersReady;
     const engine = new JsEngine(log, defaultHeapMb, poolSize);
     const probe = await engine.pool.take(defaultHeapMb);
     try {

@@ -17,6 +17,8 @@ export interface GuestHost {
   block(op: unknown, arg: unknown): Promise<unknown>;
   fs(op: unknown, args: unknown): HookResult;
   load(specifier: unknown, fromDir: unknown): HookResult;
+  resolveModule(specifier: unknown, request: unknown): HookResult;
+  importModule(callId: unknown, specifier: unknown, fromFile: unknown, type: unknown): void;
   exit(code: unknown): void;
   random(length: unknown): HookResult;
   /** Runs one hook's work, charged to the process (see GuestProcess.call). */
@@ -24,7 +26,7 @@ export interface GuestHost {
 }
 
 type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
-const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'signal', 'builtinExports'] as const;
+const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'settleImport', 'signal', 'builtinExports'] as const;
 type EntryName = (typeof ENTRY_NAMES)[number];
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
@@ -104,6 +106,11 @@ export class PreparedIsolate {
     return this.running(this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } }));
   }
 
+  /** A namespace travels as the Reference it is (the guest dereferences it); an error's shape is copied. */
+  settleImport(callId: number, ok: boolean, value: unknown): Promise<unknown> {
+    return this.running(this.entries.settleImport.apply(undefined, [callId, ok, value as ivm.Transferable], ok ? {} : { arguments: { copy: true } }));
+  }
+
   signal(name: string): Promise<boolean> {
     return this.running(this.entries.signal.apply(undefined, [name]) as Promise<boolean>);
   }
@@ -163,8 +170,10 @@ function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
     wantStdin: ignored((h, want: unknown) => h.wantStdin(want)),
     hostCall: ignored((h, id: unknown, name: unknown, args: unknown) => h.hostCall(id, name, args)),
     signalListeners: ignored((h, signal: unknown, count: unknown) => h.signalListeners(signal, count)),
+    importModule: ignored((h, id: unknown, spec: unknown, from: unknown, type: unknown) => h.importModule(id, spec, from, type)),
     fs: answered((h, op: unknown, args: unknown) => h.fs(op, args), UNBOUND),
     load: answered((h, spec: unknown, from: unknown) => h.load(spec, from), UNBOUND),
+    resolve: answered((h, spec: unknown, request: unknown) => h.resolveModule(spec, request), UNBOUND),
     random: answered((h, n: unknown) => h.random(n), UNBOUND),
     // Ends the process: never refused, so a guest cannot outrun its own exit.
     exit: new ivm.Callback((code: unknown) => {

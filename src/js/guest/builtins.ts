@@ -2,11 +2,12 @@ import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
 import { format, inspect } from './inspect.js';
 import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
+import { createModuleBuiltin } from './node/module.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'module'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -111,6 +112,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
       return Object.assign(EventEmitter, { EventEmitter });
     },
     buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
+    module: createModuleBuiltin,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

@@ -8,8 +8,8 @@ import { bytesOf, CallMeter } from '../../process/guest-calls.js';
  * answer wait out a daemon turn that is spent (src/process/guest-calls.ts).
  */
 type Hooks = IgnoredHooks & SyncHooks & { block: BlockingHook };
-const ignoredNames = ['write', 'timer', 'setExitCode', 'wantStdin', 'hostCall', 'signalListeners'] as const;
-const answeredNames = ['fs', 'load', 'random'] as const;
+const ignoredNames = ['write', 'timer', 'setExitCode', 'wantStdin', 'hostCall', 'signalListeners', 'importModule'] as const;
+const answeredNames = ['fs', 'load', 'resolve', 'random'] as const;
 const g = globalThis as unknown as Record<string, unknown>;
 const raw = {} as Record<string, (...args: unknown[]) => unknown>;
 for (const name of [...ignoredNames, ...answeredNames, 'exit', 'block']) {
@@ -50,7 +50,9 @@ export class ExitSignal {
 
 /** An Error shaped like Node's system errors (`err.code === 'ENOENT'`). */
 export function guestError(shape: GuestErrorShape): Error {
-  const err = new Error(shape.message) as Error & Record<string, unknown>;
+  const Ctor = shape.name === 'TypeError' ? TypeError : shape.name === 'SyntaxError' ? SyntaxError : shape.name === 'RangeError' ? RangeError : shape.name === 'ReferenceError' ? ReferenceError : Error;
+  const err = new Ctor(shape.message) as Error & Record<string, unknown>;
+  if (shape.stack !== undefined) err.stack = shape.stack;
   if (shape.code !== undefined) err.code = shape.code;
   if (shape.syscall !== undefined) err.syscall = shape.syscall;
   if (shape.path !== undefined) err.path = shape.path;

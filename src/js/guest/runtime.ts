@@ -14,6 +14,8 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { createModuleSystem } from './modules.js';
+import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
+import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
@@ -78,6 +80,7 @@ for (const name of BUILTIN_NAMES) {
   });
 }
 const modules = createModuleSystem(builtins);
+bindModuleSystem(modules, BUILTIN_NAMES);
 const origin = Date.now();
 
 Object.defineProperty(g, 'Buffer', {
@@ -107,6 +110,9 @@ if (typeof g.queueMicrotask !== 'function') {
 // ESM glue modules reach builtins and CommonJS through these (see src/js/esm-linker.ts).
 g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(name);
 g[Symbol.for(REQUIRE_SYMBOL)] = (path: string) => modules.makeRequire('/', null)(path);
+// What the host rewrites `import(...)` and `import.meta` into (src/js/module-source.ts).
+Object.defineProperty(g, '__agentos_import', { value: dynamicImport, writable: true, configurable: true });
+Object.defineProperty(g, '__agentos_meta', { value: importMeta, writable: true, configurable: true });
 
 /** Node's behaviour for an exception nothing caught: `uncaughtException` listeners, else print and exit 1. */
 function guard(run: () => void): void {
@@ -135,8 +141,8 @@ function describeUncaught(err: unknown): string {
 }
 
 function runEval(code: string, print: boolean): void {
-  const require = modules.makeRequire((proc.cwd as () => string)(), null);
-  Object.assign(g, { require, module: { exports: {}, id: '[eval]', filename: '[eval]', require }, exports: {}, __filename: '[eval]', __dirname: '.' });
+  const module = modules.evalModule();
+  Object.assign(g, { require: module.require, module, exports: module.exports, __filename: '[eval]', __dirname: '.' });
   const result = (0, eval)(`${code}\n//# sourceURL=[eval]`);
   if (print) consoleObject.log(typeof result === 'string' ? result : inspect(result));
 }
@@ -170,6 +176,9 @@ const entries: RuntimeEntries = {
   },
   settleCall(callId: number, ok: boolean, value: unknown) {
     guard(() => settleCall(callId, ok, value));
+  },
+  settleImport(callId: number, ok: boolean, value: unknown) {
+    guard(() => settleImport(callId, ok, value));
   },
   signal(name: string) {
     if (proc.listenerCount(name) === 0) return false;
