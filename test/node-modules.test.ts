@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startSidecar } from './helpers/sidecar.js';
+import { eventually, startSidecar } from './helpers/sidecar.js';
 
 /**
  * Module loading as Node 20 does it: each case writes the same small package tree into the
@@ -219,6 +219,30 @@ test('the module builtin: createRequire, builtinModules, isBuiltin, Module', asy
 
 test('-e: module, require and __filename as Node gives them', async () => {
   await same('eval', { 'x.js': 'module.exports = 1;\n' }, ['-e', "console.log(module.id, module.filename.endsWith('/[eval]'), __filename, __dirname, require('./x.js'), module.paths[0].endsWith('/eval/node_modules'))"]);
+});
+
+test('V8 code cache: produced once by the daemon, used by later processes of any VM, same results and stack lines', async () => {
+  const { client: cached, logs } = await startSidecar({ env: { AGENTOS_LOG_LEVEL: 'debug', AGENTOS_MODULE_CODE_CACHE_MIN_SOURCE_BYTES: '1000' } });
+  const body = `${Array.from({ length: 60 }, (_, i) => `exports.f${i} = (x) => x + ${i};`).join('\n')}\nexports.boom = function boom() { throw new Error('from line 62'); };\n`;
+  const script = "const m = require('/lib/big.js'); let s = 0; for (let i = 0; i < 60; i++) s += m['f' + i](1); try { m.boom(); } catch (e) { console.log(s, e.stack.split('\\n')[1].trim()); }";
+  const run = async (vm: string) => {
+    const r = await cached.exec(vm, 'node', ['-e', script]);
+    assert.is(r.stderr, '');
+    return r.stdout;
+  };
+  const { vmId: a } = await cached.createVm({});
+  const { vmId: b } = await cached.createVm({});
+  for (const vm of [a, b]) await cached.writeFile(vm, '/lib/big.js', body, { createParents: true });
+  const expected = '1830 at Object.boom (/lib/big.js:61:40)\n';
+  assert.is(await run(a), expected);
+  const stored = await eventually(() => logs.find((l) => l.msg === 'module code cache stored' && l.filename === '/lib/big.js'));
+  assert.ok((stored.bytes as number) > 0);
+  assert.is(logs.filter((l) => l.msg === 'module code cache used').length, 0);
+  assert.is(await run(a), expected);
+  assert.is(await run(b), expected);
+  assert.equal(logs.filter((l) => l.msg === 'module code cache used').map((l) => l.filename), ['/lib/big.js', '/lib/big.js']);
+  assert.is(logs.filter((l) => l.msg === 'module code cache stored').length, 1);
+  await cached.close();
 });
 
 test.after(async () => {

@@ -1,6 +1,7 @@
 import ivm from 'isolated-vm';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type ModuleRecord } from './guest/contract.js';
 import { attributeError, readImportAttributes } from './import-attributes.js';
+import type { CodeCache } from './code-cache.js';
 import { ModuleError } from './module-resolver.js';
 import { rewriteModuleHooks } from './module-source.js';
 
@@ -26,6 +27,7 @@ export class EsmLoader {
     private readonly resolve: ImportResolver,
     private readonly builtinExports: Record<string, string[]>,
     private readonly cjsNames: (record: ModuleRecord) => string[],
+    private readonly codeCache: CodeCache,
   ) {}
 
   /** The main program as an ES module. */
@@ -72,7 +74,9 @@ export class EsmLoader {
     let pending = this.byKey.get(key);
     if (!pending) {
       const read = readImportAttributes(guestCode ? rewriteModuleHooks(source, filename, true) : source);
-      pending = this.isolate.compileModule(read.source, { filename }).then((module) => {
+      const cacheKey = guestCode ? this.codeCache.keyOf(read.source, 'module') : undefined;
+      const cachedData = cacheKey === undefined ? undefined : this.codeCache.lookup(cacheKey, read.source, 'module', filename);
+      pending = this.isolate.compileModule(read.source, cachedData ? { filename, cachedData } : { filename }).then((module) => {
         this.pathOf.set(module, filename);
         this.attributesOf.set(module, read.types);
         return module;

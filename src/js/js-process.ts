@@ -4,10 +4,10 @@ import { absolute, normalize } from '../fs/paths.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
 import type { JsEngine } from './engine.js';
 import { EsmLoader } from './esm-linker.js';
-import type { HookResult, MainProgram, ModuleRecord } from './guest/contract.js';
+import { wrapCommonJs, type HookResult, type MainProgram, type ModuleRecord } from './guest/contract.js';
 import { guestStack } from './guest-stack.js';
 import { formatOf, ModuleError, resolveModule } from './module-resolver.js';
-import { cjsExportNames, rewriteModuleHooks } from './module-source.js';
+import { applyModuleHooks, cjsExportNames, findModuleHooks, rewriteModuleHooks } from './module-source.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
@@ -164,7 +164,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   }
 
   private esm(slot: PreparedIsolate): EsmLoader {
-    this.loader ??= new EsmLoader(slot.isolate, slot.context, (spec, fromFile) => this.importRecord(spec, fromFile), this.o.engine.builtinExports, (record) => this.cjsNames(record, new Set()));
+    this.loader ??= new EsmLoader(slot.isolate, slot.context, (spec, fromFile) => this.importRecord(spec, fromFile), this.o.engine.builtinExports, (record) => this.cjsNames(record, new Set()), this.o.engine.codeCache);
     return this.loader;
   }
 
@@ -404,7 +404,17 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (denied) return { err: denied };
     try {
       const record = this.resolve(specifier, fromDir, 'require');
-      return { ok: record.format === 'commonjs' ? { ...record, source: rewriteModuleHooks(record.source, record.path, false) } : record };
+      if (record.format !== 'commonjs') return { ok: record };
+      const { codeCache } = this.o.engine;
+      // One hash of a large source keys both what the lexer found in it and its code cache.
+      const hash = codeCache.hashOf(record.source);
+      const edits = hash === undefined ? findModuleHooks(record.source) : codeCache.edits(hash, () => findModuleHooks(record.source));
+      const source = applyModuleHooks(record.source, edits, record.path, false);
+      const wrapped = wrapCommonJs(source);
+      // A rewritten source names its own path: its cache is that file's alone.
+      const key = hash === undefined ? undefined : `script:${hash}${edits.length > 0 ? `:${record.path}` : ''}`;
+      const cache = key === undefined ? undefined : codeCache.lookup(key, wrapped, 'script', record.path);
+      return { ok: cache ? { ...record, source, cache } : { ...record, source } };
     } catch (err) {
       return { err: errorShape(err) };
     }

@@ -13,29 +13,44 @@ export const lexersReady: Promise<void> = Promise.all([initEsmLexer, initCjsLexe
 export const IMPORT_FN = '__agentos_import';
 export const META_FN = '__agentos_meta';
 
-export function rewriteModuleHooks(source: string, path: string, isModule: boolean): string {
-  if (!source.includes('import')) return source;
+/** Where `import(` (start of `import` to after the parenthesis) and `import.meta` are in a source: flat [kind, from, to] triples. */
+export function findModuleHooks(source: string): number[] {
+  if (!source.includes('import')) return [];
   let imports: ReturnType<typeof parseEsm>[0];
   try {
-    [imports] = parseEsm(source, path);
+    [imports] = parseEsm(source);
   } catch {
     // Not lexable (a syntax error, or CommonJS the lexer cannot read): V8 reports it as it is.
-    return source;
+    return [];
   }
+  const edits: number[] = [];
+  for (const entry of imports) {
+    if (entry.d >= 0) edits.push(EDIT_IMPORT, entry.ss, entry.d + 1);
+    else if (entry.d === -2) edits.push(EDIT_META, entry.s, entry.e);
+  }
+  return edits;
+}
+
+const EDIT_IMPORT = 1;
+const EDIT_META = 2;
+
+/** The source with its hooks rewritten for the module at `path` (`import.meta` only in an ES module). */
+export function applyModuleHooks(source: string, edits: readonly number[], path: string, isModule: boolean): string {
   const referrer = JSON.stringify(path);
   let out = '';
   let at = 0;
-  for (const entry of imports) {
-    if (entry.d >= 0) {
-      // `import(` -> `__agentos_import("/referrer", `
-      out += `${source.slice(at, entry.ss)}${IMPORT_FN}(${referrer}, `;
-      at = entry.d + 1;
-    } else if (entry.d === -2 && isModule) {
-      out += `${source.slice(at, entry.s)}${META_FN}(${referrer})`;
-      at = entry.e;
-    }
+  for (let k = 0; k < edits.length; k += 3) {
+    const [kind, from, to] = [edits[k]!, edits[k + 1]!, edits[k + 2]!];
+    if (kind === EDIT_META && !isModule) continue;
+    // `import(` -> `__agentos_import("/referrer", `; `import.meta` -> `__agentos_meta("/referrer")`
+    out += source.slice(at, from) + (kind === EDIT_IMPORT ? `${IMPORT_FN}(${referrer}, ` : `${META_FN}(${referrer})`);
+    at = to;
   }
   return at === 0 ? source : out + source.slice(at);
+}
+
+export function rewriteModuleHooks(source: string, path: string, isModule: boolean): string {
+  return applyModuleHooks(source, findModuleHooks(source), path, isModule);
 }
 
 /** Names a CommonJS module exports and the specifiers it re-exports whole, as Node's ESM loader reads them. */

@@ -67,6 +67,9 @@ export class PreparedIsolate {
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);
       });
       context.global.setSync('__agentos_hook_block', block);
+      // The runtime compiles CommonJS in its own isolate with them (guest/hooks.ts compileScript).
+      context.global.setSync('__agentos_hook_isolate', isolate);
+      context.global.setSync('__agentos_hook_context', context);
       await (await runtime.compile(isolate)).run(context, { release: true });
       const exported = context.global.getSync('__agentos_entries', { reference: true }) as ivm.Reference<Record<string, unknown>>;
       const get = (name: string) => exported.getSync(name, { reference: true }) as Entry;

@@ -67,6 +67,13 @@ export interface ModuleRecord {
   path: string;
   format: 'commonjs' | 'json' | 'module' | 'builtin';
   source: string;
+  /** V8's code cache for `wrapCommonJs(source)` (an isolated-vm ExternalCopy the host produced), when it has one. */
+  cache?: unknown;
+}
+
+/** A CommonJS file as it is compiled: Node's wrapper function around its source (a `#!` line made a comment). */
+export function wrapCommonJs(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {${source.startsWith('#!') ? `//${source}` : source}\n})`;
 }
 
 /** What the host tells the runtime when a process starts in a (possibly pooled) isolate. */

@@ -19,6 +19,35 @@ for (const name of [...ignoredNames, ...answeredNames, 'exit', 'block']) {
 }
 const rawBlock = raw.block as unknown as BlockingHook;
 
+/**
+ * The guest's own isolate and context (isolated-vm handles): the runtime compiles CommonJS
+ * with them, in this isolate, with the code cache the host gives. Only the runtime holds them.
+ */
+interface CompiledScript {
+  runSync(context: unknown, options: object): { deref(): unknown };
+  release(): void;
+}
+const ownIsolate = g.__agentos_hook_isolate as { compileScriptSync(code: string, options: object): CompiledScript };
+const ownContext = g.__agentos_hook_context;
+delete g.__agentos_hook_isolate;
+delete g.__agentos_hook_context;
+
+/** Compiles and runs a script in this isolate, with cached data when there is some; its completion value. */
+export function compileScript(code: string, filename: string, cachedData: unknown): unknown {
+  // Null-prototype options: guest code may have put getters on Object.prototype.
+  const options = Object.create(null) as Record<string, unknown>;
+  options.filename = filename;
+  if (cachedData !== undefined) options.cachedData = cachedData;
+  const script = ownIsolate.compileScriptSync(code, options);
+  const runOptions = Object.create(null) as Record<string, unknown>;
+  runOptions.reference = true;
+  try {
+    return script.runSync(ownContext, runOptions).deref();
+  } finally {
+    script.release();
+  }
+}
+
 export const meter = new CallMeter(() => rawBlock.applySyncPromise(undefined, ['turn']));
 export const hooks = { block: rawBlock, exit: raw.exit } as unknown as Hooks;
 const table = hooks as unknown as Record<string, unknown>;

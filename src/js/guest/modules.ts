@@ -1,6 +1,6 @@
-import type { ModuleRecord } from './contract.js';
+import { wrapCommonJs, type ModuleRecord } from './contract.js';
 import { getCwd, resolvePath } from './cwd.js';
-import { guestError, hooks, unwrap } from './hooks.js';
+import { compileScript, guestError, hooks, unwrap } from './hooks.js';
 
 /**
  * CommonJS loading from the VM filesystem, shaped as Node's: `module`, `require`,
@@ -178,8 +178,7 @@ export function createModuleSystem(builtins: Record<string, unknown>) {
       } else if (record.format === 'module') {
         throw Object.assign(new Error(`require() of ES Module ${record.path}${parent?.filename ? ` from ${parent.filename}` : ''} not supported.\nInstead change the require of ${record.path} to a dynamic import() which is available in all CommonJS modules.`), { code: 'ERR_REQUIRE_ESM' });
       } else {
-        const source = record.source.startsWith('#!') ? `//${record.source}` : record.source;
-        const wrapper = (0, eval)(`(function (exports, require, module, __filename, __dirname) {${source}\n})\n//# sourceURL=${record.path}`);
+        const wrapper = compileScript(wrapCommonJs(record.source), record.path, record.cache) as (...args: unknown[]) => unknown;
         wrapper.call(module.exports, module.exports, module.require, module, record.path, module.path);
       }
       module.loaded = true;
