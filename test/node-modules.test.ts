@@ -217,6 +217,12 @@ test('the module builtin: createRequire, builtinModules, isBuiltin, Module', asy
   await same('module-builtin', tree, ['main.mjs']);
 });
 
+test('a CommonJS file that does not compile: a SyntaxError of the requiring realm, the file and line first', async () => {
+  const tree: Tree = { 'bad.js': 'const ok = 1;\nmodule.exports = { a: (1 };\n', 'main.js': "try { require('./bad.js') } catch (e) { console.log(e instanceof SyntaxError, e.name, e.message, e.stack.split('\\n')[0]) }\n" };
+  const out = await same('syntax', tree, ['main.js']);
+  assert.is(out, "true SyntaxError Unexpected token '}' /home/user/syntax/bad.js:2\n");
+});
+
 test('-e: module, require and __filename as Node gives them', async () => {
   await same('eval', { 'x.js': 'module.exports = 1;\n' }, ['-e', "console.log(module.id, module.filename.endsWith('/[eval]'), __filename, __dirname, require('./x.js'), module.paths[0].endsWith('/eval/node_modules'))"]);
 });

@@ -32,13 +32,32 @@ const ownContext = g.__agentos_hook_context;
 delete g.__agentos_hook_isolate;
 delete g.__agentos_hook_context;
 
+/**
+ * isolated-vm reports a compile error as an object of its own making, `message [file:line:col]`:
+ * rebuilt here as this realm's SyntaxError, with Node's `file:line` heading.
+ */
+function compileError(err: unknown, filename: string): Error {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  const raw = typeof e?.message === 'string' ? e.message : String(err);
+  const at = / \[[^\]]*:(\d+):\d+\]$/.exec(raw);
+  const message = at ? raw.slice(0, at.index) : raw;
+  const out = e?.name === 'SyntaxError' ? new SyntaxError(message) : new Error(message);
+  out.stack = `${at ? `${filename}:${at[1]}\n\n` : ''}${out.name}: ${message}`;
+  return out;
+}
+
 /** Compiles and runs a script in this isolate, with cached data when there is some; its completion value. */
 export function compileScript(code: string, filename: string, cachedData: unknown): unknown {
   // Null-prototype options: guest code may have put getters on Object.prototype.
   const options = Object.create(null) as Record<string, unknown>;
   options.filename = filename;
   if (cachedData !== undefined) options.cachedData = cachedData;
-  const script = ownIsolate.compileScriptSync(code, options);
+  let script: CompiledScript;
+  try {
+    script = ownIsolate.compileScriptSync(code, options);
+  } catch (err) {
+    throw compileError(err, filename);
+  }
   const runOptions = Object.create(null) as Record<string, unknown>;
   runOptions.reference = true;
   try {
