@@ -1,6 +1,8 @@
 import type { Logger } from '../log.js';
 import { CpuWatchdog } from '../process/watchdog.js';
 import { IsolatePool } from '../process/isolate-pool.js';
+import { CodeCache, type CodeCacheBounds } from './code-cache.js';
+import { lexersReady } from './module-source.js';
 import { PreparedIsolate } from './prepared-isolate.js';
 
 /** What every guest JS process shares: the isolate pool, the CPU watchdog, builtin names. */
@@ -12,18 +14,23 @@ export class JsEngine {
   builtinNames: ReadonlySet<string> = new Set();
   readonly nodeVersion = process.version;
   catastrophicErrors = 0;
+  /** V8's code cache of guest modules, shared by every process and VM. */
+  readonly codeCache: CodeCache;
 
   private constructor(
     readonly log: Logger,
     defaultHeapMb: number,
     poolSize: number,
+    cacheBounds: Omit<CodeCacheBounds, 'heapMb'>,
   ) {
     this.pool = new IsolatePool(defaultHeapMb, poolSize, (heapMb) => PreparedIsolate.create(heapMb, this.onCatastrophicError));
+    this.codeCache = new CodeCache({ ...cacheBounds, heapMb: defaultHeapMb }, log);
   }
 
   /** Reads the builtins' export names from one runtime and fills the pool. */
-  static async start(log: Logger, defaultHeapMb: number, poolSize: number): Promise<JsEngine> {
-    const engine = new JsEngine(log, defaultHeapMb, poolSize);
+  static async start(log: Logger, defaultHeapMb: number, poolSize: number, cacheBounds: Omit<CodeCacheBounds, 'heapMb'>): Promise<JsEngine> {
+    await lexersReady;
+    const engine = new JsEngine(log, defaultHeapMb, poolSize, cacheBounds);
     const probe = await engine.pool.take(defaultHeapMb);
     try {
       engine.builtinExports = probe.builtinExports();
@@ -44,5 +51,6 @@ export class JsEngine {
 
   close(): void {
     this.pool.close();
+    this.codeCache.close();
   }
 }

@@ -1,64 +1,103 @@
 import ivm from 'isolated-vm';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type ModuleRecord } from './guest/contract.js';
 import { attributeError, readImportAttributes } from './import-attributes.js';
+import type { CodeCache } from './code-cache.js';
+import { ModuleError } from './module-resolver.js';
+import { rewriteModuleHooks } from './module-source.js';
+
+/** Resolves a specifier from a module file (`import` mode), with the same permission check as `require`. */
+export type ImportResolver = (specifier: string, fromFile: string) => ModuleRecord;
 
 /**
- * Compiles, links and evaluates an ES module graph in a guest isolate. Files come from
- * `resolve` (the VM filesystem); builtins and CommonJS files are bridged by small glue
- * modules that reach into the runtime (their default export, plus the builtins' names).
+ * One process's ES modules: compiles, links and evaluates them in its isolate, each file
+ * once, whether the main program, a static import or a dynamic `import()` reaches it first
+ * (Node's module map). Builtins and CommonJS files are bridged by small glue modules that
+ * reach into the runtime: their default export, plus the builtins' names, or the names
+ * cjs-module-lexer finds in a CommonJS file.
  */
-export async function evaluateModuleGraph(
-  isolate: ivm.Isolate,
-  context: ivm.Context,
-  entry: { path: string; source: string },
-  resolve: (specifier: string, fromDir: string) => ModuleRecord,
-  builtinExports: Record<string, string[]>,
-): Promise<void> {
-  const byPath = new Map<string, Promise<ivm.Module>>();
-  const pathOf = new Map<ivm.Module, string>();
-  const attributesOf = new Map<ivm.Module, Map<string, string>>();
+export class EsmLoader {
+  private readonly byKey = new Map<string, Promise<ivm.Module>>();
+  private readonly pathOf = new Map<ivm.Module, string>();
+  private readonly attributesOf = new Map<ivm.Module, Map<string, string>>();
+  private readonly evaluations = new Map<ivm.Module, Promise<unknown>>();
 
-  const compile = (key: string, source: string, filename: string): Promise<ivm.Module> => {
-    let pending = byPath.get(key);
+  constructor(
+    private readonly isolate: ivm.Isolate,
+    private readonly context: ivm.Context,
+    private readonly resolve: ImportResolver,
+    private readonly builtinExports: Record<string, string[]>,
+    private readonly cjsNames: (record: ModuleRecord) => string[],
+    private readonly codeCache: CodeCache,
+  ) {}
+
+  /** The main program as an ES module. */
+  async runMain(entry: { path: string; source: string }): Promise<void> {
+    const root = await this.compile(entry.path, entry.source, entry.path, true);
+    await this.run(root);
+  }
+
+  /** `import(specifier)` from `fromFile`: the module's namespace, once it has been evaluated. */
+  async importDynamic(specifier: string, fromFile: string, type: string | undefined): Promise<ivm.Reference> {
+    const module = await this.moduleFor(specifier, fromFile, type);
+    await this.run(module);
+    return module.namespace;
+  }
+
+  private async run(module: ivm.Module): Promise<void> {
+    await module.instantiate(this.context, (specifier, referrer) => this.moduleFor(specifier, this.pathOf.get(referrer) ?? '/', this.attributesOf.get(referrer)?.get(specifier)));
+    let evaluation = this.evaluations.get(module);
+    if (!evaluation) {
+      evaluation = module.evaluate();
+      this.evaluations.set(module, evaluation);
+    }
+    await evaluation;
+  }
+
+  private async moduleFor(specifier: string, fromFile: string, type: string | undefined): Promise<ivm.Module> {
+    let record: ModuleRecord;
+    try {
+      record = this.resolve(specifier, fromFile);
+    } catch (err) {
+      // The guest sees the reason, never the daemon's frames.
+      // Node's own resolution errors name their code: `Error [ERR_MODULE_NOT_FOUND]: ...`.
+      if (err instanceof Error) err.stack = `${err.name}${err instanceof ModuleError ? ` [${err.code}]` : ''}: ${err.message}`;
+      throw err;
+    }
+    const mismatch = attributeError(record.path, record.format, type);
+    if (mismatch && record.format !== 'builtin') throw mismatch;
+    if (record.format === 'module') return this.compile(record.path, record.source, record.path, true);
+    const { key, source } = this.glue(record);
+    return this.compile(key, source, key, false);
+  }
+
+  private compile(key: string, source: string, filename: string, guestCode: boolean): Promise<ivm.Module> {
+    let pending = this.byKey.get(key);
     if (!pending) {
-      const read = readImportAttributes(source);
-      pending = isolate.compileModule(read.source, { filename }).then((module) => {
-        pathOf.set(module, filename);
-        attributesOf.set(module, read.types);
+      const read = readImportAttributes(guestCode ? rewriteModuleHooks(source, filename, true) : source);
+      const cacheKey = guestCode ? this.codeCache.keyOf(read.source, 'module') : undefined;
+      const cachedData = cacheKey === undefined ? undefined : this.codeCache.lookup(cacheKey, read.source, 'module', filename);
+      pending = this.isolate.compileModule(read.source, cachedData ? { filename, cachedData } : { filename }).then((module) => {
+        this.pathOf.set(module, filename);
+        this.attributesOf.set(module, read.types);
         return module;
       });
-      byPath.set(key, pending);
+      this.byKey.set(key, pending);
     }
     return pending;
-  };
+  }
 
-  const glue = (record: ModuleRecord): { key: string; source: string } => {
+  private glue(record: ModuleRecord): { key: string; source: string } {
     if (record.format === 'builtin') {
-      const names = (builtinExports[record.path] ?? []).filter((n) => n !== 'default');
+      const names = (this.builtinExports[record.path] ?? []).filter((n) => n !== 'default');
       const source = `const m = globalThis[Symbol.for(${JSON.stringify(BUILTIN_SYMBOL)})](${JSON.stringify(record.path)});\nexport default m;\n${names.length ? `export const { ${names.join(', ')} } = m;` : ''}`;
       return { key: `builtin:${record.path}`, source };
     }
     if (record.format === 'json') return { key: record.path, source: `export default ${record.source};` };
-    return { key: record.path, source: `export default globalThis[Symbol.for(${JSON.stringify(REQUIRE_SYMBOL)})](${JSON.stringify(record.path)});` };
-  };
-
-  const root = await compile(entry.path, entry.source, entry.path);
-  await root.instantiate(context, async (specifier, referrer) => {
-    const from = pathOf.get(referrer) ?? entry.path;
-    const fromDir = from.startsWith('/') ? from.slice(0, from.lastIndexOf('/')) || '/' : '/';
-    let record: ModuleRecord;
-    try {
-      record = resolve(specifier, fromDir);
-    } catch (err) {
-      // The guest sees the reason, never the daemon's frames.
-      if (err instanceof Error) err.stack = `${err.name}: ${err.message}`;
-      throw err;
-    }
-    const mismatch = attributeError(record.path, record.format, attributesOf.get(referrer)?.get(specifier));
-    if (mismatch && record.format !== 'builtin') throw mismatch;
-    if (record.format === 'module') return compile(record.path, record.source, record.path);
-    const { key, source } = glue(record);
-    return compile(key, source, key);
-  });
-  await root.evaluate({ promise: true } as ivm.ScriptRunOptions);
+    // CommonJS: `default` is module.exports; the names Node's lexer finds are its properties.
+    const names = this.cjsNames(record).filter((n) => n !== 'default');
+    const locals = names.map((name, i) => `const e${i} = m == null ? undefined : m[${JSON.stringify(name)}];`).join('\n');
+    const list = names.map((name, i) => `e${i} as ${JSON.stringify(name)}`).join(', ');
+    const source = `const m = globalThis[Symbol.for(${JSON.stringify(REQUIRE_SYMBOL)})](${JSON.stringify(record.path)});\nexport default m;\n${locals}\n${names.length ? `export { ${list} };` : ''}`;
+    return { key: record.path, source };
+  }
 }

@@ -4,16 +4,18 @@ import { FsError } from '../fs/errors.js';
 import { absolute, normalize } from '../fs/paths.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
 import type { JsEngine } from './engine.js';
-import { evaluateModuleGraph } from './esm-linker.js';
-import type { HookResult, MainProgram, SystemInfo } from './guest/contract.js';
+import { EsmLoader } from './esm-linker.js';
+import { wrapCommonJs, type HookResult, type MainProgram, type ModuleRecord, type SystemInfo } from './guest/contract.js';
 import { guestStack } from './guest-stack.js';
-import { formatOf, resolveModule } from './module-resolver.js';
+import { formatOf, ModuleError, resolveModule } from './module-resolver.js';
+import { applyModuleHooks, cjsExportNames, findModuleHooks, rewriteModuleHooks } from './module-source.js';
 import { PackageJsonLimitError } from './package-json.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
 import { JsChildren, type ChildKernel } from './node-host/js-children.js';
 import { NodeCalls, type NodeBounds } from './node-host/node-calls.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export interface JsBudgets extends GuestBudgets {
   heapLimitMb: number;
@@ -39,6 +41,24 @@ export interface JsProcessOptions extends GuestProcessOptions {
   rootPid?: number;
   /** Resolves when a spawned process may start (the VM's spawn rate); absent: at once. */
   admit?: () => Promise<void>;
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** A resolution or evaluation failure as the guest rebuilds it (guestError): Node's code and message. */
+function errorShape(err: unknown): { message: string; code?: string; name?: string; stack?: string } {
+  if (err instanceof ModuleError) return { message: err.message, code: err.code, name: err.code.startsWith('ERR_INVALID_ARG') ? 'TypeError' : 'Error' };
+  if (err instanceof FsError) return { message: err.message, code: err.errno };
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    // A stack that names the daemon's own files is not the guest's to see.
+    const stack = err.stack?.includes(PACKAGE_ROOT) ? undefined : err.stack;
+    return { message: err.message, name: err.name, ...(stack === undefined ? {} : { stack }), ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { message: String(err) };
 }
 
 /** The guest's timers ride on one host timer, armed for the earliest (guest/timers.ts). */
@@ -71,6 +91,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private readonly signalHandlers = new Map<string, number>();
   private readonly children: JsChildren | undefined;
   private readonly nodeCalls: NodeCalls;
+  private loader: EsmLoader | undefined;
 
   constructor(private readonly o: JsProcessOptions) {
     super(o);
@@ -161,24 +182,89 @@ export class JsProcess extends GuestProcess implements GuestHost {
     });
     this.startBudgets(slot.isolate);
 
+    const base = o.cwd === '/' ? '' : o.cwd;
     if (asModule) {
-      const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${o.cwd === '/' ? '' : o.cwd}/[eval1]`, source: program.code };
-      this.enter(evaluateModuleGraph(slot.isolate, slot.context, entry, (spec, fromDir) => this.importRecord(spec, fromDir), o.engine.builtinExports), false);
+      const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${base}/[eval1]`, source: program.code };
+      this.enter(this.esm(slot).runMain(entry));
+    } else if (program.kind === 'file') {
+      this.enter(slot.runMain({ ...program, source: rewriteModuleHooks(program.source, program.path, false) }));
     } else {
-      this.enter(slot.runMain(program));
+      this.enter(slot.runMain({ ...program, code: rewriteModuleHooks(program.code, `${base}/[eval]`, false) }));
     }
   }
 
-  /** What a static `import` names: a builtin, or a VM file under the same permission check as `require` (load). */
-  private importRecord(specifier: string, fromDir: string) {
+  private esm(slot: PreparedIsolate): EsmLoader {
+    this.loader ??= new EsmLoader(slot.isolate, slot.context, (spec, fromFile) => this.importRecord(spec, fromFile), this.o.engine.builtinExports, (record) => this.cjsNames(record, new Set()), this.o.engine.codeCache);
+    return this.loader;
+  }
+
+  /** What an `import` names: a builtin, or a VM file under the same permission check as `require` (load). */
+  private importRecord(specifier: string, fromFile: string): ModuleRecord {
     const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     const denied = this.o.engine.builtinNames.has(bare) ? undefined : this.moduleAccessDenied(specifier);
     if (denied) throw Object.assign(new Error(denied.message), { code: denied.code });
-    return this.resolve(specifier, fromDir, 'import');
+    return this.resolve(specifier, dirOf(fromFile), 'import', fromFile);
   }
 
-  private resolve(specifier: string, fromDir: string, mode: 'require' | 'import') {
-    return resolveModule(this.o.vfs, specifier, fromDir, mode, this.o.engine.builtinNames);
+  private resolve(specifier: string, fromDir: string, mode: 'require' | 'import', fromFile?: string, withSource = true): ModuleRecord {
+    return resolveModule(this.o.vfs, specifier, fromDir, mode, this.o.engine.builtinNames, fromFile, withSource);
+  }
+
+  /**
+   * The names an ES module may import from a CommonJS file: what cjs-module-lexer finds in
+   * it and, as Node does, in the CommonJS files it re-exports whole (each file once).
+   */
+  private cjsNames(first: ModuleRecord, seen: Set<string>): string[] {
+    const names = new Set<string>();
+    // A worklist, not recursion: a long chain of re-exports must not deepen the daemon's stack.
+    const todo = [first];
+    seen.add(first.path);
+    for (let record = todo.pop(); record; record = todo.pop()) {
+      const { exports, reexports } = cjsExportNames(record.source);
+      for (const name of exports) names.add(name);
+      for (const specifier of reexports) {
+        try {
+          const next = this.resolve(specifier, dirOf(record.path), 'require', record.path);
+          if (next.format === 'commonjs' && !seen.has(next.path)) {
+            seen.add(next.path);
+            todo.push(next);
+          }
+        } catch {
+          // Node skips a re-export it cannot resolve.
+        }
+      }
+    }
+    return [...names];
+  }
+
+  /** `import()` from guest code (the runtime's `__agentos_import`): the namespace, or why not, through `settleImport`. */
+  importModule(callId: unknown, specifier: unknown, fromFile: unknown, type: unknown): void {
+    const slot = this.slot;
+    if (this.finished || !slot || typeof callId !== 'number' || typeof specifier !== 'string' || typeof fromFile !== 'string') return;
+    const attribute = typeof type === 'string' ? type : undefined;
+    this.enter(
+      this.esm(slot)
+        .importDynamic(specifier, fromFile, attribute)
+        .then(
+          (namespace) => slot.settleImport(callId, true, namespace),
+          (err: unknown) => slot.settleImport(callId, false, errorShape(err)),
+        ),
+    );
+  }
+
+  /** `require.resolve`, `import.meta.resolve`: where a specifier leads, without reading the file. */
+  resolveModule(specifier: unknown, request: unknown): HookResult {
+    const r = request as { fromDir?: unknown; fromFile?: unknown; mode?: unknown } | null;
+    if (typeof specifier !== 'string' || !r || typeof r.fromDir !== 'string' || (r.mode !== 'require' && r.mode !== 'import')) return { err: { message: 'invalid module specifier', code: 'ERR_INVALID_ARG_TYPE' } };
+    const denied = this.moduleAccessDenied(specifier);
+    if (denied) return { err: denied };
+    try {
+      return { ok: this.resolve(specifier, r.fromDir, r.mode, typeof r.fromFile === 'string' ? r.fromFile : undefined, false).path };
+    } catch (err) {
+      // import.meta.resolve names a missing file all the same (Node's error carries its URL).
+      if (r.mode === 'import' && err instanceof ModuleError && err.path !== undefined) return { ok: err.path };
+      return { err: errorShape(err) };
+    }
   }
 
   // ---- the event loop, seen from the host ----
@@ -402,14 +488,21 @@ export class JsProcess extends GuestProcess implements GuestHost {
     const denied = this.moduleAccessDenied(specifier);
     if (denied) return { err: denied };
     try {
-      return { ok: this.resolve(specifier, fromDir, 'require') };
+      const record = this.resolve(specifier, fromDir, 'require');
+      if (record.format !== 'commonjs') return { ok: record };
+      const { codeCache } = this.o.engine;
+      // One hash of a large source keys both what the lexer found in it and its code cache.
+      const hash = codeCache.hashOf(record.source);
+      const edits = hash === undefined ? findModuleHooks(record.source) : codeCache.edits(hash, () => findModuleHooks(record.source));
+      const source = applyModuleHooks(record.source, edits, record.path, false);
+      const wrapped = wrapCommonJs(source);
+      // A rewritten source names its own path: its cache is that file's alone.
+      const key = hash === undefined ? undefined : `script:${hash}${edits.length > 0 ? `:${record.path}` : ''}`;
+      const cache = key === undefined ? undefined : codeCache.lookup(key, wrapped, 'script', record.path);
+      return { ok: cache ? { ...record, source, cache } : { ...record, source } };
     } catch (err) {
-      if (err instanceof FsError) {
-        const notFound = (err as FsError & { moduleNotFound?: boolean }).moduleNotFound;
-        return { err: { message: notFound ? `Cannot find module '${specifier}'\nRequire stack:\n- ${fromDir}` : err.message, code: notFound ? 'MODULE_NOT_FOUND' : err.errno } };
-      }
       if (err instanceof PackageJsonLimitError) return { err: { message: err.message, code: err.code } };
-      return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
+      return { err: errorShape(err) };
     }
   }
 

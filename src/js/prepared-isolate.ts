@@ -17,6 +17,8 @@ export interface GuestHost {
   block(op: unknown, arg: unknown): Promise<unknown>;
   fs(op: unknown, args: unknown): HookResult;
   load(specifier: unknown, fromDir: unknown): HookResult;
+  resolveModule(specifier: unknown, request: unknown): HookResult;
+  importModule(callId: unknown, specifier: unknown, fromFile: unknown, type: unknown): void;
   exit(code: unknown): void;
   random(length: unknown): HookResult;
   node(op: unknown, args: unknown): HookResult;
@@ -25,7 +27,7 @@ export interface GuestHost {
 }
 
 type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
-const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'signal', 'builtinExports', 'childEvent', 'lifecycle'] as const;
+const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'settleImport', 'signal', 'builtinExports', 'childEvent', 'lifecycle'] as const;
 type EntryName = (typeof ENTRY_NAMES)[number];
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
@@ -66,6 +68,9 @@ export class PreparedIsolate {
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);
       });
       context.global.setSync('__agentos_hook_block', block);
+      // The runtime compiles CommonJS in its own isolate with them (guest/hooks.ts compileScript).
+      context.global.setSync('__agentos_hook_isolate', isolate);
+      context.global.setSync('__agentos_hook_context', context);
       await (await runtime.compile(isolate)).run(context, { release: true });
       const exported = context.global.getSync('__agentos_entries', { reference: true }) as ivm.Reference<Record<string, unknown>>;
       const get = (name: string) => exported.getSync(name, { reference: true }) as Entry;
@@ -103,6 +108,11 @@ export class PreparedIsolate {
 
   settleCall(callId: number, ok: boolean, value: unknown): Promise<unknown> {
     return this.running(this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } }));
+  }
+
+  /** A namespace travels as the Reference it is (the guest dereferences it); an error's shape is copied. */
+  settleImport(callId: number, ok: boolean, value: unknown): Promise<unknown> {
+    return this.running(this.entries.settleImport.apply(undefined, [callId, ok, value as ivm.Transferable], ok ? {} : { arguments: { copy: true } }));
   }
 
   signal(name: string): Promise<boolean> {
@@ -173,8 +183,10 @@ function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
     wantStdin: ignored((h, want: unknown) => h.wantStdin(want)),
     hostCall: ignored((h, id: unknown, name: unknown, args: unknown) => h.hostCall(id, name, args)),
     signalListeners: ignored((h, signal: unknown, count: unknown) => h.signalListeners(signal, count)),
+    importModule: ignored((h, id: unknown, spec: unknown, from: unknown, type: unknown) => h.importModule(id, spec, from, type)),
     fs: answered((h, op: unknown, args: unknown) => h.fs(op, args), UNBOUND),
     load: answered((h, spec: unknown, from: unknown) => h.load(spec, from), UNBOUND),
+    resolve: answered((h, spec: unknown, request: unknown) => h.resolveModule(spec, request), UNBOUND),
     random: answered((h, n: unknown) => h.random(n), UNBOUND),
     node: answered((h, op: unknown, args: unknown) => h.node(op, args), UNBOUND),
     // Ends the process: never refused, so a guest cannot outrun its own exit.

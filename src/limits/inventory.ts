@@ -176,6 +176,21 @@ export const INVENTORY = {
     min: 1, max: 1_000_000,
     why: 'live VMs in one daemon; an idle VM costs well under 1 MB, so this is about fairness, not memory',
   },
+  MODULE_CODE_CACHE_BYTES: {
+    unit: 'bytes', default: 128 * MiB, env: 'AGENTOS_MODULE_CODE_CACHE_BYTES', scope: 'sidecar',
+    min: 1, max: 16_384 * MiB,
+    why: 'V8 code cache of guest modules by source hash, shared by every process and VM (least recently used evicted first; a cache larger than the whole is not kept)',
+  },
+  MODULE_CODE_CACHE_MIN_SOURCE_BYTES: {
+    unit: 'bytes', default: 16 * 1024, env: 'AGENTOS_MODULE_CODE_CACHE_MIN_SOURCE_BYTES', scope: 'sidecar',
+    min: 1, max: 1024 * MiB,
+    why: 'smaller module sources compile faster than producing and copying a cache for them is worth',
+  },
+  MODULE_CODE_CACHE_PENDING_MAX: {
+    unit: 'count', default: 32, env: 'AGENTOS_MODULE_CODE_CACHE_PENDING_MAX', scope: 'sidecar',
+    min: 1, max: 100_000,
+    why: 'sources waiting to have their cache produced (one at a time, off the daemon thread); more are skipped, not queued',
+  },
   ISOLATE_POOL_SIZE: {
     unit: 'count', default: 4, env: 'AGENTOS_ISOLATE_POOL_SIZE', scope: 'sidecar',
     min: 1, max: 256,

@@ -7,6 +7,7 @@ export interface GuestErrorShape {
   syscall?: string;
   path?: string;
   errno?: number;
-  /** The class the guest sees ('TypeError', 'RangeError'); Error when absent. */
+  /** The constructor the guest rebuilds the error with (TypeError, ...), and its stack, for errors of guest code. */
   name?: string;
+  stack?: string;
 }

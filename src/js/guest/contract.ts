@@ -21,6 +21,8 @@ export interface IgnoredHooks {
   hostCall(callId: number, binding: string, argsJson: string): void;
   /** How many `process.on(signal)` listeners the guest has for a signal. */
   signalListeners(signal: string, count: number): void;
+  /** `import(specifier)` from the module file `fromFile`, with its `type` attribute; the answer comes back through the `settleImport` entry. */
+  importModule(callId: number, specifier: string, fromFile: string, type: string | undefined): void;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface SyncHooks {
   fs(op: string, args: unknown[]): HookResult;
   /** Node's `require` resolution from `fromDir`, answered with the module's source. */
   load(specifier: string, fromDir: string): HookResult;
+  /** Where a specifier leads (`require.resolve`, `import.meta.resolve`): its path or builtin name, without reading it. */
+  resolve(specifier: string, request: { fromDir: string; fromFile?: string; mode: 'require' | 'import' }): HookResult;
   /** Ends the process now with `code`. */
   exit(code: number): void;
   /** Bytes from the host's random source (guest isolates have no entropy of their own), at most `randomChunkBytes` a call. */
@@ -69,6 +73,13 @@ export interface ModuleRecord {
   path: string;
   format: 'commonjs' | 'json' | 'module' | 'builtin';
   source: string;
+  /** V8's code cache for `wrapCommonJs(source)` (an isolated-vm ExternalCopy the host produced), when it has one. */
+  cache?: unknown;
+}
+
+/** A CommonJS file as it is compiled: Node's wrapper function around its source (a `#!` line made a comment). */
+export function wrapCommonJs(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {${source.startsWith('#!') ? `//${source}` : source}\n})`;
 }
 
 /** What the host tells the runtime when a process starts in a (possibly pooled) isolate. */
@@ -124,6 +135,8 @@ export interface RuntimeEntries {
   fireTimers(immediates: boolean): void;
   pushStdin(chunk: Uint8Array | null): void;
   settleCall(callId: number, ok: boolean, value: unknown): void;
+  /** An `import()` settled: the module namespace (an isolated-vm Reference into this isolate), or the error's shape. */
+  settleImport(callId: number, ok: boolean, value: unknown): void;
   /** Delivers a signal; true when a `process.on(signal)` listener took it. */
   signal(name: string): boolean;
   /** Something happened to a child process or job this process started (src/js/node-host/js-children.ts). */

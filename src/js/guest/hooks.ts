@@ -8,8 +8,8 @@ import { bytesOf, CallMeter } from '../../process/guest-calls.js';
  * answer wait out a daemon turn that is spent (src/process/guest-calls.ts).
  */
 type Hooks = IgnoredHooks & SyncHooks & { block: BlockingHook };
-const ignoredNames = ['write', 'timer', 'setExitCode', 'wantStdin', 'hostCall', 'signalListeners'] as const;
-const answeredNames = ['fs', 'load', 'random', 'node'] as const;
+const ignoredNames = ['write', 'timer', 'setExitCode', 'wantStdin', 'hostCall', 'signalListeners', 'importModule'] as const;
+const answeredNames = ['fs', 'load', 'resolve', 'random', 'node'] as const;
 const g = globalThis as unknown as Record<string, unknown>;
 const raw = {} as Record<string, (...args: unknown[]) => unknown>;
 for (const name of [...ignoredNames, ...answeredNames, 'exit', 'block']) {
@@ -18,6 +18,54 @@ for (const name of [...ignoredNames, ...answeredNames, 'exit', 'block']) {
   delete g[key];
 }
 const rawBlock = raw.block as unknown as BlockingHook;
+
+/**
+ * The guest's own isolate and context (isolated-vm handles): the runtime compiles CommonJS
+ * with them, in this isolate, with the code cache the host gives. Only the runtime holds them.
+ */
+interface CompiledScript {
+  runSync(context: unknown, options: object): { deref(): unknown };
+  release(): void;
+}
+const ownIsolate = g.__agentos_hook_isolate as { compileScriptSync(code: string, options: object): CompiledScript };
+const ownContext = g.__agentos_hook_context;
+delete g.__agentos_hook_isolate;
+delete g.__agentos_hook_context;
+
+/**
+ * isolated-vm reports a compile error as an object of its own making, `message [file:line:col]`:
+ * rebuilt here as this realm's SyntaxError, with Node's `file:line` heading.
+ */
+function compileError(err: unknown, filename: string): Error {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  const raw = typeof e?.message === 'string' ? e.message : String(err);
+  const at = / \[[^\]]*:(\d+):\d+\]$/.exec(raw);
+  const message = at ? raw.slice(0, at.index) : raw;
+  const out = e?.name === 'SyntaxError' ? new SyntaxError(message) : new Error(message);
+  out.stack = `${at ? `${filename}:${at[1]}\n\n` : ''}${out.name}: ${message}`;
+  return out;
+}
+
+/** Compiles and runs a script in this isolate, with cached data when there is some; its completion value. */
+export function compileScript(code: string, filename: string, cachedData: unknown): unknown {
+  // Null-prototype options: guest code may have put getters on Object.prototype.
+  const options = Object.create(null) as Record<string, unknown>;
+  options.filename = filename;
+  if (cachedData !== undefined) options.cachedData = cachedData;
+  let script: CompiledScript;
+  try {
+    script = ownIsolate.compileScriptSync(code, options);
+  } catch (err) {
+    throw compileError(err, filename);
+  }
+  const runOptions = Object.create(null) as Record<string, unknown>;
+  runOptions.reference = true;
+  try {
+    return script.runSync(ownContext, runOptions).deref();
+  } finally {
+    script.release();
+  }
+}
 
 export const meter = new CallMeter(() => rawBlock.applySyncPromise(undefined, ['turn']));
 export const hooks = { block: rawBlock, exit: raw.exit } as unknown as Hooks;
@@ -50,8 +98,9 @@ export class ExitSignal {
 
 /** An Error shaped like Node's system errors (`err.code === 'ENOENT'`). */
 export function guestError(shape: GuestErrorShape): Error {
-  const Class = shape.name === 'TypeError' ? TypeError : shape.name === 'RangeError' ? RangeError : Error;
-  const err = new Class(shape.message) as Error & Record<string, unknown>;
+  const Ctor = shape.name === 'TypeError' ? TypeError : shape.name === 'SyntaxError' ? SyntaxError : shape.name === 'RangeError' ? RangeError : shape.name === 'ReferenceError' ? ReferenceError : Error;
+  const err = new Ctor(shape.message) as Error & Record<string, unknown>;
+  if (shape.stack !== undefined) err.stack = shape.stack;
   if (shape.code !== undefined) err.code = shape.code;
   if (shape.syscall !== undefined) err.syscall = shape.syscall;
   if (shape.path !== undefined) err.path = shape.path;

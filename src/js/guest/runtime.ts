@@ -19,6 +19,8 @@ import { createModuleSystem } from './modules.js';
 import { trackPromises } from './node/bindings.js';
 import { configureNodeInternals } from './node/internal.js';
 import { defineWebGlobals } from './node/web-globals.js';
+import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
+import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
@@ -88,6 +90,7 @@ defineWebGlobals();
 trackPromises();
 // Web Crypto's subtle lives in the crypto module, built on first use.
 Object.defineProperty(crypto, 'subtle', { get: () => (builtins.crypto as { subtle: unknown }).subtle, enumerable: true });
+bindModuleSystem(modules, BUILTIN_NAMES);
 const origin = Date.now();
 
 Object.defineProperty(g, 'Buffer', {
@@ -117,6 +120,9 @@ if (typeof g.queueMicrotask !== 'function') {
 // ESM glue modules reach builtins and CommonJS through these (see src/js/esm-linker.ts).
 g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(name);
 g[Symbol.for(REQUIRE_SYMBOL)] = (path: string) => modules.makeRequire('/', null)(path);
+// What the host rewrites `import(...)` and `import.meta` into (src/js/module-source.ts).
+Object.defineProperty(g, '__agentos_import', { value: dynamicImport, writable: true, configurable: true });
+Object.defineProperty(g, '__agentos_meta', { value: importMeta, writable: true, configurable: true });
 
 /**
  * Node's behaviour for an exception nothing caught (`origin` says whether it came from a
@@ -161,8 +167,8 @@ function describeUncaught(err: unknown): string {
 }
 
 function runEval(code: string, print: boolean): void {
-  const require = modules.makeRequire((proc.cwd as () => string)(), null);
-  Object.assign(g, { require, module: { exports: {}, id: '[eval]', filename: '[eval]', require }, exports: {}, __filename: '[eval]', __dirname: '.' });
+  const module = modules.evalModule();
+  Object.assign(g, { require: module.require, module, exports: module.exports, __filename: '[eval]', __dirname: '.' });
   const result = (0, eval)(`${code}\n//# sourceURL=[eval]`);
   if (print) consoleObject.log(typeof result === 'string' ? result : inspect(result));
 }
@@ -211,6 +217,9 @@ const entries: RuntimeEntries = {
   },
   settleCall(callId: number, ok: boolean, value: unknown) {
     guard(() => settleCall(callId, ok, value));
+  },
+  settleImport(callId: number, ok: boolean, value: unknown) {
+    guard(() => settleImport(callId, ok, value));
   },
   signal(name: string) {
     if (proc.listenerCount(name) === 0) return false;
