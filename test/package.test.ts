@@ -74,7 +74,8 @@ test.after(() => {
 });
 
 test('the tarball holds the client with its declarations, the daemon, the commands, and no development files', () => {
-  assert.ok(!existsSync(join(ROOT, 'vendor')), 'postpack removed vendor/');
+  assert.ok(!existsSync(join(ROOT, 'vendor', 'agentos-commands')), 'postpack removed vendor/agentos-commands');
+  assert.ok(existsSync(join(ROOT, 'vendor', 'node', 'LICENSE')), 'vendor/node (committed source) is kept');
   const installed = join(project, 'node_modules', 'agentos-sidecar');
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
   assert.is(manifest.license, 'Apache-2.0');

@@ -6,9 +6,14 @@ export function createConsole() {
   let indent = '';
   const counts = new Map<string, number>();
   const timers = new Map<string, number>();
+  // As Node's console, through process.stdout/stderr.write: a program (or Node's
+  // test/common hijackstdio) that replaces `write` sees console output.
   const out = (fd: 1 | 2, args: unknown[]) => {
     const text = format(...args);
-    writeOut(fd, indent ? `${indent}${text.replaceAll('\n', `\n${indent}`)}\n` : `${text}\n`);
+    const line = indent ? `${indent}${text.replaceAll('\n', `\n${indent}`)}\n` : `${text}\n`;
+    const stream = (globalThis as { process?: Record<string, { write?: (s: string) => unknown }> }).process?.[fd === 1 ? 'stdout' : 'stderr'];
+    if (typeof stream?.write === 'function') stream.write(line);
+    else writeOut(fd, line);
   };
   return {
     log: (...a: unknown[]) => out(1, a),
