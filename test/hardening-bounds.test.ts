@@ -281,4 +281,30 @@ test('package.json in module resolution: past its byte or depth bound a require 
   await client.close();
 });
 
+
+// ---- red team: host binding floods ----
+
+test('host binding with huge arguments: refused by length before they cross to the daemon or are parsed there; the limit line; small calls go on', async () => {
+  let calls = 0;
+  const { client, logs } = await startSidecar({ bindings: { f: (args) => { calls++; return (args[0] as string).length; } } });
+  const { vmId } = await client.createVm({ bindings: ['f'] });
+  const code = `(async () => {
+    for (const n of [1024, 60 * 1024 * 1024, 2 * 1024 * 1024, 10]) {
+      try { console.log('ok', await host.f('x'.repeat(n))); } catch (e) { console.log(e.code, e.message); }
+    }
+  })()`;
+  const r = await client.exec(vmId, 'node', ['-e', code]);
+  assert.is(r.stdout, [
+    'ok 1024',
+    `ERR_AGENTOS_ARGS_LIMIT host.f: its arguments as JSON is ${60 * MiB + 4} bytes; the limit is ${MiB} (AGENTOS_HOST_CALL_PAYLOAD_BYTES)`,
+    `ERR_AGENTOS_ARGS_LIMIT host.f: its arguments as JSON is ${2 * MiB + 4} bytes; the limit is ${MiB} (AGENTOS_HOST_CALL_PAYLOAD_BYTES)`,
+    'ok 10',
+    '',
+  ].join('\n'), r.stderr);
+  assert.is(calls, 2);
+  const lines = logs.filter((l) => l.msg === 'bounded limit exhausted' && l.limit === 'host_call_payload_bytes');
+  assert.equal(lines.map((l) => l.observed), [60 * MiB + 4, 2 * MiB + 4]);
+  await client.close();
+});
+
 test.run();
