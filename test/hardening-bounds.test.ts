@@ -307,4 +307,48 @@ test('host binding with huge arguments: refused by length before they cross to t
   await client.close();
 });
 
+
+// ---- red team: the jail of a confined process ----
+
+test('a confined process (preopen / = /jail) cannot leave its jail: symlinks out (absolute, relative, to /), .., /proc/self/fd, /dev/fd, hard links and renames across the edge', async () => {
+  const { client } = await startSidecar();
+  const { vmId } = await client.createVm({ cwd: '/', files: [
+    { path: '/secret/key.txt', data: 'TOP-SECRET', encoding: 'utf8', mode: 0o600 },
+    { path: '/jail/ok.txt', data: 'inside', encoding: 'utf8' },
+    { path: '/jail/sub/x', data: 'x', encoding: 'utf8' },
+  ] });
+  // Links planted from outside the jail, as a host or another process could.
+  const plant = await client.exec(vmId, 'node', ['-e', `const fs = require('fs');
+    for (const [target, at] of [['/secret/key.txt', 'abs'], ['../secret/key.txt', 'rel'], ['../../secret', 'sub/up'], ['/', 'root'], ['..', 'dotdot'], ['/secret', 'sdir']]) fs.symlinkSync(target, '/jail/' + at);`]);
+  assert.is(plant.exitCode, 0, plant.stderr);
+  const jail = { preopens: [{ name: '/', path: '/jail' }, { name: '/usr/bin', path: '/usr/bin' }], cwd: '/' };
+  const cases: Array<[string, number, string]> = [
+    ['cat /abs', 1, 'cat: /abs: No such file or directory\n'],
+    ['cat /rel', 1, 'cat: /rel: No such file or directory\n'],
+    ['cat /sub/up/key.txt', 1, 'cat: /sub/up/key.txt: No such file or directory\n'],
+    ['cat /root/secret/key.txt', 1, 'cat: /root/secret/key.txt: No such file or directory\n'],
+    ['cat /dotdot/dotdot/secret/key.txt', 1, 'cat: /dotdot/dotdot/secret/key.txt: No such file or directory\n'],
+    ['cat /sdir/key.txt', 1, 'cat: /sdir/key.txt: No such file or directory\n'],
+    ['cat /../secret/key.txt', 1, 'cat: /../secret/key.txt: Capabilities insufficient\n'],
+    ['cat /proc/self/fd/3', 1, 'cat: /proc/self/fd/3: No such file or directory\n'],
+    ['cat /dev/fd/3', 1, 'cat: /dev/fd/3: No such file or directory\n'],
+    ['cat < /rel', 1, 'error: failed to redirect to /rel: No such file or directory (os error 44)\n'],
+    ['link /../secret/key.txt /h; cat /h', 1, "link: cannot create link '/h' to '/../secret/key.txt': Capabilities insufficient\ncat: /h: No such file or directory\n"],
+    ['ln /rel /hard; cat /hard', 1, 'cat: /hard: No such file or directory\n'],
+    ['cp /abs /copied', 1, "cp: cannot stat '/abs': No such file or directory\n"],
+    ['mv /ok.txt /../escaped.txt', 1, 'mv: Capabilities insufficient (os error 76)\n'],
+    ['cd /root && cat secret/key.txt', 1, 'cat: secret/key.txt: No such file or directory\n'],
+    ['echo pwn > /rel', 1, 'error: failed to redirect to /rel: No such file or directory (os error 44)\n'],
+    ['chmod 777 /abs', 1, "chmod: cannot operate on dangling symlink '/abs'\n"],
+  ];
+  for (const [cmd, exitCode, stderr] of cases) {
+    const r = await client.exec(vmId, 'sh', ['-c', cmd], jail);
+    assert.equal([cmd, r.exitCode, r.stdout, r.stderr], [cmd, exitCode, '', stderr]);
+  }
+  // Outside, nothing moved or changed.
+  const check = await client.exec(vmId, 'node', ['-e', `const fs = require('fs'); console.log(fs.readFileSync('/secret/key.txt', 'utf8'), (fs.statSync('/secret/key.txt').mode & 0o777).toString(8), fs.existsSync('/escaped.txt'), fs.readFileSync('/jail/ok.txt', 'utf8'))`]);
+  assert.is(check.stdout, 'TOP-SECRET 600 false inside\n');
+  await client.close();
+});
+
 test.run();
