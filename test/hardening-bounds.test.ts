@@ -282,6 +282,22 @@ test('package.json in module resolution: past its byte or depth bound a require 
 });
 
 
+
+test('cp counts what the copy adds: over an existing copy it fits where a count of the whole source did not; a copy that adds too much is still ENOSPC', async () => {
+  const { client } = await startSidecar();
+  const { vmId } = await client.createVm({ limits: { fsQuotaBytes: MiB }, files: [
+    { path: '/a/f', data: Buffer.alloc(400 * 1024, 1).toString('base64'), encoding: 'base64' },
+    { path: '/a/d/g', data: 'new', encoding: 'utf8' },
+    { path: '/b/f', data: Buffer.alloc(400 * 1024, 2).toString('base64'), encoding: 'base64' },
+  ] });
+  const r = await client.exec(vmId, 'node', ['-e', `const fs = require('fs');
+    fs.cpSync('/a', '/b', { recursive: true });
+    console.log(fs.readFileSync('/b/f')[0], fs.readFileSync('/b/d/g', 'utf8'));
+    try { fs.cpSync('/a', '/c', { recursive: true }); } catch (e) { console.log(e.code, fs.existsSync('/c')); }`]);
+  assert.is(r.stdout, '1 new\nENOSPC false\n', r.stderr);
+  await client.close();
+});
+
 // ---- red team: host binding floods ----
 
 test('host binding with huge arguments: refused by length before they cross to the daemon or are parsed there; the limit line; small calls go on', async () => {
