@@ -281,4 +281,90 @@ test('package.json in module resolution: past its byte or depth bound a require 
   await client.close();
 });
 
+
+
+test('cp counts what the copy adds: over an existing copy it fits where a count of the whole source did not; a copy that adds too much is still ENOSPC', async () => {
+  const { client } = await startSidecar();
+  const { vmId } = await client.createVm({ limits: { fsQuotaBytes: MiB }, files: [
+    { path: '/a/f', data: Buffer.alloc(400 * 1024, 1).toString('base64'), encoding: 'base64' },
+    { path: '/a/d/g', data: 'new', encoding: 'utf8' },
+    { path: '/b/f', data: Buffer.alloc(400 * 1024, 2).toString('base64'), encoding: 'base64' },
+  ] });
+  const r = await client.exec(vmId, 'node', ['-e', `const fs = require('fs');
+    fs.cpSync('/a', '/b', { recursive: true });
+    console.log(fs.readFileSync('/b/f')[0], fs.readFileSync('/b/d/g', 'utf8'));
+    try { fs.cpSync('/a', '/c', { recursive: true }); } catch (e) { console.log(e.code, fs.existsSync('/c')); }`]);
+  assert.is(r.stdout, '1 new\nENOSPC false\n', r.stderr);
+  await client.close();
+});
+
+// ---- red team: host binding floods ----
+
+test('host binding with huge arguments: refused by length before they cross to the daemon or are parsed there; the limit line; small calls go on', async () => {
+  let calls = 0;
+  const { client, logs } = await startSidecar({ bindings: { f: (args) => { calls++; return (args[0] as string).length; } } });
+  const { vmId } = await client.createVm({ bindings: ['f'] });
+  const code = `(async () => {
+    for (const n of [1024, 60 * 1024 * 1024, 2 * 1024 * 1024, 10]) {
+      try { console.log('ok', await host.f('x'.repeat(n))); } catch (e) { console.log(e.code, e.message); }
+    }
+  })()`;
+  const r = await client.exec(vmId, 'node', ['-e', code]);
+  assert.is(r.stdout, [
+    'ok 1024',
+    `ERR_AGENTOS_ARGS_LIMIT host.f: its arguments as JSON is ${60 * MiB + 4} bytes; the limit is ${MiB} (AGENTOS_HOST_CALL_PAYLOAD_BYTES)`,
+    `ERR_AGENTOS_ARGS_LIMIT host.f: its arguments as JSON is ${2 * MiB + 4} bytes; the limit is ${MiB} (AGENTOS_HOST_CALL_PAYLOAD_BYTES)`,
+    'ok 10',
+    '',
+  ].join('\n'), r.stderr);
+  assert.is(calls, 2);
+  const lines = logs.filter((l) => l.msg === 'bounded limit exhausted' && l.limit === 'host_call_payload_bytes');
+  assert.equal(lines.map((l) => l.observed), [60 * MiB + 4, 2 * MiB + 4]);
+  await client.close();
+});
+
+
+// ---- red team: the jail of a confined process ----
+
+test('a confined process (preopen / = /jail) cannot leave its jail: symlinks out (absolute, relative, to /), .., /proc/self/fd, /dev/fd, hard links and renames across the edge', async () => {
+  const { client } = await startSidecar();
+  const { vmId } = await client.createVm({ cwd: '/', files: [
+    { path: '/secret/key.txt', data: 'TOP-SECRET', encoding: 'utf8', mode: 0o600 },
+    { path: '/jail/ok.txt', data: 'inside', encoding: 'utf8' },
+    { path: '/jail/sub/x', data: 'x', encoding: 'utf8' },
+  ] });
+  // Links planted from outside the jail, as a host or another process could.
+  const plant = await client.exec(vmId, 'node', ['-e', `const fs = require('fs');
+    for (const [target, at] of [['/secret/key.txt', 'abs'], ['../secret/key.txt', 'rel'], ['../../secret', 'sub/up'], ['/', 'root'], ['..', 'dotdot'], ['/secret', 'sdir']]) fs.symlinkSync(target, '/jail/' + at);`]);
+  assert.is(plant.exitCode, 0, plant.stderr);
+  const jail = { preopens: [{ name: '/', path: '/jail' }, { name: '/usr/bin', path: '/usr/bin' }], cwd: '/' };
+  const cases: Array<[string, number, string]> = [
+    ['cat /abs', 1, 'cat: /abs: No such file or directory\n'],
+    ['cat /rel', 1, 'cat: /rel: No such file or directory\n'],
+    ['cat /sub/up/key.txt', 1, 'cat: /sub/up/key.txt: No such file or directory\n'],
+    ['cat /root/secret/key.txt', 1, 'cat: /root/secret/key.txt: No such file or directory\n'],
+    ['cat /dotdot/dotdot/secret/key.txt', 1, 'cat: /dotdot/dotdot/secret/key.txt: No such file or directory\n'],
+    ['cat /sdir/key.txt', 1, 'cat: /sdir/key.txt: No such file or directory\n'],
+    ['cat /../secret/key.txt', 1, 'cat: /../secret/key.txt: Capabilities insufficient\n'],
+    ['cat /proc/self/fd/3', 1, 'cat: /proc/self/fd/3: No such file or directory\n'],
+    ['cat /dev/fd/3', 1, 'cat: /dev/fd/3: No such file or directory\n'],
+    ['cat < /rel', 1, 'error: failed to redirect to /rel: No such file or directory (os error 44)\n'],
+    ['link /../secret/key.txt /h; cat /h', 1, "link: cannot create link '/h' to '/../secret/key.txt': Capabilities insufficient\ncat: /h: No such file or directory\n"],
+    ['ln /rel /hard; cat /hard', 1, 'cat: /hard: No such file or directory\n'],
+    ['cp /abs /copied', 1, "cp: cannot stat '/abs': No such file or directory\n"],
+    ['mv /ok.txt /../escaped.txt', 1, 'mv: Capabilities insufficient (os error 76)\n'],
+    ['cd /root && cat secret/key.txt', 1, 'cat: secret/key.txt: No such file or directory\n'],
+    ['echo pwn > /rel', 1, 'error: failed to redirect to /rel: No such file or directory (os error 44)\n'],
+    ['chmod 777 /abs', 1, "chmod: cannot operate on dangling symlink '/abs'\n"],
+  ];
+  for (const [cmd, exitCode, stderr] of cases) {
+    const r = await client.exec(vmId, 'sh', ['-c', cmd], jail);
+    assert.equal([cmd, r.exitCode, r.stdout, r.stderr], [cmd, exitCode, '', stderr]);
+  }
+  // Outside, nothing moved or changed.
+  const check = await client.exec(vmId, 'node', ['-e', `const fs = require('fs'); console.log(fs.readFileSync('/secret/key.txt', 'utf8'), (fs.statSync('/secret/key.txt').mode & 0o777).toString(8), fs.existsSync('/escaped.txt'), fs.readFileSync('/jail/ok.txt', 'utf8'))`]);
+  assert.is(check.stdout, 'TOP-SECRET 600 false inside\n');
+  await client.close();
+});
+
 test.run();

@@ -41,7 +41,7 @@ export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recur
     }
   }
   if (src.kind === 'directory' && !recursive) throw cpError('ERR_FS_EISDIR', from, `${from} is a directory (not copied)`);
-  const plan = planCopy(vfs, src);
+  const plan = planCopy(vfs, src, dest);
   const made: DirNode[] = [];
   for (let i = 0; i < plan.length; i++) {
     const step = plan[i]!;
@@ -75,22 +75,37 @@ export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recur
 /**
  * Lists the source tree (a stack, no recursion) and checks that a copy of it fits before
  * anything is made; the listing stops as soon as it no longer could, so it is bounded by
- * the quota, not by the size of the source.
+ * the quota, not by the size of the source. What is counted is what the copy adds: an
+ * entry already at the destination (a directory merged into, a file or link overwritten)
+ * costs no inode, and an overwritten file or link gives back its old bytes.
  */
-function planCopy(vfs: VirtualFs, top: FsNode): Step[] {
+function planCopy(vfs: VirtualFs, top: FsNode, topDest: FsNode | undefined): Step[] {
   const { bytes: usedBytes, inodes: usedInodes } = vfs.usage;
   const freeBytes = vfs.bounds.quotaBytes - usedBytes;
   const freeInodes = vfs.bounds.inodeLimit - usedInodes;
   const plan: Step[] = [{ node: top, parent: -1, name: '' }];
+  /** Each step's counterpart already at the destination, if any. */
+  const existing: Array<FsNode | undefined> = [topDest];
   let bytes = 0;
+  let inodes = 0;
   for (let i = 0; i < plan.length; i++) {
     const node = plan[i]!.node;
-    bytes += node.kind === 'file' ? node.size : node.kind === 'symlink' ? node.target.length : 0;
-    if (plan.length > freeInodes || bytes > freeBytes) vfs.ensureRoom(bytes, plan.length, 'cp');
+    const there = existing[i];
+    bytes += sizeOf(node) - (there && there.kind !== 'directory' && node.kind !== 'directory' ? sizeOf(there) : 0);
+    if (!there) inodes++;
+    if (inodes > freeInodes || bytes > freeBytes) vfs.ensureRoom(Math.max(bytes, 0), inodes, 'cp');
     if (node.kind !== 'directory') continue;
-    for (const { name, node: child } of vfs.entriesOf(node)) plan.push({ node: child, parent: i, name });
+    for (const { name, node: child } of vfs.entriesOf(node)) {
+      plan.push({ node: child, parent: i, name });
+      existing.push(there?.kind === 'directory' ? vfs.entryOf(there, name) : undefined);
+    }
   }
   return plan;
+}
+
+/** The bytes a node holds against the quota. */
+function sizeOf(node: FsNode): number {
+  return node.kind === 'file' ? node.size : node.kind === 'symlink' ? node.target.length : 0;
 }
 
 function lstatOrNone(vfs: VirtualFs, path: string): FsNode | undefined {

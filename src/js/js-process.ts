@@ -16,12 +16,16 @@ import type { UserInfo } from '../wasm/runner/contract.js';
 import { JsChildren, type ChildKernel } from './node-host/js-children.js';
 import { NodeCalls, type NodeBounds } from './node-host/node-calls.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { tooLarge } from '../errors.js';
+import { warnLimitExhausted } from '../log.js';
 
 export interface JsBudgets extends GuestBudgets {
   heapLimitMb: number;
   maxTimers: number;
   maxTimerDelayMs: number;
   maxHostCalls: number;
+  /** JSON size of one host call's arguments (HOST_CALL_PAYLOAD_BYTES), checked before they are parsed. */
+  hostCallPayloadBytes: number;
 }
 
 export interface JsProcessOptions extends GuestProcessOptions {
@@ -175,6 +179,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
       outputWindowBytes: o.budgets.outputWindowBytes,
       bindings: [...o.bindings],
       maxHostCalls: o.budgets.maxHostCalls,
+      hostCallPayloadBytes: o.budgets.hostCallPayloadBytes,
       callWindow: { calls: o.budgets.callWindow, bytes: o.budgets.outputWindowBytes },
       randomChunkBytes: o.budgets.randomChunkBytes,
       user: o.user,
@@ -436,6 +441,16 @@ export class JsProcess extends GuestProcess implements GuestHost {
         // The answer could not be copied into the guest: say so rather than leave the call pending.
         slot.settleCall(callId, false, { name: 'TypeError', message: `host.${name}: its result cannot be copied into the guest`, code: 'ERR_INVALID_RETURN_VALUE' }),
       );
+    // Its size before anything is done with it: the guest sends only the length of arguments
+    // it already knows are too large, so they are neither copied nor parsed here.
+    const size = typeof argsJson === 'number' ? argsJson : typeof argsJson === 'string' ? argsJson.length : 0;
+    const maxBytes = this.o.budgets.hostCallPayloadBytes;
+    if (size > maxBytes) {
+      const err = tooLarge(`host.${name}: its arguments as JSON`, size, maxBytes, 'HOST_CALL_PAYLOAD_BYTES');
+      warnLimitExhausted(this.o.log, { limit: err.data.limit!, observed: size, capacity: maxBytes, env: err.data.env });
+      this.enter(answer(false, { message: err.message, code: err.data.code }));
+      return;
+    }
     let args: unknown;
     try {
       args = typeof argsJson === 'string' ? JSON.parse(argsJson) : undefined;

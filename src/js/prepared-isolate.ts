@@ -142,7 +142,7 @@ export class PreparedIsolate {
    */
   async warmRuntimeCache(): Promise<void> {
     const host = this.host;
-    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' }, system: { cpus: [], totalmem: 0, release: '', version: '', machine: '', versions: {}, nodeRelease: {} } });
+    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, hostCallPayloadBytes: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' }, system: { cpus: [], totalmem: 0, release: '', version: '', machine: '', versions: {}, nodeRelease: {} } });
     await this.runMain({ kind: 'eval', code: 'console.log("warm", { a: [1, "x"] }, 2); process.exitCode = 0; require("fs")', print: false });
     this.host = host;
     await runtime.rememberCompiled(this.isolate);

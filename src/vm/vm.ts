@@ -356,6 +356,7 @@ export class Vm implements ProcessKernel {
               maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
               maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
               maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
+              hostCallPayloadBytes: this.limits.HOST_CALL_PAYLOAD_BYTES.value,
             },
             user: this.user,
             childKernel: this,

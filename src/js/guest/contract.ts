@@ -18,7 +18,8 @@ export interface IgnoredHooks {
   setExitCode(code: number): void;
   wantStdin(want: boolean): void;
   /** Calls a host binding with its arguments as JSON text; the answer comes back through the `settleCall` entry. */
-  hostCall(callId: number, binding: string, argsJson: string): void;
+  /** `argsJson`: the arguments as JSON, or only its length when past hostCallPayloadBytes. */
+  hostCall(callId: number, binding: string, argsJson: string | number): void;
   /** How many `process.on(signal)` listeners the guest has for a signal. */
   signalListeners(signal: string, count: number): void;
   /** `import(specifier)` from the module file `fromFile`, with its `type` attribute; the answer comes back through the `settleImport` entry. */
@@ -99,6 +100,8 @@ export interface ProcessInfo {
   bindings: string[];
   /** Host calls this process may have unanswered at once (MAX_HOST_CALLS_IN_FLIGHT). */
   maxHostCalls: number;
+  /** JSON size of one host call's arguments (HOST_CALL_PAYLOAD_BYTES): past it only their length is sent. */
+  hostCallPayloadBytes: number;
   /** Fire-and-forget calls and their bytes between two waits for the daemon (GUEST_CALL_WINDOW, OUTPUT_WINDOW_BYTES). */
   callWindow: CallWindow;
   /** Most random bytes one call returns (RANDOM_CALL_MAX_BYTES). */

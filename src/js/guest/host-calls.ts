@@ -5,13 +5,15 @@ import { hooks } from './hooks.js';
  * host as a `host/call` request; its answer settles the promise through `settleCall`.
  * Arguments cross as JSON text, made here: one that JSON cannot carry (a BigInt, a cycle)
  * rejects at once with a TypeError saying so, and at most `maxInFlight` calls of this
- * process wait at once (the daemon would refuse more for the whole VM anyway).
+ * process wait at once (the daemon would refuse more for the whole VM anyway). Arguments
+ * longer than `maxPayload` are not sent: only their length goes, and the daemon refuses
+ * the call (60 MB of arguments were copied into the daemon and parsed there before).
  */
 const pending = new Map<number, { resolve(value: unknown): void; reject(err: unknown): void }>();
 let nextCall = 1;
 const stringify = JSON.stringify;
 
-export function createHostObject(bindings: readonly string[], maxInFlight: number): Record<string, (...args: unknown[]) => Promise<unknown>> {
+export function createHostObject(bindings: readonly string[], maxInFlight: number, maxPayload: number): Record<string, (...args: unknown[]) => Promise<unknown>> {
   const host: Record<string, (...args: unknown[]) => Promise<unknown>> = Object.create(null);
   for (const name of bindings) {
     host[name] = (...args: unknown[]) =>
@@ -30,7 +32,7 @@ export function createHostObject(bindings: readonly string[], maxInFlight: numbe
         }
         const id = nextCall++;
         pending.set(id, { resolve, reject });
-        hooks.hostCall(id, name, json);
+        hooks.hostCall(id, name, json.length > maxPayload ? json.length : json);
       });
   }
   return Object.freeze(host);

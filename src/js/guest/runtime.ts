@@ -200,7 +200,7 @@ const entries: RuntimeEntries = {
     configureTimers(info.maxTimers, info.maxTimerDelayMs);
     configureOutput(info.outputWindowBytes);
     configureRandom(info.randomChunkBytes);
-    if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls);
+    if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls, info.hostCallPayloadBytes);
     hideRuntimeGlobals();
   },
   runMain(program: MainProgram) {
