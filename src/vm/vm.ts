@@ -350,14 +350,7 @@ export class Vm implements ProcessKernel {
             bindings: this.bindings,
             callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
             engine: this.engine,
-            budgets: {
-              ...budgets,
-              heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
-              maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
-              maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
-              maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
-              hostCallPayloadBytes: this.limits.HOST_CALL_PAYLOAD_BYTES.value,
-            },
+            budgets: this.jsBudgets(budgets),
             user: this.user,
             childKernel: this,
             nodeBounds: this.nodeBounds(common.log),
@@ -408,6 +401,18 @@ export class Vm implements ProcessKernel {
       idleRunnerMemoryBytes: this.limits.WASM_IDLE_RUNNER_MEMORY_BYTES.value,
       fuel: this.limit('WASM_MAX_FUEL'),
       maxCallDepth: this.limit('WASM_MAX_CALL_DEPTH'),
+    };
+  }
+
+  /** What a guest JS process may use: the VM's budgets plus the JS runtime's own bounds. */
+  private jsBudgets(budgets: ReturnType<Vm['guestBudgets']>) {
+    return {
+      ...budgets,
+      heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
+      maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
+      maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
+      maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
+      hostCallPayloadBytes: this.limits.HOST_CALL_PAYLOAD_BYTES.value,
     };
   }
 
@@ -507,13 +512,7 @@ export class Vm implements ProcessKernel {
             bindings: this.bindings,
             callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
             engine: this.engine,
-            budgets: {
-              ...this.guestBudgets(),
-              heapLimitMb: this.limit('GUEST_HEAP_LIMIT_MB'),
-              maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
-              maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
-              maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
-            },
+            budgets: this.jsBudgets(this.guestBudgets()),
             user: this.user,
             childKernel: this,
             nodeBounds: this.nodeBounds(log),
