@@ -89,7 +89,9 @@ export interface ProcessInfo {
   /**
    * The process's meter, Int32 × METER_WORDS, written by the runner on every host call and
    * read by the daemon's memory meter: linear memory in 64 KiB pages, a count of host
-   * calls, and 1 while a host call is under way (see src/wasm/memory-meter.ts).
+   * calls, 1 while a host call is under way, and 1 while the runner is running this
+   * process's module (instantiation and `_start`: the only time it can grow its memory)
+   * (see src/wasm/memory-meter.ts).
    */
   meter: SharedArrayBuffer;
 }
@@ -97,7 +99,8 @@ export interface ProcessInfo {
 export const METER_PAGES = 0;
 export const METER_CALLS = 1;
 export const METER_IN_HOST = 2;
-export const METER_WORDS = 3;
+export const METER_RUNNING = 3;
+export const METER_WORDS = 4;
 /** The unit of METER_PAGES (and of linear memory). */
 export const WASM_PAGE_BYTES = 65536;
 
