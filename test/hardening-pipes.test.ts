@@ -40,6 +40,20 @@ test('each stage\'s last write before it exits arrives, in order', async () => {
   }
 });
 
+test('a guest write larger than the output window crosses in pieces and arrives whole: no split surrogate pair, no lost byte', async () => {
+  const v = (await client.createVm()).vmId;
+  // 'a' then emoji: every pair starts at an odd index, so a cut at any multiple of the
+  // 64 KiB window would fall between the halves of one and print U+FFFD twice.
+  const text = await client.exec(v, 'node', ['-e', "process.stdout.write('a' + '\\u{1F600}'.repeat(1_500_000)); process.stderr.write('done')"], { timeoutMs: 60_000 });
+  assert.equal([text.exitCode, text.stdout.length, text.stdout === `a${'\u{1F600}'.repeat(1_500_000)}`, text.stderr], [0, 3_000_001, true, 'done']);
+  // Bytes: 3 MiB and 5, each byte its index mod 251, through a Buffer and fs.writeSync(1).
+  const bytes = await client.exec(v, 'node', ['-e', "const b = Buffer.alloc(3 * 1024 * 1024 + 5); for (let i = 0; i < b.length; i++) b[i] = i % 251; process.stdout.write(b.subarray(0, 1000)); require('fs').writeSync(1, b, 1000); process.stdout.write('END')"], { timeoutMs: 60_000, outputEncoding: 'base64' });
+  const out = Buffer.from(bytes.stdout, 'base64');
+  const want = Buffer.alloc(3 * 1024 * 1024 + 5);
+  for (let i = 0; i < want.length; i++) want[i] = i % 251;
+  assert.equal([bytes.exitCode, out.length, out.subarray(0, want.length).equals(want), out.subarray(want.length).toString()], [0, want.length + 3, true, 'END']);
+});
+
 test.after(async () => {
   await client.close();
 });
