@@ -13,7 +13,9 @@ let sinceWait = 0;
 // Taken before guest code runs, which may replace any of them.
 const apply = Reflect.apply;
 const sliceString = String.prototype.slice;
-const charCodeAt = String.prototype.charCodeAt;
+const exec = RegExp.prototype.exec;
+/** A high surrogate then a low one: the two halves of one character. */
+const SPLIT_PAIR = /^[\uD800-\uDBFF][\uDC00-\uDFFF]$/;
 // A copy, not a view: a view crosses to the daemon with the whole buffer behind it.
 const sliceBytes = Uint8Array.prototype.slice;
 const byteLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, 'byteLength')!.get!;
@@ -30,7 +32,7 @@ export function writeOut(fd: 1 | 2, data: string | Uint8Array): void {
   for (let at = 0; at < length; ) {
     let end = Math.min(length, at + window);
     // Never between the two halves of a surrogate pair: each piece is encoded on its own.
-    if (text && end < length && isLowSurrogate(apply(charCodeAt, data, [end]) as number) && isHighSurrogate(apply(charCodeAt, data, [end - 1]) as number)) end--;
+    if (text && end < length && apply(exec, SPLIT_PAIR, [apply(sliceString, data, [end - 1, end + 1])]) !== null) end--;
     send(fd, apply(text ? sliceString : sliceBytes, data, [at, end]) as string | Uint8Array, end - at);
     at = end;
   }
@@ -45,10 +47,3 @@ function send(fd: 1 | 2, data: string | Uint8Array, length: number): void {
   }
 }
 
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
