@@ -31,7 +31,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     minSourceBytes: limits.MODULE_CODE_CACHE_MIN_SOURCE_BYTES.value,
     maxPending: limits.MODULE_CODE_CACHE_PENDING_MAX.value,
   });
-  const wasm = new WasmEngine(log, limits.WASM_RUNNER_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value, limits.WASM_MODULE_CACHE_ENTRIES.value, engine.onCatastrophicError, limits.SIDECAR_WASM_MEMORY_BYTES.value, {
+  const wasm = new WasmEngine(log, limits.WASM_RUNNER_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value, limits.WASM_MODULE_CACHE_ENTRIES.value, engine.onCatastrophicError, { sidecarBytes: limits.SIDECAR_WASM_MEMORY_BYTES.value, silentMs: limits.WASM_METER_SILENT_MS.value }, {
     tableEntries: limits.WASM_MAX_TABLE_ENTRIES.value,
     sections: limits.WASM_MAX_SECTIONS.value,
     sectionEntries: limits.WASM_MAX_SECTION_ENTRIES.value,

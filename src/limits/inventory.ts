@@ -231,6 +231,11 @@ export const INVENTORY = {
     min: 65_536, max: 1024 * 1024 * MiB,
     why: 'linear memory of all WASM processes of one VM together, metered on every host call (a process that stops calling the host counts at its cap); past it the largest is stopped',
   },
+  WASM_METER_SILENT_MS: {
+    unit: 'ms', default: 1000, env: 'AGENTOS_WASM_METER_SILENT_MS', scope: 'sidecar',
+    min: 50, max: 60_000,
+    why: 'how long a running WASM process may go without a host call before the memory meter counts it at its cap (it may have grown unseen); shorter, and a pipeline\'s stages merely waiting for a core on a loaded machine were counted at their caps together and killed',
+  },
   SIDECAR_WASM_MEMORY_BYTES: {
     unit: 'bytes', default: 8192 * MiB, env: 'AGENTOS_SIDECAR_WASM_MEMORY_BYTES', scope: 'sidecar',
     min: 65_536, max: 1024 * 1024 * MiB,

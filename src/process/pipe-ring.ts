@@ -94,6 +94,11 @@ export class PipeRing {
     if (into.byteLength === 0) return 0;
     for (;;) {
       const seen = Atomics.load(this.h, CHANGE);
+      // Read before the positions: a writer publishes its bytes before its close is counted,
+      // so "no writer" seen first and then nothing buffered is a true end of file. Checked
+      // after an empty look, a writer could write and close in between, and its last bytes
+      // would be taken for EOF.
+      const writers = this.hasWriters;
       this.lock();
       const r = Atomics.load(this.h, READ);
       const available = (Atomics.load(this.h, WRITE) - r) >>> 0;
@@ -109,7 +114,7 @@ export class PipeRing {
         return n;
       }
       this.unlock();
-      if (!this.hasWriters) return 0;
+      if (!writers) return 0;
       if (!block) return 'again';
       sleep(this.h, seen);
     }

@@ -36,10 +36,10 @@ export class WasmEngine {
     poolSize: number,
     cacheEntries: number,
     onCatastrophicError: (message: string) => void,
-    sidecarWasmMemoryBytes: number,
+    meter: ConstructorParameters<typeof WasmMemoryMeter>[0],
     moduleBounds: ConstructorParameters<typeof ModuleCache>[1],
   ) {
-    this.memoryMeter = new WasmMemoryMeter(sidecarWasmMemoryBytes);
+    this.memoryMeter = new WasmMemoryMeter(meter);
     this.runners = new IsolatePool(runnerHeapMb, poolSize, (heapMb) => RunnerIsolate.create(heapMb, onCatastrophicError));
     this.modules = new ModuleCache(cacheEntries, moduleBounds);
   }

@@ -1,5 +1,5 @@
 import { TickingSet } from '../process/ticking-set.js';
-import { METER_CALLS, METER_IN_HOST, METER_PAGES, WASM_PAGE_BYTES } from './runner/contract.js';
+import { METER_CALLS, METER_IN_HOST, METER_PAGES, METER_RUNNING, WASM_PAGE_BYTES } from './runner/contract.js';
 
 /** One running WASM process, as the meter sees it. */
 export interface Metered {
@@ -20,21 +20,33 @@ const TICK_MS = 50;
  * process's memory is capped by rewriting its module, but isolated-vm neither counts nor
  * shows wasm memory, so 256 processes of one VM could otherwise hold 256 × the cap and
  * take the daemon down. The runner publishes each instance's size on every host call.
- * A process that has made no host call since the last tick and is not inside one may
- * have grown since it last said, so it counts at its cap: a program cannot grow its
- * memory and then hide by never calling the host. Over a budget, the largest process
- * (as counted) in that VM, or in the whole sidecar, is stopped until the total fits.
+ * A process whose module is running but that has made no host call (and is not inside one)
+ * for `silentMs` may have grown since it last said, so it counts at its cap: a program
+ * cannot grow its memory and then hide by never calling the host. Only then: one whose
+ * module is not running (waiting for a thread, or ended and not yet reaped) cannot grow,
+ * and one silent for less may only be waiting for a core, so both count what they said
+ * last. Counted at their caps after one 50 ms tick, a pipeline's stages that merely waited
+ * on a loaded machine came to the budget together and were killed, losing their output.
+ * Over a budget, the largest process (as counted) in that VM, or in the whole sidecar, is
+ * stopped until the total fits.
  * Tables count too, at the most their rewritten limits let them hold (memory-cap.ts).
  */
 export class WasmMemoryMeter {
   private readonly running = new TickingSet<Metered>(TICK_MS, () => this.tick());
-  /** Each process's host-call count at the last tick (-1 before its first). */
-  private readonly lastCalls = new Map<Metered, number>();
+  /** Each process's host-call count at the last tick (-1 before its first), and since when (ms) it has run without one. */
+  private readonly lastCalls = new Map<Metered, { calls: number; silentSince: number | undefined }>();
+  private readonly sidecarBytes: number;
+  private readonly silentMs: number;
+  /** When the last tick read the counts (performance.now()). */
+  private lastTick = performance.now();
 
-  constructor(private readonly sidecarBytes: number) {}
+  constructor(o: { sidecarBytes: number; silentMs: number }) {
+    this.sidecarBytes = o.sidecarBytes;
+    this.silentMs = o.silentMs;
+  }
 
   add(p: Metered): void {
-    this.lastCalls.set(p, -1);
+    this.lastCalls.set(p, { calls: -1, silentSince: undefined });
     this.running.add(p);
   }
 
@@ -46,12 +58,17 @@ export class WasmMemoryMeter {
   /** Linear memory counted for each running process now (see the class comment). */
   private count(): Map<Metered, number> {
     const counted = new Map<Metered, number>();
-    for (const [p, lastCalls] of this.lastCalls) {
+    const now = performance.now();
+    for (const [p, last] of this.lastCalls) {
       const calls = Atomics.load(p.meter, METER_CALLS);
-      const silent = calls === lastCalls && Atomics.load(p.meter, METER_IN_HOST) === 0;
-      this.lastCalls.set(p, calls);
-      counted.set(p, p.tableBytes + (silent ? p.capBytes : Math.min(p.capBytes, Atomics.load(p.meter, METER_PAGES) * WASM_PAGE_BYTES)));
+      const silentNow = calls === last.calls && Atomics.load(p.meter, METER_IN_HOST) === 0 && Atomics.load(p.meter, METER_RUNNING) === 1;
+      // No call since the last tick read its count: silent since then.
+      last.silentSince = silentNow ? (last.silentSince ?? this.lastTick) : undefined;
+      last.calls = calls;
+      const hidden = last.silentSince !== undefined && now - last.silentSince >= this.silentMs;
+      counted.set(p, p.tableBytes + (hidden ? p.capBytes : Math.min(p.capBytes, Atomics.load(p.meter, METER_PAGES) * WASM_PAGE_BYTES)));
     }
+    this.lastTick = now;
     return counted;
   }
 

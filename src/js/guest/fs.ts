@@ -201,7 +201,12 @@ const sync = {
   },
   writeSync(fd: number, data: unknown, offsetOrPosition?: unknown, lengthOrEncoding?: unknown, position?: number | null): number {
     if (isStdio(fd)) {
-      const bytes = typeof data === 'string' ? toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined) : (toBytes(data) as Uint8Array);
+      let bytes = typeof data === 'string' ? toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined) : (toBytes(data) as Uint8Array);
+      // writeSync(fd, buffer, offset, length) writes that range, to stdout as to a file.
+      if (typeof data !== 'string' && typeof bytes !== 'string') {
+        const { offset, length } = bufferRange(offsetOrPosition, lengthOrEncoding, bytes.byteLength, false);
+        bytes = bytes.subarray(offset, offset + length);
+      }
       writeOut(fd, bytes);
       return typeof bytes === 'string' ? lazyBuffer().byteLength(bytes) : bytes.byteLength;
     }

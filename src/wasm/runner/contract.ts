@@ -90,8 +90,9 @@ export interface ProcessInfo {
   /**
    * The process's meter, Int32 × METER_WORDS, written by the runner on every host call and
    * read by the daemon's memory meter: linear memory in 64 KiB pages, a count of host
-   * calls, and 1 while a host call is under way (see src/wasm/memory-meter.ts); then the
-   * process's CPU slot state (src/process/cpu-gate.ts).
+   * calls, 1 while a host call is under way, and 1 while the runner is running this
+   * process's module (instantiation and `_start`: the only time it can grow its memory)
+   * (see src/wasm/memory-meter.ts); then the process's CPU slot state (src/process/cpu-gate.ts).
    */
   meter: SharedArrayBuffer;
 }
@@ -101,7 +102,8 @@ export const METER_CALLS = 1;
 export const METER_IN_HOST = 2;
 /** The process's CPU slot state (src/process/cpu-gate.ts), settled by the daemon when it ends. */
 export const METER_GATE = 3;
-export const METER_WORDS = 4;
+export const METER_RUNNING = 4;
+export const METER_WORDS = 5;
 /** The unit of METER_PAGES (and of linear memory). */
 export const WASM_PAGE_BYTES = 65536;
 

@@ -3,7 +3,7 @@
  * off the global object and exposes one entry, `run`, which instantiates a module (moved
  * in from the daemon's cache, already compiled) and runs its `_start`.
  */
-import { METER_CALLS, METER_GATE, METER_IN_HOST, METER_PAGES, WASM_PAGE_BYTES, type RunnerHooks, type RunnerInfo, type RunnerResult } from './contract.js';
+import { METER_CALLS, METER_GATE, METER_IN_HOST, METER_PAGES, METER_RUNNING, WASM_PAGE_BYTES, type RunnerHooks, type RunnerInfo, type RunnerResult } from './contract.js';
 import { ProcExit } from './errno.js';
 import { ExecImage, hostProcessImports } from './host-process.js';
 import { hostFsImports } from './host-fs.js';
@@ -132,13 +132,28 @@ function traced(imports: Record<string, Record<string, unknown>>, wasi: Wasi): R
   return out;
 }
 
+/**
+ * Runs one image, with the meter's RUNNING word set for exactly as long as the module can
+ * execute (a start function runs during instantiation): before and after, its memory
+ * cannot grow, so the daemon's meter takes the pages published last as exact, however long
+ * the run waits for a thread or its result for the daemon.
+ */
 function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: ImportedMemory | null): RunnerResult {
+  const meter = new Int32Array(info.process.meter);
+  Atomics.store(meter, METER_RUNNING, 1);
+  try {
+    return runImage(module, info, importedMemory, meter);
+  } finally {
+    Atomics.store(meter, METER_RUNNING, 0);
+  }
+}
+
+function runImage(module: WebAssembly.Module, info: RunnerInfo, importedMemory: ImportedMemory | null, meter: Int32Array): RunnerResult {
   callMeter.configure(info.callWindow);
   const agentosAbi = WebAssembly.Module.imports(module).some((imp) => imp.module.startsWith('host_'));
   const wasi = new Wasi(hooks, info, agentosAbi ? HIDDEN_PREOPEN_BASE : 3);
   const signals = new Signals(info.process);
   wasi.onBrokenPipe = () => signals.raise(13);
-  const meter = new Int32Array(info.process.meter);
   const publishPages = () => {
     meter[METER_PAGES] = (wasi.memory?.buffer.byteLength ?? 0) / WASM_PAGE_BYTES;
   };
@@ -149,6 +164,7 @@ function run(module: WebAssembly.Module, info: RunnerInfo, importedMemory: Impor
   if (importedMemory) {
     memory = new WebAssembly.Memory({ initial: importedMemory.initial, maximum: importedMemory.maximum });
     (imports[importedMemory.module] ??= {})[importedMemory.name] = memory;
+    meter[METER_PAGES] = memory.buffer.byteLength / WASM_PAGE_BYTES;
   }
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind === 'function' && !(imports[imp.module] && imp.name in imports[imp.module]!)) {
