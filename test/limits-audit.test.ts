@@ -72,6 +72,8 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'wasm/instrument.ts', value: [8, 0x6f, 0x7f, 0x28, 0x3e, 0x45, 0xc4, 7, 11, 17, 21, 34, 84, 91], why: 'wasm opcodes and their ranges, the 8-byte header' },
   { file: 'wasm/runner/contract.ts', value: 0o100666, why: 'a device file\'s mode' },
   { file: 'wasm/runner/contract.ts', value: 65536, where: 'WASM_PAGE_BYTES', why: 'the wasm page size (the spec)' },
+  { file: 'js/guest/text-codecs.ts', value: [0xd800, 0xdbff, 0xdc00, 0xdfff, 0x10000, 0xfeff, 0xfffd, 0x80, 0x800], why: 'UTF-8 and UTF-16 encoding constants, surrogates and the byte-order mark (encodeInto, the BOM TextDecoder drops)' },
+  { file: 'js/guest/node-error.ts', value: [28, 25], why: 'how Node\'s ERR_INVALID_ARG_TYPE shortens a received string in its message (internal/errors.js)' },
   { file: 'wasm/runner/utf8.ts', value: [0xd800, 0xdbff, 0xdc00, 0xdfff, 0x10000, 0x80, 0x800, 0xf0, 0xe0, 0xc0, 0xfffd, 0x10ffff], why: 'UTF-8 and UTF-16 encoding constants' },
   { file: 'wasm/spawn-fds.ts', value: 24, why: 'the size of one posix_spawn file action in the command ABI (COMMAND-ABI.md)' },
   { file: 'wasm/spawn-fds.ts', value: [0x1fffffff, 0x14000000, 0x04000000, 0x10000000, 0x1000, 0x8000, 0x4000], why: 'WASI rights and the command ABI\'s open flags (bit masks)' },

@@ -8,6 +8,7 @@ import type { HookResult, MainProgram } from './guest/contract.js';
 import { guestStack } from './guest-stack.js';
 import { formatOf, resolveModule } from './module-resolver.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
+import { GuestTextDecoders } from './text-decoders.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
 
@@ -16,6 +17,10 @@ export interface JsBudgets extends GuestBudgets {
   maxTimers: number;
   maxTimerDelayMs: number;
   maxHostCalls: number;
+  /** Most bytes one TextDecoder call decodes (TEXT_DECODE_CALL_MAX_BYTES). */
+  textChunkBytes: number;
+  /** TextDecoders streaming at once (TEXT_DECODERS_PER_PROCESS). */
+  maxTextDecoders: number;
 }
 
 export interface JsProcessOptions extends GuestProcessOptions {
@@ -55,6 +60,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private stdinEofSent = false;
   private stdinDone = false;
   private readonly signalHandlers = new Map<string, number>();
+  private decoders: GuestTextDecoders | undefined;
 
   constructor(private readonly o: JsProcessOptions) {
     super(o);
@@ -130,6 +136,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
       maxHostCalls: o.budgets.maxHostCalls,
       callWindow: { calls: o.budgets.callWindow, bytes: o.budgets.outputWindowBytes },
       randomChunkBytes: o.budgets.randomChunkBytes,
+      textChunkBytes: o.budgets.textChunkBytes,
       user: o.user,
     });
     this.startBudgets(slot.isolate);
@@ -313,6 +320,14 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   signalListeners(signal: unknown, count: unknown): void {
     if (typeof signal === 'string' && typeof count === 'number') this.signalHandlers.set(signal, count);
+  }
+
+  text(op: unknown, args: unknown): HookResult {
+    if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    const { maxTextDecoders, textChunkBytes } = this.o.budgets;
+    this.decoders ??= new GuestTextDecoders(maxTextDecoders, textChunkBytes, (observed) =>
+      this.limitHit('text_decoders_per_process', observed, maxTextDecoders, 'AGENTOS_TEXT_DECODERS_PER_PROCESS'));
+    return this.decoders.call(op, args);
   }
 
   load(specifier: unknown, fromDir: unknown): HookResult {

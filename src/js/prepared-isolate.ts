@@ -19,6 +19,7 @@ export interface GuestHost {
   load(specifier: unknown, fromDir: unknown): HookResult;
   exit(code: unknown): void;
   random(length: unknown): HookResult;
+  text(op: unknown, args: unknown): HookResult;
   /** Runs one hook's work, charged to the process (see GuestProcess.call). */
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;
 }
@@ -122,7 +123,7 @@ export class PreparedIsolate {
    */
   async warmRuntimeCache(): Promise<void> {
     const host = this.host;
-    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' } });
+    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, textChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' } });
     await this.runMain({ kind: 'eval', code: 'console.log("warm", { a: [1, "x"] }, 2); process.exitCode = 0; require("fs")', print: false });
     this.host = host;
     await runtime.rememberCompiled(this.isolate);
@@ -166,6 +167,7 @@ function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
     fs: answered((h, op: unknown, args: unknown) => h.fs(op, args), UNBOUND),
     load: answered((h, spec: unknown, from: unknown) => h.load(spec, from), UNBOUND),
     random: answered((h, n: unknown) => h.random(n), UNBOUND),
+    text: answered((h, op: unknown, args: unknown) => h.text(op, args), UNBOUND),
     // Ends the process: never refused, so a guest cannot outrun its own exit.
     exit: new ivm.Callback((code: unknown) => {
       const h = host();

@@ -283,6 +283,14 @@ export const INVENTORY = {
     unit: 'bytes', default: 65536, env: 'AGENTOS_RANDOM_CALL_MAX_BYTES', scope: 'process', min: 65536, max: 16 * MiB,
     why: 'random bytes one guest call into the daemon returns; larger requests (crypto.randomBytes, random_get, /dev/urandom) are filled by several calls, each within the daemon\'s turn budget',
   },
+  TEXT_DECODE_CALL_MAX_BYTES: {
+    unit: 'bytes', default: 65536, env: 'AGENTOS_TEXT_DECODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,
+    why: 'bytes one guest TextDecoder call into the daemon decodes (the daemon\'s own decoder, so every encoding is Node\'s); larger input is decoded by several streamed calls, each within the daemon\'s turn budget',
+  },
+  TEXT_DECODERS_PER_PROCESS: {
+    unit: 'count', default: 1024, env: 'AGENTOS_TEXT_DECODERS_PER_PROCESS', scope: 'process', min: 1, max: 1_000_000,
+    why: 'TextDecoders of one guest process in the middle of a streamed decode (`stream: true`); each holds a decoder in the daemon until a call without `stream` flushes it',
+  },
   HOST_CALL_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',
     min: 1, max: 2_147_483_647,

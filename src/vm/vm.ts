@@ -342,6 +342,8 @@ export class Vm implements ProcessKernel {
               maxTimers: this.limits.MAX_TIMERS_PER_PROCESS.value,
               maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
               maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
+              textChunkBytes: this.limits.TEXT_DECODE_CALL_MAX_BYTES.value,
+              maxTextDecoders: this.limits.TEXT_DECODERS_PER_PROCESS.value,
             },
             user: this.user,
           })

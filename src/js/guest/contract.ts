@@ -51,6 +51,8 @@ export interface SyncHooks {
   exit(code: number): void;
   /** Bytes from the host's random source (guest isolates have no entropy of their own), at most `randomChunkBytes` a call. */
   random(length: number): HookResult;
+  /** The daemon's TextDecoder (src/js/text-decoders.ts): `probe` a label, `decode` bytes, `free` a streaming decoder. */
+  text(op: string, args: unknown[]): HookResult;
 }
 
 import type { GuestErrorShape, HookResult } from '../../process/hook-result.js';
@@ -86,6 +88,8 @@ export interface ProcessInfo {
   callWindow: CallWindow;
   /** Most random bytes one call returns (RANDOM_CALL_MAX_BYTES). */
   randomChunkBytes: number;
+  /** Most bytes one `text` call decodes (TEXT_DECODE_CALL_MAX_BYTES). */
+  textChunkBytes: number;
   /** The identity every process of the VM has (the WASM side's host_user). */
   user: UserInfo;
 }

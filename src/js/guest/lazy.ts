@@ -14,6 +14,7 @@ declare function require(id: 'events'): { EventEmitter: unknown };
 export interface PathModule {
   resolve(...parts: string[]): string;
   join(...parts: string[]): string;
+  relative(from: string, to: string): string;
   [key: string]: unknown;
 }
 
