@@ -127,6 +127,129 @@ order = 'after';
 `);
 });
 
+test('stream: Readable, Writable, Transform, pipeline (callback and promise), async iteration, backpressure', async () => {
+  await same(`
+const { Readable, Writable, Transform, PassThrough, Duplex, pipeline, finished, Stream } = require('stream');
+const { pipeline: pipelinePromise } = require('node:stream/promises');
+const EventEmitter = require('events');
+console.log(typeof Stream, Stream === require('stream'), new PassThrough() instanceof EventEmitter, Readable.prototype instanceof Stream);
+const order = [];
+const upper = new Transform({ transform(chunk, _enc, cb) { cb(null, chunk.toString().toUpperCase()); } });
+const sink = new Writable({ highWaterMark: 2, write(chunk, _enc, cb) { order.push('write ' + chunk); setTimeout(cb, 1); } });
+pipeline(Readable.from(['a', 'b', 'c']), upper, sink, (err) => {
+  order.push('done ' + err);
+  console.log(JSON.stringify(order));
+  (async () => {
+    const out = [];
+    await pipelinePromise(Readable.from([Buffer.from('x'), Buffer.from('y')]), new Writable({ write(c, _e, cb) { out.push(c.toString('hex')); cb(); } }));
+    console.log('promise pipeline', out.join(','));
+    const w = new Writable({ highWaterMark: 3, write(c, _e, cb) { setTimeout(cb, 1); } });
+    console.log('write returns', w.write('ab'), w.write('cd'), w.writableLength, w.writableNeedDrain);
+    w.once('drain', () => console.log('drain'));
+    const r = new Readable({ read() {} }); r.push('p1'); r.push(null); r.setEncoding('utf8');
+    let text = ''; for await (const chunk of r) text += chunk; console.log('iterated', text, r.readableEnded);
+    const bad = new Readable({ read() { this.destroy(new Error('broke')); } });
+    finished(bad, (err) => console.log('finished with', err && err.message));
+    bad.resume();
+    const d = new Duplex({ read() { this.push('dup'); this.push(null); }, write(c, _e, cb) { console.log('duplex got', c.toString()); cb(); } });
+    d.on('data', (c) => console.log('duplex data', c.toString())); d.end('in');
+  })();
+});
+`);
+});
+
+test('events: Node 20 API (once, on, errorMonitor, captureRejections, getEventListeners, the errors Node throws)', async () => {
+  await same(`
+const EventEmitter = require('events');
+const { once, on, errorMonitor, getEventListeners, setMaxListeners, captureRejectionSymbol } = EventEmitter;
+console.log(EventEmitter.defaultMaxListeners, String(captureRejectionSymbol), EventEmitter.captureRejections, typeof setMaxListeners);
+const e = new EventEmitter();
+e.on(errorMonitor, (err) => console.log('monitor', err.message));
+e.on('error', (err) => console.log('handled', err.message));
+e.emit('error', new Error('boom'));
+console.log(getEventListeners(e, 'error').length, e.listenerCount('error'), e.eventNames().map(String).join(','));
+for (const bad of ['text', 42, undefined]) { try { new EventEmitter().emit('error', bad); } catch (err) { console.log(err.code || err.name, err.message); } }
+const c = new EventEmitter({ captureRejections: true });
+c.on('ev', async () => { throw new Error('async fail'); });
+c.on('error', (err) => console.log('captured', err.message));
+c.emit('ev');
+try { e.on('x', 'not a function'); } catch (err) { console.log(err.code, err.message); }
+const p = new EventEmitter(); p.prependListener('a', () => console.log('second')); p.prependOnceListener('a', () => console.log('first')); p.emit('a'); p.emit('a');
+(async () => {
+  const x = new EventEmitter();
+  setTimeout(() => x.emit('ready', 1, 2), 1);
+  console.log('once', JSON.stringify(await once(x, 'ready')));
+  const y = new EventEmitter();
+  setTimeout(() => { y.emit('v', 'a'); y.emit('v', 'b'); }, 1);
+  const got = []; for await (const [v] of on(y, 'v')) { got.push(v); if (got.length === 2) break; }
+  console.log('on', got.join(''), y.listenerCount('v'));
+})();
+`);
+});
+
+test('url: legacy parse/format/resolve, file URLs, domainToASCII, and the URL/URLSearchParams globals', async () => {
+  await same(`
+const url = require('url');
+const show = (v) => JSON.stringify(v);
+for (const u of ['http://user:pw@host.com:8080/p/a/t/h?query=string#hash', '//x.com/a?b', 'mailto:A@B.com', '/a/b?c=d&c=e', 'HTTP://EXAMPLE.com/%7Efoo', 'http://ex ample.com/', 'javascript:alert(1)', 'http://xn--espaol-zwa.com/ñ']) {
+  try { console.log(show(url.parse(u, true))); } catch (err) { console.log(err.code, err.message); }
+}
+console.log(url.format({ protocol: 'https', hostname: 'x.org', pathname: '/a b', query: { q: '1 2', r: ['x', 'y'] }, hash: 'h' }));
+console.log(url.format(new URL('https://u:p@ünicode.com/p?q#h'), { unicode: true, auth: false, fragment: false, search: false }));
+console.log(url.resolve('http://a/b/c/d;p?q', '../g'), url.resolve('/one/two/three', 'four'), url.resolve('http://example.com/', '/one'));
+console.log(url.fileURLToPath('file:///tmp/a%20b'), url.pathToFileURL('/tmp/a b#?%').href, url.pathToFileURL('/dir/').href);
+for (const bad of ['http://x/', 'file://host/a', 'file:///a%2fb']) { try { url.fileURLToPath(bad); } catch (err) { console.log(err.code, err.message); } }
+console.log(url.domainToASCII('español.com'), url.domainToASCII('xn--iñvalid.com') === '', url.domainToUnicode('xn--espaol-zwa.com'));
+const u = new URL('https://example.org:443/a/../b?x=1&y=2#h');
+console.log(u.href, show(u.port), u.origin, [...u.searchParams].join(';'), u.searchParams.get('y'), URL.canParse('nope'), url.URL === URL);
+const sp = new URLSearchParams({ a: '1 2', b: 'é' }); sp.append('a', '3'); sp.sort();
+console.log(sp.toString(), sp.getAll('a').join('|'), sp.has('b'));
+try { new URL('not a url'); } catch (err) { console.log(err.name, err.code, err.message, err.input); }
+try { new URL('/path', 'also bad'); } catch (err) { console.log(err.name, err.code, err.input, err.base); }
+console.log(show(url.urlToHttpOptions(new URL('http://a:b@[::1]:81/p?q'))));
+`);
+});
+
+test('querystring and string_decoder are Node\'s own', async () => {
+  await same(`
+const qs = require('querystring');
+console.log(qs.stringify({ a: [1, 2], b: 'x y', c: 'é', d: null, e: undefined, f: {} }), qs.stringify({ w: 'a b' }, ';', ':'));
+console.log(JSON.stringify(qs.parse('a=1&a=2&b=%20x+y&c&d=%zz&=e', null, null, { maxKeys: 4 })), JSON.stringify(qs.parse('x:1;y:2', ';', ':')));
+console.log(qs.escape('a b&/é'), qs.unescape('%E9%zz+'), qs.unescapeBuffer('%41%4').toString(), qs.encode === qs.stringify);
+const { StringDecoder } = require('string_decoder');
+const d = new StringDecoder('utf8');
+console.log(JSON.stringify([d.write(Buffer.from([0xe2, 0x82])), d.write(Buffer.from([0xac, 0xf0, 0x9f])), d.end(Buffer.from([0x98])), d.end()]));
+const h = new StringDecoder('hex'); const b = new StringDecoder('base64'); const u = new StringDecoder('utf16le');
+console.log(h.write(Buffer.from('ab')), b.write(Buffer.from('abcd')), b.end(), JSON.stringify(u.write(Buffer.from([0x41, 0, 0x3d]))), JSON.stringify(u.end()));
+try { new StringDecoder('nope'); } catch (err) { console.log(err.name, err.code, err.message); }
+`);
+});
+
+test('readline: createInterface over a stream and over stdin, line events, async iteration, readline/promises question', async () => {
+  await same(`
+const readline = require('readline');
+const { Readable, PassThrough } = require('stream');
+(async () => {
+  const rl = readline.createInterface({ input: Readable.from(['one\\ntw', 'o\\r\\nthree\\n\\nlast']), crlfDelay: Infinity });
+  const lines = []; for await (const line of rl) lines.push(line);
+  console.log(JSON.stringify(lines));
+  const events = [];
+  const rl2 = readline.createInterface({ input: Readable.from(['a\\nb\\n']) });
+  rl2.on('line', (l) => events.push('line ' + l)); rl2.on('close', () => { events.push('close'); console.log(events.join(',')); });
+  await new Promise((r) => rl2.on('close', r));
+  const input = new PassThrough(); const output = new PassThrough(); let asked = '';
+  output.on('data', (c) => asked += c);
+  const rlp = require('readline/promises').createInterface({ input, output, terminal: false });
+  setTimeout(() => input.end('Ada\\n'), 1);
+  const answer = await rlp.question('name? ');
+  console.log(JSON.stringify(asked), JSON.stringify(answer)); rlp.close();
+  const stdinLines = []; const rl3 = readline.createInterface({ input: process.stdin });
+  for await (const l of rl3) stdinLines.push(l);
+  console.log('stdin', JSON.stringify(stdinLines));
+})();
+`, 'first line\nsecond\n');
+});
+
 test.after(async () => {
   await client.close();
 });

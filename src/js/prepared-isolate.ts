@@ -2,6 +2,7 @@ import ivm from 'isolated-vm';
 import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
 import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
+import { guestLibSource } from './guest-lib-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
 
 const runtime = new RuntimeSource('guest-runtime.js', 'agentos:runtime');
@@ -61,6 +62,9 @@ export class PreparedIsolate {
       for (const [name, hook] of Object.entries(hooks)) context.global.setSync(`__agentos_hook_${name}`, hook);
       // Blocking calls are a Reference: the runtime waits on it with applySyncPromise.
       const block = new ivm.Reference(async (op: unknown, arg: unknown) => {
+        // The library bundle is the same for every isolate, bound to a process or not (the
+        // engine lists builtins' exports in an isolate of its own).
+        if (op === 'nodeLib') return guestLibSource();
         const result = await prepared?.host?.block(op, arg);
         // applySyncPromise takes no transfer options: bytes travel as an ExternalCopy.
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);
@@ -84,8 +88,9 @@ export class PreparedIsolate {
     this.entries.setup.applySync(undefined, [info], { arguments: { copy: true } });
   }
 
-  builtinExports(): Record<string, string[]> {
-    return this.entries.builtinExports.applySync(undefined, [], { result: { copy: true } }) as Record<string, string[]>;
+  /** Async: listing them loads the library bundle, a blocking call the default thread may not make. */
+  async builtinExports(): Promise<Record<string, string[]>> {
+    return (await this.entries.builtinExports.apply(undefined, [], { result: { copy: true } })) as Record<string, string[]>;
   }
 
   // Guest code runs asynchronously on isolated-vm's thread pool, never on the daemon's thread.

@@ -1,12 +1,14 @@
 import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
 import { format, inspect } from './inspect.js';
-import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
+import { lazyBuffer, lazyPath } from './lazy.js';
+import { nodeLibBundle, onNodeLibLoad } from './node-lib-loader.js';
 import { makeFileStreams } from './streams.js';
 import { timerGlobals } from './timers.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto',
+  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -106,12 +108,18 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
   const lazy: Record<string, () => unknown> = {
     path: () => Object.assign(lazyPath(), { posix: lazyPath() }),
     'path/posix': lazyPath,
-    events: () => {
-      const { EventEmitter } = lazyEvents() as { EventEmitter: { once?: unknown } & object };
-      return Object.assign(EventEmitter, { EventEmitter });
-    },
+    events: () => nodeLibBundle().nodeLib('events'),
+    stream: () => nodeLibBundle().loadStream(),
+    'stream/promises': () => nodeLibBundle().loadStreamPromises(),
+    'stream/web': () => nodeLibBundle().loadStreamWeb(),
+    string_decoder: () => nodeLibBundle().loadStringDecoder(),
+    url: () => nodeLibBundle().nodeLib('url'),
+    querystring: () => nodeLibBundle().nodeLib('querystring'),
+    readline: () => nodeLibBundle().nodeLib('readline'),
+    'readline/promises': () => nodeLibBundle().nodeLib('readline/promises'),
     buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
   };
+  onNodeLibLoad((lib) => lib.configureNodeLib(proc, (name) => modules[name]));
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {
       get: () => {

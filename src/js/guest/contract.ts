@@ -35,7 +35,9 @@ export type BlockingOp =
   /** Whatever stdin holds, waiting until there is something or EOF (empty = EOF). */
   | 'stdinSome'
   /** The next turn of the daemon's event loop, once it has run every call made before (guest-calls.ts). */
-  | 'turn';
+  | 'turn'
+  /** The source of dist/guest-lib.js: Node's library modules, evaluated on first require (guest/node-lib-loader.ts). */
+  | 'nodeLib';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;

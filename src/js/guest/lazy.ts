@@ -9,7 +9,6 @@ import type objectInspectType from 'object-inspect';
 declare function require(id: 'buffer'): { Buffer: typeof BufferType };
 declare function require(id: 'object-inspect'): typeof objectInspectType;
 declare function require(id: 'path-browserify'): PathModule;
-declare function require(id: 'events'): { EventEmitter: unknown };
 
 export interface PathModule {
   resolve(...parts: string[]): string;
@@ -21,9 +20,7 @@ export interface PathModule {
 let buffer: typeof BufferType | undefined;
 let inspector: typeof objectInspectType | undefined;
 let path: PathModule | undefined;
-let events: { EventEmitter: unknown } | undefined;
 
 export const lazyBuffer = (): typeof BufferType => (buffer ??= require('buffer').Buffer);
 export const lazyInspect = (): typeof objectInspectType => (inspector ??= require('object-inspect'));
 export const lazyPath = (): PathModule => (path ??= require('path-browserify'));
-export const lazyEvents = (): { EventEmitter: unknown } => (events ??= require('events'));

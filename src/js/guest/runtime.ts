@@ -14,6 +14,7 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { configureTextCodecs, TextDecoder, TextEncoder } from './text-codecs.js';
+import { WEB_STREAM_GLOBALS } from './web-stream-names.js';
 import { createModuleSystem } from './modules.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
@@ -63,6 +64,22 @@ Object.defineProperty(g, 'Buffer', {
   set: (value: unknown) => Object.defineProperty(g, 'Buffer', { value, writable: true, configurable: true }),
   configurable: true,
 });
+// Globals Node 20 has that come from builtins loaded on first touch.
+const lazyGlobals: Record<string, () => unknown> = {
+  URL: () => (builtins.url as { URL: unknown }).URL,
+  URLSearchParams: () => (builtins.url as { URLSearchParams: unknown }).URLSearchParams,
+};
+for (const name of WEB_STREAM_GLOBALS) lazyGlobals[name] = () => (builtins['stream/web'] as Record<string, unknown>)[name];
+for (const [name, load] of Object.entries(lazyGlobals)) {
+  Object.defineProperty(g, name, {
+    get: () => {
+      Object.defineProperty(g, name, { value: load(), writable: true, configurable: true });
+      return g[name];
+    },
+    set: (value: unknown) => Object.defineProperty(g, name, { value, writable: true, configurable: true }),
+    configurable: true,
+  });
+}
 Object.assign(g, {
   global: globalThis,
   process: proc,
