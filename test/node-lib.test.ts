@@ -250,6 +250,35 @@ const { Readable, PassThrough } = require('stream');
 `, 'first line\nsecond\n');
 });
 
+test('fs.createReadStream and createWriteStream are real streams: ranges, encodings, events in order, errors, pipeline', async () => {
+  await same(`
+const fs = require('fs');
+const { pipeline, Readable } = require('stream');
+const events = [];
+const w = fs.createWriteStream('out.txt');
+console.log(w instanceof require('stream').Writable, w.pending, typeof fs.ReadStream, typeof fs.WriteStream);
+w.on('open', () => events.push('open')); w.on('ready', () => events.push('ready')); w.on('finish', () => events.push('finish'));
+w.on('close', () => {
+  events.push('close');
+  console.log(events.join(','), w.bytesWritten, JSON.stringify(fs.readFileSync('out.txt', 'utf8')));
+  const chunks = [];
+  fs.createReadStream('out.txt', { highWaterMark: 4, encoding: 'utf8' }).on('data', (c) => chunks.push(c)).on('end', () => {
+    console.log(JSON.stringify(chunks));
+    fs.createReadStream('out.txt', { start: 2, end: 6 }).on('data', (c) => console.log('range', JSON.stringify(c.toString()))).on('close', () => {
+      fs.createReadStream('missing.txt').on('error', (e) => {
+        console.log(e.code, e.syscall);
+        pipeline(Readable.from(['p', 'i', 'pe']), fs.createWriteStream('piped.txt'), (err) => {
+          console.log('pipeline', err, fs.readFileSync('piped.txt', 'utf8'));
+          (async () => { let all = ''; for await (const c of fs.createReadStream('out.txt')) all += c; console.log('iterated', all.length); })();
+        });
+      });
+    });
+  });
+});
+w.write('hello '); w.write(Buffer.from('world')); w.end('\\u00e9!');
+`);
+});
+
 test.after(async () => {
   await client.close();
 });

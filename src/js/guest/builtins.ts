@@ -3,7 +3,7 @@ import { createFs, fsPromises } from './fs.js';
 import { format, inspect } from './inspect.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { nodeLibBundle, onNodeLibLoad } from './node-lib-loader.js';
-import { makeFileStreams } from './streams.js';
+import { makeFileStreams } from './fs-streams.js';
 import { timerGlobals } from './timers.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
@@ -12,7 +12,8 @@ export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
-  Object.assign(fs, makeFileStreams(fs as never));
+  // Descriptors, not values: ReadStream/WriteStream are getters that load `stream` on first use.
+  Object.defineProperties(fs, Object.getOwnPropertyDescriptors(makeFileStreams(fs as never, () => modules.stream as never)));
 
   const util = {
     format,
