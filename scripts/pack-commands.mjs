@@ -16,7 +16,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEST = join(ROOT, 'vendor', 'agentos-commands');
 const SOURCE_PACKAGE = '@rivet-dev/agentos-runtime-core';
 
-rmSync(join(ROOT, 'vendor'), { recursive: true, force: true });
+// Only the commands it copies: vendor/node holds Node's own lib files, kept in git.
+rmSync(DEST, { recursive: true, force: true });
 if (process.argv.includes('--clean')) process.exit(0);
 
 let main;
