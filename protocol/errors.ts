@@ -47,6 +47,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_TIMER_LIMIT: { rpc: 1309, summary: 'a guest held more live timers than its budget' },
   ERR_AGENTOS_HOST_CALL_LIMIT: { rpc: 1310, summary: 'a VM has its maximum of host calls in flight' },
   ERR_AGENTOS_HOST_CALL_TIMEOUT: { rpc: 1311, summary: 'the host did not answer a host/call in time' },
+  ERR_AGENTOS_TEXT_DECODER_LIMIT: { rpc: 1331, summary: 'a guest process had more TextDecoders streaming at once than its budget (TEXT_DECODERS_PER_PROCESS)' },
   ERR_AGENTOS_STDIN_CLOSED: { rpc: 1312, summary: "the process's stdin is closed, or its buffer is full" },
   ERR_AGENTOS_WASM_COMPILE: { rpc: 1401, summary: 'a WebAssembly module failed to decode or compile; the message is the engine\'s' },
   ERR_AGENTOS_WASM_MEMORY_LIMIT: { rpc: 1402, summary: 'a module declares more linear memory or table entries than its caps, or the WASM processes of a VM (or of the sidecar) together passed their memory budget (linear memory and tables)' },

@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { guestNodeAliases } from './guest-node-aliases.mjs';
 import { vendorNodePlugin } from './vendor-node-plugin.mjs';
 
 const require = createRequire(import.meta.url);
@@ -51,7 +52,24 @@ for (const { dir, entry, out } of runtimes) {
     minifySyntax: true,
     legalComments: 'none',
     outfile: out,
-    plugins: [vendorNodePlugin],
+    plugins: [vendorNodePlugin, guestNodeAliases],
     logLevel: 'warning',
   });
 }
+// Node's library modules for guest JS (stream, events, url, readline ...): a bundle of its
+// own, which a guest process evaluates the first time it requires one of them
+// (src/js/guest/node-lib-loader.ts); its last statement is the value the eval returns.
+await build({
+  entryPoints: ['src/js/guest/node/lib-entry.ts'],
+  bundle: true,
+  format: 'iife',
+  globalName: '__agentosLib',
+  footer: { js: '__agentosLib;' },
+  platform: 'browser',
+  target: 'es2022',
+  minifySyntax: true,
+  legalComments: 'none',
+  outfile: 'dist/guest-lib.js',
+  plugins: [vendorNodePlugin, guestNodeAliases],
+  logLevel: 'warning',
+});

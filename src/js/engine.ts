@@ -33,7 +33,7 @@ export class JsEngine {
     const engine = new JsEngine(log, defaultHeapMb, poolSize, cacheBounds);
     const probe = await engine.pool.take(defaultHeapMb);
     try {
-      engine.builtinExports = probe.builtinExports();
+      engine.builtinExports = await probe.builtinExports();
       await probe.warmRuntimeCache();
     } finally {
       engine.pool.release(probe);

@@ -11,6 +11,7 @@ import { formatOf, ModuleError, resolveModule } from './module-resolver.js';
 import { applyModuleHooks, cjsExportNames, findModuleHooks, rewriteModuleHooks } from './module-source.js';
 import { PackageJsonLimitError } from './package-json.js';
 import { looksLikeModule, parseNodeArgs } from './node-cli.js';
+import { GuestTextDecoders } from './text-decoders.js';
 import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
 import { JsChildren, type ChildKernel } from './node-host/js-children.js';
@@ -26,6 +27,10 @@ export interface JsBudgets extends GuestBudgets {
   maxHostCalls: number;
   /** JSON size of one host call's arguments (HOST_CALL_PAYLOAD_BYTES), checked before they are parsed. */
   hostCallPayloadBytes: number;
+  /** Most bytes one TextDecoder call decodes (TEXT_DECODE_CALL_MAX_BYTES). */
+  textChunkBytes: number;
+  /** TextDecoders streaming at once (TEXT_DECODERS_PER_PROCESS). */
+  maxTextDecoders: number;
 }
 
 export interface JsProcessOptions extends GuestProcessOptions {
@@ -96,6 +101,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private readonly children: JsChildren | undefined;
   private readonly nodeCalls: NodeCalls;
   private loader: EsmLoader | undefined;
+  private decoders: GuestTextDecoders | undefined;
 
   constructor(private readonly o: JsProcessOptions) {
     super(o);
@@ -182,6 +188,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
       hostCallPayloadBytes: o.budgets.hostCallPayloadBytes,
       callWindow: { calls: o.budgets.callWindow, bytes: o.budgets.outputWindowBytes },
       randomChunkBytes: o.budgets.randomChunkBytes,
+      textChunkBytes: o.budgets.textChunkBytes,
       user: o.user,
       system: systemInfo(o.budgets.heapLimitMb),
     });
@@ -496,6 +503,14 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   signalListeners(signal: unknown, count: unknown): void {
     if (typeof signal === 'string' && typeof count === 'number') this.signalHandlers.set(signal, count);
+  }
+
+  text(op: unknown, args: unknown): HookResult {
+    if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    const { maxTextDecoders, textChunkBytes } = this.o.budgets;
+    this.decoders ??= new GuestTextDecoders(maxTextDecoders, textChunkBytes, (observed) =>
+      this.limitHit('text_decoders_per_process', observed, maxTextDecoders, 'AGENTOS_TEXT_DECODERS_PER_PROCESS'));
+    return this.decoders.call(op, args);
   }
 
   load(specifier: unknown, fromDir: unknown): HookResult {

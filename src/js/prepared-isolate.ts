@@ -2,6 +2,7 @@ import ivm from 'isolated-vm';
 import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
 import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
+import { guestLibSource } from './guest-lib-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
 
 const runtime = new RuntimeSource('guest-runtime.js', 'agentos:runtime');
@@ -22,6 +23,7 @@ export interface GuestHost {
   exit(code: unknown): void;
   random(length: unknown): HookResult;
   node(op: unknown, args: unknown): HookResult;
+  text(op: unknown, args: unknown): HookResult;
   /** Runs one hook's work, charged to the process (see GuestProcess.call). */
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;
 }
@@ -63,6 +65,9 @@ export class PreparedIsolate {
       for (const [name, hook] of Object.entries(hooks)) context.global.setSync(`__agentos_hook_${name}`, hook);
       // Blocking calls are a Reference: the runtime waits on it with applySyncPromise.
       const block = new ivm.Reference(async (op: unknown, arg: unknown) => {
+        // The library bundle is the same for every isolate, bound to a process or not (the
+        // engine lists builtins' exports in an isolate of its own).
+        if (op === 'nodeLib') return guestLibSource();
         const result = await prepared?.host?.block(op, arg);
         // applySyncPromise takes no transfer options: bytes travel as an ExternalCopy.
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);
@@ -89,8 +94,9 @@ export class PreparedIsolate {
     this.entries.setup.applySync(undefined, [info], { arguments: { copy: true } });
   }
 
-  builtinExports(): Record<string, string[]> {
-    return this.entries.builtinExports.applySync(undefined, [], { result: { copy: true } }) as Record<string, string[]>;
+  /** Async: listing them loads the library bundle, a blocking call the default thread may not make. */
+  async builtinExports(): Promise<Record<string, string[]>> {
+    return (await this.entries.builtinExports.apply(undefined, [], { result: { copy: true } })) as Record<string, string[]>;
   }
 
   // Guest code runs asynchronously on isolated-vm's thread pool, never on the daemon's thread.
@@ -142,7 +148,7 @@ export class PreparedIsolate {
    */
   async warmRuntimeCache(): Promise<void> {
     const host = this.host;
-    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, hostCallPayloadBytes: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' }, system: { cpus: [], totalmem: 0, release: '', version: '', machine: '', versions: {}, nodeRelease: {} } });
+    this.setup({ pid: 1, ppid: 0, argv: ['/usr/bin/node'], execArgv: [], env: {}, cwd: '/', nodeVersion: process.version, maxTimers: 16, maxTimerDelayMs: 1000, outputWindowBytes: 0, bindings: [], maxHostCalls: 1, hostCallPayloadBytes: 1, callWindow: { calls: 0, bytes: 0 }, randomChunkBytes: 16, textChunkBytes: 16, user: { uid: 0, gid: 0, name: 'warm', home: '/' }, system: { cpus: [], totalmem: 0, release: '', version: '', machine: '', versions: {}, nodeRelease: {} } });
     await this.runMain({ kind: 'eval', code: 'console.log("warm", { a: [1, "x"] }, 2); process.exitCode = 0; require("fs")', print: false });
     this.host = host;
     await runtime.rememberCompiled(this.isolate);
@@ -189,6 +195,7 @@ function bindHooks(host: () => GuestHost | null): Record<string, ivm.Callback> {
     resolve: answered((h, spec: unknown, request: unknown) => h.resolveModule(spec, request), UNBOUND),
     random: answered((h, n: unknown) => h.random(n), UNBOUND),
     node: answered((h, op: unknown, args: unknown) => h.node(op, args), UNBOUND),
+    text: answered((h, op: unknown, args: unknown) => h.text(op, args), UNBOUND),
     // Ends the process: never refused, so a guest cannot outrun its own exit.
     exit: new ivm.Callback((code: unknown) => {
       const h = host();

@@ -363,6 +363,14 @@ export const INVENTORY = {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_ZLIB_MAX_OUTPUT_BYTES', scope: 'process', min: 65536, max: 1024 * MiB,
     why: 'output of one zlib operation or stream (a zip bomb inflates 1,000-fold): the guest\'s maxOutputLength is lowered to it, and past it Node\'s ERR_BUFFER_TOO_LARGE; also the input a one-shot call may have the daemon hold to run it whole (as Node\'s *Sync do)',
   },
+  TEXT_DECODE_CALL_MAX_BYTES: {
+    unit: 'bytes', default: 65536, env: 'AGENTOS_TEXT_DECODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,
+    why: 'bytes one guest TextDecoder call into the daemon decodes (the daemon\'s own decoder, so every encoding is Node\'s); larger input is decoded by several streamed calls, each within the daemon\'s turn budget',
+  },
+  TEXT_DECODERS_PER_PROCESS: {
+    unit: 'count', default: 1024, env: 'AGENTOS_TEXT_DECODERS_PER_PROCESS', scope: 'process', min: 1, max: 1_000_000,
+    why: 'TextDecoders of one guest process in the middle of a streamed decode (`stream: true`); each holds a decoder in the daemon until a call without `stream` flushes it',
+  },
   HOST_CALL_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', scope: 'VM',
     min: 1, max: 2_147_483_647,

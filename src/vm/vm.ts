@@ -413,6 +413,8 @@ export class Vm implements ProcessKernel {
       maxTimerDelayMs: this.limits.MAX_TIMER_DELAY_MS.value,
       maxHostCalls: this.limits.MAX_HOST_CALLS_IN_FLIGHT.value,
       hostCallPayloadBytes: this.limits.HOST_CALL_PAYLOAD_BYTES.value,
+      textChunkBytes: this.limits.TEXT_DECODE_CALL_MAX_BYTES.value,
+      maxTextDecoders: this.limits.TEXT_DECODERS_PER_PROCESS.value,
     };
   }
 

@@ -2,7 +2,8 @@ import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
 import { bufferModule } from './node/buffer.js';
 import { nodeRequire } from './node/internal.js';
-import { lazyBuffer, lazyEvents, lazyPath } from './lazy.js';
+import { lazyBuffer, lazyPath } from './lazy.js';
+import { nodeLibBundle, onNodeLibLoad } from './node-lib-loader.js';
 import { createDiagnosticsChannel } from './node/diagnostics-channel.js';
 import { createOs } from './node/os.js';
 import { createPerfHooks } from './node/perf-hooks.js';
@@ -10,18 +11,20 @@ import { createTty } from './node/tty.js';
 import { createVm } from './node/vm.js';
 import { createWorkerThreads } from './node/worker-threads.js';
 import { createModuleBuiltin } from './node/module.js';
-import { makeFileStreams } from './streams.js';
+import { makeFileStreams } from './fs-streams.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
 import { createCryptoModule } from './node/crypto.js';
 import { createZlibModule } from './node/zlib.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
+  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
-  Object.assign(fs, makeFileStreams(fs as never));
+  // Descriptors, not values: ReadStream/WriteStream are getters that load `stream` on first use.
+  Object.defineProperties(fs, Object.getOwnPropertyDescriptors(makeFileStreams(fs as never, () => modules.stream as never)));
 
   const os = createOs(proc as { env: Record<string, string> }, user);
 
@@ -41,10 +44,6 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
   const lazy: Record<string, () => unknown> = {
     path: () => Object.assign(lazyPath(), { posix: lazyPath() }),
     'path/posix': lazyPath,
-    events: () => {
-      const { EventEmitter } = lazyEvents() as { EventEmitter: { once?: unknown } & object };
-      return Object.assign(EventEmitter, { EventEmitter });
-    },
     util: () => {
       // As in Node, util.promisify(setTimeout) and (setImmediate) are timers/promises'.
       const custom = Symbol.for('nodejs.util.promisify.custom');
@@ -67,7 +66,17 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     vm: createVm,
     worker_threads: createWorkerThreads,
     module: createModuleBuiltin,
+    events: () => nodeLibBundle().nodeLib('events'),
+    stream: () => nodeLibBundle().loadStream(),
+    'stream/promises': () => nodeLibBundle().loadStreamPromises(),
+    'stream/web': () => nodeLibBundle().loadStreamWeb(),
+    string_decoder: () => nodeLibBundle().loadStringDecoder(),
+    url: () => nodeLibBundle().nodeLib('url'),
+    querystring: () => nodeLibBundle().nodeLib('querystring'),
+    readline: () => nodeLibBundle().nodeLib('readline'),
+    'readline/promises': () => nodeLibBundle().nodeLib('readline/promises'),
   };
+  onNodeLibLoad((lib) => lib.configureNodeLib(proc, (name) => modules[name]));
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {
       get: () => {

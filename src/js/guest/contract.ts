@@ -42,7 +42,9 @@ export type BlockingOp =
   /** Runs a job staged with `node('job', …)` (a synchronous child, a KDF) until it is done; its result is then `node('jobResult', [id])`. */
   | 'job'
   /** This process's CPU time and heap (process.cpuUsage, memoryUsage, resourceUsage). */
-  | 'usage';
+  | 'usage'
+  /** The source of dist/guest-lib.js: Node's library modules, evaluated on first require (guest/node-lib-loader.ts). */
+  | 'nodeLib';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;
@@ -62,6 +64,8 @@ export interface SyncHooks {
   random(length: number): HookResult;
   /** Node's builtins that the daemon does for the guest (crypto, zlib, child_process): src/js/node-host/node-calls.ts. */
   node(op: string, args: unknown[]): HookResult;
+  /** The daemon's TextDecoder (src/js/text-decoders.ts): `probe` a label, `decode` bytes, `free` a streaming decoder. */
+  text(op: string, args: unknown[]): HookResult;
 }
 
 import type { GuestErrorShape, HookResult } from '../../process/hook-result.js';
@@ -106,6 +110,8 @@ export interface ProcessInfo {
   callWindow: CallWindow;
   /** Most random bytes one call returns (RANDOM_CALL_MAX_BYTES). */
   randomChunkBytes: number;
+  /** Most bytes one `text` call decodes (TEXT_DECODE_CALL_MAX_BYTES). */
+  textChunkBytes: number;
   /** The identity every process of the VM has (the WASM side's host_user). */
   user: UserInfo;
   /** What `os` reports: the host's processors and kernel release, memory as this process's heap limit. */

@@ -1,7 +1,7 @@
 import type { Buffer } from 'buffer';
 import { resolvePath } from './cwd.js';
 import { bufferRange, readPosition, truncateLength, writePosition } from './fs-args.js';
-import { lazyBuffer } from './lazy.js';
+import { lazyBuffer, lazyPath } from './lazy.js';
 import { block, hooks, unwrap } from './hooks.js';
 import { writeOut } from './output.js';
 
@@ -149,13 +149,8 @@ const sync = {
   statSync: (p: PathLike, options?: { throwIfNoEntry?: boolean }) => statPath(p, true, options),
   lstatSync: (p: PathLike, options?: { throwIfNoEntry?: boolean }) => statPath(p, false, options),
   fstatSync(fd: number): Stats { return new Stats(call<StatShape>('fstat', fd)); },
-  readdirSync(p: PathLike, options?: unknown): Array<string | Dirent> {
-    const dir = toPath(p);
-    const entries = call<Array<{ name: string; type: StatShape['type'] }>>('readdir', dir);
-    if (options && typeof options === 'object' && (options as { withFileTypes?: boolean }).withFileTypes) {
-      return entries.map((e) => new Dirent(e.name, e.type, dir));
-    }
-    return entries.map((e) => e.name);
+  readdirSync(p: PathLike, options?: unknown): Array<string | Buffer | Dirent> {
+    return readdirTree(p, options, false);
   },
   mkdirSync(p: PathLike, options?: unknown): string | undefined {
     const recursive = typeof options === 'object' && options !== null && !!(options as { recursive?: boolean }).recursive;
@@ -219,6 +214,54 @@ const sync = {
   },
 };
 
+type Listing = Array<{ name: string; type: StatShape['type'] }>;
+
+/** The path as the caller gave it, which Node keeps in `Dirent.parentPath` and joins onto. */
+function givenPath(p: unknown): string {
+  if (typeof p === 'string') return p;
+  if (p instanceof Uint8Array) return lazyBuffer().from(p).toString();
+  return toPath(p);
+}
+
+/**
+ * `readdir`, with `recursive` as Node 20 walks it: the sync and callback forms breadth-first,
+ * the promise form depth-first from the last directory listed (Node's fs/promises pops its
+ * queue). Without `withFileTypes` a symlink to a directory is followed, with it it is not.
+ */
+function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string | Buffer | Dirent> {
+  const o = (options && typeof options === 'object' ? options : {}) as { withFileTypes?: boolean; recursive?: boolean };
+  const encoding = encodingOf(options);
+  const asName = (name: string): string | Buffer => (encoding === 'buffer' ? lazyBuffer().from(name) : name);
+  const base = givenPath(p);
+  const list = (dir: string) => call<Listing>('readdir', toPath(dir));
+  if (!o.recursive) {
+    const entries = list(base);
+    return o.withFileTypes ? entries.map((e) => new Dirent(e.name, e.type, base)) : entries.map((e) => asName(e.name));
+  }
+  const path = lazyPath();
+  const followsToDir = (full: string) => {
+    try {
+      return statPath(full, true)!.isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const isDir = (full: string, type: StatShape['type']) => type === 'directory' || (type === 'symlink' && !o.withFileTypes && followsToDir(full));
+  const results: Array<string | Buffer | Dirent> = [];
+  // The promise form lists a directory as it queues it, the others as they reach it.
+  const queue: Array<[string, Listing | undefined]> = [[base, list(base)]];
+  for (let i = 0; queue.length > (lifo ? 0 : i); i++) {
+    const [dir, listed] = lifo ? queue.pop()! : queue[i]!;
+    for (const e of listed ?? list(dir)) {
+      const full = path.join(dir, e.name);
+      results.push(o.withFileTypes ? new Dirent(e.name, e.type, dir) : asName(path.relative(base, full)));
+      if (isDir(full, e.type)) queue.push([full, lifo ? list(full) : undefined]);
+    }
+    if (!lifo) queue[i] = ['', []];
+  }
+  return results;
+}
+
 function modeOf(options: unknown): number | undefined {
   if (options && typeof options === 'object' && 'mode' in options) return parseMode((options as { mode: number | string }).mode);
   return undefined;
@@ -261,6 +304,17 @@ for (const name of ASYNC_NAMES) {
     queueMicrotask(() => (name === 'read' || name === 'write' ? cb(null, result, args[1]) : cb(null, result)));
   };
 }
+promises.readdir = (p: unknown, options?: unknown) => new Promise((resolve) => resolve(readdirTree(p, options, true)));
+const readdirCallback = callbacks.readdir!;
+// Node 20 walks a recursive readdir synchronously and calls back before returning.
+callbacks.readdir = (...args: unknown[]) => {
+  const options = args[1];
+  if (typeof options === 'object' && options !== null && (options as { recursive?: unknown }).recursive === true && typeof args[2] === 'function') {
+    (args[2] as (err: null, r: unknown) => void)(null, readdirTree(args[0], options, false));
+    return;
+  }
+  return readdirCallback(...args);
+};
 callbacks.exists = (p: unknown, cb: unknown) => {
   const found = sync.existsSync(p);
   queueMicrotask(() => (cb as (b: boolean) => void)(found));

@@ -9,7 +9,7 @@ import { bytesOf, CallMeter } from '../../process/guest-calls.js';
  */
 type Hooks = IgnoredHooks & SyncHooks & { block: BlockingHook };
 const ignoredNames = ['write', 'timer', 'setExitCode', 'wantStdin', 'hostCall', 'signalListeners', 'importModule'] as const;
-const answeredNames = ['fs', 'load', 'resolve', 'random', 'node'] as const;
+const answeredNames = ['fs', 'load', 'resolve', 'random', 'node', 'text'] as const;
 const g = globalThis as unknown as Record<string, unknown>;
 const raw = {} as Record<string, (...args: unknown[]) => unknown>;
 for (const name of [...ignoredNames, ...answeredNames, 'exit', 'block']) {

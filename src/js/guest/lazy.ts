@@ -8,18 +8,16 @@ import { patchBuffer } from './node/buffer.js';
  */
 declare function require(id: 'buffer'): { Buffer: typeof BufferType };
 declare function require(id: 'path-browserify'): PathModule;
-declare function require(id: 'events'): { EventEmitter: unknown };
 
 export interface PathModule {
   resolve(...parts: string[]): string;
   join(...parts: string[]): string;
+  relative(from: string, to: string): string;
   [key: string]: unknown;
 }
 
 let buffer: typeof BufferType | undefined;
 let path: PathModule | undefined;
-let events: { EventEmitter: unknown } | undefined;
 
 export const lazyBuffer = (): typeof BufferType => (buffer ??= patchBuffer(require('buffer').Buffer as never));
 export const lazyPath = (): PathModule => (path ??= require('path-browserify'));
-export const lazyEvents = (): { EventEmitter: unknown } => (events ??= require('events'));

@@ -15,6 +15,8 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { dispatchChildEvent } from './node/child-events.js';
+import { configureTextCodecs, TextDecoder, TextEncoder } from './text-codecs.js';
+import { WEB_STREAM_GLOBALS } from './web-stream-names.js';
 import { createModuleSystem } from './modules.js';
 import { trackPromises } from './node/bindings.js';
 import { configureNodeInternals } from './node/internal.js';
@@ -30,32 +32,6 @@ const g = globalThis as unknown as Record<string | symbol, unknown>;
 // Guest JS may not create WebAssembly memories: isolated-vm does not count them against
 // the heap limit, so one `new WebAssembly.Memory` could take gigabytes from the daemon.
 delete g.WebAssembly;
-
-class TextEncoder {
-  readonly encoding = 'utf-8';
-  encode(input = ''): Uint8Array {
-    const b = lazyBuffer().from(String(input), 'utf8');
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }
-  encodeInto(input: string, dest: Uint8Array) {
-    const bytes = this.encode(input);
-    const n = Math.min(bytes.length, dest.length);
-    dest.set(bytes.subarray(0, n));
-    return { read: input.length, written: n };
-  }
-}
-class TextDecoder {
-  readonly encoding: string;
-  constructor(label = 'utf-8') {
-    this.encoding = label.toLowerCase().replace('utf8', 'utf-8');
-  }
-  decode(input?: ArrayBuffer | ArrayBufferView): string {
-    if (input === undefined) return '';
-    const view = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    const enc = this.encoding === 'utf-16le' ? 'utf16le' : this.encoding === 'latin1' ? 'latin1' : 'utf8';
-    return lazyBuffer().from(view.buffer, view.byteOffset, view.byteLength).toString(enc);
-  }
-}
 
 const crypto = {
   getRandomValues,
@@ -101,6 +77,22 @@ Object.defineProperty(g, 'Buffer', {
   set: (value: unknown) => Object.defineProperty(g, 'Buffer', { value, writable: true, configurable: true }),
   configurable: true,
 });
+// Globals Node 20 has that come from builtins loaded on first touch.
+const lazyGlobals: Record<string, () => unknown> = {
+  URL: () => (builtins.url as { URL: unknown }).URL,
+  URLSearchParams: () => (builtins.url as { URLSearchParams: unknown }).URLSearchParams,
+};
+for (const name of WEB_STREAM_GLOBALS) lazyGlobals[name] = () => (builtins['stream/web'] as Record<string, unknown>)[name];
+for (const [name, load] of Object.entries(lazyGlobals)) {
+  Object.defineProperty(g, name, {
+    get: () => {
+      Object.defineProperty(g, name, { value: load(), writable: true, configurable: true });
+      return g[name];
+    },
+    set: (value: unknown) => Object.defineProperty(g, name, { value, writable: true, configurable: true }),
+    configurable: true,
+  });
+}
 Object.assign(g, {
   global: globalThis,
   process: proc,
@@ -200,6 +192,7 @@ const entries: RuntimeEntries = {
     configureTimers(info.maxTimers, info.maxTimerDelayMs);
     configureOutput(info.outputWindowBytes);
     configureRandom(info.randomChunkBytes);
+    configureTextCodecs(info.textChunkBytes);
     if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls, info.hostCallPayloadBytes);
     hideRuntimeGlobals();
   },

@@ -5,8 +5,7 @@ import { writeOut } from './output.js';
 
 /**
  * Minimal stream objects: enough for `process.stdout.write`, `process.stdin` events and
- * async iteration, `fs.createReadStream` and `fs.createWriteStream`. Full Node streams
- * are not bundled (their size would slow every isolate's start).
+ * async iteration. (fs streams are real Node streams: fs-streams.ts.)
  */
 export class WritableOut extends Emitter {
   readonly writable = true;
@@ -133,46 +132,6 @@ export class ReadableIn extends Emitter {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
-}
-
-export function makeFileStreams(fs: {
-  readFileSync(p: unknown): unknown;
-  openSync(p: unknown, flags: string): number;
-  writeSync(fd: number, data: unknown): number;
-  closeSync(fd: number): void;
-}) {
-  return {
-    createReadStream(path: unknown, options?: unknown) {
-      const stream = new ReadableIn(-1);
-      if (typeof options === 'string') stream.setEncoding(options);
-      else if (options && typeof options === 'object' && (options as { encoding?: string }).encoding) stream.setEncoding((options as { encoding: string }).encoding);
-      queueMicrotask(() => {
-        try {
-          stream.push(fs.readFileSync(path) as Uint8Array);
-          stream.push(null);
-        } catch (err) {
-          stream.emit('error', err);
-        }
-      });
-      return stream;
-    },
-    createWriteStream(path: unknown, options?: unknown) {
-      const flags = options && typeof options === 'object' && (options as { flags?: string }).flags ? (options as { flags: string }).flags : 'w';
-      let fd = -1;
-      const stream = new WritableOut(-1, (data) => fs.writeSync(fd, data));
-      try {
-        fd = fs.openSync(path, flags);
-        queueMicrotask(() => stream.emit('open', fd));
-      } catch (err) {
-        queueMicrotask(() => stream.emit('error', err));
-      }
-      stream.on('finish', () => {
-        if (fd >= 0) fs.closeSync(fd);
-        stream.emit('close');
-      });
-      return stream;
-    },
-  };
 }
 
 export function stdoutStream(fd: 1 | 2): WritableOut {

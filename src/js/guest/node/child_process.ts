@@ -5,7 +5,8 @@
  * code or signal, and the sync forms blocking until it has ended.
  */
 import type { Buffer } from 'buffer';
-import { lazyBuffer, lazyEvents } from '../lazy.js';
+import { lazyBuffer } from '../lazy.js';
+import { nodeLibBundle } from '../node-lib-loader.js';
 import { timerGlobals } from '../timers.js';
 import { nodeCall, nodeJob, UV_ERRNO } from './bridge.js';
 import { onChildEvent } from './child-events.js';
@@ -27,7 +28,8 @@ interface Normalized {
 /** Node's default maxBuffer for exec, execFile and the sync forms (its API's value). */
 const DEFAULT_BUFFER_BYTES = 1024 * 1024;
 const proc = () => (globalThis as unknown as { process: { env: Record<string, string | undefined>; cwd(): string; stdout: { write(d: unknown): void }; stderr: { write(d: unknown): void } } }).process;
-const EventEmitter = () => lazyEvents().EventEmitter as new () => NodeEmitter;
+// Node's own events.js, the one `require('events')` gives, so a ChildProcess is an EventEmitter.
+const EventEmitter = () => (nodeLibBundle().nodeLib('events') as { EventEmitter: unknown }).EventEmitter as new () => NodeEmitter;
 interface NodeEmitter {
   emit(event: string, ...args: unknown[]): boolean;
   on(event: string, fn: (...args: any[]) => void): this;

@@ -1,0 +1,25 @@
+// Packages that are Node's own code (readable-stream ...) reach for `process` through the
+// npm `process` shim, which schedules nextTick on timers: in the guest they get the guest's
+// own process object instead, whose nextTick runs before promise callbacks as Node's does;
+// and `events` is Node's own events.js.
+import { fileURLToPath } from 'node:url';
+
+const processShim = fileURLToPath(new URL('../src/js/guest/node/process-shim.cjs', import.meta.url));
+const abortController = fileURLToPath(new URL('../node_modules/abort-controller/dist/abort-controller.js', import.meta.url));
+const bufferShim = fileURLToPath(new URL('../src/js/guest/node/buffer-shim.cjs', import.meta.url));
+const eventsNone = fileURLToPath(new URL('../src/js/guest/node/events-none.cjs', import.meta.url));
+const eventsShim = fileURLToPath(new URL('../src/js/guest/node/events-shim.cjs', import.meta.url));
+
+export const guestNodeAliases = {
+  name: 'guest-node-aliases',
+  setup(build) {
+    build.onResolve({ filter: /^process\/?$/ }, () => ({ path: processShim }));
+    // In the library bundle, Buffer is the runtime's (one Buffer class per isolate).
+    if (build.initialOptions.outfile?.endsWith('guest-lib.js')) build.onResolve({ filter: /^buffer\/?$/ }, () => ({ path: bufferShim }));
+    // One EventEmitter for the guest: Node's events.js (vendored), which streams extend too.
+    build.onResolve({ filter: /^events\/?$/ }, (args) => ({ path: /readable-stream[\\/]lib[\\/]ours[\\/]util\.js$/.test(args.importer) ? eventsNone : eventsShim }));
+    // readable-stream falls back to this package where the global AbortController is missing;
+    // its browser entry reads `self`, which an isolate has not: take the CommonJS build.
+    build.onResolve({ filter: /^abort-controller$/ }, () => ({ path: abortController }));
+  },
+};

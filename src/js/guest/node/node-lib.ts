@@ -1,0 +1,146 @@
+import { nodeError } from '../node-error.js';
+import { libHost } from './lib-host.js';
+import { loadUrlInternals } from './url-internals.js';
+
+/**
+ * Node's own lib/ files vendored whole under vendor/node/lib (Node 20.19.2, MIT: events,
+ * querystring, url, readline), run as Node runs its builtins: a module function given
+ * `require` for Node's internal ids and `primordials` (built by Node's own
+ * per_context/primordials.js on first use). The internal modules they need and that are not
+ * vendored are small stand-ins here, or readable-stream's copies of Node's own (validators,
+ * AbortError, streams/utils). Nothing runs until guest code first needs one of them.
+ */
+type ModuleFn = (exports: object, require: (id: string) => unknown, module: { exports: unknown }, process: unknown, binding: unknown, primordials: object) => void;
+declare function require(id: string): any;
+
+const vendored: Record<string, () => { default: ModuleFn }> = {
+  events: () => require('../../../../vendor/node/lib/events.js'),
+  'internal/events/abort_listener': () => require('../../../../vendor/node/lib/internal/events/abort_listener.js'),
+  'internal/events/symbols': () => require('../../../../vendor/node/lib/internal/events/symbols.js'),
+  'internal/fixed_queue': () => require('../../../../vendor/node/lib/internal/fixed_queue.js'),
+  querystring: () => require('../../../../vendor/node/lib/querystring.js'),
+  'internal/querystring': () => require('../../../../vendor/node/lib/internal/querystring.js'),
+  url: () => require('../../../../vendor/node/lib/url.js'),
+  'internal/constants': () => require('../../../../vendor/node/lib/internal/constants.js'),
+  readline: () => require('../../../../vendor/node/lib/readline.js'),
+  'readline/promises': () => require('../../../../vendor/node/lib/readline/promises.js'),
+  'internal/readline/callbacks': () => require('../../../../vendor/node/lib/internal/readline/callbacks.js'),
+  'internal/readline/emitKeypressEvents': () => require('../../../../vendor/node/lib/internal/readline/emitKeypressEvents.js'),
+  'internal/readline/interface': () => require('../../../../vendor/node/lib/internal/readline/interface.js'),
+  'internal/readline/promises': () => require('../../../../vendor/node/lib/internal/readline/promises.js'),
+  'internal/readline/utils': () => require('../../../../vendor/node/lib/internal/readline/utils.js'),
+};
+
+type Msg = (...args: any[]) => string;
+/** A Node error class for `code`, as internal/errors makes them (`new ERR_X(...args)`). */
+function errorClass(code: string, Base: ErrorConstructor, message: Msg) {
+  return class {
+    constructor(...args: unknown[]) {
+      return nodeError(Base, code, message(...args));
+    }
+  };
+}
+
+const shims: Record<string, () => unknown> = {
+  'internal/errors': () => {
+    const ours = require('readable-stream/lib/ours/errors.js');
+    const codes = {
+      ...ours.codes,
+      ERR_INVALID_THIS: errorClass('ERR_INVALID_THIS', TypeError, (type: string) => `Value of "this" must be of type ${type}`),
+      ERR_UNHANDLED_ERROR: errorClass('ERR_UNHANDLED_ERROR', Error, (err?: unknown) => (err === undefined ? 'Unhandled error.' : `Unhandled error. (${String(err)})`)),
+      ERR_INVALID_URI: errorClass('ERR_INVALID_URI', URIError, () => 'URI malformed'),
+      ERR_INVALID_URL: errorClass('ERR_INVALID_URL', TypeError, () => 'Invalid URL'),
+      ERR_INVALID_CURSOR_POS: errorClass('ERR_INVALID_CURSOR_POS', TypeError, () => 'Cannot set cursor row without setting its column'),
+      ERR_INVALID_FILE_URL_HOST: errorClass('ERR_INVALID_FILE_URL_HOST', TypeError, (platform: string) => `File URL host must be "localhost" or empty on ${platform}`),
+      ERR_INVALID_FILE_URL_PATH: errorClass('ERR_INVALID_FILE_URL_PATH', TypeError, (why: string) => `File URL path ${why}`),
+      ERR_INVALID_URL_SCHEME: errorClass('ERR_INVALID_URL_SCHEME', TypeError, (scheme: string) => `The URL must be of scheme ${scheme}`),
+      ERR_USE_AFTER_CLOSE: errorClass('ERR_USE_AFTER_CLOSE', Error, (what: string) => `${what} was closed`),
+    };
+    return {
+      AbortError: ours.AbortError,
+      codes,
+      kEnhanceStackBeforeInspector: Symbol('kEnhanceStackBeforeInspector'),
+      genericNodeError: (message: string, props: object) => Object.assign(new Error(message), props),
+    };
+  },
+  'internal/validators': () => require('readable-stream/lib/internal/validators.js'),
+  'internal/streams/utils': () => require('readable-stream/lib/internal/streams/utils.js'),
+  'internal/util': () => ({
+    SymbolDispose: (Symbol as { dispose?: symbol }).dispose ?? Symbol('Symbol.dispose'),
+    SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol('Symbol.asyncDispose'),
+    kEmptyObject: Object.freeze(Object.create(null)),
+    spliceOne(list: unknown[], index: number) {
+      for (; index + 1 < list.length; index++) list[index] = list[index + 1];
+      list.pop();
+    },
+    promisify: (host?.builtin('util') as { promisify: unknown }).promisify,
+  }),
+  'internal/util/inspect': () => ({
+    inspect: libHost.inspect,
+    // Used only to shorten repeated frames in an enhanced stack: nothing is ever elided here.
+    identicalSequenceRange: () => ({ len: 0, offset: 0 }),
+    stripVTControlCharacters,
+    getStringWidth: (text: string, removeControlChars = true) => [...(removeControlChars ? stripVTControlCharacters(text) : text)].length,
+  }),
+  'internal/event_target': () => ({
+    isEventTarget: (obj: unknown) => Boolean((obj as { constructor?: Record<symbol, unknown> } | null)?.constructor?.[Symbol.for('nodejs.event_target')]),
+    kEvents: Symbol('kEvents'),
+    kResistStopPropagation: Symbol('kResistStopPropagation'),
+  }),
+  'internal/process/task_queues': () => ({ queueMicrotask }),
+  'internal/options': () => ({ getOptionValue: () => false }),
+  'internal/url': () => loadUrlInternals(nodeLib),
+};
+
+// Node's own pattern (internal/util/inspect.js), for ANSI escape sequences.
+const ANSI = /[\u001B\u009B][[\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\d/#&.:=?%@~_]+)*|[a-zA-Z\d]+(?:;[-a-zA-Z\d/#&.:=?%@~_]*)*)?\u0007)|(?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PR-TZcf-ntqry=><~]))/g;
+function stripVTControlCharacters(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+let host: { process: unknown; builtin: (name: string) => unknown } | undefined;
+let primordials: Record<string, unknown> | undefined;
+const cache = new Map<string, { exports: unknown }>();
+
+/** Gives the vendored modules the guest's `process` and its public builtins (`buffer`, `stream` ...). */
+export function configureNodeLib(proc: unknown, builtin: (name: string) => unknown): void {
+  host = { process: proc, builtin };
+}
+
+/** The few C++ bindings the vendored files reach for, in JavaScript. */
+function internalBinding(name: string): unknown {
+  const found = (loadUrlInternals(nodeLib).bindings as Record<string, unknown>)[name];
+  if (!found) throw new Error(`No such binding: ${name}`);
+  return found;
+}
+
+function getPrimordials(): Record<string, unknown> {
+  if (!primordials) {
+    primordials = {};
+    const build = (require('../../../../vendor/node/lib/internal/per_context/primordials.js') as { default: ModuleFn }).default;
+    build({}, nodeLib, { exports: {} }, host?.process, internalBinding, primordials);
+  }
+  return primordials;
+}
+
+/** `require` as Node's own lib/ sees it: internal ids first, then the guest's builtins. */
+export function nodeLib(id: string): any {
+  const hit = cache.get(id);
+  if (hit) return hit.exports;
+  const shim = shims[id];
+  const load = vendored[id];
+  if (!shim && !load) {
+    if (!host) throw new Error(`Node internal module ${id} is not available`);
+    return host.builtin(id.replace(/^node:/, ''));
+  }
+  const module = { exports: {} as unknown };
+  cache.set(id, module);
+  try {
+    if (shim) module.exports = shim();
+    else load!().default(module.exports as object, nodeLib, module, host?.process, internalBinding, getPrimordials());
+  } catch (err) {
+    cache.delete(id);
+    throw err;
+  }
+  return module.exports;
+}
