@@ -2,6 +2,7 @@
 // npm `process` shim, which schedules nextTick on timers: in the guest they get the guest's
 // own process object instead, whose nextTick runs before promise callbacks as Node's does;
 // and `events` is Node's own events.js.
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const processShim = fileURLToPath(new URL('../src/js/guest/node/process-shim.cjs', import.meta.url));
@@ -21,5 +22,14 @@ export const guestNodeAliases = {
     // readable-stream falls back to this package where the global AbortController is missing;
     // its browser entry reads `self`, which an isolate has not: take the CommonJS build.
     build.onResolve({ filter: /^abort-controller$/ }, () => ({ path: abortController }));
+    // readable-stream reads globalThis.AbortController/AbortSignal when its modules load. The
+    // guest's are Node's abort_controller.js, whose event_target.js needs `events` from the
+    // library bundle while that bundle's streams are still loading (a require cycle that
+    // leaves readable-stream's util half-made): streams take the package's copies instead;
+    // its checks of a signal are by shape, so a guest's AbortSignal still works with them.
+    build.onLoad({ filter: /[\\/]readable-stream[\\/]lib[\\/].*\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return { contents: source.replace(/globalThis\.(AbortController|AbortSignal) \|\| /g, ''), loader: 'js' };
+    });
   },
 };
