@@ -8,7 +8,7 @@ import { timerGlobals } from './timers.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto',
-  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises'] as const;
+  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -117,6 +117,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, textCodecs: 
     querystring: () => nodeLibBundle().nodeLib('querystring'),
     readline: () => nodeLibBundle().nodeLib('readline'),
     'readline/promises': () => nodeLibBundle().nodeLib('readline/promises'),
+    net: () => nodeLibBundle().loadNet(),
     buffer: () => ({ Buffer: lazyBuffer(), constants: { MAX_LENGTH: 2 ** 31 - 1 } }),
   };
   onNodeLibLoad((lib) => lib.configureNodeLib(proc, (name) => modules[name]));
