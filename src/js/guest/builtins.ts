@@ -19,7 +19,7 @@ import { createZlibModule } from './node/zlib.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
-  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises'] as const;
+  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -75,6 +75,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     querystring: () => nodeLibBundle().nodeLib('querystring'),
     readline: () => nodeLibBundle().nodeLib('readline'),
     'readline/promises': () => nodeLibBundle().nodeLib('readline/promises'),
+    net: () => nodeLibBundle().loadNet(),
   };
   onNodeLibLoad((lib) => lib.configureNodeLib(proc, (name) => modules[name]));
   for (const [name, load] of Object.entries(lazy)) {

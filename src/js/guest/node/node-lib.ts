@@ -1,5 +1,6 @@
-import { nodeError } from '../node-error.js';
+import { describeReceived, nodeError } from '../node-error.js';
 import { libHost } from './lib-host.js';
+import * as blockListBinding from './block-list-binding.js';
 import { loadUrlInternals } from './url-internals.js';
 
 /**
@@ -21,6 +22,9 @@ const vendored: Record<string, () => { default: ModuleFn }> = {
   querystring: () => require('../../../../vendor/node/lib/querystring.js'),
   'internal/querystring': () => require('../../../../vendor/node/lib/internal/querystring.js'),
   url: () => require('../../../../vendor/node/lib/url.js'),
+  'internal/net': () => require('../../../../vendor/node/lib/internal/net.js'),
+  'internal/blocklist': () => require('../../../../vendor/node/lib/internal/blocklist.js'),
+  'internal/socketaddress': () => require('../../../../vendor/node/lib/internal/socketaddress.js'),
   'internal/constants': () => require('../../../../vendor/node/lib/internal/constants.js'),
   readline: () => require('../../../../vendor/node/lib/readline.js'),
   'readline/promises': () => require('../../../../vendor/node/lib/readline/promises.js'),
@@ -44,6 +48,13 @@ function errorClass(code: string, Base: ErrorConstructor, message: Msg) {
 const shims: Record<string, () => unknown> = {
   'internal/errors': () => {
     const ours = require('readable-stream/lib/ours/errors.js');
+    // readable-stream's validators throw these from its own table: they go into that table.
+    Object.assign(ours.codes, {
+      ERR_SOCKET_BAD_PORT: errorClass('ERR_SOCKET_BAD_PORT', RangeError, (name: string, port: unknown, allowZero = true) =>
+        `${name} should be ${allowZero ? '>=' : '>'} 0 and < 65536.${describeReceived(port)}.`),
+      ERR_MISSING_ARGS: errorClass('ERR_MISSING_ARGS', TypeError, (...names: string[]) =>
+        `The ${names.map((n) => `"${n}"`).join(names.length > 2 ? ' or ' : ' or ')} argument${names.length > 1 ? '' : ''} must be specified`),
+    });
     const codes = {
       ...ours.codes,
       ERR_INVALID_THIS: errorClass('ERR_INVALID_THIS', TypeError, (type: string) => `Value of "this" must be of type ${type}`),
@@ -54,6 +65,7 @@ const shims: Record<string, () => unknown> = {
       ERR_INVALID_FILE_URL_HOST: errorClass('ERR_INVALID_FILE_URL_HOST', TypeError, (platform: string) => `File URL host must be "localhost" or empty on ${platform}`),
       ERR_INVALID_FILE_URL_PATH: errorClass('ERR_INVALID_FILE_URL_PATH', TypeError, (why: string) => `File URL path ${why}`),
       ERR_INVALID_URL_SCHEME: errorClass('ERR_INVALID_URL_SCHEME', TypeError, (scheme: string) => `The URL must be of scheme ${scheme}`),
+      ERR_INVALID_ADDRESS: errorClass('ERR_INVALID_ADDRESS', Error, () => 'Invalid socket address'),
       ERR_USE_AFTER_CLOSE: errorClass('ERR_USE_AFTER_CLOSE', Error, (what: string) => `${what} was closed`),
     };
     return {
@@ -63,11 +75,14 @@ const shims: Record<string, () => unknown> = {
       genericNodeError: (message: string, props: object) => Object.assign(new Error(message), props),
     };
   },
+  // Transfer between workers is not offered: the base class only marks the type.
+  'internal/worker/js_transferable': () => ({ JSTransferable: class JSTransferable {}, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize') }),
   'internal/validators': () => require('readable-stream/lib/internal/validators.js'),
   'internal/streams/utils': () => require('readable-stream/lib/internal/streams/utils.js'),
   'internal/util': () => ({
     SymbolDispose: (Symbol as { dispose?: symbol }).dispose ?? Symbol('Symbol.dispose'),
     SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol('Symbol.asyncDispose'),
+    customInspectSymbol: Symbol.for('nodejs.util.inspect.custom'),
     kEmptyObject: Object.freeze(Object.create(null)),
     spliceOne(list: unknown[], index: number) {
       for (; index + 1 < list.length; index++) list[index] = list[index + 1];
@@ -109,6 +124,10 @@ export function configureNodeLib(proc: unknown, builtin: (name: string) => unkno
 
 /** The few C++ bindings the vendored files reach for, in JavaScript. */
 function internalBinding(name: string): unknown {
+  if (name === 'block_list') return blockListBinding;
+  if (name === 'symbols') return { owner_symbol: Symbol('owner_symbol') };
+  // internal/net.js takes fs.writeBuffer for a sync-write helper `net` here does not use.
+  if (name === 'fs') return { writeBuffer: () => { throw new Error('fs.writeBuffer is not available'); } };
   const found = (loadUrlInternals(nodeLib).bindings as Record<string, unknown>)[name];
   if (!found) throw new Error(`No such binding: ${name}`);
   return found;

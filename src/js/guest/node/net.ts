@@ -1,0 +1,373 @@
+import { netTransport, type Endpoint, type NetHandle } from './net-transport.js';
+import { nodeLib } from './node-lib.js';
+
+/**
+ * `net` as Node 20 shapes it: isIP/isIPv4/isIPv6 from Node's own internal/net.js, BlockList
+ * and SocketAddress from Node's own internal/blocklist.js and internal/socketaddress.js (all
+ * vendored), and Socket (a stream.Duplex) and Server over one transport handle
+ * (net-transport.ts). Errors are Node's: `connect ECONNREFUSED 10.0.0.1:80`,
+ * `listen EACCES: permission denied 0.0.0.0:80`, `getaddrinfo ENOTFOUND example.com`, with
+ * errno, code, syscall, address and port, reached through 'error' events, never thrown.
+ */
+declare function require(id: string): any;
+/** The guest's timer globals (the guest tsconfig has no lib that declares them). */
+const timers = globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(id: unknown): void };
+
+const UV: Record<string, [number, string]> = {
+  ECONNREFUSED: [-111, 'connection refused'],
+  EACCES: [-13, 'permission denied'],
+  EADDRINUSE: [-98, 'address already in use'],
+  EPIPE: [-32, 'broken pipe'],
+  ECONNRESET: [-104, 'connection reset by peer'],
+  ETIMEDOUT: [-110, 'connection timed out'],
+  ENOTFOUND: [-3008, 'getaddrinfo ENOTFOUND'],
+};
+
+type NodeErr = Error & { errno?: number; code?: string; syscall?: string; address?: string; port?: number; hostname?: string };
+
+/** Node's exceptionWithHostPort (connect: no description) and uvExceptionWithHostPort (listen: with it). */
+function hostPortError(code: string, syscall: string, address: string, port: number, describe: boolean): NodeErr {
+  const [errno, text] = UV[code] ?? [-1, code];
+  const where = port > 0 ? `${address}:${port}` : address;
+  const err: NodeErr = new Error(`${syscall} ${code}${describe ? `: ${text}` : ''} ${where}`);
+  Object.assign(err, { errno, code, syscall, address });
+  if (port > 0) err.port = port;
+  return err;
+}
+
+function notFound(hostname: string): NodeErr {
+  const err: NodeErr = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+  return Object.assign(err, { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname });
+}
+
+const validators = () => require('readable-stream/lib/internal/validators.js');
+const codes = () => nodeLib('internal/errors').codes;
+const stream = () => nodeLib('stream');
+const nextTick = (fn: (...a: any[]) => void, ...args: unknown[]) => (globalThis as any).process.nextTick(fn, ...args);
+
+let autoSelectFamilyDefault = true;
+let autoSelectFamilyAttemptTimeoutDefault = 250;
+
+/** What a name resolves to without a network: IP literals and localhost only. */
+function resolveLocally(host: string): { address: string; family: 4 | 6 } | undefined {
+  const { isIP } = nodeLib('internal/net');
+  const family = isIP(host);
+  if (family) return { address: host, family };
+  if (host.toLowerCase() === 'localhost') return { address: '127.0.0.1', family: 4 };
+  return undefined;
+}
+
+/** Node's normalizeArgs: (options[, cb]) | (path[, cb]) | (port[, host][, cb]) to [options, cb]. */
+function normalizeArgs(args: any[]): [Record<string, any>, ((...a: any[]) => void) | null] {
+  if (args.length === 0) return [{}, null];
+  const arg0 = args[0];
+  let options: Record<string, any> = {};
+  if (typeof arg0 === 'object' && arg0 !== null) options = arg0;
+  else if (typeof arg0 === 'string' && Number.isNaN(Number(arg0)) ) options.path = arg0;
+  else {
+    options.port = arg0;
+    if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];
+  }
+  const cb = args[args.length - 1];
+  return [options, typeof cb === 'function' ? cb : null];
+}
+
+function makeSocket(Duplex: any) {
+  class Socket extends Duplex {
+    _handle: NetHandle | null = null;
+    connecting = false;
+    remoteAddress?: string;
+    remotePort?: number;
+    remoteFamily?: string;
+    bytesRead = 0;
+    _bytesWritten = 0;
+    _host: string | null = null;
+    server: unknown = null;
+    private pendingWrite: (() => void) | null = null;
+    private timer: unknown;
+    private idle = 0;
+
+    constructor(options: Record<string, any> = {}) {
+      if (typeof options === 'number') options = { fd: options };
+      super({ ...options, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: false });
+      if (options.handle) this.attach(options.handle);
+      this.on('end', () => { if (!this.allowHalfOpen && !this.writableEnded) this.end(); });
+    }
+
+    get pending() { return !this._handle || this.connecting; }
+    get readyState() {
+      if (this.connecting) return 'opening';
+      if (this.readable && this.writable) return 'open';
+      if (this.readable && !this.writable) return 'readOnly';
+      if (!this.readable && this.writable) return 'writeOnly';
+      return 'closed';
+    }
+    get bytesWritten() { return this._bytesWritten; }
+    get localAddress() { return this._handle?.local()?.address; }
+    get localPort() { return this._handle?.local()?.port; }
+    get localFamily() { const l = this._handle?.local(); return l ? `IPv${l.family}` : undefined; }
+    get timeout() { return this.idle || undefined; }
+
+    address() {
+      const l = this._handle?.local();
+      return l ? { address: l.address, family: `IPv${l.family}`, port: l.port } : {};
+    }
+
+    attach(handle: NetHandle) {
+      this._handle = handle;
+    }
+
+    connect(...args: any[]) {
+      const [options, cb] = Array.isArray(args[0]) && (args[0] as any)[normalizedArgs] ? args[0] as any : normalizeArgs(args);
+      if (this.destroyed) { this._readableState.reset?.(); this.destroyed = false; }
+      if (cb) this.once('connect', cb);
+      if (options.path !== undefined) {
+        validators().validateString(options.path, 'options.path');
+        this.connecting = true;
+        nextTick(() => this.destroy(hostPortError('ENOENT', 'connect', options.path, 0, false)));
+        return this;
+      }
+      const { host = 'localhost', port } = options;
+      if (port === undefined || port === null) throw new (codes().ERR_MISSING_ARGS)('options', 'port', 'path');
+      if (typeof host !== 'string') throw new (codes().ERR_INVALID_ARG_TYPE)('hostname', 'string', host);
+      const portNumber = validators().validatePort(port);
+      this.connecting = true;
+      this._host = host;
+      const found = resolveLocally(host);
+      nextTick(() => {
+        if (this.destroyed) return;
+        if (!found) {
+          this.emit('lookup', notFound(host), undefined, undefined, host);
+          this.destroy(notFound(host));
+          return;
+        }
+        if (!nodeLib('internal/net').isIP(host)) this.emit('lookup', null, found.address, found.family, host);
+        this.remoteAddress = found.address;
+        this.remotePort = portNumber;
+        this.remoteFamily = `IPv${found.family}`;
+        const handle = this._handle ?? netTransport().open();
+        this._handle = handle;
+        handle.connect({ address: found.address, port: portNumber, family: found.family }, (code) => {
+          if (this.destroyed) return;
+          this.connecting = false;
+          if (code) {
+            this.destroy(hostPortError(code, 'connect', found.address, portNumber, false));
+            return;
+          }
+          this.emit('connect');
+          this.emit('ready');
+          const flush = this.pendingWrite;
+          this.pendingWrite = null;
+          flush?.();
+          if (this.isPaused() === false || this.listenerCount('data') > 0) this._read();
+        });
+      });
+      return this;
+    }
+
+    _read() {
+      if (!this._handle || this.connecting) return;
+      this._handle.readStart((chunk) => {
+        if (chunk === null) { this.push(null); return; }
+        this.bytesRead += chunk.length;
+        this.touch();
+        if (!this.push((globalThis as any).Buffer.from(chunk))) this._handle?.readStop();
+      });
+    }
+
+    _write(chunk: any, encoding: string, cb: (err?: Error | null) => void) {
+      if (this.connecting || !this._handle) {
+        this.pendingWrite = () => this._write(chunk, encoding, cb);
+        return;
+      }
+      const data = typeof chunk === 'string' ? (globalThis as any).Buffer.from(chunk, encoding) : chunk;
+      this._handle.write(data, (code) => {
+        if (code) { cb(hostPortError(code, 'write', this.remoteAddress ?? '', 0, true)); return; }
+        this._bytesWritten += data.length;
+        this.touch();
+        cb();
+      });
+    }
+
+    _final(cb: (err?: Error | null) => void) {
+      if (!this._handle || this.connecting) { this.pendingWrite = () => this._final(cb); return; }
+      this._handle.shutdown((code) => cb(code ? hostPortError(code, 'shutdown', '', 0, true) : null));
+    }
+
+    _destroy(err: Error | null, cb: (err?: Error | null) => void) {
+      this.connecting = false;
+      timers.clearTimeout(this.timer);
+      this.pendingWrite = null;
+      this._handle?.close();
+      this._handle = null;
+      cb(err);
+      nextTick(() => this.emit('close', Boolean(err)));
+    }
+
+    private touch() {
+      if (!this.idle) return;
+      timers.clearTimeout(this.timer);
+      this.timer = timers.setTimeout(() => this.emit('timeout'), this.idle);
+    }
+
+    setTimeout(msecs: number, callback?: () => void) {
+      validators().validateNumber(msecs, 'msecs', 0);
+      this.idle = msecs;
+      timers.clearTimeout(this.timer);
+      if (callback) msecs === 0 ? this.removeListener('timeout', callback) : this.once('timeout', callback);
+      this.touch();
+      return this;
+    }
+    setNoDelay() { return this; }
+    setKeepAlive() { return this; }
+    ref() { return this; }
+    unref() { return this; }
+    destroySoon() {
+      if (this.writable) this.end();
+      if (this.writableFinished) this.destroy(); else this.once('finish', () => this.destroy());
+    }
+    resetAndDestroy() { return this.destroy(); }
+  }
+  return Socket;
+}
+
+const normalizedArgs = Symbol('normalizedArgs');
+
+function makeServer(EventEmitter: any, Socket: any) {
+  class Server extends EventEmitter {
+    _handle: NetHandle | null = null;
+    _connections = 0;
+    maxConnections?: number;
+    allowHalfOpen: boolean;
+    pauseOnConnect: boolean;
+
+    constructor(options?: any, listener?: (socket: unknown) => void) {
+      super();
+      if (typeof options === 'function') { listener = options; options = {}; }
+      else if (options == null || typeof options === 'object') options = { ...options };
+      else throw new (codes().ERR_INVALID_ARG_TYPE)('options', 'Object', options);
+      if (listener) this.on('connection', listener);
+      this.allowHalfOpen = Boolean(options.allowHalfOpen);
+      this.pauseOnConnect = Boolean(options.pauseOnConnect);
+    }
+
+    get listening() { return Boolean(this._handle); }
+
+    listen(...args: any[]) {
+      const [options, cb] = normalizeArgs(args);
+      if (cb) this.once('listening', cb);
+      if (this._handle) throw new (codes().ERR_SERVER_ALREADY_LISTEN ?? Error)('Listen method has been called more than once without closing.');
+      let { port = 0, host } = options;
+      const backlog = typeof args[2] === 'number' ? args[2] : options.backlog ?? 511;
+      if (options.path !== undefined) {
+        nextTick(() => this.emit('error', hostPortError('EACCES', 'listen', options.path, -1, true)));
+        return this;
+      }
+      port = validators().validatePort(port, 'options.port');
+      const family = host && nodeLib('internal/net').isIPv6(host) ? 6 : 4;
+      const address = host ?? (family === 6 ? '::' : '0.0.0.0');
+      const handle = netTransport().open();
+      const code = handle.listen({ address, port, family }, backlog, (peer, remote) => this.accept(peer, remote));
+      if (code) {
+        handle.close();
+        // Node binds with the unspecified address when none was given and names it so.
+        nextTick(() => this.emit('error', hostPortError(code, 'listen', host ?? '0.0.0.0', port, true)));
+        return this;
+      }
+      this._handle = handle;
+      nextTick(() => this.emit('listening'));
+      return this;
+    }
+
+    private accept(peer: NetHandle, remote: Endpoint) {
+      if (this.maxConnections !== undefined && this._connections >= this.maxConnections) { peer.close(); return; }
+      const socket = new Socket({ handle: peer, allowHalfOpen: this.allowHalfOpen });
+      Object.assign(socket, { remoteAddress: remote.address, remotePort: remote.port, remoteFamily: `IPv${remote.family}`, server: this });
+      this._connections++;
+      socket.on('close', () => { this._connections--; this.maybeClosed(); });
+      this.emit('connection', socket);
+    }
+
+    private closing = false;
+    private maybeClosed() {
+      if (this.closing && !this._handle && this._connections === 0) { this.closing = false; nextTick(() => this.emit('close')); }
+    }
+
+    address() {
+      const l = this._handle?.local();
+      return l ? { address: l.address, family: `IPv${l.family}`, port: l.port } : null;
+    }
+
+    close(cb?: (err?: Error) => void) {
+      if (typeof cb === 'function') {
+        if (!this._handle) this.once('close', () => cb(nodeErr('ERR_SERVER_NOT_RUNNING', 'Server is not running.')));
+        else this.once('close', cb);
+      }
+      if (this._handle) { this._handle.close(); this._handle = null; }
+      this.closing = true;
+      this.maybeClosed();
+      return this;
+    }
+
+    getConnections(cb: (err: Error | null, count: number) => void) {
+      nextTick(cb, null, this._connections);
+      return this;
+    }
+    ref() { return this; }
+    unref() { return this; }
+    [Symbol.for('nodejs.asyncDispose')]() {
+      return new Promise<void>((resolve) => (this._handle ? this.close(() => resolve()) : resolve()));
+    }
+  }
+  return Server;
+}
+
+function nodeErr(code: string, message: string) {
+  const err = new Error(message) as NodeErr;
+  err.code = code;
+  return err;
+}
+
+let loaded: Record<string, unknown> | undefined;
+
+export function loadNet(): Record<string, unknown> {
+  if (loaded) return loaded;
+  const internalNet = nodeLib('internal/net');
+  const { BlockList } = nodeLib('internal/blocklist');
+  const { SocketAddress } = nodeLib('internal/socketaddress');
+  const Socket = makeSocket(stream().Duplex);
+  const Server = makeServer(nodeLib('events'), Socket);
+  const connect = (...args: any[]) => {
+    const [options, cb] = normalizeArgs(args);
+    const socket = new Socket(options);
+    if (options.timeout) socket.setTimeout(options.timeout);
+    const normalized: any = [options, cb];
+    normalized[normalizedArgs] = true;
+    return socket.connect(normalized);
+  };
+  loaded = {
+    isIP: internalNet.isIP,
+    isIPv4: internalNet.isIPv4,
+    isIPv6: internalNet.isIPv6,
+    BlockList,
+    SocketAddress,
+    Socket,
+    Stream: Socket,
+    Server,
+    connect,
+    createConnection: connect,
+    createServer: (options?: unknown, listener?: unknown) => new Server(options, listener as never),
+    _normalizeArgs: normalizeArgs,
+    getDefaultAutoSelectFamily: () => autoSelectFamilyDefault,
+    setDefaultAutoSelectFamily(value: unknown) {
+      validators().validateBoolean(value, 'value');
+      autoSelectFamilyDefault = value as boolean;
+    },
+    getDefaultAutoSelectFamilyAttemptTimeout: () => autoSelectFamilyAttemptTimeoutDefault,
+    setDefaultAutoSelectFamilyAttemptTimeout(value: unknown) {
+      validators().validateInt32(value, 'value', 1);
+      autoSelectFamilyAttemptTimeoutDefault = Math.max(value as number, 10);
+    },
+  };
+  return loaded;
+}
