@@ -14,9 +14,10 @@ import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
 import { createCryptoModule } from './node/crypto.js';
 import { createZlibModule } from './node/zlib.js';
+import { createAsyncHooks } from './node/async-hooks.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'async_hooks'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -65,6 +66,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     perf_hooks: createPerfHooks,
     vm: createVm,
     worker_threads: createWorkerThreads,
+    async_hooks: createAsyncHooks,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {

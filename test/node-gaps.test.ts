@@ -1,0 +1,90 @@
+// async_hooks (issue 11, node-gaps): each script runs in a VM through the daemon and under
+// the host's Node 20; stdout and exit code must be the same. Outputs are logs of which store
+// each callback saw, in the order the callbacks ran.
+import { spawnSync } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startSidecar } from './helpers/sidecar.js';
+
+const { client } = await startSidecar();
+const { vmId } = await client.createVm({});
+
+async function same(code: string): Promise<string> {
+  const args = ['-e', code];
+  const vm = await client.exec(vmId, 'node', args);
+  const { FORCE_COLOR, NO_COLOR, NODE_OPTIONS, ...env } = process.env;
+  void [FORCE_COLOR, NO_COLOR, NODE_OPTIONS];
+  const host = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: '/tmp', env });
+  assert.is(vm.stdout, host.stdout, `stdout of ${code}`);
+  assert.is(vm.exitCode, host.status, `exit code of ${code}`);
+  return vm.stdout;
+}
+
+const prelude = `const { AsyncLocalStorage, AsyncResource } = require('async_hooks');
+const als = new AsyncLocalStorage(); const log = []; const p = (t) => log.push(t + ' ' + JSON.stringify(als.getStore()));
+process.on('exit', () => console.log(log.sort().join('\\n')));`;
+// Sorted at exit: Node's own order of a 1 ms timer against an immediate depends on timing.
+
+test('AsyncLocalStorage.run reaches timers, immediates, ticks, microtasks, promise callbacks and fs callbacks', async () => {
+  const out = await same(`${prelude}
+    als.run({ a: 1 }, () => {
+      p('sync');
+      setTimeout(() => p('timeout'), 1);
+      setImmediate(() => p('immediate'));
+      process.nextTick(() => p('tick'));
+      queueMicrotask(() => p('microtask'));
+      Promise.resolve().then(() => p('then')).finally(() => p('finally'));
+      Promise.reject(new Error('x')).catch(() => p('catch'));
+      require('fs').stat('/', () => setTimeout(() => p('fs'), 5));
+    });
+    p('outside');`);
+  assert.ok(out.includes('fs {"a":1}'));
+});
+
+test('nested run, exit, enterWith and disable', async () => {
+  await same(`${prelude}
+    als.run(1, () => { als.run(2, () => { p('inner'); setTimeout(() => p('inner-timer'), 1); }); p('outer'); als.exit(() => { p('exited'); setTimeout(() => p('exit-timer'), 2); }); });
+    p('top');
+    als.enterWith('entered'); p('after-enterWith');
+    setTimeout(() => { p('timer-entered'); als.enterWith('cb'); p('cb'); }, 3);
+    setTimeout(() => { p('next-timer'); als.disable(); p('disabled'); als.run(9, () => p('re-enabled')); }, 4);`);
+});
+
+test('snapshot, bind, AsyncResource scope and EventEmitter listeners run in the context of emit', async () => {
+  await same(`${prelude}
+    const EE = require('events');
+    const e = new EE(); e.on('x', () => p('listener'));
+    const bound = als.run('bound', () => AsyncLocalStorage.bind(() => p('bound-call')));
+    const snap = als.run('snap', () => AsyncLocalStorage.snapshot());
+    const res = als.run('res', () => new AsyncResource('R'));
+    als.run('other', () => { bound(); snap(() => p('snapshot')); res.runInAsyncScope(() => p('resource')); res.bind(() => p('res-bind'))(); e.emit('x'); });
+    console.log(typeof res.asyncId(), res.asyncId() === res.runInAsyncScope(() => require('async_hooks').executionAsyncId()));
+    console.log(res.bind(function (a, b) {}).length, 'asyncResource' in res.bind(() => {}));`);
+});
+
+test('createHook: init/before/after/destroy for a timeout and an AsyncResource; validation errors', async () => {
+  await same(`const ah = require('async_hooks'); const ev = [];
+    const types = new Map();
+    // Only the resources this script makes: Node also reports its stdio pipes and ticks of its own.
+    const mine = (id) => ['Timeout', 'MINE'].includes(types.get(id));
+    const h = ah.createHook({ init(id, type, trigger, resource) { types.set(id, type); if (mine(id)) ev.push('init ' + type); },
+      before(id) { if (mine(id)) ev.push('before ' + types.get(id)); }, after(id) { if (mine(id)) ev.push('after ' + types.get(id)); },
+      destroy(id) { if (mine(id)) ev.push('destroy ' + types.get(id)); } }).enable();
+    // Sorted at exit: whether the destroy queue (an immediate) runs before a 1 ms timer depends on timing in Node too.
+    setTimeout(() => {}, 1); process.on('exit', () => { h.disable(); console.log(ev.sort().join('\\n')); });
+    const r = new ah.AsyncResource('MINE'); r.runInAsyncScope(() => {}); r.emitDestroy();
+    try { ah.createHook({ init: 1 }); } catch (e) { console.log(e.code, e.message); }
+    try { new ah.AsyncResource(5); } catch (e) { console.log(e.code); }
+    console.log(Object.keys(ah).sort().join());`);
+});
+
+test('a context is not lost across a chain of then() calls made inside run', async () => {
+  await same(`${prelude}
+    als.run('chain', () => Promise.resolve(1).then((v) => { p('one'); return new Promise((r) => setTimeout(r, 1)); }).then(() => p('two')));`);
+});
+
+test.after(async () => {
+  await client.close();
+});
+
+test.run();
