@@ -83,6 +83,26 @@ test('a context is not lost across a chain of then() calls made inside run', asy
     als.run('chain', () => Promise.resolve(1).then((v) => { p('one'); return new Promise((r) => setTimeout(r, 1)); }).then(() => p('two')));`);
 });
 
+test('v8.serialize writes the bytes host Node writes, and deserialize reads them back', async () => {
+  await same(`const v8 = require('v8'); const util = require('util');
+    const o = { x: 1 };
+    const vals = [1, -1, 2 ** 31, -0, 0.5, NaN, 'abc', 'h\u00e9llo', '\u65e5\u672c', 'a\u65e5', true, null, undefined, 123n, -(2n ** 70n), [1, 2, 'x'], [1, , 3], [], { a: 1, 2: 'b', z: [{}] },
+      new Date(5), /a.b/gi, new Map([[1, 'a']]), new Set(['s']), Buffer.from('hi'), new Uint16Array([1, 2]), new ArrayBuffer(3), Object(5), Object('str'), Object(false), new Float64Array([1.5]), [o, o], { big: 'x'.repeat(200) }];
+    for (const v of vals) { const b = v8.serialize(v); console.log(b.toString('hex'), util.inspect(v8.deserialize(b))); }
+    for (const bad of [() => {}, Symbol('s')]) try { v8.serialize(bad); } catch (e) { console.log(e.constructor.name, e.message); }
+    const ser = new v8.Serializer(); ser.writeHeader(); ser.writeUint32(300); ser.writeDouble(2.5); ser.writeUint64(1, 2); ser.writeValue('v');
+    const buf = ser.releaseBuffer(); console.log(buf.toString('hex'));
+    const de = new v8.Deserializer(buf); de.readHeader(); console.log(de.getWireFormatVersion(), de.readUint32(), de.readDouble(), de.readUint64(), de.readValue());`);
+});
+
+test('v8 heap statistics carry the keys Node gives, with the isolate\'s figures', async () => {
+  await same(`const v8 = require('v8'); const s = v8.getHeapStatistics();
+    console.log(Object.keys(s).join(), s.used_heap_size > 0, s.heap_size_limit >= s.used_heap_size, s.total_heap_size >= s.used_heap_size);
+    console.log(v8.getHeapSpaceStatistics().map((x) => x.space_name).includes('old_space'), Object.keys(v8.getHeapSpaceStatistics()[0]).join());
+    console.log(typeof v8.cachedDataVersionTag(), v8.cachedDataVersionTag() === v8.cachedDataVersionTag(), v8.setFlagsFromString('--no-lazy'));
+    try { v8.setFlagsFromString(1); } catch (e) { console.log(e.code); }`);
+});
+
 test.after(async () => {
   await client.close();
 });

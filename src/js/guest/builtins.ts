@@ -15,9 +15,10 @@ import { createChildProcessModule } from './node/child_process.js';
 import { createCryptoModule } from './node/crypto.js';
 import { createZlibModule } from './node/zlib.js';
 import { createAsyncHooks } from './node/async-hooks.js';
+import { createV8 } from './node/v8.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'async_hooks'] as const;
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'async_hooks', 'v8'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -67,6 +68,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     vm: createVm,
     worker_threads: createWorkerThreads,
     async_hooks: createAsyncHooks,
+    v8: createV8,
   };
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {
