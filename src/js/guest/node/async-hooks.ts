@@ -13,22 +13,13 @@
  *   by `new Promise`, async functions or `await`; Timeout, Immediate, TickObject and
  *   Microtask fire init/before/after/destroy; an interval fires no destroy.
  */
-import { activeHooks, asyncContext, setDestroyScheduler, capture, currentFrame, emitDestroy, emitInit, emitPromiseResolve, type Frame, type HookSet, newAsyncId, runInFrame, setFrame } from '../async-context.js';
+import { activeHooks, asyncContext, setDestroyScheduler, currentFrame, emitDestroy, emitInit, emitPromiseResolve, type Frame, type HookSet, newAsyncId, runInFrame, setFrame } from '../async-context.js';
 import { nodeRequire } from './internal.js';
 
 function enable(): void {
   if (asyncContext.enabled) return;
   asyncContext.enabled = true;
   setDestroyScheduler((fn) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(fn));
-  const g = globalThis as { queueMicrotask: (fn: () => void) => void };
-  const queue = g.queueMicrotask;
-  g.queueMicrotask = function queueMicrotask(fn: () => void) {
-    if (typeof fn !== 'function') {
-      const { ERR_INVALID_ARG_TYPE } = nodeRequire('internal/errors').codes;
-      throw new ERR_INVALID_ARG_TYPE('callback', 'function', fn);
-    }
-    return queue(capture(fn, 'Microtask'));
-  };
   const proto = Promise.prototype as { then: (...a: unknown[]) => Promise<unknown> };
   const nativeThen = proto.then;
   const wrap = (fn: unknown, id: { frame?: Frame }) => {
