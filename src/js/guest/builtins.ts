@@ -10,16 +10,19 @@ import { createPerfHooks } from './node/perf-hooks.js';
 import { createTty } from './node/tty.js';
 import { createVm } from './node/vm.js';
 import { createWorkerThreads } from './node/worker-threads.js';
+import { createCluster } from './node/cluster.js';
 import { createModuleBuiltin } from './node/module.js';
 import { makeFileStreams } from './fs-streams.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
 import { createCryptoModule } from './node/crypto.js';
 import { createZlibModule } from './node/zlib.js';
+import { createAsyncHooks } from './node/async-hooks.js';
+import { createV8 } from './node/v8.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
-  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net'] as const;
+  'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net', 'async_hooks', 'v8', 'cluster'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -76,6 +79,9 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     readline: () => nodeLibBundle().nodeLib('readline'),
     'readline/promises': () => nodeLibBundle().nodeLib('readline/promises'),
     net: () => nodeLibBundle().loadNet(),
+    async_hooks: createAsyncHooks,
+    v8: createV8,
+    cluster: () => createCluster((nodeLibBundle().nodeLib('events') as { EventEmitter: never }).EventEmitter),
   };
   onNodeLibLoad((lib) => lib.configureNodeLib(proc, (name) => modules[name]));
   for (const [name, load] of Object.entries(lazy)) {

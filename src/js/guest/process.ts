@@ -5,6 +5,7 @@ import { block, ExitSignal, hooks } from './hooks.js';
 import { writeOut } from './output.js';
 import { ReadableIn, stdoutStream } from './streams.js';
 import { createEnv } from './node/process-env.js';
+import { capture } from './async-context.js';
 
 /** What `os` reports (set when a process starts; see SystemInfo). */
 let currentSystem: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {}, nodeRelease: {} };
@@ -30,7 +31,7 @@ export function drainTicks(): void {
 
 function nextTick(fn: (...a: unknown[]) => void, ...args: unknown[]): void {
   if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
-  ticks.push([fn, args]);
+  ticks.push([capture(fn, 'TickObject'), args]);
   if (!drainQueued) {
     drainQueued = true;
     queueMicrotask(drainTicks);

@@ -26,6 +26,7 @@ import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
+import { capture } from './async-context.js';
 
 const g = globalThis as unknown as Record<string | symbol, unknown>;
 
@@ -106,8 +107,13 @@ Object.assign(g, {
   btoa,
   ...timerGlobals,
 });
-if (typeof g.queueMicrotask !== 'function') {
-  g.queueMicrotask = (fn: () => void) => void Promise.resolve().then(fn);
+{
+  // One function for the process's life (test/common compares globals by value); it carries
+  // the async context once async_hooks is loaded (capture is a no-op before).
+  const native = typeof g.queueMicrotask === 'function' ? (g.queueMicrotask as (fn: () => void) => void) : (fn: () => void) => void Promise.resolve().then(fn);
+  g.queueMicrotask = function queueMicrotask(fn: () => void) {
+    native(typeof fn === 'function' ? capture(fn, 'Microtask') : fn);
+  };
 }
 // ESM glue modules reach builtins and CommonJS through these (see src/js/esm-linker.ts).
 g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(name);

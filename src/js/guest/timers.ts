@@ -1,4 +1,5 @@
 import { ExitSignal, hooks } from './hooks.js';
+import { capture } from './async-context.js';
 
 /**
  * Timers live in the guest, as Node keeps them in its own lists over one libuv timer: the
@@ -119,7 +120,7 @@ function schedule(callback: unknown, delay: unknown, args: unknown[], repeat: bo
   if (ms > maxDelay) ms = maxDelay;
   const id = nextId++;
   const handle = new Timeout(id);
-  timers.set(id, { callback: callback as (...a: unknown[]) => void, args, repeat, delay: ms, due: Date.now() + Math.max(0, ms), handle });
+  timers.set(id, { callback: capture(callback as (...a: unknown[]) => void, immediate ? 'Immediate' : 'Timeout', !repeat, handle), args, repeat, delay: ms, due: Date.now() + Math.max(0, ms), handle });
   changed();
   return handle;
 }

@@ -128,7 +128,7 @@ function makeSocket(Duplex: any) {
         return this;
       }
       const { host = 'localhost', port } = options;
-      if (port === undefined || port === null) throw new (codes().ERR_MISSING_ARGS)('options', 'port', 'path');
+      if (port === undefined || port === null) throw new (codes().ERR_MISSING_ARGS)(['options', 'port', 'path']);
       if (typeof host !== 'string') throw new (codes().ERR_INVALID_ARG_TYPE)('hostname', 'string', host);
       const portNumber = validators().validatePort(port);
       this.connecting = true;

@@ -52,8 +52,14 @@ const shims: Record<string, () => unknown> = {
     Object.assign(ours.codes, {
       ERR_SOCKET_BAD_PORT: errorClass('ERR_SOCKET_BAD_PORT', RangeError, (name: string, port: unknown, allowZero = true) =>
         `${name} should be ${allowZero ? '>=' : '>'} 0 and < 65536.${describeReceived(port)}.`),
-      ERR_MISSING_ARGS: errorClass('ERR_MISSING_ARGS', TypeError, (...names: string[]) =>
-        `The ${names.map((n) => `"${n}"`).join(names.length > 2 ? ' or ' : ' or ')} argument${names.length > 1 ? '' : ''} must be specified`),
+      ERR_MISSING_ARGS: errorClass('ERR_MISSING_ARGS', TypeError, (...names: Array<string | string[]>) => {
+        // As Node words it: an array is alternatives ("a" or "b"); several names are "a" and
+        // "b", or "a", "b", and "c".
+        const quoted = names.map((n) => (Array.isArray(n) ? n.map((a) => `"${a}"`).join(' or ') : `"${n}"`));
+        const last = quoted.pop();
+        const list = quoted.length === 0 ? last : `${quoted.join(', ')}${quoted.length > 1 ? ',' : ''} and ${last}`;
+        return `The ${list} argument${quoted.length > 0 ? 's' : ''} must be specified`;
+      }),
     });
     const codes = {
       ...ours.codes,
