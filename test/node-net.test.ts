@@ -2,45 +2,20 @@
 // defaults are compared line by line with the host's Node 20; Socket and Server run with no
 // network (the VM's transport refuses everything until issue 12), so their denial errors and
 // event order are asserted exactly as Node reports a firewalled connect and a denied listen.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSidecar } from './helpers/sidecar.js';
+import { vmAndHost } from './helpers/vm-and-host.js';
 
 const { client } = await startSidecar();
 const { vmId } = await client.createVm();
 await client.mkdir(vmId, '/w', { recursive: true });
-let serial = 0;
-// uvu sets FORCE_COLOR for itself; the host's node must print plain text, as the guest does.
-const hostEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'FORCE_COLOR' && k !== 'NODE_OPTIONS'));
-
-/** Runs `script` as a file in a fresh directory of the VM and of the host; returns both results. */
-async function both(script: string, stdin?: string): Promise<{ vm: { stdout: string; stderr: string; exitCode: number }; host: { stdout: string; stderr: string; exitCode: number } }> {
-  const dir = `/w/t${++serial}`;
-  await client.mkdir(vmId, dir);
-  await client.writeFile(vmId, `${dir}/main.js`, script);
-  const r = await client.exec(vmId, 'node', ['main.js'], { cwd: dir, ...(stdin === undefined ? {} : { stdin }) });
-  const hostDir = mkdtempSync(join(tmpdir(), 'node-net-'));
-  writeFileSync(join(hostDir, 'main.js'), script);
-  let host;
-  try {
-    const stdout = execFileSync(process.execPath, ['main.js'], { cwd: hostDir, env: hostEnv, encoding: 'utf8', input: stdin ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
-    host = { stdout, stderr: '', exitCode: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; status: number };
-    host = { stdout: e.stdout, stderr: e.stderr, exitCode: e.status };
-  } finally {
-    rmSync(hostDir, { recursive: true, force: true });
-  }
-  return { vm: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 }, host };
-}
+const both = vmAndHost(client, vmId, 'node-net-');
 
 /** Runs `script` in the VM only: the host may have a network (and run as root), so it is not a reference for denials. */
+let vmOnly = 0;
 async function inVm(script: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const dir = `/w/t${++serial}`;
+  const dir = `/w/vm${++vmOnly}`;
   await client.mkdir(vmId, dir);
   await client.writeFile(vmId, `${dir}/main.js`, script);
   const r = await client.exec(vmId, 'node', ['main.js'], { cwd: dir });
