@@ -22,6 +22,18 @@ export function makeFileStreams(fs: FsCalls, streams: () => StreamModule) {
 
   function build() {
     const { Readable, Writable } = streams();
+    // Both streams open their file as Node's do: unless given an fd, at construction, then 'open' and 'ready'.
+    const openOnConstruct = (stream: { fd: number | null; path: unknown; flags: string; mode: number; emit(name: string, ...args: unknown[]): unknown }, cb: Cb): void => {
+      if (stream.fd !== null) return cb();
+      try {
+        stream.fd = fs.openSync(stream.path, stream.flags, stream.mode) as number;
+      } catch (err) {
+        return cb(err as Error);
+      }
+      stream.emit('open', stream.fd);
+      stream.emit('ready');
+      cb();
+    };
     class ReadStream extends (Readable as new (o?: object) => any) {
       path: unknown; fd: number | null; flags: string; mode: number; start: number | undefined; end: number; pos: number | undefined;
       bytesRead = 0; autoClose: boolean;
@@ -39,15 +51,7 @@ export function makeFileStreams(fs: FsCalls, streams: () => StreamModule) {
       }
       get pending(): boolean { return this.fd === null; }
       _construct(cb: Cb): void {
-        if (this.fd !== null) return cb();
-        try {
-          this.fd = fs.openSync(this.path, this.flags, this.mode);
-        } catch (err) {
-          return cb(err as Error);
-        }
-        this.emit('open', this.fd);
-        this.emit('ready');
-        cb();
+        openOnConstruct(this as unknown as Parameters<typeof openOnConstruct>[0], cb);
       }
       _read(n: number): void {
         const want = Math.min(n, this.end === Infinity ? n : this.end - (this.pos ?? this.bytesRead) + 1);
@@ -89,15 +93,7 @@ export function makeFileStreams(fs: FsCalls, streams: () => StreamModule) {
       }
       get pending(): boolean { return this.fd === null; }
       _construct(cb: Cb): void {
-        if (this.fd !== null) return cb();
-        try {
-          this.fd = fs.openSync(this.path, this.flags, this.mode);
-        } catch (err) {
-          return cb(err as Error);
-        }
-        this.emit('open', this.fd);
-        this.emit('ready');
-        cb();
+        openOnConstruct(this as unknown as Parameters<typeof openOnConstruct>[0], cb);
       }
       _write(chunk: Uint8Array, _encoding: string, cb: Cb): void {
         try {
