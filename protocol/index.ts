@@ -11,7 +11,7 @@ export * from './wasm.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
 import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
 import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
-import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessOutput, ProcessSpawn, ProcessWrite } from './process.js';
+import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessList, ProcessOutput, ProcessResize, ProcessSpawn, ProcessWrite } from './process.js';
 import { HostCall } from './host.js';
 import { WasmRegister, WasmWarmup } from './wasm.js';
 import { SidecarPing, SidecarStats } from './sidecar.js';
@@ -21,7 +21,7 @@ export const HostRequests = [
   Initialize, Shutdown,
   VmCreate, VmDispose, VmList, VmStats,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
-  ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill,
+  ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill, ProcessResize, ProcessList,
   WasmRegister, WasmWarmup,
   SidecarPing, SidecarStats,
 ] as const;

@@ -54,6 +54,15 @@ export const ExecResult = strictObject({
 export const Signal = Type.Union([Type.Literal('SIGTERM'), Type.Literal('SIGKILL'), Type.Literal('SIGINT'), Type.Literal('SIGHUP')]);
 const Pid = Type.Integer({ minimum: 1 });
 
+const Cols = Type.Integer({ minimum: 1, maximum: 65535 });
+const Rows = Type.Integer({ minimum: 1, maximum: 65535 });
+
+export const Pty = strictObject({
+  cols: Cols,
+  rows: Rows,
+  term: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._+-]+$', description: 'TERM for the process (default xterm-256color)' })),
+}, 'Give the process a pseudo-terminal: its fds 0-2 are the terminal (isatty true), process/write is typed input through the line discipline, process/output (stream stdout) is what the terminal shows.');
+
 export const ProcessSpawn = request(
   'process/spawn',
   strictObject({
@@ -66,6 +75,7 @@ export const ProcessSpawn = request(
     outputEncoding: encodingOf('the `data` of its process/output notifications', 'utf8'),
     inheritEnv: Type.Optional(Type.Boolean()),
     preopens: Type.Optional(Preopens),
+    pty: Type.Optional(Pty),
   }),
   strictObject({ pid: Pid }),
   'Start a process and return at once; its output arrives as process/output notifications, its end as one process/exit.',
@@ -119,4 +129,32 @@ export const ProcessExec = request(
   ExecParams,
   ExecResult,
   'Run a command to completion and return its output. `node` runs guest JavaScript (`-e CODE`, `-p CODE` or a script path in the VM fs).',
+);
+
+export const ProcessResize = request(
+  'process/resize',
+  strictObject({ vmId: VmId, pid: Pid, cols: Cols, rows: Rows }),
+  strictObject({}),
+  'Set the window size of a process\'s pseudo-terminal (spawned with `pty`); its foreground job gets SIGWINCH when the size changed.',
+);
+
+export const ProcessState = Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('zombie')]);
+
+export const ProcessList = request(
+  'process/list',
+  strictObject({ vmId: VmId }),
+  strictObject({
+    processes: Type.Array(strictObject({
+      pid: Pid,
+      ppid: Type.Integer({ minimum: 0, description: '0 for a process the host started' }),
+      pgid: Pid,
+      command: Type.String({ description: 'the program (argv[0]), or node' }),
+      argv: Type.Array(Type.String()),
+      state: ProcessState,
+      startedAt: Type.String({ description: 'ISO 8601' }),
+      tty: Type.Optional(Type.String({ description: 'the terminal its stdio is, as ttyname says' })),
+      usage: strictObject({ cpuMs: Type.Number(), wallMs: Type.Number() }),
+    })),
+  }),
+  'Every process of the VM, by pid: running ones, and zombies (ended, their parent has not waited for them yet).',
 );

@@ -271,6 +271,14 @@ export class SidecarClient {
   kill(vmId: string, pid: number, signal?: Signal, options?: CallOptions) {
     return this.request(P.ProcessKill, { vmId, pid, ...(signal ? { signal } : {}) }, options);
   }
+  /** Sets the window size of a process spawned with `pty` (its foreground job gets SIGWINCH). */
+  resize(vmId: string, pid: number, cols: number, rows: number, options?: CallOptions) {
+    return this.request(P.ProcessResize, { vmId, pid, cols, rows }, options);
+  }
+  /** Every process of the VM: pid, ppid, pgid, command, argv, state, startedAt, usage. */
+  listProcesses(vmId: string, options?: CallOptions) {
+    return this.request(P.ProcessList, { vmId }, options);
+  }
 
   registerWasm(params: Static<typeof P.WasmRegister.params>, options?: CallOptions) {
     return this.request(P.WasmRegister, params, options);

@@ -26,6 +26,8 @@ export const HOST_REQUEST_WRAPPERS = {
   'process/write': 'writeStdin',
   'process/closeStdin': 'closeStdin',
   'process/kill': 'kill',
+  'process/resize': 'resize',
+  'process/list': 'listProcesses',
   'wasm/register': 'registerWasm',
   'wasm/warmup': 'warmupWasm',
   'sidecar/ping': 'ping',

@@ -13,6 +13,7 @@ import type { VmRegistry } from '../vm/registry.js';
 import type { CancellationToken } from 'vscode-jsonrpc/node';
 import type { OutgoingRequests } from './outgoing.js';
 import { cpuShareStats } from '../process/cpu-gate.js';
+import { listProcesses } from '../vm/process-list.js';
 
 type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
   params: Static<S['params']>,
@@ -135,6 +136,12 @@ export function createHandlers(d: HandlerDeps) {
     return {};
   };
 
+  const processResize: Handler<typeof P.ProcessResize> = (p) => {
+    vms.get(p.vmId).resize(p.pid, p.cols, p.rows);
+    return {};
+  };
+  const processList: Handler<typeof P.ProcessList> = (p) => ({ processes: listProcesses(vms.get(p.vmId)) });
+
   const wasmRegister: Handler<typeof P.WasmRegister> = (p) => {
     if ((p.data === undefined) === (p.path === undefined)) {
       throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', 'wasm/register takes exactly one of `data` and `path`', { field: p.data === undefined ? '/data' : '/path' });
@@ -215,6 +222,8 @@ export function createHandlers(d: HandlerDeps) {
       [P.ProcessWrite.method, processWrite],
       [P.ProcessCloseStdin.method, processCloseStdin],
       [P.ProcessKill.method, processKill],
+      [P.ProcessResize.method, processResize],
+      [P.ProcessList.method, processList],
       [P.WasmRegister.method, wasmRegister],
       [P.WasmWarmup.method, wasmWarmup],
       [P.SidecarPing.method, sidecarPing],

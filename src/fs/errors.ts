@@ -28,6 +28,8 @@ const DESCRIPTIONS = {
   EAGAIN: 'resource temporarily unavailable',
   ENFILE: 'too many open files in system',
   E2BIG: 'argument list too long',
+  // Terminal calls on something that is not a terminal.
+  ENOTTY: 'inappropriate ioctl for device',
   // WASI: a path outside the process's preopens.
   ENOTCAPABLE: 'capabilities insufficient',
 } as const;

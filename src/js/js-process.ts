@@ -570,6 +570,31 @@ export class JsProcess extends GuestProcess implements GuestHost {
     this.killNow(signal);
   }
 
+  get ppid(): number {
+    return this.o.ppid;
+  }
+  get args(): readonly string[] {
+    return this.o.args;
+  }
+
+  /**
+   * A signal its terminal raised (^C, ^\\, ^Z, a resize). A listener gets it as an event;
+   * otherwise the default action: SIGWINCH is ignored (the guest's stdout still learns the
+   * new size), SIGTSTP too (an isolate cannot be stopped), the rest end the process.
+   */
+  terminalSignal(name: string): void {
+    if (this.finished) return;
+    if (name === 'SIGWINCH') {
+      if (this.slot) this.enter(this.slot.signal(name));
+      return;
+    }
+    if (this.slot && (this.signalHandlers.get(name) ?? 0) > 0) {
+      this.enter(this.slot.signal(name));
+      return;
+    }
+    if (name !== 'SIGTSTP') this.killNow(name);
+  }
+
   protected release(): number {
     this.clearWake();
     this.nodeCalls.dispose();

@@ -61,6 +61,16 @@ export const INVENTORY = {
     min: 1, max: 256 * MiB,
     why: 'stdin a host may hand one process',
   },
+  PTY_LINE_MAX_BYTES: {
+    unit: 'bytes', default: 4096, env: 'AGENTOS_PTY_LINE_MAX_BYTES', scope: 'process',
+    min: 256, max: 65536,
+    why: 'the line a pseudo-terminal holds while it is edited in canonical mode (N_TTY_BUF_SIZE on Linux): past it typed characters are dropped until a newline, as n_tty does',
+  },
+  PTY_INPUT_MAX_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_PTY_INPUT_MAX_BYTES', scope: 'process',
+    min: 4096, max: 256 * MiB,
+    why: 'typed input a pseudo-terminal queues for programs that have not read it yet; past it process/write is refused (ERR_AGENTOS_STDIN_CLOSED with the figure) until they read',
+  },
   ARGV_LIMIT_BYTES: {
     unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_ARGV_LIMIT_BYTES', scope: 'process',
     min: 1, max: 64 * MiB,

@@ -12,22 +12,39 @@ export interface ChildStatus {
  * here as a zombie until it is waited for (as on Linux), so a later wait finds it; the
  * parent's end drops them all.
  */
+/** What process/list shows of a zombie. */
+export interface ZombieInfo {
+  pid: number;
+  pgid: number;
+  command: string;
+  argv: readonly string[];
+  startedAt: Date;
+  cpuMs: number;
+  wallMs: number;
+}
+
 export class Children {
   private readonly running = new Map<number, { pgid: number }>();
-  private readonly zombies = new Map<number, ChildStatus & { pgid: number }>();
+  private readonly zombies = new Map<number, ChildStatus & { pgid: number; info?: ZombieInfo }>();
   private wakers: Array<() => void> = [];
 
   get pids(): number[] {
     return [...this.running.keys()];
   }
 
-  add(pid: number, pgid: number, ended: Promise<{ exitCode: number; signal: number }>): void {
+  add(pid: number, pgid: number, ended: Promise<{ exitCode: number; signal: number; cpuMs?: number; wallMs?: number }>, shown?: Omit<ZombieInfo, 'cpuMs' | 'wallMs'>): void {
     this.running.set(pid, { pgid });
-    void ended.then(({ exitCode, signal }) => {
+    void ended.then(({ exitCode, signal, cpuMs, wallMs }) => {
       this.running.delete(pid);
-      this.zombies.set(pid, { pid, exitCode: signal ? 0 : exitCode & 0xff, signal, pgid });
+      const info = shown ? { ...shown, cpuMs: cpuMs ?? 0, wallMs: wallMs ?? 0 } : undefined;
+      this.zombies.set(pid, { pid, exitCode: signal ? 0 : exitCode & 0xff, signal, pgid, ...(info ? { info } : {}) });
       this.wake();
     });
+  }
+
+  /** Children that ended and have not been waited for. */
+  zombieList(): ZombieInfo[] {
+    return [...this.zombies.values()].flatMap((z) => (z.info ? [z.info] : []));
   }
 
   /**

@@ -13,6 +13,7 @@ import type { CpuWatchdog, Watched } from './watchdog.js';
 import { daemonTurn } from './daemon-turn.js';
 import { TURN_SPENT } from './guest-calls.js';
 import { guestThreadsCpuMs } from './guest-threads-cpu.js';
+import type { Pty } from './pty.js';
 
 /** The signals a host may send (process/kill); guests among themselves use any Linux signal. */
 export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP';
@@ -46,6 +47,8 @@ export interface GuestProcessOptions {
   budgets: GuestBudgets;
   watchdog: CpuWatchdog;
   log: Logger;
+  /** The pseudo-terminal its stdio are (process/spawn with `pty`, and the children that inherit them). */
+  tty?: Pty;
 }
 
 /** Why the sidecar stopped a process, as the host sees it in the result. */
@@ -124,6 +127,18 @@ export abstract class GuestProcess implements Watched {
 
   get stdin(): StdinSource {
     return this.base.stdin;
+  }
+
+  get tty(): Pty | undefined {
+    return this.base.tty;
+  }
+
+  /** When it started (process/list). */
+  readonly startedAt = new Date();
+
+  /** Wall-clock time since it started. */
+  get wallMs(): number {
+    return performance.now() - this.started;
   }
 
   get isFinished(): boolean {

@@ -24,6 +24,11 @@ export class ProcessTable {
     private readonly sidecar?: SidecarProcesses,
   ) {}
 
+  /** The pid the next process will get (pids only grow: a later process has a larger one). */
+  get nextPidToGive(): number {
+    return this.nextPid;
+  }
+
   get size(): number {
     return this.running.size + this.reserved;
   }

@@ -29,6 +29,8 @@ import { SpawnBucket, type SidecarProcesses } from './admission.js';
 import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
 import type { NodeBounds } from '../js/node-host/node-calls.js';
 import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
+import { Pty } from '../process/pty.js';
+import { Terminals } from './terminals.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -95,6 +97,8 @@ export class Vm implements ProcessKernel {
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
   private runnerReuse: RunnerReuse | undefined;
+  /** The pseudo-terminals of processes spawned with `pty`, and who gets their signals. */
+  readonly terminals = new Terminals(this);
   cpuMs = 0;
   execs = 0;
   limitHits = 0;
@@ -264,17 +268,47 @@ export class Vm implements ProcessKernel {
   spawn(params: SpawnParams): number {
     const encoding = params.outputEncoding ?? 'utf8';
     const output = new StreamedOutput((stream, data) => this.events.output(this.id, proc.pid, stream, data, encoding), encoding, STREAM_CHUNK_BYTES);
-    const proc = this.startProcess(params, new StdinSource(this.limits.STDIN_LIMIT_BYTES.value), output, () => this.events.whenWritable());
+    // With a pty, what the tree writes and what the terminal echoes reach the host as one stream.
+    const pty = params.pty
+      ? new Pty({
+          cols: params.pty.cols,
+          rows: params.pty.rows,
+          term: params.pty.term ?? 'xterm-256color',
+          lineMax: this.limits.PTY_LINE_MAX_BYTES.value,
+          inputMax: this.limits.PTY_INPUT_MAX_BYTES.value,
+          master: (data) => output.write('stdout', data),
+          signal: (sig) => this.terminals.signal(pty!, sig),
+        }, this.terminals.nextIndex())
+      : undefined;
+    const spawnParams = pty ? { ...params, env: { TERM: pty.term, ...params.env } } : params;
+    const proc = this.startProcess(spawnParams, pty?.input ?? new StdinSource(this.limits.STDIN_LIMIT_BYTES.value), pty?.slaveOutput ?? output, () => this.events.whenWritable(), pty);
+    if (pty) this.terminals.open(proc.pid, pty);
     void proc.exited.then((exit) => {
+      if (pty) this.terminals.close(proc.pid);
       output.flush(true);
       this.events.exit(this.id, proc.pid, exit);
     });
     return proc.pid;
   }
 
+  /** process/resize: the terminal of a process spawned with `pty`. */
+  resize(pid: number, cols: number, rows: number): void {
+    this.processes.get(pid);
+    this.terminals.of(pid).resize(cols, rows);
+  }
+
   /** process/write: false when stdin is closed or its buffer full. */
   writeStdin(pid: number, data: Uint8Array): number {
     const proc = this.processes.get(pid);
+    const pty = this.terminals.find(pid);
+    if (pty) {
+      if (!pty.type(data)) {
+        throw new AgentosError('ERR_AGENTOS_STDIN_CLOSED', pty.input.isClosed && pty.input.buffered === 0 && pty.input.size === 0
+          ? `the terminal of pid ${pid} is closed`
+          : `the terminal of pid ${pid} holds ${pty.input.size} unread bytes of typed input; the limit is ${this.limits.PTY_INPUT_MAX_BYTES.value} (AGENTOS_PTY_INPUT_MAX_BYTES): wait for its programs to read`);
+      }
+      return pty.input.size;
+    }
     if (!proc.stdin.write(data)) {
       throw new AgentosError('ERR_AGENTOS_STDIN_CLOSED', proc.stdin.isClosed
         ? `stdin of pid ${pid} is closed`
@@ -310,7 +344,7 @@ export class Vm implements ProcessKernel {
     throw new AgentosError('ERR_AGENTOS_COMMAND_NOT_FOUND', `command '${command}' not found in VM ${this.id}; available: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}`);
   }
 
-  private startProcess(params: ProcessParams, stdin: StdinSource, output: OutputSink, outputWindow?: () => Promise<void>): GuestProcess {
+  private startProcess(params: ProcessParams, stdin: StdinSource, output: OutputSink, outputWindow?: () => Promise<void>, tty?: Pty): GuestProcess {
     const command = params.command;
     const target = this.resolveCommand(command);
     const args = params.args ?? [];
@@ -354,9 +388,11 @@ export class Vm implements ProcessKernel {
             user: this.user,
             childKernel: this,
             nodeBounds: this.nodeBounds(common.log),
+            tty,
           })
         : new WasmProcess({
             ...common,
+            tty,
             argv: [...(target.argv ?? [command]), ...args],
             preopens,
             module: this.compile(target.module),
@@ -591,6 +627,7 @@ export class Vm implements ProcessKernel {
         vfs: this.fs,
         permission: this.permission,
         stdin: parent.stdin,
+        tty: parent.tty,
         // Where the tree's inherited stdout goes: the host's (its root's output), or, for a
         // tree a guest's child_process started, that child's own piped output.
         output: parent.treeOutput ?? rootProcess?.inheritedOutput ?? { write: () => {} },
@@ -622,7 +659,12 @@ export class Vm implements ProcessKernel {
     this.processes.add(pid, child);
     this.execs++;
     const ended = child.start();
-    parent.children.add(pid, child.pgid, ended.then((exit) => ({ exitCode: exit.exitCode, signal: exit.signal ? signalNumber(exit.signal) : 0 })));
+    parent.children.add(
+      pid,
+      child.pgid,
+      ended.then((exit) => ({ exitCode: exit.exitCode, signal: exit.signal ? signalNumber(exit.signal) : 0, cpuMs: exit.usage.cpuMs, wallMs: exit.usage.wallMs })),
+      { pid, pgid: child.pgid, command: child.command, argv: child.args, startedAt: child.startedAt },
+    );
     void ended.then((exit) => {
       this.processes.remove(pid);
       this.cpuMs += exit.usage.cpuMs;
@@ -667,6 +709,10 @@ export class Vm implements ProcessKernel {
       }
     }
     return targets.length > 0;
+  }
+
+  terminalMode(proc: GuestProcess, raw: boolean): void {
+    if (proc.tty) this.terminals.setRaw(proc.tty, proc.pid, raw);
   }
 
   pgidOf(pid: number): number | undefined {

@@ -42,6 +42,8 @@ export interface ProcessKernel {
   /** Sends signal `sig` to `pid` (> 0), a group (0: the sender's, < -1), or all (-1). False: no such process. */
   signal(sender: WasmProcess, pid: number, sig: number): boolean;
   pgidOf(pid: number): number | undefined;
+  /** set_raw_mode on the process's terminal (it has one). */
+  terminalMode(proc: WasmProcess, raw: boolean): void;
   /** What a runner may hand the daemon in one spawn or exec (spawn-request.ts). */
   requestBounds(proc: WasmProcess): Omit<import('./spawn-request.js').RequestBounds, 'preopens'>;
 }
@@ -101,6 +103,19 @@ function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unkno
     }
     case 'maxOpenFiles':
       return proc.maxOpenFiles;
+    case 'ttyRaw': {
+      if (!proc.tty) throw new FsError('ENOTTY', 'tcsetattr');
+      kernel.terminalMode(proc, a[0] === true);
+      return null;
+    }
+    case 'ttySize': {
+      if (!proc.tty) throw new FsError('ENOTTY', 'ioctl');
+      return proc.tty.winsize;
+    }
+    case 'ttyName': {
+      if (!proc.tty) throw new FsError('ENOTTY', 'ttyname');
+      return proc.tty.name;
+    }
     default:
       throw new FsError('EINVAL', op, undefined, `unknown process call '${op}'`);
   }

@@ -125,6 +125,10 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   get command(): string {
     return this.argv[0] ?? '';
   }
+  /** argv of the image it runs now (process/list). */
+  get args(): readonly string[] {
+    return this.argv;
+  }
   get outputWindow(): (() => Promise<void>) | undefined {
     return this.o.outputWindow;
   }
@@ -254,6 +258,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
       limits: { ...this.o.budgets.crossing, maxOpenFiles: this.o.budgets.maxOpenFiles },
       callWindow: { calls: this.o.budgets.callWindow, bytes: this.o.budgets.outputWindowBytes },
       cpu: this.o.kernel.cpuShare,
+      ...(this.o.tty ? { tty: true } : {}),
     };
     this.running = true;
     runner

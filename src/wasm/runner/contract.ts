@@ -128,6 +128,8 @@ export interface RunnerInfo {
   callWindow: CallWindow;
   /** The VM's run slots, which the process holds while its guest code runs. */
   cpu: CpuShareInfo;
+  /** Its stdio (fds of kind stdin, stdout, stderr) are a pseudo-terminal the daemon holds. */
+  tty?: boolean;
 }
 
 /**

@@ -32,7 +32,7 @@ export function hostUserImports(wasi: Wasi, user: UserInfo): Record<string, Fn> 
   return {
     isatty(fd: number, ret: number) {
       wasi.fd(fd);
-      wasi.view().setUint32(ret, 0, true);
+      wasi.view().setUint32(ret, wasi.isTty(fd) ? 1 : 0, true);
     },
     getuid: id(user.uid),
     geteuid: id(user.uid),

@@ -115,6 +115,16 @@ export class Wasi {
     });
   }
 
+  /** Whether fd `n` is the process's terminal: one of its stdio descriptions, when it has one. */
+  isTty(n: number): boolean {
+    const fd = this.fds.get(n);
+    return this.info.tty === true && fd !== undefined && (fd.kind === 'stdin' || fd.kind === 'stdout' || fd.kind === 'stderr');
+  }
+
+  get callMaxBytes(): number {
+    return this.limits.callMaxBytes;
+  }
+
   // ---- the fd table, as host_process sees it (dup, pipes, spawn, exec) ----
 
   /** The table as a child inherits it, or an exec'd image keeps it. */
