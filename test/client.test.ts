@@ -78,6 +78,8 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
       await client.writeStdin(vmId, pid, 'abc');
       assert.is(await output, 'got abc\n');
     },
+    'process/resize': async () => assert.is((await rejection(() => client.resize(vmId, pid, 100, 30))).code, 'ERR_AGENTOS_INVALID_PARAMS'),
+    'process/list': async () => assert.equal((await client.listProcesses(vmId)).processes.map((p) => [p.pid, p.command, p.state]), [[pid, 'node', 'running']]),
     'process/closeStdin': async () => assert.equal(await client.closeStdin(vmId, pid), {}),
     'process/kill': async () => {
       const exit = client.waitForExit(vmId, pid);

@@ -44,6 +44,8 @@ export interface JsProcessOptions extends GuestProcessOptions {
   user: UserInfo;
   /** Starts this process's children (child_process); absent: it cannot. */
   childKernel?: ChildKernel;
+  /** setRawMode on its terminal (the VM's terminals know who the foreground job is). */
+  terminalMode?: (proc: GuestProcess, raw: boolean) => void;
   /** Bounds of what the daemon does for node:crypto and node:zlib. */
   nodeBounds: NodeBounds;
   /** The host-started process whose tree this is (itself when the host started it). */
@@ -191,6 +193,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
       textChunkBytes: o.budgets.textChunkBytes,
       user: o.user,
       system: systemInfo(o.budgets.heapLimitMb),
+      ...(o.tty ? { tty: { ...o.tty.winsize, name: o.tty.name, term: o.tty.term } } : {}),
     });
     this.startBudgets(slot.isolate);
 
@@ -484,7 +487,19 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   node(op: unknown, args: unknown): HookResult {
     if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    if (op === 'tty.raw' || op === 'tty.size') return this.terminalCall(op, args);
     return this.nodeCalls.call(op, args);
+  }
+
+  /** setRawMode and the window size, on the process's terminal. */
+  private terminalCall(op: 'tty.raw' | 'tty.size', args: unknown): HookResult {
+    const tty = this.tty;
+    if (!tty) return { err: { message: 'not a terminal', code: 'ENOTTY' } };
+    if (op === 'tty.size') return { ok: tty.winsize };
+    const raw = Array.isArray(args) && args[0] === true;
+    if (this.o.terminalMode) this.o.terminalMode(this, raw);
+    else tty.setRaw(raw, 'libuv');
+    return { ok: null };
   }
 
   /** `job`: runs a job staged through `node` (a synchronous child, a key derivation). */

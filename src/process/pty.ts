@@ -76,8 +76,20 @@ export function saneTermios(): Termios {
   return { iflag: ICRNL | IUTF8, oflag: OPOST | ONLCR, lflag: ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN, cc };
 }
 
-/** cfmakeraw(3): what crossterm and Node's setRawMode ask for. */
-export function rawTermios(t: Termios): Termios {
+/**
+ * Raw mode as asked: 'cfmakeraw' as cfmakeraw(3) makes it (crossterm, brush's line
+ * editor: output processing off too), 'libuv' as Node's setRawMode (uv_tty_set_mode RAW:
+ * input raw, but output keeps OPOST and ONLCR, so console.log still ends lines with \r\n).
+ */
+export function rawTermios(t: Termios, style: RawStyle): Termios {
+  if (style === 'libuv') {
+    return {
+      iflag: t.iflag & ~(BRKINT | ICRNL | ISTRIP | IXON),
+      oflag: t.oflag | ONLCR,
+      lflag: t.lflag & ~(ECHO | ICANON | IEXTEN | ISIG),
+      cc: [...t.cc],
+    };
+  }
   return {
     iflag: t.iflag & ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON),
     oflag: t.oflag & ~OPOST,
@@ -85,6 +97,8 @@ export function rawTermios(t: Termios): Termios {
     cc: [...t.cc],
   };
 }
+
+export type RawStyle = 'cfmakeraw' | 'libuv';
 
 export interface PtyOptions {
   cols: number;
@@ -248,11 +262,11 @@ export class Pty {
     return (this.termios.lflag & ICANON) === 0;
   }
 
-  /** set_raw_mode / Node's setRawMode: cfmakeraw, and back to what it was. */
-  setRaw(enabled: boolean): void {
+  /** set_raw_mode / Node's setRawMode: raw (see rawTermios), and back to what it was. */
+  setRaw(enabled: boolean, style: RawStyle): void {
     if (enabled) {
       if (!this.cooked) this.cooked = this.termios;
-      this.setTermios(rawTermios(this.termios));
+      this.setTermios(rawTermios(this.cooked, style));
     } else if (this.cooked) {
       this.setTermios(this.cooked);
       this.cooked = undefined;

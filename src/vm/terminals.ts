@@ -1,6 +1,6 @@
 import { AgentosError } from '../errors.js';
 import type { GuestProcess } from '../process/guest-process.js';
-import type { Pty } from '../process/pty.js';
+import type { Pty, RawStyle } from '../process/pty.js';
 import { signalName } from '../process/signal-numbers.js';
 import { WasmProcess } from '../wasm/wasm-process.js';
 import { JsProcess } from '../js/js-process.js';
@@ -34,8 +34,8 @@ export class Terminals {
    * about to run a job with the terminal (a shell leaving its line editor): what it starts
    * from here on is the foreground job, until it takes raw mode again.
    */
-  setRaw(pty: Pty, callerPid: number, raw: boolean): void {
-    pty.setRaw(raw);
+  setRaw(pty: Pty, callerPid: number, raw: boolean, style: RawStyle): void {
+    pty.setRaw(raw, style);
     if (callerPid !== pty.leaderPid) return;
     pty.jobFloorPid = raw ? undefined : this.host.processes.nextPidToGive;
   }

@@ -389,6 +389,7 @@ export class Vm implements ProcessKernel {
             childKernel: this,
             nodeBounds: this.nodeBounds(common.log),
             tty,
+            terminalMode: (p, raw) => this.terminalMode(p, raw),
           })
         : new WasmProcess({
             ...common,
@@ -526,9 +527,12 @@ export class Vm implements ProcessKernel {
     const pid = this.processes.reserve();
     const live = () => this.processes.find(pid) !== undefined;
     const log = this.log.child({ pid, ppid: parent.pid });
+    // A child whose stdin is its parent's terminal ('inherit') has that terminal as its stdio.
+    const parentTty = (this.processes.find(parent.pid) as GuestProcess | undefined)?.tty;
+    const tty = parentTty && io.stdin === parentTty.input ? parentTty : undefined;
     const common = {
       pid, ppid: parent.pid, env, cwd, vfs: this.fs, permission: this.permission,
-      stdin: io.stdin, output: io.output, watchdog: this.engine.watchdog, log,
+      stdin: io.stdin, output: io.output, watchdog: this.engine.watchdog, log, tty,
     };
     let child: JsProcess | WasmProcess;
     try {
@@ -556,6 +560,7 @@ export class Vm implements ProcessKernel {
             nodeBounds: this.nodeBounds(log),
             rootPid: parent.rootPid,
             admit: () => this.spawns.wait(live),
+            terminalMode: (p, raw) => this.terminalMode(p, raw),
           });
     } catch (err) {
       this.processes.unreserve();
@@ -711,8 +716,9 @@ export class Vm implements ProcessKernel {
     return targets.length > 0;
   }
 
+  /** set_raw_mode (WASM: cfmakeraw, as crossterm asks) or setRawMode (JS: as libuv makes it). */
   terminalMode(proc: GuestProcess, raw: boolean): void {
-    if (proc.tty) this.terminals.setRaw(proc.tty, proc.pid, raw);
+    if (proc.tty) this.terminals.setRaw(proc.tty, proc.pid, raw, proc instanceof JsProcess ? 'libuv' : 'cfmakeraw');
   }
 
   pgidOf(pid: number): number | undefined {

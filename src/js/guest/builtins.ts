@@ -63,7 +63,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     child_process: createChildProcessModule,
     crypto: createCryptoModule,
     zlib: createZlibModule,
-    tty: createTty,
+    tty: () => createTty(() => proc as { stdin: unknown; stdout: unknown; stderr: unknown }),
     diagnostics_channel: createDiagnosticsChannel,
     perf_hooks: createPerfHooks,
     vm: createVm,

@@ -116,6 +116,8 @@ export interface ProcessInfo {
   user: UserInfo;
   /** What `os` reports: the host's processors and kernel release, memory as this process's heap limit. */
   system: SystemInfo;
+  /** Set when its stdio are a pseudo-terminal (guest/terminal.ts). */
+  tty?: { cols: number; rows: number; name: string; term: string };
 }
 
 export interface SystemInfo {

@@ -3,7 +3,8 @@ import { Emitter } from './emitter.js';
 import type { ProcessInfo, SystemInfo } from './contract.js';
 import { block, ExitSignal, hooks } from './hooks.js';
 import { writeOut } from './output.js';
-import { ReadableIn, stdoutStream } from './streams.js';
+import { ReadableIn, stdoutStream, type WritableOut } from './streams.js';
+import { attachTerminal } from './terminal.js';
 import { createEnv } from './node/process-env.js';
 import { capture } from './async-context.js';
 
@@ -236,6 +237,7 @@ export function createProcess() {
 
   function setup(info: ProcessInfo, exists: (dir: string) => boolean): void {
     setCwd(info.cwd);
+    if (info.tty) attachTerminal(info.tty, proc as unknown as { stdin: ReadableIn; stdout: WritableOut; stderr: WritableOut });
     user = info.user;
     system = currentSystem = info.system;
     Object.assign(proc, {

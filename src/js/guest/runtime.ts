@@ -25,6 +25,7 @@ import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
 import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
 import { createProcess, drainTicks } from './process.js';
+import { terminalResized } from './terminal.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
 import { capture } from './async-context.js';
 
@@ -221,6 +222,7 @@ const entries: RuntimeEntries = {
     guard(() => settleImport(callId, ok, value));
   },
   signal(name: string) {
+    if (name === 'SIGWINCH') guard(() => terminalResized());
     if (proc.listenerCount(name) === 0) return false;
     guard(() => proc.emit(name, name));
     return true;

@@ -9,7 +9,8 @@ import { writeOut } from './output.js';
  */
 export class WritableOut extends Emitter {
   readonly writable = true;
-  readonly isTTY = false;
+  /** True on a terminal's stdio (terminal.ts sets it up). */
+  isTTY = false;
   constructor(readonly fd: number, private readonly sink: (data: string | Uint8Array) => void) {
     super();
   }
@@ -39,7 +40,8 @@ export class WritableOut extends Emitter {
 /** A readable fed by pushes (stdin from the host, or a whole file for createReadStream). */
 export class ReadableIn extends Emitter {
   readonly readable = true;
-  readonly isTTY = false;
+  /** True on a terminal's stdin (terminal.ts sets it up). */
+  isTTY = false;
   private encoding: string | undefined;
   private queue: Uint8Array[] = [];
   private ended = false;
@@ -67,8 +69,10 @@ export class ReadableIn extends Emitter {
     return this;
   }
 
+  /** As Node's: a paused stdin no longer keeps the process alive. */
   pause(): this {
     this.flowing = false;
+    this.onDemand(false);
     return this;
   }
 
