@@ -538,7 +538,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   /** The one permission check every module load (require or import) of a VM file passes. */
   private moduleAccessDenied(specifier: string): { message: string; code: string } | undefined {
-    if (this.o.permission === 'none') return { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' };
+    if (this.permits.vm.policy.fsShorthand === 'none') return { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' };
     return undefined;
   }
 

@@ -2,17 +2,17 @@ import { copyTree } from '../fs/copy-tree.js';
 import { FsError, NodeSystemError } from '../fs/errors.js';
 import { byteCount } from '../fs/sizes.js';
 import { statOf, type FileNode, type VirtualFs } from '../fs/vfs.js';
-import { checkFs, openOperation, type FsOperation, type FsPermission } from '../permissions/fs.js';
+import { AskPending, checkFs, openOperation, type FsOperation } from '../permissions/fs.js';
+import type { ProcessPermits } from '../permissions/process-permits.js';
 import { FdTable, parseOpenFlags } from './fd-table.js';
-import type { HookResult } from './hook-result.js';
+import type { AskingResult } from './hook-result.js';
 
-export type { FsPermission } from '../permissions/fs.js';
 
 /** What the guest fs needs from its process: stdio, and the per-call size bound. */
 export interface GuestFsContext {
   readonly vfs: VirtualFs;
   readonly fds: FdTable;
-  readonly permission: FsPermission;
+  readonly permits: ProcessPermits;
   readonly ioMaxBytes: number;
   readStdin(): Uint8Array;
   writeOutput(fd: 1 | 2, data: Uint8Array): void;
@@ -77,7 +77,7 @@ function authorize(ctx: GuestFsContext, op: string, args: unknown[]): void {
     if (fd === 0 || fd === 1 || fd === 2) return;
     path = fdPath(ctx, fd);
   }
-  checkFs({ kind: 'guest', permission: ctx.permission }, operation, path, op);
+  checkFs({ kind: 'guest', permits: ctx.permits }, operation, path, op);
 }
 
 function fdPath(ctx: GuestFsContext, fd: unknown): string | undefined {
@@ -96,12 +96,13 @@ function fdPath(ctx: GuestFsContext, fd: unknown): string | undefined {
  * Node-shaped errors (`ENOENT`, `EACCES`, …) for the guest to throw, never exceptions into
  * the daemon.
  */
-export function guestFsCall(ctx: GuestFsContext, op: unknown, args: unknown): HookResult {
+export function guestFsCall(ctx: GuestFsContext, op: unknown, args: unknown): AskingResult {
   try {
     if (typeof op !== 'string' || !Array.isArray(args)) throw new FsError('EINVAL', 'fs');
     authorize(ctx, op, args);
     return { ok: dispatch(ctx, op, args) };
   } catch (err) {
+    if (err instanceof AskPending) throw err;
     if (err instanceof NodeSystemError) return { err: { message: err.message, code: err.code, errno: err.errnoNumber, syscall: err.syscall, path: err.path } };
     if (err instanceof FsError) return { err: { message: err.message, code: err.errno, syscall: err.syscall, path: err.path } };
     return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
@@ -199,7 +200,8 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       if (flags.truncate) vfs.truncateNode(node, 0);
       return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
     }
-    case 'readOnly': return ctx.permission !== 'read-write';
+    // access(W_OK) of WASI: EROFS under the read-only shorthand (or no fs), as a read-only mount says.
+    case 'readOnly': return ctx.permits.vm.policy.fsShorthand === 'read-only' || ctx.permits.vm.policy.fsShorthand === 'none';
     case 'getxattr': return vfs.getxattr(str(a[0]), str(a[1], 'name'), a[2] !== false);
     case 'listxattr': return vfs.listxattr(str(a[0]), a[1] !== false);
     case 'setxattr': vfs.setxattr(str(a[0]), str(a[1], 'name'), bytes(a[2], ctx), xattrMode(a[3]), a[4] !== false); return null;

@@ -4,7 +4,11 @@ import { AgentosError, hostFs, tooLarge } from '../errors.js';
 import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
 import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
-import { checkFs, HOST_ACTOR, openOperation, type FsPermission } from '../permissions/fs.js';
+import { checkFs, HOST_ACTOR, openOperation } from '../permissions/fs.js';
+import { compilePolicy } from '../permissions/vm-policy.js';
+import { VmPermissions } from '../permissions/vm-permissions.js';
+import { ProcessPermits } from '../permissions/process-permits.js';
+import type { AskParams } from '../permissions/ask.js';
 import { JsProcess } from '../js/js-process.js';
 import type { CommandModule, WasmEngine } from '../wasm/engine.js';
 import { WasmProcess, type WasmBudgets } from '../wasm/wasm-process.js';
@@ -41,6 +45,8 @@ export interface VmEvents {
   exit(vmId: string, pid: number, exit: ProcessExit, child?: { ppid: number; command: string }): void;
   whenWritable(): Promise<void>;
   callHost(vmId: string, pid: number, binding: string, args: unknown[]): Promise<unknown>;
+  /** Sends permission/request; rejects when the host does not answer in time or the VM goes. */
+  askPermission(params: AskParams): Promise<unknown>;
 }
 
 /** Lets the host's `$/cancelRequest` reach a running exec. */
@@ -82,7 +88,8 @@ export class Vm implements ProcessKernel {
   readonly user: UserInfo;
   readonly env: Record<string, string>;
   readonly cwd: string;
-  readonly permission: FsPermission;
+  /** What its guests may do (src/permissions/): every enforcement point asks here. */
+  readonly permissions: VmPermissions;
   readonly processes: ProcessTable;
   /** When the processes its guests spawn may start (admission.ts). */
   readonly spawns: SpawnBucket;
@@ -150,7 +157,7 @@ export class Vm implements ProcessKernel {
     this.provideCommands();
     this.provideDevices();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
-    this.permission = params.permissions?.fs ?? 'read-write';
+    this.permissions = new VmPermissions(compilePolicy(params.permissions), id, (ask) => this.events.askPermission(ask), log, { rememberMax: limits.PERMISSION_REMEMBER_MAX.value });
     this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), this.refusals('max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM'), sidecarProcesses);
     this.spawns = new SpawnBucket(limits.SPAWN_BURST_PER_VM.value, limits.SPAWN_INTERVAL_MS.value, this.refusals('spawn_burst_per_vm', 'AGENTOS_SPAWN_BURST_PER_VM'));
     this.cpuShare = { buffer: new SharedArrayBuffer(CPU_SHARE_WORDS * 4), slots: limits.CPU_SLOTS_PER_VM.value, sliceMs: limits.CPU_SLICE_MS.value };
@@ -334,7 +341,7 @@ export class Vm implements ProcessKernel {
       env: inherit ? { ...env, PWD: params.env?.PWD ?? cwd } : env,
       cwd,
       vfs: this.fs,
-      permission: this.permission,
+      permits: new ProcessPermits(this.permissions, pid),
       stdin,
       output,
       outputWindow,
@@ -491,7 +498,7 @@ export class Vm implements ProcessKernel {
     const live = () => this.processes.find(pid) !== undefined;
     const log = this.log.child({ pid, ppid: parent.pid });
     const common = {
-      pid, ppid: parent.pid, env, cwd, vfs: this.fs, permission: this.permission,
+      pid, ppid: parent.pid, env, cwd, vfs: this.fs, permits: new ProcessPermits(this.permissions, pid),
       stdin: io.stdin, output: io.output, watchdog: this.engine.watchdog, log,
     };
     let child: JsProcess | WasmProcess;
@@ -560,7 +567,7 @@ export class Vm implements ProcessKernel {
     const built = childFds(req.fds, actions, cwd, jail, {
       openFileOf: (hostFd) => parent.openFile(hostFd),
       open: ({ vmPath, root }, flags, mode) => this.confined(root, () => {
-        checkFs({ kind: 'guest', permission: this.permission }, openOperation(flags, () => this.fs.exists(vmPath)), vmPath, 'open');
+        checkFs({ kind: 'guest', permits: parent.permits }, openOperation(flags, () => this.fs.exists(vmPath)), vmPath, 'open');
         const node = this.fs.openFile(vmPath, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
         if (flags.truncate) this.fs.truncateNode(node, 0);
         return { node, path: vmPath, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };
@@ -589,7 +596,7 @@ export class Vm implements ProcessKernel {
         env,
         cwd: built.cwd,
         vfs: this.fs,
-        permission: this.permission,
+        permits: new ProcessPermits(this.permissions, pid),
         stdin: parent.stdin,
         // Where the tree's inherited stdout goes: the host's (its root's output), or, for a
         // tree a guest's child_process started, that child's own piped output.
@@ -678,6 +685,7 @@ export class Vm implements ProcessKernel {
   async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
+    this.permissions.dispose();
     const killed = await this.processes.killAll();
     this.runnerReuse?.dispose();
     return killed;
