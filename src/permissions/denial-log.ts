@@ -12,7 +12,7 @@ export class DenialLog {
 
   constructor(private readonly log: Logger, private readonly everyMs = 1000) {}
 
-  denied(pid: number, scope: Scope, operation: string, target: string, how: 'policy' | 'asked'): void {
+  denied(pid: number, scope: Scope, operation: string, target: string, how: string): void {
     const key = `${scope}\0${target}`;
     const now = performance.now();
     const seen = this.last.get(key);

@@ -45,10 +45,12 @@ const DEVICE_IO: ReadonlySet<FsOperation> = new Set(['read', 'write', 'truncate'
 
 /**
  * Throws the errno the actor gets for `operation` on `path` (EACCES; EROFS under the
- * read-only shorthand), or AskPending, or returns. `path` undefined (an fd that names no
- * file) is judged as the empty target: only rules without paths, or the default, apply.
+ * read-only shorthand), or AskPending, or returns. `path` is judged (canonical, see
+ * fs-target.ts); `shown` is the path the error names (as the caller spelt it). `path`
+ * undefined (an fd that names no file) is judged as the empty target: only rules without
+ * paths, or the default, apply.
  */
-export function checkFs(actor: FsActor, operation: FsOperation, path: string | undefined, syscall: string): void {
+export function checkFs(actor: FsActor, operation: FsOperation, path: string | undefined, syscall: string, shown: string | undefined = path): void {
   if (actor.kind === 'host') return;
   const { permits } = actor;
   if (permits.allowsAll('fs')) return;
@@ -58,9 +60,10 @@ export function checkFs(actor: FsActor, operation: FsOperation, path: string | u
   const device = DEVICE_IO.has(operation) && path !== undefined && deviceAt(normalize(path)) !== undefined;
   if (device && shorthand !== 'none' && permits.vm.policy.scopes.fs.uniform !== 'deny') return;
   if (permits.judgeSync('fs', operation, path ?? '')) return;
-  if (shorthand === 'none') throw new FsError('EACCES', syscall, path, 'permission denied: this VM gives guests no filesystem access');
-  if (shorthand === 'read-only') throw new FsError('EROFS', syscall, path, 'read-only file system: this VM gives guests read-only access');
-  throw new FsError('EACCES', syscall, path, `permission denied: the VM's fs policy refuses ${operation}`);
+  if (shorthand === 'none') throw new FsError('EACCES', syscall, shown, 'permission denied: this VM gives guests no filesystem access');
+  if (shorthand === 'read-only') throw new FsError('EROFS', syscall, shown, 'read-only file system: this VM gives guests read-only access');
+  // Worded as Linux and Node word it: the guest cannot tell a policy from a file's mode.
+  throw new FsError('EACCES', syscall, shown);
 }
 
 export { AskPending };

@@ -68,6 +68,25 @@ export class ProcessPermits {
     }
   }
 
+  /**
+   * The same as `run`, for daemon code that can wait itself (a spawnSync job): runs `call`
+   * again after each answer it had to wait for; the answers go once it completes.
+   */
+  async settle<T>(call: () => T): Promise<T> {
+    try {
+      for (;;) {
+        try {
+          return call();
+        } catch (err) {
+          if (!(err instanceof AskPending)) throw err;
+          await this.wait(err.id);
+        }
+      }
+    } finally {
+      this.answers.clear();
+    }
+  }
+
   check(scope: Scope, operation: string, target: string): Promise<boolean> {
     return this.vm.check(this.pid, scope, operation, target);
   }

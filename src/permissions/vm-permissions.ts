@@ -4,6 +4,9 @@ import { DenialLog } from './denial-log.js';
 import { SCOPES, type Scope } from './policy.js';
 import type { VmPolicy } from './vm-policy.js';
 
+/** What a denial's log line says decided it. */
+export type DecidedBy = 'policy' | 'asked' | 'ask-cannot-wait';
+
 export interface ScopeCounts {
   allowed: number;
   denied: number;
@@ -45,13 +48,24 @@ export class VmPermissions {
     return answer.then((allow) => this.count(pid, scope, operation, target, allow, 'asked'));
   }
 
+  /**
+   * For the few places that cannot wait (ES module linking in the daemon): `ask` is the
+   * answer the host said to remember, else a denial, logged as `decidedBy: "ask-cannot-wait"`.
+   */
+  judgeWithoutWaiting(pid: number, scope: Scope, operation: string, target: string): boolean {
+    const mode = this.policy.scopes[scope].decide(operation, target);
+    if (mode !== 'ask') return this.count(pid, scope, operation, target, mode === 'allow', 'policy');
+    const remembered = this.asker.recall(scope, operation, target);
+    return this.count(pid, scope, operation, target, remembered ?? false, remembered === undefined ? 'ask-cannot-wait' : 'asked');
+  }
+
   /** The whole decision, waiting for the host when the policy says ask. */
   async check(pid: number, scope: Scope, operation: string, target: string): Promise<boolean> {
     return this.judge(pid, scope, operation, target);
   }
 
   /** Every outcome is counted; a denial also makes the (throttled) warn line. */
-  private count(pid: number, scope: Scope, operation: string, target: string, allow: boolean, how: 'policy' | 'asked'): boolean {
+  private count(pid: number, scope: Scope, operation: string, target: string, allow: boolean, how: DecidedBy): boolean {
     if (allow) this.counts[scope].allowed++;
     else {
       this.counts[scope].denied++;

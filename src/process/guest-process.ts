@@ -205,6 +205,23 @@ export abstract class GuestProcess implements Watched {
     }
   }
 
+  /**
+   * The one enforcement point of the env scope: the variables this process sees, each
+   * judged by name (waiting for the host's answer where the policy says ask), whoever
+   * started it (the host, a shell, child_process, an exec). PWD always passes: it carries
+   * the process's cwd (the agentOS libc takes it from there), which getcwd tells anyway.
+   */
+  protected async visibleEnv(env: Record<string, string>): Promise<Record<string, string>> {
+    const { permits } = this.base;
+    if (permits.allowsAll('env')) return env;
+    const visible: Record<string, string> = {};
+    // One at a time: a policy that asks sends one request at a time, not one per variable at once.
+    for (const [name, value] of Object.entries(env)) {
+      if (name === 'PWD' || (await permits.check('env', 'read', name))) visible[name] = value;
+    }
+    return visible;
+  }
+
   /** Exactly `length` bytes, or EINVAL: never fewer bytes than asked, silently. */
   random(length: unknown): HookResult {
     const max = this.base.budgets.randomChunkBytes;

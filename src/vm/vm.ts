@@ -8,6 +8,7 @@ import { checkFs, HOST_ACTOR, openOperation } from '../permissions/fs.js';
 import { compilePolicy } from '../permissions/vm-policy.js';
 import { VmPermissions } from '../permissions/vm-permissions.js';
 import { ProcessPermits } from '../permissions/process-permits.js';
+import { canonicalPath } from '../permissions/fs-target.js';
 import type { AskParams } from '../permissions/ask.js';
 import { JsProcess } from '../js/js-process.js';
 import type { CommandModule, WasmEngine } from '../wasm/engine.js';
@@ -477,7 +478,7 @@ export class Vm implements ProcessKernel {
    * and reaches the host as process/exit with its ppid. Throws FsError (ENOENT, E2BIG, …)
    * or the process limit's error before anything starts.
    */
-  startForJs(parent: { pid: number; rootPid: number }, req: ChildRequest, io: ChildIo): GuestProcess {
+  startForJs(parent: { pid: number; rootPid: number; permits: ProcessPermits }, req: ChildRequest, io: ChildIo): GuestProcess {
     const cwd = normalize(absolute(this.cwd, req.cwd));
     try {
       if (this.fs.stat(cwd).type !== 'directory') throw new FsError('ENOTDIR', 'spawn', cwd);
@@ -494,6 +495,7 @@ export class Vm implements ProcessKernel {
     const isNode = /^(?:\/(?:usr\/)?bin\/)?node$/.test(req.file);
     const jail = [{ name: '/', vmPath: '/' }];
     const program = isNode ? undefined : this.lookup(req.file, argv, { cwd, path: env.PATH ?? null, jail });
+    this.checkStart(parent.permits, program ? program.path : '/usr/bin/node', 'spawn');
     const pid = this.processes.reserve();
     const live = () => this.processes.find(pid) !== undefined;
     const log = this.log.child({ pid, ppid: parent.pid });
@@ -554,12 +556,37 @@ export class Vm implements ProcessKernel {
     });
   }
 
+  /**
+   * The one enforcement point of the childProcess scope: the shell's children, a WASM
+   * exec, JS child_process. `program` is the absolute path that would run; a refusal is
+   * EACCES, as starting a file without its execute bit is.
+   */
+  checkStart(permits: ProcessPermits, program: string, syscall: string): void {
+    if (permits.allowsAll('childProcess')) return;
+    if (!permits.judgeSync('childProcess', 'spawn', program)) throw new FsError('EACCES', syscall, program);
+  }
+
   spawnChild(parent: WasmProcess, raw: unknown): number {
     // A child inherits its parent's jail: every path of the request resolves through it.
     const jail = parent.preopens;
     const req = checkSpawnRequest(raw, { ...this.requestBounds(parent), preopens: jail });
     if ((req.flags & SPAWN_SETSID) && (req.flags & SPAWN_SETPGROUP)) throw new FsError('EPERM', 'posix_spawn');
     const cwd = req.cwd.startsWith('/') ? req.cwd : parent.cwd;
+    // Judged before the file actions run (they create and truncate files, and a wait for
+    // the host's answer makes the call again); the actions' chdir may change where a
+    // relative name leads: the program is judged again below if it does.
+    const env: Record<string, string> = {};
+    for (const kv of req.env) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    let judged: string | undefined;
+    try {
+      judged = this.lookup(req.path, req.argv, { cwd, path: req.searchPath ?? env.PATH ?? null, jail }).path;
+    } catch {
+      // Not found from here: the lookup below, after the actions, reports it (they still run first, as a child's redirections do).
+    }
+    if (judged !== undefined) this.checkStart(parent.permits, judged, 'posix_spawn');
     const actions = decodeActions(req.actions, {
       maxActions: this.limits.SPAWN_ACTIONS_MAX.value,
       maxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
@@ -567,7 +594,7 @@ export class Vm implements ProcessKernel {
     const built = childFds(req.fds, actions, cwd, jail, {
       openFileOf: (hostFd) => parent.openFile(hostFd),
       open: ({ vmPath, root }, flags, mode) => this.confined(root, () => {
-        checkFs({ kind: 'guest', permits: parent.permits }, openOperation(flags, () => this.fs.exists(vmPath)), vmPath, 'open');
+        checkFs({ kind: 'guest', permits: parent.permits }, openOperation(flags, () => this.fs.exists(vmPath)), canonicalPath(this.fs, vmPath, true), 'open', vmPath);
         const node = this.fs.openFile(vmPath, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
         if (flags.truncate) this.fs.truncateNode(node, 0);
         return { node, path: vmPath, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };
@@ -577,13 +604,9 @@ export class Vm implements ProcessKernel {
       }),
       maxFds: parent.maxOpenFiles + jail.length,
     });
-    const env: Record<string, string> = {};
-    for (const kv of req.env) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
     env.PWD = built.cwd;
     const program = this.lookup(req.path, req.argv, { cwd: built.cwd, path: req.searchPath ?? env.PATH ?? null, jail });
+    if (program.path !== judged) this.checkStart(parent.permits, program.path, 'posix_spawn');
     const pid = this.processes.reserve();
     let child: WasmProcess;
     try {
