@@ -95,6 +95,9 @@ function authorize(ctx: GuestFsContext, op: string, args: unknown[]): void {
   } else if (target.fd !== undefined) {
     const fd = args[target.fd];
     if (fd === 0 || fd === 1 || fd === 2) return;
+    // Reading through an fd (and closing it) is what its open was judged for, as on Linux;
+    // changing the file through it is judged again.
+    if (operation === 'read' && !ctx.permits.vm.policy.fsShorthand) return;
     path = fdPath(ctx, fd);
   }
   // A policy that allows everything needs no canonical paths (the common case costs nothing).
