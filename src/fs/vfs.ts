@@ -160,7 +160,7 @@ export class VirtualFs {
   /** Open descriptions per inode (see `opened`), kept here so a copied node needs none. */
   private readonly openCounts = new Map<number, number>();
   /** Unlinked files still open, by inode: charged, but not part of a snapshot. */
-  private readonly orphans = new Set<number>();
+  private readonly orphans = new Map<number, FileNode>();
   private nextIno = 1;
   private bytes = 0;
   private inodes = 0;
@@ -210,9 +210,9 @@ export class VirtualFs {
   freeze(): FsImage {
     let bytes = this.bytes;
     let inodes = this.inodes;
-    for (const ino of this.orphans) {
-      const file = this.local.get(ino) as FileNode | undefined;
-      if (file) bytes -= file.size + xattrTotal(file);
+    for (const [ino, orphan] of this.orphans) {
+      const file = (this.local.get(ino) ?? this.detached.get(ino) ?? orphan) as FileNode;
+      bytes -= file.size + xattrTotal(file);
       inodes--;
     }
     const settled = new Map<number, ReadonlySet<string>>();
@@ -947,7 +947,7 @@ export class VirtualFs {
     // or, while it is open, with its last close (see closed).
     if (node.nlink > 0) this.inodes--;
     else if (node.kind !== 'file' || !this.openCounts.has(node.ino)) this.release(node);
-    else this.orphans.add(node.ino);
+    else this.orphans.set(node.ino, node);
   }
 
   /**
