@@ -10,6 +10,7 @@ import * as P from '../protocol/index.js';
 import { SidecarClient } from '../src/client/client.js';
 import * as base from './baselines.js';
 import { hostileNeighbour } from './hostile-neighbour.js';
+import { forkBench } from './fork.js';
 import { measure, summarize, type Summary } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -164,6 +165,16 @@ async function main(): Promise<void> {
   value('6 throughput', 'daemon CPU per exec (all threads)', Math.round((cpuUsed / done) * 100) / 100, 'ms');
 
   await sidecar.close();
+
+  // 10. Fork of a VM holding 10,000 files and 50 MB: copy-on-write against a full deep copy (fork.ts).
+  const fork = await forkBench(quick);
+  for (const r of fork) {
+    if (r.stats) rows.push({ case: '10 fork', what: r.what, stats: r.stats, unit: 'ms' });
+    else value('10 fork', r.what, r.value!, r.unit);
+  }
+  const cowMs = fork.find((r) => r.what.startsWith('copy-on-write fork'))!.stats!.median;
+  const deepMs = fork.find((r) => r.what.startsWith('baseline: full deep copy'))!.stats!.median;
+  ratio('10 fork', cowMs, deepMs, 'copy-on-write fork / full deep copy of 10,000 files, 50 MB (in process)');
   print();
 }
 

@@ -57,6 +57,13 @@ export const ErrorCodes = {
   ERR_AGENTOS_WASM_FUEL: { rpc: 1405, summary: 'a WebAssembly program spent its fuel budget' },
   ERR_AGENTOS_WASM_STACK_LIMIT: { rpc: 1406, summary: 'a WebAssembly program nested calls deeper than its bound' },
   ERR_AGENTOS_WASM_TRAP: { rpc: 1404, summary: 'a WebAssembly program trapped (unreachable, out-of-bounds access, stack overflow, …)' },
+  ERR_AGENTOS_SNAPSHOT_NOT_FOUND: { rpc: 1701, summary: 'no snapshot (or snapshot/import upload) with that id is held: never made, or disposed' },
+  ERR_AGENTOS_SNAPSHOT_LIMIT: { rpc: 1702, summary: 'the daemon holds its maximum of snapshots (AGENTOS_SNAPSHOT_MAX_COUNT) or snapshot bytes (AGENTOS_SNAPSHOT_MAX_BYTES), or of imports in progress; or a VM made from a snapshot would start past its own quota' },
+  ERR_AGENTOS_SNAPSHOT_VERSION: { rpc: 1703, summary: 'a snapshot archive was written in a newer format version than this sidecar reads' },
+  ERR_AGENTOS_SNAPSHOT_DAMAGED: { rpc: 1704, summary: 'a snapshot archive is damaged: a bad tar header checksum, a manifest that does not parse or does not match the entries, or file bytes whose sha256 differs' },
+  ERR_AGENTOS_SNAPSHOT_TRUNCATED: { rpc: 1705, summary: 'a snapshot archive ends before its end-of-archive marker (an entry or its data is cut short)' },
+  ERR_AGENTOS_SNAPSHOT_UNSAFE_PATH: { rpc: 1706, summary: 'a snapshot archive holds an entry whose name would land outside the VM tree (`..`, an absolute name, outside `fs/`) or a hard link to no earlier entry' },
+  ERR_AGENTOS_SNAPSHOT_TOO_LARGE: { rpc: 1707, summary: 'a snapshot/import archive is past AGENTOS_SNAPSHOT_ARCHIVE_MAX_BYTES' },
   ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
 } as const;
 

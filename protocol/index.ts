@@ -8,6 +8,7 @@ export * from './process.js';
 export * from './sidecar.js';
 export * from './host.js';
 export * from './wasm.js';
+export * from './snapshot.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
 import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
 import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
@@ -15,11 +16,13 @@ import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessList
 import { HostCall, PermissionRequest } from './host.js';
 import { WasmRegister, WasmWarmup } from './wasm.js';
 import { SidecarPing, SidecarStats } from './sidecar.js';
+import { SnapshotDispose, SnapshotExport, SnapshotExportChunk, SnapshotImport, SnapshotList, VmFork, VmSnapshotRequest } from './snapshot.js';
 
 /** Host → sidecar requests, in the order `protocol/README.md` lists them. */
 export const HostRequests = [
   Initialize, Shutdown,
   VmCreate, VmDispose, VmList, VmStats,
+  VmSnapshotRequest, VmFork, SnapshotDispose, SnapshotList, SnapshotExport, SnapshotImport,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
   ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill, ProcessResize, ProcessList,
   WasmRegister, WasmWarmup,
@@ -30,4 +33,4 @@ export const HostNotifications = [Exit] as const;
 
 /** What the sidecar sends the host unasked. */
 export const SidecarRequests = [HostCall, PermissionRequest] as const;
-export const SidecarNotifications = [ProcessOutput, ProcessExited] as const;
+export const SidecarNotifications = [ProcessOutput, ProcessExited, SnapshotExportChunk] as const;

@@ -13,6 +13,7 @@ export const SidecarStats = request(
     isolates: strictObject({ live: Type.Integer(), pooled: Type.Integer(), runnersLive: Type.Integer(), runnersPooled: Type.Integer() }),
     wasm: strictObject({ commands: Type.Integer(), modulesCached: Type.Integer(), compiles: Type.Integer(), cacheHits: Type.Integer() }),
     memory: strictObject({ rssBytes: Type.Integer(), heapUsedBytes: Type.Integer(), externalBytes: Type.Integer() }),
+    snapshots: strictObject({ held: Type.Integer(), bytes: Type.Integer({ description: 'file bytes of the held snapshots, each counted whole' }), created: Type.Integer(), disposed: Type.Integer(), importsInProgress: Type.Integer() }),
     droppedResponses: strictObject({ unmatched: Type.Integer(), duplicate: Type.Integer() }),
     limitHits: Type.Record(Type.String(), Type.Integer()),
   }),

@@ -82,6 +82,7 @@ export const VmCreate = request(
     files: Type.Optional(Type.Array(InitialFile)),
     limits: Type.Optional(VmLimits),
     permissions: Type.Optional(VmPermissions),
+    snapshot: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'start from this held snapshot (vm/snapshot, snapshot/import): its files and configuration; no other field may be given with it' })),
     bindings: Type.Optional(
       Type.Array(Type.String({ pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$', maxLength: 128 }), {
         maxItems: 256,
@@ -91,7 +92,7 @@ export const VmCreate = request(
     ),
   }),
   strictObject({ vmId: VmId }),
-  'Create a VM: an in-memory filesystem (seeded from `files`), an environment, limits and permissions.',
+  'Create a VM: an in-memory filesystem (seeded from `files`), an environment, limits and permissions; or, with `snapshot`, a copy-on-write copy of a snapshot.',
 );
 
 export const VmDispose = request(

@@ -46,6 +46,7 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
   const echo = readFileSync(new URL('./fixtures/wasm/echo.wasm', import.meta.url));
   let vmId = '';
   let pid = 0;
+  let archive = Buffer.alloc(0);
   // Typed as a Record over HostRequests' methods: a method without a call here fails to compile.
   const calls: Record<HostRequestMethod, () => Promise<unknown>> = {
     initialize: async () => assert.is((await rejection(() => client.initialize())).code, 'ERR_AGENTOS_ALREADY_INITIALIZED'),
@@ -89,6 +90,15 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
     'vm/stats': async () => assert.is((await client.vmStats(vmId)).processes.running, 0),
     'sidecar/ping': async () => assert.equal(await client.ping(), {}),
     'sidecar/stats': async () => assert.is((await client.stats()).vms.live, 1),
+    'vm/snapshot': async () => assert.is((await client.snapshot(vmId)).snapshotId, 'snap-1'),
+    'vm/fork': async () => assert.is((await client.fork(vmId)).vmId, 'vm-2'),
+    'snapshot/list': async () => assert.equal((await client.listSnapshots()).snapshots.map((s) => s.snapshotId), ['snap-1']),
+    'snapshot/export': async () => {
+      archive = (await client.exportSnapshot('snap-1')).archive;
+      assert.is(archive.subarray(0, 21).toString(), 'agentos-snapshot.json');
+    },
+    'snapshot/import': async () => assert.is((await client.importSnapshot(archive)).snapshotId, 'snap-2'),
+    'snapshot/dispose': async () => assert.equal(await client.disposeSnapshot('snap-2'), { snapshotId: 'snap-2' }),
     'vm/dispose': async () => assert.equal(await client.disposeVm(vmId), { vmId, killedProcesses: 0 }),
     shutdown: async () => assert.is(await client.shutdown(), null),
   };

@@ -91,6 +91,8 @@ export class SidecarClient {
   /** Set by close(): calls from then on fail at once, though shutdown is still in flight. */
   private closing = false;
   private readonly outputListeners = new Set<(event: OutputEvent) => void>();
+  /** snapshot/exportChunk data by export, until its snapshot/export answer collects it. */
+  private readonly exportChunks = new Map<string, Buffer[]>();
   private readonly exitListeners = new Set<(event: ExitEvent) => void>();
   /** Waits that are not requests (waitForExit): failed by closeWith() too. */
   private readonly closeListeners = new Set<(reason: string) => void>();
@@ -129,6 +131,11 @@ export class SidecarClient {
 
     this.connection.onNotification(P.ProcessOutput.method, (e: OutputEvent) => this.outputListeners.forEach((l) => l(e)));
     this.connection.onNotification(P.ProcessExited.method, (e: ExitEvent) => this.exitListeners.forEach((l) => l(e)));
+    this.connection.onNotification(P.SnapshotExportChunk.method, (e: Static<typeof P.SnapshotExportChunk.params>) => {
+      let chunks = this.exportChunks.get(e.exportId);
+      if (!chunks) this.exportChunks.set(e.exportId, (chunks = []));
+      chunks[e.seq] = Buffer.from(e.data, 'base64');
+    });
     const bindings = options.bindings ?? {};
     this.connection.onRequest(P.HostCall.method, async (call: Static<typeof P.HostCall.params>) => {
       const binding = Object.hasOwn(bindings, call.binding) ? bindings[call.binding] : undefined;
@@ -310,6 +317,41 @@ export class SidecarClient {
   stats(options: { gc?: boolean } & CallOptions = {}) {
     const { signal, ...rest } = options;
     return this.request(P.SidecarStats, rest, { signal });
+  }
+
+  /** vm/snapshot: an immutable copy-on-write image of the VM, held by the sidecar. */
+  snapshot(vmId: string, options?: CallOptions) {
+    return this.request(P.VmSnapshotRequest, { vmId }, options);
+  }
+  /** vm/fork: a new VM starting as a copy of this one. */
+  fork(vmId: string, options?: CallOptions) {
+    return this.request(P.VmFork, { vmId }, options);
+  }
+  disposeSnapshot(snapshotId: string, options?: CallOptions) {
+    return this.request(P.SnapshotDispose, { snapshotId }, options);
+  }
+  listSnapshots(options?: CallOptions) {
+    return this.request(P.SnapshotList, {}, options);
+  }
+  /** snapshot/export: the archive, gathered from its snapshot/exportChunk notifications. */
+  async exportSnapshot(snapshotId: string, options: { workDoneToken?: string | number } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    const result = await this.request(P.SnapshotExport, { snapshotId, ...rest }, { signal });
+    const chunks = this.exportChunks.get(result.exportId) ?? [];
+    this.exportChunks.delete(result.exportId);
+    return { ...result, archive: Buffer.concat(chunks) };
+  }
+  /** snapshot/import: uploads an archive in chunks (`chunkBytes`, default 256 KiB) and returns the new snapshot. */
+  async importSnapshot(archive: Uint8Array, options: { chunkBytes?: number } & CallOptions = {}) {
+    const size = options.chunkBytes ?? 256 * 1024;
+    let importId: string | undefined;
+    for (let at = 0; ; at += size) {
+      const done = at + size >= archive.byteLength;
+      const data = Buffer.from(archive.buffer, archive.byteOffset + at, Math.max(0, Math.min(size, archive.byteLength - at))).toString('base64');
+      const result = await this.request(P.SnapshotImport, { ...(importId ? { importId } : {}), data, ...(done ? { done } : {}) }, { signal: options.signal });
+      importId = result.importId;
+      if (done) return result;
+    }
   }
 
   onOutput(listener: (event: OutputEvent) => void): () => void {

@@ -32,4 +32,10 @@ export const HOST_REQUEST_WRAPPERS = {
   'wasm/warmup': 'warmupWasm',
   'sidecar/ping': 'ping',
   'sidecar/stats': 'stats',
+  'vm/snapshot': 'snapshot',
+  'vm/fork': 'fork',
+  'snapshot/dispose': 'disposeSnapshot',
+  'snapshot/list': 'listSnapshots',
+  'snapshot/export': 'exportSnapshot',
+  'snapshot/import': 'importSnapshot',
 } as const satisfies Record<HostRequestMethod, keyof SidecarClient>;

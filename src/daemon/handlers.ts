@@ -14,6 +14,10 @@ import type { CancellationToken } from 'vscode-jsonrpc/node';
 import type { OutgoingRequests } from './outgoing.js';
 import { cpuShareStats } from '../process/cpu-gate.js';
 import { listProcesses } from '../vm/process-list.js';
+import type { Logger } from '../log.js';
+import type { SnapshotStore } from '../vm/snapshots.js';
+import { createSnapshotHandlers, type SnapshotDeps } from './snapshot-handlers.js';
+import type { EventSink } from './event-sink.js';
 
 type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
   params: Static<S['params']>,
@@ -29,7 +33,10 @@ export interface HandlerDeps {
   version: string;
   startedAt: number;
   /** Sends `$/progress` for a host-supplied work-done token. */
-  progress(token: string | number, value: { kind: 'begin'; title: string } | { kind: 'end'; message: string }): void;
+  progress: SnapshotDeps['progress'];
+  snapshots: SnapshotStore;
+  log: Logger;
+  events: Pick<EventSink, 'notify' | 'whenWritable'>;
 }
 
 /** Per-VM limit overrides fall in the same [min, max] as the environment values. */
@@ -50,6 +57,11 @@ function checkOverrides(overrides: Readonly<Record<string, number | undefined>> 
  */
 export function createHandlers(d: HandlerDeps) {
   const { vms } = d;
+  const snapshot = createSnapshotHandlers({
+    vms, snapshots: d.snapshots, limits: d.limits, log: d.log, progress: d.progress,
+    notify: (type, params, bytes) => d.events.notify(type, params, bytes),
+    whenWritable: () => d.events.whenWritable(),
+  });
   /** A VM and a host-named path in it, past the one filesystem permission check (permissions/fs.ts). */
   const fsOf = (vmId: string, path: string, operation: FsOperation, syscall: string) => {
     const vm = vms.get(vmId);
@@ -59,6 +71,7 @@ export function createHandlers(d: HandlerDeps) {
   };
 
   const vmCreate: Handler<typeof P.VmCreate> = (p) => {
+    if (p.snapshot !== undefined) return { vmId: snapshot.createFrom(p).id };
     checkOverrides(p.limits);
     return { vmId: vms.create(p).id };
   };
@@ -193,6 +206,7 @@ export function createHandlers(d: HandlerDeps) {
       isolates: { live: d.engine.pool.liveIsolates, pooled: d.engine.pool.pooled, runnersLive: d.wasm.runners.liveIsolates, runnersPooled: d.wasm.runners.pooled },
       wasm: { commands: d.wasm.commands.size, modulesCached: d.wasm.modules.size, compiles: d.wasm.modules.compiles, cacheHits: d.wasm.modules.hits },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external },
+      snapshots: snapshot.stats(),
       droppedResponses: { unmatched: d.outgoing.unmatched, duplicate: d.outgoing.duplicate },
       limitHits: Object.fromEntries(limitHits),
     };
@@ -229,6 +243,7 @@ export function createHandlers(d: HandlerDeps) {
       [P.WasmWarmup.method, wasmWarmup],
       [P.SidecarPing.method, sidecarPing],
       [P.SidecarStats.method, sidecarStats],
+      ...snapshot.requests,
     ]),
   };
 }

@@ -13,6 +13,7 @@ import type { VmEvents } from '../vm/vm.js';
 import { END_OF_INPUT_METHOD, FrameReader, INVALID_FRAME_METHOD, isReaderNote, ProtocolViolation, UNREADABLE_STREAM_METHOD, type InvalidFrame, type UnreadableStream } from './frame-reader.js';
 import { PendingIds } from './pending-ids.js';
 import { createHandlers } from './handlers.js';
+import { SnapshotStore } from '../vm/snapshots.js';
 import { EventSink } from './event-sink.js';
 import { OutgoingRequests } from './outgoing.js';
 import { TrackedWriter } from './tracked-writer.js';
@@ -232,6 +233,9 @@ export class Server {
       version: this.o.version,
       startedAt: performance.now(),
       progress: (token, value) => void this.connection.sendProgress(new ProgressType<typeof value>(), token, value),
+      snapshots: new SnapshotStore(this.o.limits, this.o.log),
+      log: this.o.log,
+      events: this.events,
     });
     const maxDepth = this.o.limits.MAX_PARAMS_DEPTH.value;
     const validate = <T>(method: string, schema: P.RequestSpec<string, never, never>['params'], params: unknown) =>

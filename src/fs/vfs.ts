@@ -8,6 +8,12 @@ export type NodeKind = 'file' | 'directory' | 'symlink';
 
 interface Meta {
   readonly ino: number;
+  /**
+   * The epoch of the filesystem that may change this node in place (copy-on-write, see
+   * `adopt`): once a snapshot is taken the epoch moves on, the node is frozen, shared with
+   * the snapshot and its forks, and each of them changes a copy of it instead.
+   */
+  epoch: number;
   /** Permission bits only (0o7777); the file type comes from `kind`. */
   mode: number;
   uid: number;
@@ -26,17 +32,14 @@ export interface FileNode extends Meta {
   /** Backing store; grows geometrically, `size` bytes of it are the file, the rest is zeros. */
   data: Uint8Array;
   size: number;
-  /**
-   * Open descriptions of this file (see `opened`): while any is left, an unlinked file
-   * keeps its data and stays charged, as POSIX keeps an open file's inode.
-   */
-  opens: number;
+  /** `data` is shared with a frozen version of this file: copied before the first change. */
+  dataShared?: boolean;
   /** A character device (/dev/null, /dev/zero, /dev/urandom): reads as it, discards writes. */
   readonly device?: DeviceKind;
 }
 export interface DirNode extends Meta {
   readonly kind: 'directory';
-  readonly entries: Map<string, FsNode>;
+  entries: Map<string, FsNode>;
   parent: DirNode;
   /** Its name in `parent` (a directory has exactly one), so its path costs its depth. */
   name: string;
@@ -95,6 +98,25 @@ export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit' | 'fs_pa
 const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
 const EMPTY = new Uint8Array(0);
 const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
+/** Epochs are unique in the process, so a node frozen by one filesystem is frozen for every other. */
+let lastEpoch = 0;
+
+/**
+ * A filesystem frozen at one moment (`VirtualFs.freeze`): its root, and what a copy needs
+ * to go on from it. Nothing in it is ever changed again; any number of filesystems may
+ * start from it (`VirtualFs.fromImage`) and share its nodes until they change them.
+ */
+export interface FsImage {
+  readonly root: DirNode;
+  /** Inode versions no directory entry of the tree points at yet (see `VirtualFs.detached`). */
+  readonly detached: ReadonlyMap<number, FsNode>;
+  /** Bytes and entries charged (files still open but unlinked are not part of an image). */
+  readonly bytes: number;
+  readonly inodes: number;
+  readonly nextIno: number;
+  /** Per lazy directory (by inode): the names already made or removed, never made again. */
+  readonly settled: ReadonlyMap<number, ReadonlySet<string>>;
+}
 
 interface WalkOptions {
   /** Make missing directories on the way (`mkdir -p`); `made`: how many of the path's components name the first one made. */
@@ -124,7 +146,21 @@ interface Walked {
  * stays at the root, so nothing here can name a host file.
  */
 export class VirtualFs {
-  readonly root: DirNode;
+  private rootNode: DirNode;
+  /** Nodes of this epoch are this filesystem's to change in place; older ones are frozen. */
+  private epoch = ++lastEpoch;
+  /** Per inode copied here from a frozen node: its version here (maybe frozen since, by a later snapshot). */
+  private readonly local = new Map<number, FsNode>();
+  /**
+   * Versions a directory entry may not point at yet: an inode copied through an open file
+   * or one of several hard links. Lookups through any entry find them here, and so does
+   * every snapshot (it carries a copy of this map).
+   */
+  private readonly detached = new Map<number, FsNode>();
+  /** Open descriptions per inode (see `opened`), kept here so a copied node needs none. */
+  private readonly openCounts = new Map<number, number>();
+  /** Unlinked files still open, by inode: charged, but not part of a snapshot. */
+  private readonly orphans = new Map<number, FileNode>();
   private nextIno = 1;
   private bytes = 0;
   private inodes = 0;
@@ -133,17 +169,109 @@ export class VirtualFs {
   /** While set, symlinks and `..` resolve as if this directory were the root (see `confined`). */
   private jail: DirNode | undefined;
   /** Per lazy directory: its source, and the names already made or removed (never made again). */
-  private readonly lazy = new Map<DirNode, { source: LazyEntries; settled: Set<string> }>();
+  private readonly lazy = new Map<number, { source: LazyEntries; settled: Set<string> }>();
+  /** Settled names of lazy directories carried by the image this filesystem started from. */
+  private inherited: ReadonlyMap<number, ReadonlySet<string>> | undefined;
   /** Per directory listed: its names sorted (see `readdirPage`); dropped when a name is added. */
   private readonly listings = new WeakMap<DirNode, string[]>();
 
   constructor(
     readonly bounds: FsBounds,
     private readonly onQuota?: QuotaListener,
+    image?: FsImage,
   ) {
+    if (image) {
+      this.rootNode = image.root;
+      this.bytes = image.bytes;
+      this.inodes = image.inodes;
+      this.nextIno = image.nextIno;
+      for (const [ino, node] of image.detached) this.detached.set(ino, node);
+      this.inherited = image.settled;
+      return;
+    }
     const root = this.newMeta(0o755) as DirNode;
     Object.assign(root, { kind: 'directory', entries: new Map(), parent: root, name: '' });
-    this.root = root;
+    this.rootNode = root;
+  }
+
+  /** The root directory, this filesystem's own copy. */
+  get root(): DirNode {
+    if (this.rootNode.epoch !== this.epoch) this.rootNode = this.adopt(this.rootNode);
+    return this.rootNode;
+  }
+
+  // ---- copy-on-write ----
+
+  /**
+   * Freezes the tree as it is now and returns it as an image: O(1) in the size of the tree
+   * (plus the few detached versions), since nothing is copied. From here on this filesystem
+   * changes copies of what it changes (`adopt`), so the image never sees a later write.
+   */
+  freeze(): FsImage {
+    let bytes = this.bytes;
+    let inodes = this.inodes;
+    for (const [ino, orphan] of this.orphans) {
+      const file = (this.local.get(ino) ?? this.detached.get(ino) ?? orphan) as FileNode;
+      bytes -= file.size + xattrTotal(file);
+      inodes--;
+    }
+    const settled = new Map<number, ReadonlySet<string>>();
+    for (const [ino, { settled: names }] of this.lazy) settled.set(ino, new Set(names));
+    const image: FsImage = { root: this.rootNode, detached: new Map(this.detached), bytes, inodes, nextIno: this.nextIno, settled };
+    this.epoch = ++lastEpoch;
+    return image;
+  }
+
+  /**
+   * This filesystem's own version of `node`, copied from the latest version it knows
+   * (shallow: a file's bytes stay shared until written, a directory's entries are a new
+   * map whose nodes are adopted as they are reached). `parent`: the own directory whose
+   * entry led here, fixed to point at the copy; without one (an open file, a directory
+   * reached from outside the tree) the copy is recorded as detached, so every other
+   * route to the inode finds it.
+   */
+  private adopt<T extends FsNode>(node: T, parent?: DirNode, name?: string): T {
+    if (node.epoch === this.epoch) return node;
+    const latest = (this.local.get(node.ino) ?? this.detached.get(node.ino) ?? node) as T;
+    let own = latest;
+    if (latest.epoch !== this.epoch) {
+      own = { ...latest, epoch: this.epoch };
+      if (own.kind === 'file') own.dataShared = own.data.byteLength > 0;
+      if (own.xattrs) own.xattrs = new Map(own.xattrs);
+      this.local.set(own.ino, own);
+      if (own.kind === 'directory') {
+        own.entries = new Map((latest as DirNode).entries);
+        const old = latest as DirNode;
+        if (old.parent === old) own.parent = own;
+        else if (parent) own.parent = parent;
+        else {
+          // A directory has one name: fix its parent's entry rather than detach it.
+          own.parent = this.adopt(old.parent);
+          if (own.parent.entries.get(own.name)?.ino === own.ino) own.parent.entries.set(own.name, own);
+        }
+      }
+    }
+    if (parent && name !== undefined && parent.entries.get(name) !== own) parent.entries.set(name, own);
+    if (own.kind !== 'directory' && (!parent || own.nlink > 1 || this.detached.has(own.ino))) this.detached.set(own.ino, own);
+    return own;
+  }
+
+  /** A node held outside the tree (an open file, a directory found earlier): its current version here. */
+  current<T extends FsNode>(node: T): T {
+    return this.adopt(node);
+  }
+
+  /** Entry `name` of the own directory `dir`, adopted. */
+  private entry(dir: DirNode, name: string): FsNode | undefined {
+    const node = dir.entries.get(name);
+    return node && node.epoch !== this.epoch ? this.adopt(node, dir, name) : node;
+  }
+
+  /** Before a file's bytes change in place: its own copy of bytes still shared with a frozen version. */
+  private ownData(file: FileNode): void {
+    if (!file.dataShared) return;
+    file.data = file.data.slice(0, Math.max(file.size, 0));
+    file.dataShared = false;
   }
 
   /** A bound hit by code that reads this filesystem (module resolution), for the owner to log and count. */
@@ -155,14 +283,15 @@ export class VirtualFs {
   provide(path: string, source: LazyEntries): void {
     const node = this.lookup(path, 'provide');
     if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'provide', path);
-    this.lazy.set(node, { source, settled: new Set() });
+    // A filesystem made from an image goes on where it left off: names made or removed stay so.
+    this.lazy.set(node.ino, { source, settled: new Set(this.inherited?.get(node.ino)) });
   }
 
   /** A directory's entry `name`, making it first if it is a lazy one not yet made. */
   private child(dir: DirNode, name: string): FsNode | undefined {
-    const node = dir.entries.get(name);
+    const node = this.entry(dir, name);
     if (node || this.lazy.size === 0) return node;
-    const lazy = this.lazy.get(dir);
+    const lazy = this.lazy.get(dir.ino);
     if (!lazy || lazy.settled.has(name) || !lazy.source.has(name)) return undefined;
     lazy.settled.add(name);
     const { data, mode, device } = lazy.source.make(name);
@@ -171,7 +300,7 @@ export class VirtualFs {
     // simply goes without the entry, the guest did not ask for it.
     if (!device && (this.inodes + 1 > this.bounds.inodeLimit || this.bytes + data.byteLength > this.bounds.quotaBytes)) return undefined;
     const file = this.newMeta(mode, !device) as FileNode;
-    Object.assign(file, { kind: 'file', data: device ? EMPTY : data, size: device ? 0 : data.byteLength, opens: 0, ...(device ? { device } : {}) });
+    Object.assign(file, { kind: 'file', data: device ? EMPTY : data, size: device ? 0 : data.byteLength, ...(device ? { device } : {}) });
     this.bytes += file.size;
     dir.entries.set(name, file);
     this.listings.delete(dir);
@@ -180,7 +309,7 @@ export class VirtualFs {
 
   /** Makes every lazy entry of `dir` not yet made (before it is listed, emptied or replaced). */
   private fill(dir: DirNode): void {
-    const lazy = this.lazy.get(dir);
+    const lazy = this.lazy.get(dir.ino);
     if (!lazy) return;
     for (const name of lazy.source.names()) if (!lazy.settled.has(name)) this.child(dir, name);
   }
@@ -203,7 +332,7 @@ export class VirtualFs {
     const { create, from } = options;
     const pending = components(path).reverse();
     const budget = options.budget ?? { left: this.bounds.pathWalkMax };
-    let dir = from && !path.startsWith('/') ? from : this.root;
+    let dir = from && !path.startsWith('/') ? this.current(from) : this.root;
     let follows = 0;
     // How many of the pending components (the top ones) came from symlink targets, and how
     // many of the path's own have been walked.
@@ -345,6 +474,7 @@ export class VirtualFs {
 
   /** The file from `position` to its end; /dev/zero and /dev/urandom have none (EFBIG). */
   readRest(file: FileNode, position: number, path?: string): Uint8Array {
+    file = this.current(file);
     if (file.device && file.device !== 'null') throw new FsError('EFBIG', 'read', path, `file too large: ${path ?? 'the device'} never ends; read it in chunks`);
     return this.readAt(file, position, Math.max(0, file.size - position));
   }
@@ -385,6 +515,7 @@ export class VirtualFs {
   readAt(file: FileNode, position: number, length: number): Uint8Array {
     byteCount(position, 'position', 'read');
     byteCount(length, 'length', 'read');
+    file = this.current(file);
     file.atimeNs = now();
     if (file.device) return deviceRead(file.device, length);
     if (position >= file.size) return EMPTY;
@@ -395,8 +526,10 @@ export class VirtualFs {
     byteCount(position, 'position', 'write');
     // A device takes every byte and keeps none (nothing to store, nothing to charge); an
     // empty write changes nothing, wherever it is aimed (as write(2) of 0 bytes).
+    file = this.current(file);
     if (file.device || data.length === 0) return data.length;
     const end = this.fileEnd(position + data.length, 'write');
+    this.ownData(file);
     if (end > file.size) this.grow(file, end, 'write');
     file.data.set(data, position);
     file.mtimeNs = file.ctimeNs = now();
@@ -412,7 +545,9 @@ export class VirtualFs {
 
   truncateNode(file: FileNode, length: number): void {
     byteCount(length, 'length', 'ftruncate');
+    file = this.current(file);
     if (file.device) return;
+    this.ownData(file);
     if (length > file.size) this.grow(file, this.fileEnd(length, 'ftruncate'), 'ftruncate');
     else {
       this.bytes -= file.size - length;
@@ -454,16 +589,24 @@ export class VirtualFs {
    * charged, as POSIX keeps an open file.
    */
   opened(file: FileNode): void {
-    file.opens++;
+    this.openCounts.set(file.ino, (this.openCounts.get(file.ino) ?? 0) + 1);
   }
 
   /** The last fd of one open description closed: an unlinked file goes with its last one. */
   closed(file: FileNode): void {
-    if (file.opens === 0) return;
-    if (--file.opens === 0 && file.nlink === 0) this.release(file);
+    const opens = this.openCounts.get(file.ino) ?? 0;
+    if (opens === 0) return;
+    if (opens > 1) {
+      this.openCounts.set(file.ino, opens - 1);
+      return;
+    }
+    this.openCounts.delete(file.ino);
+    file = this.current(file);
+    if (file.nlink === 0) this.release(file);
   }
 
   private reserve(file: FileNode, size: number): void {
+    this.ownData(file);
     if (size <= file.data.length) return;
     const grown = new Uint8Array(Math.max(size, Math.min(file.data.length * 2, size + 16 * 1024 * 1024)));
     grown.set(file.data.subarray(0, file.size));
@@ -531,7 +674,7 @@ export class VirtualFs {
     const entries: Array<{ name: string; node: FsNode }> = [];
     let i = after === null ? 0 : firstAfter(names, after);
     for (let bytes = 0; i < names.length && entries.length < limit && bytes < maxBytes; i++) {
-      const node = dir.entries.get(names[i]!);
+      const node = this.entry(dir, names[i]!);
       if (!node) continue;
       entries.push({ name: names[i]!, node });
       if (maxBytes !== Infinity) bytes += recordBytes + Buffer.byteLength(names[i]!);
@@ -554,32 +697,35 @@ export class VirtualFs {
 
   /** The entry `name` of `dir`, as a path lookup would find it. */
   entryOf(dir: DirNode, name: string): FsNode | undefined {
-    return this.child(dir, name);
+    return this.child(this.current(dir), name);
   }
 
   /** A directory's entries sorted by name, lazy ones made (as `readdir` lists them). */
   entriesOf(dir: DirNode): Array<{ name: string; node: FsNode }> {
+    dir = this.current(dir);
     this.fill(dir);
     const out: Array<{ name: string; node: FsNode }> = [];
     for (const name of this.sortedNames(dir)) {
-      const node = dir.entries.get(name);
+      const node = this.entry(dir, name);
       if (node) out.push({ name, node });
     }
     return out;
   }
 
   makeDirIn(parent: DirNode, name: string, mode?: number): DirNode {
-    return this.makeDir(parent, name, mode);
+    return this.makeDir(this.current(parent), name, mode);
   }
 
   makeFileIn(parent: DirNode, name: string, mode = 0o644): FileNode {
+    parent = this.current(parent);
     const file = this.newMeta(mode) as FileNode;
-    Object.assign(file, { kind: 'file', data: EMPTY, size: 0, opens: 0 });
+    Object.assign(file, { kind: 'file', data: EMPTY, size: 0 });
     this.link(parent, name, file);
     return file;
   }
 
   makeSymlinkIn(parent: DirNode, name: string, target: string): void {
+    parent = this.current(parent);
     checkPath(target, this.bounds, 'symlink');
     this.charge(target.length, 'symlink');
     let link: SymlinkNode;
@@ -595,7 +741,8 @@ export class VirtualFs {
 
   /** Removes the non-directory entry `name` of `parent` (to replace it). */
   unlinkIn(parent: DirNode, name: string): void {
-    const node = parent.entries.get(name);
+    parent = this.current(parent);
+    const node = this.entry(parent, name);
     if (node && node.kind !== 'directory') this.unlinkEntry(parent, name, node);
   }
 
@@ -709,6 +856,7 @@ export class VirtualFs {
 
   /** chmod on an open file's node (fchmod). */
   chmodNode(node: FsNode, mode: number): void {
+    node = this.current(node);
     node.mode = mode & 0o7777;
     node.ctimeNs = now();
   }
@@ -744,6 +892,7 @@ export class VirtualFs {
 
   /** setxattr on an open file's node (fsetxattr). */
   setxattrOn(node: FsNode, name: string, value: Uint8Array, mode?: 'create' | 'replace', path?: string): void {
+    node = this.current(node);
     const key = this.xattrName(name, 'setxattr');
     const max = this.bounds.xattrValueMax;
     if (value.byteLength > max) throw new FsError('E2BIG', 'setxattr', path, `an attribute value holds at most ${max} bytes`);
@@ -797,7 +946,8 @@ export class VirtualFs {
     // Each name costs one inode unit (see countEntry); the inode goes with its last name,
     // or, while it is open, with its last close (see closed).
     if (node.nlink > 0) this.inodes--;
-    else if (node.kind !== 'file' || node.opens === 0) this.release(node);
+    else if (node.kind !== 'file' || !this.openCounts.has(node.ino)) this.release(node);
+    else this.orphans.set(node.ino, node);
   }
 
   /**
@@ -808,10 +958,12 @@ export class VirtualFs {
   private releaseTree(top: DirNode): void {
     const stack = [top];
     while (stack.length > 0) {
-      const dir = stack.pop()!;
-      this.lazy.delete(dir);
+      const dir = this.current(stack.pop()!);
+      this.lazy.delete(dir.ino);
       this.listings.delete(dir);
-      for (const [name, child] of dir.entries) {
+      // Frozen entries are adopted first: a snapshot keeps its versions, this VM frees its own.
+      for (const name of [...dir.entries.keys()]) {
+        const child = this.entry(dir, name)!;
         if (child.kind !== 'directory') this.unlinkEntry(dir, name, child);
         else {
           dir.entries.delete(name);
@@ -823,6 +975,10 @@ export class VirtualFs {
   }
 
   private release(node: FsNode): void {
+    node = this.current(node);
+    this.local.delete(node.ino);
+    this.detached.delete(node.ino);
+    this.orphans.delete(node.ino);
     if (node.kind !== 'file' || !node.device) this.inodes--;
     for (const [key, value] of node.xattrs ?? []) this.bytes -= xattrBytes(key, value);
     node.xattrs = undefined;
@@ -861,7 +1017,7 @@ export class VirtualFs {
   private newMeta(mode: number, counted = true): Meta {
     if (counted) this.countEntry('open');
     const t = now();
-    return { ino: this.nextIno++, mode: mode & 0o7777, uid: this.owner.uid, gid: this.owner.gid, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
+    return { ino: this.nextIno++, epoch: this.epoch, mode: mode & 0o7777, uid: this.owner.uid, gid: this.owner.gid, nlink: 1, atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t };
   }
 }
 
@@ -883,6 +1039,13 @@ function firstAfter(names: readonly string[], name: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** What a node's extended attributes cost together. */
+function xattrTotal(node: FsNode): number {
+  let n = 0;
+  for (const [key, value] of node.xattrs ?? []) n += xattrBytes(key, value);
+  return n;
 }
 
 /** What one extended attribute costs against the quota: its name and its value. */

@@ -181,6 +181,31 @@ export const INVENTORY = {
     min: 1, max: 3_600_000,
     why: 'once its burst is spent, a VM\'s guests start one process per interval (5 ms: 200 a second); each start costs the daemon an isolate',
   },
+  SNAPSHOT_MAX_COUNT: {
+    unit: 'count', default: 64, env: 'AGENTOS_SNAPSHOT_MAX_COUNT', scope: 'sidecar',
+    min: 1, max: 100_000,
+    why: 'snapshots the daemon holds at once (vm/snapshot, snapshot/import); each pins the file versions its VM has since changed',
+  },
+  SNAPSHOT_MAX_BYTES: {
+    unit: 'bytes', default: 1024 * MiB, env: 'AGENTOS_SNAPSHOT_MAX_BYTES', scope: 'sidecar',
+    min: 1, max: 1024 * 1024 * MiB,
+    why: 'file bytes of all held snapshots together, each counted whole (an upper bound on what they pin, since copy-on-write shares bytes with live VMs)',
+  },
+  SNAPSHOT_ARCHIVE_MAX_BYTES: {
+    unit: 'bytes', default: 256 * MiB, env: 'AGENTOS_SNAPSHOT_ARCHIVE_MAX_BYTES', scope: 'protocol',
+    min: 1024, max: 64 * 1024 * MiB,
+    why: 'one snapshot/import archive, buffered in the daemon until its last chunk; a larger one is refused as it arrives',
+  },
+  SNAPSHOT_IMPORTS_MAX: {
+    unit: 'count', default: 4, env: 'AGENTOS_SNAPSHOT_IMPORTS_MAX', scope: 'sidecar',
+    min: 1, max: 1024,
+    why: 'snapshot/import uploads in progress at once, each buffering up to SNAPSHOT_ARCHIVE_MAX_BYTES',
+  },
+  SNAPSHOT_EXPORT_CHUNK_BYTES: {
+    unit: 'bytes', default: 256 * 1024, env: 'AGENTOS_SNAPSHOT_EXPORT_CHUNK_BYTES', scope: 'protocol',
+    min: 512, max: 16 * MiB,
+    why: 'archive bytes in one snapshot/exportChunk notification (before base64), so a frame stays well under AGENTOS_MAX_FRAME_BYTES',
+  },
   MAX_VMS: {
     unit: 'count', default: 10_000, env: 'AGENTOS_MAX_VMS', scope: 'sidecar',
     min: 1, max: 1_000_000,

@@ -3,7 +3,8 @@ import type { FileNode } from '../fs/vfs.js';
 
 /** One open file description: shared by every fd that `dup`s it, so they share a position. */
 export interface OpenFile {
-  readonly node: FileNode;
+  /** Refreshed by `FdTable.get`: after a snapshot the filesystem writes a copy (copy-on-write). */
+  node: FileNode;
   readonly path: string;
   position: number;
   readonly readable: boolean;
@@ -56,6 +57,8 @@ export function parseOpenFlags(flags: string | number, syscall = 'open'): OpenFl
 export interface FileHolds {
   opened(file: FileNode): void;
   closed(file: FileNode): void;
+  /** The file's current version (the filesystem copies a node a snapshot froze before changing it). */
+  current(file: FileNode): FileNode;
 }
 
 /** A process's file descriptors; 0-2 are its stdio and never live here. */
@@ -94,6 +97,7 @@ export class FdTable {
   get(fd: number, syscall: string): OpenFile {
     const file = this.fds.get(fd);
     if (!file) throw new FsError('EBADF', syscall);
+    file.node = this.holds.current(file.node);
     return file;
   }
 

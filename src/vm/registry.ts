@@ -7,6 +7,7 @@ import type { Limits } from '../limits/limits.js';
 import { FillGauge, ThrottledLimitWarning, type Logger } from '../log.js';
 import { SidecarProcesses } from './admission.js';
 import { Vm, type VmEvents } from './vm.js';
+import type { VmSnapshot } from './snapshots.js';
 
 /**
  * The live VMs. Ids are never reused (`vm-<n>`), so an id that was issued but is no
@@ -41,7 +42,8 @@ export class VmRegistry {
     return this.issued;
   }
 
-  create(params: Static<typeof VmCreate.params>): Vm {
+  /** `from`: a snapshot to start from (its configuration replaces `params`). */
+  create(params: Static<typeof VmCreate.params>, from?: VmSnapshot): Vm {
     const capacity = this.limits.MAX_VMS.value;
     if (this.vms.size >= capacity) {
       throw new AgentosError('ERR_AGENTOS_VM_LIMIT', `the sidecar holds its maximum of ${capacity} VMs; dispose one or raise AGENTOS_MAX_VMS`, {
@@ -49,11 +51,12 @@ export class VmRegistry {
       });
     }
     const id = `vm-${this.issued + 1}`;
-    const vm = new Vm(id, params, this.limits, this.engine, this.wasm, this.events, this.log.child({ vmId: id }), this.processes);
+    const config = from ? { env: { ...from.config.env }, cwd: from.config.cwd, limits: from.config.limits, permissions: from.config.permissions, bindings: [...from.config.bindings] } : params;
+    const vm = new Vm(id, config, this.limits, this.engine, this.wasm, this.events, this.log.child({ vmId: id }), this.processes, from?.fs);
     this.issued++;
     this.vms.set(id, vm);
     this.gauge.update(this.vms.size);
-    vm.log.info({ cwd: vm.cwd, files: params.files?.length ?? 0, limits: params.limits ?? {}, permissions: params.permissions ?? {} }, 'vm created');
+    vm.log.info({ cwd: vm.cwd, files: params.files?.length ?? 0, limits: config.limits ?? {}, permissions: config.permissions ?? {}, ...(from ? { fromSnapshot: true } : {}) }, 'vm created');
     return vm;
   }
 

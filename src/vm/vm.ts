@@ -2,7 +2,8 @@ import type { Static } from '@sinclair/typebox';
 import type { ExecParams, ExecResult, ProcessSpawn, VmCreate } from '../../protocol/index.js';
 import { AgentosError, hostFs, tooLarge } from '../errors.js';
 import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
-import { VirtualFs } from '../fs/vfs.js';
+import { VirtualFs, type FsImage } from '../fs/vfs.js';
+import type { VmConfig } from './snapshots.js';
 import type { JsEngine } from '../js/engine.js';
 import { checkFs, HOST_ACTOR, openOperation } from '../permissions/fs.js';
 import { compilePolicy } from '../permissions/vm-policy.js';
@@ -103,6 +104,8 @@ export class Vm implements ProcessKernel {
   readonly commands = new Map<string, CommandModule>();
   readonly createdAt = new Date();
   private readonly overrides: Record<string, number | undefined>;
+  /** What vm/create was given besides files, as it took effect: what a snapshot carries. */
+  readonly config: VmConfig;
   private disposed = false;
   private runnerReuse: RunnerReuse | undefined;
   /** The pseudo-terminals of processes spawned with `pty`, and who gets their signals. */
@@ -120,6 +123,8 @@ export class Vm implements ProcessKernel {
     private readonly events: VmEvents,
     readonly log: Logger,
     sidecarProcesses?: SidecarProcesses,
+    /** Start from this filesystem image (a snapshot) instead of an empty skeleton. */
+    image?: FsImage,
   ) {
     this.bindings = params.bindings ?? [];
     this.overrides = { ...params.limits };
@@ -131,6 +136,14 @@ export class Vm implements ProcessKernel {
     const quotaBytes = this.limit('FS_QUOTA_BYTES');
     const inodeLimit = this.limit('FS_INODE_LIMIT');
     const gauges = { fs_quota_bytes: new FillGauge(log, 'fs_quota_bytes', quotaBytes), fs_inode_limit: new FillGauge(log, 'fs_inode_limit', inodeLimit) };
+    if (image && (image.bytes > quotaBytes || image.inodes > inodeLimit)) {
+      const bytes = image.bytes > quotaBytes;
+      throw new AgentosError('ERR_AGENTOS_SNAPSHOT_LIMIT', bytes
+        ? `the snapshot holds ${image.bytes} bytes, past this VM's filesystem quota of ${quotaBytes}`
+        : `the snapshot holds ${image.inodes} entries, past this VM's inode limit of ${inodeLimit}`, {
+        limit: bytes ? 'fs_quota_bytes' : 'fs_inode_limit', capacity: bytes ? quotaBytes : inodeLimit, observed: bytes ? image.bytes : image.inodes, env: bytes ? 'AGENTOS_FS_QUOTA_BYTES' : 'AGENTOS_FS_INODE_LIMIT',
+      });
+    }
     this.fs = new VirtualFs(
       {
         quotaBytes,
@@ -148,15 +161,18 @@ export class Vm implements ProcessKernel {
         if (limit === 'fs_quota_bytes' || limit === 'fs_inode_limit') gauges[limit].update(observed);
         warnLimitExhausted(log, { limit, observed, capacity, env: FS_LIMIT_ENV[limit] });
       },
+      image,
     );
     this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'));
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
-    for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
-    this.fs.symlink('usr/bin', '/bin');
-    // Where the agentOS command set's own programs and scripts look for each other.
-    this.fs.mkdir('/opt/agentos', { recursive: true });
-    this.fs.symlink('/usr/bin', '/opt/agentos/bin');
-    this.fs.writeFile('/proc/mounts', Buffer.from(PROC_MOUNTS), { mode: 0o444 });
+    if (!image) {
+      for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
+      this.fs.symlink('usr/bin', '/bin');
+      // Where the agentOS command set's own programs and scripts look for each other.
+      this.fs.mkdir('/opt/agentos', { recursive: true });
+      this.fs.symlink('/usr/bin', '/opt/agentos/bin');
+      this.fs.writeFile('/proc/mounts', Buffer.from(PROC_MOUNTS), { mode: 0o444 });
+    }
     this.env = { PATH: '/usr/bin:/bin', HOME: '/home/user', USER: 'user', PWD: '/home/user', ...params.env };
     this.user = { uid: VM_UID, gid: VM_UID, name: this.env.USER || 'user', home: this.env.HOME || '/home/user' };
     this.provideCommands();
@@ -167,7 +183,8 @@ export class Vm implements ProcessKernel {
     this.spawns = new SpawnBucket(limits.SPAWN_BURST_PER_VM.value, limits.SPAWN_INTERVAL_MS.value, this.refusals('spawn_burst_per_vm', 'AGENTOS_SPAWN_BURST_PER_VM'));
     this.cpuShare = { buffer: new SharedArrayBuffer(CPU_SHARE_WORDS * 4), slots: limits.CPU_SLOTS_PER_VM.value, sliceMs: limits.CPU_SLICE_MS.value };
     this.cwd = this.hostPath(params.cwd ?? '/home/user', '/cwd', '/');
-    hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
+    // A snapshot's tree is taken as it was, even without its cwd (a process there gets ENOENT, as on Linux).
+    if (!image) hostFs(() => this.fs.mkdir(this.cwd, { recursive: true }));
     for (const [i, file] of (params.files ?? []).entries()) {
       const path = this.hostPath(file.path, `/files/${i}/path`);
       const data = Buffer.from(file.data, file.encoding ?? 'base64');
@@ -177,6 +194,7 @@ export class Vm implements ProcessKernel {
       });
     }
     this.env.PWD = params.env?.PWD ?? this.cwd;
+    this.config = { env: { ...this.env }, cwd: this.cwd, limits: { ...params.limits }, permissions: { ...params.permissions }, bindings: [...this.bindings] };
   }
 
   /**
