@@ -4,14 +4,16 @@ export * from './method.js';
 export * from './lifecycle.js';
 export * from './vm.js';
 export * from './fs.js';
+export * from './fs-bulk.js';
 export * from './process.js';
 export * from './sidecar.js';
 export * from './host.js';
 export * from './wasm.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
 import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
-import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
+import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove, FsRename, FsCopy, FsSymlink, FsReadlink, FsChmod, FsUtimes, FsTruncate } from './fs.js';
 import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessOutput, ProcessSpawn, ProcessWrite } from './process.js';
+import { FsExport, FsExportData, FsImport, FsWatch, FsUnwatch, FsChanged } from './fs-bulk.js';
 import { HostCall } from './host.js';
 import { WasmRegister, WasmWarmup } from './wasm.js';
 import { SidecarPing, SidecarStats } from './sidecar.js';
@@ -21,6 +23,8 @@ export const HostRequests = [
   Initialize, Shutdown,
   VmCreate, VmDispose, VmList, VmStats,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
+  FsRename, FsCopy, FsSymlink, FsReadlink, FsChmod, FsUtimes, FsTruncate,
+  FsExport, FsImport, FsWatch, FsUnwatch,
   ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill,
   WasmRegister, WasmWarmup,
   SidecarPing, SidecarStats,
@@ -30,4 +34,4 @@ export const HostNotifications = [Exit] as const;
 
 /** What the sidecar sends the host unasked. */
 export const SidecarRequests = [HostCall] as const;
-export const SidecarNotifications = [ProcessOutput, ProcessExited] as const;
+export const SidecarNotifications = [ProcessOutput, ProcessExited, FsExportData, FsChanged] as const;

@@ -47,6 +47,8 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
   let vmId = '';
   let pid = 0;
   // Typed as a Record over HostRequests' methods: a method without a call here fails to compile.
+  let archive: Buffer = Buffer.alloc(0);
+  let watchId = '';
   const calls: Record<HostRequestMethod, () => Promise<unknown>> = {
     initialize: async () => assert.is((await rejection(() => client.initialize())).code, 'ERR_AGENTOS_ALREADY_INITIALIZED'),
     'vm/create': async () => ({ vmId } = await client.createVm({ env: { A: '1' } })),
@@ -62,7 +64,18 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
     },
     'fs/readdir': async () => assert.equal(await client.readdir(vmId, '/d/e'), [{ name: 'b.bin', type: 'file' }, { name: 't.txt', type: 'file' }]),
     'fs/stat': async () => assert.is((await client.stat(vmId, '/d/e/t.txt')).size, 6),
-    'fs/remove': async () => assert.equal(await client.remove(vmId, '/d', { recursive: true }), { removed: 4 }),
+    'fs/rename': async () => assert.equal(await client.rename(vmId, '/d/e/b.bin', '/d/e/c.bin'), {}),
+    'fs/copy': async () => assert.equal(await client.copy(vmId, '/d/e/c.bin', '/d/e/b.bin'), {}),
+    'fs/symlink': async () => assert.equal(await client.symlink(vmId, 't.txt', '/d/e/l'), {}),
+    'fs/readlink': async () => assert.is(await client.readlink(vmId, '/d/e/l'), 't.txt'),
+    'fs/chmod': async () => assert.equal(await client.chmod(vmId, '/d/e/c.bin', 0o600), {}),
+    'fs/utimes': async () => assert.equal(await client.utimes(vmId, '/d/e/c.bin', 1000n, new Date(2000)), {}),
+    'fs/truncate': async () => assert.equal(await client.truncate(vmId, '/d/e/c.bin', 1), {}),
+    'fs/export': async () => (archive = await client.exportTree(vmId, '/d')),
+    'fs/import': async () => assert.equal((await client.importTree(vmId, '/d2', archive)).entries, 5),
+    'fs/watch': async () => ({ watchId } = await client.watch(vmId, '/d2')),
+    'fs/unwatch': async () => assert.equal(await client.unwatch(vmId, watchId), { removed: true }),
+    'fs/remove': async () => assert.equal(await client.remove(vmId, '/d', { recursive: true }), { removed: 6 }),
     'wasm/register': async () => assert.is((await client.registerWasm({ vmId, name: 'hi', data: echo.toString('base64') })).scope, 'vm'),
     'wasm/warmup': async () => assert.type((await client.warmupWasm({ vmId, name: 'hi' })).hash, 'string'),
     'process/exec': async () => {

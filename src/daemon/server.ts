@@ -222,6 +222,7 @@ export class Server {
       outgoing: this.outgoing,
       version: this.o.version,
       startedAt: performance.now(),
+      events: this.events,
       progress: (token, value) => void this.connection.sendProgress(new ProgressType<typeof value>(), token, value),
     });
     const maxDepth = this.o.limits.MAX_PARAMS_DEPTH.value;

@@ -1,3 +1,4 @@
+import { endWatches } from '../fs/fs-watch.js';
 import type { Static } from '@sinclair/typebox';
 import type { ExecParams, ExecResult, ProcessSpawn, VmCreate } from '../../protocol/index.js';
 import { AgentosError, hostFs, tooLarge } from '../errors.js';
@@ -678,6 +679,7 @@ export class Vm implements ProcessKernel {
   async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
+    endWatches(this.fs);
     const killed = await this.processes.killAll();
     this.runnerReuse?.dispose();
     return killed;
