@@ -53,7 +53,6 @@ export class FsWatches implements FsChangeListener {
   private readonly watches = new Map<string, Watch>();
   private readonly located = new WeakMap<FsNode, { dir: DirNode; name: string }>();
   private flushing = false;
-  private nextId = 1;
 
   constructor(
     private readonly vfs: VirtualFs,
@@ -72,7 +71,7 @@ export class FsWatches implements FsChangeListener {
       throw new WatchLimitError(this.bounds.watchesMax);
     }
     if (node.kind === 'directory') this.index(node, recursive);
-    const id = `${prefix}${this.nextId++}`;
+    const id = `${prefix}${nextWatchId++}`;
     this.watches.set(id, { id, node, recursive, sink, pending: [], keys: new Set(), overflow: false, waiting: false });
     this.vfs.changes = this;
     return id;
@@ -243,6 +242,8 @@ function join(dir: string, name: string): string {
 }
 
 const registry = new WeakMap<VirtualFs, FsWatches>();
+/** Watch ids are the daemon's, not a VM's: one id never names two watches. */
+let nextWatchId = 1;
 
 /** The watches of a VM filesystem, made on first use. */
 export function watchesOf(vfs: VirtualFs, bounds: WatchBounds): FsWatches {
