@@ -36,6 +36,11 @@ export const ErrorCodes = {
   ERR_AGENTOS_FS_ERROR: { rpc: 1209, summary: 'another filesystem error; `data.errno` names it' },
   ERR_AGENTOS_PERMISSION_DENIED: { rpc: 1210, summary: "the VM's permissions forbid the operation" },
   ERR_AGENTOS_PERMISSION_ASK_TIMEOUT: { rpc: 1211, summary: 'the host did not answer a permission/request in time (AGENTOS_PERMISSION_ASK_TIMEOUT_MS): the guest was denied' },
+  ERR_AGENTOS_ARCHIVE_INVALID: { rpc: 1212, summary: 'fs/import: the archive is damaged (a checksum, a pax record), truncated, or holds an entry of a kind a VM cannot hold (a device, a fifo); nothing was written' },
+  ERR_AGENTOS_ARCHIVE_UNSAFE: { rpc: 1213, summary: 'fs/import: an entry would land outside the import\'s path (an absolute name, `..`, a symlink pointing out, an entry through a symlink or file, a hard link to anything but an earlier entry); `data.path` names it; nothing was written' },
+  ERR_AGENTOS_IMPORT_NOT_FOUND: { rpc: 1214, summary: 'fs/import: no open import with that `importId` in the VM (it finished, was refused, or its VM ended)' },
+  ERR_AGENTOS_FS_IMPORT_LIMIT: { rpc: 1215, summary: 'fs/import: the VM has AGENTOS_FS_IMPORTS_PER_VM imports open already' },
+  ERR_AGENTOS_FS_WATCH_LIMIT: { rpc: 1216, summary: 'fs/watch (or a guest fs.watch): the VM has AGENTOS_FS_WATCHES_PER_VM watches already' },
 
   ERR_AGENTOS_COMMAND_NOT_FOUND: { rpc: 1301, summary: 'no command by that name in the VM' },
   ERR_AGENTOS_PROCESS_NOT_FOUND: { rpc: 1302, summary: 'no running process with that pid in the VM' },

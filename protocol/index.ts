@@ -4,6 +4,7 @@ export * from './method.js';
 export * from './lifecycle.js';
 export * from './vm.js';
 export * from './fs.js';
+export * from './fs-bulk.js';
 export * from './process.js';
 export * from './sidecar.js';
 export * from './host.js';
@@ -11,8 +12,9 @@ export * from './wasm.js';
 export * from './snapshot.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
 import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
-import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
+import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove, FsRename, FsCopy, FsSymlink, FsReadlink, FsChmod, FsUtimes, FsTruncate } from './fs.js';
 import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessList, ProcessOutput, ProcessResize, ProcessSpawn, ProcessWrite } from './process.js';
+import { FsExport, FsExportData, FsImport, FsWatch, FsUnwatch, FsChanged } from './fs-bulk.js';
 import { HostCall, PermissionRequest } from './host.js';
 import { WasmRegister, WasmWarmup } from './wasm.js';
 import { SidecarPing, SidecarStats } from './sidecar.js';
@@ -24,6 +26,8 @@ export const HostRequests = [
   VmCreate, VmDispose, VmList, VmStats,
   VmSnapshotRequest, VmFork, SnapshotDispose, SnapshotList, SnapshotExport, SnapshotImport,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
+  FsRename, FsCopy, FsSymlink, FsReadlink, FsChmod, FsUtimes, FsTruncate,
+  FsExport, FsImport, FsWatch, FsUnwatch,
   ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill, ProcessResize, ProcessList,
   WasmRegister, WasmWarmup,
   SidecarPing, SidecarStats,
@@ -33,4 +37,4 @@ export const HostNotifications = [Exit] as const;
 
 /** What the sidecar sends the host unasked. */
 export const SidecarRequests = [HostCall, PermissionRequest] as const;
-export const SidecarNotifications = [ProcessOutput, ProcessExited, SnapshotExportChunk] as const;
+export const SidecarNotifications = [ProcessOutput, ProcessExited, SnapshotExportChunk, FsExportData, FsChanged] as const;

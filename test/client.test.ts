@@ -46,8 +46,10 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
   const echo = readFileSync(new URL('./fixtures/wasm/echo.wasm', import.meta.url));
   let vmId = '';
   let pid = 0;
-  let archive = Buffer.alloc(0);
+  let snapArchive: Buffer = Buffer.alloc(0);
   // Typed as a Record over HostRequests' methods: a method without a call here fails to compile.
+  let archive: Buffer = Buffer.alloc(0);
+  let watchId = '';
   const calls: Record<HostRequestMethod, () => Promise<unknown>> = {
     initialize: async () => assert.is((await rejection(() => client.initialize())).code, 'ERR_AGENTOS_ALREADY_INITIALIZED'),
     'vm/create': async () => ({ vmId } = await client.createVm({ env: { A: '1' } })),
@@ -63,7 +65,18 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
     },
     'fs/readdir': async () => assert.equal(await client.readdir(vmId, '/d/e'), [{ name: 'b.bin', type: 'file' }, { name: 't.txt', type: 'file' }]),
     'fs/stat': async () => assert.is((await client.stat(vmId, '/d/e/t.txt')).size, 6),
-    'fs/remove': async () => assert.equal(await client.remove(vmId, '/d', { recursive: true }), { removed: 4 }),
+    'fs/rename': async () => assert.equal(await client.rename(vmId, '/d/e/b.bin', '/d/e/c.bin'), {}),
+    'fs/copy': async () => assert.equal(await client.copy(vmId, '/d/e/c.bin', '/d/e/b.bin'), {}),
+    'fs/symlink': async () => assert.equal(await client.symlink(vmId, 't.txt', '/d/e/l'), {}),
+    'fs/readlink': async () => assert.is(await client.readlink(vmId, '/d/e/l'), 't.txt'),
+    'fs/chmod': async () => assert.equal(await client.chmod(vmId, '/d/e/c.bin', 0o600), {}),
+    'fs/utimes': async () => assert.equal(await client.utimes(vmId, '/d/e/c.bin', 1000n, new Date(2000)), {}),
+    'fs/truncate': async () => assert.equal(await client.truncate(vmId, '/d/e/c.bin', 1), {}),
+    'fs/export': async () => (archive = await client.exportTree(vmId, '/d')),
+    'fs/import': async () => assert.equal((await client.importTree(vmId, '/d2', archive)).entries, 5),
+    'fs/watch': async () => ({ watchId } = await client.watch(vmId, '/d2')),
+    'fs/unwatch': async () => assert.equal(await client.unwatch(vmId, watchId), { removed: true }),
+    'fs/remove': async () => assert.equal(await client.remove(vmId, '/d', { recursive: true }), { removed: 6 }),
     'wasm/register': async () => assert.is((await client.registerWasm({ vmId, name: 'hi', data: echo.toString('base64') })).scope, 'vm'),
     'wasm/warmup': async () => assert.type((await client.warmupWasm({ vmId, name: 'hi' })).hash, 'string'),
     'process/exec': async () => {
@@ -94,10 +107,10 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
     'vm/fork': async () => assert.is((await client.fork(vmId)).vmId, 'vm-2'),
     'snapshot/list': async () => assert.equal((await client.listSnapshots()).snapshots.map((s) => s.snapshotId), ['snap-1']),
     'snapshot/export': async () => {
-      archive = (await client.exportSnapshot('snap-1')).archive;
-      assert.is(archive.subarray(0, 21).toString(), 'agentos-snapshot.json');
+      snapArchive = (await client.exportSnapshot('snap-1')).archive;
+      assert.is(snapArchive.subarray(0, 21).toString(), 'agentos-snapshot.json');
     },
-    'snapshot/import': async () => assert.is((await client.importSnapshot(archive)).snapshotId, 'snap-2'),
+    'snapshot/import': async () => assert.is((await client.importSnapshot(snapArchive)).snapshotId, 'snap-2'),
     'snapshot/dispose': async () => assert.equal(await client.disposeSnapshot('snap-2'), { snapshotId: 'snap-2' }),
     'vm/dispose': async () => assert.equal(await client.disposeVm(vmId), { vmId, killedProcesses: 0 }),
     shutdown: async () => assert.is(await client.shutdown(), null),

@@ -57,6 +57,8 @@ export type PermissionAnswer = Static<typeof P.PermissionRequest.result>;
 export type { CallOptions };
 export type OutputEvent = Static<typeof P.ProcessOutput.params>;
 export type ExitEvent = Static<typeof P.ProcessExited.params>;
+export type ChangedEvent = Static<typeof P.FsChanged.params>;
+export type ExportDataEvent = Static<typeof P.FsExportData.params>;
 export type InitializeParams = Static<typeof P.Initialize.params>;
 export type InitializeResult = Static<typeof P.Initialize.result>;
 export type VmCreateParams = Static<typeof P.VmCreate.params>;
@@ -94,6 +96,11 @@ export class SidecarClient {
   /** snapshot/exportChunk data by export, until its snapshot/export answer collects it. */
   private readonly exportChunks = new Map<string, Buffer[]>();
   private readonly exitListeners = new Set<(event: ExitEvent) => void>();
+  private readonly changedListeners = new Set<(event: ChangedEvent) => void>();
+  private readonly exportListeners = new Set<(event: ExportDataEvent) => void>();
+  /** fs/export streams being received, by streamId. */
+  private readonly exportStreams = new Map<string, Buffer[]>();
+  private exportIds = 0;
   /** Waits that are not requests (waitForExit): failed by closeWith() too. */
   private readonly closeListeners = new Set<(reason: string) => void>();
 
@@ -135,6 +142,11 @@ export class SidecarClient {
       let chunks = this.exportChunks.get(e.exportId);
       if (!chunks) this.exportChunks.set(e.exportId, (chunks = []));
       chunks[e.seq] = Buffer.from(e.data, 'base64');
+    });
+    this.connection.onNotification(P.FsChanged.method, (e: ChangedEvent) => this.changedListeners.forEach((l) => l(e)));
+    this.connection.onNotification(P.FsExportData.method, (e: ExportDataEvent) => {
+      this.exportStreams.get(e.streamId)?.push(Buffer.from(e.data, 'base64'));
+      this.exportListeners.forEach((l) => l(e));
     });
     const bindings = options.bindings ?? {};
     this.connection.onRequest(P.HostCall.method, async (call: Static<typeof P.HostCall.params>) => {
@@ -268,6 +280,77 @@ export class SidecarClient {
   remove(vmId: string, path: string, options: { recursive?: boolean } & CallOptions = {}) {
     const { signal, ...rest } = options;
     return this.request(P.FsRemove, { vmId, path, ...rest }, { signal });
+  }
+
+  rename(vmId: string, from: string, to: string, options?: CallOptions) {
+    return this.request(P.FsRename, { vmId, from, to }, options);
+  }
+  copy(vmId: string, from: string, to: string, options: { recursive?: boolean } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.FsCopy, { vmId, from, to, ...rest }, { signal });
+  }
+  symlink(vmId: string, target: string, path: string, options?: CallOptions) {
+    return this.request(P.FsSymlink, { vmId, target, path }, options);
+  }
+  async readlink(vmId: string, path: string, options?: CallOptions): Promise<string> {
+    return (await this.request(P.FsReadlink, { vmId, path }, options)).target;
+  }
+  chmod(vmId: string, path: string, mode: number, options?: CallOptions) {
+    return this.request(P.FsChmod, { vmId, path, mode }, options);
+  }
+  /** Times as Dates, ms numbers or exact nanosecond bigints. */
+  utimes(vmId: string, path: string, atime: Date | number | bigint, mtime: Date | number | bigint, options: { followSymlinks?: boolean } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    const ns = (t: Date | number | bigint) => String(typeof t === 'bigint' ? t : BigInt(Math.round((t instanceof Date ? t.getTime() : t) * 1e6)));
+    return this.request(P.FsUtimes, { vmId, path, atimeNs: ns(atime), mtimeNs: ns(mtime), ...rest }, { signal });
+  }
+  truncate(vmId: string, path: string, length: number, options?: CallOptions) {
+    return this.request(P.FsTruncate, { vmId, path, length }, options);
+  }
+
+  /** A tree as a tar archive (gzipped with `gzip`), its fs/exportData chunks put together. */
+  async exportTree(vmId: string, path: string, options: { gzip?: boolean; workDoneToken?: string | number } & CallOptions = {}): Promise<Buffer> {
+    const { signal, ...rest } = options;
+    const streamId = `client-export-${++this.exportIds}`;
+    const chunks: Buffer[] = [];
+    this.exportStreams.set(streamId, chunks);
+    try {
+      const result = await this.request(P.FsExport, { vmId, path, streamId, ...rest }, { signal });
+      if (chunks.length !== result.chunks) throw new Error(`fs/export sent ${result.chunks} chunks, ${chunks.length} arrived`);
+      return Buffer.concat(chunks);
+    } finally {
+      this.exportStreams.delete(streamId);
+    }
+  }
+  /** Unpacks a tar archive (gzip recognised) into `path`, sent in chunks of `chunkBytes` (default 1 MiB). */
+  async importTree(vmId: string, path: string, archive: Uint8Array, options: { chunkBytes?: number } & CallOptions = {}) {
+    const { signal, chunkBytes = 1024 * 1024 } = options;
+    const bytes = Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
+    let importId: string | undefined;
+    for (let at = 0; ; at += chunkBytes) {
+      const more = at + chunkBytes < bytes.byteLength;
+      const archiveChunk = bytes.subarray(at, at + chunkBytes).toString('base64');
+      const result = await this.request(P.FsImport, { vmId, path, archive: archiveChunk, more, ...(importId ? { importId } : {}) }, { signal });
+      if (!more) return result;
+      importId = result.importId;
+    }
+  }
+  watch(vmId: string, path: string, options: { recursive?: boolean } & CallOptions = {}) {
+    const { signal, ...rest } = options;
+    return this.request(P.FsWatch, { vmId, path, ...rest }, { signal });
+  }
+  unwatch(vmId: string, watchId: string, options?: CallOptions) {
+    return this.request(P.FsUnwatch, { vmId, watchId }, options);
+  }
+  /** fs/exportData notifications, as they come (exportTree puts its own together). */
+  onExportData(listener: (event: ExportDataEvent) => void): () => void {
+    this.exportListeners.add(listener);
+    return () => this.exportListeners.delete(listener);
+  }
+  /** fs/changed notifications, for every watch; returns a function that stops listening. */
+  onChanged(listener: (event: ChangedEvent) => void): () => void {
+    this.changedListeners.add(listener);
+    return () => this.changedListeners.delete(listener);
   }
 
   /**

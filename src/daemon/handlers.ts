@@ -16,8 +16,11 @@ import { cpuShareStats } from '../process/cpu-gate.js';
 import { listProcesses } from '../vm/process-list.js';
 import type { Logger } from '../log.js';
 import type { SnapshotStore } from '../vm/snapshots.js';
-import { createSnapshotHandlers, type SnapshotDeps } from './snapshot-handlers.js';
+import { createSnapshotHandlers } from './snapshot-handlers.js';
+import { fsMethodHandlers } from './fs-handlers.js';
+import { endImports, fsBulkHandlers } from './fs-bulk-handlers.js';
 import type { EventSink } from './event-sink.js';
+import type { SendProgress } from './progress.js';
 
 type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
   params: Static<S['params']>,
@@ -32,11 +35,12 @@ export interface HandlerDeps {
   outgoing: OutgoingRequests;
   version: string;
   startedAt: number;
+  /** Where notifications go (fs/exportData, fs/changed), paced by what the host takes. */
+  events: EventSink;
   /** Sends `$/progress` for a host-supplied work-done token. */
-  progress: SnapshotDeps['progress'];
+  progress: SendProgress;
   snapshots: SnapshotStore;
   log: Logger;
-  events: Pick<EventSink, 'notify' | 'whenWritable'>;
 }
 
 /** Per-VM limit overrides fall in the same [min, max] as the environment values. */
@@ -63,9 +67,9 @@ export function createHandlers(d: HandlerDeps) {
     whenWritable: () => d.events.whenWritable(),
   });
   /** A VM and a host-named path in it, past the one filesystem permission check (permissions/fs.ts). */
-  const fsOf = (vmId: string, path: string, operation: FsOperation, syscall: string) => {
+  const fsOf = (vmId: string, path: string, operation: FsOperation, syscall: string, field = '/path') => {
     const vm = vms.get(vmId);
-    const vmPath = vm.hostPath(path, '/path');
+    const vmPath = vm.hostPath(path, field);
     hostFs(() => checkFs(HOST_ACTOR, operation, vmPath, syscall));
     return { vm, path: vmPath };
   };
@@ -76,6 +80,7 @@ export function createHandlers(d: HandlerDeps) {
     return { vmId: vms.create(p).id };
   };
   const vmDispose: Handler<typeof P.VmDispose> = async (p) => {
+    endImports(vms.get(p.vmId));
     const killedProcesses = await vms.dispose(p.vmId);
     d.outgoing.abandonVm(p.vmId);
     return { vmId: p.vmId, killedProcesses };
@@ -107,14 +112,6 @@ export function createHandlers(d: HandlerDeps) {
     const bytes = hostFs(() => vm.fs.readFile(path));
     const encoding = p.encoding ?? 'base64';
     return { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding), encoding, size: bytes.byteLength };
-  };
-  const fsReaddir: Handler<typeof P.FsReaddir> = (p) => {
-    const { vm, path } = fsOf(p.vmId, p.path, 'read', 'scandir');
-    // A page at a time (`after` → `next`): one answer is bounded however large the directory.
-    const limit = Math.min(p.limit ?? Infinity, d.limits.FS_READDIR_PAGE_MAX.value);
-    const page = hostFs(() => vm.fs.readdirPage(path, p.after ?? null, limit));
-    const entries = page.entries.map(({ name, node }) => ({ name, type: node.kind }));
-    return page.more && entries.length > 0 ? { entries, next: entries[entries.length - 1]!.name } : { entries };
   };
   const fsStat: Handler<typeof P.FsStat> = (p) => {
     const { vm, path } = fsOf(p.vmId, p.path, 'read', 'stat');
@@ -228,10 +225,11 @@ export function createHandlers(d: HandlerDeps) {
       [P.VmStats.method, vmStats],
       [P.FsWriteFile.method, fsWriteFile],
       [P.FsReadFile.method, fsReadFile],
-      [P.FsReaddir.method, fsReaddir],
       [P.FsStat.method, fsStat],
       [P.FsMkdir.method, fsMkdir],
       [P.FsRemove.method, fsRemove],
+      ...fsMethodHandlers(fsOf, d.limits),
+      ...fsBulkHandlers(fsOf, d),
       [P.ProcessExec.method, processExec],
       [P.ProcessSpawn.method, processSpawn],
       [P.ProcessWrite.method, processWrite],

@@ -232,10 +232,10 @@ export class Server {
       outgoing: this.outgoing,
       version: this.o.version,
       startedAt: performance.now(),
+      events: this.events,
       progress: (token, value) => void this.connection.sendProgress(new ProgressType<typeof value>(), token, value),
       snapshots: new SnapshotStore(this.o.limits, this.o.log),
       log: this.o.log,
-      events: this.events,
     });
     const maxDepth = this.o.limits.MAX_PARAMS_DEPTH.value;
     const validate = <T>(method: string, schema: P.RequestSpec<string, never, never>['params'], params: unknown) =>

@@ -1,3 +1,4 @@
+import type { SendProgress } from './progress.js';
 import { createHash } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import * as P from '../../protocol/index.js';
@@ -17,7 +18,7 @@ export interface SnapshotDeps {
   /** Sends one notification; `whenWritable` waits while the host is behind (event-sink.ts). */
   notify(type: typeof P.SnapshotExportChunk.type, params: Static<typeof P.SnapshotExportChunk.params>, bytes: number): void;
   whenWritable(): Promise<void>;
-  progress(token: string | number, value: { kind: 'begin'; title: string; percentage?: number } | { kind: 'report'; percentage: number; message?: string } | { kind: 'end'; message: string }): void;
+  progress: SendProgress;
 }
 
 /** An upload in progress: its chunks, bounded by SNAPSHOT_ARCHIVE_MAX_BYTES. */

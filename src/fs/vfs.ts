@@ -92,6 +92,18 @@ export interface LazyEntries {
   make(name: string): { data: Uint8Array; mode: number; device?: DeviceKind };
 }
 
+/**
+ * Told of every change to the tree, whoever makes it (guest JS, WASI and command calls,
+ * the host): fs-watch.ts turns these into fs/changed and guest fs.watch events. A deleted
+ * entry is told before it goes (its path still resolves), the others after.
+ */
+export interface FsChangeListener {
+  entry(kind: 'created' | 'deleted', dir: DirNode, name: string, node: FsNode): void;
+  renamed(fromDir: DirNode, fromName: string, toDir: DirNode, toName: string, node: FsNode): void;
+  /** Its data or attributes changed. */
+  modified(node: FsNode): void;
+}
+
 /** Called when a quota stops an operation, so the owner can log and count it. */
 export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit' | 'fs_path_walk_max' | 'package_json_max_bytes' | 'package_json_max_depth', observed: number, capacity: number) => void;
 
@@ -174,6 +186,8 @@ export class VirtualFs {
   private inherited: ReadonlyMap<number, ReadonlySet<string>> | undefined;
   /** Per directory listed: its names sorted (see `readdirPage`); dropped when a name is added. */
   private readonly listings = new WeakMap<DirNode, string[]>();
+  /** Who hears of changes (fs-watch.ts), while anything watches. */
+  changes: FsChangeListener | undefined;
 
   constructor(
     readonly bounds: FsBounds,
@@ -533,6 +547,7 @@ export class VirtualFs {
     if (end > file.size) this.grow(file, end, 'write');
     file.data.set(data, position);
     file.mtimeNs = file.ctimeNs = now();
+    this.changes?.modified(file);
     return data.length;
   }
 
@@ -559,6 +574,7 @@ export class VirtualFs {
     }
     file.size = length;
     file.mtimeNs = file.ctimeNs = now();
+    this.changes?.modified(file);
   }
 
   /**
@@ -743,7 +759,10 @@ export class VirtualFs {
   unlinkIn(parent: DirNode, name: string): void {
     parent = this.current(parent);
     const node = this.entry(parent, name);
-    if (node && node.kind !== 'directory') this.unlinkEntry(parent, name, node);
+    if (node && node.kind !== 'directory') {
+      this.changes?.entry('deleted', parent, name, node);
+      this.unlinkEntry(parent, name, node);
+    }
   }
 
   /** Fails with ENOSPC, before anything is made, when `bytes` and `inodes` more would not fit. */
@@ -781,12 +800,14 @@ export class VirtualFs {
     node.nlink++;
     node.ctimeNs = now();
     dir.mtimeNs = dir.ctimeNs = node.ctimeNs;
+    this.changes?.entry('created', dir, name, node);
   }
 
   unlink(path: string): void {
     const { dir, name, node } = this.walk(path, false, 'unlink');
     if (!node || name === null) throw new FsError(node ? 'EISDIR' : 'ENOENT', 'unlink', path);
     if (node.kind === 'directory') throw new FsError('EISDIR', 'unlink', path);
+    this.changes?.entry('deleted', dir, name, node);
     this.unlinkEntry(dir, name, node);
   }
 
@@ -797,6 +818,7 @@ export class VirtualFs {
     if (node.kind !== 'directory') throw new FsError('ENOTDIR', 'rmdir', path);
     this.fill(node);
     if (node.entries.size > 0) throw new FsError('ENOTEMPTY', 'rmdir', path);
+    this.changes?.entry('deleted', dir, name, node);
     this.unlinkEntry(dir, name, node);
   }
 
@@ -808,6 +830,7 @@ export class VirtualFs {
     if (node.kind === 'directory') this.fill(node);
     if (node.kind === 'directory' && node.entries.size > 0 && !recursive) throw new FsError('ENOTEMPTY', 'rm', path);
     const before = this.inodes;
+    this.changes?.entry('deleted', dir, name, node);
     this.unlinkEntry(dir, name, node);
     return before - this.inodes;
   }
@@ -846,6 +869,7 @@ export class VirtualFs {
     const t = now();
     src.node.ctimeNs = t;
     src.dir.mtimeNs = src.dir.ctimeNs = dst.dir.mtimeNs = dst.dir.ctimeNs = t;
+    this.changes?.renamed(src.dir, src.name, dst.dir, dst.name, src.node);
   }
 
   // ---- metadata ----
@@ -859,6 +883,7 @@ export class VirtualFs {
     node = this.current(node);
     node.mode = mode & 0o7777;
     node.ctimeNs = now();
+    this.changes?.modified(node);
   }
 
   chown(path: string, uid: number, gid: number, follow = true): void {
@@ -866,6 +891,7 @@ export class VirtualFs {
     node.uid = uid;
     node.gid = gid;
     node.ctimeNs = now();
+    this.changes?.modified(node);
   }
 
   /** Sets access and modification times (ms, or exact ns when given as bigint). */
@@ -874,6 +900,7 @@ export class VirtualFs {
     node.atimeNs = typeof atime === 'bigint' ? atime : BigInt(Math.round(atime * 1e6));
     node.mtimeNs = typeof mtime === 'bigint' ? mtime : BigInt(Math.round(mtime * 1e6));
     node.ctimeNs = now();
+    this.changes?.modified(node);
   }
 
   // ---- extended attributes (stored and listed; they grant or deny nothing) ----
@@ -902,6 +929,7 @@ export class VirtualFs {
     this.charge(xattrBytes(key, value) - (old ? xattrBytes(key, old) : 0), 'setxattr');
     (node.xattrs ??= new Map()).set(key, value.slice());
     node.ctimeNs = now();
+    this.changes?.modified(node);
   }
 
   listxattr(path: string, follow = true): string[] {
@@ -916,6 +944,7 @@ export class VirtualFs {
     node.xattrs!.delete(key);
     this.bytes -= xattrBytes(key, old);
     node.ctimeNs = now();
+    this.changes?.modified(node);
   }
 
   /** Linux's four namespaces; any other name is not supported, as on Linux. */
@@ -931,6 +960,7 @@ export class VirtualFs {
     dir.entries.set(name, node);
     this.listings.delete(dir);
     dir.mtimeNs = dir.ctimeNs = now();
+    this.changes?.entry('created', dir, name, node);
   }
 
   private unlinkEntry(dir: DirNode, name: string, node: FsNode): void {

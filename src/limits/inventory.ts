@@ -121,6 +121,31 @@ export const INVENTORY = {
     min: 1, max: 1_000_000,
     why: 'entries one fs/readdir answer carries; a larger directory is read in pages (`after`, `next`), so no answer holds the daemon thread or a frame past it',
   },
+  FS_EXPORT_CHUNK_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_FS_EXPORT_CHUNK_BYTES', scope: 'protocol',
+    min: 4096, max: 64 * MiB,
+    why: 'archive bytes one fs/exportData notification carries (before base64); an export is sent as many, paced by AGENTOS_EVENT_BUFFER_BYTES, so no frame holds a whole tree',
+  },
+  FS_IMPORTS_PER_VM: {
+    unit: 'count', default: 4, env: 'AGENTOS_FS_IMPORTS_PER_VM', scope: 'VM',
+    min: 1, max: 1024,
+    why: 'fs/import sessions a VM holds open at once (each keeps its archive staged until its last chunk; together they are held to the VM\'s quota)',
+  },
+  TAR_META_MAX_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_TAR_META_MAX_BYTES', scope: 'protocol',
+    min: 4096, max: 64 * MiB,
+    why: 'one pax extended header or GNU long name in an imported archive: metadata that is not charged to the quota must not be unbounded',
+  },
+  FS_WATCHES_PER_VM: {
+    unit: 'count', default: 64, env: 'AGENTOS_FS_WATCHES_PER_VM', scope: 'VM',
+    min: 1, max: 65_536,
+    why: 'fs/watch watches and guest fs.watch watchers of a VM together; each change is matched against them all',
+  },
+  FS_WATCH_QUEUE_MAX: {
+    unit: 'count', default: 1024, env: 'AGENTOS_FS_WATCH_QUEUE_MAX', scope: 'VM',
+    min: 16, max: 1_000_000,
+    why: 'changes one watch holds between flushes (one event-loop turn, or while the host is not taking notifications); past it the rest are dropped and the flush says `overflow`, as inotify\'s IN_Q_OVERFLOW',
+  },
   FS_IO_MAX_BYTES: {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_FS_IO_MAX_BYTES', scope: 'process',
     min: 4096, max: 1024 * MiB,

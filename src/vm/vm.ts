@@ -1,3 +1,4 @@
+import { endWatches } from '../fs/fs-watch.js';
 import type { Static } from '@sinclair/typebox';
 import type { ExecParams, ExecResult, ProcessSpawn, VmCreate } from '../../protocol/index.js';
 import { AgentosError, hostFs, tooLarge } from '../errors.js';
@@ -779,6 +780,7 @@ export class Vm implements ProcessKernel {
     if (this.disposed) return 0;
     this.disposed = true;
     this.permissions.dispose();
+    endWatches(this.fs);
     const killed = await this.processes.killAll();
     this.runnerReuse?.dispose();
     return killed;
