@@ -196,6 +196,30 @@ test('snapshot/dispose frees its slot and bytes; count and bytes are bounded, wi
   await client.close();
 });
 
+test('snapshot/dispose frees the file versions only the snapshot held', async () => {
+  const { client } = await startSidecar({ env: { NODE_OPTIONS: '--expose-gc' } });
+  const held = async () => {
+    await client.stats({ gc: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { memory } = await client.stats({ gc: true });
+    return memory.externalBytes + memory.heapUsedBytes;
+  };
+  const MB = 1024 * 1024;
+  const { vmId } = await client.createVm();
+  const before = await held();
+  await client.writeFile(vmId, '/big.bin', new Uint8Array(32 * MB).fill(1));
+  const { snapshotId } = await client.snapshot(vmId);
+  // The VM lets go of its version; only the snapshot holds the 32 MB now.
+  await client.writeFile(vmId, '/big.bin', 'x');
+  const withSnapshot = await held();
+  assert.ok(withSnapshot - before > 24 * MB, `the snapshot holds ${(withSnapshot - before) / MB} MB`);
+  await client.disposeSnapshot(snapshotId);
+  const after = await held();
+  assert.ok(withSnapshot - after > 24 * MB, `disposing freed ${(withSnapshot - after) / MB} MB`);
+  assert.is((await client.readFile(vmId, '/big.bin')).toString(), 'x');
+  await client.close();
+});
+
 /** A dump without access times (the dumps' own reads set them). */
 function withoutAtimes(entries: Array<{ atimeNs: string; atimeMs?: unknown }>): unknown[] {
   return entries.map(({ atimeNs: _ns, atimeMs: _ms, ...rest }) => rest);

@@ -40,6 +40,11 @@ export interface FileNode extends Meta {
 export interface DirNode extends Meta {
   readonly kind: 'directory';
   entries: Map<string, FsNode>;
+  /**
+   * Its parent (an accessor, see DIR_PROTO): held weakly, so a directory a snapshot froze
+   * does not keep alive the older versions of the directories above it once no tree holds
+   * them; a directory in a live tree always has its parent alive through that tree.
+   */
   parent: DirNode;
   /** Its name in `parent` (a directory has exactly one), so its path costs its depth. */
   name: string;
@@ -110,6 +115,17 @@ export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit' | 'fs_pa
 const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
 const EMPTY = new Uint8Array(0);
 const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
+/** Every directory's prototype: `parent` kept as a WeakRef (see DirNode.parent); a parent gone is read as the directory itself. */
+const DIR_PROTO = {
+  get parent(): DirNode {
+    return (this as unknown as { parentRef?: WeakRef<DirNode> }).parentRef?.deref() ?? (this as unknown as DirNode);
+  },
+  set parent(dir: DirNode) {
+    (this as unknown as { parentRef?: WeakRef<DirNode> }).parentRef = new WeakRef(dir);
+  },
+};
+/** A new directory node (DIR_PROTO's) from its fields. */
+const dirNode = (fields: object): DirNode => Object.assign(Object.create(DIR_PROTO) as DirNode, fields);
 /** Epochs are unique in the process, so a node frozen by one filesystem is frozen for every other. */
 let lastEpoch = 0;
 
@@ -203,8 +219,8 @@ export class VirtualFs {
       this.inherited = image.settled;
       return;
     }
-    const root = this.newMeta(0o755) as DirNode;
-    Object.assign(root, { kind: 'directory', entries: new Map(), parent: root, name: '' });
+    const root = dirNode({ ...this.newMeta(0o755), kind: 'directory', entries: new Map(), name: '' });
+    root.parent = root;
     this.rootNode = root;
   }
 
@@ -249,7 +265,7 @@ export class VirtualFs {
     const latest = (this.local.get(node.ino) ?? this.detached.get(node.ino) ?? node) as T;
     let own = latest;
     if (latest.epoch !== this.epoch) {
-      own = { ...latest, epoch: this.epoch };
+      own = latest.kind === 'directory' ? (dirNode({ ...latest, epoch: this.epoch }) as T) : { ...latest, epoch: this.epoch };
       if (own.kind === 'file') own.dataShared = own.data.byteLength > 0;
       if (own.xattrs) own.xattrs = new Map(own.xattrs);
       this.local.set(own.ino, own);
@@ -562,15 +578,17 @@ export class VirtualFs {
     byteCount(length, 'length', 'ftruncate');
     file = this.current(file);
     if (file.device) return;
-    this.ownData(file);
     if (length > file.size) this.grow(file, this.fileEnd(length, 'ftruncate'), 'ftruncate');
     else {
       this.bytes -= file.size - length;
       // Give memory back when a file shrinks to well under its backing store; otherwise
       // the cut-off bytes become zeros, so a later write past the new end reads a gap of
-      // zeros there and never the old data.
-      if (length < file.data.length / 4) file.data = file.data.slice(0, length);
-      else file.data.fill(0, length, file.size);
+      // zeros there and never the old data. Bytes shared with a snapshot are copied only
+      // as far as the new end (a rewrite truncates to 0 first: it copies nothing).
+      if (file.dataShared || length < file.data.length / 4) {
+        file.data = file.data.slice(0, length);
+        file.dataShared = false;
+      } else file.data.fill(0, length, file.size);
     }
     file.size = length;
     file.mtimeNs = file.ctimeNs = now();
@@ -662,8 +680,8 @@ export class VirtualFs {
   }
 
   private makeDir(parent: DirNode, name: string, mode = 0o755): DirNode {
-    const dir = this.newMeta(mode) as DirNode;
-    Object.assign(dir, { kind: 'directory', entries: new Map(), parent, name });
+    const dir = dirNode({ ...this.newMeta(mode), kind: 'directory', entries: new Map(), name });
+    dir.parent = parent;
     dir.nlink = 2;
     this.link(parent, name, dir);
     parent.nlink++;
