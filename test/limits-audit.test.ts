@@ -150,6 +150,11 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'wasm/program-lookup.ts', value: 256, why: 'how much of a file is read to see whether it starts with #!' },
   { file: 'js/module-resolver.ts', value: 4, where: 'depth < 4', why: 'package.json "exports" conditions are read at most 4 levels deep (Node resolves the same shapes)' },
   { file: 'process/guest-fs.ts', value: 100, where: 'i < 100', why: 'mkdtemp tries 100 random names before EEXIST, as libc does' },
+  // Terminal constants: Linux's termios flag bits, ASCII control characters, the tty file mode and the ABI's "no timeout".
+  { file: 'process/pty.ts', value: [0o40000, 0o4000, 0o100000], why: 'Linux termios flag bits (IUTF8, ECHOKE, IEXTEN), as <asm-generic/termbits.h> numbers them' },
+  { file: 'process/pty.ts', value: 0x20, where: 'c < 0x20', why: 'ASCII: characters below space are control characters, echoed as ^X (ECHOCTL)' },
+  { file: 'wasm/runner/host-fs.ts', value: 0o020666, why: 'st_mode of a terminal: a character device anyone may read and write (the command ABI\'s value for a stdio tty)' },
+  { file: 'wasm/runner/host-tty-net.ts', value: 0xffffffff, why: 'host_tty.read\'s timeout 0xFFFFFFFF means "block until input", as the command ABI says' },
   // Excerpts in error messages.
   { file: 'daemon/frame-reader.ts', value: [40, 80], why: EXCERPT },
   { file: 'daemon/validate.ts', value: 60, why: EXCERPT },
