@@ -354,6 +354,7 @@ export class Vm implements ProcessKernel {
             user: this.user,
             childKernel: this,
             nodeBounds: this.nodeBounds(common.log),
+            cpuShare: this.cpuShare,
           })
         : new WasmProcess({
             ...common,
@@ -520,6 +521,7 @@ export class Vm implements ProcessKernel {
             nodeBounds: this.nodeBounds(log),
             rootPid: parent.rootPid,
             admit: () => this.spawns.wait(live),
+            cpuShare: this.cpuShare,
           });
     } catch (err) {
       this.processes.unreserve();
