@@ -98,6 +98,17 @@ const ATTACKS: Attack[] = [
     command: 'sh', args: ['-c', 'for i in $(seq 1 64); do sh -c "while :; do test -e /tmp/x; ls /tmp > /dev/null; done" & done; wait'],
     expected: timedOut, expects: 'a budget',
   },
+  {
+    // sh cannot start node (only guest JS can): a JS parent spawns them.
+    name: '32 busy JS processes',
+    command: 'node', args: node("const { spawn } = require('child_process'); for (let i = 0; i < 32; i++) spawn('node', ['-e', 'for (;;);'], { stdio: 'inherit' })"),
+    expected: timedOut, expects: 'a budget',
+  },
+  {
+    name: '16 JS processes in a timer loop',
+    command: 'node', args: node("const { spawn } = require('child_process'); for (let i = 0; i < 16; i++) spawn('node', ['-e', 'const f = () => { const t = Date.now(); while (Date.now() - t < 5); setImmediate(f); }; f()'], { stdio: 'inherit' })"),
+    expected: timedOut, expects: 'a budget',
+  },
   { name: '4,000 setInterval(fn, 0)', command: 'node', args: node('for (let i = 0; i < 4000; i++) setInterval(() => {}, 0)'), expected: timedOut, expects: 'a budget' },
   { name: 'for(;;) process.exitCode=1', command: 'node', args: node('for (;;) process.exitCode = 1'), limits: { cpuTimeLimitMs: 2000 }, expected: timedOut, expects: 'a budget' },
   {

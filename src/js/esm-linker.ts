@@ -28,6 +28,8 @@ export class EsmLoader {
     private readonly builtinExports: Record<string, string[]>,
     private readonly cjsNames: (record: ModuleRecord) => string[],
     private readonly codeCache: CodeCache,
+    /** Runs guest code (a module's evaluation) as every entry into the isolate runs: in the process's run slot. */
+    private readonly enter: <T>(start: () => Promise<T>) => Promise<T>,
   ) {}
 
   /** The main program as an ES module. */
@@ -47,7 +49,7 @@ export class EsmLoader {
     await module.instantiate(this.context, (specifier, referrer) => this.moduleFor(specifier, this.pathOf.get(referrer) ?? '/', this.attributesOf.get(referrer)?.get(specifier)));
     let evaluation = this.evaluations.get(module);
     if (!evaluation) {
-      evaluation = module.evaluate();
+      evaluation = this.enter(() => module.evaluate());
       this.evaluations.set(module, evaluation);
     }
     await evaluation;

@@ -22,6 +22,8 @@ import { NodeCalls, type NodeBounds } from './node-host/node-calls.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { tooLarge } from '../errors.js';
 import { warnLimitExhausted } from '../log.js';
+import { JsRunSlot } from '../process/js-run-slot.js';
+import type { CpuShareInfo } from '../process/cpu-gate.js';
 
 export interface JsBudgets extends GuestBudgets {
   heapLimitMb: number;
@@ -55,6 +57,8 @@ export interface JsProcessOptions extends GuestProcessOptions {
   rootPid?: number;
   /** Resolves when a spawned process may start (the VM's spawn rate); absent: at once. */
   admit?: () => Promise<void>;
+  /** The VM's run slots, shared with its WASM processes (src/process/cpu-gate.ts). */
+  cpuShare: CpuShareInfo;
 }
 
 function dirOf(path: string): string {
@@ -107,9 +111,12 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private readonly nodeCalls: NodeCalls;
   private loader: EsmLoader | undefined;
   private decoders: GuestTextDecoders | undefined;
+  /** Its share of the VM's CPU: guest code runs only while it holds a run slot. */
+  private readonly runSlot: JsRunSlot;
 
   constructor(private readonly o: JsProcessOptions) {
     super(o);
+    this.runSlot = new JsRunSlot(o.cpuShare);
     this.children = o.childKernel ? new JsChildren(o.childKernel, this) : undefined;
     this.nodeCalls = new NodeCalls(o.nodeBounds, this.children, (pid, kind, data) => this.childEvent(pid, kind, data), (ms) => this.chargeDaemonMs(ms));
   }
@@ -186,6 +193,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     }
     this.slot = slot;
     slot.host = this;
+    slot.runSlot = this.runSlot;
     slot.setup({
       pid: o.pid,
       ppid: o.ppid,
@@ -221,7 +229,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   }
 
   private esm(slot: PreparedIsolate): EsmLoader {
-    this.loader ??= new EsmLoader(slot.isolate, slot.context, (spec, fromFile) => this.importRecord(spec, fromFile), this.o.engine.builtinExports, (record) => this.cjsNames(record, new Set()), this.o.engine.codeCache);
+    this.loader ??= new EsmLoader(slot.isolate, slot.context, (spec, fromFile) => this.importRecord(spec, fromFile), this.o.engine.builtinExports, (record) => this.cjsNames(record, new Set()), this.o.engine.codeCache, (start) => slot.running(start));
     return this.loader;
   }
 
@@ -531,9 +539,20 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   /** `job`: runs a job staged through `node` (a synchronous child, a key derivation). */
   override async block(op: unknown, arg: unknown): Promise<unknown> {
-    if (op !== 'job') return super.block(op, arg);
-    if (!this.finished) await this.nodeCalls.runJob(arg);
-    return null;
+    // The guest's thread waits and its isolate runs nothing: the VM's run slot is free meanwhile.
+    this.runSlot.blockBegins();
+    try {
+      if (op !== 'job') return await super.block(op, arg);
+      if (!this.finished) await this.nodeCalls.runJob(arg);
+      return null;
+    } finally {
+      await this.runSlot.blockEnds();
+    }
+  }
+
+  /** Past its slice while another process of its VM waits: calls are refused until it has waited its turn (js-run-slot.ts). */
+  protected override yieldDue(): boolean {
+    return this.runSlot.yieldDue();
   }
 
   /** Tells the guest about one of its children; after an exit, the process may be done. */
@@ -654,6 +673,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   }
 
   protected release(): number {
+    this.runSlot.end();
     this.clearWake();
     this.nodeCalls.dispose();
     const slot = this.slot;

@@ -5,6 +5,7 @@ import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import { guestLibSource } from './guest-lib-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
+import type { JsRunSlot } from '../process/js-run-slot.js';
 
 const runtime = new RuntimeSource('guest-runtime.js', 'agentos:runtime');
 
@@ -41,6 +42,8 @@ const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EB
  */
 export class PreparedIsolate {
   host: GuestHost | null = null;
+  /** The bound process's run slot; none while unbound (the runtime's own setup and warm-up). */
+  runSlot: JsRunSlot | null = null;
   private active = 0;
 
   private constructor(
@@ -102,42 +105,47 @@ export class PreparedIsolate {
 
   // Guest code runs asynchronously on isolated-vm's thread pool, never on the daemon's thread.
   runMain(program: MainProgram): Promise<unknown> {
-    return this.running(this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } }));
+    return this.running(() => this.entries.runMain.apply(undefined, [program], { arguments: { copy: true } }));
   }
 
   fireTimers(immediates: boolean): Promise<unknown> {
-    return this.running(this.entries.fireTimers.apply(undefined, [immediates]));
+    return this.running(() => this.entries.fireTimers.apply(undefined, [immediates]));
   }
 
   pushStdin(chunk: Uint8Array | null): Promise<unknown> {
-    return this.running(this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } }));
+    return this.running(() => this.entries.pushStdin.apply(undefined, [chunk], { arguments: { copy: true } }));
   }
 
   settleCall(callId: number, ok: boolean, value: unknown): Promise<unknown> {
-    return this.running(this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } }));
+    return this.running(() => this.entries.settleCall.apply(undefined, [callId, ok, value], { arguments: { copy: true } }));
   }
 
   /** A namespace travels as the Reference it is (the guest dereferences it); an error's shape is copied. */
   settleImport(callId: number, ok: boolean, value: unknown): Promise<unknown> {
-    return this.running(this.entries.settleImport.apply(undefined, [callId, ok, value as ivm.Transferable], ok ? {} : { arguments: { copy: true } }));
+    return this.running(() => this.entries.settleImport.apply(undefined, [callId, ok, value as ivm.Transferable], ok ? {} : { arguments: { copy: true } }));
   }
 
   signal(name: string): Promise<boolean> {
-    return this.running(this.entries.signal.apply(undefined, [name]) as Promise<boolean>);
+    return this.running(() => this.entries.signal.apply(undefined, [name]) as Promise<boolean>);
   }
 
   childEvent(pid: number, kind: string, data: unknown): Promise<unknown> {
-    return this.running(this.entries.childEvent.apply(undefined, [pid, kind, data], { arguments: { copy: true } }));
+    return this.running(() => this.entries.childEvent.apply(undefined, [pid, kind, data], { arguments: { copy: true } }));
   }
 
   /** The end of the event loop (`beforeExit`, `exit`) or an unhandled rejection's reason, for the guest's process object. */
   lifecycle(event: 'beforeExit' | 'exit' | 'rejection', value: unknown): Promise<unknown> {
-    return this.running(this.entries.lifecycle.apply(undefined, [event, value], { arguments: { copy: true } }));
+    return this.running(() => this.entries.lifecycle.apply(undefined, [event, value], { arguments: { copy: true } }));
   }
 
-  /** Counts guest code queued or running in the isolate, for dispose(). */
-  private running<T>(call: Promise<T>): Promise<T> {
+  /**
+   * Every entry into guest code goes through here: given to the isolate once the bound
+   * process holds its VM's run slot (js-run-slot.ts), and counted while queued or
+   * running, for dispose().
+   */
+  running<T>(start: () => Promise<T>): Promise<T> {
     this.active++;
+    const call = this.runSlot ? this.runSlot.run(start) : start();
     const done = () => void this.active--;
     call.then(done, done);
     return call;
@@ -163,6 +171,7 @@ export class PreparedIsolate {
    */
   dispose(): void {
     this.host = null;
+    this.runSlot = null;
     if (this.active > 0 && !this.isolate.isDisposed) this.isolate.dispose();
     else IsolateFactory.shared.dispose(this.isolate);
   }

@@ -84,31 +84,9 @@ export class CpuGate {
 
   /** A slot without waiting (one passed on, or a free one), owned at once; false when none is free. */
   private take(): boolean {
-    // The daemon may kill the runner at any function entry or loop back-edge (V8 checks
-    // for termination there): a count taken and the process's word that owns it change
-    // with no such point between them, or a killed process would keep a slot forever.
-    const { vm, self, index } = this;
-    for (;;) {
-      const passed = Atomics.load(vm, PASSED);
-      if (passed > 0) {
-        if (Atomics.compareExchange(vm, PASSED, passed, passed - 1) !== passed) continue;
-      } else {
-        const held = Atomics.load(vm, HELD);
-        if (held >= this.slots) return false;
-        if (Atomics.compareExchange(vm, HELD, held, held + 1) !== held) continue;
-      }
-      const was = Atomics.compareExchange(self, index, GATE_PARKED, GATE_HOLDING);
-      if (was === GATE_PARKED) {
-        Atomics.sub(vm, PARKED, 1);
-      } else if (Atomics.compareExchange(self, index, GATE_IDLE, GATE_HOLDING) !== GATE_IDLE) {
-        // Ended meanwhile (the daemon settled it): the slot goes back.
-        Atomics.sub(vm, HELD, 1);
-        wake(vm);
-        return true;
-      }
-      this.since = Date.now();
-      return true;
-    }
+    if (!takeSlot(this.vm, this.slots, this.self, this.index)) return false;
+    this.since = Date.now();
+    return true;
   }
 
   /**
@@ -133,7 +111,56 @@ export class CpuGate {
   }
 }
 
-function giveBack(vm: Int32Array): void {
+/**
+ * Takes a slot of the VM for the process whose word is `self[index]` (idle or parked), if
+ * one is free or passed on; true also when the process ended meanwhile (it took nothing).
+ * Shared by runners (CpuGate) and the daemon, which takes slots for guest JS (js-run-slot.ts).
+ */
+export function takeSlot(vm: Int32Array, slots: number, self: Int32Array, index: number): boolean {
+  // The daemon may kill the runner at any function entry or loop back-edge (V8 checks
+  // for termination there): a count taken and the process's word that owns it change
+  // with no such point between them, or a killed process would keep a slot forever.
+  for (;;) {
+    const passed = Atomics.load(vm, PASSED);
+    if (passed > 0) {
+      if (Atomics.compareExchange(vm, PASSED, passed, passed - 1) !== passed) continue;
+    } else {
+      const held = Atomics.load(vm, HELD);
+      if (held >= Math.max(1, slots)) return false;
+      if (Atomics.compareExchange(vm, HELD, held, held + 1) !== held) continue;
+    }
+    const was = Atomics.compareExchange(self, index, GATE_PARKED, GATE_HOLDING);
+    if (was === GATE_PARKED) {
+      Atomics.sub(vm, PARKED, 1);
+    } else if (Atomics.compareExchange(self, index, GATE_IDLE, GATE_HOLDING) !== GATE_IDLE) {
+      // Ended meanwhile (the daemon settled it): the slot goes back (inline: no call between).
+      Atomics.sub(vm, HELD, 1);
+      wake(vm);
+    }
+    return true;
+  }
+}
+
+/** The VM's words of a share. */
+export function shareWords(info: CpuShareInfo): Int32Array {
+  return new Int32Array(info.buffer, 0, CPU_SHARE_WORDS);
+}
+
+/** A process of the VM starts (+1) or stops (-1) waiting for a slot: a holder past its slice passes its slot on while any wait. */
+export function countParked(vm: Int32Array, delta: 1 | -1): void {
+  Atomics.add(vm, PARKED, delta);
+}
+
+/** Whether any process of the VM waits for a slot. */
+export function anyParked(vm: Int32Array): boolean {
+  return Atomics.load(vm, PARKED) > 0;
+}
+
+/** The word a parked process waits on (Atomics.wait in a runner, Atomics.waitAsync in the daemon). */
+export const WAKE_WORD = WAKE;
+
+/** A slot the process held goes back to the VM, and a parked process is woken to take it. */
+export function giveBack(vm: Int32Array): void {
   Atomics.sub(vm, HELD, 1);
   wake(vm);
 }

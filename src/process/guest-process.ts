@@ -188,13 +188,18 @@ export abstract class GuestProcess implements Watched {
    */
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT {
     daemonTurn.enter();
-    if (answered && daemonTurn.spent(this.base.budgets.callTurnMs)) return TURN_SPENT;
+    if (answered && (daemonTurn.spent(this.base.budgets.callTurnMs) || this.yieldDue())) return TURN_SPENT;
     const started = performance.now();
     try {
       return work();
     } finally {
       this.daemonMs += performance.now() - started;
     }
+  }
+
+  /** Whether the guest should wait for the next turn before its next call, to give its CPU slot up (JS: js-run-slot.ts; a runner yields in its own gate). */
+  protected yieldDue(): boolean {
+    return false;
   }
 
   /** Work done for the guest off the daemon's thread (a key derivation on the libuv pool), charged as its CPU time. */

@@ -417,6 +417,7 @@ export class Vm implements ProcessKernel {
             nodeBounds: this.nodeBounds(common.log),
             tty,
             terminalMode: (p, raw) => this.terminalMode(p, raw),
+            cpuShare: this.cpuShare,
           })
         : new WasmProcess({
             ...common,
@@ -589,6 +590,7 @@ export class Vm implements ProcessKernel {
             rootPid: parent.rootPid,
             admit: () => this.spawns.wait(live),
             terminalMode: (p, raw) => this.terminalMode(p, raw),
+            cpuShare: this.cpuShare,
           });
     } catch (err) {
       this.processes.unreserve();
