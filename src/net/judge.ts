@@ -8,9 +8,11 @@ import { restrictedKind } from './addresses.js';
  * even when a rule allows the name that led to it, unless a rule names the address or its
  * range itself.
  *
- * Rules combine as the policy foundation says: the most specific matching rule wins
- * (network-match.ts ranks them), and on a tie deny beats ask beats allow; a target no rule
- * matches gets the scope's default. A rule without `operations` applies to every operation.
+ * Rules combine as the policy foundation (src/permissions/policy.ts) says: the most specific
+ * matching rule wins (network-match.ts ranks them), then one that names the operation, then
+ * deny beats ask beats allow; a target no rule matches gets the scope's default. This judge
+ * keeps its own walk of the rules because the address rule needs to know which rule decided
+ * (one naming an address or range, or not), which the foundation's decide does not say.
  */
 export type Mode = 'allow' | 'deny' | 'ask';
 export type NetworkOperation = 'connect' | 'listen' | 'dns';
@@ -44,14 +46,16 @@ export class NetworkJudge {
   /** The best rule for `target` among those `accept` lets count, or undefined. */
   private best(op: NetworkOperation, target: NetworkTarget, accept: (pattern: string) => boolean): Verdict | undefined {
     if (typeof this.scope === 'string') return undefined;
-    let found: { score: number; mode: Mode; pattern: string } | undefined;
+    let found: { score: number; named: boolean; mode: Mode; pattern: string } | undefined;
     for (const rule of this.scope.rules) {
       if (rule.operations && !rule.operations.includes(op)) continue;
+      const named = rule.operations !== undefined;
       for (const pattern of rule.patterns ?? ['*']) {
         if (!accept(pattern)) continue;
         const score = matchNetwork(pattern, target);
         if (score < 0) continue;
-        if (!found || score > found.score || (score === found.score && RANK[rule.mode] > RANK[found.mode])) found = { score, mode: rule.mode, pattern };
+        const better = !found || score > found.score || (score === found.score && ((named && !found.named) || (named === found.named && RANK[rule.mode] > RANK[found.mode])));
+        if (better) found = { score, named, mode: rule.mode, pattern };
       }
     }
     return found && { mode: found.mode, because: `rule ${found.pattern}` };

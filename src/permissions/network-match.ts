@@ -133,3 +133,25 @@ export function formatTarget(target: NetworkTarget): string {
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   return target.port === undefined ? host : `${host}:${target.port}`;
 }
+
+/** A target as the policy foundation passes it: `host:port`, `[v6]:port`, or a host alone (dns). */
+export function parseNetworkTarget(text: string): NetworkTarget {
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    const port = text.slice(close + 2);
+    return { host: text.slice(1, close), ...(port ? { port: Number(port) } : {}) };
+  }
+  const colons = text.split(':').length - 1;
+  if (colons !== 1) return { host: text };
+  const i = text.indexOf(':');
+  return { host: text.slice(0, i), port: Number(text.slice(i + 1)) };
+}
+
+/** The network scope's matching for the policy foundation (src/permissions/policy.ts). */
+export const networkMatching = {
+  match: (pattern: string, target: string) => matchNetwork(pattern, parseNetworkTarget(target)),
+  check: (pattern: string): string | undefined => {
+    const compiled = compileNetworkPattern(pattern);
+    return typeof compiled === 'string' ? compiled : undefined;
+  },
+};
