@@ -57,6 +57,8 @@ export const ErrorCodes = {
   ERR_AGENTOS_WASM_FUEL: { rpc: 1405, summary: 'a WebAssembly program spent its fuel budget' },
   ERR_AGENTOS_WASM_STACK_LIMIT: { rpc: 1406, summary: 'a WebAssembly program nested calls deeper than its bound' },
   ERR_AGENTOS_WASM_TRAP: { rpc: 1404, summary: 'a WebAssembly program trapped (unreachable, out-of-bounds access, stack overflow, …)' },
+  ERR_AGENTOS_NET_REFUSED: { rpc: 1501, summary: 'vm/fetch or vm/forward: no guest server of the VM listens on that port, or it closed the connection before answering' },
+  ERR_AGENTOS_NET_LIMIT: { rpc: 1502, summary: 'the VM holds its maximum of vm/forward ports (AGENTOS_NET_FORWARDS_PER_VM)' },
   ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
 } as const;
 

@@ -9,7 +9,7 @@ export * from './sidecar.js';
 export * from './host.js';
 export * from './wasm.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
-import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
+import { VmCreate, VmDispose, VmFetch, VmFetchBody, VmForward, VmForwardClose, VmList, VmStats } from './vm.js';
 import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
 import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessOutput, ProcessSpawn, ProcessWrite } from './process.js';
 import { HostCall, PermissionRequest } from './host.js';
@@ -19,7 +19,7 @@ import { SidecarPing, SidecarStats } from './sidecar.js';
 /** Host → sidecar requests, in the order `protocol/README.md` lists them. */
 export const HostRequests = [
   Initialize, Shutdown,
-  VmCreate, VmDispose, VmList, VmStats,
+  VmCreate, VmDispose, VmList, VmStats, VmFetch, VmForward, VmForwardClose,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
   ProcessExec, ProcessSpawn, ProcessWrite, ProcessCloseStdin, ProcessKill,
   WasmRegister, WasmWarmup,
@@ -30,4 +30,4 @@ export const HostNotifications = [Exit] as const;
 
 /** What the sidecar sends the host unasked. */
 export const SidecarRequests = [HostCall, PermissionRequest] as const;
-export const SidecarNotifications = [ProcessOutput, ProcessExited] as const;
+export const SidecarNotifications = [ProcessOutput, ProcessExited, VmFetchBody] as const;

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Empty, VmId, encodingOf, request, strictObject } from './method.js';
+import { Empty, VmId, encodingOf, notification, request, strictObject } from './method.js';
 
 const PositiveInt = (description: string) => Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 40, description }));
 
@@ -173,4 +173,50 @@ export const VmStats = request(
     }),
   }),
   'What one VM holds and has used.',
+);
+
+const GuestPort = Type.Integer({ minimum: 1, maximum: 65_535, description: 'a port a guest process of the VM listens on' });
+
+export const VmFetch = request(
+  'vm/fetch',
+  strictObject({
+    vmId: VmId,
+    port: GuestPort,
+    method: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z]+$', description: 'default GET' })),
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 8192, pattern: '^/', description: 'default /' })),
+    headers: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ maxLength: 65_536 }))),
+    body: Type.Optional(Type.String()),
+    bodyEncoding: encodingOf('`body`', 'utf8'),
+    fetchId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'names the vm/fetchBody notifications of a body larger than one chunk' })),
+  }),
+  strictObject({
+    status: Type.Integer(),
+    statusText: Type.String(),
+    headers: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())])),
+    body: Type.String({ description: 'the whole body (base64) when it fits one chunk; empty when it came as vm/fetchBody notifications' }),
+    encoding: Type.Literal('base64'),
+    bodyBytes: Type.Integer(),
+    chunks: Type.Integer({ description: 'vm/fetchBody notifications sent before this answer (0: the body is here)' }),
+  }),
+  "An HTTP request to a guest server listening on the VM's loopback, made by the daemon (no host socket); a body larger than 64 KiB arrives first as vm/fetchBody notifications, in order.",
+);
+
+export const VmFetchBody = notification(
+  'vm/fetchBody',
+  strictObject({ vmId: VmId, fetchId: Type.String(), data: Type.String(), encoding: Type.Literal('base64') }),
+  'Sidecar → host: one chunk of a vm/fetch response body, in order, before the vm/fetch answer.',
+);
+
+export const VmForward = request(
+  'vm/forward',
+  strictObject({ vmId: VmId, port: GuestPort }),
+  strictObject({ hostPort: Type.Integer() }),
+  "A TCP port on the host's 127.0.0.1 that proxies each connection to the guest listener on `port` (a preview for a browser); closed by vm/forwardClose or with the VM.",
+);
+
+export const VmForwardClose = request(
+  'vm/forwardClose',
+  strictObject({ vmId: VmId, hostPort: Type.Integer({ minimum: 1, maximum: 65_535 }) }),
+  strictObject({ closed: Type.Boolean() }),
+  'Closes a vm/forward port and the connections through it.',
 );

@@ -91,6 +91,8 @@ export class SidecarClient {
   /** Set by close(): calls from then on fail at once, though shutdown is still in flight. */
   private closing = false;
   private readonly outputListeners = new Set<(event: OutputEvent) => void>();
+  private readonly fetchBodies = new Map<string, Buffer[]>();
+  private fetches = 0;
   private readonly exitListeners = new Set<(event: ExitEvent) => void>();
   /** Waits that are not requests (waitForExit): failed by closeWith() too. */
   private readonly closeListeners = new Set<(reason: string) => void>();
@@ -127,6 +129,7 @@ export class SidecarClient {
       setTimeout(() => this.closeWith('the sidecar closed its stdout'), STDOUT_CLOSED_GRACE_MS).unref();
     });
 
+    this.connection.onNotification(P.VmFetchBody.method, (e: Static<typeof P.VmFetchBody.params>) => void this.fetchBodies.get(e.fetchId)?.push(Buffer.from(e.data, 'base64')));
     this.connection.onNotification(P.ProcessOutput.method, (e: OutputEvent) => this.outputListeners.forEach((l) => l(e)));
     this.connection.onNotification(P.ProcessExited.method, (e: ExitEvent) => this.exitListeners.forEach((l) => l(e)));
     const bindings = options.bindings ?? {};
@@ -236,6 +239,25 @@ export class SidecarClient {
   }
   vmStats(vmId: string, options?: CallOptions) {
     return this.request(P.VmStats, { vmId }, options);
+  }
+  /** `vm/fetch`, with a body that came as vm/fetchBody notifications put back together. */
+  async fetchVm(params: Omit<Static<typeof P.VmFetch.params>, 'fetchId'>, options?: CallOptions) {
+    const fetchId = `client-fetch-${++this.fetches}`;
+    const parts: Buffer[] = [];
+    this.fetchBodies.set(fetchId, parts);
+    try {
+      const res = await this.request(P.VmFetch, { ...params, fetchId }, options);
+      const body = res.chunks === 0 ? Buffer.from(res.body, 'base64') : Buffer.concat(parts);
+      return { ...res, body };
+    } finally {
+      this.fetchBodies.delete(fetchId);
+    }
+  }
+  forwardVm(vmId: string, port: number, options?: CallOptions) {
+    return this.request(P.VmForward, { vmId, port }, options);
+  }
+  closeForward(vmId: string, hostPort: number, options?: CallOptions) {
+    return this.request(P.VmForwardClose, { vmId, hostPort }, options);
   }
 
   /** Writes text (as UTF-8) or bytes. */

@@ -30,4 +30,7 @@ export const HOST_REQUEST_WRAPPERS = {
   'wasm/warmup': 'warmupWasm',
   'sidecar/ping': 'ping',
   'sidecar/stats': 'stats',
+  'vm/fetch': 'fetchVm',
+  'vm/forward': 'forwardVm',
+  'vm/forwardClose': 'closeForward',
 } as const satisfies Record<HostRequestMethod, keyof SidecarClient>;

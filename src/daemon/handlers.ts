@@ -13,6 +13,7 @@ import type { VmRegistry } from '../vm/registry.js';
 import type { CancellationToken } from 'vscode-jsonrpc/node';
 import type { OutgoingRequests } from './outgoing.js';
 import { cpuShareStats } from '../process/cpu-gate.js';
+import { vmFetch } from '../net/inbound.js';
 
 type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
   params: Static<S['params']>,
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   outgoing: OutgoingRequests;
   version: string;
   startedAt: number;
+  /** Sends one chunk of a vm/fetch body (vm/fetchBody); resolves when the host may take more. */
+  fetchBody(params: Static<typeof P.VmFetchBody.params>): Promise<void>;
   /** Sends `$/progress` for a host-supplied work-done token. */
   progress(token: string | number, value: { kind: 'begin'; title: string } | { kind: 'end'; message: string }): void;
 }
@@ -49,6 +52,7 @@ function checkOverrides(overrides: Readonly<Record<string, number | undefined>> 
  */
 export function createHandlers(d: HandlerDeps) {
   const { vms } = d;
+  let fetches = 0;
   /** A VM and a host-named path in it, past the one filesystem permission check (permissions/fs.ts). */
   const fsOf = (vmId: string, path: string, operation: FsOperation, syscall: string) => {
     const vm = vms.get(vmId);
@@ -82,6 +86,43 @@ export function createHandlers(d: HandlerDeps) {
       network: { ...vm.network.usage },
     };
   };
+
+  const vmFetchHandler: Handler<typeof P.VmFetch> = async (p) => {
+    const vm = vms.get(p.vmId);
+    const fetchId = p.fetchId ?? `fetch-${++fetches}`;
+    const chunkBytes = d.limits.VM_FETCH_CHUNK_BYTES.value;
+    // The first chunk's worth is held; past it, everything goes as vm/fetchBody notifications in order.
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    let chunks = 0;
+    let sending = Promise.resolve();
+    const send = (data: Buffer) => {
+      chunks++;
+      sending = sending.then(() => d.fetchBody({ vmId: p.vmId, fetchId, data: data.toString('base64'), encoding: 'base64' }));
+    };
+    const res = await vmFetch(vm.network, {
+      port: p.port,
+      method: p.method,
+      path: p.path,
+      headers: p.headers,
+      body: p.body === undefined ? undefined : Buffer.from(p.body, p.bodyEncoding ?? 'utf8'),
+    }, d.limits.VM_FETCH_TIMEOUT_MS.value, (chunk) => {
+      if (chunks === 0 && heldBytes + chunk.byteLength <= chunkBytes) {
+        held.push(Buffer.from(chunk));
+        heldBytes += chunk.byteLength;
+        return;
+      }
+      const all = Buffer.concat([...held, Buffer.from(chunk)]);
+      held = [];
+      heldBytes = 0;
+      for (let at = 0; at < all.byteLength; at += chunkBytes) send(all.subarray(at, at + chunkBytes));
+    });
+    await sending;
+    const headers = Object.fromEntries(Object.entries(res.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined));
+    return { status: res.status, statusText: res.statusText, headers, body: chunks === 0 ? Buffer.concat(held).toString('base64') : '', encoding: 'base64' as const, bodyBytes: res.bodyBytes, chunks };
+  };
+  const vmForward: Handler<typeof P.VmForward> = async (p) => ({ hostPort: await vms.get(p.vmId).forwards.open(p.port) });
+  const vmForwardClose: Handler<typeof P.VmForwardClose> = (p) => ({ closed: vms.get(p.vmId).forwards.close(p.hostPort) });
 
   const fsWriteFile: Handler<typeof P.FsWriteFile> = (p) => {
     const { vm, path } = fsOf(p.vmId, p.path, 'write', 'open');
@@ -206,6 +247,9 @@ export function createHandlers(d: HandlerDeps) {
       [P.VmDispose.method, vmDispose],
       [P.VmList.method, vmList],
       [P.VmStats.method, vmStats],
+      [P.VmFetch.method, vmFetchHandler],
+      [P.VmForward.method, vmForward],
+      [P.VmForwardClose.method, vmForwardClose],
       [P.FsWriteFile.method, fsWriteFile],
       [P.FsReadFile.method, fsReadFile],
       [P.FsReaddir.method, fsReaddir],

@@ -231,6 +231,10 @@ export class Server {
       outgoing: this.outgoing,
       version: this.o.version,
       startedAt: performance.now(),
+      fetchBody: async (params) => {
+        this.events.notify(P.VmFetchBody.type, params, params.data.length);
+        await this.events.whenWritable();
+      },
       progress: (token, value) => void this.connection.sendProgress(new ProgressType<typeof value>(), token, value),
     });
     const maxDepth = this.o.limits.MAX_PARAMS_DEPTH.value;

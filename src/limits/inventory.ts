@@ -461,6 +461,21 @@ export const INVENTORY = {
     min: 1, max: 64 * MiB,
     why: 'bytes of one connection handed to guest JS and not yet run by it; past it the daemon stops reading that connection until the guest catches up (a busy guest cannot make the daemon buffer without end)',
   },
+  NET_FORWARDS_PER_VM: {
+    unit: 'count', default: 16, env: 'AGENTOS_NET_FORWARDS_PER_VM', scope: 'VM',
+    min: 1, max: 1024,
+    why: 'vm/forward ports one VM holds open on the host at once; each is a host listening socket',
+  },
+  VM_FETCH_TIMEOUT_MS: {
+    unit: 'ms', default: 60_000, env: 'AGENTOS_VM_FETCH_TIMEOUT_MS', scope: 'VM',
+    min: 1, max: 3_600_000,
+    why: 'a vm/fetch whose guest server has not answered whole by then fails (ERR_AGENTOS_TIMEOUT), so a guest that never answers does not hold the request forever',
+  },
+  VM_FETCH_CHUNK_BYTES: {
+    unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_VM_FETCH_CHUNK_BYTES', scope: 'protocol',
+    min: 1024, max: 16 * MiB,
+    why: 'a vm/fetch body up to this size comes in the answer; a larger one as vm/fetchBody notifications of this size, so no frame holds a whole large body',
+  },
 } as const satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof INVENTORY;

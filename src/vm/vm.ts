@@ -36,6 +36,7 @@ import type { NodeBounds } from '../js/node-host/node-calls.js';
 import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
 import { NetBroker } from '../net/broker.js';
 import { checkNetworkParams } from '../net/params.js';
+import { Forwards } from '../net/inbound.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -104,6 +105,8 @@ export class Vm implements ProcessKernel {
   readonly createdAt = new Date();
   /** The VM's network: the world as its policy allows, and its own loopback (src/net/broker.ts). */
   readonly network: NetBroker;
+  /** Its vm/forward ports on the host (src/net/inbound.ts). */
+  readonly forwards: Forwards;
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
   private runnerReuse: RunnerReuse | undefined;
@@ -200,6 +203,10 @@ export class Vm implements ProcessKernel {
         this.limitHits++;
         warnLimitExhausted(netLog, { limit, observed, capacity, env });
       },
+    });
+    this.forwards = new Forwards(this.network, limits.NET_FORWARDS_PER_VM.value, (observed, capacity) => {
+      this.limitHits++;
+      warnLimitExhausted(netLog, { limit: 'net_forwards_per_vm', observed, capacity, env: 'AGENTOS_NET_FORWARDS_PER_VM' });
     });
   }
 
@@ -740,6 +747,7 @@ export class Vm implements ProcessKernel {
   async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
+    this.forwards.dispose();
     this.network.dispose();
     this.permissions.dispose();
     const killed = await this.processes.killAll();
