@@ -91,6 +91,23 @@ process.stdin.on('end', () => srv.close());
   assert.is((await exited).exitCode, 0);
 });
 
+test('the connection limit: past it EMFILE, the limit line, and the count in vm/stats', async () => {
+  const { vmId } = await client.createVm({ limits: { netConnections: 1 } });
+  const r = await run(vmId, `const net = require('net');
+const srv = net.createServer((s) => s.resume());
+srv.listen(5000, () => {
+  const a = net.connect(5000, '127.0.0.1', () => {
+    const b = net.connect(5000, '127.0.0.1');
+    b.on('error', (e) => { console.log(e.code, e.syscall); a.destroy(); srv.close(); });
+  });
+});
+`);
+  assert.is(r.stdout, 'EMFILE connect\n', r.stderr);
+  const line = await eventually(() => logs.find((l) => l.msg === 'bounded limit exhausted' && l.vmId === vmId));
+  assert.equal([line.limit, line.observed, line.capacity, line.env], ['net_connections_per_vm', 2, 1, 'AGENTOS_NET_CONNECTIONS_PER_VM']);
+  assert.equal((await client.vmStats(vmId)).network.connectionsOpened, 1);
+});
+
 test.after(async () => {
   await client.close();
   echo.close();
