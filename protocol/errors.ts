@@ -69,6 +69,8 @@ export const ErrorCodes = {
   ERR_AGENTOS_SNAPSHOT_TRUNCATED: { rpc: 1705, summary: 'a snapshot archive ends before its end-of-archive marker (an entry or its data is cut short)' },
   ERR_AGENTOS_SNAPSHOT_UNSAFE_PATH: { rpc: 1706, summary: 'a snapshot archive holds an entry whose name would land outside the VM tree (`..`, an absolute name, outside `fs/`) or a hard link to no earlier entry' },
   ERR_AGENTOS_SNAPSHOT_TOO_LARGE: { rpc: 1707, summary: 'a snapshot/import archive is past AGENTOS_SNAPSHOT_ARCHIVE_MAX_BYTES' },
+  ERR_AGENTOS_NET_REFUSED: { rpc: 1501, summary: 'vm/fetch or vm/forward: no guest server of the VM listens on that port, or it closed the connection before answering' },
+  ERR_AGENTOS_NET_LIMIT: { rpc: 1502, summary: 'the VM holds its maximum of vm/forward ports (AGENTOS_NET_FORWARDS_PER_VM)' },
   ERR_AGENTOS_ARGS_LIMIT: { rpc: 1308, summary: 'argv, env or stdin is larger than its budget' },
 } as const;
 

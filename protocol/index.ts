@@ -11,7 +11,7 @@ export * from './host.js';
 export * from './wasm.js';
 export * from './snapshot.js';
 import { Initialize, Shutdown, Exit } from './lifecycle.js';
-import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
+import { VmCreate, VmDispose, VmFetch, VmFetchBody, VmForward, VmForwardClose, VmList, VmStats } from './vm.js';
 import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove, FsRename, FsCopy, FsSymlink, FsReadlink, FsChmod, FsUtimes, FsTruncate } from './fs.js';
 import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessList, ProcessOutput, ProcessResize, ProcessSpawn, ProcessWrite } from './process.js';
 import { FsExport, FsExportData, FsImport, FsWatch, FsUnwatch, FsChanged } from './fs-bulk.js';
@@ -23,7 +23,7 @@ import { SnapshotDispose, SnapshotExport, SnapshotExportChunk, SnapshotImport, S
 /** Host → sidecar requests, in the order `protocol/README.md` lists them. */
 export const HostRequests = [
   Initialize, Shutdown,
-  VmCreate, VmDispose, VmList, VmStats,
+  VmCreate, VmDispose, VmList, VmStats, VmFetch, VmForward, VmForwardClose,
   VmSnapshotRequest, VmFork, SnapshotDispose, SnapshotList, SnapshotExport, SnapshotImport,
   FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove,
   FsRename, FsCopy, FsSymlink, FsReadlink, FsChmod, FsUtimes, FsTruncate,
@@ -37,4 +37,4 @@ export const HostNotifications = [Exit] as const;
 
 /** What the sidecar sends the host unasked. */
 export const SidecarRequests = [HostCall, PermissionRequest] as const;
-export const SidecarNotifications = [ProcessOutput, ProcessExited, SnapshotExportChunk, FsExportData, FsChanged] as const;
+export const SidecarNotifications = [ProcessOutput, ProcessExited, SnapshotExportChunk, FsExportData, FsChanged, VmFetchBody] as const;

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Empty, VmId, encodingOf, request, strictObject } from './method.js';
+import { Empty, VmId, encodingOf, notification, request, strictObject } from './method.js';
 
 const PositiveInt = (description: string) => Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 40, description }));
 
@@ -19,6 +19,10 @@ export const VmLimits = strictObject(
     wasmRunnerHeapLimitMb: PositiveInt('V8 heap ceiling of a WASM runner isolate, MiB (min 8)'),
     wasmMaxFuel: PositiveInt('fuel of one WASM process: one unit per function call and loop iteration'),
     wasmMaxCallDepth: PositiveInt('nested calls of one WASM process'),
+    netConnections: PositiveInt('connections the VM holds open at once (to the world and on its loopback)'),
+    netBytesIn: PositiveInt('bytes the VM receives from the world over its life'),
+    netBytesOut: PositiveInt('bytes the VM sends to the world over its life'),
+    netDnsLookupsPerSecond: PositiveInt("DNS lookups per second through the daemon's resolver"),
   },
   'Per-VM overrides; omitted fields take the sidecar-wide value',
 );
@@ -67,6 +71,30 @@ export const VmPermissions = strictObject({
   hostFunction: scope('hostFunction', 'binding names or globs', 'which declared bindings guest JS may call (default allow)'),
 });
 
+/** What the VM's network needs besides its policy (`permissions.network`). */
+export const VmNetworkOptions = strictObject(
+  {
+    caCerts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 65_536 }), {
+        maxItems: 64,
+        description: 'PEM certificates the daemon trusts, besides the system roots, for TLS it does for this VM (guest https, tls, fetch)',
+      }),
+    ),
+  },
+  'The VM network: extra TLS roots',
+);
+
+export const VmDns = strictObject(
+  {
+    overrides: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 253 }), Type.Array(Type.String({ minLength: 2, maxLength: 45 }), { minItems: 1, maxItems: 16 }), {
+        description: 'names answered with these addresses instead of the daemon\'s resolver; the addresses are judged by the network policy as any other',
+      }),
+    ),
+  },
+  'Name resolution for the VM',
+);
+
 export const InitialFile = strictObject({
   path: Type.String({ minLength: 1 }),
   data: Type.String(),
@@ -83,6 +111,8 @@ export const VmCreate = request(
     limits: Type.Optional(VmLimits),
     permissions: Type.Optional(VmPermissions),
     snapshot: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'start from this held snapshot (vm/snapshot, snapshot/import): its files and configuration; no other field may be given with it' })),
+    network: Type.Optional(VmNetworkOptions),
+    dns: Type.Optional(VmDns),
     bindings: Type.Optional(
       Type.Array(Type.String({ pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$', maxLength: 128 }), {
         maxItems: 256,
@@ -132,6 +162,62 @@ export const VmStats = request(
       Object.fromEntries(Object.keys(PERMISSION_OPERATIONS).map((s) => [s, PermissionCounts])) as Record<PermissionScope, typeof PermissionCounts>,
       "decisions of the VM's permission policy, per scope",
     ),
+    network: strictObject({
+      connections: Type.Integer({ description: 'connections open now (world and loopback)' }),
+      connectionsOpened: Type.Integer({ description: 'connections opened over the VM\'s life' }),
+      listeners: Type.Integer({ description: 'ports the VM listens on now' }),
+      forwards: Type.Integer({ description: 'vm/forward ports open now' }),
+      bytesIn: Type.Integer({ description: 'bytes received from the world' }),
+      bytesOut: Type.Integer({ description: 'bytes sent to the world' }),
+      dnsLookups: Type.Integer({ description: 'lookups sent to the daemon\'s resolver' }),
+      denied: Type.Integer({ description: 'network operations the policy refused' }),
+    }),
   }),
   'What one VM holds and has used.',
+);
+
+const GuestPort = Type.Integer({ minimum: 1, maximum: 65_535, description: 'a port a guest process of the VM listens on' });
+
+export const VmFetch = request(
+  'vm/fetch',
+  strictObject({
+    vmId: VmId,
+    port: GuestPort,
+    method: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z]+$', description: 'default GET' })),
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 8192, pattern: '^/', description: 'default /' })),
+    headers: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ maxLength: 65_536 }))),
+    body: Type.Optional(Type.String()),
+    bodyEncoding: encodingOf('`body`', 'utf8'),
+    fetchId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'names the vm/fetchBody notifications of a body larger than one chunk' })),
+  }),
+  strictObject({
+    status: Type.Integer(),
+    statusText: Type.String(),
+    headers: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())])),
+    body: Type.String({ description: 'the whole body (base64) when it fits one chunk; empty when it came as vm/fetchBody notifications' }),
+    encoding: Type.Literal('base64'),
+    bodyBytes: Type.Integer(),
+    chunks: Type.Integer({ description: 'vm/fetchBody notifications sent before this answer (0: the body is here)' }),
+  }),
+  "An HTTP request to a guest server listening on the VM's loopback, made by the daemon (no host socket); a body larger than 64 KiB arrives first as vm/fetchBody notifications, in order.",
+);
+
+export const VmFetchBody = notification(
+  'vm/fetchBody',
+  strictObject({ vmId: VmId, fetchId: Type.String(), data: Type.String(), encoding: Type.Literal('base64') }),
+  'Sidecar → host: one chunk of a vm/fetch response body, in order, before the vm/fetch answer.',
+);
+
+export const VmForward = request(
+  'vm/forward',
+  strictObject({ vmId: VmId, port: GuestPort }),
+  strictObject({ hostPort: Type.Integer() }),
+  "A TCP port on the host's 127.0.0.1 that proxies each connection to the guest listener on `port` (a preview for a browser); closed by vm/forwardClose or with the VM.",
+);
+
+export const VmForwardClose = request(
+  'vm/forwardClose',
+  strictObject({ vmId: VmId, hostPort: Type.Integer({ minimum: 1, maximum: 65_535 }) }),
+  strictObject({ closed: Type.Boolean() }),
+  'Closes a vm/forward port and the connections through it.',
 );

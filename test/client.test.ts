@@ -54,6 +54,10 @@ test('every host request in protocol/index.ts has a wrapper, and each wrapper se
     initialize: async () => assert.is((await rejection(() => client.initialize())).code, 'ERR_AGENTOS_ALREADY_INITIALIZED'),
     'vm/create': async () => ({ vmId } = await client.createVm({ env: { A: '1' } })),
     'vm/list': async () => assert.equal((await client.listVms()).vms.map((v) => v.vmId), [vmId]),
+    // Nothing listens in the VM: each refuses with its code (test/net-inbound.test.ts has them answering).
+    'vm/fetch': async () => assert.is((await rejection(() => client.fetchVm({ vmId, port: 3000 }))).code, 'ERR_AGENTOS_NET_REFUSED'),
+    'vm/forward': async () => assert.type((await client.forwardVm(vmId, 3000)).hostPort, 'number'),
+    'vm/forwardClose': async () => assert.equal(await client.closeForward(vmId, 1), { closed: false }),
     'fs/mkdir': async () => assert.equal(await client.mkdir(vmId, '/d/e', { recursive: true }), { created: true }),
     'fs/writeFile': async () => {
       assert.equal(await client.writeFile(vmId, '/d/e/t.txt', 'héllo'), { size: 6 });

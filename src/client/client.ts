@@ -95,6 +95,8 @@ export class SidecarClient {
   private readonly outputListeners = new Set<(event: OutputEvent) => void>();
   /** snapshot/exportChunk data by export, until its snapshot/export answer collects it. */
   private readonly exportChunks = new Map<string, Buffer[]>();
+  private readonly fetchBodies = new Map<string, Buffer[]>();
+  private fetches = 0;
   private readonly exitListeners = new Set<(event: ExitEvent) => void>();
   private readonly changedListeners = new Set<(event: ChangedEvent) => void>();
   private readonly exportListeners = new Set<(event: ExportDataEvent) => void>();
@@ -136,6 +138,7 @@ export class SidecarClient {
       setTimeout(() => this.closeWith('the sidecar closed its stdout'), STDOUT_CLOSED_GRACE_MS).unref();
     });
 
+    this.connection.onNotification(P.VmFetchBody.method, (e: Static<typeof P.VmFetchBody.params>) => void this.fetchBodies.get(e.fetchId)?.push(Buffer.from(e.data, 'base64')));
     this.connection.onNotification(P.ProcessOutput.method, (e: OutputEvent) => this.outputListeners.forEach((l) => l(e)));
     this.connection.onNotification(P.ProcessExited.method, (e: ExitEvent) => this.exitListeners.forEach((l) => l(e)));
     this.connection.onNotification(P.SnapshotExportChunk.method, (e: Static<typeof P.SnapshotExportChunk.params>) => {
@@ -255,6 +258,25 @@ export class SidecarClient {
   }
   vmStats(vmId: string, options?: CallOptions) {
     return this.request(P.VmStats, { vmId }, options);
+  }
+  /** `vm/fetch`, with a body that came as vm/fetchBody notifications put back together. */
+  async fetchVm(params: Omit<Static<typeof P.VmFetch.params>, 'fetchId'>, options?: CallOptions) {
+    const fetchId = `client-fetch-${++this.fetches}`;
+    const parts: Buffer[] = [];
+    this.fetchBodies.set(fetchId, parts);
+    try {
+      const res = await this.request(P.VmFetch, { ...params, fetchId }, options);
+      const body = res.chunks === 0 ? Buffer.from(res.body, 'base64') : Buffer.concat(parts);
+      return { ...res, body };
+    } finally {
+      this.fetchBodies.delete(fetchId);
+    }
+  }
+  forwardVm(vmId: string, port: number, options?: CallOptions) {
+    return this.request(P.VmForward, { vmId, port }, options);
+  }
+  closeForward(vmId: string, hostPort: number, options?: CallOptions) {
+    return this.request(P.VmForwardClose, { vmId, hostPort }, options);
   }
 
   /** Writes text (as UTF-8) or bytes. */

@@ -49,4 +49,7 @@ export const HOST_REQUEST_WRAPPERS = {
   'snapshot/list': 'listSnapshots',
   'snapshot/export': 'exportSnapshot',
   'snapshot/import': 'importSnapshot',
+  'vm/fetch': 'fetchVm',
+  'vm/forward': 'forwardVm',
+  'vm/forwardClose': 'closeForward',
 } as const satisfies Record<HostRequestMethod, keyof SidecarClient>;

@@ -21,6 +21,7 @@ import { fsMethodHandlers } from './fs-handlers.js';
 import { endImports, fsBulkHandlers } from './fs-bulk-handlers.js';
 import type { EventSink } from './event-sink.js';
 import type { SendProgress } from './progress.js';
+import { vmFetch } from '../net/inbound.js';
 
 type Handler<S extends P.RequestSpec<string, TSchema, TSchema>> = (
   params: Static<S['params']>,
@@ -37,6 +38,8 @@ export interface HandlerDeps {
   startedAt: number;
   /** Where notifications go (fs/exportData, fs/changed), paced by what the host takes. */
   events: EventSink;
+  /** Sends one chunk of a vm/fetch body (vm/fetchBody); resolves when the host may take more. */
+  fetchBody(params: Static<typeof P.VmFetchBody.params>): Promise<void>;
   /** Sends `$/progress` for a host-supplied work-done token. */
   progress: SendProgress;
   snapshots: SnapshotStore;
@@ -66,6 +69,7 @@ export function createHandlers(d: HandlerDeps) {
     notify: (type, params, bytes) => d.events.notify(type, params, bytes),
     whenWritable: () => d.events.whenWritable(),
   });
+  let fetches = 0;
   /** A VM and a host-named path in it, past the one filesystem permission check (permissions/fs.ts). */
   const fsOf = (vmId: string, path: string, operation: FsOperation, syscall: string, field = '/path') => {
     const vm = vms.get(vmId);
@@ -98,8 +102,46 @@ export function createHandlers(d: HandlerDeps) {
       cpu: cpuShareStats(vm.cpuShare),
       usage: { cpuMs: Math.round(vm.cpuMs * 1000) / 1000, execs: vm.execs, limitHits: vm.limitHits },
       permissions: vm.permissions.stats(),
+      network: { ...vm.network.usage },
     };
   };
+
+  const vmFetchHandler: Handler<typeof P.VmFetch> = async (p) => {
+    const vm = vms.get(p.vmId);
+    const fetchId = p.fetchId ?? `fetch-${++fetches}`;
+    const chunkBytes = d.limits.VM_FETCH_CHUNK_BYTES.value;
+    // The first chunk's worth is held; past it, everything goes as vm/fetchBody notifications in order.
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    let chunks = 0;
+    let sending = Promise.resolve();
+    const send = (data: Buffer) => {
+      chunks++;
+      sending = sending.then(() => d.fetchBody({ vmId: p.vmId, fetchId, data: data.toString('base64'), encoding: 'base64' }));
+    };
+    const res = await vmFetch(vm.network, {
+      port: p.port,
+      method: p.method,
+      path: p.path,
+      headers: p.headers,
+      body: p.body === undefined ? undefined : Buffer.from(p.body, p.bodyEncoding ?? 'utf8'),
+    }, d.limits.VM_FETCH_TIMEOUT_MS.value, (chunk) => {
+      if (chunks === 0 && heldBytes + chunk.byteLength <= chunkBytes) {
+        held.push(Buffer.from(chunk));
+        heldBytes += chunk.byteLength;
+        return;
+      }
+      const all = Buffer.concat([...held, Buffer.from(chunk)]);
+      held = [];
+      heldBytes = 0;
+      for (let at = 0; at < all.byteLength; at += chunkBytes) send(all.subarray(at, at + chunkBytes));
+    });
+    await sending;
+    const headers = Object.fromEntries(Object.entries(res.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined));
+    return { status: res.status, statusText: res.statusText, headers, body: chunks === 0 ? Buffer.concat(held).toString('base64') : '', encoding: 'base64' as const, bodyBytes: res.bodyBytes, chunks };
+  };
+  const vmForward: Handler<typeof P.VmForward> = async (p) => ({ hostPort: await vms.get(p.vmId).forwards.open(p.port) });
+  const vmForwardClose: Handler<typeof P.VmForwardClose> = (p) => ({ closed: vms.get(p.vmId).forwards.close(p.hostPort) });
 
   const fsWriteFile: Handler<typeof P.FsWriteFile> = (p) => {
     const { vm, path } = fsOf(p.vmId, p.path, 'write', 'open');
@@ -223,6 +265,9 @@ export function createHandlers(d: HandlerDeps) {
       [P.VmDispose.method, vmDispose],
       [P.VmList.method, vmList],
       [P.VmStats.method, vmStats],
+      [P.VmFetch.method, vmFetchHandler],
+      [P.VmForward.method, vmForward],
+      [P.VmForwardClose.method, vmForwardClose],
       [P.FsWriteFile.method, fsWriteFile],
       [P.FsReadFile.method, fsReadFile],
       [P.FsStat.method, fsStat],

@@ -233,6 +233,10 @@ export class Server {
       version: this.o.version,
       startedAt: performance.now(),
       events: this.events,
+      fetchBody: async (params) => {
+        this.events.notify(P.VmFetchBody.type, params, params.data.length);
+        await this.events.whenWritable();
+      },
       progress: (token, value) => void this.connection.sendProgress(new ProgressType<typeof value>(), token, value),
       snapshots: new SnapshotStore(this.o.limits, this.o.log),
       log: this.o.log,

@@ -51,7 +51,7 @@ export class VmRegistry {
       });
     }
     const id = `vm-${this.issued + 1}`;
-    const config = from ? { env: { ...from.config.env }, cwd: from.config.cwd, limits: from.config.limits, permissions: from.config.permissions, bindings: [...from.config.bindings] } : params;
+    const config = from ? { env: { ...from.config.env }, cwd: from.config.cwd, limits: from.config.limits, permissions: from.config.permissions, bindings: [...from.config.bindings], ...(from.config.network ? { network: from.config.network } : {}), ...(from.config.dns ? { dns: from.config.dns } : {}) } : params;
     const vm = new Vm(id, config, this.limits, this.engine, this.wasm, this.events, this.log.child({ vmId: id }), this.processes, from?.fs);
     this.issued++;
     this.vms.set(id, vm);

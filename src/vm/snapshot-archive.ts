@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { VmLimits, VmPermissions } from '../../protocol/index.js';
+import { VmDns, VmLimits, VmNetworkOptions, VmPermissions } from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
 import { FsError } from '../fs/errors.js';
 import { VirtualFs, type DirNode, type FsBounds, type FsImage, type FsNode } from '../fs/vfs.js';
@@ -43,6 +43,8 @@ const ManifestSchema = Type.Object({
     limits: VmLimits,
     permissions: VmPermissions,
     bindings: Type.Array(Type.String({ pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$', maxLength: 128 }), { maxItems: 256 }),
+    network: Type.Optional(VmNetworkOptions),
+    dns: Type.Optional(VmDns),
   }, { additionalProperties: false }),
   bytes: Type.Integer({ minimum: 0 }),
   files: Type.Integer({ minimum: 1 }),
@@ -115,10 +117,10 @@ function plan(snapshot: VmSnapshot): { manifest: Manifest; planned: Planned[] } 
     if (lazy) settled[path] = [...lazy].filter((name) => !devices.has(name)).sort();
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
-  const { env, cwd, limits, permissions, bindings } = snapshot.config;
+  const { env, cwd, limits, permissions, bindings, network, dns } = snapshot.config;
   const manifest: Manifest = {
     format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION,
-    config: { env: { ...env }, cwd, limits: { ...limits }, permissions: { ...permissions }, bindings: [...bindings] },
+    config: { env: { ...env }, cwd, limits: { ...limits }, permissions: { ...permissions }, bindings: [...bindings], ...(network ? { network } : {}), ...(dns ? { dns } : {}) },
     bytes: image.bytes, files: image.inodes, root: metaOf(root), entries: planned.map((p) => p.entry), settled,
   };
   return { manifest, planned };

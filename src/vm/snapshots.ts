@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { VmLimits, VmPermissions } from '../../protocol/index.js';
+import type { VmDns, VmLimits, VmNetworkOptions, VmPermissions } from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
 import type { FsImage } from '../fs/vfs.js';
 import type { Limits } from '../limits/limits.js';
@@ -12,6 +12,9 @@ export interface VmConfig {
   readonly limits: Static<typeof VmLimits>;
   readonly permissions: Static<typeof VmPermissions>;
   readonly bindings: readonly string[];
+  /** vm/create's network options (caCerts, inject) and DNS overrides, as given. */
+  readonly network?: Static<typeof VmNetworkOptions>;
+  readonly dns?: Static<typeof VmDns>;
 }
 
 /** An immutable image of a VM: its filesystem frozen at one turn of the event loop, and its configuration. */

@@ -38,6 +38,9 @@ import type { NodeBounds } from '../js/node-host/node-calls.js';
 import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
 import { Pty } from '../process/pty.js';
 import { Terminals } from './terminals.js';
+import { NetBroker } from '../net/broker.js';
+import { checkNetworkParams } from '../net/params.js';
+import { Forwards } from '../net/inbound.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -104,6 +107,10 @@ export class Vm implements ProcessKernel {
   /** Commands registered for this VM only (wasm/register with vmId). */
   readonly commands = new Map<string, CommandModule>();
   readonly createdAt = new Date();
+  /** The VM's network: the world as its policy allows, and its own loopback (src/net/broker.ts). */
+  readonly network: NetBroker;
+  /** Its vm/forward ports on the host (src/net/inbound.ts). */
+  readonly forwards: Forwards;
   private readonly overrides: Record<string, number | undefined>;
   /** What vm/create was given besides files, as it took effect: what a snapshot carries. */
   readonly config: VmConfig;
@@ -195,7 +202,35 @@ export class Vm implements ProcessKernel {
       });
     }
     this.env.PWD = params.env?.PWD ?? this.cwd;
-    this.config = { env: { ...this.env }, cwd: this.cwd, limits: { ...params.limits }, permissions: { ...params.permissions }, bindings: [...this.bindings] };
+    this.config = { env: { ...this.env }, cwd: this.cwd, limits: { ...params.limits }, permissions: { ...params.permissions }, bindings: [...this.bindings], ...(params.network ? { network: params.network } : {}), ...(params.dns ? { dns: params.dns } : {}) };
+    checkNetworkParams(params);
+    const netLog = log.child({ scope: 'network' });
+    this.network = new NetBroker({
+      scope: params.permissions?.network,
+      dnsOverrides: params.dns?.overrides,
+      caCerts: params.network?.caCerts,
+      log,
+      // The policy's ask round trip (permission/request), with what the host said to remember.
+      ask: async (who, operation, target) => this.permissions.asker.recall('network', operation, target) ?? this.permissions.asker.ask(who.pid, 'network', operation, target),
+      bounds: {
+        connections: this.limit('NET_CONNECTIONS_PER_VM'),
+        listeners: limits.NET_LISTENERS_PER_VM.value,
+        bytesIn: this.limit('NET_BYTES_IN_PER_VM'),
+        bytesOut: this.limit('NET_BYTES_OUT_PER_VM'),
+        dnsPerSecond: this.limit('NET_DNS_LOOKUPS_PER_SECOND'),
+        connectTimeoutMs: limits.NET_CONNECT_TIMEOUT_MS.value,
+        recentNames: limits.NET_RECENT_NAMES_PER_VM.value,
+        loopbackBufferBytes: limits.NET_LOOPBACK_BUFFER_BYTES.value,
+      },
+      onLimit: (limit, observed, capacity, env) => {
+        this.limitHits++;
+        warnLimitExhausted(netLog, { limit, observed, capacity, env });
+      },
+    });
+    this.forwards = new Forwards(this.network, limits.NET_FORWARDS_PER_VM.value, (observed, capacity) => {
+      this.limitHits++;
+      warnLimitExhausted(netLog, { limit: 'net_forwards_per_vm', observed, capacity, env: 'AGENTOS_NET_FORWARDS_PER_VM' });
+    });
   }
 
   /**
@@ -418,6 +453,8 @@ export class Vm implements ProcessKernel {
             tty,
             terminalMode: (p, raw) => this.terminalMode(p, raw),
             cpuShare: this.cpuShare,
+            network: this.network,
+            netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
           })
         : new WasmProcess({
             ...common,
@@ -591,6 +628,8 @@ export class Vm implements ProcessKernel {
             admit: () => this.spawns.wait(live),
             terminalMode: (p, raw) => this.terminalMode(p, raw),
             cpuShare: this.cpuShare,
+            network: this.network,
+            netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
           });
     } catch (err) {
       this.processes.unreserve();
@@ -781,6 +820,8 @@ export class Vm implements ProcessKernel {
   async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
+    this.forwards.dispose();
+    this.network.dispose();
     this.permissions.dispose();
     endWatches(this.fs);
     const killed = await this.processes.killAll();
