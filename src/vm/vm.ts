@@ -18,6 +18,8 @@ import { StdinSource } from '../process/stdin.js';
 import { StreamedOutput } from '../process/streamed-output.js';
 import { ProcessTable } from '../process/process-table.js';
 import { PipeTable } from '../process/pipes.js';
+import { CommandSockets } from '../net/command-sockets.js';
+import { refusingNetwork } from '../net/refusing-network.js';
 import { signalName, signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
 import { commandStub, lookupProgram, type LookupWhere, type Program } from '../wasm/program-lookup.js';
@@ -79,6 +81,8 @@ const SPAWN_SETSID = 128;
 export class Vm implements ProcessKernel {
   readonly fs: VirtualFs;
   readonly pipes: PipeTable;
+  /** Its command binaries' sockets (host_net). */
+  readonly sockets: CommandSockets;
   readonly user: UserInfo;
   readonly env: Record<string, string>;
   readonly cwd: string;
@@ -138,6 +142,7 @@ export class Vm implements ProcessKernel {
       },
     );
     this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'));
+    this.sockets = new CommandSockets(() => refusingNetwork, limits.SOCKET_BUFFER_BYTES.value, limits.MAX_SOCKETS_PER_VM.value, this.refusals('max_sockets_per_vm', 'AGENTOS_MAX_SOCKETS_PER_VM'));
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
     this.fs.symlink('usr/bin', '/bin');
@@ -679,6 +684,7 @@ export class Vm implements ProcessKernel {
     if (this.disposed) return 0;
     this.disposed = true;
     const killed = await this.processes.killAll();
+    this.sockets.dispose();
     this.runnerReuse?.dispose();
     return killed;
   }

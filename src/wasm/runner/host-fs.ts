@@ -7,6 +7,8 @@ type Fn = (...args: any[]) => number | bigint | void;
 
 /** st_mode of what is not a VM file: pipes (and our captured stdio) are FIFOs; devices are in contract.ts. */
 const FIFO_MODE = 0o010600;
+/** S_IFSOCK, as Linux reports a socket. */
+const SOCKET_MODE = 0o140777;
 /** dirfd "relative to the process cwd" (PWD). */
 const AT_CWD = -1;
 /** The agentOS programs' own name for the cwd as a dirfd (uutils chmod passes it with relative paths). */
@@ -84,6 +86,7 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
       return quiet(() => {
         const fd = wasi.fd(n);
         if (isDeviceKind(fd.kind)) return DEVICE_MODE;
+        if (fd.socket) return SOCKET_MODE;
         return fdStat(fd)?.mode ?? FIFO_MODE;
       }, 0);
     },
