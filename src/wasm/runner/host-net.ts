@@ -34,7 +34,8 @@ const SO_SNDTIMEO = 21;
 const SO_ACCEPTCONN = 30;
 const SO_DOMAIN = 39;
 const TCP_NODELAY = 1;
-const MSG_PEEK = 1;
+/** recv/send flags are Linux's (wget peeks with 2, curl sends with 0x4000). */
+const MSG_PEEK = 2;
 const MSG_NOSIGNAL = 0x4000;
 const ALL_RIGHTS = 0x1fffffffn;
 /** struct timeval {i64 sec, i64 usec}, and an int option value. */
