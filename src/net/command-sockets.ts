@@ -1,6 +1,7 @@
 import { newPipeBuffer } from '../process/pipe-ring.js';
 import { SOCK_CONNECTED, SOCK_CONNECTING, SOCK_FAILED, SOCK_FRESH, SOCK_LISTENING, SOCKET_CONTROL_BYTES, SocketChannel, type SocketBuffers } from '../process/socket-channel.js';
 import { errnoOf } from '../wasm/runner/errno.js';
+import type { SocketSpec } from '../wasm/runner/sockets.js';
 import { SocketPump } from './socket-pump.js';
 import { NetError, type ConnectedStream, type ConnectTarget, type Listener, type NetActor, type ResolvedAddress, type VmNetwork } from './vm-network.js';
 
@@ -88,6 +89,12 @@ export class CommandSockets {
     const s = this.sockets.get(id);
     if (!s) throw new NetError('EBADF', syscall);
     return s;
+  }
+
+  /** A socket of this VM as a runner may be handed it (a spawned child's or an exec'd image's fd). */
+  spec(id: number): SocketSpec | undefined {
+    const s = this.sockets.get(id);
+    return s && { id, buffers: s.channel.buffers, type: 'stream', family: s.family };
   }
 
   /** One more (+1) or one fewer (-1) fd holds it; the last one closes it. */

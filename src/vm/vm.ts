@@ -646,6 +646,7 @@ export class Vm implements ProcessKernel {
       actionsMaxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
       maxOpenFiles: proc.maxOpenFiles,
       pipes: this.pipes,
+      sockets: this.sockets,
       onLimit: (limit, observed, capacity) => {
         this.limitHits++;
         warnLimitExhausted(this.log, { limit, observed, capacity, env: limit === 'argv_limit_bytes' ? 'AGENTOS_ARGV_LIMIT_BYTES' : 'AGENTOS_ENV_LIMIT_BYTES' });
