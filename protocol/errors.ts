@@ -35,6 +35,7 @@ export const ErrorCodes = {
   ERR_AGENTOS_FS_LOOP: { rpc: 1208, summary: 'too many symbolic links (ELOOP)' },
   ERR_AGENTOS_FS_ERROR: { rpc: 1209, summary: 'another filesystem error; `data.errno` names it' },
   ERR_AGENTOS_PERMISSION_DENIED: { rpc: 1210, summary: "the VM's permissions forbid the operation" },
+  ERR_AGENTOS_PERMISSION_ASK_TIMEOUT: { rpc: 1211, summary: 'the host did not answer a permission/request in time (AGENTOS_PERMISSION_ASK_TIMEOUT_MS): the guest was denied' },
 
   ERR_AGENTOS_COMMAND_NOT_FOUND: { rpc: 1301, summary: 'no command by that name in the VM' },
   ERR_AGENTOS_PROCESS_NOT_FOUND: { rpc: 1302, summary: 'no running process with that pid in the VM' },

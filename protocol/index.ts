@@ -12,7 +12,7 @@ import { Initialize, Shutdown, Exit } from './lifecycle.js';
 import { VmCreate, VmDispose, VmList, VmStats } from './vm.js';
 import { FsWriteFile, FsReadFile, FsReaddir, FsStat, FsMkdir, FsRemove } from './fs.js';
 import { ProcessCloseStdin, ProcessExec, ProcessExited, ProcessKill, ProcessOutput, ProcessSpawn, ProcessWrite } from './process.js';
-import { HostCall } from './host.js';
+import { HostCall, PermissionRequest } from './host.js';
 import { WasmRegister, WasmWarmup } from './wasm.js';
 import { SidecarPing, SidecarStats } from './sidecar.js';
 
@@ -29,5 +29,5 @@ export const HostRequests = [
 export const HostNotifications = [Exit] as const;
 
 /** What the sidecar sends the host unasked. */
-export const SidecarRequests = [HostCall] as const;
+export const SidecarRequests = [HostCall, PermissionRequest] as const;
 export const SidecarNotifications = [ProcessOutput, ProcessExited] as const;

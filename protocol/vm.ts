@@ -23,12 +23,48 @@ export const VmLimits = strictObject(
   'Per-VM overrides; omitted fields take the sidecar-wide value',
 );
 
+/** What a scope, or a rule of it, does: let the guest, refuse it, or ask the host (permission/request). */
+export const PermissionMode = Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('ask')]);
+
+/** The operations each scope knows; a rule without `operations` covers them all. */
+export const PERMISSION_OPERATIONS = {
+  fs: ['read', 'write', 'create', 'delete', 'rename', 'link', 'truncate', 'chmod', 'chown', 'utimes', 'xattr'],
+  network: ['connect', 'listen', 'dns'],
+  childProcess: ['spawn'],
+  env: ['read'],
+  hostFunction: ['call'],
+} as const;
+export type PermissionScope = keyof typeof PERMISSION_OPERATIONS;
+
+const MAX_RULES = 256;
+const MAX_TARGETS = 256;
+const PATTERN = Type.String({ minLength: 1, maxLength: 4096 });
+
+const operationsOf = (scope: PermissionScope) =>
+  Type.Optional(Type.Array(Type.Union(PERMISSION_OPERATIONS[scope].map((op) => Type.Literal(op))), { minItems: 1, uniqueItems: true, description: 'omitted: every operation of the scope' }));
+const targetsOf = (what: string) => Type.Optional(Type.Array(PATTERN, { minItems: 1, maxItems: MAX_TARGETS, description: `${what}; omitted: every target` }));
+
+/** One scope's rule set: its default, and rules; how they combine is in protocol/README.md. */
+function ruleSet(scope: PermissionScope, what: string) {
+  const rule = scope === 'fs'
+    ? strictObject({ mode: PermissionMode, operations: operationsOf(scope), paths: targetsOf(what) })
+    : strictObject({ mode: PermissionMode, operations: operationsOf(scope), patterns: targetsOf(what) });
+  return strictObject({ default: PermissionMode, rules: Type.Array(rule, { maxItems: MAX_RULES }) });
+}
+
+const scope = (scopeName: PermissionScope, what: string, description: string) =>
+  Type.Optional(Type.Union([PermissionMode, ruleSet(scopeName, what)], { description }));
+
 export const VmPermissions = strictObject({
   fs: Type.Optional(
-    Type.Union([Type.Literal('read-write'), Type.Literal('read-only'), Type.Literal('none')], {
+    Type.Union([Type.Literal('read-write'), Type.Literal('read-only'), Type.Literal('none'), PermissionMode, ruleSet('fs', 'absolute path globs (`*` within a segment, `**` any segments, `?` one character)')], {
       description: "guest access to the VM filesystem (default read-write); host fs/* calls are not restricted",
     }),
   ),
+  network: scope('network', '`host:port` patterns', 'guest connections, listeners and lookups (default: deny outside the VM)'),
+  childProcess: scope('childProcess', 'command names (`ls`, `py*`) or absolute path globs (`/usr/bin/*`)', 'which programs guest processes may start (default allow)'),
+  env: scope('env', 'variable names or globs (`AWS_*`)', 'which environment variables guest processes see (default allow)'),
+  hostFunction: scope('hostFunction', 'binding names or globs', 'which declared bindings guest JS may call (default allow)'),
 });
 
 export const InitialFile = strictObject({
@@ -72,6 +108,12 @@ export const VmList = request(
   'The live VMs.',
 );
 
+const PermissionCounts = strictObject({
+  allowed: Type.Integer(),
+  denied: Type.Integer(),
+  asked: Type.Integer({ description: 'permission/request sent to the host (each answer counts as allowed or denied too)' }),
+});
+
 export const VmStats = request(
   'vm/stats',
   strictObject({ vmId: VmId }),
@@ -85,6 +127,10 @@ export const VmStats = request(
       parked: Type.Integer({ description: 'processes waiting, parked, for a run slot' }),
     }),
     usage: strictObject({ cpuMs: Type.Number(), execs: Type.Integer(), limitHits: Type.Integer() }),
+    permissions: strictObject(
+      Object.fromEntries(Object.keys(PERMISSION_OPERATIONS).map((s) => [s, PermissionCounts])) as Record<PermissionScope, typeof PermissionCounts>,
+      "decisions of the VM's permission policy, per scope",
+    ),
   }),
   'What one VM holds and has used.',
 );

@@ -21,7 +21,7 @@ function findPackageDir(from: string): string {
   throw new Error(`bin/agentos-sidecar not found above ${from}`);
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['env', 'onLog', 'noInitialize', 'clientName', 'bindings'] satisfies Array<keyof ClientOptions>);
+const OPTION_NAMES: ReadonlySet<string> = new Set(['env', 'onLog', 'noInitialize', 'clientName', 'bindings', 'onPermissionRequest'] satisfies Array<keyof ClientOptions>);
 
 /** How long close() waits for the sidecar to exit after `exit` before it kills it. */
 const CLOSE_DEADLINE_MS = 5000;
@@ -43,7 +43,16 @@ export interface ClientOptions {
    * `host.name(...args)`. A thrown error reaches the guest with its message and `code`.
    */
   bindings?: Record<string, (args: unknown[], call: { vmId: string; pid: number }) => unknown>;
+  /**
+   * Answers permission/request: a guest did something its VM's policy says to ask about
+   * (mode `ask`). Return `{allow, remember?}`; the guest waits (bounded by
+   * AGENTOS_PERMISSION_ASK_TIMEOUT_MS). Without it, or when it throws, the guest is denied.
+   */
+  onPermissionRequest?: (request: PermissionRequestParams) => PermissionAnswer | Promise<PermissionAnswer>;
 }
+
+export type PermissionRequestParams = Static<typeof P.PermissionRequest.params>;
+export type PermissionAnswer = Static<typeof P.PermissionRequest.result>;
 
 export type { CallOptions };
 export type OutputEvent = Static<typeof P.ProcessOutput.params>;
@@ -129,6 +138,15 @@ export class SidecarClient {
       } catch (err) {
         const e = err as { message?: string; code?: unknown };
         throw new ResponseError(1, e.message ?? String(err), { code: typeof e.code === 'string' ? e.code : 'ERR_HOST_BINDING' });
+      }
+    });
+    const onPermission = options.onPermissionRequest;
+    this.connection.onRequest(P.PermissionRequest.method, async (request: PermissionRequestParams) => {
+      if (!onPermission) throw new ResponseError(-32601, 'this host answers no permission/request (no onPermissionRequest)', { code: 'ERR_HOST_NO_PERMISSION_HANDLER' });
+      try {
+        return await onPermission(request);
+      } catch (err) {
+        throw new ResponseError(1, (err as Error)?.message ?? String(err), { code: 'ERR_HOST_PERMISSION_HANDLER' });
       }
     });
     this.connection.listen();

@@ -11,6 +11,8 @@ export type {
   InitializeParams,
   InitializeResult,
   OutputEvent,
+  PermissionAnswer,
+  PermissionRequestParams,
   Signal,
   SpawnOptions,
   SpawnParams,

@@ -40,7 +40,11 @@ export class OutgoingRequests {
     private readonly bounds: { remember: number; timeoutMs: number; maxInFlightPerVm: number; payloadBytes: number; maxDepth: number },
   ) {}
 
-  send(vmId: string, method: string, params: object): Promise<unknown> {
+  /**
+   * `timeout`: a bound of its own for this request (permission/request's ask timeout);
+   * by default host/call's (AGENTOS_HOST_CALL_TIMEOUT_MS).
+   */
+  send(vmId: string, method: string, params: object, timeout?: { ms: number; limit: string; env: string; code: 'ERR_AGENTOS_HOST_CALL_TIMEOUT' | 'ERR_AGENTOS_PERMISSION_ASK_TIMEOUT' }): Promise<unknown> {
     const inFlight = this.inFlightByVm.get(vmId) ?? 0;
     if (inFlight >= this.bounds.maxInFlightPerVm) {
       return Promise.reject(
@@ -56,11 +60,10 @@ export class OutgoingRequests {
     const id = `s${this.nextId++}`;
     this.inFlightByVm.set(vmId, inFlight + 1);
     return new Promise((resolve, reject) => {
+      const { ms, limit, env, code } = timeout ?? { ms: this.bounds.timeoutMs, limit: 'host_call_timeout_ms', env: 'AGENTOS_HOST_CALL_TIMEOUT_MS', code: 'ERR_AGENTOS_HOST_CALL_TIMEOUT' as const };
       const timer = setTimeout(() => {
-        this.abandon(id, new AgentosError('ERR_AGENTOS_HOST_CALL_TIMEOUT', `the host did not answer ${method} within ${this.bounds.timeoutMs} ms (AGENTOS_HOST_CALL_TIMEOUT_MS)`, {
-          limit: 'host_call_timeout_ms', capacity: this.bounds.timeoutMs, observed: this.bounds.timeoutMs, env: 'AGENTOS_HOST_CALL_TIMEOUT_MS',
-        }));
-      }, this.bounds.timeoutMs);
+        this.abandon(id, new AgentosError(code, `the host did not answer ${method} within ${ms} ms (${env})`, { limit, capacity: ms, observed: ms, env }));
+      }, ms);
       timer.unref();
       this.pending.set(id, { vmId, resolve, reject, timer });
       this.writer.write({ jsonrpc: '2.0', id, method, params } as Message).catch((err: unknown) => this.abandon(id, err));

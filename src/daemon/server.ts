@@ -203,6 +203,15 @@ export class Server {
       output: (vmId, pid, stream, data, encoding) => events.notify(P.ProcessOutput.type, { vmId, pid, stream, data, encoding }, data.length),
       exit: (vmId, pid, exit: ProcessExit, child) => events.notify(P.ProcessExited.type, { vmId, pid, ...exit, ...child }, 256),
       whenWritable: () => events.whenWritable(),
+      askPermission: (params) =>
+        outgoing.send(params.vmId, P.PermissionRequest.method, params, {
+          ms: o.limits.PERMISSION_ASK_TIMEOUT_MS.value, limit: 'permission_ask_timeout_ms', env: 'AGENTOS_PERMISSION_ASK_TIMEOUT_MS', code: 'ERR_AGENTOS_PERMISSION_ASK_TIMEOUT',
+        }).catch((err: unknown) => {
+          if (err instanceof AgentosError && err.data.limit !== undefined && err.data.capacity !== undefined) {
+            warnLimitExhausted(o.log.child({ vmId: params.vmId, pid: params.pid }), { limit: err.data.limit, observed: err.data.observed ?? err.data.capacity, capacity: err.data.capacity, env: err.data.env });
+          }
+          throw err;
+        }),
       callHost: (vmId, pid, binding, args) =>
         outgoing.send(vmId, P.HostCall.method, { vmId, pid, binding, args }).catch((err: unknown) => {
           if (err instanceof AgentosError && err.data.limit !== undefined && err.data.capacity !== undefined) {

@@ -1,6 +1,9 @@
 import type ivm from 'isolated-vm';
 import { availableParallelism, cpus, machine as osMachine, release as osRelease, version as osVersion } from 'node:os';
 import { FsError } from '../fs/errors.js';
+import { AskPending, checkFs } from '../permissions/fs.js';
+import { canonicalPath } from '../permissions/fs-target.js';
+import type { AskingResult } from '../process/hook-result.js';
 import { absolute, normalize } from '../fs/paths.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal } from '../process/guest-process.js';
 import type { JsEngine } from './engine.js';
@@ -141,6 +144,13 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (invocation.kind === 'file') {
       scriptPath = normalize(absolute(o.cwd, invocation.path));
       let source: string;
+      if (!this.permits.allowsAll('fs') && !(await this.permits.check('fs', 'read', canonicalPath(o.vfs, scriptPath, true)))) {
+        this.writeErr(`node:internal/fs/utils\n\nError: EACCES: permission denied, open '${scriptPath}'\n`);
+        this.exitCode = 1;
+        this.finish();
+        return;
+      }
+      if (this.finished) return;
       try {
         source = Buffer.from(o.vfs.readFile(scriptPath)).toString('utf8');
       } catch {
@@ -164,6 +174,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
       await o.admit();
       if (this.finished) return;
     }
+    const env = await this.visibleEnv(o.env);
+    if (this.finished) return;
     const slot = await o.engine.pool.take(o.budgets.heapLimitMb);
     if (this.finished) {
       // Killed (VM disposed) while the isolate was being made.
@@ -177,7 +189,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
       ppid: o.ppid,
       argv: ['/usr/bin/node', ...(scriptPath ? [scriptPath] : []), ...invocation.args],
       execArgv: invocation.execArgv,
-      env: o.env,
+      env,
       cwd: o.cwd,
       nodeVersion: o.engine.nodeVersion,
       maxTimers: o.budgets.maxTimers,
@@ -215,7 +227,15 @@ export class JsProcess extends GuestProcess implements GuestHost {
     const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     const denied = this.o.engine.builtinNames.has(bare) ? undefined : this.moduleAccessDenied(specifier);
     if (denied) throw Object.assign(new Error(denied.message), { code: denied.code });
-    return this.resolve(specifier, dirOf(fromFile), 'import', fromFile);
+    const record = this.resolve(specifier, dirOf(fromFile), 'import', fromFile);
+    // ES module linking runs in the daemon, not on a guest call that can wait: an `ask`
+    // here is answered from what the host said to remember, else denied (logged so).
+    if (!this.permits.allowsAll('fs') && record.path.startsWith('/') && !this.o.engine.builtinNames.has(record.path)) {
+      if (!this.permits.vm.judgeWithoutWaiting(this.pid, 'fs', 'read', canonicalPath(this.o.vfs, record.path, true))) {
+        throw Object.assign(new FsError('EACCES', 'open', record.path), { code: 'EACCES' });
+      }
+    }
+    return record;
   }
 
   private resolve(specifier: string, fromDir: string, mode: 'require' | 'import', fromFile?: string, withSource = true): ModuleRecord {
@@ -473,18 +493,25 @@ export class JsProcess extends GuestProcess implements GuestHost {
       return;
     }
     const callHost = this.o.callHost;
+    const permits = this.permits;
+    // The one enforcement point of the hostFunction scope (bindings are guest JS's alone).
+    const allowed = permits.allowsAll('hostFunction') ? Promise.resolve(true) : permits.check('hostFunction', 'call', binding);
     this.enter(
-      // A host side that throws instead of rejecting still answers the guest.
-      new Promise<unknown>((resolve) => resolve(callHost(binding, args as unknown[]))).then(
+      allowed.then((allow) => {
+        if (!allow) throw Object.assign(new Error(`host.${binding}: permission denied by the VM's hostFunction policy`), { code: 'ERR_AGENTOS_PERMISSION_DENIED' });
+        // A host side that throws instead of rejecting still answers the guest.
+        return new Promise<unknown>((resolve) => resolve(callHost(binding, args as unknown[])));
+      }).then(
         (value) => answer(true, value),
         (err: { message?: string; code?: string }) => answer(false, { message: err?.message ?? String(err), code: err?.code }),
       ),
     );
   }
 
-  node(op: unknown, args: unknown): HookResult {
+  node(op: unknown, args: unknown): AskingResult {
     if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
-    return this.nodeCalls.call(op, args);
+    // child_process may have to wait for the host's answer (childProcess, env scopes).
+    return this.permits.run(() => this.nodeCalls.call(op, args));
   }
 
   /** `job`: runs a job staged through `node` (a synchronous child, a key derivation). */
@@ -513,12 +540,17 @@ export class JsProcess extends GuestProcess implements GuestHost {
     return this.decoders.call(op, args);
   }
 
-  load(specifier: unknown, fromDir: unknown): HookResult {
+  load(specifier: unknown, fromDir: unknown): AskingResult {
+    return this.permits.run(() => this.loadNow(specifier, fromDir));
+  }
+
+  private loadNow(specifier: unknown, fromDir: unknown): HookResult {
     if (typeof specifier !== 'string' || typeof fromDir !== 'string') return { err: { message: 'invalid module specifier', code: 'ERR_INVALID_ARG_TYPE' } };
     const denied = this.moduleAccessDenied(specifier);
     if (denied) return { err: denied };
     try {
       const record = this.resolve(specifier, fromDir, 'require');
+      this.checkModuleRead(record);
       if (record.format !== 'commonjs') return { ok: record };
       const { codeCache } = this.o.engine;
       // One hash of a large source keys both what the lexer found in it and its code cache.
@@ -531,14 +563,25 @@ export class JsProcess extends GuestProcess implements GuestHost {
       const cache = key === undefined ? undefined : codeCache.lookup(key, wrapped, 'script', record.path);
       return { ok: cache ? { ...record, source, cache } : { ...record, source } };
     } catch (err) {
+      if (err instanceof AskPending) throw err;
       if (err instanceof PackageJsonLimitError) return { err: { message: err.message, code: err.code } };
       return { err: errorShape(err) };
     }
   }
 
+  /**
+   * A module file is read under the fs policy as readFileSync would be (EACCES, or a wait
+   * for the host's answer to `ask`; AskPending passes through to permits.run).
+   */
+  private checkModuleRead(record: ModuleRecord): void {
+    if (this.permits.allowsAll('fs') || this.o.engine.builtinNames.has(record.path)) return;
+    if (!record.path.startsWith('/')) return;
+    checkFs({ kind: 'guest', permits: this.permits }, 'read', canonicalPath(this.o.vfs, record.path, true), 'open', record.path);
+  }
+
   /** The one permission check every module load (require or import) of a VM file passes. */
   private moduleAccessDenied(specifier: string): { message: string; code: string } | undefined {
-    if (this.o.permission === 'none') return { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' };
+    if (this.permits.vm.policy.fsShorthand === 'none') return { message: `Cannot load '${specifier}': this VM gives guests no filesystem access`, code: 'EACCES' };
     return undefined;
   }
 

@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
+import type { AskingResult } from '../process/hook-result.js';
 import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import { guestLibSource } from './guest-lib-source.js';
@@ -16,13 +17,13 @@ export interface GuestHost {
   hostCall(callId: unknown, binding: unknown, args: unknown): void;
   signalListeners(signal: unknown, count: unknown): void;
   block(op: unknown, arg: unknown): Promise<unknown>;
-  fs(op: unknown, args: unknown): HookResult;
-  load(specifier: unknown, fromDir: unknown): HookResult;
-  resolveModule(specifier: unknown, request: unknown): HookResult;
+  fs(op: unknown, args: unknown): AskingResult;
+  load(specifier: unknown, fromDir: unknown): AskingResult;
+  resolveModule(specifier: unknown, request: unknown): AskingResult;
   importModule(callId: unknown, specifier: unknown, fromFile: unknown, type: unknown): void;
   exit(code: unknown): void;
   random(length: unknown): HookResult;
-  node(op: unknown, args: unknown): HookResult;
+  node(op: unknown, args: unknown): AskingResult;
   text(op: unknown, args: unknown): HookResult;
   /** Runs one hook's work, charged to the process (see GuestProcess.call). */
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;

@@ -386,6 +386,16 @@ export const INVENTORY = {
     min: 1, max: 2_147_483_647,
     why: 'a host/call the host does not answer in time fails in the guest with ERR_AGENTOS_HOST_CALL_TIMEOUT',
   },
+  PERMISSION_ASK_TIMEOUT_MS: {
+    unit: 'ms', default: 30_000, env: 'AGENTOS_PERMISSION_ASK_TIMEOUT_MS', scope: 'VM',
+    min: 1, max: 2_147_483_647,
+    why: 'how long a guest waits for the host\'s answer to a permission/request (a rule with mode ask); no answer in time is a denial',
+  },
+  PERMISSION_REMEMBER_MAX: {
+    unit: 'count', default: 4096, env: 'AGENTOS_PERMISSION_REMEMBER_MAX', scope: 'VM',
+    min: 1, max: 1_000_000,
+    why: 'answers to permission/request a VM keeps with `remember`; past it an answer applies once and is asked again next time',
+  },
   MAX_HOST_CALLS_IN_FLIGHT: {
     unit: 'count', default: 64, env: 'AGENTOS_MAX_HOST_CALLS_IN_FLIGHT', scope: 'VM',
     min: 1, max: 100_000,

@@ -73,3 +73,22 @@ export function bytesOf(value: unknown): number {
   if (isView(value)) return apply(value instanceof DataView ? dataViewLength : byteLength, value, []) as number;
   return 0;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A call whose answer may be `{ask: id}` (the VM's policy says to ask the host first,
+ * src/permissions/process-permits.ts): the guest's thread waits for the host's answer with
+ * `waitForAnswer(id)`, then makes the same call again, which finds the answer waiting.
+ * The guest is never denied without the host having had its say, and never gets `{ask}`.
+ */
+export function askingCall<R>(call: () => R, waitForAnswer: (id: number) => void): R {
+  for (;;) {
+    const result = call();
+    // An own property only: guest code may have put an `ask` getter on Object.prototype.
+    if (result === null || typeof result !== 'object' || !apply(hasOwn, result, ['ask'])) return result;
+    const id = (result as unknown as { ask: unknown }).ask;
+    if (typeof id !== 'number') return result;
+    waitForAnswer(id);
+  }
+}

@@ -2,17 +2,18 @@ import { copyTree } from '../fs/copy-tree.js';
 import { FsError, NodeSystemError } from '../fs/errors.js';
 import { byteCount } from '../fs/sizes.js';
 import { statOf, type FileNode, type VirtualFs } from '../fs/vfs.js';
-import { checkFs, openOperation, type FsOperation, type FsPermission } from '../permissions/fs.js';
+import { AskPending, checkFs, openOperation, type FsOperation } from '../permissions/fs.js';
+import type { ProcessPermits } from '../permissions/process-permits.js';
+import { canonicalPath, entriesBeneath } from '../permissions/fs-target.js';
 import { FdTable, parseOpenFlags } from './fd-table.js';
-import type { HookResult } from './hook-result.js';
+import type { AskingResult } from './hook-result.js';
 
-export type { FsPermission } from '../permissions/fs.js';
 
 /** What the guest fs needs from its process: stdio, and the per-call size bound. */
 export interface GuestFsContext {
   readonly vfs: VirtualFs;
   readonly fds: FdTable;
-  readonly permission: FsPermission;
+  readonly permits: ProcessPermits;
   readonly ioMaxBytes: number;
   readStdin(): Uint8Array;
   writeOutput(fd: 1 | 2, data: Uint8Array): void;
@@ -24,50 +25,69 @@ export interface GuestFsContext {
  * What each guest fs operation does, for the permission check (permissions/fs.ts): its
  * operation, and where its target is: a path argument (`path`, the argument's index) or
  * an fd (`fd`, the index of the fd argument; the check gets the path it was opened by).
- * `open` and `writeFile` depend on their flags. An op missing here is refused.
+ * `nofollow`: the entry itself, not where its symlink leads; `also`: a second path the
+ * call touches (the source of a copy, the destination of a rename); `tree`: the operation
+ * reaches every entry beneath a directory too. `open` and `writeFile` depend on their
+ * flags. An op missing here is refused.
  */
-type Target = { operation: FsOperation | ((args: unknown[], ctx: GuestFsContext) => FsOperation); path?: number; fd?: number };
+type Flag = boolean | ((args: unknown[]) => boolean);
+interface Target {
+  operation: FsOperation | ((args: unknown[], ctx: GuestFsContext) => FsOperation);
+  path?: number;
+  fd?: number;
+  nofollow?: Flag;
+  tree?: Flag;
+  also?: { operation: FsOperation; path: number; nofollow?: boolean; tree?: boolean };
+  /** The syscall Node names in the error (open for readFile, scandir for readdir, …); default the op's name. */
+  syscall?: string;
+}
 const READ_PATH: Target = { operation: 'read', path: 0 };
 const READ_FD: Target = { operation: 'read', fd: 0 };
 const OPERATIONS: Record<string, Target> = {
-  exists: READ_PATH, access: READ_PATH, readFile: READ_PATH, stat: READ_PATH, readdir: READ_PATH, readlink: READ_PATH,
-  realpath: READ_PATH, getxattr: READ_PATH, listxattr: READ_PATH, statfs: READ_PATH,
-  readFd: READ_FD, read: READ_FD, fstat: READ_FD, dup: READ_FD, close: READ_FD, seek: READ_FD, setAppend: READ_FD,
+  exists: { ...READ_PATH, syscall: 'access' }, access: READ_PATH, readFile: { ...READ_PATH, syscall: 'open' },
+  stat: { ...READ_PATH, nofollow: (a) => a[1] === false, syscall: 'stat' }, readdir: { ...READ_PATH, syscall: 'scandir' },
+  readlink: { ...READ_PATH, nofollow: true }, realpath: READ_PATH, getxattr: { ...READ_PATH, nofollow: (a) => a[2] === false },
+  listxattr: { ...READ_PATH, nofollow: (a) => a[1] === false }, statfs: READ_PATH,
+  readFd: { ...READ_FD, syscall: 'read' }, read: READ_FD, fstat: READ_FD, dup: READ_FD, close: READ_FD, seek: { ...READ_FD, syscall: 'lseek' }, setAppend: { ...READ_FD, syscall: 'fcntl' },
   readOnly: { operation: 'read' },
   open: { operation: (a, ctx) => openOperation(parseOpenFlags(flagArg(a[1]), 'open'), () => typeof a[0] === 'string' && ctx.vfs.exists(a[0])), path: 0 },
-  writeFile: { operation: 'write', path: 0 },
-  writeFd: { operation: 'write', fd: 0 },
+  writeFile: { operation: 'write', path: 0, syscall: 'open' },
+  writeFd: { operation: 'write', fd: 0, syscall: 'write' },
   ftruncate: { operation: 'truncate', fd: 0 },
-  allocate: { operation: 'write', fd: 0 },
+  allocate: { operation: 'write', fd: 0, syscall: 'fallocate' },
   fchmod: { operation: 'chmod', fd: 0 },
   fsetxattr: { operation: 'xattr', fd: 0 },
-  truncate: { operation: 'truncate', path: 0 },
-  mkdir: { operation: 'create', path: 0 },
-  mkdtemp: { operation: 'create', path: 0 },
-  symlink: { operation: 'create', path: 1 },
-  link: { operation: 'link', path: 1 },
-  copyFile: { operation: 'write', path: 1 },
-  cp: { operation: 'write', path: 1 },
-  rm: { operation: 'delete', path: 0 },
-  rmdir: { operation: 'delete', path: 0 },
-  unlink: { operation: 'delete', path: 0 },
-  rename: { operation: 'rename', path: 0 },
+  truncate: { operation: 'truncate', path: 0, syscall: 'open' },
+  mkdir: { operation: 'create', path: 0, nofollow: true },
+  mkdtemp: { operation: 'create', path: 0, nofollow: true },
+  symlink: { operation: 'create', path: 1, nofollow: true },
+  link: { operation: 'link', path: 1, nofollow: true, also: { operation: 'link', path: 0, nofollow: true } },
+  copyFile: { operation: 'write', path: 1, also: { operation: 'read', path: 0 }, syscall: 'copyfile' },
+  cp: { operation: 'write', path: 1, also: { operation: 'read', path: 0, tree: true } },
+  rm: { operation: 'delete', path: 0, nofollow: true, tree: (a) => a[1] === true },
+  rmdir: { operation: 'delete', path: 0, nofollow: true, tree: (a) => a[1] === true },
+  unlink: { operation: 'delete', path: 0, nofollow: true },
+  rename: { operation: 'rename', path: 0, nofollow: true, tree: true, also: { operation: 'rename', path: 1, nofollow: true } },
   chmod: { operation: 'chmod', path: 0 },
   chown: { operation: 'chown', path: 0 },
-  utimes: { operation: 'utimes', path: 0 },
-  utimesNs: { operation: 'utimes', path: 0 },
-  setxattr: { operation: 'xattr', path: 0 },
-  removexattr: { operation: 'xattr', path: 0 },
+  utimes: { operation: 'utimes', path: 0, syscall: 'utime' },
+  utimesNs: { operation: 'utimes', path: 0, nofollow: (a) => a[3] === false, syscall: 'utime' },
+  setxattr: { operation: 'xattr', path: 0, nofollow: (a) => a[4] === false },
+  removexattr: { operation: 'xattr', path: 0, nofollow: (a) => a[2] === false },
 };
 
 /** The process's own stdio, by fd or by name: its streams, not the filesystem. */
 const STDIO_PATHS = new Set(['/dev/stdin', '/dev/stdout', '/dev/stderr']);
+
+const flag = (f: Flag | undefined, args: unknown[]) => (typeof f === 'function' ? f(args) : f === true);
 
 /** The permission check of one guest call, before it touches anything. */
 function authorize(ctx: GuestFsContext, op: string, args: unknown[]): void {
   const target = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
   if (!target) throw new FsError('EINVAL', op, undefined, `unknown fs operation '${op}'`);
   const operation = typeof target.operation === 'function' ? target.operation(args, ctx) : target.operation;
+  const syscall = target.syscall ?? op;
+  const actor = { kind: 'guest', permits: ctx.permits } as const;
   let path: string | undefined;
   if (target.path !== undefined) {
     path = typeof args[target.path] === 'string' ? (args[target.path] as string) : undefined;
@@ -77,7 +97,20 @@ function authorize(ctx: GuestFsContext, op: string, args: unknown[]): void {
     if (fd === 0 || fd === 1 || fd === 2) return;
     path = fdPath(ctx, fd);
   }
-  checkFs({ kind: 'guest', permission: ctx.permission }, operation, path, op);
+  // A policy that allows everything needs no canonical paths (the common case costs nothing).
+  if (ctx.permits.allowsAll('fs')) return;
+  const judged = (p: string | undefined, nofollow: boolean) => (p === undefined ? undefined : canonicalPath(ctx.vfs, p, !nofollow));
+  const check = (op2: FsOperation, p: string | undefined, shown: string | undefined, nofollow: boolean, tree: boolean) => {
+    const canonical = judged(p, nofollow);
+    checkFs(actor, op2, canonical, syscall, shown);
+    if (tree && canonical !== undefined) for (const below of entriesBeneath(ctx.vfs, canonical)) checkFs(actor, op2, below, syscall, shown);
+  };
+  check(operation, path, path, flag(target.nofollow, args), flag(target.tree, args));
+  const also = target.also;
+  if (also) {
+    const other = typeof args[also.path] === 'string' ? (args[also.path] as string) : undefined;
+    check(also.operation, other, other, also.nofollow === true, also.tree === true);
+  }
 }
 
 function fdPath(ctx: GuestFsContext, fd: unknown): string | undefined {
@@ -96,12 +129,13 @@ function fdPath(ctx: GuestFsContext, fd: unknown): string | undefined {
  * Node-shaped errors (`ENOENT`, `EACCES`, …) for the guest to throw, never exceptions into
  * the daemon.
  */
-export function guestFsCall(ctx: GuestFsContext, op: unknown, args: unknown): HookResult {
+export function guestFsCall(ctx: GuestFsContext, op: unknown, args: unknown): AskingResult {
   try {
     if (typeof op !== 'string' || !Array.isArray(args)) throw new FsError('EINVAL', 'fs');
     authorize(ctx, op, args);
     return { ok: dispatch(ctx, op, args) };
   } catch (err) {
+    if (err instanceof AskPending) throw err;
     if (err instanceof NodeSystemError) return { err: { message: err.message, code: err.code, errno: err.errnoNumber, syscall: err.syscall, path: err.path } };
     if (err instanceof FsError) return { err: { message: err.message, code: err.errno, syscall: err.syscall, path: err.path } };
     return { err: { message: err instanceof Error ? err.message : String(err), code: 'EINVAL' } };
@@ -199,7 +233,8 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       if (flags.truncate) vfs.truncateNode(node, 0);
       return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
     }
-    case 'readOnly': return ctx.permission !== 'read-write';
+    // access(W_OK) of WASI: EROFS under the read-only shorthand (or no fs), as a read-only mount says.
+    case 'readOnly': return ctx.permits.vm.policy.fsShorthand === 'read-only' || ctx.permits.vm.policy.fsShorthand === 'none';
     case 'getxattr': return vfs.getxattr(str(a[0]), str(a[1], 'name'), a[2] !== false);
     case 'listxattr': return vfs.listxattr(str(a[0]), a[1] !== false);
     case 'setxattr': vfs.setxattr(str(a[0]), str(a[1], 'name'), bytes(a[2], ctx), xattrMode(a[3]), a[4] !== false); return null;

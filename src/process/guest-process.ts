@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type ivm from 'isolated-vm';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { VirtualFs } from '../fs/vfs.js';
-import { guestFsCall, type FsPermission, type GuestFsContext } from './guest-fs.js';
-import type { HookResult } from './hook-result.js';
+import { guestFsCall, type GuestFsContext } from './guest-fs.js';
+import type { ProcessPermits } from '../permissions/process-permits.js';
+import type { AskingResult, HookResult } from './hook-result.js';
 import { warnLimitExhausted, type Logger } from '../log.js';
 import { FdTable } from './fd-table.js';
 import { BoundedOutput, type OutputSink } from './output.js';
@@ -38,7 +39,8 @@ export interface GuestProcessOptions {
   env: Record<string, string>;
   cwd: string;
   vfs: VirtualFs;
-  permission: FsPermission;
+  /** What the VM's permissions let this process do (src/permissions/). */
+  permits: ProcessPermits;
   stdin: StdinSource;
   output: OutputSink;
   /** Resolves when the host can take more output (process/spawn); absent for exec. */
@@ -109,7 +111,7 @@ export abstract class GuestProcess implements Watched {
     this.fsContext = {
       vfs: base.vfs,
       fds: this.fds,
-      permission: base.permission,
+      permits: base.permits,
       ioMaxBytes: budgets.ioMaxBytes,
       readStdin: () => base.stdin.take(),
       writeOutput: (fd, data) => this.output.write(fd === 1 ? 'stdout' : 'stderr', data),
@@ -124,6 +126,10 @@ export abstract class GuestProcess implements Watched {
 
   get stdin(): StdinSource {
     return this.base.stdin;
+  }
+
+  get permits(): ProcessPermits {
+    return this.base.permits;
   }
 
   get isFinished(): boolean {
@@ -188,14 +194,32 @@ export abstract class GuestProcess implements Watched {
   }
 
   /** `within` (WASM): the preopen the paths were resolved beneath; symlinks cannot leave it. */
-  fs(op: unknown, args: unknown, within?: unknown): HookResult {
+  fs(op: unknown, args: unknown, within?: unknown): AskingResult {
     if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
-    if (typeof within !== 'string' || within === '/') return guestFsCall(this.fsContext, op, args);
+    const { permits } = this.base;
+    if (typeof within !== 'string' || within === '/') return permits.run(() => guestFsCall(this.fsContext, op, args));
     try {
-      return this.base.vfs.confined(within, () => guestFsCall(this.fsContext, op, args));
+      return permits.run(() => this.base.vfs.confined(within, () => guestFsCall(this.fsContext, op, args)));
     } catch {
       return { err: { message: `preopen '${within}' is gone`, code: 'ENOENT' } };
     }
+  }
+
+  /**
+   * The one enforcement point of the env scope: the variables this process sees, each
+   * judged by name (waiting for the host's answer where the policy says ask), whoever
+   * started it (the host, a shell, child_process, an exec). PWD always passes: it carries
+   * the process's cwd (the agentOS libc takes it from there), which getcwd tells anyway.
+   */
+  protected async visibleEnv(env: Record<string, string>): Promise<Record<string, string>> {
+    const { permits } = this.base;
+    if (permits.allowsAll('env')) return env;
+    const visible: Record<string, string> = {};
+    // One at a time: a policy that asks sends one request at a time, not one per variable at once.
+    for (const [name, value] of Object.entries(env)) {
+      if (name === 'PWD' || (await permits.check('env', 'read', name))) visible[name] = value;
+    }
+    return visible;
   }
 
   /** Exactly `length` bytes, or EINVAL: never fewer bytes than asked, silently. */
@@ -232,6 +256,9 @@ export abstract class GuestProcess implements Watched {
       }
       case 'sleep':
         await new Promise((r) => setTimeout(r, typeof arg === 'number' && arg > 0 ? arg : 0));
+        return null;
+      case 'permission':
+        await this.base.permits.wait(arg);
         return null;
       case 'usage':
         // As text: applySyncPromise carries only transferable values back, not objects.

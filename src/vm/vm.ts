@@ -4,7 +4,12 @@ import { AgentosError, hostFs, tooLarge } from '../errors.js';
 import { absolute, climbsAboveRoot, normalize } from '../fs/paths.js';
 import { VirtualFs } from '../fs/vfs.js';
 import type { JsEngine } from '../js/engine.js';
-import { checkFs, HOST_ACTOR, openOperation, type FsPermission } from '../permissions/fs.js';
+import { checkFs, HOST_ACTOR, openOperation } from '../permissions/fs.js';
+import { compilePolicy } from '../permissions/vm-policy.js';
+import { VmPermissions } from '../permissions/vm-permissions.js';
+import { ProcessPermits } from '../permissions/process-permits.js';
+import { canonicalPath } from '../permissions/fs-target.js';
+import type { AskParams } from '../permissions/ask.js';
 import { JsProcess } from '../js/js-process.js';
 import type { CommandModule, WasmEngine } from '../wasm/engine.js';
 import { WasmProcess, type WasmBudgets } from '../wasm/wasm-process.js';
@@ -43,6 +48,8 @@ export interface VmEvents {
   exit(vmId: string, pid: number, exit: ProcessExit, child?: { ppid: number; command: string }): void;
   whenWritable(): Promise<void>;
   callHost(vmId: string, pid: number, binding: string, args: unknown[]): Promise<unknown>;
+  /** Sends permission/request; rejects when the host does not answer in time or the VM goes. */
+  askPermission(params: AskParams): Promise<unknown>;
 }
 
 /** Lets the host's `$/cancelRequest` reach a running exec. */
@@ -86,7 +93,8 @@ export class Vm implements ProcessKernel {
   readonly user: UserInfo;
   readonly env: Record<string, string>;
   readonly cwd: string;
-  readonly permission: FsPermission;
+  /** What its guests may do (src/permissions/): every enforcement point asks here. */
+  readonly permissions: VmPermissions;
   readonly processes: ProcessTable;
   /** When the processes its guests spawn may start (admission.ts). */
   readonly spawns: SpawnBucket;
@@ -155,7 +163,7 @@ export class Vm implements ProcessKernel {
     this.provideCommands();
     this.provideDevices();
     checkEnvSize(this.env, limits.ENV_LIMIT_BYTES.value);
-    this.permission = params.permissions?.fs ?? 'read-write';
+    this.permissions = new VmPermissions(compilePolicy(params.permissions), id, (ask) => this.events.askPermission(ask), log, { rememberMax: limits.PERMISSION_REMEMBER_MAX.value });
     this.processes = new ProcessTable(this.limit('MAX_PROCESSES_PER_VM'), this.refusals('max_processes_per_vm', 'AGENTOS_MAX_PROCESSES_PER_VM'), sidecarProcesses);
     this.spawns = new SpawnBucket(limits.SPAWN_BURST_PER_VM.value, limits.SPAWN_INTERVAL_MS.value, this.refusals('spawn_burst_per_vm', 'AGENTOS_SPAWN_BURST_PER_VM'));
     this.cpuShare = { buffer: new SharedArrayBuffer(CPU_SHARE_WORDS * 4), slots: limits.CPU_SLOTS_PER_VM.value, sliceMs: limits.CPU_SLICE_MS.value };
@@ -339,7 +347,7 @@ export class Vm implements ProcessKernel {
       env: inherit ? { ...env, PWD: params.env?.PWD ?? cwd } : env,
       cwd,
       vfs: this.fs,
-      permission: this.permission,
+      permits: new ProcessPermits(this.permissions, pid),
       stdin,
       output,
       outputWindow,
@@ -475,7 +483,7 @@ export class Vm implements ProcessKernel {
    * and reaches the host as process/exit with its ppid. Throws FsError (ENOENT, E2BIG, …)
    * or the process limit's error before anything starts.
    */
-  startForJs(parent: { pid: number; rootPid: number }, req: ChildRequest, io: ChildIo): GuestProcess {
+  startForJs(parent: { pid: number; rootPid: number; permits: ProcessPermits }, req: ChildRequest, io: ChildIo): GuestProcess {
     const cwd = normalize(absolute(this.cwd, req.cwd));
     try {
       if (this.fs.stat(cwd).type !== 'directory') throw new FsError('ENOTDIR', 'spawn', cwd);
@@ -492,11 +500,12 @@ export class Vm implements ProcessKernel {
     const isNode = /^(?:\/(?:usr\/)?bin\/)?node$/.test(req.file);
     const jail = [{ name: '/', vmPath: '/' }];
     const program = isNode ? undefined : this.lookup(req.file, argv, { cwd, path: env.PATH ?? null, jail });
+    this.checkStart(parent.permits, program ? program.path : '/usr/bin/node', 'spawn');
     const pid = this.processes.reserve();
     const live = () => this.processes.find(pid) !== undefined;
     const log = this.log.child({ pid, ppid: parent.pid });
     const common = {
-      pid, ppid: parent.pid, env, cwd, vfs: this.fs, permission: this.permission,
+      pid, ppid: parent.pid, env, cwd, vfs: this.fs, permits: new ProcessPermits(this.permissions, pid),
       stdin: io.stdin, output: io.output, watchdog: this.engine.watchdog, log,
     };
     let child: JsProcess | WasmProcess;
@@ -552,12 +561,37 @@ export class Vm implements ProcessKernel {
     });
   }
 
+  /**
+   * The one enforcement point of the childProcess scope: the shell's children, a WASM
+   * exec, JS child_process. `program` is the absolute path that would run; a refusal is
+   * EACCES, as starting a file without its execute bit is.
+   */
+  checkStart(permits: ProcessPermits, program: string, syscall: string): void {
+    if (permits.allowsAll('childProcess')) return;
+    if (!permits.judgeSync('childProcess', 'spawn', program)) throw new FsError('EACCES', syscall, program);
+  }
+
   spawnChild(parent: WasmProcess, raw: unknown): number {
     // A child inherits its parent's jail: every path of the request resolves through it.
     const jail = parent.preopens;
     const req = checkSpawnRequest(raw, { ...this.requestBounds(parent), preopens: jail });
     if ((req.flags & SPAWN_SETSID) && (req.flags & SPAWN_SETPGROUP)) throw new FsError('EPERM', 'posix_spawn');
     const cwd = req.cwd.startsWith('/') ? req.cwd : parent.cwd;
+    // Judged before the file actions run (they create and truncate files, and a wait for
+    // the host's answer makes the call again); the actions' chdir may change where a
+    // relative name leads: the program is judged again below if it does.
+    const env: Record<string, string> = {};
+    for (const kv of req.env) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    let judged: string | undefined;
+    try {
+      judged = this.lookup(req.path, req.argv, { cwd, path: req.searchPath ?? env.PATH ?? null, jail }).path;
+    } catch {
+      // Not found from here: the lookup below, after the actions, reports it (they still run first, as a child's redirections do).
+    }
+    if (judged !== undefined) this.checkStart(parent.permits, judged, 'posix_spawn');
     const actions = decodeActions(req.actions, {
       maxActions: this.limits.SPAWN_ACTIONS_MAX.value,
       maxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
@@ -565,7 +599,7 @@ export class Vm implements ProcessKernel {
     const built = childFds(req.fds, actions, cwd, jail, {
       openFileOf: (hostFd) => parent.openFile(hostFd),
       open: ({ vmPath, root }, flags, mode) => this.confined(root, () => {
-        checkFs({ kind: 'guest', permission: this.permission }, openOperation(flags, () => this.fs.exists(vmPath)), vmPath, 'open');
+        checkFs({ kind: 'guest', permits: parent.permits }, openOperation(flags, () => this.fs.exists(vmPath)), canonicalPath(this.fs, vmPath, true), 'open', vmPath);
         const node = this.fs.openFile(vmPath, { create: flags.create, exclusive: flags.exclusive, mode: mode & ~req.umask });
         if (flags.truncate) this.fs.truncateNode(node, 0);
         return { node, path: vmPath, position: 0, readable: flags.read, writable: flags.write, append: flags.append, refs: 0 };
@@ -575,13 +609,9 @@ export class Vm implements ProcessKernel {
       }),
       maxFds: parent.maxOpenFiles + jail.length,
     });
-    const env: Record<string, string> = {};
-    for (const kv of req.env) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
     env.PWD = built.cwd;
     const program = this.lookup(req.path, req.argv, { cwd: built.cwd, path: req.searchPath ?? env.PATH ?? null, jail });
+    if (program.path !== judged) this.checkStart(parent.permits, program.path, 'posix_spawn');
     const pid = this.processes.reserve();
     let child: WasmProcess;
     try {
@@ -594,7 +624,7 @@ export class Vm implements ProcessKernel {
         env,
         cwd: built.cwd,
         vfs: this.fs,
-        permission: this.permission,
+        permits: new ProcessPermits(this.permissions, pid),
         stdin: parent.stdin,
         // Where the tree's inherited stdout goes: the host's (its root's output), or, for a
         // tree a guest's child_process started, that child's own piped output.
@@ -684,6 +714,7 @@ export class Vm implements ProcessKernel {
   async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
+    this.permissions.dispose();
     const killed = await this.processes.killAll();
     this.sockets.dispose();
     this.runnerReuse?.dispose();

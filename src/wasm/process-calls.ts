@@ -3,6 +3,7 @@ import { FsError } from '../fs/errors.js';
 import type { HookResult } from '../process/hook-result.js';
 import { NetError } from '../net/vm-network.js';
 import { socketCall } from '../net/socket-calls.js';
+import { AskPending } from '../permissions/process-permits.js';
 import type { PipeEnd } from '../process/pipes.js';
 import type { Program } from './program-lookup.js';
 import { path as checkedPath } from './spawn-request.js';
@@ -46,6 +47,8 @@ export interface ProcessKernel {
   /** Sends signal `sig` to `pid` (> 0), a group (0: the sender's, < -1), or all (-1). False: no such process. */
   signal(sender: WasmProcess, pid: number, sig: number): boolean;
   pgidOf(pid: number): number | undefined;
+  /** Throws EACCES when the childProcess policy refuses starting `program` (an absolute path), or AskPending. */
+  checkStart(permits: import('../permissions/process-permits.js').ProcessPermits, program: string, syscall: string): void;
   /** What a runner may hand the daemon in one spawn or exec (spawn-request.ts). */
   requestBounds(proc: WasmProcess): Omit<import('./spawn-request.js').RequestBounds, 'preopens'>;
 }
@@ -60,6 +63,7 @@ export function processCall(proc: WasmProcess, kernel: ProcessKernel, op: unknow
     if (typeof op !== 'string' || !Array.isArray(args)) throw new FsError('EINVAL', 'proc');
     return { ok: dispatch(proc, kernel, op, args) };
   } catch (err) {
+    if (err instanceof AskPending) throw err;
     if (err instanceof FsError) return { err: { message: err.message, code: err.errno } };
     if (err instanceof NetError) return { err: { message: err.message, code: err.code } };
     if (err instanceof AgentosError && (err.code === 'ERR_AGENTOS_PROCESS_LIMIT' || err.code === 'ERR_AGENTOS_SIDECAR_PROCESS_LIMIT')) return { err: { message: err.message, code: 'EAGAIN' } };
@@ -97,8 +101,13 @@ function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unkno
     case 'kill':
       if (!kernel.signal(proc, int(a[0]), int(a[1]))) throw new FsError('ESRCH', 'kill');
       return null;
-    case 'resolve':
-      return kernel.lookup(checkedPath(a[0], 'path', proc.pathMax), [], { cwd: proc.cwd, path: proc.environment.PATH ?? null, jail: proc.preopens }).path;
+    case 'resolve': {
+      // proc_exec asks first: the program it would run is judged here, so a refusal is
+      // execve's EACCES to the caller, whose image goes on.
+      const program = kernel.lookup(checkedPath(a[0], 'path', proc.pathMax), [], { cwd: proc.cwd, path: proc.environment.PATH ?? null, jail: proc.preopens });
+      kernel.checkStart(proc.permits, program.path, 'execve');
+      return program.path;
+    }
     case 'pgid': {
       const pgid = kernel.pgidOf(int(a[0]));
       if (pgid === undefined) throw new FsError('ESRCH', 'getpgid');

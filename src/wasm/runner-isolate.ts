@@ -1,5 +1,5 @@
 import ivm from 'isolated-vm';
-import type { HookResult } from '../process/hook-result.js';
+import type { AskingResult, HookResult } from '../process/hook-result.js';
 import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
@@ -11,10 +11,10 @@ const runtime = new RuntimeSource('wasm-runner.js', 'agentos:wasm-runner');
 /** The host side of the runner's hooks, implemented by the WASM process bound to it. */
 export interface RunnerHost {
   write(fd: unknown, data: unknown): void;
-  fs(op: unknown, args: unknown, within?: unknown): HookResult;
+  fs(op: unknown, args: unknown, within?: unknown): AskingResult;
   random(length: unknown): HookResult;
   block(op: unknown, arg: unknown, extra?: unknown): Promise<unknown>;
-  proc(op: unknown, args: unknown): HookResult;
+  proc(op: unknown, args: unknown): AskingResult;
   /** Runs one hook's work, charged to the process (see GuestProcess.call). */
   call<T>(work: () => T, answered: boolean): T | typeof TURN_SPENT;
 }

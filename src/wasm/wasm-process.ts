@@ -1,7 +1,7 @@
 import type ivm from 'isolated-vm';
 import { Children } from '../process/children.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal, type StopReason } from '../process/guest-process.js';
-import type { HookResult } from '../process/hook-result.js';
+import type { AskingResult } from '../process/hook-result.js';
 import { PipeHoldings } from '../process/pipes.js';
 import { SocketHoldings } from '../net/command-sockets.js';
 import { socketBlockingCall } from '../net/socket-calls.js';
@@ -168,9 +168,10 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     return out;
   }
 
-  proc(op: unknown, args: unknown): HookResult {
+  proc(op: unknown, args: unknown): AskingResult {
     if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
-    return processCall(this, this.o.kernel, op, args);
+    // spawn and exec may have to wait for the host's answer (childProcess scope).
+    return this.permits.run(() => processCall(this, this.o.kernel, op, args));
   }
 
   /** `childChange`: until a child matching `arg` ends (or a signal comes), at most `timeoutMs`. */
@@ -235,6 +236,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
 
   private async launch(): Promise<void> {
     const compiled = await this.o.module;
+    if (this.finished) return;
+    this.env = await this.visibleEnv(this.env);
     if (this.finished) return;
     const runner = await this.o.runners.take(this.o.budgets.runnerHeapLimitMb);
     if (this.finished) {
@@ -334,9 +337,10 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     this.store(BLOCKED, exec.blocked);
     this.store(IGNORED, exec.ignored);
     this.store(CAUGHT, [0, 0]);
-    this.o.compile(program).then(
-      (compiled) => {
+    Promise.all([this.o.compile(program), this.visibleEnv(env)]).then(
+      ([compiled, visible]) => {
         if (this.finished) return;
+        this.env = visible;
         this.tableBytes = compiled.tableBytes;
         this.runImage(runner, compiled);
       },

@@ -44,7 +44,9 @@ export type BlockingOp =
   /** This process's CPU time and heap (process.cpuUsage, memoryUsage, resourceUsage). */
   | 'usage'
   /** The source of dist/guest-lib.js: Node's library modules, evaluated on first require (guest/node-lib-loader.ts). */
-  | 'nodeLib';
+  | 'nodeLib'
+  /** Waits for the host's answer to a permission/request a call was answered `{ask: id}` for (process-permits.ts). */
+  | 'permission';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;

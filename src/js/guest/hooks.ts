@@ -1,5 +1,5 @@
 import type { BlockingHook, BlockingOp, GuestErrorShape, HookResult, IgnoredHooks, SyncHooks } from './contract.js';
-import { bytesOf, CallMeter } from '../../process/guest-calls.js';
+import { askingCall, bytesOf, CallMeter } from '../../process/guest-calls.js';
 
 /**
  * The host's callbacks, taken off the global object before any guest code runs so the
@@ -78,9 +78,14 @@ for (const name of ignoredNames) {
     meter.sent(bytesOf(a) + bytesOf(b) + bytesOf(c) + bytesOf(d));
   };
 }
+/** Calls the VM's permissions may make wait for the host's answer (`ask`). */
+const askingNames: ReadonlySet<string> = new Set(['fs', 'load', 'resolve', 'node']);
+const waitForAnswer = (id: number) => rawBlock.applySyncPromise(undefined, ['permission', id]);
 for (const name of answeredNames) {
   const call = raw[name]!;
-  table[name] = (a: unknown, b: unknown) => meter.answered(() => call(a, b));
+  table[name] = askingNames.has(name)
+    ? (a: unknown, b: unknown) => askingCall(() => meter.answered(() => call(a, b)), waitForAnswer)
+    : (a: unknown, b: unknown) => meter.answered(() => call(a, b));
 }
 
 export function block<T>(op: BlockingOp, arg?: number): T {

@@ -11,6 +11,7 @@ import type { GuestProcess, ProcessExit, Signal } from '../../process/guest-proc
 import type { OutputSink, StreamName } from '../../process/output.js';
 import { signalNumber } from '../../process/signal-numbers.js';
 import { StdinSource } from '../../process/stdin.js';
+import type { ProcessPermits } from '../../permissions/process-permits.js';
 
 export type Stdio = 'pipe' | 'inherit' | 'ignore';
 
@@ -31,7 +32,7 @@ export interface ChildIo {
 
 /** The VM side: starts a child of `parentPid` (vm.ts startForJs). */
 export interface ChildKernel {
-  startForJs(parent: { pid: number; rootPid: number }, req: ChildRequest, io: ChildIo): GuestProcess;
+  startForJs(parent: { pid: number; rootPid: number; permits: ProcessPermits }, req: ChildRequest, io: ChildIo): GuestProcess;
   stdinCapacity: number;
 }
 
@@ -41,6 +42,8 @@ export interface ChildParent {
   rootPid: number;
   stdin: StdinSource;
   inheritedOutput: OutputSink;
+  /** Its permissions: a child's start is judged under them (childProcess). */
+  permits: ProcessPermits;
 }
 
 export interface SyncResult {
@@ -208,7 +211,8 @@ export class JsChildren {
       },
     };
     const stdin = req.stdio[0] === 'pipe' ? StdinSource.of(input ?? new Uint8Array(0), Math.max(this.kernel.stdinCapacity, input?.byteLength ?? 0)) : null;
-    proc = this.kernel.startForJs(this.parent, req, { stdin: this.stdinFor(req.stdio[0], stdin), output: this.outputFor(req.stdio, piped) });
+    // A job runs in the daemon, not on a guest call: it waits for an `ask` answer itself.
+    proc = await this.parent.permits.settle(() => this.kernel.startForJs(this.parent, req, { stdin: this.stdinFor(req.stdio[0], stdin), output: this.outputFor(req.stdio, piped) }));
     const timer = timeoutMs > 0 ? setTimeout(() => stop('ETIMEDOUT'), timeoutMs) : undefined;
     const exit = await proc.exited;
     clearTimeout(timer);

@@ -4,6 +4,7 @@
  * synchronous child, a key derivation) run off the daemon's thread. Every argument comes
  * from guest code.
  */
+import { AskPending } from '../../permissions/process-permits.js';
 import type { HookResult } from '../../process/hook-result.js';
 import { cryptoCall, cryptoJob, type CryptoBounds, type CryptoState } from './crypto-calls.js';
 import { Handles } from './handles.js';
@@ -39,6 +40,7 @@ export class NodeCalls {
     try {
       return { ok: this.dispatch(op, args) };
     } catch (err) {
+      if (err instanceof AskPending) throw err;
       return { err: shapeOf(err) };
     }
   }
@@ -67,6 +69,8 @@ export class NodeCalls {
         try {
           return children.spawn(req, this.deliver);
         } catch (err) {
+          // The host must be asked first: the guest waits and calls again (process-permits.ts).
+          if (err instanceof AskPending) throw err;
           throw Object.assign(new Error(), spawnFailure(err, req.file));
         }
       }

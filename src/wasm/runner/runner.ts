@@ -13,7 +13,7 @@ import { hostUserImports } from './host-user.js';
 import { SignalExit, Signals } from './signals.js';
 import { errnoReturning, Wasi } from './wasi.js';
 import { encodeUtf8 } from './utf8.js';
-import { bytesOf, CallMeter } from '../../process/guest-calls.js';
+import { askingCall, bytesOf, CallMeter } from '../../process/guest-calls.js';
 import { CpuGate } from '../../process/cpu-gate.js';
 import type { StatMemo } from './stat-memo.js';
 import { setPipeWaits } from '../../process/pipe-ring.js';
@@ -38,14 +38,16 @@ const block: RunnerHooks['block'] = {
 };
 /** Every call into the daemon goes through the call meter, as a guest JS runtime's do (src/process/guest-calls.ts). */
 const callMeter = new CallMeter(() => block.applySyncPromise(undefined, ['turn']));
+const waitForAnswer = (id: number) => block.applySyncPromise(undefined, ['permission', id]);
 const hooks: RunnerHooks = {
   block,
   write: (fd, data) => {
     raw.write!(fd, data);
     callMeter.sent(bytesOf(data));
   },
-  fs: (op, args, within) => callMeter.answered(() => raw.fs!(op, args, within) as HookResult),
-  proc: (op, args) => callMeter.answered(() => raw.proc!(op, args) as HookResult),
+  // Both may have to wait for the host's answer to a permission/request (askingCall).
+  fs: (op, args, within) => askingCall(() => callMeter.answered(() => raw.fs!(op, args, within) as HookResult), waitForAnswer),
+  proc: (op, args) => askingCall(() => callMeter.answered(() => raw.proc!(op, args) as HookResult), waitForAnswer),
   random: (length) => callMeter.answered(() => raw.random!(length) as HookResult),
 };
 
