@@ -79,6 +79,7 @@ export function createHandlers(d: HandlerDeps) {
       cpu: cpuShareStats(vm.cpuShare),
       usage: { cpuMs: Math.round(vm.cpuMs * 1000) / 1000, execs: vm.execs, limitHits: vm.limitHits },
       permissions: vm.permissions.stats(),
+      network: { ...vm.network.usage },
     };
   };
 

@@ -24,7 +24,6 @@ import { StreamedOutput } from '../process/streamed-output.js';
 import { ProcessTable } from '../process/process-table.js';
 import { PipeTable } from '../process/pipes.js';
 import { CommandSockets } from '../net/command-sockets.js';
-import { refusingNetwork } from '../net/refusing-network.js';
 import { signalName, signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
 import { commandStub, lookupProgram, type LookupWhere, type Program } from '../wasm/program-lookup.js';
@@ -36,6 +35,8 @@ import { SpawnBucket, type SidecarProcesses } from './admission.js';
 import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
 import type { NodeBounds } from '../js/node-host/node-calls.js';
 import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
+import { NetBroker } from '../net/broker.js';
+import { checkNetworkParams } from '../net/params.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -104,6 +105,8 @@ export class Vm implements ProcessKernel {
   /** Commands registered for this VM only (wasm/register with vmId). */
   readonly commands = new Map<string, CommandModule>();
   readonly createdAt = new Date();
+  /** The VM's network: the world as its policy allows, and its own loopback (src/net/broker.ts). */
+  readonly network: NetBroker;
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
   private runnerReuse: RunnerReuse | undefined;
@@ -150,7 +153,7 @@ export class Vm implements ProcessKernel {
       },
     );
     this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'));
-    this.sockets = new CommandSockets(() => refusingNetwork, limits.SOCKET_BUFFER_BYTES.value, limits.MAX_SOCKETS_PER_VM.value, this.refusals('max_sockets_per_vm', 'AGENTOS_MAX_SOCKETS_PER_VM'));
+    this.sockets = new CommandSockets(() => this.network, limits.SOCKET_BUFFER_BYTES.value, limits.MAX_SOCKETS_PER_VM.value, this.refusals('max_sockets_per_vm', 'AGENTOS_MAX_SOCKETS_PER_VM'));
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
     this.fs.symlink('usr/bin', '/bin');
@@ -178,6 +181,28 @@ export class Vm implements ProcessKernel {
       });
     }
     this.env.PWD = params.env?.PWD ?? this.cwd;
+    checkNetworkParams(params);
+    const netLog = log.child({ scope: 'network' });
+    this.network = new NetBroker({
+      scope: params.permissions?.network,
+      dnsOverrides: params.dns?.overrides,
+      caCerts: params.network?.caCerts,
+      log,
+      bounds: {
+        connections: this.limit('NET_CONNECTIONS_PER_VM'),
+        listeners: limits.NET_LISTENERS_PER_VM.value,
+        bytesIn: this.limit('NET_BYTES_IN_PER_VM'),
+        bytesOut: this.limit('NET_BYTES_OUT_PER_VM'),
+        dnsPerSecond: this.limit('NET_DNS_LOOKUPS_PER_SECOND'),
+        connectTimeoutMs: limits.NET_CONNECT_TIMEOUT_MS.value,
+        recentNames: limits.NET_RECENT_NAMES_PER_VM.value,
+        loopbackBufferBytes: limits.NET_LOOPBACK_BUFFER_BYTES.value,
+      },
+      onLimit: (limit, observed, capacity, env) => {
+        this.limitHits++;
+        warnLimitExhausted(netLog, { limit, observed, capacity, env });
+      },
+    });
   }
 
   /**
@@ -367,6 +392,8 @@ export class Vm implements ProcessKernel {
             user: this.user,
             childKernel: this,
             nodeBounds: this.nodeBounds(common.log),
+            network: this.network,
+            netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
           })
         : new WasmProcess({
             ...common,
@@ -534,6 +561,8 @@ export class Vm implements ProcessKernel {
             nodeBounds: this.nodeBounds(log),
             rootPid: parent.rootPid,
             admit: () => this.spawns.wait(live),
+            network: this.network,
+            netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
           });
     } catch (err) {
       this.processes.unreserve();
@@ -715,6 +744,7 @@ export class Vm implements ProcessKernel {
     if (this.disposed) return 0;
     this.disposed = true;
     this.permissions.dispose();
+    this.network.dispose();
     const killed = await this.processes.killAll();
     this.sockets.dispose();
     this.runnerReuse?.dispose();

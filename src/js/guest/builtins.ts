@@ -19,6 +19,7 @@ import { createCryptoModule } from './node/crypto.js';
 import { createZlibModule } from './node/zlib.js';
 import { createAsyncHooks } from './node/async-hooks.js';
 import { createV8 } from './node/v8.js';
+import { brokerTransport } from './node/net-broker-transport.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
@@ -83,7 +84,10 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     v8: createV8,
     cluster: () => createCluster((nodeLibBundle().nodeLib('events') as { EventEmitter: never }).EventEmitter),
   };
-  onNodeLibLoad((lib) => lib.configureNodeLib(proc, (name) => modules[name]));
+  onNodeLibLoad((lib) => {
+    lib.configureNodeLib(proc, (name) => modules[name]);
+    lib.setNetTransport(brokerTransport);
+  });
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {
       get: () => {
