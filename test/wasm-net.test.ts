@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closedPort, echoServer, gitServer, httpServer, patterned, sha256 } from './helpers/net-servers.js';
-import { startSidecar } from './helpers/sidecar.js';
+import { closedPort, echoServer, gitServer, httpServer, httpsServer, patterned, sha256 } from './helpers/net-servers.js';
+import { startSidecar, waitFor } from './helpers/sidecar.js';
 
 /**
  * host_net for the command binaries, through the real daemon, against servers this test
@@ -12,6 +12,7 @@ import { startSidecar } from './helpers/sidecar.js';
 const { client, logs } = await startSidecar();
 const http = await httpServer();
 const echo = await echoServer();
+const tlsServer = await httpsServer();
 const git = await gitServer({ 'README.md': '# small\n', 'src/main.c': 'int main(void) { return 0; }\n', 'data/bytes.txt': 'a\tb\r\nc\n' });
 
 /** Connections to the test's servers allowed: a rule that names the loopback address itself. */
@@ -53,12 +54,42 @@ test('git clone over smart HTTP gets the repository\'s exact files and history',
   assert.equal([log.exitCode, log.stdout], [0, 'the one commit\n']);
 });
 
+test('curl does its own TLS (mbedTLS) over a host_net socket: https with the test\'s CA, and -k', async () => {
+  const v = (await client.createVm({ permissions: allowLoopback, files: [{ path: '/tmp/ca.pem', data: tlsServer.cert, encoding: 'utf8' }] })).vmId;
+  const r = await client.exec(v, 'curl', ['-sS', '--cacert', '/tmp/ca.pem', `https://127.0.0.1:${tlsServer.port}/s`], { timeoutMs: 60_000 });
+  assert.equal([r.exitCode, r.stdout, r.stderr], [0, 'GET /s\n', '']);
+  const k = await client.exec(v, 'curl', ['-sSk', `https://localhost:${tlsServer.port}/k`], { timeoutMs: 60_000 });
+  assert.equal([k.exitCode, k.stdout, k.stderr], [0, 'GET /k\n', '']);
+});
+
 test('a TCP client (curl telnet://, the set has no nc) sends stdin to an echo server, prints the echo, and ends when the server closes', async () => {
   const v = await allowedVm();
   const before = echo.received.length;
   const sent = 'line one\nline two\nquit\n';
   const r = await client.exec(v, 'curl', ['-sS', `telnet://127.0.0.1:${echo.port}`], { stdin: sent, timeoutMs: 60_000 });
   assert.equal([r.exitCode, r.stdout, r.stderr, Buffer.concat(echo.received.slice(before)).toString()], [0, sent, '', sent]);
+});
+
+test('the VM\'s own loopback: curl reaches a guest server another process of the VM listens on (the set has no nc -l), and another VM does not reach it', async () => {
+  const v = (await client.createVm()).vmId;
+  const other = (await client.createVm()).vmId;
+  const seen: string[] = [];
+  const stop = client.onOutput((e) => {
+    if (e.vmId === v) seen.push(e.data);
+  });
+  // Guest JS's net (the set has no server binary short of sshd): each connection gets one line, then the end.
+  const server = "require('net').createServer((c) => c.end('hi from pid ' + process.pid + '\\n')).listen(7070, () => console.log('listening'))";
+  const { pid } = await client.spawn(v, 'node', ['-e', server]);
+  try {
+    await waitFor(() => seen.join('').includes('listening'));
+    const r = await client.exec(v, 'curl', ['-sS', 'telnet://127.0.0.1:7070'], { timeoutMs: 60_000 });
+    assert.equal([r.exitCode, r.stdout, r.stderr], [0, `hi from pid ${pid}\n`, '']);
+    const elsewhere = await client.exec(other, 'curl', ['-sS', 'telnet://127.0.0.1:7070'], { timeoutMs: 60_000 });
+    assert.equal([elsewhere.exitCode, elsewhere.stdout], [7, '']);
+  } finally {
+    stop();
+    await client.kill(v, pid, 'SIGKILL').catch(() => {});
+  }
 });
 
 test('a refused connection (allowed, nothing listening) goes through non-blocking connect and poll to ECONNREFUSED: curl exit 7, as on Linux', async () => {
@@ -102,7 +133,7 @@ test('sockets are let go when each process ends: more curls in a row than the VM
 
 test.after(async () => {
   await client.close();
-  await Promise.all([http.close(), echo.close(), git.close()]);
+  await Promise.all([http.close(), echo.close(), git.close(), tlsServer.close()]);
   void logs;
 });
 

@@ -1,7 +1,8 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,4 +141,14 @@ export async function gitServer(files: Record<string, string>): Promise<TestServ
   });
   const port = await listening(server);
   return { port, url: `http://127.0.0.1:${port}/repo.git`, close: closer(server) };
+}
+
+/** HTTPS on 127.0.0.1 with a self-signed certificate for localhost and 127.0.0.1 (made by the host's openssl); answers "METHOD URL\n". */
+export async function httpsServer(): Promise<TestServer & { cert: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentos-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => res.end(`${req.method} ${req.url}\n`));
+  const port = await listening(server);
+  return { port, cert, close: closer(server) };
 }
