@@ -325,8 +325,11 @@ test('spawn requests are checked field by field: types, sizes, fds, pipes and th
   const { PipeTable } = await import('../src/process/pipes.js');
   const pipes = new PipeTable(4096, 4);
   const live = pipes.create();
+  const { CommandSockets } = await import('../src/net/command-sockets.js');
+  const sockets = new CommandSockets(() => { throw new Error('no network in this test'); }, 4096, 4);
+  const liveSocket = sockets.create(4);
   const hits: string[] = [];
-  const bounds = { pathMax: 4096, argvMaxBytes: 64, envMaxBytes: 64, actionsMaxBytes: 1024, maxOpenFiles: 8, pipes, preopens: [{ name: '/', vmPath: '/jail' }], onLimit: (limit: string) => hits.push(limit) };
+  const bounds = { pathMax: 4096, argvMaxBytes: 64, envMaxBytes: 64, actionsMaxBytes: 1024, maxOpenFiles: 8, pipes, sockets, preopens: [{ name: '/', vmPath: '/jail' }], onLimit: (limit: string) => hits.push(limit) };
   const good = {
     path: '/usr/bin/cat', searchPath: null, argv: ['cat'], env: ['A=b'], cwd: '/', actions: new Uint8Array(0),
     fds: [{ fd: 0, kind: 'pipe', vmPath: '', root: '', rights: '1', inheriting: '0', fdflags: 0, pipe: { id: live.id, end: 'r', buffer: new SharedArrayBuffer(8) } }],
@@ -357,6 +360,10 @@ test('spawn requests are checked field by field: types, sizes, fds, pipes and th
   assert.is(errno({ fds: Array.from({ length: 20 }, (_, fd) => ({ ...good.fds[0], fd })) }), 'EINVAL');
   assert.is(errno({ fds: [{ ...good.fds[0], fd: -1 }] }), 'EINVAL');
   assert.is(errno({ fds: [{ ...good.fds[0], kind: 'socket' }] }), 'EINVAL');
+  assert.is(errno({ fds: [{ ...good.fds[0], kind: 'socket', socket: { id: 999 } }] }), 'EBADF');
+  // A socket's shared memory, like a pipe's ring, is the VM's own, never what the request named.
+  const withSocket = checkSpawnRequest({ ...good, fds: [{ ...good.fds[0], kind: 'socket', socket: { id: liveSocket.id, buffers: { control: new SharedArrayBuffer(16) } } }] }, bounds);
+  assert.is(withSocket.fds[0]!.socket!.buffers.control, liveSocket.buffers.control);
   assert.is(errno({ fds: [{ ...good.fds[0], pipe: { id: 999, end: 'r' } }] }), 'EBADF');
   assert.is(errno({ fds: [{ fd: 3, kind: 'dir', vmPath: '/secret', root: '/', rights: '1', inheriting: '0', fdflags: 0 }] }), 'ENOTCAPABLE');
   assert.is(errno({ fds: [{ fd: 3, kind: 'dir', vmPath: '/jail/sub', root: '/jail', rights: '1', inheriting: '0', fdflags: 0 }] }), 'accepted');

@@ -166,6 +166,16 @@ export const INVENTORY = {
     min: 1, max: 65_536,
     why: 'pipes one VM holds at once (ENFILE past it); each holds a buffer of AGENTOS_PIPE_BUFFER_BYTES, and open fds alone would allow 256 processes × 128',
   },
+  SOCKET_BUFFER_BYTES: {
+    unit: 'bytes', default: 128 * 1024, env: 'AGENTOS_SOCKET_BUFFER_BYTES', scope: 'VM', min: 4096,
+    max: 16 * MiB,
+    why: 'bytes a command binary\'s socket holds each way between the guest and its stream (a receive and a send buffer, as a kernel\'s); past it the stream is paused or the guest\'s send blocks; rounded down to a power of two',
+  },
+  MAX_SOCKETS_PER_VM: {
+    unit: 'count', default: 256, env: 'AGENTOS_MAX_SOCKETS_PER_VM', scope: 'VM',
+    min: 1, max: 65_536,
+    why: 'sockets the command binaries of one VM hold at once (ENFILE past it); each holds two buffers of AGENTOS_SOCKET_BUFFER_BYTES',
+  },
   SPAWN_ACTIONS_MAX: {
     unit: 'count', default: 4096, env: 'AGENTOS_SPAWN_ACTIONS_MAX', scope: 'process',
     min: 1, max: 1_000_000,

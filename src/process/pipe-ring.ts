@@ -34,9 +34,22 @@ export function setPipeWaits(w: PipeWaits | undefined): void {
   waits = w;
 }
 
-function sleep(h: Int32Array, seen: number): void {
+function sleep(h: Int32Array, seen: number, ms?: number): void {
   waits?.release();
-  Atomics.wait(h, CHANGE, seen);
+  Atomics.wait(h, CHANGE, seen, ms);
+  waits?.acquire();
+}
+
+/** Atomics.waitAsync (Node has it; the ES2022 lib does not declare it): the daemon's wait, which blocks nothing. */
+export async function waitAsync(words: Int32Array, index: number, seen: number): Promise<void> {
+  const r = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync(words, index, seen);
+  if (r.async) await r.value;
+}
+
+/** Sleeps on any shared word as a blocked pipe read does (the CPU slot given up meanwhile). */
+export function parkOn(words: Int32Array, index: number, seen: number, ms?: number): void {
+  waits?.release();
+  Atomics.wait(words, index, seen, ms);
   waits?.acquire();
 }
 
@@ -65,6 +78,26 @@ export class PipeRing {
   changed(): void {
     Atomics.add(this.h, CHANGE, 1);
     Atomics.notify(this.h, CHANGE);
+  }
+
+  /** The change counter, to wait on after a look found nothing (no change is missed in between). */
+  get seen(): number {
+    return Atomics.load(this.h, CHANGE);
+  }
+
+  /** Runner: sleeps until something changes from `seen`, at most `ms` (the CPU slot given up meanwhile). */
+  waitChange(seen: number, ms?: number): void {
+    sleep(this.h, seen, ms);
+  }
+
+  /** Daemon: resolves once something changed from `seen` (at once if it has). */
+  async changeAfter(seen: number): Promise<void> {
+    await waitAsync(this.h, CHANGE, seen);
+  }
+
+  /** Bytes it holds when full. */
+  get capacity(): number {
+    return this.size;
   }
 
   get buffered(): number {
@@ -118,6 +151,20 @@ export class PipeRing {
       if (!block) return 'again';
       sleep(this.h, seen);
     }
+  }
+
+  /** MSG_PEEK: up to `into.length` buffered bytes, left in place; 0 at end of file, 'again' if none yet. */
+  peek(into: Uint8Array): PipeIo {
+    const writers = this.hasWriters;
+    this.lock();
+    const r = Atomics.load(this.h, READ);
+    const n = Math.min((Atomics.load(this.h, WRITE) - r) >>> 0, into.byteLength);
+    const at = (r >>> 0) % this.size;
+    const first = Math.min(n, this.size - at);
+    into.set(this.data.subarray(at, at + first));
+    if (n > first) into.set(this.data.subarray(0, n - first), first);
+    this.unlock();
+    return n > 0 ? n : writers ? 'again' : 0;
   }
 
   /** All of `from` (blocking while the pipe is full), or 'broken' once no reader is left. */

@@ -25,6 +25,7 @@ import { StdinSource } from '../process/stdin.js';
 import { StreamedOutput } from '../process/streamed-output.js';
 import { ProcessTable } from '../process/process-table.js';
 import { PipeTable } from '../process/pipes.js';
+import { CommandSockets } from '../net/command-sockets.js';
 import { signalName, signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
 import { commandStub, lookupProgram, type LookupWhere, type Program } from '../wasm/program-lookup.js';
@@ -93,6 +94,8 @@ const SPAWN_SETSID = 128;
 export class Vm implements ProcessKernel {
   readonly fs: VirtualFs;
   readonly pipes: PipeTable;
+  /** Its command binaries' sockets (host_net). */
+  readonly sockets: CommandSockets;
   readonly user: UserInfo;
   readonly env: Record<string, string>;
   readonly cwd: string;
@@ -172,6 +175,7 @@ export class Vm implements ProcessKernel {
       image,
     );
     this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'));
+    this.sockets = new CommandSockets(() => this.network, limits.SOCKET_BUFFER_BYTES.value, limits.MAX_SOCKETS_PER_VM.value, this.refusals('max_sockets_per_vm', 'AGENTOS_MAX_SOCKETS_PER_VM'));
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     if (!image) {
       for (const dir of SKELETON) this.fs.mkdir(dir, { recursive: true });
@@ -778,6 +782,7 @@ export class Vm implements ProcessKernel {
       actionsMaxBytes: this.limits.SPAWN_ACTIONS_MAX_BYTES.value,
       maxOpenFiles: proc.maxOpenFiles,
       pipes: this.pipes,
+      sockets: this.sockets,
       onLimit: (limit, observed, capacity) => {
         this.limitHits++;
         warnLimitExhausted(this.log, { limit, observed, capacity, env: limit === 'argv_limit_bytes' ? 'AGENTOS_ARGV_LIMIT_BYTES' : 'AGENTOS_ENV_LIMIT_BYTES' });
@@ -825,6 +830,7 @@ export class Vm implements ProcessKernel {
     this.permissions.dispose();
     endWatches(this.fs);
     const killed = await this.processes.killAll();
+    this.sockets.dispose();
     this.runnerReuse?.dispose();
     return killed;
   }

@@ -1,6 +1,8 @@
 import { AgentosError } from '../errors.js';
 import { FsError } from '../fs/errors.js';
 import type { HookResult } from '../process/hook-result.js';
+import { NetError } from '../net/vm-network.js';
+import { socketCall } from '../net/socket-calls.js';
 import { AskPending } from '../permissions/process-permits.js';
 import type { PipeEnd } from '../process/pipes.js';
 import type { Program } from './program-lookup.js';
@@ -36,6 +38,8 @@ export interface ProcessKernel {
   /** The VM's run slots (src/process/cpu-gate.ts). */
   readonly cpuShare: import('../process/cpu-gate.js').CpuShareInfo;
   readonly pipes: import('../process/pipes.js').PipeTable;
+  /** Its command binaries' sockets (host_net), whose connections go through the VM's network. */
+  readonly sockets: import('../net/command-sockets.js').CommandSockets;
   /** Finds the program an exec path names (throws FsError: ENOENT, EACCES, ENOEXEC). */
   lookup(name: string, argv: string[], where: import('./program-lookup.js').LookupWhere): Program;
   /** Starts a child from a request as the runner sent it (unchecked); returns its pid (throws FsError, or AgentosError when the VM is full). */
@@ -63,6 +67,7 @@ export function processCall(proc: WasmProcess, kernel: ProcessKernel, op: unknow
   } catch (err) {
     if (err instanceof AskPending) throw err;
     if (err instanceof FsError) return { err: { message: err.message, code: err.errno } };
+    if (err instanceof NetError) return { err: { message: err.message, code: err.code } };
     if (err instanceof AgentosError && (err.code === 'ERR_AGENTOS_PROCESS_LIMIT' || err.code === 'ERR_AGENTOS_SIDECAR_PROCESS_LIMIT')) return { err: { message: err.message, code: 'EAGAIN' } };
     if (err instanceof AgentosError) return { err: { message: err.message, code: 'EINVAL' } };
     throw err;
@@ -110,6 +115,15 @@ function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unkno
       if (pgid === undefined) throw new FsError('ESRCH', 'getpgid');
       return pgid;
     }
+    case 'netSocket':
+    case 'netRef':
+    case 'netBind':
+    case 'netConnect':
+    case 'netTls':
+    case 'netAccept':
+    case 'netShutdown':
+    case 'netName':
+      return socketCall(proc, kernel.sockets, op, a);
     case 'maxOpenFiles':
       return proc.maxOpenFiles;
     case 'ttyRaw': {

@@ -7,11 +7,12 @@
  */
 import { FsError } from '../fs/errors.js';
 import type { PipeTable } from '../process/pipes.js';
+import type { CommandSockets } from '../net/command-sockets.js';
 import type { FdSpec, Preopen, RunnerLimits } from './runner/contract.js';
 import { insideJail } from './runner/jail.js';
 import type { SpawnRequest } from './process-calls.js';
 
-const FD_KINDS: ReadonlySet<string> = new Set(['stdin', 'stdout', 'stderr', 'dir', 'file', 'pipe', 'null', 'zero', 'random']);
+const FD_KINDS: ReadonlySet<string> = new Set(['stdin', 'stdout', 'stderr', 'dir', 'file', 'pipe', 'socket', 'null', 'zero', 'random']);
 /** posix_spawn flags the command ABI defines (POSIX_SPAWN_* up to SETSID). */
 const SPAWN_FLAGS = 0xff;
 const RIGHTS = /^\d{1,20}$/;
@@ -23,6 +24,7 @@ export interface RequestBounds extends Pick<RunnerLimits, 'pathMax' | 'argvMaxBy
   /** The jail: every directory fd handed on must lie inside it. */
   preopens: readonly Preopen[];
   pipes: PipeTable;
+  sockets: CommandSockets;
   /** A bound was hit (for the "bounded limit exhausted" line). */
   onLimit(limit: 'argv_limit_bytes' | 'env_limit_bytes', observed: number, capacity: number): void;
 }
@@ -100,6 +102,13 @@ export function fdTable(value: unknown, b: RequestBounds): FdSpec[] {
       const buffer = b.pipes.buffer(id);
       if (!buffer) throw new FsError('EBADF', 'posix_spawn', undefined, `pipe ${id} does not exist`);
       spec.pipe = { id, end: p.end, buffer };
+    }
+    if (kind === 'socket') {
+      const id = int(record(f.socket, 'socket').id, 'socket id', 1, Number.MAX_SAFE_INTEGER);
+      // Its shared memory and kind come from the VM's own table, never from the request.
+      const known = b.sockets.spec(id);
+      if (!known) throw new FsError('EBADF', 'posix_spawn', undefined, `socket ${id} does not exist`);
+      spec.socket = known;
     }
     return spec;
   });

@@ -3,6 +3,8 @@ import { Children } from '../process/children.js';
 import { GuestProcess, HEAP_DISPOSED, heapBytesOf, type GuestBudgets, type GuestProcessOptions, type ProcessExit, type Signal, type StopReason } from '../process/guest-process.js';
 import type { AskingResult } from '../process/hook-result.js';
 import { PipeHoldings } from '../process/pipes.js';
+import { SocketHoldings } from '../net/command-sockets.js';
+import { socketBlockingCall } from '../net/socket-calls.js';
 import { NOT_TERMINATING, signalName, signalNumber } from '../process/signal-numbers.js';
 import type { CompiledModule } from './module-cache.js';
 import { processCall, type ProcessKernel } from './process-calls.js';
@@ -76,6 +78,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   /** Where children that inherit this process's stdout/stderr write; unset: the tree root's output (the host's). */
   treeOutput: import('../process/output.js').OutputSink | undefined;
   readonly holdings: PipeHoldings;
+  /** The sockets its fds hold (host_net), let go with its pipes when it ends. */
+  readonly socketHoldings: SocketHoldings;
   readonly pgid: number;
   private readonly signals = new SharedArrayBuffer(32);
   private readonly signalWords = new Int32Array(this.signals);
@@ -97,6 +101,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     this.argv = o.argv;
     this.env = o.env;
     this.holdings = new PipeHoldings(o.kernel.pipes);
+    this.socketHoldings = new SocketHoldings(o.kernel.sockets);
     this.vm = { id: o.kernel.id, wasmMemoryBytes: o.budgets.vmMemoryBytes };
     this.store(BLOCKED, o.posix.blocked);
     this.store(IGNORED, o.posix.ignored);
@@ -155,11 +160,13 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
       for (const { file, ...spec } of fds.values()) {
         if (file) spec.hostFd = this.fds.adopt(file);
         if (spec.pipe) this.holdings.take(spec.pipe.id, spec.pipe.end);
+        if (spec.socket) this.socketHoldings.take(spec.socket.id);
         out.push(spec);
       }
     } catch (err) {
       this.fds.closeAll();
       this.holdings.releaseAll();
+      this.socketHoldings.releaseAll();
       throw err;
     }
     return out;
@@ -173,6 +180,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
 
   /** `childChange`: until a child matching `arg` ends (or a signal comes), at most `timeoutMs`. */
   override async block(op: unknown, arg: unknown, timeoutMs?: unknown): Promise<unknown> {
+    if (op === 'netLookup' || op === 'netListen') return this.finished ? null : socketBlockingCall(this, this.o.kernel.sockets, op, arg);
     if (op !== 'childChange') return super.block(op, arg);
     if (this.finished) return null;
     const changed = this.children.changed(typeof arg === 'number' ? arg : -1, this.pgid);
@@ -416,6 +424,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     // Its run slot, or its place among the parked, goes back however it ended.
     settleEnded(this.o.kernel.cpuShare, this.meter, METER_GATE);
     this.holdings.releaseAll();
+    this.socketHoldings.releaseAll();
     this.children.wake();
     const runner = this.runner;
     if (!runner) return 0;

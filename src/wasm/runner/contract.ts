@@ -14,24 +14,26 @@ export interface RunnerHooks {
   /** Exactly `length` random bytes (at most RANDOM_CALL_MAX_BYTES a call), or an error. */
   random(length: number): HookResult;
   /** Blocking waits: stdin data, a sleep, room for more output, or a child's change of state. */
-  block: { applySyncPromise(receiver: undefined, args: [RunnerBlockingOp, number?, number?]): unknown };
+  block: { applySyncPromise(receiver: undefined, args: [RunnerBlockingOp, (number | string)?, number?]): unknown };
   /** The process model's host side (src/wasm/process-calls.ts): spawn, wait, kill, pipes, dup of host fds. */
   proc(op: string, args: unknown[]): HookResult;
 }
 
 /** `turn`: the daemon's next turn, once it has run every call made before (src/process/guest-calls.ts). */
-export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow' | 'childChange' | 'turn' | 'permission';
+export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow' | 'childChange' | 'turn' | 'permission' | 'netLookup' | 'netListen';
 
 /** One inherited fd, as the daemon hands a child its table (and a runner hands its own over for spawn and exec). */
 export interface FdSpec {
   fd: number;
-  kind: 'stdin' | 'stdout' | 'stderr' | 'dir' | 'file' | 'pipe' | DeviceKind;
+  kind: 'stdin' | 'stdout' | 'stderr' | 'dir' | 'file' | 'pipe' | 'socket' | DeviceKind;
   vmPath: string;
   root: string;
   /** kind 'file': the fd in this process's host fd table. */
   hostFd?: number;
   /** kind 'pipe': which pipe, which end, and its shared ring. */
   pipe?: { id: number; end: 'r' | 'w'; buffer: SharedArrayBuffer };
+  /** kind 'socket': which socket of the VM's (src/net/command-sockets.ts), and its shared memory. */
+  socket?: import('./sockets.js').SocketSpec;
   /** Rights as decimal strings (bigints). */
   rights: string;
   inheriting: string;

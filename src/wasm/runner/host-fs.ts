@@ -9,6 +9,8 @@ type Fn = (...args: any[]) => number | bigint | void;
 const FIFO_MODE = 0o010600;
 /** A terminal: a character device anyone may read and write (the command ABI's value for a stdio tty). */
 const TTY_MODE = 0o020666;
+/** S_IFSOCK, as Linux reports a socket. */
+const SOCKET_MODE = 0o140777;
 /** dirfd "relative to the process cwd" (PWD). */
 const AT_CWD = -1;
 /** The agentOS programs' own name for the cwd as a dirfd (uutils chmod passes it with relative paths). */
@@ -87,6 +89,7 @@ export function hostFsImports(wasi: Wasi, cwd: () => string): Record<string, Fn>
         const fd = wasi.fd(n);
         if (isDeviceKind(fd.kind)) return DEVICE_MODE;
         if (wasi.isTty(n)) return TTY_MODE;
+        if (fd.socket) return SOCKET_MODE;
         return fdStat(fd)?.mode ?? FIFO_MODE;
       }, 0);
     },

@@ -1,3 +1,5 @@
+import type { PipeRing } from '../../process/pipe-ring.js';
+import { ringToWatch, socketReadiness } from './sockets.js';
 import type { Wasi } from './wasi.js';
 
 const POLLIN = 0x1;
@@ -5,8 +7,10 @@ const POLLOUT = 0x4;
 const POLLERR = 0x8;
 const POLLHUP = 0x10;
 const POLLNVAL = 0x20;
-/** How often waiting on a pipe looks again: its state changes on other runners' threads. */
+/** How often a wait on several pipes or sockets looks again: each changes on another thread. */
 const PIPE_SLICE_MS = 5;
+/** A wait on one ring wakes at its change; it still looks again this often (a signal may be pending). */
+const ONE_RING_SLICE_MS = 1000;
 
 /**
  * poll(2) over a list of fds (host_net.net_poll, which the libc's poll() reaches for any
@@ -21,20 +25,30 @@ export function pollFds(wasi: Wasi, entries: Array<{ fd: number; events: number 
     wasi.hooks.block.applySyncPromise(undefined, ['sleep', timeoutMs < 0 ? 2 ** 31 - 1 : timeoutMs]);
     return [];
   }
-  const watchesPipe = entries.some((e) => wasi.fds.get(e.fd)?.pipe);
+  // The shared rings (pipes, sockets) to sleep on while nothing is ready: no call to the daemon.
+  const rings: PipeRing[] = [];
+  for (const e of entries) {
+    const fd = e.fd >= 0 ? wasi.fds.get(e.fd) : undefined;
+    if (fd?.pipe) rings.push(fd.pipe.ring);
+    else if (fd?.socket) rings.push(ringToWatch(fd.socket, e.events));
+  }
+  const watchesStdin = entries.some((e) => e.fd >= 0 && wasi.fds.get(e.fd)?.kind === 'stdin');
   for (;;) {
     const waitMs = Math.max(0, deadline - Date.now());
+    const seen = rings[0]?.seen ?? 0;
     // Only stdin to wait for: let the daemon wake us when it has data (no slices).
-    const stdinWait = watchesPipe ? 0 : waitMs === Infinity ? -1 : waitMs;
-    const revents = entries.map((e) => readiness(wasi, e.fd, e.events, stdinWait));
-    if (revents.some((r) => r !== 0) || Date.now() >= deadline || !watchesPipe) return revents;
-    wasi.hooks.block.applySyncPromise(undefined, ['sleep', Math.min(PIPE_SLICE_MS, deadline - Date.now())]);
+    const stdinWait = rings.length > 0 ? 0 : waitMs === Infinity ? -1 : waitMs;
+    const revents = entries.map((e) => (e.fd < 0 ? 0 : readiness(wasi, e.fd, e.events, stdinWait)));
+    if (revents.some((r) => r !== 0) || Date.now() >= deadline || rings.length === 0) return revents;
+    const slice = rings.length === 1 && !watchesStdin ? ONE_RING_SLICE_MS : PIPE_SLICE_MS;
+    rings[0]!.waitChange(seen, Math.min(slice, deadline - Date.now()));
   }
 }
 
 function readiness(wasi: Wasi, n: number, events: number, stdinWaitMs: number): number {
   const fd = wasi.fds.get(n);
   if (!fd) return POLLNVAL;
+  if (fd.socket) return socketReadiness(fd.socket, events);
   if (fd.pipe) {
     const ring = fd.pipe.ring;
     if (fd.pipe.end === 'r') return (ring.buffered > 0 ? events & POLLIN : 0) | (ring.hasWriters ? 0 : POLLHUP);

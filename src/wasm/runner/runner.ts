@@ -7,7 +7,8 @@ import { METER_CALLS, METER_GATE, METER_IN_HOST, METER_PAGES, METER_RUNNING, WAS
 import { ProcExit } from './errno.js';
 import { ExecImage, hostProcessImports } from './host-process.js';
 import { hostFsImports } from './host-fs.js';
-import { hostNetImports, hostTtyImports } from './host-tty-net.js';
+import { hostNetImports } from './host-net.js';
+import { hostTtyImports } from './host-tty.js';
 import { hostUserImports } from './host-user.js';
 import { SignalExit, Signals } from './signals.js';
 import { errnoReturning, Wasi } from './wasi.js';

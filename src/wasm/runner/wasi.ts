@@ -5,6 +5,7 @@ import { DEVICE_MODE, DEVICE_READ_CHUNK, deviceAt, fdNamedBy, isDeviceKind, type
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 import { jailPath, type Jailed } from './jail.js';
+import { ringToWatch, socketOf, socketReadiness, socketRecv, socketSend, specOf, type SocketDesc } from './sockets.js';
 
 /**
  * WASI preview1 for one process, running inside its runner isolate. The fd table lives
@@ -28,6 +29,8 @@ export interface Fd {
   preopen?: string;
   /** kind 'pipe': which end of which pipe; the bytes move through the shared ring. */
   pipe?: { id: number; end: 'r' | 'w'; ring: PipeRing };
+  /** kind 'socket': shared by every fd dup'ed from one socket(); the bytes move through its channel. */
+  socket?: SocketDesc;
   /** FD_CLOEXEC: not inherited by spawned children. */
   cloexec?: boolean;
 }
@@ -46,7 +49,7 @@ export interface HostStat {
   ctimeNs: string;
 }
 
-const FILETYPE = { unknown: 0, character_device: 2, directory: 3, regular_file: 4, symbolic_link: 7 } as const;
+const FILETYPE = { unknown: 0, character_device: 2, directory: 3, regular_file: 4, socket_dgram: 5, socket_stream: 6, symbolic_link: 7 } as const;
 const ALL_RIGHTS = 0x1fffffffn;
 const RIGHT_FD_READ = 1n << 1n;
 const RIGHT_FD_WRITE = 1n << 6n;
@@ -62,6 +65,9 @@ const O_EXCL = 4;
 const O_TRUNC = 8;
 const FDFLAG_APPEND = 1;
 const FDFLAG_NONBLOCK = 4;
+/** sock_shutdown's sdflags. */
+const SD_RD = 1;
+const SD_WR = 2;
 const LOOKUP_SYMLINK_FOLLOW = 1;
 const CLOCK_REALTIME = 0;
 const NS_PER_MS = 1_000_000n;
@@ -170,6 +176,7 @@ export class Wasi {
     const copy: Fd = { ...fd, cloexec: false };
     delete copy.preopen;
     if (fd.pipe) this.hostProc('pipeRef', fd.pipe.id, fd.pipe.end, 1);
+    if (fd.socket) this.hostProc('netRef', fd.socket.id, 1);
     if (fd.hostFd !== undefined) copy.hostFd = this.host<number>('dup', fd.hostFd);
     return copy;
   }
@@ -314,6 +321,10 @@ export class Wasi {
     const total = Math.min(iovs.reduce((n, [, len]) => n + len, 0), this.limits.callMaxBytes);
     if (fd.kind === 'null') return 0;
     if (fd.kind === 'pipe') return this.readPipe(fd, iovs);
+    if (fd.socket) {
+      const first = iovs.find(([, len]) => len > 0);
+      return first ? socketRecv(fd.socket, this.bytes(first[0], Math.min(first[1], total)), (fd.fdflags & FDFLAG_NONBLOCK) !== 0, false) : 0;
+    }
     if (fd.kind === 'zero' || fd.kind === 'random') {
       // As many bytes as asked, up to one chunk per call (a short read is allowed).
       const n = Math.min(total, DEVICE_READ_CHUNK);
@@ -379,6 +390,7 @@ export class Wasi {
       return data.byteLength;
     }
     if (isDevice(fd)) return data.byteLength;
+    if (fd.socket) return socketSend(fd.socket, data, (fd.fdflags & FDFLAG_NONBLOCK) !== 0, () => this.onBrokenPipe());
     if (fd.kind === 'pipe') {
       if (fd.pipe?.end !== 'w') throw new WasiError(E.BADF);
       const n = fd.pipe.ring.write(data, (fd.fdflags & FDFLAG_NONBLOCK) === 0);
@@ -399,6 +411,7 @@ export class Wasi {
     this.fds.delete(n);
     if (fd.hostFd !== undefined) this.host('close', fd.hostFd);
     if (fd.pipe) this.hostProc('pipeRef', fd.pipe.id, fd.pipe.end, -1);
+    if (fd.socket) this.hostProc('netRef', fd.socket.id, -1);
   }
 
   /** RLIMIT_NOFILE: the table holds at most maxOpenFiles fds (EMFILE), whatever kind they are. */
@@ -462,7 +475,8 @@ export class Wasi {
         const f = self.fd(fd);
         const v = self.view();
         // Pipes are UNKNOWN, never a socket type (the libc would send them to host_net).
-        const type = f.kind === 'dir' ? FILETYPE.directory : f.kind === 'file' || isDevice(f) ? FILETYPE.regular_file : f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device;
+        // Sockets are, so that the libc's read()/write() go to net_recv/net_send.
+        const type = f.socket ? socketType(f.socket) : f.kind === 'dir' ? FILETYPE.directory : f.kind === 'file' || isDevice(f) ? FILETYPE.regular_file : f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device;
         v.setUint8(ptr, type);
         v.setUint16(ptr + 2, f.fdflags, true);
         v.setBigUint64(ptr + 8, f.rights, true);
@@ -484,7 +498,7 @@ export class Wasi {
         if (f.kind === 'file') self.writeFilestat(ptr, self.host<HostStat>('fstat', f.hostFd));
         else if (f.kind === 'dir') self.writeFilestat(ptr, self.stat(f.vmPath, true, f.root));
         else self.writeFilestat(ptr, { type: 'file', size: 0, mode: 0, uid: 0, gid: 0, ino: 0, nlink: 1, atimeNs: '0', mtimeNs: '0', ctimeNs: '0' });
-        if (f.kind !== 'file' && f.kind !== 'dir' && !isDevice(f)) self.view().setUint8(ptr + 16, f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device);
+        if (f.kind !== 'file' && f.kind !== 'dir' && !isDevice(f)) self.view().setUint8(ptr + 16, f.socket ? socketType(f.socket) : f.kind === 'pipe' ? FILETYPE.unknown : FILETYPE.character_device);
       },
       fd_filestat_set_size(fd: number, size: bigint) {
         const f = self.fd(fd, ['file']);
@@ -709,11 +723,16 @@ export class Wasi {
         }
       },
       sched_yield() {},
-      // No network: no fd is a socket (an invalid one is still EBADF).
+      // Preview1's own socket calls: the agentOS libc uses host_net, but shutdown comes here.
       sock_accept: notSocket,
       sock_recv: notSocket,
       sock_send: notSocket,
-      sock_shutdown: notSocket,
+      sock_shutdown(fd: number, how: number) {
+        const f = self.fd(fd);
+        if (!f.socket) throw new WasiError(E.NOTSOCK);
+        if (how !== SD_RD && how !== SD_WR && how !== (SD_RD | SD_WR)) throw new WasiError(E.INVAL);
+        self.hostProc('netShutdown', f.socket.id, how === SD_RD ? 0 : how === SD_WR ? 1 : 2);
+      },
     };
     return errnoReturning(fns);
   }
@@ -770,7 +789,7 @@ export class Wasi {
     let sleepNs: bigint | undefined;
     let clockUserdata: Array<{ userdata: bigint; at: bigint }> = [];
     let wantsStdin: bigint[] = [];
-    const wantsPipe: Array<{ userdata: bigint; type: number; ring: PipeRing }> = [];
+    const wantsPipe: Array<{ userdata: bigint; type: number; ring: PipeRing; socket?: SocketDesc }> = [];
     for (let i = 0; i < count; i++) {
       const sub = inPtr + i * 48;
       const userdata = v.getBigUint64(sub, true);
@@ -793,6 +812,7 @@ export class Wasi {
         if (!f) events.push({ userdata, error: E.BADF, type: tag, nbytes: 0n });
         else if (f.kind === 'stdin' && tag === 1) wantsStdin.push(userdata);
         else if (f.pipe) wantsPipe.push({ userdata, type: tag, ring: f.pipe.ring });
+        else if (f.socket) wantsPipe.push({ userdata, type: tag, ring: ringToWatch(f.socket, tag === 1 ? 1 : 4), socket: f.socket });
         else events.push({ userdata, error: 0, type: tag, nbytes: f.kind === 'file' && tag === 1 ? 1n : 0n });
       } else {
         events.push({ userdata, error: E.INVAL, type: tag, nbytes: 0n });
@@ -803,12 +823,15 @@ export class Wasi {
       // readiness can change on any of several threads.
       const deadline = sleepNs === undefined ? Infinity : Date.now() + Number(sleepNs / NS_PER_MS);
       for (;;) {
+        const seen = wantsPipe[0]!.ring.seen;
         for (const p of wantsPipe) {
-          const ready = p.type === 1 ? p.ring.readable : p.ring.writable;
+          const ready = p.socket ? socketReadiness(p.socket, p.type === 1 ? 1 : 4) !== 0 : p.type === 1 ? p.ring.readable : p.ring.writable;
           if (ready) events.push({ userdata: p.userdata, error: 0, type: p.type, nbytes: BigInt(p.type === 1 ? p.ring.buffered : 1) });
         }
         if (events.length > 0 || wantsStdin.length > 0 || Date.now() >= deadline) break;
-        this.hooks.block.applySyncPromise(undefined, ['sleep', Math.min(5, deadline - Date.now())]);
+        // One ring to watch: sleep on it (its change wakes us at once); several: in slices.
+        const slice = wantsPipe.length === 1 ? 1000 : 5;
+        wantsPipe[0]!.ring.waitChange(seen, Math.min(slice, deadline - Date.now()));
       }
       if (events.length > 0) clockUserdata = [];
       if (Date.now() >= deadline) sleepNs = 0n;
@@ -852,6 +875,10 @@ export function errnoReturning(fns: Record<string, (...args: any[]) => number | 
   return Object.fromEntries(Object.entries(fns).map(([name, fn]) => [name, wrap(fn as never)])) as Record<string, (...args: never[]) => number>;
 }
 
+function socketType(s: SocketDesc): number {
+  return s.type === 'stream' ? FILETYPE.socket_stream : FILETYPE.socket_dgram;
+}
+
 /** /dev/null, /dev/zero and /dev/urandom (see writeFilestat for how WASI sees them). */
 function isDevice(fd: Fd): boolean {
   return isDeviceKind(fd.kind);
@@ -862,6 +889,7 @@ function fromSpec(spec: FdSpec): Fd {
   if (spec.hostFd !== undefined) fd.hostFd = spec.hostFd;
   if (spec.preopen !== undefined) fd.preopen = spec.preopen;
   if (spec.pipe) fd.pipe = { id: spec.pipe.id, end: spec.pipe.end, ring: new PipeRing(spec.pipe.buffer) };
+  if (spec.socket) fd.socket = socketOf(spec.socket);
   if (spec.cloexec) fd.cloexec = true;
   return fd;
 }
@@ -871,6 +899,7 @@ function toSpec(n: number, fd: Fd): FdSpec {
   if (fd.hostFd !== undefined) spec.hostFd = fd.hostFd;
   if (fd.preopen !== undefined) spec.preopen = fd.preopen;
   if (fd.pipe) spec.pipe = { id: fd.pipe.id, end: fd.pipe.end, buffer: fd.pipe.ring.buffer };
+  if (fd.socket) spec.socket = specOf(fd.socket);
   if (fd.cloexec) spec.cloexec = true;
   return spec;
 }
