@@ -16,6 +16,7 @@ import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
 import { JsChildren, type ChildKernel } from './node-host/js-children.js';
 import { NodeCalls, type NodeBounds } from './node-host/node-calls.js';
+import { GuestWatchers } from './node-host/guest-watchers.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { tooLarge } from '../errors.js';
 import { warnLimitExhausted } from '../log.js';
@@ -100,6 +101,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private readonly signalHandlers = new Map<string, number>();
   private readonly children: JsChildren | undefined;
   private readonly nodeCalls: NodeCalls;
+  /** fs.watch watchers (made on the first): they keep the process alive while referenced. */
+  private watchers: GuestWatchers | undefined;
   private loader: EsmLoader | undefined;
   private decoders: GuestTextDecoders | undefined;
 
@@ -319,6 +322,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.timersRefed) return;
     if (this.stdinWanted && !this.stdinDone) return;
     if ((this.children?.refed ?? 0) > 0) return;
+    if ((this.watchers?.holding ?? 0) > 0) return;
     if (!this.slot || this.ending === 'exit') return this.finish();
     // The guest reports its listener counts for these (signalListeners): none, no entry.
     const listening = (event: string) => (this.signalHandlers.get(event) ?? 0) > 0;
@@ -492,6 +496,25 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (op !== 'job') return super.block(op, arg);
     if (!this.finished) await this.nodeCalls.runJob(arg);
     return null;
+  }
+
+  /** fs.watch, its close and ref (guest-watchers.ts); every other fs call goes on as before. */
+  override fs(op: unknown, args: unknown, within?: unknown): HookResult {
+    if ((op !== 'watch' && op !== 'unwatch' && op !== 'watchRef') || !Array.isArray(args) || this.finished) return super.fs(op, args, within);
+    try {
+      this.watchers ??= new GuestWatchers(this.base.vfs, this.base.permission, (id, changes, overflow) => this.childEvent(id, 'fs', { changes, overflow }), (limit, observed, capacity, env) => this.limitHit(limit, observed, capacity, env));
+      const result = this.watchers.call(op, args);
+      if (op !== 'watch') this.settle();
+      return { ok: result };
+    } catch (err) {
+      if (err instanceof FsError) return { err: { message: err.message, code: err.errno, syscall: err.syscall, path: err.path } };
+      throw err;
+    }
+  }
+
+  protected override finish(reason?: Parameters<GuestProcess['finish']>[0], signal?: string): void {
+    this.watchers?.closeAll();
+    super.finish(reason, signal);
   }
 
   /** Tells the guest about one of its children; after an exit, the process may be done. */
