@@ -24,6 +24,8 @@ interface Watch {
   readonly node: FsNode;
   readonly recursive: boolean;
   readonly sink: WatchSink;
+  /** Fold a `modified` into a `created` of the same turn (the host's); a guest's fs.watch keeps both, as inotify reports both. */
+  readonly fold: boolean;
   pending: Change[];
   /** Keys of the pending changes, so a repeat within one turn is folded into the first. */
   keys: Set<string>;
@@ -64,7 +66,7 @@ export class FsWatches implements FsChangeListener {
   }
 
   /** Starts a watch on the node at `path` (through symlinks); throws ENOENT as lookup does. */
-  add(path: string, recursive: boolean, sink: WatchSink, prefix = 'w'): string {
+  add(path: string, recursive: boolean, sink: WatchSink, prefix = 'w', fold = true): string {
     const node = this.vfs.lookup(path, 'watch');
     if (this.watches.size >= this.bounds.watchesMax) {
       this.bounds.onLimit('fs_watches_per_vm', this.watches.size + 1, this.bounds.watchesMax);
@@ -72,7 +74,7 @@ export class FsWatches implements FsChangeListener {
     }
     if (node.kind === 'directory') this.index(node, recursive);
     const id = `${prefix}${nextWatchId++}`;
-    this.watches.set(id, { id, node, recursive, sink, pending: [], keys: new Set(), overflow: false, waiting: false });
+    this.watches.set(id, { id, node, recursive, sink, fold, pending: [], keys: new Set(), overflow: false, waiting: false });
     this.vfs.changes = this;
     return id;
   }
@@ -188,7 +190,7 @@ export class FsWatches implements FsChangeListener {
     const key = `${change.kind}\0${change.path}\0${change.oldPath ?? ''}`;
     if (w.keys.has(key)) return;
     // Written in the same turn it was made: still just made.
-    if (change.kind === 'modified' && w.keys.has(`created\0${change.path}\0`)) return;
+    if (w.fold && change.kind === 'modified' && w.keys.has(`created\0${change.path}\0`)) return;
     if (w.pending.length >= this.bounds.queueMax) {
       if (!w.overflow) this.bounds.onLimit('fs_watch_queue_max', w.pending.length + 1, this.bounds.queueMax);
       w.overflow = true;

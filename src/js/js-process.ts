@@ -21,6 +21,7 @@ import { JsChildren, type ChildKernel } from './node-host/js-children.js';
 import { NodeCalls, type NodeBounds } from './node-host/node-calls.js';
 import { NetCalls } from './node-host/net-calls.js';
 import type { NetBroker } from '../net/broker.js';
+import { GuestWatchers } from './node-host/guest-watchers.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { tooLarge } from '../errors.js';
 import { warnLimitExhausted } from '../log.js';
@@ -116,6 +117,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private readonly children: JsChildren | undefined;
   private readonly nodeCalls: NodeCalls;
   private readonly netCalls: NetCalls;
+  /** fs.watch watchers (made on the first): they keep the process alive while referenced. */
+  private watchers: GuestWatchers | undefined;
   private loader: EsmLoader | undefined;
   private decoders: GuestTextDecoders | undefined;
   /** Its share of the VM's CPU: guest code runs only while it holds a run slot. */
@@ -359,6 +362,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.stdinWanted && !this.stdinDone) return;
     if ((this.children?.refed ?? 0) > 0) return;
     if (this.netCalls.refed > 0) return;
+    if ((this.watchers?.holding ?? 0) > 0) return;
     if (!this.slot || this.ending === 'exit') return this.finish();
     // The guest reports its listener counts for these (signalListeners): none, no entry.
     const listening = (event: string) => (this.signalHandlers.get(event) ?? 0) > 0;
@@ -581,6 +585,28 @@ export class JsProcess extends GuestProcess implements GuestHost {
   /** Past its slice while another process of its VM waits: calls are refused until it has waited its turn (js-run-slot.ts). */
   protected override yieldDue(): boolean {
     return this.runSlot.yieldDue();
+  }
+
+  /** fs.watch, its close and ref (guest-watchers.ts); every other fs call goes on as before. */
+  override fs(op: unknown, args: unknown, within?: unknown): AskingResult {
+    if ((op !== 'watch' && op !== 'unwatch' && op !== 'watchRef') || !Array.isArray(args) || this.finished) return super.fs(op, args, within);
+    // Watching is reading: the fs policy may have to ask the host first (as for every fs call).
+    return this.permits.run(() => {
+      try {
+        this.watchers ??= new GuestWatchers(this.base.vfs, this.permits, (id, changes, overflow) => this.childEvent(id, 'fs', { changes, overflow }), (limit, observed, capacity, env) => this.limitHit(limit, observed, capacity, env));
+        const result = this.watchers.call(op, args);
+        if (op !== 'watch') this.settle();
+        return { ok: result };
+      } catch (err) {
+        if (err instanceof FsError) return { err: { message: err.message, code: err.errno, syscall: err.syscall, path: err.path } };
+        throw err;
+      }
+    });
+  }
+
+  protected override finish(reason?: Parameters<GuestProcess['finish']>[0], signal?: string): void {
+    this.watchers?.closeAll();
+    super.finish(reason, signal);
   }
 
   /** Tells the guest about one of its children; after an exit, the process may be done. */

@@ -4,6 +4,7 @@ import { bufferRange, readPosition, truncateLength, writePosition } from './fs-a
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { block, hooks, unwrap } from './hooks.js';
 import { writeOut } from './output.js';
+import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
 
 /**
  * Node's `fs` (sync, callback and promise forms of the common calls) over the VM
@@ -320,6 +321,25 @@ callbacks.exists = (p: unknown, cb: unknown) => {
   queueMicrotask(() => (cb as (b: boolean) => void)(found));
 };
 
+/** fs.watch(filename[, options][, listener]): options a string (the encoding) or {recursive, encoding, persistent, signal}. */
+function watch(filename: unknown, options?: unknown, listener?: unknown): FSWatcher {
+  if (typeof options === 'function') {
+    listener = options;
+    options = undefined;
+  }
+  const o = (typeof options === 'string' ? { encoding: options } : (options ?? {})) as { recursive?: boolean; encoding?: string; persistent?: boolean; signal?: Abortable };
+  const root = toPath(filename, 'filename');
+  const isDir = sync.statSync(root)!.isDirectory();
+  const watcher = new FSWatcher(root, o.recursive === true, isDir, o.encoding, listener as ((e: string, f: string | null) => void) | undefined);
+  if (o.persistent === false) watcher.unref();
+  o.signal?.addEventListener('abort', () => watcher.close());
+  return watcher;
+}
+promises.watch = ((filename: unknown, options?: unknown) => {
+  const o = (typeof options === 'string' ? { encoding: options } : (options ?? {})) as { signal?: Abortable; persistent?: boolean; recursive?: boolean; encoding?: string };
+  return watchIterator(watch(filename, { ...o, signal: undefined }), o.signal);
+}) as AnyFn;
+
 export const constants = {
   F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1,
   O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000, O_APPEND: 0o2000,
@@ -328,7 +348,7 @@ export const constants = {
 };
 
 export function createFs(streams: Record<string, AnyFn>) {
-  return { ...sync, ...callbacks, ...streams, promises: { ...promises, constants }, constants, Stats, Dirent, ...constants };
+  return { ...sync, ...callbacks, ...streams, watch, FSWatcher, promises: { ...promises, constants }, constants, Stats, Dirent, ...constants };
 }
 
 export const fsPromises = { ...promises, constants };
