@@ -73,3 +73,19 @@ await build({
   plugins: [vendorNodePlugin, guestNodeAliases],
   logLevel: 'warning',
 });
+// http, https, tls and fetch for guest JS: a third bundle, evaluated the first time a process
+// needs one of them (src/js/guest/net-lib-loader.ts).
+await build({
+  entryPoints: ['src/js/guest/node/net-entry.ts'],
+  bundle: true,
+  format: 'iife',
+  globalName: '__agentosNet',
+  footer: { js: '__agentosNet;' },
+  platform: 'browser',
+  target: 'es2022',
+  minifySyntax: true,
+  legalComments: 'none',
+  outfile: 'dist/guest-net.js',
+  plugins: [vendorNodePlugin, guestNodeAliases],
+  logLevel: 'warning',
+});

@@ -3,6 +3,7 @@ import type { HookResult, MainProgram, ProcessInfo } from './guest/contract.js';
 import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import { guestLibSource } from './guest-lib-source.js';
+import { guestNetSource } from './guest-net-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
 
 const runtime = new RuntimeSource('guest-runtime.js', 'agentos:runtime');
@@ -68,6 +69,7 @@ export class PreparedIsolate {
         // The library bundle is the same for every isolate, bound to a process or not (the
         // engine lists builtins' exports in an isolate of its own).
         if (op === 'nodeLib') return guestLibSource();
+        if (op === 'netLib') return guestNetSource();
         const result = await prepared?.host?.block(op, arg);
         // applySyncPromise takes no transfer options: bytes travel as an ExternalCopy.
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);

@@ -44,7 +44,9 @@ export type BlockingOp =
   /** This process's CPU time and heap (process.cpuUsage, memoryUsage, resourceUsage). */
   | 'usage'
   /** The source of dist/guest-lib.js: Node's library modules, evaluated on first require (guest/node-lib-loader.ts). */
-  | 'nodeLib';
+  | 'nodeLib'
+  /** The source of dist/guest-net.js: http, https, tls and fetch, evaluated on first use (guest/net-lib-loader.ts). */
+  | 'netLib';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;
