@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { guestNodeAliases } from './guest-node-aliases.mjs';
 import { vendorNodePlugin } from './vendor-node-plugin.mjs';
+import { guestBuiltinRequires } from './guest-builtin-requires.mjs';
 
 const require = createRequire(import.meta.url);
 const runtimes = [
@@ -86,6 +87,6 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   outfile: 'dist/guest-net.js',
-  plugins: [vendorNodePlugin, guestNodeAliases],
+  plugins: [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases],
   logLevel: 'warning',
 });

@@ -10,3 +10,4 @@ export const loadHttp = () => httpRequire('http');
 export const loadHttps = () => httpRequire('https');
 export const loadHttpInternal = (name: string) => httpRequire(name);
 export const loadTls = () => httpRequire('tls');
+export { loadFetch } from './fetch-entry.js';

@@ -121,7 +121,7 @@ function makeSocket(Duplex: any) {
       const [options, cb] = Array.isArray(args[0]) && (args[0] as any)[normalizedArgs] ? args[0] as any : normalizeArgs(args);
       if (this.destroyed) { this._readableState.reset?.(); this.destroyed = false; }
       if (cb) this.once('connect', cb);
-      if (options.path !== undefined) {
+      if (options.path) { // as Node: a falsy path (http passes null) is TCP
         validators().validateString(options.path, 'options.path');
         this.connecting = true;
         nextTick(() => this.destroy(hostPortError('ENOENT', 'connect', options.path, 0, false)));
