@@ -56,12 +56,16 @@ export class HTTPParser extends JsParser {
     super();
   }
 
-  initialize(type: number, _resource?: unknown, maxHeaderSize?: number, _lenient?: number, connections?: ConnectionsList) {
-    super.initialize(type === HTTPParser.REQUEST ? JsParser.REQUEST : JsParser.RESPONSE);
-    this.maxHeaderSize = maxHeaderSize && maxHeaderSize > 0 ? maxHeaderSize : DEFAULT_MAX_HEADER_SIZE;
+  initialize(type: number | string, _resource?: unknown, maxHeaderSize?: number, _lenient?: number, connections?: ConnectionsList) {
+    // Node passes 1 or 2; http-parser-js itself re-initializes with its own 'REQUEST' or
+    // 'RESPONSE' between the messages of a keep-alive connection, keeping the size limit.
+    const request = type === HTTPParser.REQUEST || type === JsParser.REQUEST;
+    const reinit = typeof type === 'string';
+    super.initialize(request ? JsParser.REQUEST : JsParser.RESPONSE);
+    if (!reinit) this.maxHeaderSize = maxHeaderSize && maxHeaderSize > 0 ? maxHeaderSize : DEFAULT_MAX_HEADER_SIZE;
     this.lastMessageStart = Date.now();
     this.headersDone = false;
-    if (connections) {
+    if (!reinit && connections) {
       this[kConnections] = connections;
       connections.add(this);
     }
@@ -74,6 +78,19 @@ export class HTTPParser extends JsParser {
     const result = super.execute(chunk, start, length);
     if (this.state !== 'REQUEST_LINE' && this.state !== 'RESPONSE_LINE' && this.state !== 'HEADER') this.headersDone = true;
     return result instanceof Error ? parseError(result) : result;
+  }
+
+  /** A bad status line, worded as llhttp words it (Node's `Parse Error: <reason>`). */
+  RESPONSE_LINE() {
+    const from = this.offset;
+    try {
+      return super.RESPONSE_LINE();
+    } catch (err) {
+      const line = (this.chunk as Uint8Array | null) ? String.fromCharCode(...(this.chunk as Uint8Array).subarray(from, this.offset)) : '';
+      const [code, reason] = /^HTTP\/\d\.\d /.test(line) ? ['HPE_INVALID_STATUS', 'Invalid status code']
+        : /^HTTP\/\d\.\d/.test(line) ? ['HPE_INVALID_VERSION', 'Expected space after version'] : ['HPE_INVALID_CONSTANT', 'Expected HTTP/'];
+      throw Object.assign(new Error(`Parse Error: ${reason}`), { code, reason });
+    }
   }
 
   finish() {
