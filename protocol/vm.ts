@@ -19,17 +19,63 @@ export const VmLimits = strictObject(
     wasmRunnerHeapLimitMb: PositiveInt('V8 heap ceiling of a WASM runner isolate, MiB (min 8)'),
     wasmMaxFuel: PositiveInt('fuel of one WASM process: one unit per function call and loop iteration'),
     wasmMaxCallDepth: PositiveInt('nested calls of one WASM process'),
+    netConnections: PositiveInt('connections the VM holds open at once (to the world and on its loopback)'),
+    netBytesIn: PositiveInt('bytes the VM receives from the world over its life'),
+    netBytesOut: PositiveInt('bytes the VM sends to the world over its life'),
+    netDnsLookupsPerSecond: PositiveInt("DNS lookups per second through the daemon's resolver"),
   },
   'Per-VM overrides; omitted fields take the sidecar-wide value',
 );
 
+const Mode = Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('ask')]);
+/** The network scope: a mode, or rules on `host:port` patterns (src/permissions/network-match.ts). */
+export const NetworkPolicy = Type.Union([
+  Mode,
+  strictObject({
+    default: Mode,
+    rules: Type.Array(
+      strictObject({
+        mode: Mode,
+        operations: Type.Optional(Type.Array(Type.Union([Type.Literal('connect'), Type.Literal('listen'), Type.Literal('dns')]), { maxItems: 3 })),
+        patterns: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 1024 })),
+      }),
+      { maxItems: 1024 },
+    ),
+  }),
+], { description: 'network: connect, listen, dns on host:port patterns (default: the world denied, the VM\'s own loopback allowed)' });
+
 export const VmPermissions = strictObject({
+  network: Type.Optional(NetworkPolicy),
   fs: Type.Optional(
     Type.Union([Type.Literal('read-write'), Type.Literal('read-only'), Type.Literal('none')], {
       description: "guest access to the VM filesystem (default read-write); host fs/* calls are not restricted",
     }),
   ),
 });
+
+/** What the VM's network needs besides its policy (`permissions.network`). */
+export const VmNetworkOptions = strictObject(
+  {
+    caCerts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 65_536 }), {
+        maxItems: 64,
+        description: 'PEM certificates the daemon trusts, besides the system roots, for TLS it does for this VM (guest https, tls, fetch)',
+      }),
+    ),
+  },
+  'The VM network: extra TLS roots',
+);
+
+export const VmDns = strictObject(
+  {
+    overrides: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 253 }), Type.Array(Type.String({ minLength: 2, maxLength: 45 }), { minItems: 1, maxItems: 16 }), {
+        description: 'names answered with these addresses instead of the daemon\'s resolver; the addresses are judged by the network policy as any other',
+      }),
+    ),
+  },
+  'Name resolution for the VM',
+);
 
 export const InitialFile = strictObject({
   path: Type.String({ minLength: 1 }),
@@ -46,6 +92,8 @@ export const VmCreate = request(
     files: Type.Optional(Type.Array(InitialFile)),
     limits: Type.Optional(VmLimits),
     permissions: Type.Optional(VmPermissions),
+    network: Type.Optional(VmNetworkOptions),
+    dns: Type.Optional(VmDns),
     bindings: Type.Optional(
       Type.Array(Type.String({ pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$', maxLength: 128 }), {
         maxItems: 256,
@@ -85,6 +133,16 @@ export const VmStats = request(
       parked: Type.Integer({ description: 'processes waiting, parked, for a run slot' }),
     }),
     usage: strictObject({ cpuMs: Type.Number(), execs: Type.Integer(), limitHits: Type.Integer() }),
+    network: strictObject({
+      connections: Type.Integer({ description: 'connections open now (world and loopback)' }),
+      connectionsOpened: Type.Integer({ description: 'connections opened over the VM\'s life' }),
+      listeners: Type.Integer({ description: 'ports the VM listens on now' }),
+      forwards: Type.Integer({ description: 'vm/forward ports open now' }),
+      bytesIn: Type.Integer({ description: 'bytes received from the world' }),
+      bytesOut: Type.Integer({ description: 'bytes sent to the world' }),
+      dnsLookups: Type.Integer({ description: 'lookups sent to the daemon\'s resolver' }),
+      denied: Type.Integer({ description: 'network operations the policy refused' }),
+    }),
   }),
   'What one VM holds and has used.',
 );

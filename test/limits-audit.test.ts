@@ -161,6 +161,15 @@ const NOT_BOUNDS: NotABound[] = [
   // The client runs in the host's process, not the daemon: its grace periods wait for a daemon, they bound no guest.
   { file: 'client/client.ts', value: [5000, 2000, 3000], why: 'how long the host-side client waits for a daemon to exit before it signals it' },
   { file: 'client/errors.ts', value: [32099, 32098, 32097, 32096], why: 'vscode-jsonrpc\'s own transport error codes, mapped to ours' },
+  // The network (issue 12).
+  { file: 'net/addresses.ts', value: [16, 8], why: 'an IPv6 address is 16 bytes, 8 groups; a byte is 8 bits (the address formats)' },
+  { file: 'net/broker.ts', value: [32768, 60999], why: 'Linux\'s default ephemeral port range (ip_local_port_range), where a VM\'s listen(0) and loopback clients take ports' },
+  { file: 'net/broker.ts', value: 65535, why: 'the highest TCP port' },
+  { file: 'net/broker.ts', value: 1000, where: 'dnsWindow', why: 'one second, the window of the per-second DNS rate (NET_DNS_LOOKUPS_PER_SECOND is the bound)' },
+  { file: 'permissions/network-match.ts', value: 65535, why: 'the highest TCP port' },
+  { file: 'permissions/network-match.ts', value: 2000, why: 'the specificity rank of an exact name, above every address range and wildcard' },
+  { file: 'js/guest/node/net.ts', value: 3001, why: 'libuv\'s errno of EAI_AGAIN (-3001)' },
+  { file: 'js/guest/node/net-broker-transport.ts', value: 64 * 1024, why: 'how many written bytes a socket gathers before sending them at once: cuts data into calls, bounds nothing (the daemon\'s socket buffer does)' },
 ];
 
 const allowedBy = (hit: LiteralHit) =>

@@ -1,14 +1,15 @@
 // The guest's `net` (issue 11): isIP, BlockList, SocketAddress and the autoSelectFamily
 // defaults are compared line by line with the host's Node 20; Socket and Server run with no
-// network (the VM's transport refuses everything until issue 12), so their denial errors and
-// event order are asserted exactly as Node reports a firewalled connect and a denied listen.
+// network (a VM whose policy denies the network: permissions.network 'deny'), so their denial
+// errors and event order are asserted exactly as Node reports a firewalled connect and a
+// denied listen. test/net-*.test.ts cover the network itself (issue 12).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSidecar } from './helpers/sidecar.js';
 import { vmAndHost } from './helpers/vm-and-host.js';
 
 const { client } = await startSidecar();
-const { vmId } = await client.createVm();
+const { vmId } = await client.createVm({ permissions: { network: 'deny' } });
 await client.mkdir(vmId, '/w', { recursive: true });
 const both = vmAndHost(client, vmId, 'node-net-');
 

@@ -78,6 +78,7 @@ export function createHandlers(d: HandlerDeps) {
       processes: { running: vm.processes.size, started: vm.processes.started },
       cpu: cpuShareStats(vm.cpuShare),
       usage: { cpuMs: Math.round(vm.cpuMs * 1000) / 1000, execs: vm.execs, limitHits: vm.limitHits },
+      network: { ...vm.network.usage },
     };
   };
 

@@ -16,6 +16,8 @@ import type { GuestHost, PreparedIsolate } from './prepared-isolate.js';
 import type { UserInfo } from '../wasm/runner/contract.js';
 import { JsChildren, type ChildKernel } from './node-host/js-children.js';
 import { NodeCalls, type NodeBounds } from './node-host/node-calls.js';
+import { NetCalls } from './node-host/net-calls.js';
+import type { NetBroker } from '../net/broker.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { tooLarge } from '../errors.js';
 import { warnLimitExhausted } from '../log.js';
@@ -50,6 +52,10 @@ export interface JsProcessOptions extends GuestProcessOptions {
   rootPid?: number;
   /** Resolves when a spawned process may start (the VM's spawn rate); absent: at once. */
   admit?: () => Promise<void>;
+  /** The VM's network, for `net` and `dns`; absent: none. */
+  network?: NetBroker;
+  /** NET_DELIVER_WINDOW_BYTES. */
+  netWindowBytes?: number;
 }
 
 function dirOf(path: string): string {
@@ -100,6 +106,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private readonly signalHandlers = new Map<string, number>();
   private readonly children: JsChildren | undefined;
   private readonly nodeCalls: NodeCalls;
+  private readonly netCalls: NetCalls;
   private loader: EsmLoader | undefined;
   private decoders: GuestTextDecoders | undefined;
 
@@ -107,6 +114,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     super(o);
     this.children = o.childKernel ? new JsChildren(o.childKernel, this) : undefined;
     this.nodeCalls = new NodeCalls(o.nodeBounds, this.children, (pid, kind, data) => this.childEvent(pid, kind, data), (ms) => this.chargeDaemonMs(ms));
+    this.netCalls = new NetCalls(o.network, { pid: o.pid, command: 'node' }, (id, kind, data) => this.netEvent(id, kind, data), o.netWindowBytes ?? 1, () => queueMicrotask(() => this.settle()));
   }
 
   get rootPid(): number {
@@ -319,6 +327,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.timersRefed) return;
     if (this.stdinWanted && !this.stdinDone) return;
     if ((this.children?.refed ?? 0) > 0) return;
+    if (this.netCalls.refed > 0) return;
     if (!this.slot || this.ending === 'exit') return this.finish();
     // The guest reports its listener counts for these (signalListeners): none, no entry.
     const listening = (event: string) => (this.signalHandlers.get(event) ?? 0) > 0;
@@ -484,7 +493,26 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   node(op: unknown, args: unknown): HookResult {
     if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
+    if (typeof op === 'string' && op.startsWith('net.') && Array.isArray(args)) {
+      try {
+        const ok = this.netCalls.call(op, args);
+        this.loopAlive();
+        return { ok };
+      } catch (err) {
+        const e = err as { message?: string; code?: string; name?: string };
+        return { err: { message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(e.name === 'TypeError' ? { name: 'TypeError' } : {}) } };
+      }
+    }
     return this.nodeCalls.call(op, args);
+  }
+
+  /** News of one of its sockets, servers or lookups (node-host/net-calls.ts); settles once the guest ran it. */
+  private netEvent(id: number, kind: string, data: unknown): Promise<unknown> | undefined {
+    const slot = this.slot;
+    if (this.finished || !slot) return undefined;
+    const call = slot.netEvent(id, kind, data);
+    this.enter(call);
+    return call;
   }
 
   /** `job`: runs a job staged through `node` (a synchronous child, a key derivation). */
@@ -573,6 +601,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
   protected release(): number {
     this.clearWake();
     this.nodeCalls.dispose();
+    this.netCalls.dispose();
     const slot = this.slot;
     if (!slot) return 0;
     const heapBytes = heapBytesOf(slot.isolate, this.inFlight === 0);

@@ -30,7 +30,7 @@ export interface GuestHost {
 }
 
 type Entry = ivm.Reference<(...args: unknown[]) => unknown>;
-const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'settleImport', 'signal', 'builtinExports', 'childEvent', 'lifecycle'] as const;
+const ENTRY_NAMES = ['setup', 'runMain', 'fireTimers', 'pushStdin', 'settleCall', 'settleImport', 'signal', 'builtinExports', 'childEvent', 'netEvent', 'lifecycle'] as const;
 type EntryName = (typeof ENTRY_NAMES)[number];
 const UNBOUND: HookResult = { err: { message: 'the process has ended', code: 'EBADF' } };
 
@@ -129,6 +129,10 @@ export class PreparedIsolate {
 
   childEvent(pid: number, kind: string, data: unknown): Promise<unknown> {
     return this.running(this.entries.childEvent.apply(undefined, [pid, kind, data], { arguments: { copy: true } }));
+  }
+
+  netEvent(id: number, kind: string, data: unknown): Promise<unknown> {
+    return this.running(this.entries.netEvent.apply(undefined, [id, kind, data], { arguments: { copy: true } }));
   }
 
   /** The end of the event loop (`beforeExit`, `exit`) or an unhandled rejection's reason, for the guest's process object. */

@@ -406,6 +406,51 @@ export const INVENTORY = {
     min: 10, max: 60_000,
     why: 'how often the daemon checks that its parent still lives; a host that dies while another process holds stdin open is noticed this late',
   },
+  NET_CONNECTIONS_PER_VM: {
+    unit: 'count', default: 256, env: 'AGENTOS_NET_CONNECTIONS_PER_VM', scope: 'VM', vmOverride: 'netConnections',
+    min: 1, max: 65_536,
+    why: 'connections one VM holds open at once, to the world and on its own loopback (EMFILE past it); each holds a host socket or a stream pair and their buffers',
+  },
+  NET_LISTENERS_PER_VM: {
+    unit: 'count', default: 64, env: 'AGENTOS_NET_LISTENERS_PER_VM', scope: 'VM',
+    min: 1, max: 28_232,
+    why: 'ports one VM listens on at once on its own loopback (EMFILE past it); at most the ephemeral range 32768-60999',
+  },
+  NET_BYTES_IN_PER_VM: {
+    unit: 'bytes', default: 4096 * MiB, env: 'AGENTOS_NET_BYTES_IN_PER_VM', scope: 'VM', vmOverride: 'netBytesIn',
+    min: 1, max: 2 ** 40,
+    why: 'bytes one VM receives from the world over its life; past it the connection ends with ENOBUFS (an agent downloading without end costs its host bandwidth)',
+  },
+  NET_BYTES_OUT_PER_VM: {
+    unit: 'bytes', default: 1024 * MiB, env: 'AGENTOS_NET_BYTES_OUT_PER_VM', scope: 'VM', vmOverride: 'netBytesOut',
+    min: 1, max: 2 ** 40,
+    why: 'bytes one VM sends to the world over its life; past it the connection ends with ENOBUFS (a guest cannot use the host as an upload pump without bound)',
+  },
+  NET_DNS_LOOKUPS_PER_SECOND: {
+    unit: 'count', default: 50, env: 'AGENTOS_NET_DNS_LOOKUPS_PER_SECOND', scope: 'VM', vmOverride: 'netDnsLookupsPerSecond',
+    min: 1, max: 100_000,
+    why: 'lookups one VM sends to the daemon\'s resolver in a second (EAI_AGAIN past it); overrides cost nothing and are not counted. The resolver is libuv\'s thread pool, shared by every VM',
+  },
+  NET_CONNECT_TIMEOUT_MS: {
+    unit: 'ms', default: 30_000, env: 'AGENTOS_NET_CONNECT_TIMEOUT_MS', scope: 'VM',
+    min: 1, max: 600_000,
+    why: 'a connect to the world that has not completed by then fails with ETIMEDOUT, so a dropped SYN does not hold a connection slot for the kernel\'s two minutes',
+  },
+  NET_RECENT_NAMES_PER_VM: {
+    unit: 'count', default: 1024, env: 'AGENTOS_NET_RECENT_NAMES_PER_VM', scope: 'VM',
+    min: 1, max: 1_000_000,
+    why: 'addresses a VM resolved, remembered with their name so a connect by address (after dns.lookup) is judged by the name\'s rule; the oldest goes first',
+  },
+  NET_LOOPBACK_BUFFER_BYTES: {
+    unit: 'bytes', default: 64 * 1024, env: 'AGENTOS_NET_LOOPBACK_BUFFER_BYTES', scope: 'VM',
+    min: 1, max: 64 * MiB,
+    why: 'bytes one end of an in-VM loopback connection holds unread before its writer waits, as a socket buffer',
+  },
+  NET_DELIVER_WINDOW_BYTES: {
+    unit: 'bytes', default: 256 * 1024, env: 'AGENTOS_NET_DELIVER_WINDOW_BYTES', scope: 'process',
+    min: 1, max: 64 * MiB,
+    why: 'bytes of one connection handed to guest JS and not yet run by it; past it the daemon stops reading that connection until the guest catches up (a busy guest cannot make the daemon buffer without end)',
+  },
 } as const satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof INVENTORY;

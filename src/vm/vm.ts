@@ -29,6 +29,8 @@ import { SpawnBucket, type SidecarProcesses } from './admission.js';
 import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
 import type { NodeBounds } from '../js/node-host/node-calls.js';
 import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
+import { NetBroker } from '../net/broker.js';
+import { checkNetworkParams } from '../net/params.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -92,6 +94,8 @@ export class Vm implements ProcessKernel {
   /** Commands registered for this VM only (wasm/register with vmId). */
   readonly commands = new Map<string, CommandModule>();
   readonly createdAt = new Date();
+  /** The VM's network: the world as its policy allows, and its own loopback (src/net/broker.ts). */
+  readonly network: NetBroker;
   private readonly overrides: Record<string, number | undefined>;
   private disposed = false;
   private runnerReuse: RunnerReuse | undefined;
@@ -165,6 +169,28 @@ export class Vm implements ProcessKernel {
       });
     }
     this.env.PWD = params.env?.PWD ?? this.cwd;
+    checkNetworkParams(params);
+    const netLog = log.child({ scope: 'network' });
+    this.network = new NetBroker({
+      scope: params.permissions?.network,
+      dnsOverrides: params.dns?.overrides,
+      caCerts: params.network?.caCerts,
+      log,
+      bounds: {
+        connections: this.limit('NET_CONNECTIONS_PER_VM'),
+        listeners: limits.NET_LISTENERS_PER_VM.value,
+        bytesIn: this.limit('NET_BYTES_IN_PER_VM'),
+        bytesOut: this.limit('NET_BYTES_OUT_PER_VM'),
+        dnsPerSecond: this.limit('NET_DNS_LOOKUPS_PER_SECOND'),
+        connectTimeoutMs: limits.NET_CONNECT_TIMEOUT_MS.value,
+        recentNames: limits.NET_RECENT_NAMES_PER_VM.value,
+        loopbackBufferBytes: limits.NET_LOOPBACK_BUFFER_BYTES.value,
+      },
+      onLimit: (limit, observed, capacity, env) => {
+        this.limitHits++;
+        warnLimitExhausted(netLog, { limit, observed, capacity, env });
+      },
+    });
   }
 
   /**
@@ -354,6 +380,8 @@ export class Vm implements ProcessKernel {
             user: this.user,
             childKernel: this,
             nodeBounds: this.nodeBounds(common.log),
+            network: this.network,
+            netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
           })
         : new WasmProcess({
             ...common,
@@ -520,6 +548,8 @@ export class Vm implements ProcessKernel {
             nodeBounds: this.nodeBounds(log),
             rootPid: parent.rootPid,
             admit: () => this.spawns.wait(live),
+            network: this.network,
+            netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
           });
     } catch (err) {
       this.processes.unreserve();
@@ -678,6 +708,7 @@ export class Vm implements ProcessKernel {
   async dispose(): Promise<number> {
     if (this.disposed) return 0;
     this.disposed = true;
+    this.network.dispose();
     const killed = await this.processes.killAll();
     this.runnerReuse?.dispose();
     return killed;

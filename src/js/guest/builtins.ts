@@ -20,6 +20,7 @@ import { createZlibModule } from './node/zlib.js';
 import { createAsyncHooks } from './node/async-hooks.js';
 import { createV8 } from './node/v8.js';
 import { netLibBundle } from './net-lib-loader.js';
+import { brokerTransport } from './node/net-broker-transport.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
@@ -89,7 +90,10 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     ...Object.fromEntries(['_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'].map((name) => [name, () => netLibBundle().loadHttpInternal(name)])),
     cluster: () => createCluster((nodeLibBundle().nodeLib('events') as { EventEmitter: never }).EventEmitter),
   };
-  onNodeLibLoad((lib) => lib.configureNodeLib(proc, (name) => modules[name]));
+  onNodeLibLoad((lib) => {
+    lib.configureNodeLib(proc, (name) => modules[name]);
+    lib.setNetTransport(brokerTransport);
+  });
   for (const [name, load] of Object.entries(lazy)) {
     Object.defineProperty(modules, name, {
       get: () => {

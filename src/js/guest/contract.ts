@@ -152,6 +152,8 @@ export interface RuntimeEntries {
   signal(name: string): boolean;
   /** Something happened to a child process or job this process started (src/js/node-host/js-children.ts). */
   childEvent(pid: number, kind: string, data: unknown): void;
+  /** Something happened to one of its sockets, servers or lookups (src/js/node-host/net-calls.ts). */
+  netEvent(id: number, kind: string, data: unknown): void;
   /** The event loop is empty (`beforeExit`, then `exit`), or a promise was rejected with no handler (`rejection`, its reason). */
   lifecycle(event: 'beforeExit' | 'exit' | 'rejection', value: unknown): void;
   /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */

@@ -15,6 +15,7 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { dispatchChildEvent } from './node/child-events.js';
+import { dispatchNetEvent } from './node/net-broker-transport.js';
 import { configureTextCodecs, TextDecoder, TextEncoder } from './text-codecs.js';
 import { WEB_STREAM_GLOBALS } from './web-stream-names.js';
 import { createModuleSystem } from './modules.js';
@@ -229,6 +230,9 @@ const entries: RuntimeEntries = {
   },
   childEvent(pid: number, kind: string, data: unknown) {
     guard(() => dispatchChildEvent(pid, kind, data));
+  },
+  netEvent(id: number, kind: string, data: unknown) {
+    guard(() => dispatchNetEvent(id, kind, data));
   },
   lifecycle(event, value) {
     if (event === 'rejection') {

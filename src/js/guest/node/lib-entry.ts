@@ -5,6 +5,7 @@
 import './lib-host.js';
 export { configureNodeLib, nodeLib } from './node-lib.js';
 export { loadNet } from './net.js';
+export { setNetTransport } from './net-transport.js';
 export { loadStream, loadStreamPromises } from './stream.js';
 export { loadStreamWeb } from './stream-web.js';
 export { loadStringDecoder } from './string-decoder.js';

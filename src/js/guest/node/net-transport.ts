@@ -1,17 +1,24 @@
 /**
  * The one seam between the guest's `net` module and a network: a transport opens handles
- * that connect, listen, write, read and close. Until the VM has a network broker (issue 12),
- * the transport is a firewall that refuses everything: connect fails with ECONNREFUSED and
- * listen with EACCES, answered asynchronously as a kernel would, so `net` reports them through
- * its ordinary 'error' path. The broker plugs in with setNetTransport without touching net.ts.
+ * that connect, listen, write, read and close, and looks names up. The runtime installs the
+ * VM's broker (net-broker-transport.ts) when the library bundle loads; the default, a
+ * firewall that refuses everything (connect ECONNREFUSED, listen EACCES, names ENOTFOUND,
+ * answered asynchronously as a kernel would), is what a bundle without a runtime gets.
  */
 export type Endpoint = { address: string; port: number; family: 4 | 6 };
 
+/** A connect target: an address, or a name the daemon resolves and judges (no rebinding). */
+export type Remote = Endpoint & { host?: string };
+
 export interface NetHandle {
-  /** Calls `done` later with null (connected, with the local end) or an errno code ('ECONNREFUSED'). */
-  connect(remote: Endpoint, done: (code: string | null, local?: Endpoint) => void): void;
-  /** Binds and listens; returns an errno code at once, or null and then calls onConnection per peer. */
-  listen(local: Endpoint, backlog: number, onConnection: (peer: NetHandle, remote: Endpoint) => void): string | null;
+  /** Calls `done` later with null (connected, with the local end and the address reached) or an errno code ('ECONNREFUSED'). */
+  connect(remote: Remote, done: (code: string | null, local?: Endpoint, reached?: Endpoint) => void): void;
+  /**
+   * Binds and listens, then calls onConnection per peer. `done` gets null or an errno code,
+   * at once when the policy answers at once (so `server.address()` is right after listen),
+   * later when it asks the host.
+   */
+  listen(local: Endpoint, backlog: number, onConnection: (peer: NetHandle, remote: Endpoint) => void, done: (code: string | null) => void): void;
   write(data: Uint8Array, done: (code: string | null) => void): void;
   /** Starts delivering data; null means the peer ended its side. */
   readStart(onData: (chunk: Uint8Array | null) => void): void;
@@ -20,10 +27,16 @@ export interface NetHandle {
   close(): void;
   /** The bound local end once listening or connected. */
   local(): Endpoint | undefined;
+  /** Whether the handle keeps the process alive (Node's ref/unref). */
+  ref(refed: boolean): void;
+  /** Set by the socket: an error on an open connection (ECONNRESET, ENOBUFS). */
+  onError?: (code: string) => void;
 }
 
 export interface NetTransport {
   open(): NetHandle;
+  /** A name to addresses (dns.lookup): an errno code ('ENOTFOUND') or the addresses. */
+  lookup(name: string, family: 0 | 4 | 6, done: (code: string | null, addresses?: { address: string; family: 4 | 6 }[]) => void): void;
 }
 
 /** The guest's timer globals (the guest tsconfig has no lib that declares them). */
@@ -33,8 +46,8 @@ class DeniedHandle implements NetHandle {
   connect(_remote: Endpoint, done: (code: string | null) => void) {
     timers.setTimeout(() => done('ECONNREFUSED'), 0);
   }
-  listen() {
-    return 'EACCES';
+  listen(_local: Endpoint, _backlog: number, _onConnection: unknown, done: (code: string | null) => void) {
+    done('EACCES');
   }
   write(_data: Uint8Array, done: (code: string | null) => void) {
     timers.setTimeout(() => done('EPIPE'), 0);
@@ -48,10 +61,14 @@ class DeniedHandle implements NetHandle {
   local() {
     return undefined;
   }
+  ref() {}
 }
 
-/** No network: every connection refused, every listen denied. */
-export const deniedTransport: NetTransport = { open: () => new DeniedHandle() };
+/** No network: every connection refused, every listen denied, no name found. */
+export const deniedTransport: NetTransport = {
+  open: () => new DeniedHandle(),
+  lookup: (_name, _family, done) => void timers.setTimeout(() => done('ENOTFOUND'), 0),
+};
 
 let current: NetTransport = deniedTransport;
 export const netTransport = () => current;

@@ -21,6 +21,12 @@ const UV: Record<string, [number, string]> = {
   ECONNRESET: [-104, 'connection reset by peer'],
   ETIMEDOUT: [-110, 'connection timed out'],
   ENOTFOUND: [-3008, 'getaddrinfo ENOTFOUND'],
+  EAI_AGAIN: [-3001, 'temporary failure'],
+  EMFILE: [-24, 'too many open files'],
+  ENOBUFS: [-105, 'no buffer space available'],
+  ENETDOWN: [-100, 'network is down'],
+  EADDRNOTAVAIL: [-99, 'address not available'],
+  EINVAL: [-22, 'invalid argument'],
 };
 
 type NodeErr = Error & { errno?: number; code?: string; syscall?: string; address?: string; port?: number; hostname?: string };
@@ -35,9 +41,17 @@ function hostPortError(code: string, syscall: string, address: string, port: num
   return err;
 }
 
-function notFound(hostname: string): NodeErr {
-  const err: NodeErr = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
-  return Object.assign(err, { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname });
+/** An error on an open connection, as libuv words it (`read ECONNRESET`, no address). */
+function readError(code: string): NodeErr {
+  const [errno] = UV[code] ?? [-1];
+  const syscall = code === 'EPIPE' ? 'write' : 'read';
+  return Object.assign(new Error(`${syscall} ${code}`), { errno, code, syscall }) as NodeErr;
+}
+
+/** Node's getaddrinfo failure (a connect by name): ENOTFOUND, or EAI_AGAIN when the lookup may be retried. */
+function notFound(hostname: string, code = 'ENOTFOUND'): NodeErr {
+  const err: NodeErr = new Error(`getaddrinfo ${code} ${hostname}`);
+  return Object.assign(err, { errno: code === 'EAI_AGAIN' ? -3001 : -3008, code, syscall: 'getaddrinfo', hostname });
 }
 
 const validators = () => require('readable-stream/lib/internal/validators.js');
@@ -86,6 +100,7 @@ function makeSocket(Duplex: any) {
     private pendingWrite: (() => void) | null = null;
     private timer: unknown;
     private idle = 0;
+    refed = true;
 
     constructor(options: Record<string, any> = {}) {
       if (typeof options === 'number') options = { fd: options };
@@ -115,6 +130,9 @@ function makeSocket(Duplex: any) {
 
     attach(handle: NetHandle) {
       this._handle = handle;
+      handle.onError = (code) => {
+        if (!this.destroyed) this.destroy(readError(code));
+      };
     }
 
     connect(...args: any[]) {
@@ -133,25 +151,37 @@ function makeSocket(Duplex: any) {
       const portNumber = validators().validatePort(port);
       this.connecting = true;
       this._host = host;
+      // Addresses and localhost here; any other name goes to the daemon, which resolves it,
+      // judges the name and the address, and connects to exactly that address.
       const found = resolveLocally(host);
       nextTick(() => {
         if (this.destroyed) return;
-        if (!found) {
-          this.emit('lookup', notFound(host), undefined, undefined, host);
-          this.destroy(notFound(host));
-          return;
+        if (found) {
+          if (!nodeLib('internal/net').isIP(host)) this.emit('lookup', null, found.address, found.family, host);
+          this.remoteAddress = found.address;
+          this.remoteFamily = `IPv${found.family}`;
         }
-        if (!nodeLib('internal/net').isIP(host)) this.emit('lookup', null, found.address, found.family, host);
-        this.remoteAddress = found.address;
         this.remotePort = portNumber;
-        this.remoteFamily = `IPv${found.family}`;
         const handle = this._handle ?? netTransport().open();
-        this._handle = handle;
-        handle.connect({ address: found.address, port: portNumber, family: found.family }, (code) => {
+        this.attach(handle);
+        if (!this.refed) handle.ref(false);
+        const remote = found ? { address: found.address, port: portNumber, family: found.family } : { host, address: host, port: portNumber, family: 4 as const };
+        handle.connect(remote, (code, _local, reached) => {
           if (this.destroyed) return;
+          if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+            const err = notFound(host, code);
+            this.emit('lookup', err, undefined, undefined, host);
+            this.destroy(err);
+            return;
+          }
+          if (!found && reached) {
+            this.emit('lookup', null, reached.address, reached.family, host);
+            this.remoteAddress = reached.address;
+            this.remoteFamily = `IPv${reached.family}`;
+          }
           this.connecting = false;
           if (code) {
-            this.destroy(hostPortError(code, 'connect', found.address, portNumber, false));
+            this.destroy(hostPortError(code, 'connect', this.remoteAddress ?? host, portNumber, false));
             return;
           }
           this.emit('connect');
@@ -171,7 +201,7 @@ function makeSocket(Duplex: any) {
         if (chunk === null) { this.push(null); return; }
         this.bytesRead += chunk.length;
         this.touch();
-        if (!this.push((globalThis as any).Buffer.from(chunk))) this._handle?.readStop();
+        if (!this.push((globalThis as any).Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) this._handle?.readStop();
       });
     }
 
@@ -220,8 +250,8 @@ function makeSocket(Duplex: any) {
     }
     setNoDelay() { return this; }
     setKeepAlive() { return this; }
-    ref() { return this; }
-    unref() { return this; }
+    ref() { this.refed = true; this._handle?.ref(true); return this; }
+    unref() { this.refed = false; this._handle?.ref(false); return this; }
     destroySoon() {
       if (this.writable) this.end();
       if (this.writableFinished) this.destroy(); else this.once('finish', () => this.destroy());
@@ -236,6 +266,9 @@ const normalizedArgs = Symbol('normalizedArgs');
 function makeServer(EventEmitter: any, Socket: any) {
   class Server extends EventEmitter {
     _handle: NetHandle | null = null;
+    /** A listen the host is asked about. */
+    pendingListen: NetHandle | null = null;
+    refed = true;
     _connections = 0;
     maxConnections?: number;
     allowHalfOpen: boolean;
@@ -267,15 +300,20 @@ function makeServer(EventEmitter: any, Socket: any) {
       const family = host && nodeLib('internal/net').isIPv6(host) ? 6 : 4;
       const address = host ?? (family === 6 ? '::' : '0.0.0.0');
       const handle = netTransport().open();
-      const code = handle.listen({ address, port, family }, backlog, (peer, remote) => this.accept(peer, remote));
-      if (code) {
-        handle.close();
-        // Node binds with the unspecified address when none was given and names it so.
-        nextTick(() => this.emit('error', hostPortError(code, 'listen', host ?? '0.0.0.0', port, true)));
-        return this;
-      }
-      this._handle = handle;
-      nextTick(() => this.emit('listening'));
+      this.pendingListen = handle;
+      handle.listen({ address, port, family }, backlog, (peer, remote) => this.accept(peer, remote), (code) => {
+        if (this.pendingListen !== handle) return;
+        this.pendingListen = null;
+        if (code) {
+          handle.close();
+          // Node binds with the unspecified address when none was given and names it so.
+          nextTick(() => this.emit('error', hostPortError(code, 'listen', host ?? '0.0.0.0', port, true)));
+          return;
+        }
+        this._handle = handle;
+        if (!this.refed) handle.ref(false);
+        nextTick(() => this.emit('listening'));
+      });
       return this;
     }
 
@@ -304,6 +342,7 @@ function makeServer(EventEmitter: any, Socket: any) {
         else this.once('close', cb);
       }
       if (this._handle) { this._handle.close(); this._handle = null; }
+      if (this.pendingListen) { this.pendingListen.close(); this.pendingListen = null; }
       this.closing = true;
       this.maybeClosed();
       return this;
@@ -313,8 +352,8 @@ function makeServer(EventEmitter: any, Socket: any) {
       nextTick(cb, null, this._connections);
       return this;
     }
-    ref() { return this; }
-    unref() { return this; }
+    ref() { this.refed = true; this._handle?.ref(true); return this; }
+    unref() { this.refed = false; this._handle?.ref(false); return this; }
     [Symbol.for('nodejs.asyncDispose')]() {
       return new Promise<void>((resolve) => (this._handle ? this.close(() => resolve()) : resolve()));
     }

@@ -1,0 +1,270 @@
+import { nodeCall } from './bridge.js';
+import type { Endpoint, NetHandle, NetTransport, Remote } from './net-transport.js';
+
+/**
+ * The guest's `net` and `dns` on the VM's network: each handle is a socket, server or
+ * lookup in the daemon (src/js/node-host/net-calls.ts), driven by `net.*` node calls and
+ * told what happened through the runtime's `netEvent` entry. Writes are taken at once into
+ * a per-socket batch (as a kernel takes them into a socket buffer) and cross to the daemon
+ * as one call per turn of the guest's microtasks, or sooner when the batch is full; the
+ * writer waits only when the daemon's side of the connection is full ('drain').
+ */
+type Listener = (kind: string, data: unknown) => void;
+const listeners = new Map<number, Listener>();
+
+export function dispatchNetEvent(id: number, kind: string, data: unknown): void {
+  listeners.get(id)?.(kind, data);
+}
+
+/** Bytes a socket batches before it sends them without waiting for the turn to end. */
+const BATCH_BYTES = 64 * 1024;
+const timers = globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown };
+const later = (fn: () => void) => void timers.setTimeout(fn, 0);
+const codeOf = (err: unknown) => ((err as { code?: unknown })?.code as string | undefined) ?? 'EINVAL';
+
+type Wire = { address: string; port: number; family: number };
+const endpoint = (w: Wire): Endpoint => ({ address: w.address, port: w.port, family: w.family === 6 ? 6 : 4 });
+
+class BrokerHandle implements NetHandle {
+  onError?: (code: string) => void;
+  private id: number | undefined;
+  private localEnd: Endpoint | undefined;
+  private onData: ((chunk: Uint8Array | null) => void) | undefined;
+  private reading = false;
+  private endSeen = false;
+  private endDelivered = false;
+  private refed = true;
+  private closed = false;
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private flushQueued = false;
+  /** Writes taken while the daemon's side was full: their callbacks wait for 'drain'. */
+  private waiting: ((code: string | null) => void)[] = [];
+  private full = false;
+  private shutdownAfterFlush: ((code: string | null) => void) | undefined;
+
+  constructor(id?: number, local?: Endpoint) {
+    if (id !== undefined) this.bind(id);
+    this.localEnd = local;
+  }
+
+  private bind(id: number, first?: Listener): void {
+    this.id = id;
+    listeners.set(id, (kind, data) => (first && first(kind, data) ? undefined : this.event(kind, data)));
+    if (!this.refed) nodeCall('net.ref', [id, false]);
+  }
+
+  /** What a connected socket hears from the daemon. */
+  private event(kind: string, data: unknown): void {
+    switch (kind) {
+      case 'data':
+        this.onData?.(data as Uint8Array);
+        break;
+      case 'end':
+        this.endSeen = true;
+        this.deliverEnd();
+        break;
+      case 'drain': {
+        this.full = false;
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const done of waiting) done(null);
+        break;
+      }
+      case 'error':
+        this.fail((data as { code: string }).code);
+        break;
+      case 'close':
+        listeners.delete(this.id!);
+        this.closed = true;
+        this.endSeen = true;
+        this.deliverEnd();
+        this.fail('EPIPE', false);
+        break;
+    }
+  }
+
+  private deliverEnd(): void {
+    if (!this.endSeen || this.endDelivered || !this.onData) return;
+    this.endDelivered = true;
+    this.onData(null);
+  }
+
+  /** Writes waiting, and the socket's owner, learn the error. */
+  private fail(code: string, tell = true): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const done of waiting) done(code);
+    this.batch = [];
+    this.batchBytes = 0;
+    if (tell) this.onError?.(code);
+  }
+
+  connect(remote: Remote, done: (code: string | null, local?: Endpoint, reached?: Endpoint) => void): void {
+    let id: number;
+    try {
+      id = nodeCall<number>('net.connect', [remote.host ?? remote.address, remote.port, null]);
+    } catch (err) {
+      later(() => done(codeOf(err)));
+      return;
+    }
+    let connected = false;
+    this.bind(id, (kind, data) => {
+      if (connected) return false;
+      if (kind === 'connect') {
+        connected = true;
+        const d = data as { local: Wire; remote: Wire };
+        this.localEnd = endpoint(d.local);
+        done(null, this.localEnd, endpoint(d.remote));
+      } else if (kind === 'error') {
+        listeners.delete(id);
+        this.closed = true;
+        done((data as { code: string }).code);
+      }
+      return true;
+    });
+  }
+
+  listen(local: Endpoint, backlog: number, onConnection: (peer: NetHandle, remote: Endpoint) => void, done: (code: string | null) => void): void {
+    let answer: { id: number; port?: number; pending?: true };
+    try {
+      answer = nodeCall('net.listen', [local.address, local.port, backlog]);
+    } catch (err) {
+      done(codeOf(err));
+      return;
+    }
+    this.id = answer.id;
+    listeners.set(answer.id, (kind, data) => {
+      if (kind === 'connection') {
+        const d = data as { id: number; local: Wire; remote: Wire };
+        onConnection(new BrokerHandle(d.id, endpoint(d.local)), endpoint(d.remote));
+      } else if (kind === 'listening') {
+        this.localEnd = { ...local, port: (data as { port: number }).port };
+        done(null);
+      } else if (kind === 'error') {
+        listeners.delete(answer.id);
+        done((data as { code: string }).code);
+      }
+    });
+    if (!this.refed) nodeCall('net.ref', [answer.id, false]);
+    if (!answer.pending) {
+      this.localEnd = { ...local, port: answer.port! };
+      done(null);
+    }
+  }
+
+  write(data: Uint8Array, done: (code: string | null) => void): void {
+    if (this.closed || this.id === undefined) {
+      later(() => done('EPIPE'));
+      return;
+    }
+    this.batch.push(data);
+    this.batchBytes += data.byteLength;
+    if (this.full) this.waiting.push(done);
+    if (this.batchBytes >= BATCH_BYTES) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      void Promise.resolve().then(() => this.flush());
+    }
+    if (!this.full && !this.waiting.includes(done)) done(null);
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.batchBytes > 0 && !this.closed && this.id !== undefined) {
+      const bytes = this.batch.length === 1 ? this.batch[0]! : concat(this.batch, this.batchBytes);
+      this.batch = [];
+      this.batchBytes = 0;
+      try {
+        if (!nodeCall<boolean>('net.write', [this.id, bytes])) this.full = true;
+      } catch (err) {
+        this.fail(codeOf(err));
+        return;
+      }
+    }
+    const shutdown = this.shutdownAfterFlush;
+    if (shutdown) {
+      this.shutdownAfterFlush = undefined;
+      this.shutdown(shutdown);
+    }
+  }
+
+  readStart(onData: (chunk: Uint8Array | null) => void): void {
+    this.onData = onData;
+    this.deliverEnd();
+    if (this.reading || this.closed || this.id === undefined) return;
+    this.reading = true;
+    nodeCall('net.read', [this.id, true]);
+  }
+
+  readStop(): void {
+    if (!this.reading || this.closed || this.id === undefined) return;
+    this.reading = false;
+    nodeCall('net.read', [this.id, false]);
+  }
+
+  shutdown(done: (code: string | null) => void): void {
+    if (this.batchBytes > 0) {
+      this.shutdownAfterFlush = done;
+      if (!this.flushQueued) this.flush();
+      return;
+    }
+    if (this.closed || this.id === undefined) {
+      later(() => done(null));
+      return;
+    }
+    try {
+      nodeCall('net.end', [this.id]);
+    } catch (err) {
+      later(() => done(codeOf(err)));
+      return;
+    }
+    later(() => done(null));
+  }
+
+  close(): void {
+    if (this.id === undefined || this.closed) return;
+    this.closed = true;
+    // As Node's destroy(): what was not sent yet is dropped.
+    this.batch = [];
+    this.batchBytes = 0;
+    listeners.delete(this.id);
+    nodeCall('net.close', [this.id]);
+  }
+
+  local(): Endpoint | undefined {
+    return this.localEnd;
+  }
+
+  ref(refed: boolean): void {
+    this.refed = refed;
+    if (this.id !== undefined && !this.closed) nodeCall('net.ref', [this.id, refed]);
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+export function brokerLookup(name: string, family: 0 | 4 | 6, done: (code: string | null, addresses?: { address: string; family: 4 | 6 }[]) => void): void {
+  let id: number;
+  try {
+    id = nodeCall<number>('net.lookup', [name, family]);
+  } catch (err) {
+    later(() => done(codeOf(err)));
+    return;
+  }
+  listeners.set(id, (kind, data) => {
+    listeners.delete(id);
+    if (kind === 'lookup') done(null, data as { address: string; family: 4 | 6 }[]);
+    else done((data as { code: string }).code);
+  });
+}
+
+export const brokerTransport: NetTransport = { open: () => new BrokerHandle(), lookup: brokerLookup };

@@ -1,0 +1,262 @@
+/**
+ * The daemon's half of guest JS `net` and `dns`: a guest process's sockets, servers and
+ * lookups as handles on the VM's network (src/net/broker.ts). The guest calls in with
+ * `net.*` node calls (each answered at once: the work itself runs on the daemon's event
+ * loop) and hears back through `netEvent` entries: connect, data, end, drain, connection,
+ * lookup, error. Data reaches the guest only while it reads, and at most a window of it
+ * is in the guest's queue at once; writes a guest batches arrive as one call.
+ */
+import type { Duplex } from 'node:stream';
+import type { NetBroker } from '../../net/broker.js';
+import { NetError, type ConnectedStream, type Listener, type NetActor } from '../../net/vm-network.js';
+
+export type NetDeliver = (id: number, kind: string, data: unknown) => Promise<unknown> | undefined;
+
+interface SocketEntry {
+  kind: 'socket';
+  stream?: Duplex;
+  refed: boolean;
+  reading: boolean;
+  /** Bytes delivered to the guest whose entry has not run yet. */
+  queued: number;
+  /** Waiting for the guest to catch up (queued past the window). */
+  held: boolean;
+  closed: boolean;
+}
+interface ServerEntry {
+  kind: 'server';
+  listener?: Listener;
+  refed: boolean;
+  closed: boolean;
+}
+interface LookupEntry {
+  kind: 'lookup';
+  refed: boolean;
+  closed: boolean;
+}
+type Entry = SocketEntry | ServerEntry | LookupEntry;
+
+/** A host name or address as a guest may pass one (the resolver refuses what is not a name). */
+const HOST_TEXT = /^[^\0]{1,300}$/;
+const invalid = (message: string) => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
+const shape = (err: unknown) => ({ code: err instanceof NetError ? err.code : ((err as { code?: string })?.code ?? 'ECONNRESET'), message: err instanceof Error ? err.message : String(err) });
+
+export class NetCalls {
+  private readonly handles = new Map<number, Entry>();
+  private nextId = 1;
+
+  constructor(
+    private readonly network: NetBroker | undefined,
+    private readonly who: NetActor,
+    private readonly deliver: NetDeliver,
+    /** Bytes of one connection in the guest's queue before the daemon stops reading it. */
+    private readonly windowBytes: number,
+    /** A handle closed or was unref'd: the process may be done. */
+    private readonly changed: () => void,
+  ) {}
+
+  /** Handles that keep the process alive (Node's ref'd handles). */
+  get refed(): number {
+    let n = 0;
+    for (const h of this.handles.values()) if (h.refed && !h.closed) n++;
+    return n;
+  }
+
+  call(op: string, args: unknown[]): unknown {
+    const network = this.network;
+    if (!network) throw Object.assign(new Error('this process has no network'), { code: 'ENETDOWN' });
+    switch (op) {
+      case 'net.connect':
+        return this.connect(network, args[0], args[1], args[2]);
+      case 'net.listen':
+        return this.listen(network, args[0], args[1], args[2]);
+      case 'net.lookup':
+        return this.lookup(network, args[0], args[1]);
+      case 'net.read':
+        this.read(this.socket(args[0]), args[1] === true);
+        return null;
+      case 'net.write':
+        return this.write(this.socket(args[0]), args[1]);
+      case 'net.end':
+        this.socket(args[0]).stream?.end();
+        return null;
+      case 'net.close':
+        this.close(args[0] as number);
+        return null;
+      case 'net.ref': {
+        const h = this.handles.get(args[0] as number);
+        if (h) h.refed = args[1] === true;
+        this.changed();
+        return null;
+      }
+      default:
+        throw Object.assign(new Error(`unknown net call '${op}'`), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+  }
+
+  private add(entry: Entry): number {
+    const id = this.nextId++;
+    this.handles.set(id, entry);
+    return id;
+  }
+
+  private socket(id: unknown): SocketEntry {
+    const h = typeof id === 'number' ? this.handles.get(id) : undefined;
+    if (!h || h.kind !== 'socket' || h.closed) throw Object.assign(new Error('bad socket handle'), { code: 'EBADF' });
+    return h;
+  }
+
+  private connect(network: NetBroker, host: unknown, port: unknown, tls: unknown): number {
+    if (typeof host !== 'string' || !HOST_TEXT.test(host)) throw invalid('The "host" argument must be a host name or address');
+    if (typeof port !== 'number') throw invalid('The "port" argument must be a number');
+    const t = tls && typeof tls === 'object' ? (tls as Record<string, unknown>) : undefined;
+    const entry: SocketEntry = { kind: 'socket', refed: true, reading: false, queued: 0, held: false, closed: false };
+    const id = this.add(entry);
+    const target = {
+      host,
+      port,
+      ...(t
+        ? {
+            tls: {
+              ...(typeof t.servername === 'string' ? { servername: t.servername } : {}),
+              ...(Array.isArray(t.alpnProtocols) ? { alpnProtocols: t.alpnProtocols.filter((p): p is string => typeof p === 'string') } : {}),
+              rejectUnauthorized: t.rejectUnauthorized !== false,
+            },
+          }
+        : {}),
+    };
+    network.connect(target, this.who).then(
+      (connected) => {
+        if (entry.closed) {
+          connected.stream.destroy();
+          return;
+        }
+        this.attach(id, entry, connected.stream);
+        void this.deliver(id, 'connect', { local: connected.local, remote: connected.remote, alpnProtocol: connected.alpnProtocol });
+      },
+      (err: unknown) => {
+        if (entry.closed) return;
+        entry.closed = true;
+        this.handles.delete(id);
+        void this.deliver(id, 'error', shape(err));
+        this.changed();
+      },
+    );
+    return id;
+  }
+
+  private attach(id: number, entry: SocketEntry, stream: Duplex): void {
+    entry.stream = stream;
+    stream.pause();
+    stream.on('data', (chunk: Buffer) => {
+      entry.queued += chunk.byteLength;
+      const settled = this.deliver(id, 'data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (entry.queued >= this.windowBytes && !entry.held) {
+        entry.held = true;
+        stream.pause();
+      }
+      const done = () => {
+        entry.queued -= chunk.byteLength;
+        if (entry.held && entry.queued < this.windowBytes) {
+          entry.held = false;
+          if (entry.reading && !entry.closed) stream.resume();
+        }
+      };
+      if (settled) settled.then(done, done);
+      else done();
+    });
+    stream.on('end', () => void this.deliver(id, 'end', null));
+    stream.on('drain', () => void this.deliver(id, 'drain', null));
+    stream.on('error', (err) => {
+      if (!entry.closed) void this.deliver(id, 'error', shape(err));
+    });
+    stream.on('close', () => {
+      if (entry.closed) return;
+      entry.closed = true;
+      this.handles.delete(id);
+      void this.deliver(id, 'close', null);
+      this.changed();
+    });
+  }
+
+  private read(entry: SocketEntry, on: boolean): void {
+    entry.reading = on;
+    if (!entry.stream) return;
+    if (on && !entry.held) entry.stream.resume();
+    else if (!on) entry.stream.pause();
+  }
+
+  /** True when the guest may write more now; false: wait for 'drain'. */
+  private write(entry: SocketEntry, data: unknown): boolean {
+    if (!(data instanceof Uint8Array)) throw invalid('The "data" argument must be bytes');
+    if (!entry.stream || entry.stream.writableEnded) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    return entry.stream.write(data);
+  }
+
+  private listen(network: NetBroker, address: unknown, port: unknown, backlog: unknown): { id: number; port?: number; pending?: true } {
+    if (typeof address !== 'string' || typeof port !== 'number') throw invalid('invalid listen request');
+    const entry: ServerEntry = { kind: 'server', refed: true, closed: false };
+    const onConnection = (peer: ConnectedStream) => {
+      if (entry.closed) {
+        peer.stream.destroy();
+        return;
+      }
+      const socket: SocketEntry = { kind: 'socket', refed: true, reading: false, queued: 0, held: false, closed: false };
+      const peerId = this.add(socket);
+      this.attach(peerId, socket, peer.stream);
+      void this.deliver(id, 'connection', { id: peerId, local: peer.local, remote: peer.remote });
+    };
+    const result = network.listenNow({ address, port, backlog: typeof backlog === 'number' ? backlog : 511 }, this.who, onConnection);
+    const id = this.add(entry);
+    if (!(result instanceof Promise)) {
+      entry.listener = result;
+      return { id, port: result.port };
+    }
+    result.then(
+      (listener) => {
+        if (entry.closed) return listener.close();
+        entry.listener = listener;
+        void this.deliver(id, 'listening', { port: listener.port });
+      },
+      (err: unknown) => {
+        entry.closed = true;
+        this.handles.delete(id);
+        void this.deliver(id, 'error', shape(err));
+        this.changed();
+      },
+    );
+    return { id, pending: true };
+  }
+
+  private lookup(network: NetBroker, name: unknown, family: unknown): number {
+    if (typeof name !== 'string' || !HOST_TEXT.test(name)) throw invalid('The "hostname" argument must be a string');
+    const entry: LookupEntry = { kind: 'lookup', refed: true, closed: false };
+    const id = this.add(entry);
+    const fam = family === 4 || family === 6 ? family : 0;
+    const finish = (kind: string, data: unknown) => {
+      entry.closed = true;
+      this.handles.delete(id);
+      void this.deliver(id, kind, data);
+      this.changed();
+    };
+    network.lookup(name, fam, this.who).then(
+      (addresses) => finish('lookup', addresses),
+      (err: unknown) => finish('error', shape(err)),
+    );
+    return id;
+  }
+
+  private close(id: number): void {
+    const h = this.handles.get(id);
+    if (!h) return;
+    h.closed = true;
+    this.handles.delete(id);
+    if (h.kind === 'socket') h.stream?.destroy();
+    else if (h.kind === 'server') h.listener?.close();
+    this.changed();
+  }
+
+  dispose(): void {
+    for (const id of [...this.handles.keys()]) this.close(id);
+  }
+}

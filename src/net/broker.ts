@@ -1,0 +1,400 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../log.js';
+import { formatTarget } from '../permissions/network-match.js';
+import { canonicalAddress, restrictedKind } from './addresses.js';
+import { DenialLog } from './denials.js';
+import { NetworkJudge, type NetworkOperation, type NetworkScope, type Verdict } from './judge.js';
+import { MeteredStream } from './metered.js';
+import { streamPair } from './stream-pair.js';
+import { NetError, type ConnectedStream, type ConnectTarget, type Listener, type ListenRequest, type NetActor, type ResolvedAddress, type VmNetwork } from './vm-network.js';
+
+/** The bounds of one VM's network (src/limits/inventory.ts, NET_*). */
+export interface NetBounds {
+  connections: number;
+  listeners: number;
+  bytesIn: number;
+  bytesOut: number;
+  dnsPerSecond: number;
+  connectTimeoutMs: number;
+  /** Addresses remembered with the names they came from, for a later connect by address. */
+  recentNames: number;
+  /** Bytes one end of an in-VM loopback connection buffers before its writer waits. */
+  loopbackBufferBytes: number;
+}
+
+export interface BrokerOptions {
+  scope: NetworkScope | undefined;
+  dnsOverrides?: Readonly<Record<string, readonly string[]>>;
+  caCerts?: readonly string[];
+  bounds: NetBounds;
+  log: Logger;
+  /** The policy's `ask` round trip (permission/request): true when the host allows. */
+  ask?: (who: NetActor, operation: NetworkOperation, target: string) => Promise<boolean>;
+  /** A bound was hit: the VM counts it and logs "bounded limit exhausted". */
+  onLimit: (limit: string, observed: number, capacity: number, env: string) => void;
+  /** The daemon's resolver (tests may put their own). */
+  resolve?: (name: string, family: 0 | 4 | 6) => Promise<ResolvedAddress[]>;
+}
+
+/** The listen addresses and connect targets that mean the VM itself. */
+const LOCAL_NAMES = new Set(['localhost', 'localhost.', 'ip6-localhost']);
+const EPHEMERAL_FIRST = 32768;
+const EPHEMERAL_LAST = 60999;
+const HIGHEST_PORT = 65535;
+
+async function systemResolve(name: string, family: 0 | 4 | 6): Promise<ResolvedAddress[]> {
+  const found = await dnsLookup(name, { all: true, family, verbatim: true });
+  return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+}
+
+interface VmListener {
+  port: number;
+  address: string;
+  onConnection: (peer: ConnectedStream) => void;
+}
+
+/** Usage of one VM's network, for vm/stats. */
+export interface NetUsage {
+  connections: number;
+  connectionsOpened: number;
+  listeners: number;
+  /** vm/forward ports open now (src/net/forward.ts). */
+  forwards: number;
+  bytesIn: number;
+  bytesOut: number;
+  dnsLookups: number;
+  denied: number;
+}
+
+/**
+ * One VM's network (the VmNetwork contract): the world through node:net and node:tls as
+ * the VM's policy allows, and the VM's own loopback, a table of its listeners that its
+ * processes (and the host, through vm/fetch and vm/forward) reach by in-daemon stream
+ * pairs. Nothing of one VM's loopback is reachable from another VM: each has its own table.
+ */
+export class NetBroker implements VmNetwork {
+  private readonly judge: NetworkJudge;
+  private readonly denials: DenialLog;
+  private readonly listeners = new Map<number, VmListener>();
+  private readonly open = new Set<Duplex>();
+  /** Address → a name that resolved to it in this VM (a later connect by address is judged by that name too). */
+  private readonly recent = new Map<string, { name: string }>();
+  private readonly resolve: (name: string, family: 0 | 4 | 6) => Promise<ResolvedAddress[]>;
+  private nextEphemeral = EPHEMERAL_FIRST;
+  private dnsWindow = { startedAt: 0, count: 0 };
+  private disposed = false;
+  readonly usage: NetUsage = { connections: 0, connectionsOpened: 0, listeners: 0, forwards: 0, bytesIn: 0, bytesOut: 0, dnsLookups: 0, denied: 0 };
+
+  constructor(private readonly o: BrokerOptions) {
+    this.judge = new NetworkJudge(o.scope);
+    this.denials = new DenialLog(o.log);
+    this.resolve = o.resolve ?? systemResolve;
+  }
+
+  // ---- judging ----
+
+  /** Allow, deny (logged, counted) or ask the host; resolves true when allowed. */
+  private async allowed(verdict: Verdict, who: NetActor, operation: NetworkOperation, target: string): Promise<boolean> {
+    let mode = verdict.mode;
+    let reason = verdict.because;
+    if (mode === 'ask') {
+      const answer = this.o.ask ? await this.o.ask(who, operation, target).catch(() => false) : false;
+      mode = answer ? 'allow' : 'deny';
+      reason = answer ? reason : `${reason}: the host did not allow it`;
+    }
+    if (mode === 'allow') return true;
+    this.denials.denied({ operation, target, pid: who.pid, ...(who.command ? { command: who.command } : {}), reason });
+    this.usage.denied = this.denials.count;
+    return false;
+  }
+
+  private checkOpen(): void {
+    if (this.disposed) throw new NetError('ENETDOWN', 'the VM is disposed');
+  }
+
+  // ---- dns ----
+
+  private countLookup(): void {
+    const now = performance.now();
+    if (now - this.dnsWindow.startedAt >= 1000) this.dnsWindow = { startedAt: now, count: 0 };
+    const { dnsPerSecond } = this.o.bounds;
+    if (this.dnsWindow.count >= dnsPerSecond) {
+      this.o.onLimit('net_dns_lookups_per_second', this.dnsWindow.count + 1, dnsPerSecond, 'AGENTOS_NET_DNS_LOOKUPS_PER_SECOND');
+      throw new NetError('EAI_AGAIN', `this VM made ${dnsPerSecond} DNS lookups this second (AGENTOS_NET_DNS_LOOKUPS_PER_SECOND)`);
+    }
+    this.dnsWindow.count++;
+    this.usage.dnsLookups++;
+  }
+
+  /** Overrides first, then the daemon's resolver; no judging (the caller judged). */
+  private async addressesOf(name: string, family: 0 | 4 | 6): Promise<ResolvedAddress[]> {
+    const key = name.toLowerCase().replace(/\.$/, '');
+    const override = this.o.dnsOverrides?.[key] ?? this.o.dnsOverrides?.[name];
+    let found: ResolvedAddress[];
+    if (override) {
+      found = override.map((address) => ({ address, family: isIP(address) === 6 ? 6 : 4 }) as ResolvedAddress);
+    } else {
+      this.countLookup();
+      try {
+        found = await this.resolve(key, family);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        throw new NetError(code === 'EAI_AGAIN' ? 'EAI_AGAIN' : 'ENOTFOUND', `getaddrinfo ${code === 'EAI_AGAIN' ? 'EAI_AGAIN' : 'ENOTFOUND'} ${name}`);
+      }
+    }
+    found = found.filter((a) => family === 0 || a.family === family);
+    if (found.length === 0) throw new NetError('ENOTFOUND', `getaddrinfo ENOTFOUND ${name}`);
+    for (const a of found) this.remember(canonicalAddress(a.address), key);
+    return found;
+  }
+
+  private remember(address: string, name: string): void {
+    this.recent.delete(address);
+    if (this.recent.size >= this.o.bounds.recentNames) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(address, { name });
+  }
+
+  async lookup(name: string, family: 0 | 4 | 6, who: NetActor): Promise<ResolvedAddress[]> {
+    this.checkOpen();
+    const literal = isIP(name);
+    if (literal) return [{ address: name, family: literal as 4 | 6 }];
+    if (LOCAL_NAMES.has(name.toLowerCase())) {
+      const both: ResolvedAddress[] = [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }];
+      return both.filter((a) => family === 0 || a.family === family);
+    }
+    const target = formatTarget({ host: name });
+    if (!(await this.allowed(this.judge.target('dns', { host: name }), who, 'dns', target))) {
+      throw new NetError('ENOTFOUND', `getaddrinfo ENOTFOUND ${name}`);
+    }
+    return this.addressesOf(name, family);
+  }
+
+  // ---- connect ----
+
+  private reserveConnection(): void {
+    const { connections } = this.o.bounds;
+    if (this.usage.connections >= connections) {
+      this.o.onLimit('net_connections_per_vm', this.usage.connections + 1, connections, 'AGENTOS_NET_CONNECTIONS_PER_VM');
+      throw new NetError('EMFILE', `this VM holds ${connections} connections (AGENTOS_NET_CONNECTIONS_PER_VM)`);
+    }
+    this.usage.connections++;
+    this.usage.connectionsOpened++;
+  }
+
+  private track(stream: Duplex): void {
+    this.open.add(stream);
+    stream.once('close', () => {
+      if (this.open.delete(stream)) this.usage.connections--;
+    });
+  }
+
+  /** The VM's own listener that `host:port` means, if one listens there. */
+  private loopbackListener(host: string, port: number): VmListener | undefined {
+    const listener = this.listeners.get(port);
+    if (!listener) return undefined;
+    const lower = host.toLowerCase();
+    if (LOCAL_NAMES.has(lower)) return listener;
+    const kind = restrictedKind(host);
+    return kind === 'loopback' || kind === 'unspecified' ? listener : undefined;
+  }
+
+  async connect(target: ConnectTarget, who: NetActor): Promise<ConnectedStream> {
+    this.checkOpen();
+    const { host, port } = target;
+    if (!Number.isInteger(port) || port < 0 || port > HIGHEST_PORT) throw new NetError('EINVAL', `connect EINVAL: bad port ${port}`);
+    const local = this.loopbackListener(host, port);
+    if (local && !target.tls) return this.connectLoopback(local, host);
+    const refused = () => new NetError('ECONNREFUSED', `connect ECONNREFUSED ${formatTarget({ host, port })}`);
+
+    let address: ResolvedAddress;
+    const literal = isIP(host);
+    if (literal) {
+      const canonical = canonicalAddress(host);
+      const recent = this.recent.get(canonical);
+      const byName = recent ? this.judge.target('connect', { host: recent.name, port }) : undefined;
+      // A name's rule counts for its address only when it allows: a denied name never denies
+      // what the guest may reach by address.
+      const verdict = this.judge.address('connect', canonical, port, byName?.mode === 'allow' ? byName : undefined);
+      if (!(await this.allowed(verdict, who, 'connect', formatTarget({ host: canonical, port })))) throw refused();
+      address = { address: host, family: literal as 4 | 6 };
+    } else {
+      const nameTarget = formatTarget({ host, port });
+      const byName = this.judge.target('connect', { host, port });
+      if (byName.mode === 'deny') {
+        // A name the policy does not let the guest reach is not resolved for it either: the
+        // guest sees what a host whose DNS is filtered gives (getaddrinfo ENOTFOUND); an
+        // address refused after resolving is a firewall's ECONNREFUSED.
+        await this.allowed(byName, who, 'connect', nameTarget);
+        throw new NetError('ENOTFOUND', `getaddrinfo ENOTFOUND ${host}`);
+      }
+      // The name may be allowed; the address it resolves to is judged before anything connects.
+      const found = LOCAL_NAMES.has(host.toLowerCase()) ? [{ address: '127.0.0.1', family: 4 } as ResolvedAddress] : await this.addressesOf(host, 0);
+      const chosen = found[0]!;
+      const canonical = canonicalAddress(chosen.address);
+      const verdict = this.judge.address('connect', canonical, port, byName);
+      const shown = verdict === byName ? nameTarget : `${nameTarget} (${formatTarget({ host: canonical, port })})`;
+      if (!(await this.allowed(verdict, who, 'connect', shown))) throw refused();
+      address = chosen;
+    }
+    this.checkOpen();
+    this.reserveConnection();
+    try {
+      return await this.dial(address, target);
+    } catch (err) {
+      this.usage.connections--;
+      throw err;
+    }
+  }
+
+  /** Connects to exactly the judged address (no second lookup: nothing to rebind). */
+  private dial(address: ResolvedAddress, target: ConnectTarget): Promise<ConnectedStream> {
+    return new Promise((resolve, reject) => {
+      const tls = target.tls;
+      const servername = tls?.servername ?? (isIP(target.host) ? undefined : target.host);
+      const socket: Socket | TLSSocket = tls
+        ? tlsConnect({
+            host: address.address,
+            port: target.port,
+            ...(servername ? { servername } : {}),
+            ALPNProtocols: tls.alpnProtocols ? [...tls.alpnProtocols] : undefined,
+            rejectUnauthorized: tls.rejectUnauthorized !== false,
+            ca: this.o.caCerts?.length ? [...rootCertificates, ...this.o.caCerts] : undefined,
+          })
+        : netConnect({ host: address.address, port: target.port });
+      const timer = setTimeout(() => fail(new NetError('ETIMEDOUT', `connect ETIMEDOUT ${formatTarget({ host: address.address, port: target.port })}`)), this.o.bounds.connectTimeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        const code = (err as { code?: string }).code;
+        reject(err instanceof NetError ? err : new NetError(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : tls ? 'ECONNRESET' : 'ECONNREFUSED', err.message));
+      };
+      socket.once('error', fail);
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', fail);
+        if (this.disposed) {
+          socket.destroy();
+          reject(new NetError('ENETDOWN', 'the VM is disposed'));
+          return;
+        }
+        const stream = new MeteredStream(socket, { take: (direction, n) => this.take(direction, n) }, () => {});
+        this.track(stream);
+        resolve({
+          stream,
+          local: { address: socket.localAddress ?? '', family: socket.localFamily === 'IPv6' ? 6 : 4, port: socket.localPort ?? 0 },
+          remote: { address: address.address, family: address.family, port: target.port },
+          ...(tls ? { alpnProtocol: (socket as TLSSocket).alpnProtocol ?? false } : {}),
+        });
+      });
+    });
+  }
+
+  private take(direction: 'in' | 'out', n: number): Error | undefined {
+    const used = direction === 'in' ? this.usage.bytesIn : this.usage.bytesOut;
+    const capacity = direction === 'in' ? this.o.bounds.bytesIn : this.o.bounds.bytesOut;
+    if (used + n > capacity) {
+      const limit = direction === 'in' ? 'net_bytes_in_per_vm' : 'net_bytes_out_per_vm';
+      const env = direction === 'in' ? 'AGENTOS_NET_BYTES_IN_PER_VM' : 'AGENTOS_NET_BYTES_OUT_PER_VM';
+      this.o.onLimit(limit, used + n, capacity, env);
+      return new NetError('ENOBUFS', `this VM's network ${direction === 'in' ? 'received' : 'sent'} ${capacity} bytes (${env})`);
+    }
+    if (direction === 'in') this.usage.bytesIn += n;
+    else this.usage.bytesOut += n;
+    return undefined;
+  }
+
+  private ephemeralPort(): number {
+    for (let tries = 0; tries <= EPHEMERAL_LAST - EPHEMERAL_FIRST; tries++) {
+      const port = this.nextEphemeral;
+      this.nextEphemeral = port >= EPHEMERAL_LAST ? EPHEMERAL_FIRST : port + 1;
+      if (!this.listeners.has(port)) return port;
+    }
+    throw new NetError('EADDRNOTAVAIL', 'no free port on the VM loopback');
+  }
+
+  /** A stream pair between the connecting side and the listener, inside the daemon. */
+  private connectLoopback(listener: VmListener, host: string): ConnectedStream {
+    this.reserveConnection();
+    const [mine, theirs] = streamPair(this.o.bounds.loopbackBufferBytes);
+    this.track(mine);
+    // The peer's end closes with this one's count: one connection, two ends.
+    theirs.once('close', () => mine.destroy());
+    const v6 = isIP(host) === 6;
+    const loop = v6 ? '::1' : '127.0.0.1';
+    const fromPort = this.ephemeralPort();
+    const local = { address: loop, family: (v6 ? 6 : 4) as 4 | 6, port: fromPort };
+    const remote = { address: loop, family: (v6 ? 6 : 4) as 4 | 6, port: listener.port };
+    listener.onConnection({ stream: theirs, local: remote, remote: local });
+    return { stream: mine, local, remote };
+  }
+
+  /** The host reaching a guest listener (vm/fetch, vm/forward): no policy, the VM's loopback only. */
+  connectToListener(port: number): ConnectedStream {
+    this.checkOpen();
+    const listener = this.listeners.get(port);
+    if (!listener) throw new NetError('ECONNREFUSED', `nothing in the VM listens on port ${port}`);
+    return this.connectLoopback(listener, '127.0.0.1');
+  }
+
+  // ---- listen ----
+
+  /**
+   * Listens now when the policy answers at once; a promise when it asks the host. Guest JS
+   * uses this so `server.address()` is right after `listen()`, as in Node.
+   */
+  listenNow(request: ListenRequest, who: NetActor, onConnection: (peer: ConnectedStream) => void): Listener | Promise<Listener> {
+    this.checkOpen();
+    const target = formatTarget({ host: request.address, port: request.port });
+    const verdict = this.judge.target('listen', { host: request.address, port: request.port });
+    const denied = () => new NetError('EACCES', `listen EACCES: permission denied ${target}`);
+    if (verdict.mode === 'ask') {
+      return this.allowed(verdict, who, 'listen', target).then((ok) => {
+        if (!ok) throw denied();
+        return this.bind(request, onConnection);
+      });
+    }
+    if (verdict.mode === 'deny') {
+      void this.allowed(verdict, who, 'listen', target);
+      throw denied();
+    }
+    return this.bind(request, onConnection);
+  }
+
+  async listen(request: ListenRequest, who: NetActor, onConnection: (peer: ConnectedStream) => void): Promise<Listener> {
+    return this.listenNow(request, who, onConnection);
+  }
+
+  private bind(request: ListenRequest, onConnection: (peer: ConnectedStream) => void): Listener {
+    this.checkOpen();
+    const { listeners } = this.o.bounds;
+    if (this.listeners.size >= listeners) {
+      this.o.onLimit('net_listeners_per_vm', this.listeners.size + 1, listeners, 'AGENTOS_NET_LISTENERS_PER_VM');
+      throw new NetError('EMFILE', `this VM has ${listeners} listeners (AGENTOS_NET_LISTENERS_PER_VM)`);
+    }
+    const port = request.port === 0 ? this.ephemeralPort() : request.port;
+    if (this.listeners.has(port)) throw new NetError('EADDRINUSE', `listen EADDRINUSE: address already in use ${formatTarget({ host: request.address, port })}`);
+    const entry: VmListener = { port, address: request.address, onConnection };
+    this.listeners.set(port, entry);
+    this.usage.listeners = this.listeners.size;
+    return {
+      address: request.address,
+      port,
+      close: () => {
+        if (this.listeners.get(port) === entry) this.listeners.delete(port);
+        this.usage.listeners = this.listeners.size;
+      },
+    };
+  }
+
+  /** Closes every connection and listener; later calls fail with ENETDOWN. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.listeners.clear();
+    this.usage.listeners = 0;
+    for (const stream of [...this.open]) stream.destroy();
+  }
+}
