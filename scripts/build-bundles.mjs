@@ -87,6 +87,8 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   outfile: 'dist/guest-net.js',
+  // As Node builds its copy of undici: fetch's default user-agent is then 'node'.
+  define: { __UNDICI_IS_NODE__: 'true' },
   plugins: [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases],
   logLevel: 'warning',
 });

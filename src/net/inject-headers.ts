@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Duplex, Transform, type TransformCallback } from 'node:stream';
 
 /**
  * Credentials a guest never sees: `network.inject` rules add headers to the HTTP/1.x
@@ -24,7 +24,7 @@ export interface InjectTarget {
   readonly tls?: { readonly authorized: boolean };
 }
 
-interface CompiledRule {
+export interface CompiledRule {
   readonly scheme: 'http' | 'https';
   readonly host: RegExp;
   readonly port: number;
@@ -223,4 +223,40 @@ export class HeaderInjector extends Transform {
     this.injected++;
     return Buffer.from([lines[0], ...kept, ...add.map(([n, v]) => `${n}: ${v}`), '', ''].join('\r\n'), 'latin1');
   }
+}
+
+/**
+ * A connection whose outbound bytes go through `injector` on their way to `socket`; what
+ * arrives from the socket passes as is. Closing either end closes both.
+ */
+export function injectOutbound(socket: Duplex, injector: HeaderInjector): Duplex {
+  injector.pipe(socket);
+  const joined = new Duplex({
+    allowHalfOpen: true,
+    write(chunk: Buffer, _enc, cb) {
+      injector.write(chunk, cb);
+    },
+    final(cb) {
+      injector.end();
+      injector.once('end', () => cb());
+    },
+    read() {
+      socket.resume();
+    },
+    destroy(err, cb) {
+      injector.destroy();
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  socket.on('data', (chunk: Buffer) => {
+    if (!joined.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => joined.push(null));
+  socket.on('error', (err) => joined.destroy(err));
+  socket.on('close', () => {
+    if (!joined.destroyed) joined.destroy();
+  });
+  injector.on('error', (err) => joined.destroy(err));
+  return joined;
 }

@@ -30,7 +30,7 @@ import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
 import type { NodeBounds } from '../js/node-host/node-calls.js';
 import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
 import { NetBroker } from '../net/broker.js';
-import { checkNetworkParams } from '../net/params.js';
+import { checkNetworkParams, injectRules } from '../net/params.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
 type SpawnParams = Static<typeof ProcessSpawn.params>;
@@ -175,6 +175,7 @@ export class Vm implements ProcessKernel {
       scope: params.permissions?.network,
       dnsOverrides: params.dns?.overrides,
       caCerts: params.network?.caCerts,
+      inject: { rules: injectRules(params), maxHeadBytes: limits.INJECT_HEAD_LIMIT_BYTES.value },
       log,
       bounds: {
         connections: this.limit('NET_CONNECTIONS_PER_VM'),

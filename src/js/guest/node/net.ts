@@ -165,8 +165,10 @@ function makeSocket(Duplex: any) {
         const handle = this._handle ?? netTransport().open();
         this.attach(handle);
         if (!this.refed) handle.ref(false);
-        const remote = found ? { address: found.address, port: portNumber, family: found.family } : { host, address: host, port: portNumber, family: 4 as const };
-        handle.connect(remote, (code, _local, reached) => {
+        const base = found ? { address: found.address, port: portNumber, family: found.family } : { host, address: host, port: portNumber, family: 4 as const };
+        // tls.connect's TLSSocket asks the daemon to do TLS on this connection.
+        const remote = options.tls ? { ...base, tls: options.tls } : base;
+        handle.connect(remote, (code, _local, reached, tlsSession) => {
           if (this.destroyed) return;
           if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
             const err = notFound(host, code);
@@ -185,6 +187,8 @@ function makeSocket(Duplex: any) {
             return;
           }
           this.emit('connect');
+          if (tlsSession) (this as unknown as { _tlsEstablished?: (s: unknown) => void })._tlsEstablished?.(tlsSession);
+          if (this.destroyed) return;
           this.emit('ready');
           const flush = this.pendingWrite;
           this.pendingWrite = null;

@@ -147,7 +147,7 @@ export function connect(...args: any[]) {
   const [given, cb] = normalizeConnectArgs(args);
   const options: Record<string, any> = { rejectUnauthorized: !allowUnauthorized(), checkServerIdentity: tlsIdentity(), ...given };
   options.rejectUnauthorized = options.rejectUnauthorized !== false;
-  if (options.path !== undefined) throw unavailable('TLS over a Unix socket');
+  if (options.path) throw unavailable('TLS over a Unix socket');
   const TLSSocket = TLSSocketCtor();
   const socket = new TLSSocket(options.socket, { allowHalfOpen: options.allowHalfOpen, signal: options.signal });
   socket[kConnectOptions] = options;
