@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 
 const netHost = fileURLToPath(new URL('../src/js/guest/node/net-host.ts', import.meta.url));
 const dispatcher = fileURLToPath(new URL('../src/js/guest/node/fetch-dispatcher.ts', import.meta.url));
+const fetchStream = fileURLToPath(new URL('../src/js/guest/node/fetch-stream.ts', import.meta.url));
 const builtins = new Set(builtinModules);
 
 export const guestBuiltinRequires = {
@@ -22,7 +23,8 @@ export const guestBuiltinRequires = {
       return undefined;
     });
     build.onLoad({ filter: /.*/, namespace: 'guest-builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(netHost)}).netHost().nodeRequire(${JSON.stringify(args.path)});`,
+      // stream: with a finished() that copes with the guest's web streams (fetch-stream.ts).
+      contents: args.path === 'stream' ? `module.exports = require(${JSON.stringify(fetchStream)}).streamForUndici();` : `module.exports = require(${JSON.stringify(netHost)}).netHost().nodeRequire(${JSON.stringify(args.path)});`,
       loader: 'js',
       resolveDir: '/',
     }));

@@ -43,7 +43,7 @@ await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
 const securePort = (secure.address() as AddressInfo).port;
 
 const { client, logs } = await startSidecar();
-const allow = { default: 'deny' as const, rules: [{ mode: 'allow' as const, operations: ['connect'], patterns: [`127.0.0.1:${port}`, `127.0.0.1:${securePort}`] }] };
+const allow = { default: 'deny' as const, rules: [{ mode: 'allow' as const, operations: ['connect' as const], patterns: [`127.0.0.1:${port}`, `127.0.0.1:${securePort}`] }] };
 const { vmId } = await client.createVm({
   permissions: { network: allow },
   network: { caCerts: [testCa.ca], inject: [{ match: `http://127.0.0.1:${port}/api/*`, headers: { Authorization: SECRET } }] },
