@@ -31,7 +31,7 @@ const vendored: Record<string, () => ModuleFn> = {
   tls: () => require('../../../../vendor/node/lib/tls.js'),
 };
 
-const TIMEOUT_MAX = 2 ** 31 - 1;
+const int32Ceiling = 2 ** 31 - 1;
 const noop = () => {};
 
 const shims: Record<string, () => unknown> = {
@@ -63,9 +63,9 @@ const shims: Record<string, () => unknown> = {
       validateNumber(msecs, name);
       const n = msecs as number;
       if (n < 0 || !Number.isFinite(n)) throw new (netHost().nodeRequire('internal/errors').codes.ERR_OUT_OF_RANGE)(name, 'a non-negative finite number', n);
-      if (n > TIMEOUT_MAX) {
-        g.process.emitWarning(`${n} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`, 'TimeoutOverflowWarning');
-        return TIMEOUT_MAX;
+      if (n > int32Ceiling) {
+        g.process.emitWarning(`${n} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${int32Ceiling}.`, 'TimeoutOverflowWarning');
+        return int32Ceiling;
       }
       return n;
     },

@@ -9,7 +9,7 @@
 declare function require(id: string): any;
 const { HTTPParser: JsParser } = require('http-parser-js/http-parser.js');
 
-const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+const nodeHeaderDefault = 16 * 1024;
 
 /** llhttp's codes for the failures http-parser-js reports by message only. */
 function parseError(err: Error & { code?: string; reason?: string }): Error {
@@ -62,7 +62,7 @@ export class HTTPParser extends JsParser {
     const request = type === HTTPParser.REQUEST || type === JsParser.REQUEST;
     const reinit = typeof type === 'string';
     super.initialize(request ? JsParser.REQUEST : JsParser.RESPONSE);
-    if (!reinit) this.maxHeaderSize = maxHeaderSize && maxHeaderSize > 0 ? maxHeaderSize : DEFAULT_MAX_HEADER_SIZE;
+    if (!reinit) this.maxHeaderSize = maxHeaderSize && maxHeaderSize > 0 ? maxHeaderSize : nodeHeaderDefault;
     this.lastMessageStart = Date.now();
     this.headersDone = false;
     if (!reinit && connections) {
