@@ -80,8 +80,23 @@ export const VmNetworkOptions = strictObject(
         description: 'PEM certificates the daemon trusts, besides the system roots, for TLS it does for this VM (guest https, tls, fetch)',
       }),
     ),
+    inject: Type.Optional(
+      Type.Array(
+        strictObject(
+          {
+            match: Type.String({ minLength: 1, maxLength: 2048, description: "scheme://host[:port]/path-glob, e.g. 'https://api.example.com/*' ('*' in the host: any name part; in the path: anything)" }),
+            headers: Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ maxLength: 16_384 }), { description: 'headers added to (or replacing the guest\'s of the same name in) each matching HTTP/1.x request' }),
+          },
+          'One credential rule',
+        ),
+        {
+          maxItems: 64,
+          description: "credentials the guest never sees: the daemon adds these headers to matching requests on connections it makes for the VM (by the connection's real scheme, host and port; over TLS only when the peer verified); the values appear in no log, env or guest view",
+        },
+      ),
+    ),
   },
-  'The VM network: extra TLS roots',
+  'The VM network: extra TLS roots and injected credentials',
 );
 
 export const VmDns = strictObject(

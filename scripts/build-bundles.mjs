@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { guestNodeAliases } from './guest-node-aliases.mjs';
 import { vendorNodePlugin } from './vendor-node-plugin.mjs';
+import { guestBuiltinRequires } from './guest-builtin-requires.mjs';
 
 const require = createRequire(import.meta.url);
 const runtimes = [
@@ -71,5 +72,23 @@ await build({
   legalComments: 'none',
   outfile: 'dist/guest-lib.js',
   plugins: [vendorNodePlugin, guestNodeAliases],
+  logLevel: 'warning',
+});
+// http, https, tls and fetch for guest JS: a third bundle, evaluated the first time a process
+// needs one of them (src/js/guest/net-lib-loader.ts).
+await build({
+  entryPoints: ['src/js/guest/node/net-entry.ts'],
+  bundle: true,
+  format: 'iife',
+  globalName: '__agentosNet',
+  footer: { js: '__agentosNet;' },
+  platform: 'browser',
+  target: 'es2022',
+  minifySyntax: true,
+  legalComments: 'none',
+  outfile: 'dist/guest-net.js',
+  // As Node builds its copy of undici: fetch's default user-agent is then 'node'.
+  define: { __UNDICI_IS_NODE__: 'true' },
+  plugins: [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases],
   logLevel: 'warning',
 });

@@ -63,6 +63,13 @@ const SIGNALS = 'signal numbers: 1 to 64, kept as two 32-bit words';
 const STDIO = 'fds 0, 1 and 2 are stdio, 3 the first free fd (POSIX)';
 const EXCERPT = 'how much of a bad input an error message quotes';
 const NOT_BOUNDS: NotABound[] = [
+  // Node's own http defaults, reproduced for the vendored http files (not the sidecar's bounds).
+  { file: 'js/guest/node/http-lib.ts', value: 2147483648, why: "Node's TIMEOUT_MAX (2^31 - 1): a longer socket timeout is truncated, as Node does" },
+  { file: 'js/guest/node/http-lib.ts', value: 16384, why: "Node's defaults: --max-http-header-size and a stream's highWaterMark (16 KiB)" },
+  { file: 'js/guest/node/http-parser-binding.ts', value: 16384, why: "Node's default --max-http-header-size (16 KiB), which http.Server's maxHeaderSize overrides" },
+  { file: 'net/inject-headers.ts', value: 65535, why: 'the highest TCP port' },
+  { file: 'net/inject-headers.ts', value: 4, why: 'the length of the CRLF CRLF that ends a request head' },
+  { file: 'js/guest/node/blob-fallback.ts', value: 2, why: 'File() takes two arguments (the File API)' },
   // Formats and protocols.
   { file: 'fs/tar-format.ts', value: [0o7777777, 0o77777777777], why: 'the largest numbers a tar header\'s 7- and 11-digit octal fields spell (past them a pax record carries the value)' },
   { file: 'fs/tar-format.ts', value: 2, where: 'END_OF_ARCHIVE', why: 'a tar archive ends with two zero blocks (the format)' },

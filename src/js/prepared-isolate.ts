@@ -4,6 +4,7 @@ import type { AskingResult } from '../process/hook-result.js';
 import { IsolateFactory } from '../process/isolate-factory.js';
 import { RuntimeSource } from '../process/runtime-source.js';
 import { guestLibSource } from './guest-lib-source.js';
+import { guestNetSource } from './guest-net-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
 import type { JsRunSlot } from '../process/js-run-slot.js';
 
@@ -72,6 +73,7 @@ export class PreparedIsolate {
         // The library bundle is the same for every isolate, bound to a process or not (the
         // engine lists builtins' exports in an isolate of its own).
         if (op === 'nodeLib') return guestLibSource();
+        if (op === 'netLib') return guestNetSource();
         const result = await prepared?.host?.block(op, arg);
         // applySyncPromise takes no transfer options: bytes travel as an ExternalCopy.
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);

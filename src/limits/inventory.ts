@@ -511,6 +511,11 @@ export const INVENTORY = {
     min: 1, max: 100_000,
     why: 'lookups one VM sends to the daemon\'s resolver in a second (EAI_AGAIN past it); overrides cost nothing and are not counted. The resolver is libuv\'s thread pool, shared by every VM',
   },
+  INJECT_HEAD_LIMIT_BYTES: {
+    unit: 'bytes', default: 65_536, env: 'AGENTOS_INJECT_HEAD_LIMIT_BYTES', scope: 'VM',
+    min: 1024, max: 1_048_576,
+    why: 'a request head (or chunk-size line) on a connection with network.inject rules is buffered up to this to find where headers go; past it the connection passes through with nothing added',
+  },
   NET_CONNECT_TIMEOUT_MS: {
     unit: 'ms', default: 30_000, env: 'AGENTOS_NET_CONNECT_TIMEOUT_MS', scope: 'VM',
     min: 1, max: 600_000,

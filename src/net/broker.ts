@@ -8,6 +8,8 @@ import { canonicalAddress, restrictedKind } from './addresses.js';
 import { DenialLog } from './denials.js';
 import { NetworkJudge, type NetworkOperation, type NetworkScope, type Verdict } from './judge.js';
 import { MeteredStream } from './metered.js';
+import { HeaderInjector, injectOutbound, type CompiledRule } from './inject-headers.js';
+import { tlsOutcome } from './tls-outcome.js';
 import { streamPair } from './stream-pair.js';
 import { NetError, type ConnectedStream, type ConnectTarget, type Listener, type ListenRequest, type NetActor, type ResolvedAddress, type VmNetwork } from './vm-network.js';
 
@@ -29,6 +31,8 @@ export interface BrokerOptions {
   scope: NetworkScope | undefined;
   dnsOverrides?: Readonly<Record<string, readonly string[]>>;
   caCerts?: readonly string[];
+  /** network.inject, compiled; headers added to matching requests on connections to the world. */
+  inject?: { rules: readonly CompiledRule[]; maxHeadBytes: number };
   bounds: NetBounds;
   log: Logger;
   /** The policy's `ask` round trip (permission/request): true when the host allows. */
@@ -269,7 +273,8 @@ export class NetBroker implements VmNetwork {
         clearTimeout(timer);
         socket.destroy();
         const code = (err as { code?: string }).code;
-        reject(err instanceof NetError ? err : new NetError(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : tls ? 'ECONNRESET' : 'ECONNREFUSED', err.message));
+        // A certificate the daemon could not verify keeps OpenSSL's code (as Node's tls gives it).
+        reject(err instanceof NetError ? err : new NetError(typeof code === 'string' && (/^E[A-Z]+$/.test(code) || (tls && /^[A-Z][A-Z0-9_]+$/.test(code))) ? code : tls ? 'ECONNRESET' : 'ECONNREFUSED', err.message));
       };
       socket.once('error', fail);
       socket.once(tls ? 'secureConnect' : 'connect', () => {
@@ -280,16 +285,27 @@ export class NetBroker implements VmNetwork {
           reject(new NetError('ENETDOWN', 'the VM is disposed'));
           return;
         }
-        const stream = new MeteredStream(socket, { take: (direction, n) => this.take(direction, n) }, () => {});
+        const outcome = tls ? tlsOutcome(socket as TLSSocket) : undefined;
+        const wire = this.injecting(socket, target, outcome?.authorized);
+        const stream = new MeteredStream(wire, { take: (direction, n) => this.take(direction, n) }, () => {});
         this.track(stream);
         resolve({
           stream,
           local: { address: socket.localAddress ?? '', family: socket.localFamily === 'IPv6' ? 6 : 4, port: socket.localPort ?? 0 },
           remote: { address: address.address, family: address.family, port: target.port },
-          ...(tls ? { alpnProtocol: (socket as TLSSocket).alpnProtocol ?? false } : {}),
+          ...(tls ? { alpnProtocol: (socket as TLSSocket).alpnProtocol ?? false, tls: outcome } : {}),
         });
       });
     });
+  }
+
+  /** The socket with network.inject's headers added to its outbound requests, when a rule could match it. */
+  private injecting(socket: Socket, target: ConnectTarget, authorized: boolean | undefined) {
+    const inject = this.o.inject;
+    if (!inject || inject.rules.length === 0) return socket;
+    const injector = new HeaderInjector(inject.rules, { host: target.host, port: target.port, ...(target.tls ? { tls: { authorized: authorized === true } } : {}) }, inject.maxHeadBytes, (observed) =>
+      this.o.onLimit('inject_head_bytes', observed, inject.maxHeadBytes, 'AGENTOS_INJECT_HEAD_LIMIT_BYTES'));
+    return injectOutbound(socket, injector);
   }
 
   private take(direction: 'in' | 'out', n: number): Error | undefined {

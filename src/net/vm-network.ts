@@ -40,6 +40,18 @@ export interface ConnectedStream {
   readonly remote: ResolvedAddress & { readonly port: number };
   /** With tls: the protocol ALPN chose, and the peer certificate's summary. */
   readonly alpnProtocol?: string | false;
+  /** With tls: how the handshake went, for the guest's TLSSocket (authorized, getPeerCertificate ...). */
+  readonly tls?: TlsOutcome;
+}
+
+export interface TlsOutcome {
+  /** Whether the peer's certificate verified (false only when the guest asked not to reject). */
+  readonly authorized: boolean;
+  readonly authorizationError?: string;
+  readonly protocol?: string;
+  readonly cipher?: { readonly name: string; readonly standardName?: string; readonly version: string };
+  /** The peer certificate's summary (names, issuer, validity, fingerprints; no raw key material). */
+  readonly peerCertificate?: Readonly<Record<string, unknown>>;
 }
 
 export interface Listener {

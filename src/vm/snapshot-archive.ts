@@ -117,7 +117,9 @@ function plan(snapshot: VmSnapshot): { manifest: Manifest; planned: Planned[] } 
     if (lazy) settled[path] = [...lazy].filter((name) => !devices.has(name)).sort();
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
-  const { env, cwd, limits, permissions, bindings, network, dns } = snapshot.config;
+  const { env, cwd, limits, permissions, bindings, network: withSecrets, dns } = snapshot.config;
+  // Injected credentials (network.inject) stay in this daemon: an archive travels where the host's secrets must not.
+  const network = withSecrets && { ...withSecrets, inject: undefined };
   const manifest: Manifest = {
     format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION,
     config: { env: { ...env }, cwd, limits: { ...limits }, permissions: { ...permissions }, bindings: [...bindings], ...(network ? { network } : {}), ...(dns ? { dns } : {}) },

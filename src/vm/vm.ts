@@ -40,7 +40,7 @@ import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
 import { Pty } from '../process/pty.js';
 import { Terminals } from './terminals.js';
 import { NetBroker } from '../net/broker.js';
-import { checkNetworkParams } from '../net/params.js';
+import { checkNetworkParams, injectRules } from '../net/params.js';
 import { Forwards } from '../net/inbound.js';
 
 type CreateParams = Static<typeof VmCreate.params>;
@@ -213,6 +213,7 @@ export class Vm implements ProcessKernel {
       scope: params.permissions?.network,
       dnsOverrides: params.dns?.overrides,
       caCerts: params.network?.caCerts,
+      inject: { rules: injectRules(params), maxHeadBytes: limits.INJECT_HEAD_LIMIT_BYTES.value },
       log,
       // The policy's ask round trip (permission/request), with what the host said to remember.
       ask: async (who, operation, target) => this.permissions.asker.recall('network', operation, target) ?? this.permissions.asker.ask(who.pid, 'network', operation, target),

@@ -46,7 +46,9 @@ export type BlockingOp =
   /** The source of dist/guest-lib.js: Node's library modules, evaluated on first require (guest/node-lib-loader.ts). */
   | 'nodeLib'
   /** Waits for the host's answer to a permission/request a call was answered `{ask: id}` for (process-permits.ts). */
-  | 'permission';
+  | 'permission'
+  /** The source of dist/guest-net.js: http, https, tls and fetch, evaluated on first use (guest/net-lib-loader.ts). */
+  | 'netLib';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;

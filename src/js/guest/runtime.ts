@@ -22,6 +22,7 @@ import { createModuleSystem } from './modules.js';
 import { trackPromises } from './node/bindings.js';
 import { configureNodeInternals } from './node/internal.js';
 import { defineWebGlobals } from './node/web-globals.js';
+import { defineFetchGlobals } from './fetch-globals.js';
 import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
 import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
@@ -66,6 +67,7 @@ for (const name of BUILTIN_NAMES) {
 const modules = createModuleSystem(builtins);
 configureNodeInternals(proc, (name) => builtins[name]);
 defineWebGlobals();
+defineFetchGlobals();
 trackPromises();
 // Web Crypto's subtle lives in the crypto module, built on first use.
 Object.defineProperty(crypto, 'subtle', { get: () => (builtins.crypto as { subtle: unknown }).subtle, enumerable: true });

@@ -132,7 +132,7 @@ export class NetCalls {
           return;
         }
         this.attach(id, entry, connected.stream);
-        void this.deliver(id, 'connect', { local: connected.local, remote: connected.remote, alpnProtocol: connected.alpnProtocol });
+        void this.deliver(id, 'connect', { local: connected.local, remote: connected.remote, alpnProtocol: connected.alpnProtocol, ...(connected.tls ? { tls: connected.tls } : {}) });
       },
       (err: unknown) => {
         if (entry.closed) return;

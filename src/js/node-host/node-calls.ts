@@ -9,6 +9,7 @@ import type { HookResult } from '../../process/hook-result.js';
 import { cryptoCall, cryptoJob, type CryptoBounds, type CryptoState } from './crypto-calls.js';
 import { Handles } from './handles.js';
 import { checkChildRequest, spawnFailure, type ChildDeliver, type JsChildren, type SyncResult } from './js-children.js';
+import { tlsInfo } from './tls-info.js';
 import { zlibCall, zlibWriteJob, type ZlibBounds, type ZlibState } from './zlib-calls.js';
 
 export interface NodeBounds extends CryptoBounds, ZlibBounds {
@@ -49,6 +50,7 @@ export class NodeCalls {
     if (op === 'lists') return { ...(cryptoCall(op, args, this.crypto, this.bounds) as object), zlibStageBytes: this.bounds.maxOutputBytes };
     if (op.startsWith('z.')) return zlibCall(op, args, this.zlib, this.bounds);
     if (op.startsWith('cp.')) return this.childCall(op, args);
+    if (op === 'tls.info') return tlsInfo();
     if (op === 'job') return this.stage(args);
     if (op === 'jobResult') {
       const job = this.jobs.get(args[0] as number);

@@ -46,7 +46,7 @@ export function configureNodeInternals(proc: Record<string, unknown>, builtin: (
   host = { process: proc, builtin };
 }
 
-function getPrimordials(): Record<string, unknown> {
+export function getPrimordials(): Record<string, unknown> {
   if (!primordials) {
     primordials = {};
     const build = require('../../../../vendor/node/lib/internal/per_context/primordials.js');

@@ -1,5 +1,5 @@
 import { nodeCall } from './bridge.js';
-import type { Endpoint, NetHandle, NetTransport, Remote } from './net-transport.js';
+import type { Endpoint, NetHandle, NetTransport, Remote, TlsSessionInfo } from './net-transport.js';
 
 /**
  * The guest's `net` and `dns` on the VM's network: each handle is a socket, server or
@@ -27,6 +27,10 @@ const endpoint = (w: Wire): Endpoint => ({ address: w.address, port: w.port, fam
 
 class BrokerHandle implements NetHandle {
   onError?: (code: string) => void;
+  /** Node's http client asks a socket's handle for its async id (async_hooks): none here. */
+  getAsyncId() {
+    return -1;
+  }
   private id: number | undefined;
   private localEnd: Endpoint | undefined;
   private onData: ((chunk: Uint8Array | null) => void) | undefined;
@@ -100,10 +104,10 @@ class BrokerHandle implements NetHandle {
     if (tell) this.onError?.(code);
   }
 
-  connect(remote: Remote, done: (code: string | null, local?: Endpoint, reached?: Endpoint) => void): void {
+  connect(remote: Remote, done: (code: string | null, local?: Endpoint, reached?: Endpoint, tls?: TlsSessionInfo) => void): void {
     let id: number;
     try {
-      id = nodeCall<number>('net.connect', [remote.host ?? remote.address, remote.port, null]);
+      id = nodeCall<number>('net.connect', [remote.host ?? remote.address, remote.port, remote.tls ?? null]);
     } catch (err) {
       later(() => done(codeOf(err)));
       return;
@@ -113,9 +117,9 @@ class BrokerHandle implements NetHandle {
       if (connected) return false;
       if (kind === 'connect') {
         connected = true;
-        const d = data as { local: Wire; remote: Wire };
+        const d = data as { local: Wire; remote: Wire; alpnProtocol?: string | false; tls?: TlsSessionInfo };
         this.localEnd = endpoint(d.local);
-        done(null, this.localEnd, endpoint(d.remote));
+        done(null, this.localEnd, endpoint(d.remote), d.tls ? { ...d.tls, alpnProtocol: d.alpnProtocol ?? false } : undefined);
       } else if (kind === 'error') {
         listeners.delete(id);
         this.closed = true;

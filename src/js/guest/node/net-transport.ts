@@ -8,11 +8,16 @@
 export type Endpoint = { address: string; port: number; family: 4 | 6 };
 
 /** A connect target: an address, or a name the daemon resolves and judges (no rebinding). */
-export type Remote = Endpoint & { host?: string };
+export type Remote = Endpoint & { host?: string; tls?: TlsRequest };
+
+/** TLS the daemon does on a connection (guest tls/https/fetch): the guest's stream stays plaintext. */
+export type TlsRequest = { servername?: string; alpnProtocols?: string[]; rejectUnauthorized: boolean };
+/** What the daemon reports of the handshake. */
+export type TlsSessionInfo = { alpnProtocol?: string | false; authorized: boolean; authorizationError?: string; protocol?: string; cipher?: { name: string; standardName?: string; version: string }; peerCertificate?: Record<string, unknown> };
 
 export interface NetHandle {
   /** Calls `done` later with null (connected, with the local end and the address reached) or an errno code ('ECONNREFUSED'). */
-  connect(remote: Remote, done: (code: string | null, local?: Endpoint, reached?: Endpoint) => void): void;
+  connect(remote: Remote, done: (code: string | null, local?: Endpoint, reached?: Endpoint, tls?: TlsSessionInfo) => void): void;
   /**
    * Binds and listens, then calls onConnection per peer. `done` gets null or an errno code,
    * at once when the policy answers at once (so `server.address()` is right after listen),

@@ -139,7 +139,7 @@ function makeSocket(Duplex: any) {
       const [options, cb] = Array.isArray(args[0]) && (args[0] as any)[normalizedArgs] ? args[0] as any : normalizeArgs(args);
       if (this.destroyed) { this._readableState.reset?.(); this.destroyed = false; }
       if (cb) this.once('connect', cb);
-      if (options.path !== undefined) {
+      if (options.path) { // as Node: a falsy path (http passes null) is TCP
         validators().validateString(options.path, 'options.path');
         this.connecting = true;
         nextTick(() => this.destroy(hostPortError('ENOENT', 'connect', options.path, 0, false)));
@@ -165,8 +165,10 @@ function makeSocket(Duplex: any) {
         const handle = this._handle ?? netTransport().open();
         this.attach(handle);
         if (!this.refed) handle.ref(false);
-        const remote = found ? { address: found.address, port: portNumber, family: found.family } : { host, address: host, port: portNumber, family: 4 as const };
-        handle.connect(remote, (code, _local, reached) => {
+        const base = found ? { address: found.address, port: portNumber, family: found.family } : { host, address: host, port: portNumber, family: 4 as const };
+        // tls.connect's TLSSocket asks the daemon to do TLS on this connection.
+        const remote = options.tls ? { ...base, tls: options.tls } : base;
+        handle.connect(remote, (code, _local, reached, tlsSession) => {
           if (this.destroyed) return;
           if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
             const err = notFound(host, code);
@@ -185,6 +187,8 @@ function makeSocket(Duplex: any) {
             return;
           }
           this.emit('connect');
+          if (tlsSession) (this as unknown as { _tlsEstablished?: (s: unknown) => void })._tlsEstablished?.(tlsSession);
+          if (this.destroyed) return;
           this.emit('ready');
           const flush = this.pendingWrite;
           this.pendingWrite = null;

@@ -1,0 +1,35 @@
+import type * as Net from './node/net-entry.js';
+import { block } from './hooks.js';
+import { nodeRequire, getPrimordials } from './node/internal.js';
+import { internalBinding } from './node/bindings.js';
+import { nodeLibBundle } from './node-lib-loader.js';
+import { nodeCall } from './node/bridge.js';
+
+/**
+ * http, https, tls and fetch live in a bundle of their own, dist/guest-net.js, which the
+ * daemon hands over the first time a process needs one of them (one blocking call), as the
+ * library bundle is (node-lib-loader.ts): a process that never touches the network does not
+ * compile Node's http.
+ */
+type NetModule = typeof Net;
+let net: NetModule | undefined;
+
+export function netLibBundle(): NetModule {
+  if (net) return net;
+  const source = block<string>('netLib');
+  const g = globalThis as unknown as Record<string | symbol, unknown>;
+  g[Symbol.for('agentos.net.host')] = {
+    nodeRequire,
+    primordials: getPrimordials,
+    internalBinding,
+    libUrl: () => nodeLibBundle().nodeLib('internal/url'),
+    nodeCall,
+  };
+  try {
+    net = (0, eval)(`${source}\n//# sourceURL=node:internal/agentos-net`) as NetModule;
+  } finally {
+    delete g[Symbol.for('agentos.net.host')];
+    delete g.__agentosNet;
+  }
+  return net;
+}

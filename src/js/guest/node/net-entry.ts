@@ -1,0 +1,13 @@
+/**
+ * The network bundle's entry (dist/guest-net.js): what src/js/guest/net-lib-loader.ts gets
+ * back from evaluating it once in a process, the first time guest code requires http,
+ * https or tls, or touches fetch and its classes.
+ */
+import './net-host.js';
+import { httpRequire } from './http-lib.js';
+
+export const loadHttp = () => httpRequire('http');
+export const loadHttps = () => httpRequire('https');
+export const loadHttpInternal = (name: string) => httpRequire(name);
+export const loadTls = () => httpRequire('tls');
+export { loadFetch } from './fetch-entry.js';

@@ -1,0 +1,21 @@
+/**
+ * What the runtime hands the network bundle (dist/guest-net.js: http, https, tls, fetch) as
+ * it evaluates it (src/js/guest/net-lib-loader.ts): the runtime's loader of Node's internal
+ * modules, its primordials and bindings, so both bundles share Node's one internal/errors,
+ * validators and util; and the library bundle's internal/url.
+ */
+export interface NetHost {
+  nodeRequire: (id: string) => any;
+  primordials: () => object;
+  internalBinding: (name: string) => unknown;
+  libUrl: () => unknown;
+  /** The daemon's `node` hook (./bridge.ts nodeCall). */
+  nodeCall: <T>(op: string, args: unknown[]) => T;
+}
+
+export const NET_HOST_KEY = 'agentos.net.host';
+const g = globalThis as unknown as Record<symbol, unknown>;
+const host = g[Symbol.for(NET_HOST_KEY)] as NetHost;
+delete g[Symbol.for(NET_HOST_KEY)];
+
+export const netHost = () => host;
