@@ -5,6 +5,7 @@ import * as P from '../../protocol/index.js';
 import { AgentosError } from '../errors.js';
 import type { Limits } from '../limits/limits.js';
 import { warnLimitExhausted, type Logger } from '../log.js';
+import { fsBounds } from '../vm/fs-bounds.js';
 import type { VmRegistry } from '../vm/registry.js';
 import { archivePieces, readArchive } from '../vm/snapshot-archive.js';
 import type { SnapshotStore, VmSnapshot } from '../vm/snapshots.js';
@@ -176,15 +177,5 @@ export function createSnapshotHandlers(d: SnapshotDeps) {
  */
 function importBounds(limits: Limits) {
   const archiveMax = limits.SNAPSHOT_ARCHIVE_MAX_BYTES.value;
-  return {
-    quotaBytes: archiveMax,
-    inodeLimit: Math.ceil(archiveMax / 512) + 1,
-    pathMax: limits.FS_PATH_MAX.value,
-    nameMax: limits.FS_NAME_MAX.value,
-    symlinkFollowMax: limits.FS_SYMLINK_FOLLOW_MAX.value,
-    pathWalkMax: limits.FS_PATH_WALK_MAX.value,
-    packageJsonMaxBytes: limits.PACKAGE_JSON_MAX_BYTES.value,
-    packageJsonMaxDepth: limits.PACKAGE_JSON_MAX_DEPTH.value,
-    xattrValueMax: limits.FS_XATTR_VALUE_MAX_BYTES.value,
-  };
+  return fsBounds(limits, archiveMax, Math.ceil(archiveMax / 512) + 1);
 }

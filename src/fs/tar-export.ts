@@ -1,5 +1,6 @@
 import { createGzip } from 'node:zlib';
 import { END_OF_ARCHIVE, encodeHeader, padding, type TarEntry } from './tar-format.js';
+import { readdirTree } from './readdir-tree.js';
 import type { FileNode, FsNode, VirtualFs } from './vfs.js';
 
 /** One entry to write: where it is in the archive, and its node. */
@@ -16,22 +17,9 @@ interface Listed {
 export function listForExport(vfs: VirtualFs, path: string): Listed[] {
   const top = vfs.lookup(path, 'scandir');
   if (top.kind !== 'directory') return [{ name: path.slice(path.lastIndexOf('/') + 1) || 'file', node: top }];
-  const out: Listed[] = [];
-  // Each directory followed at once by what it holds (as tar writes): tar sets a directory's
-  // times once it has left it, so its entries must not come later.
-  const frames: Array<{ prefix: string; entries: Array<{ name: string; node: FsNode }>; next: number }> = [{ prefix: '', entries: vfs.entriesOf(top), next: 0 }];
-  while (frames.length > 0) {
-    const frame = frames[frames.length - 1]!;
-    const entry = frame.entries[frame.next++];
-    if (!entry) {
-      frames.pop();
-      continue;
-    }
-    const name = frame.prefix + entry.name;
-    out.push({ name, node: entry.node });
-    if (entry.node.kind === 'directory') frames.push({ prefix: `${name}/`, entries: vfs.entriesOf(entry.node), next: 0 });
-  }
-  return out;
+  // Each directory followed at once by what it holds (as tar writes, and as readdirTree
+  // walks): tar sets a directory's times once it has left it, so its entries must not come later.
+  return readdirTree(vfs, top, null, Infinity).entries;
 }
 
 /**

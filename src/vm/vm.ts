@@ -40,6 +40,7 @@ import { CPU_SHARE_WORDS, type CpuShareInfo } from '../process/cpu-gate.js';
 import { Pty } from '../process/pty.js';
 import { Terminals } from './terminals.js';
 import { NetBroker } from '../net/broker.js';
+import { fsBounds } from './fs-bounds.js';
 import { checkNetworkParams, injectRules } from '../net/params.js';
 import { Forwards } from '../net/inbound.js';
 
@@ -156,17 +157,7 @@ export class Vm implements ProcessKernel {
       });
     }
     this.fs = new VirtualFs(
-      {
-        quotaBytes,
-        inodeLimit,
-        pathMax: limits.FS_PATH_MAX.value,
-        nameMax: limits.FS_NAME_MAX.value,
-        symlinkFollowMax: limits.FS_SYMLINK_FOLLOW_MAX.value,
-        pathWalkMax: limits.FS_PATH_WALK_MAX.value,
-        packageJsonMaxBytes: limits.PACKAGE_JSON_MAX_BYTES.value,
-        packageJsonMaxDepth: limits.PACKAGE_JSON_MAX_DEPTH.value,
-        xattrValueMax: limits.FS_XATTR_VALUE_MAX_BYTES.value,
-      },
+      fsBounds(limits, quotaBytes, inodeLimit),
       (limit, observed, capacity) => {
         this.limitHits++;
         if (limit === 'fs_quota_bytes' || limit === 'fs_inode_limit') gauges[limit].update(observed);
