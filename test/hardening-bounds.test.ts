@@ -345,14 +345,14 @@ test('a confined process (preopen / = /jail) cannot leave its jail: symlinks out
     ['cat /root/secret/key.txt', 1, 'cat: /root/secret/key.txt: No such file or directory\n'],
     ['cat /dotdot/dotdot/secret/key.txt', 1, 'cat: /dotdot/dotdot/secret/key.txt: No such file or directory\n'],
     ['cat /sdir/key.txt', 1, 'cat: /sdir/key.txt: No such file or directory\n'],
-    ['cat /../secret/key.txt', 1, 'cat: /../secret/key.txt: Capabilities insufficient\n'],
+    ['cat /../secret/key.txt', 1, 'cat: /../secret/key.txt: No such file or directory\n'],
     ['cat /proc/self/fd/3', 1, 'cat: /proc/self/fd/3: No such file or directory\n'],
     ['cat /dev/fd/3', 1, 'cat: /dev/fd/3: No such file or directory\n'],
     ['cat < /rel', 1, 'error: failed to redirect to /rel: No such file or directory (os error 44)\n'],
-    ['link /../secret/key.txt /h; cat /h', 1, "link: cannot create link '/h' to '/../secret/key.txt': Capabilities insufficient\ncat: /h: No such file or directory\n"],
+    ['link /../secret/key.txt /h; cat /h', 1, "link: cannot create link '/h' to '/../secret/key.txt': No such file or directory\ncat: /h: No such file or directory\n"],
     ['ln /rel /hard; cat /hard', 1, 'cat: /hard: No such file or directory\n'],
     ['cp /abs /copied', 1, "cp: cannot stat '/abs': No such file or directory\n"],
-    ['mv /ok.txt /../escaped.txt', 1, 'mv: Capabilities insufficient (os error 76)\n'],
+    ['mv /ok.txt /../escaped.txt', 0, ''],
     ['cd /root && cat secret/key.txt', 1, 'cat: secret/key.txt: No such file or directory\n'],
     ['echo pwn > /rel', 1, 'error: failed to redirect to /rel: No such file or directory (os error 44)\n'],
     ['chmod 777 /abs', 1, "chmod: cannot operate on dangling symlink '/abs'\n"],
@@ -361,8 +361,8 @@ test('a confined process (preopen / = /jail) cannot leave its jail: symlinks out
     const r = await client.exec(vmId, 'sh', ['-c', cmd], jail);
     assert.equal([cmd, r.exitCode, r.stdout, r.stderr], [cmd, exitCode, '', stderr]);
   }
-  // Outside, nothing moved or changed.
-  const check = await client.exec(vmId, 'node', ['-e', `const fs = require('fs'); console.log(fs.readFileSync('/secret/key.txt', 'utf8'), (fs.statSync('/secret/key.txt').mode & 0o777).toString(8), fs.existsSync('/escaped.txt'), fs.readFileSync('/jail/ok.txt', 'utf8'))`]);
+  // Outside, nothing moved or changed: `/../escaped.txt` is the jail's own /escaped.txt, as under chroot.
+  const check = await client.exec(vmId, 'node', ['-e', `const fs = require('fs'); console.log(fs.readFileSync('/secret/key.txt', 'utf8'), (fs.statSync('/secret/key.txt').mode & 0o777).toString(8), fs.existsSync('/escaped.txt'), fs.readFileSync('/jail/escaped.txt', 'utf8'))`]);
   assert.is(check.stdout, 'TOP-SECRET 600 false inside\n');
   await client.close();
 });

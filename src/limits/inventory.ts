@@ -119,7 +119,7 @@ export const INVENTORY = {
   FS_READDIR_PAGE_MAX: {
     unit: 'count', default: 10_000, env: 'AGENTOS_FS_READDIR_PAGE_MAX', scope: 'protocol',
     min: 1, max: 1_000_000,
-    why: 'entries one fs/readdir answer carries; a larger directory is read in pages (`after`, `next`), so no answer holds the daemon thread or a frame past it',
+    why: 'entries one fs/readdir answer, or one guest JS readdir call into the daemon, carries; a larger directory is read in pages (`after`, `next`), so no answer holds the daemon thread or a frame past it',
   },
   FS_EXPORT_CHUNK_BYTES: {
     unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_FS_EXPORT_CHUNK_BYTES', scope: 'protocol',

@@ -7,6 +7,7 @@ import type { ProcessPermits } from '../permissions/process-permits.js';
 import { canonicalPath, entriesBeneath } from '../permissions/fs-target.js';
 import { FdTable, parseOpenFlags } from './fd-table.js';
 import type { AskingResult } from './hook-result.js';
+import type { Logger } from '../log.js';
 
 
 /** What the guest fs needs from its process: stdio, and the per-call size bound. */
@@ -15,6 +16,9 @@ export interface GuestFsContext {
   readonly fds: FdTable;
   readonly permits: ProcessPermits;
   readonly ioMaxBytes: number;
+  /** Most entries one readdir answer carries (FS_READDIR_PAGE_MAX). */
+  readonly readdirPageMax: number;
+  readonly log: Logger;
   readStdin(): Uint8Array;
   writeOutput(fd: 1 | 2, data: Uint8Array): void;
   /** A bound stopped this call; the guest gets the errno, the owner logs the hit. */
@@ -301,7 +305,17 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'fchmod': vfs.chmodNode(ctx.fds.get(num(a[0], 'fd'), 'fchmod').node, num(a[1], 'mode')); return null;
     case 'stat': return vfs.stat(str(a[0]), a[1] !== false);
     case 'readdir': {
-      if (a.length < 2) return vfs.readdir(str(a[0])).map(({ name, node }) => ({ name, type: node.kind, ino: node.ino }));
+      if (a[2] === undefined) {
+        // Guest JS: a page of at most readdirPageMax entries after the name `a[1]` (null: the
+        // start); the guest asks again from `next` until it is null, so no answer is unbounded.
+        const path = str(a[0]);
+        const page = vfs.readdirPage(path, a[1] === undefined || a[1] === null ? null : str(a[1], 'after'), ctx.readdirPageMax);
+        ctx.log.trace({ path, entries: page.entries.length, more: page.more }, 'guest readdir page');
+        return {
+          entries: page.entries.map(({ name, node }) => ({ name, type: node.kind, ino: node.ino })),
+          next: page.more && page.entries.length > 0 ? page.entries[page.entries.length - 1]!.name : null,
+        };
+      }
       // WASI fd_readdir: the entries after the name `a[1]` whose 24-byte dirents plus names fill `a[2]` bytes.
       const page = vfs.readdirPage(str(a[0]), a[1] === null ? null : str(a[1], 'after'), Infinity, num(a[2], 'bytes'), 24);
       // `a[3]`: with each entry's lstat, as NFS's READDIRPLUS (a runner answers the stats a listing makes next from it).

@@ -32,6 +32,8 @@ export interface GuestBudgets {
   callTurnMs: number;
   /** Most random bytes one call returns (larger requests take several calls). */
   randomChunkBytes: number;
+  /** Most entries one readdir call returns (FS_READDIR_PAGE_MAX); a listing takes several. */
+  readdirPageMax: number;
 }
 
 export interface GuestProcessOptions {
@@ -116,6 +118,8 @@ export abstract class GuestProcess implements Watched {
       fds: this.fds,
       permits: base.permits,
       ioMaxBytes: budgets.ioMaxBytes,
+      readdirPageMax: budgets.readdirPageMax,
+      log: base.log,
       readStdin: () => base.stdin.take(),
       writeOutput: (fd, data) => this.output.write(fd === 1 ? 'stdout' : 'stderr', data),
       onLimit: (limit, observed, capacity, env) => this.limitHit(limit, observed, capacity, env),

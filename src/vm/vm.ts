@@ -527,6 +527,7 @@ export class Vm implements ProcessKernel {
       callWindow: this.limits.GUEST_CALL_WINDOW.value,
       callTurnMs: this.limits.GUEST_CALL_TURN_MS.value,
       randomChunkBytes: this.limits.RANDOM_CALL_MAX_BYTES.value,
+      readdirPageMax: this.limits.FS_READDIR_PAGE_MAX.value,
     };
   }
 

@@ -225,6 +225,20 @@ function givenPath(p: unknown): string {
 }
 
 /**
+ * A directory's entries, sorted by name, as the daemon gives them: a page per call (at most
+ * AGENTOS_FS_READDIR_PAGE_MAX entries), each asked from the last name of the one before.
+ */
+function listDir(path: string): Listing {
+  const out: Listing = [];
+  for (let after: string | null = null; ; ) {
+    const page: { entries: Listing; next: string | null } = call('readdir', path, after);
+    for (const e of page.entries) out.push(e);
+    if (page.next === null) return out;
+    after = page.next;
+  }
+}
+
+/**
  * `readdir`, with `recursive` as Node 20 walks it: the sync and callback forms breadth-first,
  * the promise form depth-first from the last directory listed (Node's fs/promises pops its
  * queue). Without `withFileTypes` a symlink to a directory is followed, with it it is not.
@@ -234,7 +248,7 @@ function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string 
   const encoding = encodingOf(options);
   const asName = (name: string): string | Buffer => (encoding === 'buffer' ? lazyBuffer().from(name) : name);
   const base = givenPath(p);
-  const list = (dir: string) => call<Listing>('readdir', toPath(dir));
+  const list = (dir: string) => listDir(toPath(dir));
   if (!o.recursive) {
     const entries = list(base);
     return o.withFileTypes ? entries.map((e) => new Dirent(e.name, e.type, base)) : entries.map((e) => asName(e.name));

@@ -6,6 +6,7 @@ import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 import { jailPath, type Jailed } from './jail.js';
 import { ringToWatch, socketOf, socketReadiness, socketRecv, socketSend, specOf, type SocketDesc } from './sockets.js';
+import { normalize } from '../../fs/normalize.js';
 
 /**
  * WASI preview1 for one process, running inside its runner isolate. The fd table lives
@@ -250,18 +251,23 @@ export class Wasi {
     if (path.startsWith('/')) throw new WasiError(E.NOTCAPABLE);
     const base = dir.vmPath.split('/').filter(Boolean);
     const rootDepth = base.length;
+    // The guest's `/` (the VM root, or a jail preopened as `/`): `..` there stays there, as in
+    // a chroot. Above any other preopen or directory fd is out of bounds.
+    const chrootDepth = this.isGuestRoot(dir.root) ? dir.root.split('/').filter(Boolean).length : -1;
     for (const part of path.split('/')) {
       if (part === '' || part === '.') continue;
       if (part === '..') {
-        if (base.length <= rootDepth) {
-          // Above a preopen is out of bounds; above the VM's own root is the root, as on Linux.
-          if (dir.root === '/' && base.length === 0) continue;
-          throw new WasiError(E.NOTCAPABLE);
-        }
+        if (base.length === chrootDepth) continue;
+        if (base.length <= rootDepth) throw new WasiError(E.NOTCAPABLE);
         base.pop();
       } else base.push(part);
     }
     return { vmPath: `/${base.join('/')}`, trailingSlash: path.endsWith('/'), root: dir.root };
+  }
+
+  /** True when `root` is the VM's root or the directory of a preopen the guest sees as `/`. */
+  private isGuestRoot(root: string): boolean {
+    return root === '/' || this.info.preopens.some((p) => p.vmPath === root && normalize(p.name) === '/');
   }
 
   /** An absolute path of the guest's namespace, through its preopens; none covers it: ENOTCAPABLE. */
