@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import { ProgressType } from 'vscode-jsonrpc/node';
 import * as assert from 'uvu/assert';
 import * as P from '../protocol/index.js';
-import { END, padding, readTar, tarHeader, type TarEntry } from '../src/vm/tar.js';
+import { END_OF_ARCHIVE, encodeHeader, padding } from '../src/fs/tar-format.js';
+import { readTar, type ReadEntry } from '../src/fs/tar-read.js';
 import { rejection, startSidecar } from './helpers/sidecar.js';
 import { buildTree, dump, withoutInos, xattrs } from './helpers/vm-tree.js';
 
@@ -60,12 +63,12 @@ async function smallArchive(): Promise<Buffer> {
 }
 
 /** Writes entries back as an archive, after `edit` changed them. */
-function rebuild(archive: Buffer, edit: (entries: TarEntry[]) => TarEntry[]): Buffer {
+function rebuild(archive: Buffer, edit: (entries: ReadEntry[]) => ReadEntry[]): Buffer {
   const out: Buffer[] = [];
   for (const e of edit([...readTar(archive)])) {
-    out.push(tarHeader(e), e.data, Buffer.alloc(padding(e.data.length)));
+    out.push(encodeHeader(e), e.data, Buffer.alloc(padding(e.data.length)));
   }
-  out.push(END);
+  out.push(END_OF_ARCHIVE);
   return Buffer.concat(out);
 }
 
@@ -90,7 +93,7 @@ test('refused archives: newer version, truncated, damaged, traversal, absolute, 
   assert.is(newer.code, 'ERR_AGENTOS_SNAPSHOT_VERSION');
   assert.match(newer.message, 'format version 2; this sidecar reads version 1');
 
-  for (const cut of [archive.length - 700, archive.length - 1024, 700, 100]) {
+  for (const cut of [archive.length - 512, archive.length - 700, archive.length - 1024, 700, 100]) {
     const err = await refused(archive.subarray(0, cut));
     assert.is(err.code, 'ERR_AGENTOS_SNAPSHOT_TRUNCATED', `cut at ${cut}: ${err.message}`);
   }
@@ -129,7 +132,7 @@ test('refused archives: newer version, truncated, damaged, traversal, absolute, 
     },
   );
   assert.is((await refused(viaLink)).code, 'ERR_AGENTOS_SNAPSHOT_UNSAFE_PATH');
-  const dangling = rebuild(archive, (entries) => [...entries, { ...entries.at(-1)!, name: 'fs/home/user/l', type: 'link', size: 0, data: Buffer.alloc(0), linkname: 'fs/nothing' }]);
+  const dangling = rebuild(archive, (entries) => [...entries, { ...entries.at(-1)!, name: 'fs/home/user/l', type: 'hardlink', size: 0, data: Buffer.alloc(0), linkname: 'fs/nothing' }]);
   const danglingErr = await refused(withManifest(dangling, (m) => (m.entries as unknown[]).push({ path: 'home/user/l', type: 'link', linkTo: 'nothing' })));
   assert.is(danglingErr.code, 'ERR_AGENTOS_SNAPSHOT_UNSAFE_PATH');
 
@@ -143,6 +146,20 @@ test('refused archives: newer version, truncated, damaged, traversal, absolute, 
   const { snapshots } = await client.stats();
   assert.equal([snapshots.held, snapshots.created, snapshots.importsInProgress], [1, 1, 0]);
   assert.type((await client.importSnapshot(archive)).snapshotId, 'string');
+  await client.close();
+});
+
+test('a version-1 archive written before the tar fold (src/vm/tar.ts) still imports, every byte and attribute', async () => {
+  // Written by the daemon of 3567058 from buildTree: its long names are in pax headers named 'PaxHeader'.
+  const archive = gunzipSync(readFileSync(new URL('fixtures/snapshot-v1/tree.tar.gz', import.meta.url)));
+  const expected = JSON.parse(readFileSync(new URL('fixtures/snapshot-v1/tree.json', import.meta.url), 'utf8')) as { dump: unknown; xattrs: string[] };
+  assert.ok(archive.includes('PaxHeader\0'), 'the fixture is in the old writer\'s layout');
+  const { client } = await startSidecar();
+  const imported = await client.importSnapshot(archive, { chunkBytes: 100_000 });
+  const { vmId } = await client.createVm({ snapshot: imported.snapshotId! });
+  assert.equal(withoutInos(await dump(client, vmId)), expected.dump);
+  assert.equal(await xattrs(client, vmId), expected.xattrs);
+  assert.is((await client.exec(vmId, 'node', ['-e', 'console.log(process.env.WHO)'])).stdout, 'version 1\n');
   await client.close();
 });
 

@@ -179,7 +179,7 @@ export function decodeHeader(h: Uint8Array): RawHeader | null | string {
     unsigned += b;
     signed += b > 127 ? b - 256 : b;
   }
-  if (stored === undefined || (stored !== unsigned && stored !== signed)) return 'a header checksum does not match (not a tar archive, or damaged)';
+  if (stored === undefined || (stored !== unsigned && stored !== signed)) return 'a header fails its checksum (not a tar archive, or damaged)';
   const magic = buf.toString('latin1', 257, 263);
   const prefix = magic.startsWith('ustar') && magic !== 'ustar ' ? cString(buf, 345, USTAR_PREFIX) : '';
   const name = cString(buf, 0, USTAR_NAME);

@@ -2,7 +2,7 @@ import { BLOCK, decodeHeader, padding, parsePax, parsePaxTime, type TarEntry } f
 
 /** A tar entry as read, with its data. */
 export interface ReadEntry extends TarEntry {
-  data: Uint8Array;
+  data: Buffer;
 }
 
 /** Why an archive is refused: `kind` says which check (for the error's data). */
@@ -35,6 +35,8 @@ export class TarReader {
   private buffered: Buffer[] = [];
   private held = 0;
   private ended = false;
+  /** Bytes taken so far: at the end, where the first end block ends. */
+  private consumed = 0;
   /** The entry whose data is being read, and what is left of it (data, then padding). */
   private current: { entry: TarEntry; meta?: 'x' | 'g' | 'L' | 'K'; data: Buffer | null; got: number } | undefined;
   private pax = new Map<string, Buffer>();
@@ -47,6 +49,11 @@ export class TarReader {
 
   get finished(): boolean {
     return this.ended;
+  }
+
+  /** Where the first end-of-archive block ends (once finished). */
+  get endOffset(): number {
+    return this.consumed;
   }
 
   push(piece: Uint8Array): void {
@@ -67,6 +74,7 @@ export class TarReader {
     const rest = all.subarray(n);
     this.buffered = rest.byteLength > 0 ? [rest] : [];
     this.held -= n;
+    this.consumed += n;
     return out;
   }
 
@@ -86,7 +94,7 @@ export class TarReader {
         if (this.current.got < entry.size + padding(entry.size)) return;
         const done = this.current;
         this.current = undefined;
-        this.complete(done.entry, done.meta, done.data ?? new Uint8Array(0));
+        this.complete(done.entry, done.meta, done.data ?? Buffer.alloc(0));
         continue;
       }
       if (this.held < BLOCK) return;
@@ -155,11 +163,11 @@ export class TarReader {
     if (this.current.entry.size === 0) {
       const done = this.current;
       this.current = undefined;
-      this.complete({ ...done.entry, size }, undefined, new Uint8Array(0));
+      this.complete({ ...done.entry, size }, undefined, Buffer.alloc(0));
     }
   }
 
-  private complete(entry: TarEntry, meta: 'x' | 'g' | 'L' | 'K' | undefined, data: Uint8Array): void {
+  private complete(entry: TarEntry, meta: 'x' | 'g' | 'L' | 'K' | undefined, data: Buffer): void {
     if (meta === 'x' || meta === 'g') {
       const records = parsePax(data);
       if (typeof records === 'string') throw new ArchiveError('damaged', records);
@@ -169,11 +177,25 @@ export class TarReader {
     }
     if (meta === 'L' || meta === 'K') {
       const end = data.indexOf(0);
-      const value = Buffer.from(data.subarray(0, end < 0 ? data.byteLength : end)).toString('utf8');
+      const value = data.toString('utf8', 0, end < 0 ? data.byteLength : end);
       if (meta === 'L') this.longName = value;
       else this.longLink = value;
       return;
     }
     this.entries.push({ ...entry, size: entry.type === 'file' ? data.byteLength : 0, data });
   }
+}
+
+/**
+ * The entries of a whole archive held in memory (a snapshot import's upload), which must end
+ * with both its end blocks: with the whole archive at hand, one alone means it was cut. Its
+ * own length bounds every extended header, unless `bounds` says tighter.
+ */
+export function readTar(archive: Uint8Array, bounds: ReadBounds = { admit: () => {}, metaMaxBytes: archive.byteLength }): ReadEntry[] {
+  const reader = new TarReader(bounds);
+  reader.push(archive);
+  reader.end();
+  const second = archive.subarray(reader.endOffset, reader.endOffset + BLOCK);
+  if (second.byteLength < BLOCK || !second.every((b) => b === 0)) throw new ArchiveError('truncated', `the archive ends at byte ${archive.byteLength} with half an end-of-archive marker`);
+  return reader.entries;
 }

@@ -5,7 +5,8 @@ import { VmDns, VmLimits, VmNetworkOptions, VmPermissions } from '../../protocol
 import { AgentosError } from '../errors.js';
 import { FsError } from '../fs/errors.js';
 import { VirtualFs, type DirNode, type FsBounds, type FsImage, type FsNode } from '../fs/vfs.js';
-import { END, excerpt, padding, readTar, tarHeader, TarError, type TarEntry } from './tar.js';
+import { END_OF_ARCHIVE, encodeHeader, padding } from '../fs/tar-format.js';
+import { ArchiveError, readTar, type ReadEntry } from '../fs/tar-read.js';
 import type { VmSnapshot } from './snapshots.js';
 
 /**
@@ -19,6 +20,7 @@ import type { VmSnapshot } from './snapshots.js';
 export const ARCHIVE_FORMAT = 'agentos-snapshot';
 export const ARCHIVE_VERSION = 1;
 const MANIFEST_NAME = 'agentos-snapshot.json';
+const NS = 1_000_000_000n;
 
 const Ns = Type.String({ pattern: '^[0-9]{1,25}$' });
 const Meta = {
@@ -135,24 +137,24 @@ function plan(snapshot: VmSnapshot): { manifest: Manifest; planned: Planned[] } 
 export function* archivePieces(snapshot: VmSnapshot): Generator<Uint8Array> {
   const { manifest, planned } = plan(snapshot);
   const json = Buffer.from(JSON.stringify(manifest));
-  const mtime = Math.floor(Date.now() / 1000);
-  yield tarHeader({ name: MANIFEST_NAME, type: 'file', size: json.length, mode: 0o644, uid: 0, gid: 0, mtime });
+  // Whole seconds in the tar headers (the manifest holds every time exactly), so no pax time records.
+  const wholeSeconds = (ns: bigint) => (ns > 0n ? (ns / NS) * NS : 0n);
+  const now = BigInt(Math.floor(Date.now() / 1000)) * NS;
+  yield encodeHeader({ name: MANIFEST_NAME, type: 'file', linkname: '', size: json.length, mode: 0o644, uid: 0, gid: 0, mtimeNs: now });
   yield json;
   yield Buffer.alloc(padding(json.length));
   for (const { entry, node } of planned) {
-    const name = `fs/${entry.path}`;
-    const secs = Number(node.mtimeNs / 1_000_000_000n);
-    const base = { name, mode: node.mode, uid: node.uid, gid: node.gid, mtime: secs };
-    if (entry.type === 'link') yield tarHeader({ ...base, type: 'link', size: 0, linkname: `fs/${entry.linkTo}` });
-    else if (entry.type === 'directory') yield tarHeader({ ...base, name: `${name}/`, type: 'directory', size: 0 });
-    else if (entry.type === 'symlink') yield tarHeader({ ...base, type: 'symlink', size: 0, linkname: entry.target });
+    const base = { name: `fs/${entry.path}`, linkname: '', size: 0, mode: node.mode, uid: node.uid, gid: node.gid, mtimeNs: wholeSeconds(node.mtimeNs) };
+    if (entry.type === 'link') yield encodeHeader({ ...base, type: 'hardlink', linkname: `fs/${entry.linkTo}` });
+    else if (entry.type === 'directory') yield encodeHeader({ ...base, type: 'directory' });
+    else if (entry.type === 'symlink') yield encodeHeader({ ...base, type: 'symlink', linkname: entry.target });
     else if (node.kind === 'file') {
-      yield tarHeader({ ...base, type: 'file', size: node.size });
+      yield encodeHeader({ ...base, type: 'file', size: node.size });
       if (node.size > 0) yield node.data.subarray(0, node.size);
       yield Buffer.alloc(padding(node.size));
     }
   }
-  yield END;
+  yield END_OF_ARCHIVE;
 }
 
 /** What reading an archive needs from the daemon: the VM filesystem's path rules, and bounds for what it builds. */
@@ -160,6 +162,8 @@ export interface ImportBounds {
   readonly fs: FsBounds;
 }
 
+/** How much of a bad name an error message quotes. */
+const excerpt = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
 const damaged = (message: string) => new AgentosError('ERR_AGENTOS_SNAPSHOT_DAMAGED', `the snapshot archive is damaged: ${message}`);
 const unsafe = (name: string, why: string) => new AgentosError('ERR_AGENTOS_SNAPSHOT_UNSAFE_PATH', `the snapshot archive holds the entry '${excerpt(name)}', which ${why}; refused`, { path: excerpt(name) });
 
@@ -172,8 +176,10 @@ export function readArchive(archive: Buffer, bounds: ImportBounds): VmSnapshot {
   try {
     return build(archive, bounds);
   } catch (err) {
-    if (err instanceof TarError) {
-      throw new AgentosError(err.kind === 'truncated' ? 'ERR_AGENTOS_SNAPSHOT_TRUNCATED' : 'ERR_AGENTOS_SNAPSHOT_DAMAGED', `the snapshot archive is ${err.kind}: ${err.message}`);
+    if (err instanceof ArchiveError) {
+      // Only a cut-short archive is truncated: a bad header, pax record or tar type is damage.
+      if (err.kind === 'truncated') throw new AgentosError('ERR_AGENTOS_SNAPSHOT_TRUNCATED', `the snapshot archive is truncated: ${err.message}`);
+      throw damaged(err.message);
     }
     if (err instanceof FsError) throw damaged(`rebuilding its tree failed: ${err.message}`);
     throw err;
@@ -181,10 +187,9 @@ export function readArchive(archive: Buffer, bounds: ImportBounds): VmSnapshot {
 }
 
 function build(archive: Buffer, bounds: ImportBounds): VmSnapshot {
-  const entries = readTar(archive);
-  const first = entries.next();
-  if (first.done || first.value.name !== MANIFEST_NAME) throw damaged(`its first entry is not ${MANIFEST_NAME}: not an agentOS snapshot archive`);
-  const manifest = parseManifest(first.value);
+  const [first, ...entries] = readTar(archive);
+  if (!first || first.name !== MANIFEST_NAME) throw damaged(`its first entry is not ${MANIFEST_NAME}: not an agentOS snapshot archive`);
+  const manifest = parseManifest(first);
   const fs = new VirtualFs(bounds.fs);
   const dirs = new Set<string>(['']);
   const linkable = new Set<string>();
@@ -196,7 +201,8 @@ function build(archive: Buffer, bounds: ImportBounds): VmSnapshot {
     if (entry.path !== path) throw damaged(`entry ${i} is '${path}', where the manifest lists '${excerpt(entry.path)}'`);
     const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
     if (!dirs.has(parent)) throw unsafe(tar.name, 'lies in no directory the archive made before it (only its own directories may hold its entries, never a link)');
-    if (tar.type !== entry.type) throw damaged(`entry '${path}' is a tar ${tar.type}, where the manifest lists a ${entry.type}`);
+    const type = tar.type === 'hardlink' ? 'link' : tar.type;
+    if (type !== entry.type) throw damaged(`entry '${path}' is a tar ${type}, where the manifest lists a ${entry.type}`);
     const vmPath = `/${path}`;
     if (entry.type === 'directory') {
       fs.mkdir(vmPath);
@@ -234,7 +240,7 @@ function build(archive: Buffer, bounds: ImportBounds): VmSnapshot {
   return { fs: { ...image, root: image.root, settled }, config: manifest.config };
 }
 
-function parseManifest(tar: TarEntry): Manifest {
+function parseManifest(tar: ReadEntry): Manifest {
   let parsed: unknown;
   try {
     parsed = JSON.parse(tar.data.toString('utf8'));
