@@ -42,15 +42,15 @@ export class Worker {
   }
 
   /** Runs `node [flags] /node/test/parallel/<name>`: the result, or the daemon's failure. */
-  async run(name, flags) {
+  async run(name, flags, timeoutMs = this.timeoutMs) {
     const tmp = `/tmp/node-test-${this.id}-${++this.runs}`;
     try {
       await this.client.mkdir(this.vmId, tmp, { recursive: true });
       const result = await this.client.exec(this.vmId, 'node', [...flags, `${VM_ROOT}/test/parallel/${name}`], {
         cwd: VM_ROOT,
         env: { NODE_TEST_DIR: tmp, TEST_THREAD_ID: '0' },
-        timeoutMs: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs + DAEMON_GRACE_MS),
+        timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs + DAEMON_GRACE_MS),
       });
       await this.client.remove(this.vmId, tmp, { recursive: true }).catch(() => {});
       return { result, timedOut: result.error?.code === 'ERR_AGENTOS_TIMEOUT' };
