@@ -5,20 +5,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSidecar } from './helpers/sidecar.js';
-import { vmAndHost } from './helpers/vm-and-host.js';
+import { sameAsHost } from './helpers/vm-and-host.js';
 
 const { client } = await startSidecar();
 const { vmId } = await client.createVm();
 await client.mkdir(vmId, '/w', { recursive: true });
-const both = vmAndHost(client, vmId, 'guest-http-');
+const same = sameAsHost(client, vmId, 'guest-http-');
 
-async function same(script: string): Promise<string> {
-  const { vm, host } = await both(script);
-  assert.is(host.exitCode, 0, `the script fails under the host's node itself: ${host.stderr}`);
-  assert.is(vm.stdout, host.stdout, `stderr in the VM: ${vm.stderr}`);
-  assert.is(vm.exitCode, host.exitCode);
-  return vm.stdout;
-}
 
 // A pair of connected duplexes, and a raw-bytes recorder of what the client sends.
 const PAIR = `

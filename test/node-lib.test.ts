@@ -6,21 +6,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSidecar } from './helpers/sidecar.js';
-import { vmAndHost } from './helpers/vm-and-host.js';
+import { sameAsHost } from './helpers/vm-and-host.js';
 
 const { client, logs } = await startSidecar({ env: { AGENTOS_TEXT_DECODERS_PER_PROCESS: '3' } });
 const { vmId } = await client.createVm();
 await client.mkdir(vmId, '/w', { recursive: true });
-const both = vmAndHost(client, vmId, 'node-lib-');
+const same = sameAsHost(client, vmId, 'node-lib-');
 
-/** The script prints the same lines and ends with the same code in the VM as under Node. */
-async function same(script: string, stdin?: string): Promise<string> {
-  const { vm, host } = await both(script, stdin);
-  assert.is(host.exitCode, 0, `the script fails under the host's node itself: ${host.stderr}`);
-  assert.is(vm.stdout, host.stdout, `stderr in the VM: ${vm.stderr}`);
-  assert.is(vm.exitCode, host.exitCode);
-  return vm.stdout;
-}
 
 const DECODE = `
 const show = (label, bytes, options, decodeOptions) => {

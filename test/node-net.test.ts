@@ -6,12 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSidecar } from './helpers/sidecar.js';
-import { vmAndHost } from './helpers/vm-and-host.js';
+import { sameAsHost } from './helpers/vm-and-host.js';
 
 const { client } = await startSidecar();
 const { vmId } = await client.createVm({ permissions: { network: 'deny' } });
 await client.mkdir(vmId, '/w', { recursive: true });
-const both = vmAndHost(client, vmId, 'node-net-');
+const same = sameAsHost(client, vmId, 'node-net-');
 
 /** Runs `script` in the VM only: the host may have a network (and run as root), so it is not a reference for denials. */
 let vmOnly = 0;
@@ -23,14 +23,6 @@ async function inVm(script: string): Promise<{ stdout: string; stderr: string; e
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
 }
 
-/** The script prints the same lines and ends with the same code in the VM as under Node. */
-async function same(script: string, stdin?: string): Promise<string> {
-  const { vm, host } = await both(script, stdin);
-  assert.is(host.exitCode, 0, `the script fails under the host's node itself: ${host.stderr}`);
-  assert.is(vm.stdout, host.stdout, `stderr in the VM: ${vm.stderr}`);
-  assert.is(vm.exitCode, host.exitCode);
-  return vm.stdout;
-}
 
 
 test('isIP, isIPv4 and isIPv6 answer as Node for every form', async () => {

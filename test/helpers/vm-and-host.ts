@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
 import type { SidecarClient } from '../../src/client/client.js';
 
 export interface RunResult { stdout: string; stderr: string; exitCode: number }
@@ -33,5 +34,20 @@ export function vmAndHost(client: SidecarClient, vmId: string, hostPrefix: strin
       rmSync(hostDir, { recursive: true, force: true });
     }
     return { vm: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 }, host };
+  };
+}
+
+/**
+ * A script that must print the same stdout and end with the same code in the VM as under the
+ * host's node (where it must succeed); returns that stdout.
+ */
+export function sameAsHost(client: SidecarClient, vmId: string, hostPrefix: string) {
+  const both = vmAndHost(client, vmId, hostPrefix);
+  return async function same(script: string, stdin?: string): Promise<string> {
+    const { vm, host } = await both(script, stdin);
+    assert.is(host.exitCode, 0, `the script fails under the host's node itself: ${host.stderr}`);
+    assert.is(vm.stdout, host.stdout, `stderr in the VM: ${vm.stderr}`);
+    assert.is(vm.exitCode, host.exitCode);
+    return vm.stdout;
   };
 }
