@@ -11,10 +11,11 @@
 // Needs `npm run build` (it drives dist/) and the suite (scripts/fetch-node-tests.sh); without
 // the suite it prints one "skip:" line and exits 0.
 import { availableParallelism } from 'node:os';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CI_SUBSET, readSubset, writeCiSubset } from './node-conformance/ci-subset.mjs';
 import { classify } from './node-conformance/classify.mjs';
 import { readExpectations, surprises, writeExpectations } from './node-conformance/expectations.mjs';
 import { causeOf, summarize, writeReport } from './node-conformance/report.mjs';
@@ -49,7 +50,7 @@ const all = listTests(suite);
 let names = all;
 if (positionals[0]) names = names.filter((n) => new RegExp(positionals[0]).test(n));
 if (opts.subset) {
-  const wanted = new Set(readFileSync(opts.subset, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean));
+  const wanted = readSubset(opts.subset);
   names = names.filter((n) => wanted.has(n));
 }
 if (opts.shard) {
@@ -106,7 +107,8 @@ async function runLoop(id) {
 await Promise.all(Array.from({ length: jobs }, (_, i) => runLoop(i + 1)));
 const durationMs = Date.now() - started;
 
-if (opts.json) writeFileSync(opts.json, JSON.stringify(Object.fromEntries(outcomes), null, 1));
+const msOf = new Map(times);
+if (opts.json) writeFileSync(opts.json, JSON.stringify(Object.fromEntries([...outcomes].map(([n, o]) => [n, { ...o, ms: msOf.get(n) }])), null, 1));
 let expected = readExpectations(EXPECTED);
 // A file whose outcome differs from the expectation runs once more, alone: timing tests on a
 // loaded 2-core machine can go either way, and one such flip must not turn the run red. Only
@@ -114,10 +116,14 @@ let expected = readExpectations(EXPECTED);
 const firstSurprises = surprises(expected, outcomes);
 const flaky = [];
 if (firstSurprises.length > 0 && firstSurprises.length <= RETRY_MAX) {
-  const worker = await startWorker(jobs + 1);
+  let worker = await startWorker(jobs + 1);
   for (const { name } of firstSurprises) {
     const { flags } = testFlags(readTest(suite, name));
     const again = classify(name, { ...(await worker.run(name, flags)), timeoutMs });
+    if (!worker.healthy) {
+      await worker.stop();
+      worker = await startWorker(jobs + 1);
+    }
     if (again.status !== outcomes.get(name).status) {
       flaky.push(name);
       outcomes.set(name, again);
@@ -139,6 +145,8 @@ if (flaky.length) console.log(`flaky (a different outcome when run again; the se
 if (opts.update) {
   const whole = names.length === all.length;
   writeReport(REPORT, summarize(all, expected), { version: NODE_VERSION, ...(whole ? { durationMs, jobs, date: new Date().toISOString().slice(0, 10) } : {}) });
+  // Only a whole run knows every file's outcome and time.
+  if (whole) console.log(`${writeCiSubset(CI_SUBSET, outcomes, msOf, NODE_VERSION)} files in ${CI_SUBSET}`);
   console.log(`updated ${EXPECTED} and ${REPORT}`);
 } else if (unexpected.length) {
   console.log(`\n${unexpected.length} unexpected outcome(s) (run with --update to accept them):`);

@@ -35,7 +35,7 @@ export class Worker {
     const writeNext = async () => {
       while (next < this.files.length) {
         const rel = this.files[next++];
-        await this.client.writeFile(vmId, `${VM_ROOT}/${rel}`, readFileSync(join(this.suite, rel)), { createParents: true });
+        await this.client.writeFile(vmId, `${VM_ROOT}/${rel}`, readFileSync(join(this.suite, rel)), { createParents: true, signal: AbortSignal.timeout(DAEMON_GRACE_MS) });
       }
     };
     await Promise.all(Array.from({ length: SEED_IN_FLIGHT }, writeNext));
@@ -44,29 +44,36 @@ export class Worker {
   /** Runs `node [flags] /node/test/parallel/<name>`: the result, or the daemon's failure. */
   async run(name, flags, timeoutMs = this.timeoutMs) {
     const tmp = `/tmp/node-test-${this.id}-${++this.runs}`;
+    // Every request is bounded: a daemon that stops answering fails this file, and the worker
+    // is replaced (healthy turns false), instead of the whole run waiting for it forever.
+    const bounded = (ms = DAEMON_GRACE_MS) => ({ signal: AbortSignal.timeout(ms) });
     try {
-      await this.client.mkdir(this.vmId, tmp, { recursive: true });
+      await this.client.mkdir(this.vmId, tmp, { recursive: true, ...bounded() });
       const result = await this.client.exec(this.vmId, 'node', [...flags, `${VM_ROOT}/test/parallel/${name}`], {
         cwd: VM_ROOT,
         env: { NODE_TEST_DIR: tmp, TEST_THREAD_ID: '0' },
         timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs + DAEMON_GRACE_MS),
+        ...bounded(timeoutMs + DAEMON_GRACE_MS),
       });
-      await this.client.remove(this.vmId, tmp, { recursive: true }).catch(() => {});
+      // A directory the test left unremovable is its business; a daemon that does not answer is ours.
+      await this.client.remove(this.vmId, tmp, { recursive: true, ...bounded() }).catch((err) => {
+        if (err.rpcCode === undefined) throw err;
+      });
       return { result, timedOut: result.error?.code === 'ERR_AGENTOS_TIMEOUT' };
     } catch (err) {
+      this.broken = true;
       return { daemonError: `${err.code ?? err.name}: ${err.message}` };
     }
   }
 
-  /** A daemon that failed a request (crashed, hung) is replaced, so one test cannot sink the rest. */
+  /** A daemon that failed or did not answer a request is replaced, so one test cannot sink the rest. */
   get healthy() {
-    return this.client && !this.client.closed;
+    return this.client && !this.client.closed && !this.broken;
   }
 
   async stop() {
     if (!this.client) return;
-    if (this.client.closed) this.client.killSidecar();
+    if (this.client.closed || this.broken) this.client.killSidecar();
     else await this.client.close().catch(() => this.client.killSidecar());
   }
 }

@@ -23,8 +23,8 @@ function findPackageDir(from: string): string {
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['env', 'onLog', 'noInitialize', 'clientName', 'bindings', 'onPermissionRequest'] satisfies Array<keyof ClientOptions>);
 
-/** How long close() waits for the sidecar to exit after `exit` before it kills it. */
-const CLOSE_DEADLINE_MS = 5000;
+/** How long close() waits for `shutdown` and the sidecar's exit before it kills it. */
+const CLOSE_DEADLINE_MS = 10_000;
 /** How long a sidecar that closed its stdout may take to exit before its calls fail anyway. */
 const STDOUT_CLOSED_GRACE_MS = 2000;
 /** After SIGTERM (the sidecar disposes its VMs and exits within its shutdown deadline), SIGKILL. */
@@ -508,16 +508,17 @@ export class SidecarClient {
    * fail at once. Resolves with the exit code.
    */
   async close(): Promise<number | null> {
+    // The deadline covers `shutdown` too: a sidecar that never answers it is killed, not awaited.
+    const deadline = setTimeout(() => this.killSidecar(), CLOSE_DEADLINE_MS);
     if (!this.closed) {
       this.closing = true;
       try {
         await this.send(P.Shutdown, {});
         await this.connection.sendNotification(P.Exit.method, {});
       } catch {
-        // Already going away; the exit below tells how it ended.
+        // Already going away (or killed by the deadline); the exit below tells how it ended.
       }
     }
-    const deadline = setTimeout(() => this.killSidecar(), CLOSE_DEADLINE_MS);
     try {
       // Resolved by closeWith(): by then every call, pending or later, fails with its reason.
       await this.ended;
