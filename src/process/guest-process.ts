@@ -377,9 +377,17 @@ export abstract class GuestProcess implements Watched {
     this.finished = true;
     this.base.watchdog.delete(this);
     clearTimeout(this.wallTimer);
-    this.fds.closeAll();
-    const cpuMs = this.cpuCeilingMs();
-    const heapBytes = this.release();
+    // The exit is settled whatever a cleanup step throws: a process whose release failed must
+    // still end, or vm/dispose and shutdown would wait for it forever.
+    let cpuMs = 0;
+    let heapBytes = 0;
+    try {
+      this.fds.closeAll();
+      cpuMs = this.cpuCeilingMs();
+      heapBytes = this.release();
+    } catch (err) {
+      this.base.log.error({ err }, 'process cleanup failed; the process ends anyway');
+    }
     this.resolveExit({
       exitCode: this.exitCode,
       ...(signal ? { signal } : {}),

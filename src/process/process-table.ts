@@ -79,7 +79,15 @@ export class ProcessTable {
   /** Kills every process; resolves once all have exited. */
   async killAll(): Promise<number> {
     const all = [...this.running.values()];
-    for (const process of all) process.kill('SIGKILL');
+    for (const process of all) {
+      // One process that throws on the signal must not spare the others. SIGKILL reaches
+      // GuestProcess.finish, which settles the exit even when its cleanup throws.
+      try {
+        process.kill('SIGKILL');
+      } catch {
+        // Nothing to add: the exit below is what counts.
+      }
+    }
     await Promise.all(all.map((p) => p.exited));
     return all.length;
   }
