@@ -143,4 +143,28 @@ test('a VM\'s JS timer loops share its slot: each of 4 busy-in-ticks processes f
   }
 });
 
+test('a parent piping 1 MiB through a JS child gets every byte back: a blocked entry gives the slot up whatever entries wait behind it in its isolate', async () => {
+  const { client } = await startSidecar();
+  try {
+    const { vmId } = await client.createVm();
+    // Node's test-stdin-pipe-large: the parent's write outruns the child's stdin, so its entry
+    // waits for turns while the child's output events queue behind it; the child needs the slot.
+    const script = [
+      "const { spawn } = require('child_process');",
+      "if (process.argv[2] === 'child') { process.stdin.pipe(process.stdout); return; }",
+      "const child = spawn(process.execPath, [__filename, 'child'], { stdio: 'pipe' });",
+      'let bytes = 0;',
+      'child.stdin.end(Buffer.alloc(1024 * 1024, 7));',
+      "child.stdout.on('data', (c) => { bytes += c.length; });",
+      "child.on('close', (code) => console.log(`child ${code}, ${bytes} bytes back`));",
+    ].join('\n');
+    await client.writeFile(vmId, '/p.js', script);
+    const r = await client.exec(vmId, 'node', ['/p.js'], { timeoutMs: 60_000 });
+    assert.equal([r.exitCode, r.stdout, r.error], [0, 'child 0, 1048576 bytes back\n', undefined], r.stderr);
+    assert.equal((await client.request(P.VmStats, { vmId })).cpu, { slots: 1, holding: 0, parked: 0 });
+  } finally {
+    await client.close();
+  }
+});
+
 test.run();

@@ -189,7 +189,7 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'process/guest-fs.ts', value: 2, where: 'a.length < 2', why: 'an argument count: readdir with or without its page arguments' },
   { file: 'fs/vfs.ts', value: [2, 64], where: 'names.length > 2 * dir.entries.size + 64', why: 'when a cached sorted listing is rebuilt (it holds removed names too): a cache policy, not a bound' },
   // The client runs in the host's process, not the daemon: its grace periods wait for a daemon, they bound no guest.
-  { file: 'client/client.ts', value: [5000, 2000, 3000], why: 'how long the host-side client waits for a daemon to exit before it signals it' },
+  { file: 'client/client.ts', value: [10_000, 2000, 3000], why: 'how long the host-side client waits for a daemon to answer shutdown and exit before it signals it' },
   { file: 'client/errors.ts', value: [32099, 32098, 32097, 32096], why: 'vscode-jsonrpc\'s own transport error codes, mapped to ours' },
   // The network (issue 12).
   { file: 'net/addresses.ts', value: [16, 8], why: 'an IPv6 address is 16 bytes, 8 groups; a byte is 8 bits (the address formats)' },

@@ -123,7 +123,10 @@ export class JsRunSlot {
         this.resumes.shift()!();
       }
       while (this.blocked === 0 && this.entries.length > 0 && !this.yieldDue()) this.entries.shift()!();
-      if (this.running === this.blocked) this.release();
+      // Entries issued behind a blocked one wait in the isolate's queue and run nothing: a
+      // blocked entry frees the slot however many are queued behind it (counting those as
+      // running kept the slot while the process, past its slice, was refused every call).
+      if (this.blocked > 0 || this.running === 0) this.release();
     }
     const wants = this.resumes.length > 0 || (this.blocked === 0 && this.entries.length > 0);
     if (!this.holding && !this.queued && wants) {
