@@ -125,9 +125,11 @@ export class ChannelWrap {
   cancel(): void {
     const pending = [...this.pending];
     this.pending.clear();
+    // As Node: c-ares ends them at once, their callbacks run on the next turn (setImmediate).
+    const immediate = (globalThis as unknown as { setImmediate: (fn: () => void) => unknown }).setImmediate;
     for (const [req, drop] of pending) {
       drop();
-      req.oncomplete('ECANCELLED');
+      immediate(() => req.oncomplete('ECANCELLED'));
     }
   }
 
