@@ -21,6 +21,8 @@ const DNS_ORDER_IPV6_FIRST = 2;
 const UV_NUMBER = new Map(UV_ERRORS.map(([n, name]) => [name, n]));
 const UV_EAI_NONAME = -3008;
 const UV_EINVAL = -22;
+/** Node's own code for setServers on a channel with questions in flight (cares_wrap.h). */
+const DNS_ESETSRVPENDING = -1000;
 
 /** A broker failure as the number getaddrinfo/getnameinfo report (DNSException turns EAI_NONAME into ENOTFOUND). */
 function uvError(code: string): number {
@@ -104,6 +106,8 @@ export class ChannelWrap {
   }
 
   setServers(list: [number, string, number][]): number {
+    // As Node's binding: not while this channel has questions in flight.
+    if (this.pending.size > 0) return DNS_ESETSRVPENDING;
     this.servers = list.map(([, address, port]) => [address, port]);
     return 0;
   }
@@ -156,6 +160,7 @@ for (const [method, rrtype] of Object.entries(RRTYPE)) {
 }
 
 export function strerror(code: number | string): string {
+  if (code === DNS_ESETSRVPENDING) return 'There are pending queries.';
   return typeof code === 'number' ? (UV_ERRORS.find(([n]) => n === code)?.[2] ?? `Unknown error ${code}`) : String(code);
 }
 
