@@ -19,8 +19,8 @@ const DNS_ORDER_IPV4_FIRST = 1;
 const DNS_ORDER_IPV6_FIRST = 2;
 
 const UV_NUMBER = new Map(UV_ERRORS.map(([n, name]) => [name, n]));
-const UV_EAI_NONAME = -3008;
-const UV_EINVAL = -22;
+const UV_EAI_NONAME = UV_NUMBER.get('EAI_NONAME')!;
+const UV_EINVAL = UV_NUMBER.get('EINVAL')!;
 /** Node's own code for setServers on a channel with questions in flight (cares_wrap.h). */
 const DNS_ESETSRVPENDING = -1000;
 
