@@ -214,6 +214,8 @@ const { ADDRCONFIG, V4MAPPED, ALL } = dns;
   console.log('resolve6', JSON.stringify(await p.resolve('api.example.test', 'AAAA')));
   console.log('any', JSON.stringify(await p.resolveAny('v4.example.test')));
   try { await p.resolveMx('api.example.test'); } catch (e) { console.log('mx', show(e)); }
+  console.log('service', JSON.stringify(await p.lookupService('127.0.0.1', 22)), JSON.stringify(await p.lookupService('::1', 80)));
+  console.log('reverse loopback', JSON.stringify(await p.reverse('127.0.0.1')));
   const r = new dns.Resolver();
   r.setServers(['192.0.2.53', '[2001:db8::1]:5353']);
   console.log('servers', JSON.stringify(r.getServers()));
@@ -247,6 +249,9 @@ const { ADDRCONFIG, V4MAPPED, ALL } = dns;
     'resolve6 ["fd00::5"]',
     'any [{"address":"192.0.2.8","ttl":0,"type":"A"}]',
     'mx {"message":"queryMx ENODATA api.example.test","code":"ENODATA","syscall":"queryMx","hostname":"api.example.test"}',
+    // The VM's loopback is named localhost whatever the host's hosts file says; services from the daemon's /etc/services.
+    'service {"hostname":"localhost","service":"ssh"} {"hostname":"localhost","service":"http"}',
+    'reverse loopback ["localhost"]',
     'servers ["192.0.2.53","[2001:db8::1]:5353"]',
     'resolver ["192.0.2.8"]',
     'cancel returned',

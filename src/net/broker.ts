@@ -261,6 +261,9 @@ export class NetBroker implements VmNetwork {
       this.countLookup();
     }
     try {
+      // Loopback is the VM's own: named localhost here, only the port's service asked of the
+      // daemon's services table (127.0.0.1 is in every hosts file; ::1 may not be, and would go to DNS).
+      if (restrictedKind(canonical) === 'loopback') return { hostname: 'localhost', service: (await dnsLookupService('127.0.0.1', port)).service };
       return await dnsLookupService(address, port);
     } catch (err) {
       const code = (err as { code?: string }).code;
