@@ -199,6 +199,8 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'permissions/network-match.ts', value: 65535, why: 'the highest TCP port' },
   { file: 'permissions/network-match.ts', value: 2000, why: 'the specificity rank of an exact name, above every address range and wildcard' },
   { file: 'js/guest/node/net.ts', value: 3001, why: 'libuv\'s errno of EAI_AGAIN (-3001)' },
+  { file: 'js/guest/node/uv-errors.ts', value: [3000, 3001, 3002, 3003, 3004, 3005, 3006, 3007, 3008, 3009, 3010, 3011, 3013, 3014, 4028, 4080, 4094, 4095], why: 'libuv\'s error numbers on Linux (the EAI_* getaddrinfo codes, EFTYPE, ECHARSET, UNKNOWN, EOF), as Node\'s uv binding reports them' },
+  { file: 'js/node-host/net-calls.ts', value: 65535, why: 'the highest TCP port (dns.lookupService\'s port)' },
   { file: 'js/guest/node/net-broker-transport.ts', value: 64 * 1024, why: 'how many written bytes a socket gathers before sending them at once: cuts data into calls, bounds nothing (the daemon\'s socket buffer does)' },
 ];
 

@@ -1,4 +1,4 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
+import { lookup as dnsLookup, lookupService as dnsLookupService, Resolver } from 'node:dns/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -41,6 +41,20 @@ export interface BrokerOptions {
   onLimit: (limit: string, observed: number, capacity: number, env: string) => void;
   /** The daemon's resolver (tests may put their own). */
   resolve?: (name: string, family: 0 | 4 | 6) => Promise<ResolvedAddress[]>;
+  /** The daemon's DNS records resolver (dns.resolve*, reverse), c-ares codes on failure (tests may put their own). */
+  query?: (name: string, rrtype: RecordType) => Promise<RecordAnswer>;
+  /** Every decision of the policy (after an ask, its answer), for the VM's permission counts. */
+  onDecision?: (operation: NetworkOperation, allowed: boolean) => void;
+}
+
+/** The record types guest dns asks for; PTR-ADDR is a reverse lookup of an address. */
+export type RecordType = 'A' | 'AAAA' | 'ANY' | 'CAA' | 'CNAME' | 'MX' | 'NS' | 'TXT' | 'SRV' | 'PTR' | 'NAPTR' | 'SOA' | 'PTR-ADDR';
+export const RECORD_TYPES: ReadonlySet<string> = new Set<RecordType>(['A', 'AAAA', 'ANY', 'CAA', 'CNAME', 'MX', 'NS', 'TXT', 'SRV', 'PTR', 'NAPTR', 'SOA', 'PTR-ADDR']);
+
+/** Records as Node's dns.resolve* gives them, with the TTLs of A/AAAA answers. */
+export interface RecordAnswer {
+  records: unknown[];
+  ttls?: number[];
 }
 
 /** The listen addresses and connect targets that mean the VM itself. */
@@ -52,6 +66,17 @@ const HIGHEST_PORT = 65535;
 async function systemResolve(name: string, family: 0 | 4 | 6): Promise<ResolvedAddress[]> {
   const found = await dnsLookup(name, { all: true, family, verbatim: true });
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+}
+
+let daemonResolver: Resolver | undefined;
+async function systemQuery(name: string, rrtype: RecordType): Promise<RecordAnswer> {
+  const r = (daemonResolver ??= new Resolver());
+  if (rrtype === 'A' || rrtype === 'AAAA') {
+    const found = await (rrtype === 'A' ? r.resolve4(name, { ttl: true }) : r.resolve6(name, { ttl: true }));
+    return { records: found.map((a) => a.address), ttls: found.map((a) => a.ttl) };
+  }
+  if (rrtype === 'PTR-ADDR') return { records: await r.reverse(name) };
+  return { records: (await r.resolve(name, rrtype)) as unknown[] };
 }
 
 interface VmListener {
@@ -87,6 +112,7 @@ export class NetBroker implements VmNetwork {
   /** Address → a name that resolved to it in this VM (a later connect by address is judged by that name too). */
   private readonly recent = new Map<string, { name: string }>();
   private readonly resolve: (name: string, family: 0 | 4 | 6) => Promise<ResolvedAddress[]>;
+  private readonly query: (name: string, rrtype: RecordType) => Promise<RecordAnswer>;
   private nextEphemeral = EPHEMERAL_FIRST;
   private dnsWindow = { startedAt: 0, count: 0 };
   private disposed = false;
@@ -96,6 +122,7 @@ export class NetBroker implements VmNetwork {
     this.judge = new NetworkJudge(o.scope);
     this.denials = new DenialLog(o.log);
     this.resolve = o.resolve ?? systemResolve;
+    this.query = o.query ?? systemQuery;
   }
 
   // ---- judging ----
@@ -109,6 +136,7 @@ export class NetBroker implements VmNetwork {
       mode = answer ? 'allow' : 'deny';
       reason = answer ? reason : `${reason}: the host did not allow it`;
     }
+    this.o.onDecision?.(operation, mode === 'allow');
     if (mode === 'allow') return true;
     this.denials.denied({ operation, target, pid: who.pid, ...(who.command ? { command: who.command } : {}), reason });
     this.usage.denied = this.denials.count;
@@ -174,6 +202,73 @@ export class NetBroker implements VmNetwork {
       throw new NetError('ENOTFOUND', `getaddrinfo ENOTFOUND ${name}`);
     }
     return this.addressesOf(name, family);
+  }
+
+  /**
+   * DNS records of a name (dns.resolve*), or the names of an address (rrtype PTR-ADDR,
+   * dns.reverse): judged as `dns` on the name or address, answered from the VM's overrides
+   * (A and AAAA; a name they hold has no other records), else by the daemon's resolver.
+   * Failures carry c-ares's codes (ENOTFOUND, ENODATA ...), as Node's resolve gives them.
+   */
+  async records(name: string, rrtype: RecordType, who: NetActor): Promise<RecordAnswer> {
+    this.checkOpen();
+    if (rrtype === 'PTR-ADDR' && !isIP(name)) throw new NetError('EINVAL', `getHostByAddr EINVAL ${name}`);
+    const key = name.toLowerCase().replace(/\.$/, '');
+    const family = rrtype === 'A' ? 4 : rrtype === 'AAAA' ? 6 : 0;
+    const local = rrtype === 'PTR-ADDR' ? restrictedKind(name) === 'loopback' : LOCAL_NAMES.has(key);
+    if (local) {
+      if (rrtype === 'PTR-ADDR') return { records: ['localhost'] };
+      if (!family) throw new NetError('ENODATA', `query ENODATA ${name}`);
+      return { records: [family === 4 ? '127.0.0.1' : '::1'], ttls: [0] };
+    }
+    const target = formatTarget({ host: rrtype === 'PTR-ADDR' ? canonicalAddress(name) : name });
+    if (!(await this.allowed(this.judge.target('dns', { host: rrtype === 'PTR-ADDR' ? canonicalAddress(name) : name }), who, 'dns', target))) {
+      throw new NetError('ENOTFOUND', `query ENOTFOUND ${name}`);
+    }
+    const override = rrtype === 'PTR-ADDR' ? undefined : (this.o.dnsOverrides?.[key] ?? this.o.dnsOverrides?.[name]);
+    if (override) {
+      const addresses = override.filter((a) => family === 0 || isIP(a) === family);
+      if (addresses.length === 0 || (family === 0 && rrtype !== 'ANY')) throw new NetError('ENODATA', `query ENODATA ${name}`);
+      for (const a of addresses) this.remember(canonicalAddress(a), key);
+      if (rrtype === 'ANY') return { records: addresses.map((address) => ({ address, ttl: 0, type: isIP(address) === 6 ? 'AAAA' : 'A' })) };
+      return { records: addresses, ttls: addresses.map(() => 0) };
+    }
+    try {
+      this.countLookup();
+    } catch {
+      throw new NetError('EREFUSED', `query EREFUSED ${name}`);
+    }
+    let answer: RecordAnswer;
+    try {
+      answer = await this.query(rrtype === 'PTR-ADDR' ? name : key, rrtype);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new NetError(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : 'ESERVFAIL', `query ${code ?? 'ESERVFAIL'} ${name}`);
+    }
+    if (family) for (const a of answer.records) if (typeof a === 'string') this.remember(canonicalAddress(a), key);
+    return answer;
+  }
+
+  /** The name and service of an address and port (dns.lookupService): judged as `dns` on the address. */
+  async lookupService(address: string, port: number, who: NetActor): Promise<{ hostname: string; service: string }> {
+    this.checkOpen();
+    if (!isIP(address)) throw new NetError('EINVAL', `getnameinfo EINVAL ${address}`);
+    const canonical = canonicalAddress(address);
+    if (restrictedKind(canonical) !== 'loopback') {
+      if (!(await this.allowed(this.judge.target('dns', { host: canonical }), who, 'dns', formatTarget({ host: canonical })))) {
+        throw new NetError('ENOTFOUND', `getnameinfo ENOTFOUND ${address}`);
+      }
+      this.countLookup();
+    }
+    try {
+      // Loopback is the VM's own: named localhost here, only the port's service asked of the
+      // daemon's services table (127.0.0.1 is in every hosts file; ::1 may not be, and would go to DNS).
+      if (restrictedKind(canonical) === 'loopback') return { hostname: 'localhost', service: (await dnsLookupService('127.0.0.1', port)).service };
+      return await dnsLookupService(address, port);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new NetError(code === 'EAI_AGAIN' ? 'EAI_AGAIN' : 'ENOTFOUND', `getnameinfo ${code} ${address}`);
+    }
   }
 
   // ---- connect ----

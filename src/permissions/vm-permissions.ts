@@ -64,6 +64,26 @@ export class VmPermissions {
     return this.judge(pid, scope, operation, target);
   }
 
+  /**
+   * For a scope with a judge of its own (network: src/net/judge.ts, which also writes the
+   * denial's log line): the host's answer to an `ask`, remembered or requested, counted
+   * as asked when a request goes out, as `judge` counts it.
+   */
+  askHost(pid: number, scope: Scope, operation: string, target: string): boolean | Promise<boolean> {
+    const remembered = this.asker.recall(scope, operation, target);
+    if (remembered !== undefined) return remembered;
+    const before = this.asker.sent;
+    const answer = this.asker.ask(pid, scope, operation, target);
+    if (this.asker.sent !== before) this.counts[scope].asked++;
+    return answer;
+  }
+
+  /** A decision such a judge made (after the host's answer, if it asked), counted with the others. */
+  tally(scope: Scope, allow: boolean): void {
+    if (allow) this.counts[scope].allowed++;
+    else this.counts[scope].denied++;
+  }
+
   /** Every outcome is counted; a denial also makes the (throttled) warn line. */
   private count(pid: number, scope: Scope, operation: string, target: string, allow: boolean, how: DecidedBy): boolean {
     if (allow) this.counts[scope].allowed++;

@@ -207,7 +207,9 @@ export class Vm implements ProcessKernel {
       inject: { rules: injectRules(params), maxHeadBytes: limits.INJECT_HEAD_LIMIT_BYTES.value },
       log,
       // The policy's ask round trip (permission/request), with what the host said to remember.
-      ask: async (who, operation, target) => this.permissions.asker.recall('network', operation, target) ?? this.permissions.asker.ask(who.pid, 'network', operation, target),
+      ask: async (who, operation, target) => this.permissions.askHost(who.pid, 'network', operation, target),
+      // Counted in vm/stats permissions.network as fs, childProcess and env are (the broker logs the denial).
+      onDecision: (_operation, allowed) => this.permissions.tally('network', allowed),
       bounds: {
         connections: this.limit('NET_CONNECTIONS_PER_VM'),
         listeners: limits.NET_LISTENERS_PER_VM.value,

@@ -7,7 +7,7 @@
  * is in the guest's queue at once; writes a guest batches arrive as one call.
  */
 import type { Duplex } from 'node:stream';
-import type { NetBroker } from '../../net/broker.js';
+import { RECORD_TYPES, type NetBroker, type RecordType } from '../../net/broker.js';
 import { NetError, type ConnectedStream, type Listener, type NetActor } from '../../net/vm-network.js';
 
 export type NetDeliver = (id: number, kind: string, data: unknown) => Promise<unknown> | undefined;
@@ -72,6 +72,10 @@ export class NetCalls {
         return this.listen(network, args[0], args[1], args[2]);
       case 'net.lookup':
         return this.lookup(network, args[0], args[1]);
+      case 'net.resolve':
+        return this.resolve(network, args[0], args[1]);
+      case 'net.lookupService':
+        return this.lookupService(network, args[0], args[1]);
       case 'net.read':
         this.read(this.socket(args[0]), args[1] === true);
         return null;
@@ -230,17 +234,37 @@ export class NetCalls {
 
   private lookup(network: NetBroker, name: unknown, family: unknown): number {
     if (typeof name !== 'string' || !HOST_TEXT.test(name)) throw invalid('The "hostname" argument must be a string');
+    const fam = family === 4 || family === 6 ? family : 0;
+    return this.answer('lookup', network.lookup(name, fam, this.who));
+  }
+
+  /** dns.resolve* and dns.reverse: records of a name, names of an address. */
+  private resolve(network: NetBroker, name: unknown, rrtype: unknown): number {
+    if (typeof name !== 'string' || !HOST_TEXT.test(name)) throw invalid('The "name" argument must be a string');
+    if (typeof rrtype !== 'string' || !RECORD_TYPES.has(rrtype)) throw Object.assign(new TypeError(`unknown record type ${String(rrtype)}`), { code: 'ERR_INVALID_ARG_VALUE' });
+    return this.answer('records', network.records(name, rrtype as RecordType, this.who));
+  }
+
+  /** dns.lookupService: the name and service of an address and port. */
+  private lookupService(network: NetBroker, address: unknown, port: unknown): number {
+    if (typeof address !== 'string' || !HOST_TEXT.test(address)) throw invalid('The "address" argument must be a string');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw invalid('The "port" argument must be a port number');
+    return this.answer('service', network.lookupService(address, port, this.who));
+  }
+
+  /** A handle for one answer to come: the process stays alive until it arrives (or the guest drops it). */
+  private answer(kind: string, work: Promise<unknown>): number {
     const entry: LookupEntry = { kind: 'lookup', refed: true, closed: false };
     const id = this.add(entry);
-    const fam = family === 4 || family === 6 ? family : 0;
-    const finish = (kind: string, data: unknown) => {
+    const finish = (event: string, data: unknown) => {
+      if (entry.closed) return;
       entry.closed = true;
       this.handles.delete(id);
-      void this.deliver(id, kind, data);
+      void this.deliver(id, event, data);
       this.changed();
     };
-    network.lookup(name, fam, this.who).then(
-      (addresses) => finish('lookup', addresses),
+    work.then(
+      (data) => finish(kind, data),
       (err: unknown) => finish('error', shape(err)),
     );
     return id;

@@ -10,6 +10,7 @@
  *   (`WeakMap { <items unknown> }`, as Node prints without showHidden).
  * - `isExternal`/`isProxy`/`isWasmModuleObject` are always false.
  */
+import { UV_ERRORS } from './uv-errors.js';
 const { toString } = Object.prototype;
 const tag = (v: unknown) => toString.call(v);
 const getter = (proto: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(proto, key)!.get!;
@@ -194,12 +195,24 @@ const bindings: Record<string, () => unknown> = {
     },
   }),
   os: () => ({ getOSInformation: () => ['Linux', 'agentos', '', 'x86_64'] }),
-  uv: () => ({ errname: (n: number) => `Unknown system error ${n}`, getErrorMap: () => new Map(), getErrorMessage: (n: number) => `Unknown system error ${n}` }),
+  uv: uvBinding,
   messaging: () => ({ DOMException: (globalThis as { DOMException?: unknown }).DOMException }),
   symbols: () => ({ messaging_deserialize_symbol: Symbol('messaging_deserialize_symbol'), messaging_transfer_symbol: Symbol('messaging_transfer_symbol'), messaging_clone_symbol: Symbol('messaging_clone_symbol'), messaging_transfer_list_symbol: Symbol('messaging_transfer_list_symbol'), owner_symbol: Symbol('owner_symbol'), async_id_symbol: Symbol('async_id_symbol'), trigger_async_id_symbol: Symbol('trigger_async_id_symbol') }),
   errors: () => ({ exitCodes: { kNoFailure: 0, kGenericUserError: 1 } }),
 };
 const loaded = new Map<string, unknown>();
+
+/** libuv's error table (util.getSystemErrorName, DNSException's ENOTFOUND), with its UV_* constants. */
+function uvBinding() {
+  const map = new Map(UV_ERRORS.map(([n, name, message]) => [n, [name, message]] as const));
+  const unknown = (n: number) => `Unknown system error ${n}`;
+  return {
+    errname: (n: number) => map.get(n)?.[0] ?? unknown(n),
+    getErrorMap: () => new Map(map),
+    getErrorMessage: (n: number) => map.get(n)?.[1] ?? unknown(n),
+    ...Object.fromEntries(UV_ERRORS.map(([n, name]) => [`UV_${name}`, n])),
+  };
+}
 
 /** `internalBinding(name)` for the vendored files: the stand-ins above, built on first use. */
 export function internalBinding(name: string): any {

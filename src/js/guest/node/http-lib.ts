@@ -1,6 +1,7 @@
 import { netHost } from './net-host.js';
 import * as parserBinding from './http-parser-binding.js';
 import * as tlsWrap from './tls-wrap.js';
+import * as caresWrap from './cares-wrap.js';
 
 /**
  * Node's own http (lib/http.js, _http_agent, _http_client, _http_common, _http_incoming,
@@ -29,6 +30,11 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/freelist': () => require('../../../../vendor/node/lib/internal/freelist.js'),
   'internal/constants': () => require('../../../../vendor/node/lib/internal/constants.js'),
   tls: () => require('../../../../vendor/node/lib/tls.js'),
+  dns: () => require('../../../../vendor/node/lib/dns.js'),
+  'dns/promises': () => require('../../../../vendor/node/lib/dns/promises.js'),
+  'internal/dns/utils': () => require('../../../../vendor/node/lib/internal/dns/utils.js'),
+  'internal/dns/promises': () => require('../../../../vendor/node/lib/internal/dns/promises.js'),
+  'internal/dns/callback_resolver': () => require('../../../../vendor/node/lib/internal/dns/callback_resolver.js'),
 };
 
 const int32Ceiling = 2 ** 31 - 1;
@@ -75,6 +81,11 @@ const shims: Record<string, () => unknown> = {
   'internal/streams/state': () => ({ getDefaultHighWaterMark: (objectMode?: boolean) => (objectMode ? 16 : 16 * 1024) }),
   'internal/url': () => netHost().libUrl(),
   'internal/options': () => ({ getOptionValue: (name: string) => (name === '--max-http-header-size' ? 16 * 1024 : name === '--insecure-http-parser' ? false : undefined) }),
+  // lib/dns.js's isIP (Node's internal/net is the library bundle's; the guest's net gives the same).
+  'internal/net': () => {
+    const { isIP, isIPv4, isIPv6 } = netHost().nodeRequire('net');
+    return { isIP, isIPv4, isIPv6 };
+  },
 };
 
 /**
@@ -100,7 +111,7 @@ function callableServerNet() {
 function binding(name: string): unknown {
   if (name === 'http_parser') return parserBinding;
   if (name === 'crypto') return { getRootCertificates: () => [...tlsInfo().rootCertificates], getSSLCiphers: () => [...tlsInfo().ciphers] };
-  if (name === 'cares_wrap') return { canonicalizeIP };
+  if (name === 'cares_wrap') return caresWrap;
   if (name === 'trace_events') return { getCategoryEnabledBuffer: () => new Uint8Array(1), trace: noop };
   return netHost().internalBinding(name);
 }
@@ -108,16 +119,6 @@ function binding(name: string): unknown {
 type TlsInfo = { rootCertificates: string[]; ciphers: string[] };
 let info: TlsInfo | undefined;
 const tlsInfo = (): TlsInfo => (info ??= netHost().nodeCall<TlsInfo>('tls.info', []));
-
-/** An address in its one written form (what cares_wrap's canonicalizeIP gives), or undefined. */
-function canonicalizeIP(ip: string): string | undefined {
-  const net = netHost().nodeRequire('net');
-  const family = net.isIP(ip);
-  if (!family) return undefined;
-  // The URL parser writes an address in its canonical form (IPv6 compressed, lower case).
-  const host = new g.URL(`http://${family === 6 ? `[${ip}]` : ip}/`).hostname as string;
-  return family === 6 ? host.slice(1, -1) : host;
-}
 
 const cache = new Map<string, { exports: unknown }>();
 

@@ -256,19 +256,33 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-export function brokerLookup(name: string, family: 0 | 4 | 6, done: (code: string | null, addresses?: { address: string; family: 4 | 6 }[]) => void): void {
+/**
+ * One request to the daemon's network that answers once (a lookup, a DNS query): `done`
+ * gets null and the answer, or an errno code. The returned function drops the request
+ * (dns's Resolver.cancel): its answer, if it comes, is ignored.
+ */
+export function brokerRequest<T>(op: string, args: unknown[], done: (code: string | null, data?: T) => void): () => void {
   let id: number;
   try {
-    id = nodeCall<number>('net.lookup', [name, family]);
+    id = nodeCall<number>(op, args);
   } catch (err) {
-    later(() => done(codeOf(err)));
-    return;
+    let dropped = false;
+    later(() => dropped || done(codeOf(err)));
+    return () => void (dropped = true);
   }
   listeners.set(id, (kind, data) => {
     listeners.delete(id);
-    if (kind === 'lookup') done(null, data as { address: string; family: 4 | 6 }[]);
-    else done((data as { code: string }).code);
+    if (kind === 'error') done((data as { code: string }).code);
+    else done(null, data as T);
   });
+  return () => {
+    if (!listeners.delete(id)) return;
+    nodeCall('net.close', [id]);
+  };
+}
+
+export function brokerLookup(name: string, family: 0 | 4 | 6, done: (code: string | null, addresses?: { address: string; family: 4 | 6 }[]) => void): void {
+  brokerRequest('net.lookup', [name, family], done);
 }
 
 export const brokerTransport: NetTransport = { open: () => new BrokerHandle(), lookup: brokerLookup };

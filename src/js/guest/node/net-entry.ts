@@ -10,4 +10,9 @@ export const loadHttp = () => httpRequire('http');
 export const loadHttps = () => httpRequire('https');
 export const loadHttpInternal = (name: string) => httpRequire(name);
 export const loadTls = () => httpRequire('tls');
+/** Node's own dns, its default resolver set up as Node's bootstrap does (internal/dns/utils initializeDns). */
+export const loadDns = (promises: boolean) => {
+  httpRequire('internal/dns/utils').initializeDns();
+  return httpRequire(promises ? 'dns/promises' : 'dns');
+};
 export { loadFetch } from './fetch-entry.js';

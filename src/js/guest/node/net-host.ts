@@ -11,6 +11,8 @@ export interface NetHost {
   libUrl: () => unknown;
   /** The daemon's `node` hook (./bridge.ts nodeCall). */
   nodeCall: <T>(op: string, args: unknown[]) => T;
+  /** A request to the VM's network answered once (./net-broker-transport.ts brokerRequest); returns its cancel. */
+  netRequest: <T>(op: string, args: unknown[], done: (code: string | null, data?: T) => void) => () => void;
 }
 
 export const NET_HOST_KEY = 'agentos.net.host';
