@@ -431,7 +431,7 @@ export const INVENTORY = {
   },
   ZLIB_HANDLE_MEMORY_BYTES: {
     unit: 'bytes', default: 512 * MiB, env: 'AGENTOS_ZLIB_HANDLE_MEMORY_BYTES', scope: 'process', min: MiB, max: 16384 * MiB,
-    why: 'native memory the zlib and brotli handles of one guest process may hold in the daemon at once, each counted at the most its parameters allow (deflate\'s window and hash, a brotli encoder\'s ring buffer and hasher, a brotli decoder\'s 16 MiB window, or 1 GiB with the large-window option); past it creating one more throws ERR_AGENTOS_ZLIB_MEMORY until some are closed',
+    why: 'native memory the zlib and brotli handles of one guest process may hold in the daemon at once: deflate\'s window and hash from the start, a brotli encoder\'s ring buffer and hasher and a decoder\'s window as data flows, up to the most their parameters allow (16 MiB windows, 1 GiB with brotli\'s large-window option); past it a new handle throws and a stream fails with ERR_AGENTOS_ZLIB_MEMORY until some are closed',
   },
   TEXT_DECODE_CALL_MAX_BYTES: {
     unit: 'bytes', default: 65536, env: 'AGENTOS_TEXT_DECODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,
