@@ -92,3 +92,19 @@ await build({
   plugins: [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases],
   logLevel: 'warning',
 });
+// zlib for guest JS (Node's lib/zlib.js over the daemon's handles): a fourth bundle, evaluated
+// the first time a process requires zlib (src/js/guest/zlib-lib-loader.ts).
+await build({
+  entryPoints: ['src/js/guest/node/zlib-entry.ts'],
+  bundle: true,
+  format: 'iife',
+  globalName: '__agentosZlib',
+  footer: { js: '__agentosZlib;' },
+  platform: 'browser',
+  target: 'es2022',
+  minifySyntax: true,
+  legalComments: 'none',
+  outfile: 'dist/guest-zlib.js',
+  plugins: [vendorNodePlugin, guestNodeAliases],
+  logLevel: 'warning',
+});

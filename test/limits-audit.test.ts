@@ -147,7 +147,7 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'js/guest/node/crypto.ts', value: 8, where: 'h.slice(0, 8)', why: 'the UUID format: 8-4-4-4-12 hex digits' },
   { file: 'js/guest/node/child_process.ts', value: 2, where: 'v <= 2', why: STDIO },
   { file: 'js/node-host/crypto-calls.ts', value: [32 * 1024 * 1024, 16384], why: 'Node\'s scrypt defaults (maxmem 32 MiB, N 16384), to know what a guest asked for; CRYPTO_SCRYPT_MAX_MEMORY_BYTES is the bound' },
-  { file: 'js/node-host/zlib-calls.ts', value: 6, where: 'args[2] <= 6', why: 'zlib flush values (Z_NO_FLUSH 0 to Z_TREES 6)' },
+  { file: 'js/node-host/zlib-calls.ts', value: [0xffffffff, 2, 10], why: 'the uint32 range (crc32\'s value; -1 as uint32 marks an unset brotli parameter), the native writeState\'s two words, brotli qualities 10-11 (the binary-tree hasher)' },
   // Chunk sizes and wake-up slices: how work is cut up, not how much is allowed.
   { file: 'js/guest/node/child-stdio.ts', value: 64 * 1024, where: 'WRITE_PIECE_BYTES', why: 'a write to a child\'s stdin is sent in 64 KiB pieces (STDIN_LIMIT_BYTES bounds what waits)' },
   { file: 'js/node-host/js-children.ts', value: 64 * 1024, where: 'DELIVER_CHUNK_BYTES', why: 'a child\'s output reaches the guest in 64 KiB chunks (its output limit bounds the total)' },

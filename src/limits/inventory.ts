@@ -415,7 +415,7 @@ export const INVENTORY = {
   },
   NODE_CALL_MAX_BYTES: {
     unit: 'bytes', default: 65536, env: 'AGENTOS_NODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,
-    why: 'input one crypto or zlib call of a guest hands the daemon (a hash update, a cipher or zlib chunk); larger inputs go in several calls, so a hash or cipher call holds the daemon\'s thread briefly (zlib chunks and key derivation run on the libuv pool)',
+    why: 'input one crypto or zlib call of a guest hands the daemon (a hash update, a cipher or zlib chunk), and output one zlib call gives back; larger inputs go in several calls, so a hash, cipher or zlib step holds the daemon\'s thread briefly and a zip bomb\'s output never piles up in the daemon (key derivation runs on the libuv pool)',
   },
   NODE_HANDLES_PER_PROCESS: {
     unit: 'count', default: 1024, env: 'AGENTOS_NODE_HANDLES_PER_PROCESS', scope: 'process', min: 1, max: 1_000_000,
@@ -429,9 +429,9 @@ export const INVENTORY = {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_CRYPTO_SCRYPT_MAX_MEMORY_BYTES', scope: 'process', min: MiB, max: 1024 * MiB,
     why: 'the most a guest\'s scrypt maxmem may be (128·N·r bytes of daemon memory, and time in proportion): N=2^20 with r=8 would take 1 GiB; past it Node\'s own "memory limit exceeded" error',
   },
-  ZLIB_MAX_OUTPUT_BYTES: {
-    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_ZLIB_MAX_OUTPUT_BYTES', scope: 'process', min: 65536, max: 1024 * MiB,
-    why: 'output of one zlib operation or stream (a zip bomb inflates 1,000-fold): the guest\'s maxOutputLength is lowered to it, and past it Node\'s ERR_BUFFER_TOO_LARGE; also the input a one-shot call may have the daemon hold to run it whole (as Node\'s *Sync do)',
+  ZLIB_HANDLE_MEMORY_BYTES: {
+    unit: 'bytes', default: 512 * MiB, env: 'AGENTOS_ZLIB_HANDLE_MEMORY_BYTES', scope: 'process', min: MiB, max: 16384 * MiB,
+    why: 'native memory the zlib and brotli handles of one guest process may hold in the daemon at once: deflate\'s window and hash from the start, a brotli encoder\'s ring buffer and hasher and a decoder\'s window as data flows, up to the most their parameters allow (16 MiB windows, 1 GiB with brotli\'s large-window option); past it a new handle throws and a stream fails with ERR_AGENTOS_ZLIB_MEMORY until some are closed',
   },
   TEXT_DECODE_CALL_MAX_BYTES: {
     unit: 'bytes', default: 65536, env: 'AGENTOS_TEXT_DECODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,

@@ -550,7 +550,7 @@ export class Vm implements ProcessKernel {
       handles: this.limits.NODE_HANDLES_PER_PROCESS.value,
       pbkdf2MaxIterations: this.limits.CRYPTO_PBKDF2_MAX_ITERATIONS.value,
       scryptMaxMemoryBytes: this.limits.CRYPTO_SCRYPT_MAX_MEMORY_BYTES.value,
-      maxOutputBytes: this.limits.ZLIB_MAX_OUTPUT_BYTES.value,
+      handleMemoryBytes: this.limits.ZLIB_HANDLE_MEMORY_BYTES.value,
       onLimit: (limit, observed, capacity, env) => {
         this.limitHits++;
         warnLimitExhausted(log, { limit, observed, capacity, env });

@@ -16,10 +16,10 @@ import { makeFileStreams } from './fs-streams.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
 import { createCryptoModule } from './node/crypto.js';
-import { createZlibModule } from './node/zlib.js';
 import { createAsyncHooks } from './node/async-hooks.js';
 import { createV8 } from './node/v8.js';
 import { netLibBundle } from './net-lib-loader.js';
+import { zlibLibBundle } from './zlib-lib-loader.js';
 import { brokerTransport } from './node/net-broker-transport.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
@@ -65,7 +65,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     buffer: () => bufferModule(lazyBuffer() as never),
     child_process: createChildProcessModule,
     crypto: createCryptoModule,
-    zlib: createZlibModule,
+    zlib: () => zlibLibBundle().loadZlib(),
     tty: () => createTty(() => proc as { stdin: unknown; stdout: unknown; stderr: unknown }),
     diagnostics_channel: createDiagnosticsChannel,
     perf_hooks: createPerfHooks,

@@ -48,7 +48,9 @@ export type BlockingOp =
   /** Waits for the host's answer to a permission/request a call was answered `{ask: id}` for (process-permits.ts). */
   | 'permission'
   /** The source of dist/guest-net.js: http, https, tls and fetch, evaluated on first use (guest/net-lib-loader.ts). */
-  | 'netLib';
+  | 'netLib'
+  /** The source of dist/guest-zlib.js: Node's zlib over the daemon's handles, evaluated on first require (guest/zlib-lib-loader.ts). */
+  | 'zlibLib';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;

@@ -10,7 +10,7 @@ import { cryptoCall, cryptoJob, type CryptoBounds, type CryptoState } from './cr
 import { Handles } from './handles.js';
 import { checkChildRequest, spawnFailure, type ChildDeliver, type JsChildren, type SyncResult } from './js-children.js';
 import { tlsInfo } from './tls-info.js';
-import { zlibCall, zlibWriteJob, type ZlibBounds, type ZlibState } from './zlib-calls.js';
+import { ZlibCalls, type ZlibBounds, type ZlibState } from './zlib-calls.js';
 
 export interface NodeBounds extends CryptoBounds, ZlibBounds {
   handles: number;
@@ -20,7 +20,7 @@ type Job = { run: () => Promise<unknown>; charged: boolean; done?: HookResult };
 
 export class NodeCalls {
   private readonly crypto: Handles<CryptoState>;
-  private readonly zlib: Handles<ZlibState>;
+  private readonly zlib: ZlibCalls;
   private readonly jobs = new Map<number, Job>();
   private nextJob = 1;
 
@@ -33,7 +33,7 @@ export class NodeCalls {
   ) {
     const onFull = (observed: number, capacity: number) => bounds.onLimit('node_handles_per_process', observed, capacity, 'AGENTOS_NODE_HANDLES_PER_PROCESS');
     this.crypto = new Handles(bounds.handles, onFull);
-    this.zlib = new Handles(bounds.handles, onFull);
+    this.zlib = new ZlibCalls(new Handles<ZlibState>(bounds.handles, onFull), bounds);
   }
 
   call(op: unknown, args: unknown): HookResult {
@@ -47,8 +47,7 @@ export class NodeCalls {
   }
 
   private dispatch(op: string, args: unknown[]): unknown {
-    if (op === 'lists') return { ...(cryptoCall(op, args, this.crypto, this.bounds) as object), zlibStageBytes: this.bounds.maxOutputBytes };
-    if (op.startsWith('z.')) return zlibCall(op, args, this.zlib, this.bounds);
+    if (op.startsWith('zb.')) return this.zlib.call(op, args);
     if (op.startsWith('cp.')) return this.childCall(op, args);
     if (op === 'tls.info') return tlsInfo();
     if (op === 'job') return this.stage(args);
@@ -115,8 +114,6 @@ export class NodeCalls {
           return { spawnError: spawnFailure(err, req.file) };
         }
       };
-    } else if (kind === 'z.write') {
-      run = zlibWriteJob(jobArgs, this.zlib, this.bounds);
     } else {
       run = cryptoJob(kind, jobArgs, this.bounds);
     }
@@ -141,7 +138,7 @@ export class NodeCalls {
 
   dispose(): void {
     this.crypto.clear();
-    this.zlib.clear((state) => state.engine.close());
+    this.zlib.dispose();
     this.jobs.clear();
   }
 }

@@ -9,17 +9,12 @@ export function nodeCall<T>(op: string, args: unknown[]): T {
   return unwrap<T>(hooks.node(op, args));
 }
 
-type Sizes = { callMaxBytes: number; zlibStageBytes: number };
+type Sizes = { callMaxBytes: number };
 let sizes: Sizes | undefined;
 
 /** The most input one call may carry (NODE_CALL_MAX_BYTES): larger inputs go in pieces of this. */
 export function callMaxBytes(): number {
   return (sizes ??= nodeCall<Sizes>('lists', [])).callMaxBytes;
-}
-
-/** The most input a one-shot zlib call may feed ahead to be run whole (ZLIB_MAX_OUTPUT_BYTES). */
-export function zlibStageBytes(): number {
-  return (sizes ??= nodeCall<Sizes>('lists', [])).zlibStageBytes;
 }
 
 export function nodeJob<T>(kind: string, args: unknown[]): T {
