@@ -350,7 +350,7 @@ function readInto(fd: number, buffer: Uint8Array, offset: unknown, length: unkno
   if (buffer.byteLength === 0) throw new (nodeFs().codes.ERR_INVALID_ARG_VALUE!)('buffer', buffer, 'is empty and cannot be written');
   if (!(want > 0 && (offset as number) + want <= buffer.byteLength)) nodeFs().validateOffsetLengthRead(offset, want, buffer.byteLength);
   if (position === undefined || position === null) position = -1;
-  if (!(typeof position === 'bigint' || position === -1 || isIndex(position))) nodeFs().validatePosition(position, 'position', want);
+  if (!((typeof position === 'bigint' && position >= -(2n ** 63n) && position <= 2n ** 63n - 1n) || position === -1 || isIndex(position))) nodeFs().validatePosition(position, 'position', want);
   const at = typeof position === 'bigint' ? (position === -1n ? null : Number(position)) : (position as number) === -1 ? null : (position as number);
   const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, at);
   buffer.set(bytes, offset as number);
