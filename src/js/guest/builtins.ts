@@ -13,6 +13,7 @@ import { createWorkerThreads } from './node/worker-threads.js';
 import { createCluster } from './node/cluster.js';
 import { createModuleBuiltin } from './node/module.js';
 import { makeFileStreams } from './fs-streams.js';
+import { makeWatchFile } from './fs-watch-file.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
 import { createCryptoModule } from './node/crypto.js';
@@ -31,6 +32,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
   const fs = createFs({});
   // Descriptors, not values: ReadStream/WriteStream are getters that load `stream` on first use.
   Object.defineProperties(fs, Object.getOwnPropertyDescriptors(makeFileStreams(fs as never, () => modules.stream as never)));
+  Object.assign(fs, makeWatchFile(fs.statSync as never, () => modules.events as never));
 
   const os = createOs(proc as { env: Record<string, string> }, user);
 

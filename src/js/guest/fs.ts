@@ -1,6 +1,8 @@
 import type { Buffer } from 'buffer';
 import { resolvePath } from './cwd.js';
-import { bufferRange, readPosition, truncateLength, writePosition } from './fs-args.js';
+import { writePosition } from './fs-args.js';
+import { fileMode, fsOptions, isInt32, nodeFs, openFlags, validBoolean, validFd, validMode, validPath } from './fs-node.js';
+import { fsConstants } from './fs-constants.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { block, hooks, unwrap } from './hooks.js';
 import { writeOut } from './output.js';
@@ -11,23 +13,19 @@ import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
  * filesystem. Each call is one blocking hook to the host; paths are made absolute here
  * with the process's cwd, so the host only ever sees VM-absolute paths.
  */
-type PathLike = string | Buffer | URL | { href: string };
-
 function call<T>(op: string, ...args: unknown[]): T {
+  hostCalls++;
   return unwrap<T>(hooks.fs(op, args));
 }
 
+/** A path argument as Node checks it (string, Buffer or file: URL, no NUL bytes), made VM-absolute. */
 function toPath(p: unknown, name = 'path'): string {
-  if (typeof p === 'string') return resolvePath(p);
-  if (p instanceof Uint8Array) return resolvePath(lazyBuffer().from(p).toString());
-  if (p && typeof p === 'object' && 'href' in p && typeof (p as { href: unknown }).href === 'string') {
-    const href = (p as { href: string }).href;
-    if (href.startsWith('file://')) return decodeURIComponent(href.slice(7));
-  }
-  const err = new TypeError(`The "${name}" argument must be of type string or an instance of Buffer or URL. Received ${p === null ? 'null' : typeof p}`) as TypeError & { code: string };
-  err.code = 'ERR_INVALID_ARG_TYPE';
-  throw err;
+  const valid = validPath(p, name);
+  return resolvePath(typeof valid === 'string' ? valid : lazyBuffer().from(valid).toString());
 }
+
+/** Counts calls into the host: a callback form throws an error raised before its first call (argument checks) instead of passing it on, as Node does. */
+let hostCalls = 0;
 
 /** Stdin bytes a `readSync(0)` took from the host but the caller's buffer could not hold. */
 let stdinLeftover: Uint8Array = new Uint8Array(0);
@@ -50,21 +48,6 @@ function isStdio(fd: unknown): fd is 1 | 2 {
   return fd === 1 || fd === 2;
 }
 
-function isFd(p: unknown): p is number {
-  return typeof p === 'number' && Number.isInteger(p) && p >= 0;
-}
-
-function encodingOf(options: unknown): string | undefined {
-  if (typeof options === 'string') return options;
-  if (options && typeof options === 'object' && 'encoding' in options) return (options as { encoding?: string }).encoding ?? undefined;
-  return undefined;
-}
-
-function flagOf(options: unknown, fallback: string): string {
-  if (options && typeof options === 'object' && 'flag' in options) return String((options as { flag?: string }).flag ?? fallback);
-  return fallback;
-}
-
 function decode(bytes: Uint8Array, encoding: string | undefined): string | Buffer {
   const buf = lazyBuffer().from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return encoding && encoding !== 'buffer' ? buf.toString(encoding as BufferEncoding) : buf;
@@ -82,138 +65,308 @@ interface StatShape {
   type: 'file' | 'directory' | 'symlink';
   size: number; mode: number; uid: number; gid: number; ino: number; nlink: number;
   atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
+  atimeNs?: string; mtimeNs?: string; ctimeNs?: string;
 }
 
-/** The `is*()` questions Stats and Dirent both answer. */
-class Typed {
-  constructor(protected readonly kind: StatShape['type']) {}
-  isFile() { return this.kind === 'file'; }
-  isDirectory() { return this.kind === 'directory'; }
-  isSymbolicLink() { return this.kind === 'symlink'; }
-  isFIFO() { return false; }
-  isSocket() { return false; }
-  isBlockDevice() { return false; }
-  isCharacterDevice() { return false; }
+const STAT_FIELDS = 18;
+const DIRENT_TYPE = { file: 1, directory: 2, symlink: 3 } as const;
+type Dirent = { name: string };
+function dirent(name: string, type: StatShape['type'], parentPath: string): Dirent {
+  return new (nodeFs().Dirent as unknown as new (n: string, t: number, p: string) => Dirent)(name, DIRENT_TYPE[type], parentPath);
 }
 
-export class Stats extends Typed {
-  dev = 1; rdev = 0; blksize = 4096;
-  mode: number; nlink: number; uid: number; gid: number; ino: number; size: number; blocks: number;
-  atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
-  atime: Date; mtime: Date; ctime: Date; birthtime: Date;
-  constructor(s: StatShape) {
-    super(s.type);
-    this.mode = s.mode; this.nlink = s.nlink; this.uid = s.uid; this.gid = s.gid; this.ino = s.ino; this.size = s.size;
-    this.blocks = Math.ceil(s.size / 512);
-    this.atimeMs = s.atimeMs; this.mtimeMs = s.mtimeMs; this.ctimeMs = s.ctimeMs; this.birthtimeMs = s.birthtimeMs;
-    this.atime = new Date(s.atimeMs); this.mtime = new Date(s.mtimeMs); this.ctime = new Date(s.ctimeMs); this.birthtime = new Date(s.birthtimeMs);
+/** The VM's stat as the array Node's binding fills (dev, mode, ... then sec/nsec pairs), made into Node's own Stats or BigIntStats. */
+function toStats(s: StatShape, bigint: boolean): unknown {
+  const head = [1, s.mode, s.nlink, s.uid, s.gid, 0, 4096, s.ino, s.size, Math.ceil(s.size / 512)];
+  const times: Array<[number, string | undefined]> = [[s.atimeMs, s.atimeNs], [s.mtimeMs, s.mtimeNs], [s.ctimeMs, s.ctimeNs], [s.birthtimeMs, undefined]];
+  if (bigint) {
+    const out = new BigInt64Array(STAT_FIELDS);
+    head.forEach((v, i) => (out[i] = BigInt(v)));
+    times.forEach(([ms, ns], i) => {
+      const total = ns !== undefined ? BigInt(ns) : BigInt(Math.round(ms * 1e6));
+      out[10 + i * 2] = total / 1_000_000_000n;
+      out[11 + i * 2] = total % 1_000_000_000n;
+    });
+    return nodeFs().getStatsFromBinding(out);
   }
+  const out = new Float64Array(STAT_FIELDS);
+  head.forEach((v, i) => (out[i] = v));
+  times.forEach(([ms], i) => {
+    const sec = Math.floor(ms / 1000);
+    out[10 + i * 2] = sec;
+    out[11 + i * 2] = Math.round((ms - sec * 1000) * 1e6);
+  });
+  return nodeFs().getStatsFromBinding(out);
 }
 
-export class Dirent extends Typed {
-  constructor(readonly name: string, kind: StatShape['type'], readonly parentPath: string) {
-    super(kind);
-  }
-  get path() { return this.parentPath; }
-}
+type StatOptions = { bigint?: boolean; throwIfNoEntry?: boolean };
+type Stats = { isDirectory(): boolean; isFile(): boolean };
 
-function statPath(p: PathLike, follow: boolean, options?: { throwIfNoEntry?: boolean }): Stats | undefined {
+function statPath(p: unknown, follow: boolean, options: StatOptions = { bigint: false, throwIfNoEntry: true }): Stats | undefined {
+  const path = toPath(p);
   try {
-    return new Stats(call<StatShape>('stat', toPath(p), follow));
+    return toStats(call<StatShape>('stat', path, follow), options.bigint === true) as Stats;
   } catch (e) {
-    if (options?.throwIfNoEntry === false && (e as { code?: string }).code === 'ENOENT') return undefined;
+    if (options.throwIfNoEntry === false && (e as { code?: string }).code === 'ENOENT') return undefined;
     throw e;
   }
 }
 
+/** Node's getOptions: undefined/null/a function gives the defaults, a string is the encoding, else an object whose encoding Node knows. */
+function opts<T extends object>(options: unknown, defaults: T = {} as T): T & { encoding?: string; flag?: string | number; mode?: number | string; flush?: boolean; signal?: unknown } {
+  return fsOptions(options, defaults);
+}
+
+function fdOf(fd: unknown): number {
+  return validFd(fd);
+}
+
+function bytesOf(data: unknown, encoding: string | undefined, name = 'data'): string | Uint8Array {
+  if (ArrayBuffer.isView(data)) return toBytes(data);
+  if (typeof data !== 'string') nodeFs().validateStringAfterArrayBufferView(data, name);
+  return toBytes(data, encoding);
+}
+
+/** writeFile/appendFile over a path or an fd, after Node's checks of options and data. */
+function writeWhole(p: unknown, data: unknown, options: unknown, flag: string): void {
+  const o = opts(options, { encoding: 'utf8', mode: 0o666, flag, flush: false });
+  validBoolean(o.flush ?? false, 'options.flush');
+  const isUserFd = isInt32(p);
+  const flags = openFlags(isUserFd && flag === 'a' ? 'a' : (o.flag || flag));
+  const bytes = bytesOf(data, o.encoding ?? 'utf8');
+  if (isStdio(p)) writeOut(p, bytes);
+  else if (isUserFd) call('writeFd', validFd(p), bytes, null);
+  else call('writeFile', toPath(p), bytes, flags, fileMode(o.mode, 0o666));
+}
+
 const sync = {
   existsSync(p: unknown): boolean {
-    try { return call<boolean>('exists', toPath(p)); } catch { return false; }
+    let path: string;
+    try { path = toPath(p); } catch { return false; }
+    try { return call<boolean>('exists', path); } catch { return false; }
   },
-  accessSync(p: PathLike, mode?: number): void { call('access', toPath(p), mode ?? 0); },
-  readFileSync(p: PathLike | number, options?: unknown): string | Buffer {
-    const bytes = p === 0 || p === '/dev/stdin' ? readStdinAll() : isFd(p) ? call<Uint8Array>('readFd', p) : call<Uint8Array>('readFile', toPath(p), flagOf(options, 'r'));
-    return decode(bytes, encodingOf(options));
+  accessSync(p: unknown, mode?: unknown): void {
+    const path = toPath(p);
+    call('access', path, validMode(mode));
   },
-  writeFileSync(p: PathLike | number, data: unknown, options?: unknown): void {
-    const bytes = toBytes(data, encodingOf(options));
-    if (isStdio(p)) writeOut(p, bytes);
-    else if (isFd(p)) call('writeFd', p, bytes, null);
-    else call('writeFile', toPath(p), bytes, flagOf(options, 'w'), modeOf(options));
+  readFileSync(p: unknown, options?: unknown): string | Buffer {
+    const o = opts(options, { flag: 'r' });
+    const isUserFd = isInt32(p);
+    const path = isUserFd ? validFd(p) : toPath(p);
+    const flags = openFlags(o.flag);
+    // Node stats a caller's fd before reading it (EBADF names fstat).
+    if (isUserFd && p !== 0) call('fstat', path);
+    const bytes = p === 0 || p === '/dev/stdin' ? readStdinAll() : isUserFd ? call<Uint8Array>('readFd', path) : call<Uint8Array>('readFile', path, flags);
+    return decode(bytes, o.encoding ?? undefined);
   },
-  appendFileSync(p: PathLike | number, data: unknown, options?: unknown): void {
-    const bytes = toBytes(data, encodingOf(options));
-    if (isStdio(p)) writeOut(p, bytes);
-    else if (isFd(p)) call('writeFd', p, bytes, null);
-    else call('writeFile', toPath(p), bytes, flagOf(options, 'a'), modeOf(options));
+  writeFileSync(p: unknown, data: unknown, options?: unknown): void { writeWhole(p, data, options, 'w'); },
+  appendFileSync(p: unknown, data: unknown, options?: unknown): void {
+    const o = { ...opts(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) };
+    if (!o.flag || isInt32(p)) o.flag = 'a';
+    writeWhole(p, data, o, 'a');
   },
-  statSync: (p: PathLike, options?: { throwIfNoEntry?: boolean }) => statPath(p, true, options),
-  lstatSync: (p: PathLike, options?: { throwIfNoEntry?: boolean }) => statPath(p, false, options),
-  fstatSync(fd: number): Stats { return new Stats(call<StatShape>('fstat', fd)); },
-  readdirSync(p: PathLike, options?: unknown): Array<string | Buffer | Dirent> {
+  statSync: (p: unknown, options?: StatOptions) => statPath(p, true, options),
+  lstatSync: (p: unknown, options?: StatOptions) => statPath(p, false, options),
+  fstatSync(fd: unknown, options: StatOptions = { bigint: false }): unknown { return toStats(call<StatShape>('fstat', fdOf(fd)), options.bigint === true); },
+  statfsSync(p: unknown, options: StatOptions = { bigint: false }): unknown {
+    const fs = call<{ totalBytes: number; usedBytes: number; totalInodes: number; freeInodes: number }>('statfs', toPath(p));
+    const bsize = 4096;
+    const free = Math.floor(Math.max(0, fs.totalBytes - fs.usedBytes) / bsize);
+    // TMPFS_MAGIC: the VM filesystem lives in memory.
+    const values = [0x01021994, bsize, Math.floor(fs.totalBytes / bsize), free, free, fs.totalInodes, fs.freeInodes];
+    return nodeFs().getStatFsFromBinding(options.bigint ? values.map(BigInt) : values);
+  },
+  readdirSync(p: unknown, options?: unknown): Array<string | Buffer | Dirent> {
     return readdirTree(p, options, false);
   },
-  mkdirSync(p: PathLike, options?: unknown): string | undefined {
-    const recursive = typeof options === 'object' && options !== null && !!(options as { recursive?: boolean }).recursive;
-    return call<string | undefined>('mkdir', toPath(p), recursive, modeOf(options)) ?? undefined;
-  },
-  mkdtempSync(prefix: string): string { return call<string>('mkdtemp', toPath(prefix)); },
-  rmSync(p: PathLike, options?: { recursive?: boolean; force?: boolean }): void {
-    call('rm', toPath(p), !!options?.recursive, !!options?.force);
-  },
-  rmdirSync(p: PathLike, options?: { recursive?: boolean }): void { call('rmdir', toPath(p), !!options?.recursive); },
-  unlinkSync(p: PathLike): void { call('unlink', toPath(p)); },
-  renameSync(from: PathLike, to: PathLike): void { call('rename', toPath(from, 'oldPath'), toPath(to, 'newPath')); },
-  copyFileSync(from: PathLike, to: PathLike, mode?: number): void { call('copyFile', toPath(from, 'src'), toPath(to, 'dest'), mode ?? 0); },
-  cpSync(from: PathLike, to: PathLike, options?: { recursive?: boolean }): void { call('cp', toPath(from, 'src'), toPath(to, 'dest'), !!options?.recursive); },
-  symlinkSync(target: PathLike, p: PathLike): void { call('symlink', String(target), toPath(p)); },
-  readlinkSync(p: PathLike, options?: unknown): string | Buffer {
-    const target = call<string>('readlink', toPath(p));
-    return encodingOf(options) === 'buffer' ? lazyBuffer().from(target) : target;
-  },
-  linkSync(existing: PathLike, p: PathLike): void { call('link', toPath(existing, 'existingPath'), toPath(p, 'newPath')); },
-  realpathSync(p: PathLike): string { return call<string>('realpath', toPath(p)); },
-  truncateSync(p: PathLike, len?: number): void { call('truncate', toPath(p), truncateLength(len)); },
-  ftruncateSync(fd: number, len?: number): void { call('ftruncate', fd, truncateLength(len)); },
-  chmodSync(p: PathLike, mode: number | string): void { call('chmod', toPath(p), parseMode(mode)); },
-  fchmodSync(fd: number, mode: number | string): void { call('fchmod', fd, parseMode(mode)); },
-  chownSync(p: PathLike, uid: number, gid: number): void { call('chown', toPath(p), uid, gid); },
-  utimesSync(p: PathLike, atime: unknown, mtime: unknown): void { call('utimes', toPath(p), timeOf(atime), timeOf(mtime)); },
-  openSync(p: PathLike, flags?: string | number, mode?: number): number { return call<number>('open', toPath(p), flags ?? 'r', mode ?? 0o666); },
-  closeSync(fd: number): void { call('close', fd); },
-  fsyncSync(fd: number): void { call('fstat', fd); },
-  readSync(fd: number, buffer: Uint8Array, offsetOrOptions?: unknown, length?: number, position?: number | bigint | null): number {
-    let offsetArg: unknown = offsetOrOptions;
-    if (offsetOrOptions && typeof offsetOrOptions === 'object') {
-      const o = offsetOrOptions as { offset?: number; length?: number; position?: number | null };
-      offsetArg = o.offset; length = o.length; position = o.position;
+  mkdirSync(p: unknown, options?: unknown): string | undefined {
+    let mode: unknown = 0o777;
+    let recursive: unknown = false;
+    if (typeof options === 'number' || typeof options === 'string') mode = options;
+    else if (options) {
+      const o = options as { recursive?: unknown; mode?: unknown };
+      if (o.recursive !== undefined) recursive = o.recursive;
+      if (o.mode !== undefined) mode = o.mode;
     }
-    const { offset, length: want } = bufferRange(offsetArg, length, buffer.byteLength, true);
-    if (want === 0) return 0;
-    const at = readPosition(position, want);
-    const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, at);
-    buffer.set(bytes, offset);
-    return bytes.byteLength;
+    const path = toPath(p);
+    validBoolean(recursive, 'options.recursive');
+    const made = call<string | undefined>('mkdir', path, recursive, fileMode(mode)) ?? undefined;
+    return recursive ? made : undefined;
   },
-  writeSync(fd: number, data: unknown, offsetOrPosition?: unknown, lengthOrEncoding?: unknown, position?: number | null): number {
-    if (isStdio(fd)) {
-      let bytes = typeof data === 'string' ? toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined) : (toBytes(data) as Uint8Array);
-      // writeSync(fd, buffer, offset, length) writes that range, to stdout as to a file.
-      if (typeof data !== 'string' && typeof bytes !== 'string') {
-        const { offset, length } = bufferRange(offsetOrPosition, lengthOrEncoding, bytes.byteLength, false);
-        bytes = bytes.subarray(offset, offset + length);
+  mkdtempSync(prefix: unknown, options?: unknown): string | Buffer {
+    const o = opts(options);
+    const path = toPath(prefix, 'prefix');
+    nodeFs().warnOnNonPortableTemplate(String(prefix));
+    const made = call<string>('mkdtemp', path);
+    return o.encoding === 'buffer' ? lazyBuffer().from(made) : made;
+  },
+  rmSync(p: unknown, options?: unknown): void {
+    const path = toPath(p);
+    // Node's own checks (a directory without `recursive` is ERR_FS_EISDIR), naming the path as given.
+    const o = nodeFs().validateRmOptionsSync(validPath(p, 'path'), options, false);
+    call('rm', path, !!o.recursive, !!o.force);
+  },
+  rmdirSync(p: unknown, options?: { recursive?: boolean }): void {
+    const path = toPath(p);
+    if (options?.recursive) {
+      nodeFs().emitRecursiveRmdirWarning();
+      if (nodeFs().validateRmOptionsSync(path, { ...options, force: false }, true) === false) return;
+      return void call('rmdir', path, true);
+    }
+    nodeFs().validateRmdirOptions(options);
+    call('rmdir', path, false);
+  },
+  unlinkSync(p: unknown): void { call('unlink', toPath(p)); },
+  renameSync(from: unknown, to: unknown): void { const a = toPath(from, 'oldPath'); call('rename', a, toPath(to, 'newPath')); },
+  copyFileSync(from: unknown, to: unknown, mode?: unknown): void {
+    const a = toPath(from, 'src');
+    const b = toPath(to, 'dest');
+    call('copyFile', a, b, validMode(mode));
+  },
+  cpSync(from: unknown, to: unknown, options?: { recursive?: boolean }): void { const a = toPath(from, 'src'); call('cp', a, toPath(to, 'dest'), !!options?.recursive); },
+  symlinkSync(target: unknown, p: unknown, _type?: unknown): void {
+    const t = nodeFs().getValidatedPath(target, 'target') as string | Uint8Array;
+    call('symlink', typeof t === 'string' ? t : lazyBuffer().from(t).toString(), toPath(p));
+  },
+  readlinkSync(p: unknown, options?: unknown): string | Buffer {
+    const o = opts(options);
+    const target = call<string>('readlink', toPath(p, 'oldPath'));
+    return o.encoding === 'buffer' ? lazyBuffer().from(target) : target;
+  },
+  linkSync(existing: unknown, p: unknown): void { const a = toPath(existing, 'existingPath'); call('link', a, toPath(p, 'newPath')); },
+  realpathSync(p: unknown, options?: unknown): string | Buffer {
+    const o = opts(options);
+    const real = call<string>('realpath', toPath(p));
+    return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
+  },
+  truncateSync(p: unknown, len?: unknown): void {
+    if (typeof p === 'number') return sync.ftruncateSync(p, len);
+    const path = toPath(p);
+    nodeFs().validateInteger(len ?? 0, 'len');
+    call('truncate', path, Math.max(0, (len ?? 0) as number));
+  },
+  ftruncateSync(fd: unknown, len: unknown = 0): void {
+    nodeFs().validateInteger(len, 'len');
+    call('ftruncate', fdOf(fd), Math.max(0, len as number));
+  },
+  chmodSync(p: unknown, mode: unknown): void { const path = toPath(p); call('chmod', path, nodeFs().parseFileMode(mode, 'mode')); },
+  fchmodSync(fd: unknown, mode: unknown): void { const n = fdOf(fd); call('fchmod', n, nodeFs().parseFileMode(mode, 'mode')); },
+  lchmodSync: undefined,
+  chownSync(p: unknown, uid: unknown, gid: unknown): void { const path = toPath(p); ids(uid, gid); call('chown', path, uid, gid); },
+  lchownSync(p: unknown, uid: unknown, gid: unknown): void { const path = toPath(p); ids(uid, gid); call('chown', path, uid, gid); },
+  utimesSync(p: unknown, atime: unknown, mtime: unknown): void {
+    const path = toPath(p);
+    const u = nodeFs();
+    call('utimes', path, u.toUnixTimestamp(atime) * 1000, u.toUnixTimestamp(mtime) * 1000);
+  },
+  openSync(p: unknown, flags?: unknown, mode?: unknown): number {
+    const path = toPath(p);
+    return call<number>('open', path, openFlags(flags), fileMode(mode, 0o666));
+  },
+  closeSync(fd: unknown): void { call('close', fdOf(fd)); },
+  fsyncSync(fd: unknown): void { call('fstat', fdOf(fd)); },
+  fdatasyncSync(fd: unknown): void { call('fstat', fdOf(fd)); },
+  readSync(...args: unknown[]): number {
+    const [fdArg, buffer] = args as [unknown, Uint8Array];
+    let [, , offset, length, position] = args as [unknown, unknown, unknown, unknown, unknown];
+    const fd = fdOf(fdArg);
+    if (!ArrayBuffer.isView(buffer)) nodeFs().validateBuffer(buffer);
+    if (args.length <= 3 || typeof offset === 'object') {
+      if (offset !== undefined && offset !== null && (typeof offset !== 'object' || Array.isArray(offset))) nodeFs().validateObject(offset, 'options', nodeFs().kValidateObjectAllowNullable);
+      const o = (offset ?? {}) as { offset?: unknown; length?: unknown; position?: unknown };
+      const at = o.offset === undefined ? 0 : o.offset;
+      ({ length = buffer.byteLength - (at as number), position = null } = o);
+      offset = at;
+    }
+    return readInto(fd, buffer, offset, length, position);
+  },
+  writeSync(fdArg: unknown, data: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number {
+    const fd = fdOf(fdArg);
+    if (ArrayBuffer.isView(data)) {
+      let offset = offsetOrOptions;
+      if (typeof offset === 'object') {
+        const o = (offsetOrOptions ?? {}) as { offset?: unknown; length?: unknown; position?: unknown };
+        offset = o.offset ?? 0;
+        length = o.length ?? data.byteLength - (offset as number);
+        position = o.position ?? null;
       }
+      if (offset === undefined || offset === null) offset = 0;
+      else if (!isIndex(offset)) nodeFs().validateInteger(offset, 'offset', 0);
+      if (typeof length !== 'number') length = data.byteLength - (offset as number);
+      const o = offset as number;
+      if (!(o <= data.byteLength && isIndex(length) && (length as number) <= data.byteLength - o && (length as number) <= 0x7fffffff)) nodeFs().validateOffsetLengthWrite(offset, length, data.byteLength);
+      const view = (toBytes(data) as Uint8Array).subarray(offset as number, (offset as number) + (length as number));
+      if (isStdio(fd)) {
+        writeOut(fd, view);
+        return view.byteLength;
+      }
+      return call<number>('writeFd', fd, view, writePosition(position));
+    }
+    if (typeof data !== 'string') nodeFs().validateStringAfterArrayBufferView(data, 'buffer');
+    if (length !== undefined && length !== null && length !== 'utf8' && length !== 'utf-8') nodeFs().validateEncoding(data, length);
+    const bytes = toBytes(data, typeof length === 'string' ? length : undefined);
+    if (isStdio(fd)) {
       writeOut(fd, bytes);
       return typeof bytes === 'string' ? lazyBuffer().byteLength(bytes) : bytes.byteLength;
     }
-    if (typeof data === 'string') {
-      return call<number>('writeFd', fd, toBytes(data, typeof lengthOrEncoding === 'string' ? lengthOrEncoding : undefined), writePosition(offsetOrPosition));
+    return call<number>('writeFd', fd, bytes, writePosition(offsetOrOptions));
+  },
+  readvSync(fdArg: unknown, buffers: unknown, position?: unknown): number {
+    const fd = fdOf(fdArg);
+    nodeFs().validateBufferArray(buffers);
+    // readv(2) with no buffers is EINVAL, as Node reports it.
+    if ((buffers as unknown[]).length === 0) throw Object.assign(new Error('EINVAL: invalid argument, read'), { errno: -22, code: 'EINVAL', syscall: 'read' });
+    let at = typeof position === 'number' ? position : null;
+    let total = 0;
+    for (const buf of buffers as Uint8Array[]) {
+      if (buf.byteLength === 0) continue;
+      const got = readInto(fd, buf, 0, buf.byteLength, at);
+      total += got;
+      if (at !== null) at += got;
+      if (got < buf.byteLength) break;
     }
-    const view = toBytes(data) as Uint8Array;
-    const { offset, length } = bufferRange(offsetOrPosition, lengthOrEncoding, view.byteLength, false);
-    return call<number>('writeFd', fd, view.subarray(offset, offset + length), writePosition(position));
+    return total;
+  },
+  writevSync(fdArg: unknown, buffers: unknown, position?: unknown): number {
+    const fd = fdOf(fdArg);
+    nodeFs().validateBufferArray(buffers);
+    const list = buffers as ArrayBufferView[];
+    if (list.length === 0) return 0;
+    const all = lazyBuffer().concat(list.map((b) => toBytes(b) as Uint8Array));
+    if (isStdio(fd)) {
+      writeOut(fd, all);
+      return all.byteLength;
+    }
+    return call<number>('writeFd', fd, all, writePosition(typeof position === 'number' ? position : null));
   },
 };
+
+/** Node's read checks after its argument shuffling (offset, length, buffer, position), then one read. */
+function readInto(fd: number, buffer: Uint8Array, offset: unknown, length: unknown, position: unknown): number {
+  if (offset === undefined || offset === null) offset = 0;
+  else if (!isIndex(offset)) nodeFs().validateInteger(offset, 'offset', 0);
+  const want = (length as number) | 0;
+  if (want === 0) return 0;
+  if (buffer.byteLength === 0) throw new (nodeFs().codes.ERR_INVALID_ARG_VALUE!)('buffer', buffer, 'is empty and cannot be written');
+  if (!(want > 0 && (offset as number) + want <= buffer.byteLength)) nodeFs().validateOffsetLengthRead(offset, want, buffer.byteLength);
+  if (position === undefined || position === null) position = -1;
+  if (!((typeof position === 'bigint' && position >= -(2n ** 63n) && position <= 2n ** 63n - 1n) || position === -1 || isIndex(position))) nodeFs().validatePosition(position, 'position', want);
+  const at = typeof position === 'bigint' ? (position === -1n ? null : Number(position)) : (position as number) === -1 ? null : (position as number);
+  const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, at);
+  buffer.set(bytes, offset as number);
+  return bytes.byteLength;
+}
+
+/** A whole number from 0 to 2^53-1: what Node's integer checks let through without a word. */
+function isIndex(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function ids(uid: unknown, gid: unknown): void {
+  const u = nodeFs();
+  u.validateInteger(uid, 'uid', -1, u.constants.kMaxUserId);
+  u.validateInteger(gid, 'gid', -1, u.constants.kMaxUserId);
+}
 
 type Listing = Array<{ name: string; type: StatShape['type'] }>;
 
@@ -244,14 +397,16 @@ function listDir(path: string): Listing {
  * queue). Without `withFileTypes` a symlink to a directory is followed, with it it is not.
  */
 function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string | Buffer | Dirent> {
-  const o = (options && typeof options === 'object' ? options : {}) as { withFileTypes?: boolean; recursive?: boolean };
-  const encoding = encodingOf(options);
+  const o = opts(options) as { withFileTypes?: boolean; recursive?: boolean; encoding?: string };
+  toPath(p);
+  if (o.recursive != null) validBoolean(o.recursive, 'options.recursive');
+  const encoding = o.encoding;
   const asName = (name: string): string | Buffer => (encoding === 'buffer' ? lazyBuffer().from(name) : name);
   const base = givenPath(p);
   const list = (dir: string) => listDir(toPath(dir));
   if (!o.recursive) {
     const entries = list(base);
-    return o.withFileTypes ? entries.map((e) => new Dirent(e.name, e.type, base)) : entries.map((e) => asName(e.name));
+    return o.withFileTypes ? entries.map((e) => dirent(e.name, e.type, base)) : entries.map((e) => asName(e.name));
   }
   const path = lazyPath();
   const followsToDir = (full: string) => {
@@ -269,25 +424,12 @@ function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string 
     const [dir, listed] = lifo ? queue.pop()! : queue[i]!;
     for (const e of listed ?? list(dir)) {
       const full = path.join(dir, e.name);
-      results.push(o.withFileTypes ? new Dirent(e.name, e.type, dir) : asName(path.relative(base, full)));
+      results.push(o.withFileTypes ? dirent(e.name, e.type, dir) : asName(path.relative(base, full)));
       if (isDir(full, e.type)) queue.push([full, lifo ? list(full) : undefined]);
     }
     if (!lifo) queue[i] = ['', []];
   }
   return results;
-}
-
-function modeOf(options: unknown): number | undefined {
-  if (options && typeof options === 'object' && 'mode' in options) return parseMode((options as { mode: number | string }).mode);
-  return undefined;
-}
-function parseMode(mode: number | string): number {
-  return typeof mode === 'string' ? Number.parseInt(mode, 8) : mode;
-}
-function timeOf(t: unknown): number {
-  if (t instanceof Date) return t.getTime();
-  if (typeof t === 'string') return Number(t) * 1000;
-  return Number(t) * 1000;
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -297,28 +439,83 @@ const promises: Record<string, AnyFn> = {};
 /** Callback forms: the sync calls, with the callback run on a later microtask. */
 const callbacks: Record<string, AnyFn> = {};
 
-const ASYNC_NAMES = [
-  'access', 'readFile', 'writeFile', 'appendFile', 'stat', 'lstat', 'fstat', 'readdir', 'mkdir', 'mkdtemp', 'rm', 'rmdir',
-  'unlink', 'rename', 'copyFile', 'cp', 'symlink', 'readlink', 'link', 'realpath', 'truncate', 'ftruncate', 'chmod', 'fchmod',
-  'chown', 'utimes', 'open', 'close', 'fsync', 'read', 'write',
-] as const;
+/** Each callback form and where Node's signature has its callback (when the last argument given is not a function, that one is checked). */
+const ASYNC_NAMES = {
+  access: 2, readFile: 2, writeFile: 3, appendFile: 3, stat: 2, lstat: 2, fstat: 2, statfs: 2, readdir: 2, mkdir: 2, mkdtemp: 2, rm: 2, rmdir: 2,
+  unlink: 1, rename: 2, copyFile: 3, cp: 3, symlink: 3, readlink: 2, link: 2, realpath: 2, truncate: 2, ftruncate: 2, chmod: 2, fchmod: 2,
+  chown: 3, lchown: 3, utimes: 3, open: 3, close: 1, fsync: 1, fdatasync: 1, read: 5, write: 5, readv: 3, writev: 3,
+} as const;
 
-for (const name of ASYNC_NAMES) {
+/**
+ * Runs a sync call for a callback form: an error raised before the call reached the host
+ * is an argument error, which Node throws at once; any other goes to the callback.
+ */
+function settle(fn: AnyFn, args: unknown[], cb: AnyFn, deliver: (result: unknown) => unknown[]): void {
+  const before = hostCalls;
+  let result: unknown;
+  try {
+    result = fn(...args);
+  } catch (err) {
+    if (hostCalls === before) throw err;
+    queueMicrotask(() => cb(err));
+    return;
+  }
+  queueMicrotask(() => cb(null, ...deliver(result)));
+}
+
+for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
   const fn = (sync as unknown as Record<string, AnyFn>)[`${name}Sync`]!;
   promises[name] = (...args: unknown[]) => new Promise((resolve) => resolve(fn(...args)));
-  callbacks[name] = (...args: unknown[]) => {
-    const cb = args.pop();
-    if (typeof cb !== 'function') throw new TypeError('The "cb" argument must be of type function');
-    let result: unknown;
-    try {
-      result = fn(...args);
-    } catch (err) {
-      queueMicrotask(() => cb(err));
-      return;
-    }
-    queueMicrotask(() => (name === 'read' || name === 'write' ? cb(null, result, args[1]) : cb(null, result)));
+  callbacks[name] = (...given: unknown[]) => {
+    const args = typeof given[given.length - 1] === 'function' ? given.slice(0, -1) : given.slice(0, cbAt);
+    let cb = typeof given[given.length - 1] === 'function' ? given[given.length - 1] : given[cbAt];
+    // fs.close(fd) without a callback throws a failure later, as Node's default callback does.
+    if (name === 'close' && cb === undefined) cb = (err: unknown) => { if (err) throw err; };
+    if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
+    settle(fn, args, cb as AnyFn, (result) => (name === 'readv' || name === 'writev' ? [result, args[1]] : [result]));
   };
 }
+// fs.read(fd, buffer, offset, length, position, cb), (fd, buffer, options, cb), (fd, {buffer, ...}, cb), (fd, cb): Node's shuffling.
+callbacks.read = function read(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, cb: unknown) {
+  const u = nodeFs();
+  fdOf(fd);
+  let params: unknown = null;
+  const n = arguments.length;
+  if (n <= 4) {
+    if (n === 4) {
+      u.validateObject(offset, 'options', u.kValidateObjectAllowNullable);
+      cb = length;
+      params = offset;
+    } else if (n === 3) {
+      if (!ArrayBuffer.isView(buffer)) {
+        params = buffer;
+        buffer = (params as { buffer?: unknown } | null)?.buffer ?? (lazyBuffer() as unknown as { alloc(n: number): Uint8Array }).alloc(16384);
+      }
+      cb = offset;
+    } else {
+      cb = buffer;
+      buffer = (lazyBuffer() as unknown as { alloc(n: number): Uint8Array }).alloc(16384);
+    }
+    if (params !== undefined) u.validateObject(params, 'options', u.kValidateObjectAllowNullable);
+    const o = (params ?? {}) as { offset?: unknown; length?: unknown; position?: unknown };
+    offset = o.offset ?? 0;
+    length = o.length ?? (buffer as Uint8Array | undefined)?.byteLength! - (offset as number);
+    position = o.position ?? null;
+  }
+  u.validateBuffer(buffer);
+  u.validateFunction(cb, 'cb');
+  settle(() => readInto(fdOf(fd), buffer as Uint8Array, offset, length, position), [], cb as AnyFn, (got) => [got, buffer]);
+};
+callbacks.write = function write(fd: unknown, data: unknown, offset: unknown, length: unknown, position: unknown, cb: unknown) {
+  fdOf(fd);
+  const args = [...arguments];
+  cb = args.pop();
+  if (typeof data !== 'string' && !ArrayBuffer.isView(data)) nodeFs().validateStringAfterArrayBufferView(data, 'buffer');
+  if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
+  while (args.length > 2 && typeof args[args.length - 1] === 'function') args.pop();
+  settle(sync.writeSync as AnyFn, args, cb as AnyFn, (n) => [n, data]);
+};
+callbacks.lchmod = undefined as unknown as AnyFn;
 promises.readdir = (p: unknown, options?: unknown) => new Promise((resolve) => resolve(readdirTree(p, options, true)));
 const readdirCallback = callbacks.readdir!;
 // Node 20 walks a recursive readdir synchronously and calls back before returning.
@@ -331,6 +528,7 @@ callbacks.readdir = (...args: unknown[]) => {
   return readdirCallback(...args);
 };
 callbacks.exists = (p: unknown, cb: unknown) => {
+  if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
   const found = sync.existsSync(p);
   queueMicrotask(() => (cb as (b: boolean) => void)(found));
 };
@@ -354,15 +552,13 @@ promises.watch = ((filename: unknown, options?: unknown) => {
   return watchIterator(watch(filename, { ...o, signal: undefined }), o.signal);
 }) as AnyFn;
 
-export const constants = {
-  F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1,
-  O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000, O_APPEND: 0o2000,
-  S_IFMT: 0o170000, S_IFREG: 0o100000, S_IFDIR: 0o040000, S_IFLNK: 0o120000,
-  COPYFILE_EXCL: 1,
-};
+export const constants = fsConstants;
 
 export function createFs(streams: Record<string, AnyFn>) {
-  return { ...sync, ...callbacks, ...streams, watch, FSWatcher, promises: { ...promises, constants }, constants, Stats, Dirent, ...constants };
+  const fs = { ...sync, ...callbacks, ...streams, watch, FSWatcher, promises: { ...promises, constants }, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
+  // Node's own classes, loaded with its fs utils on first use.
+  for (const name of ['Stats', 'Dirent'] as const) Object.defineProperty(fs, name, { get: () => nodeFs()[name], enumerable: true, configurable: true });
+  return fs;
 }
 
 export const fsPromises = { ...promises, constants };

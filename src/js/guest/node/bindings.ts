@@ -10,7 +10,9 @@
  *   (`WeakMap { <items unknown> }`, as Node prints without showHidden).
  * - `isExternal`/`isProxy`/`isWasmModuleObject` are always false.
  */
+import { fsConstants } from '../fs-constants.js';
 import { UV_ERRORS } from './uv-errors.js';
+
 const { toString } = Object.prototype;
 const tag = (v: unknown) => toString.call(v);
 const getter = (proto: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(proto, key)!.get!;
@@ -185,7 +187,7 @@ const bindings: Record<string, () => unknown> = {
   types: () => types,
   util: () => util,
   config: () => ({ hasIntl: false, hasInspector: false, noBrowserGlobals: false, bits: 64 }),
-  constants: () => ({ os: { signals, errno: {}, priority: {}, dlopen: {}, UV_UDP_REUSEADDR: 4 }, fs: {}, crypto: {} }),
+  constants: () => ({ os: { signals, errno: {}, priority: {}, dlopen: {}, UV_UDP_REUSEADDR: 4 }, fs: fsConstants, crypto: {} }),
   string_decoder: () => ({ encodings: ['ascii', 'utf8', 'base64', 'utf16le', 'latin1', 'hex', 'buffer', 'base64url'] }),
   buffer: () => ({
     compare(a: Uint8Array, b: Uint8Array): number {

@@ -4,6 +4,7 @@
  * for, or to modules other files implement).
  */
 import { BUILTIN_NAMES } from '../builtins.js';
+import { toPathIfFileURL } from './file-url-path.js';
 
 const g = globalThis as Record<string, any>;
 
@@ -21,6 +22,7 @@ export const internalShims: Record<string, () => unknown> = {
     pathToFileURL: (path: string) => ({ href: `file://${encodeURI(path).replace(/[?#]/g, encodeURIComponent)}` }),
     fileURLToPath: (url: string | { href: string }) => decodeURIComponent(new (g.URL ?? class { pathname: string; constructor(u: string) { this.pathname = u.replace(/^file:\/\//, ''); } })(typeof url === 'string' ? url : url.href).pathname),
     isURL: (v: unknown) => typeof v === 'object' && v !== null && typeof (v as { href?: unknown }).href === 'string' && typeof (v as { protocol?: unknown }).protocol === 'string',
+    toPathIfFileURL,
   }),
   'internal/crypto/keys': () => ({ isKeyObject: () => false, isCryptoKey: () => false }),
   'internal/crypto/util': () => ({ kKeyObject: Symbol('kKeyObject') }),

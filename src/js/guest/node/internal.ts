@@ -23,6 +23,7 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/util/debuglog': () => require('../../../../vendor/node/lib/internal/util/debuglog.js'),
   'internal/util/parse_args/parse_args': () => require('../../../../vendor/node/lib/internal/util/parse_args/parse_args.js'),
   'internal/util/parse_args/utils': () => require('../../../../vendor/node/lib/internal/util/parse_args/utils.js'),
+  'internal/fs/utils': () => require('../../../../vendor/node/lib/internal/fs/utils.js'),
   'internal/mime': () => require('../../../../vendor/node/lib/internal/mime.js'),
   'internal/assert': () => require('../../../../vendor/node/lib/internal/assert.js'),
   'internal/assert/assertion_error': () => require('../../../../vendor/node/lib/internal/assert/assertion_error.js'),

@@ -1,0 +1,155 @@
+// Guest fs checks its arguments with Node's own code (internal/fs/utils.js, validators.js) and
+// builds Node's own Stats and Dirent: each script prints the exact errors (class, code,
+// message) and results, and must print the same in the VM as under the host's Node.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startSidecar } from './helpers/sidecar.js';
+import { sameAsHost } from './helpers/vm-and-host.js';
+
+const { client } = await startSidecar();
+const { vmId } = await client.createVm({});
+await client.mkdir(vmId, '/w', { recursive: true });
+const same = sameAsHost(client, vmId, 'guest-fs-node-');
+
+/** Prints how each call fails: synchronously, through its callback, or as a rejection. */
+const PRELUDE = `
+const fs = require('fs');
+const show = (e) => e ? [e.name, e.code, e.message].join(' | ') : 'no error';
+const lines = [];
+function sync(label, fn) { try { fn(); lines.push(label + ' -> ok'); } catch (e) { lines.push(label + ' -> ' + show(e)); } }
+`;
+
+test('sync and callback forms throw Node\'s argument errors (code, class, message) before touching the filesystem', async () => {
+  const out = await same(`${PRELUDE}
+    fs.writeFileSync('f', 'hello');
+    const fd = fs.openSync('f', 'r+');
+    const bad = [undefined, null, 1000, true, {}, [], 'x\\u0000y', -1, 1.5, 2 ** 32, NaN, () => {}];
+    const show1 = (v) => typeof v === 'function' ? 'fn' : JSON.stringify(v);
+    for (const v of bad) {
+      const t = show1(v);
+      sync('readFileSync ' + t, () => fs.readFileSync(v));
+      sync('statSync ' + t, () => fs.statSync(v));
+      // (a number is a valid flag set; the errors it gives name the path, which the VM makes absolute)
+      if (typeof v !== 'number') sync('openSync flags ' + t, () => fs.openSync('f', v === undefined ? 'q' : v));
+      sync('openSync mode ' + t, () => fs.closeSync(fs.openSync('f', 'r', v)));
+      // Node's C++ fd check words two values its own way (a string cut at its NUL byte, a function without its name).
+      if (v !== 'x\u0000y' && typeof v !== 'function') sync('closeSync ' + t, () => fs.closeSync(v));
+      if (v !== 'x\u0000y' && typeof v !== 'function') sync('fstatSync ' + t, () => fs.fstatSync(v));
+      sync('chmodSync ' + t, () => fs.chmodSync('f', v));
+      sync('chownSync ' + t, () => fs.chownSync('f', v, 0));
+      sync('mkdirSync recursive ' + t, () => fs.mkdirSync('d', { recursive: v }));
+      if (v !== 2 ** 32) sync('ftruncateSync ' + t, () => fs.ftruncateSync(fd, v));
+      sync('writeSync ' + t, () => fs.writeSync(fd, v));
+      sync('writeFileSync data ' + t, () => fs.writeFileSync('g', v));
+      sync('readSync offset ' + t, () => fs.readSync(fd, Buffer.alloc(4), v, 1, 0));
+      sync('readSync position ' + t, () => fs.readSync(fd, Buffer.alloc(4), 0, 1, v));
+      sync('accessSync mode ' + t, () => fs.accessSync('f', v));
+      sync('copyFileSync mode ' + t, () => { fs.rmSync('h', { force: true }); fs.copyFileSync('f', 'h', v); });
+      sync('utimesSync ' + t, () => fs.utimesSync('f', v, 0));
+      sync('stat cb ' + t, () => fs.stat('f', v));
+      sync('mkdtemp cb ' + t, () => fs.mkdtemp('p-', {}, v));
+      sync('read cb ' + t, () => fs.read(fd, Buffer.alloc(4), 0, 1, v, () => {}));
+      sync('readvSync ' + t, () => fs.readvSync(fd, v));
+      sync('existsSync ' + t, () => { if (fs.existsSync(v)) throw new Error('exists'); });
+    }
+    // (not an unknown encoding: Node 20.19's message swaps its two values, the host's 20.20 does not)
+    sync('readFileSync options', () => fs.readFileSync('f', 5));
+    sync('readSync length', () => fs.readSync(fd, Buffer.alloc(4), 0, 5, 0));
+    sync('readSync empty', () => fs.readSync(fd, Buffer.alloc(0), 0, 1, 0));
+    sync('writeSync range', () => fs.writeSync(fd, Buffer.alloc(4), 2, 3));
+    sync('rmSync dir', () => { fs.mkdirSync('dd'); fs.rmSync('dd'); });
+    sync('url host', () => fs.readFileSync(new URL('file://example.com/f')));
+    sync('url scheme', () => fs.readFileSync(new URL('http://example.com/f')));
+    sync('url slash', () => fs.readFileSync(new URL('file:///a%2fb')));
+    fs.closeSync(fd);
+    fs.stat('nope', (e) => { lines.push('stat cb error -> ' + e.code); console.log(lines.join('\\n')); });
+  `);
+  assert.match(out, 'closeSync null -> TypeError | ERR_INVALID_ARG_TYPE | The "fd" argument must be of type number. Received null');
+  assert.match(out, 'stat cb error -> ENOENT');
+});
+
+test('promise forms reject with the same errors; Stats, BigIntStats, StatFs and Dirent are Node\'s own', async () => {
+  await same(`${PRELUDE}
+    (async () => {
+      for (const [label, p] of [
+        ['readFile', () => fs.promises.readFile(null)],
+        ['stat', () => fs.promises.stat(1)],
+        ['mkdir', () => fs.promises.mkdir('m', { recursive: 'yes' })],
+        ['open', () => fs.promises.open('f', 'zz')],
+      ]) {
+        try { await p(); lines.push(label + ' -> ok'); } catch (e) { lines.push(label + ' -> ' + show(e)); }
+      }
+      fs.writeFileSync('f', 'hello world');
+      fs.mkdirSync('sub');
+      fs.writeFileSync('sub/a', '');
+      const s = fs.statSync('f');
+      lines.push(Object.keys(s).join(','), s instanceof fs.Stats, s.isFile(), s.isDirectory(), s.size, typeof s.mtimeMs, s.mtime instanceof Date);
+      const b = fs.statSync('f', { bigint: true });
+      lines.push(b.constructor.name, typeof b.size, typeof b.mtimeNs, b.size, b.isFile(), Object.keys(b).length);
+      lines.push(fs.statSync('nope', { throwIfNoEntry: false }));
+      const sf = fs.statfsSync('.');
+      lines.push(sf.constructor.name, Object.keys(sf).join(','), typeof fs.statfsSync('.', { bigint: true }).bsize);
+      for (const d of fs.readdirSync('.', { withFileTypes: true })) lines.push(d instanceof fs.Dirent, d.name, d.isDirectory(), d.isFile(), Object.keys(d).join(','));
+      lines.push(fs.lchmod, fs.lchmodSync, fs.F_OK, fs.R_OK, fs.W_OK, fs.X_OK, fs.constants.O_DIRECTORY, fs.constants.UV_FS_COPYFILE_FICLONE);
+      console.log(lines.join('\\n'));
+    })();
+  `);
+});
+
+test('read, write, readv and writev: offsets, positions, options objects and results as Node gives them', async () => {
+  await same(`${PRELUDE}
+    const fd = fs.openSync('f', 'w+');
+    lines.push(fs.writeSync(fd, 'abcdef'), fs.writeSync(fd, Buffer.from('XYZ'), 1, 2, 0), fs.writeSync(fd, Buffer.from('12'), { position: 4 }));
+    lines.push(fs.writevSync(fd, [Buffer.from('p'), Buffer.from('qr')], 6), fs.writevSync(fd, []));
+    const b = Buffer.alloc(6);
+    lines.push(fs.readSync(fd, b, 0, 6, 0), b.toString());
+    lines.push(fs.readSync(fd, b, { position: 2, length: 3 }), b.toString());
+    lines.push(fs.readSync(fd, b), fs.readSync(fd, b, 0, 0, 0));
+    const parts = [Buffer.alloc(2), Buffer.alloc(0), Buffer.alloc(3)];
+    lines.push(fs.readvSync(fd, parts, 1), parts.map(String).join('|'));
+    fs.read(fd, (err, n, buf) => {
+      lines.push('read(fd, cb)', err, n, buf.length);
+      fs.read(fd, { buffer: Buffer.alloc(3), position: 0 }, (err2, n2, buf2) => {
+        lines.push('read(fd, params, cb)', err2, n2, String(buf2));
+        fs.write(fd, 'w', 0, (err3, n3, s3) => {
+          lines.push('write(fd, string, pos, cb)', err3, n3, s3, fs.readFileSync('f', 'utf8'));
+          fs.closeSync(fd);
+          console.log(lines.join('\\n'));
+        });
+      });
+    });
+  `);
+});
+
+test('watchFile/unwatchFile: Node\'s change events (current, previous) for a file that appears, grows and goes, then stop', async () => {
+  const out = await same(`${PRELUDE}
+    sync('watchFile no listener', () => fs.watchFile('w'));
+    sync('watchFile bad path', () => fs.watchFile(null, () => {}));
+    sync('watchFile bad interval', () => fs.watchFile('w', { interval: -1 }, () => {}));
+    fs.unwatchFile('w');
+    // Each step is made by the event before it: the first event (the file is missing) shows the watch has its first stat.
+    const steps = [
+      () => fs.writeFileSync('w', 'abc'),
+      () => fs.appendFileSync('w', 'defgh'),
+      () => fs.unlinkSync('w'),
+      () => { fs.unwatchFile('w', listener); },
+    ];
+    function listener(curr, prev) {
+      lines.push(['change', curr.constructor.name, curr.isFile(), curr.size, prev.size, curr.nlink, prev.nlink, curr.mtimeMs === 0, prev.mtimeMs === 0].join(' '));
+      steps.shift()();
+    }
+    const watcher = fs.watchFile('w', { interval: 10 }, listener);
+    lines.push(typeof watcher.ref, typeof watcher.unref, watcher === fs.watchFile('w', () => {}));
+    fs.unwatchFile('w', () => {});
+    watcher.on('stop', () => { lines.push('stop'); console.log(lines.join('\\n')); });
+    // The second listener goes; the first stays until its last step.
+    fs.unwatchFile('w', [...watcher.listeners('change')][1]);
+  `);
+  assert.match(out, 'change Stats true 3 0');
+  assert.match(out, 'stop');
+});
+
+test.after(async () => {
+  await client.close();
+});
+test.run();
