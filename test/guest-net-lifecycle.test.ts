@@ -108,6 +108,23 @@ process.on('exit', (code) => console.log('exit', code));
   assert.is(out, 'end\nclose\nexit 0\n');
 });
 
+test('listen(cb) takes a free port, with the server as this', async () => {
+  const out = await same(`const net = require('net');
+const server = net.createServer((s) => s.end('bye'));
+server.listen(function () {
+  console.log('this is server', this === server, typeof server.address().port, server.address().port > 0);
+  const c = net.connect(server.address().port);
+  let got = '';
+  c.setEncoding('utf8');
+  c.on('data', (d) => (got += d));
+  c.on('end', () => console.log('end', JSON.stringify(got)));
+  c.on('close', (hadError) => { console.log('close', hadError); server.close(); });
+});
+process.on('exit', (code) => console.log('exit', code));
+`);
+  assert.is(out, 'this is server true number true\nend "bye"\nclose false\nexit 0\n');
+});
+
 test.after(async () => {
   await client.close();
 });

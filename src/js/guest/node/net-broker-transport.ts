@@ -249,8 +249,10 @@ class BrokerHandle implements NetHandle {
 
   close(): void {
     if (this.id === undefined || this.closed) return;
+    // What was written before the close was taken at once (as a kernel takes a write into the
+    // socket's buffer, where Node's destroy() leaves it to be sent): it goes out first.
+    if (this.batchBytes > 0) this.flush();
     this.closed = true;
-    // As Node's destroy(): what was not sent yet is dropped.
     this.batch = [];
     this.batchBytes = 0;
     listeners.delete(this.id);

@@ -322,6 +322,8 @@ function makeServer(EventEmitter: any, Socket: any) {
       const [options, cb] = normalizeArgs(args);
       if (cb) this.once('listening', cb);
       if (this._handle) throw new (codes().ERR_SERVER_ALREADY_LISTEN ?? Error)('Listen method has been called more than once without closing.');
+      // As Node's: listen(), listen(cb), listen(null) and {port: undefined | null} take any free port.
+      if (args.length === 0 || typeof args[0] === 'function' || (options.port === undefined && 'port' in options) || options.port === null) options.port = 0;
       let { port = 0, host } = options;
       const backlog = typeof args[2] === 'number' ? args[2] : options.backlog ?? 511;
       if (options.path !== undefined) {
