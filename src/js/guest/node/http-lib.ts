@@ -43,7 +43,6 @@ const noop = () => {};
 const shims: Record<string, () => unknown> = {
   // The daemon does TLS: crypto is there even where the guest's process.versions says otherwise.
   'internal/util': () => ({ ...netHost().nodeRequire('internal/util'), assertCrypto: noop }),
-  net: () => callableServerNet(),
   _tls_wrap: () => ({
     get TLSSocket() { return tlsWrap.TLSSocketCtor(); },
     connect: tlsWrap.connect,
@@ -87,26 +86,6 @@ const shims: Record<string, () => unknown> = {
     return { isIP, isIPv4, isIPv6 };
   },
 };
-
-/**
- * Node's http.Server initialises itself with `net.Server.call(this, options)`, which a class
- * constructor refuses: the http files get the guest's net with a Server that can be called
- * so, the instance's own state made by the class copied onto `this`.
- */
-function callableServerNet() {
-  const net = netHost().nodeRequire('net');
-  const NetServer = net.Server;
-  function Server(this: object, options?: unknown, listener?: unknown) {
-    if (!new.target) {
-      Object.assign(this, new NetServer(options, listener));
-      return;
-    }
-    return Reflect.construct(NetServer, [options, listener], new.target);
-  }
-  Server.prototype = NetServer.prototype;
-  Object.setPrototypeOf(Server, NetServer);
-  return { ...net, Server };
-}
 
 function binding(name: string): unknown {
   if (name === 'http_parser') return parserBinding;

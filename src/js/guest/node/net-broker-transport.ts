@@ -79,12 +79,33 @@ class BrokerHandle implements NetHandle {
         this.fail((data as { code: string }).code);
         break;
       case 'close':
-        listeners.delete(this.id!);
-        this.closed = true;
-        this.endSeen = true;
-        this.deliverEnd();
-        this.fail('EPIPE', false);
+        this.gone();
         break;
+    }
+  }
+
+  /**
+   * The daemon closed the connection (the peer destroyed it, or both sides ended): what
+   * remains to read is the end, what remains to write goes nowhere, as after a kernel's
+   * close. Reached by the 'close' event, or earlier by a call that crossed it (EBADF).
+   */
+  private gone(): void {
+    if (this.id !== undefined) listeners.delete(this.id);
+    this.closed = true;
+    this.reading = false;
+    this.endSeen = true;
+    this.deliverEnd();
+    this.fail('EPIPE', false);
+  }
+
+  /** A call on this socket; false when the daemon had already closed it (its 'close' still on the way). */
+  private socketCall(op: string, args: unknown[]): unknown {
+    try {
+      return nodeCall(op, [this.id, ...args]);
+    } catch (err) {
+      if (codeOf(err) !== 'EBADF') throw err;
+      this.gone();
+      return false;
     }
   }
 
@@ -180,7 +201,7 @@ class BrokerHandle implements NetHandle {
       this.batch = [];
       this.batchBytes = 0;
       try {
-        if (!nodeCall<boolean>('net.write', [this.id, bytes])) this.full = true;
+        if (!this.socketCall('net.write', [bytes]) && !this.closed) this.full = true;
       } catch (err) {
         this.fail(codeOf(err));
         return;
@@ -198,13 +219,13 @@ class BrokerHandle implements NetHandle {
     this.deliverEnd();
     if (this.reading || this.closed || this.id === undefined) return;
     this.reading = true;
-    nodeCall('net.read', [this.id, true]);
+    this.socketCall('net.read', [true]);
   }
 
   readStop(): void {
     if (!this.reading || this.closed || this.id === undefined) return;
     this.reading = false;
-    nodeCall('net.read', [this.id, false]);
+    this.socketCall('net.read', [false]);
   }
 
   shutdown(done: (code: string | null) => void): void {
@@ -218,7 +239,7 @@ class BrokerHandle implements NetHandle {
       return;
     }
     try {
-      nodeCall('net.end', [this.id]);
+      this.socketCall('net.end', []);
     } catch (err) {
       later(() => done(codeOf(err)));
       return;
@@ -228,8 +249,10 @@ class BrokerHandle implements NetHandle {
 
   close(): void {
     if (this.id === undefined || this.closed) return;
+    // What was written before the close was taken at once (as a kernel takes a write into the
+    // socket's buffer, where Node's destroy() leaves it to be sent): it goes out first.
+    if (this.batchBytes > 0) this.flush();
     this.closed = true;
-    // As Node's destroy(): what was not sent yet is dropped.
     this.batch = [];
     this.batchBytes = 0;
     listeners.delete(this.id);

@@ -1,5 +1,6 @@
 import { netTransport, type Endpoint, type NetHandle } from './net-transport.js';
 import { nodeLib } from './node-lib.js';
+import { withMethods } from './node-constructor.js';
 
 /**
  * `net` as Node 20 shapes it: isIP/isIPv4/isIPv6 from Node's own internal/net.js, BlockList
@@ -87,27 +88,21 @@ function normalizeArgs(args: any[]): [Record<string, any>, ((...a: any[]) => voi
 }
 
 function makeSocket(Duplex: any) {
-  class Socket extends Duplex {
-    _handle: NetHandle | null = null;
-    connecting = false;
-    remoteAddress?: string;
-    remotePort?: number;
-    remoteFamily?: string;
-    bytesRead = 0;
-    _bytesWritten = 0;
-    _host: string | null = null;
-    server: unknown = null;
-    private pendingWrite: (() => void) | null = null;
-    private timer: unknown;
-    private idle = 0;
-    refed = true;
-
-    constructor(options: Record<string, any> = {}) {
-      if (typeof options === 'number') options = { fd: options };
-      super({ ...options, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: false });
-      if (options.handle) this.attach(options.handle);
-      this.on('end', () => { if (!this.allowHalfOpen && !this.writableEnded) this.end(); });
-    }
+  class SocketMethods extends Duplex {
+    declare _handle: NetHandle | null;
+    declare connecting: boolean;
+    declare remoteAddress?: string;
+    declare remotePort?: number;
+    declare remoteFamily?: string;
+    declare bytesRead: number;
+    declare _bytesWritten: number;
+    declare _host: string | null;
+    declare server: unknown;
+    declare pendingWrite: (() => void) | null;
+    declare timer: unknown;
+    declare idle: number;
+    declare refed: boolean;
+    declare readPending: boolean;
 
     get pending() { return !this._handle || this.connecting; }
     get readyState() {
@@ -193,20 +188,32 @@ function makeSocket(Duplex: any) {
           const flush = this.pendingWrite;
           this.pendingWrite = null;
           flush?.();
-          if (this.isPaused() === false || this.listenerCount('data') > 0) this._read();
+          if (!this.isPaused()) this.read(0);
         });
       });
       return this;
     }
 
     _read() {
-      if (!this._handle || this.connecting) return;
+      // As Node's: a read asked for while connecting starts once connected.
+      if (this.connecting || !this._handle) {
+        if (this.connecting && !this.readPending) { this.readPending = true; this.once('connect', () => { this.readPending = false; this._read(); }); }
+        return;
+      }
+      let inRead = true;
       this._handle.readStart((chunk) => {
-        if (chunk === null) { this.push(null); return; }
+        if (chunk === null) {
+          // As Node's onStreamRead at EOF: the read(0) lets 'end' come even to a socket
+          // nobody reads (no 'data' listener), so it can end its side and close.
+          this.push(null);
+          if (inRead) nextTick(() => this.read(0)); else this.read(0);
+          return;
+        }
         this.bytesRead += chunk.length;
         this.touch();
         if (!this.push((globalThis as any).Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) this._handle?.readStop();
       });
+      inRead = false;
     }
 
     _write(chunk: any, encoding: string, cb: (err?: Error | null) => void) {
@@ -238,10 +245,12 @@ function makeSocket(Duplex: any) {
       nextTick(() => this.emit('close', Boolean(err)));
     }
 
-    private touch() {
+    touch() {
       if (!this.idle) return;
       timers.clearTimeout(this.timer);
+      // An idle timeout never keeps the process alive (Node's setUnrefTimeout).
       this.timer = timers.setTimeout(() => this.emit('timeout'), this.idle);
+      (this.timer as { unref?: () => void } | undefined)?.unref?.();
     }
 
     setTimeout(msecs: number, callback?: () => void) {
@@ -262,31 +271,50 @@ function makeSocket(Duplex: any) {
     }
     resetAndDestroy() { return this.destroy(); }
   }
-  return Socket;
+  function Socket(this: any, options?: any): any {
+    if (!(this instanceof (Socket as any))) return new (Socket as any)(options);
+    if (typeof options === 'number') options = { fd: options };
+    else if (options == null) options = {};
+    Object.assign(this, { _handle: null, connecting: false, bytesRead: 0, _bytesWritten: 0, _host: null, server: null, pendingWrite: null, timer: undefined, idle: 0, refed: true });
+    // Without allowHalfOpen, the Duplex ends the writable side a tick after 'end', as Node's.
+    Duplex.call(this, { ...options, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: false });
+    this.on('end', onReadableStreamEnd);
+    if (options.handle) {
+      this.attach(options.handle);
+      // An accepted socket reads at once, as Node's, unless its server pauses on connect.
+      if (options.pauseOnCreate) this.pause(); else this.read(0);
+    }
+  }
+  return withMethods(Socket, SocketMethods, Duplex);
+}
+
+/** Node's: once the peer ended, a socket that is not half-open fails later writes with EPIPE. */
+function onReadableStreamEnd(this: any) {
+  if (!this.allowHalfOpen) this.write = writeAfterFIN;
+}
+
+function writeAfterFIN(this: any, chunk: unknown, encoding?: unknown, cb?: unknown) {
+  if (!this.writableEnded) return Object.getPrototypeOf(this).write.call(this, chunk, encoding, cb);
+  if (typeof encoding === 'function') cb = encoding;
+  const err = nodeErr('EPIPE', 'This socket has been ended by the other party');
+  if (typeof cb === 'function') nextTick(cb as () => void, err);
+  this.destroy(err);
+  return false;
 }
 
 const normalizedArgs = Symbol('normalizedArgs');
 
 function makeServer(EventEmitter: any, Socket: any) {
-  class Server extends EventEmitter {
-    _handle: NetHandle | null = null;
+  class ServerMethods extends EventEmitter {
+    declare _handle: NetHandle | null;
     /** A listen the host is asked about. */
-    pendingListen: NetHandle | null = null;
-    refed = true;
-    _connections = 0;
-    maxConnections?: number;
-    allowHalfOpen: boolean;
-    pauseOnConnect: boolean;
-
-    constructor(options?: any, listener?: (socket: unknown) => void) {
-      super();
-      if (typeof options === 'function') { listener = options; options = {}; }
-      else if (options == null || typeof options === 'object') options = { ...options };
-      else throw new (codes().ERR_INVALID_ARG_TYPE)('options', 'Object', options);
-      if (listener) this.on('connection', listener);
-      this.allowHalfOpen = Boolean(options.allowHalfOpen);
-      this.pauseOnConnect = Boolean(options.pauseOnConnect);
-    }
+    declare pendingListen: NetHandle | null;
+    declare refed: boolean;
+    declare _connections: number;
+    declare maxConnections?: number;
+    declare allowHalfOpen: boolean;
+    declare pauseOnConnect: boolean;
+    declare closing: boolean;
 
     get listening() { return Boolean(this._handle); }
 
@@ -294,6 +322,8 @@ function makeServer(EventEmitter: any, Socket: any) {
       const [options, cb] = normalizeArgs(args);
       if (cb) this.once('listening', cb);
       if (this._handle) throw new (codes().ERR_SERVER_ALREADY_LISTEN ?? Error)('Listen method has been called more than once without closing.');
+      // As Node's: listen(), listen(cb), listen(null) and {port: undefined | null} take any free port.
+      if (args.length === 0 || typeof args[0] === 'function' || (options.port === undefined && 'port' in options) || options.port === null) options.port = 0;
       let { port = 0, host } = options;
       const backlog = typeof args[2] === 'number' ? args[2] : options.backlog ?? 511;
       if (options.path !== undefined) {
@@ -321,17 +351,16 @@ function makeServer(EventEmitter: any, Socket: any) {
       return this;
     }
 
-    private accept(peer: NetHandle, remote: Endpoint) {
+    accept(peer: NetHandle, remote: Endpoint) {
       if (this.maxConnections !== undefined && this._connections >= this.maxConnections) { peer.close(); return; }
-      const socket = new Socket({ handle: peer, allowHalfOpen: this.allowHalfOpen });
+      const socket = new Socket({ handle: peer, allowHalfOpen: this.allowHalfOpen, pauseOnCreate: this.pauseOnConnect });
       Object.assign(socket, { remoteAddress: remote.address, remotePort: remote.port, remoteFamily: `IPv${remote.family}`, server: this });
       this._connections++;
       socket.on('close', () => { this._connections--; this.maybeClosed(); });
       this.emit('connection', socket);
     }
 
-    private closing = false;
-    private maybeClosed() {
+    maybeClosed() {
       if (this.closing && !this._handle && this._connections === 0) { this.closing = false; nextTick(() => this.emit('close')); }
     }
 
@@ -362,7 +391,18 @@ function makeServer(EventEmitter: any, Socket: any) {
       return new Promise<void>((resolve) => (this._handle ? this.close(() => resolve()) : resolve()));
     }
   }
-  return Server;
+  function Server(this: any, options?: any, listener?: (socket: unknown) => void): any {
+    if (!(this instanceof (Server as any))) return new (Server as any)(options, listener);
+    EventEmitter.call(this);
+    if (typeof options === 'function') { listener = options; options = {}; }
+    else if (options == null || typeof options === 'object') options = { ...options };
+    else throw new (codes().ERR_INVALID_ARG_TYPE)('options', 'Object', options);
+    Object.assign(this, { _handle: null, pendingListen: null, refed: true, _connections: 0, closing: false });
+    if (listener) this.on('connection', listener);
+    this.allowHalfOpen = Boolean(options.allowHalfOpen);
+    this.pauseOnConnect = Boolean(options.pauseOnConnect);
+  }
+  return withMethods(Server, ServerMethods, EventEmitter);
 }
 
 function nodeErr(code: string, message: string) {

@@ -1,4 +1,5 @@
 import { netHost } from './net-host.js';
+import { withMethods } from './node-constructor.js';
 
 /**
  * What Node's lib/tls.js takes from _tls_wrap and _tls_common, for a guest whose TLS the
@@ -59,21 +60,15 @@ let TLSSocketClass: any;
 
 function makeTLSSocket() {
   const net = netHost().nodeRequire('net');
-  class TLSSocket extends net.Socket {
-    encrypted = true;
-    authorized = false;
-    authorizationError: string | null = null;
-    alpnProtocol: string | false | null = null;
-    servername: string | false | null = null;
-    secureConnecting = true;
-    private session: TlsSession = {};
-    [kConnectOptions]?: Record<string, any>;
-
-    constructor(socket?: unknown, options: Record<string, any> = {}) {
-      if (socket) throw unavailable('TLS over an existing socket (tls.connect({socket}))');
-      super({ allowHalfOpen: options.allowHalfOpen, signal: options.signal });
-      if (options.isServer) throw unavailable('tls.TLSSocket in server mode');
-    }
+  class TLSSocketMethods extends net.Socket {
+    declare encrypted: boolean;
+    declare authorized: boolean;
+    declare authorizationError: string | null;
+    declare alpnProtocol: string | false | null;
+    declare servername: string | false | null;
+    declare secureConnecting: boolean;
+    declare session: TlsSession;
+    declare [kConnectOptions]?: Record<string, any>;
 
     /** Called by net once the daemon has connected: the handshake is already done there. */
     _tlsEstablished(session: TlsSession) {
@@ -122,7 +117,14 @@ function makeTLSSocket() {
     exportKeyingMaterial() { throw unavailable('exportKeyingMaterial'); }
     enableTrace() {}
   }
-  return TLSSocket;
+  function TLSSocket(this: any, socket?: unknown, options: Record<string, any> = {}): any {
+    if (!(this instanceof (TLSSocket as any))) return new (TLSSocket as any)(socket, options);
+    if (socket) throw unavailable('TLS over an existing socket (tls.connect({socket}))');
+    net.Socket.call(this, { allowHalfOpen: options.allowHalfOpen, signal: options.signal });
+    if (options.isServer) throw unavailable('tls.TLSSocket in server mode');
+    Object.assign(this, { encrypted: true, authorized: false, authorizationError: null, alpnProtocol: null, servername: null, secureConnecting: true, session: {} });
+  }
+  return withMethods(TLSSocket, TLSSocketMethods, net.Socket);
 }
 
 function tlsIdentity() {
@@ -168,17 +170,21 @@ export function createServer(): never {
   throw unavailable('tls.createServer (TLS is done by the daemon, for outbound connections only)');
 }
 
-export class Server {
-  constructor() {
-    throw unavailable('tls.Server (TLS is done by the daemon, for outbound connections only)');
-  }
+/** Callable with or without `new`, as Node's (https.Server calls `tls.Server.call(this, ...)`). */
+export function Server(): never {
+  throw unavailable('tls.Server (TLS is done by the daemon, for outbound connections only)');
 }
 
 /** _tls_common: a context only carries the options the daemon is told about. */
-export class SecureContext {
-  context = {};
-  constructor(readonly options: Record<string, unknown> = {}) {}
+class SecureContextMethods {
+  declare context: object;
+  declare options: Record<string, unknown>;
 }
+export const SecureContext = withMethods(function SecureContext(this: any, options: Record<string, unknown> = {}): any {
+  if (!(this instanceof (SecureContext as any))) return new (SecureContext as any)(options);
+  this.context = {};
+  this.options = options;
+}, SecureContextMethods, Function.prototype);
 
 export function createSecureContext(options: Record<string, unknown> = {}) {
   return new SecureContext(options);
