@@ -57,54 +57,30 @@ for (const { dir, entry, out } of runtimes) {
     logLevel: 'warning',
   });
 }
-// Node's library modules for guest JS (stream, events, url, readline ...): a bundle of its
-// own, which a guest process evaluates the first time it requires one of them
-// (src/js/guest/node-lib-loader.ts); its last statement is the value the eval returns.
-await build({
-  entryPoints: ['src/js/guest/node/lib-entry.ts'],
-  bundle: true,
-  format: 'iife',
-  globalName: '__agentosLib',
-  footer: { js: '__agentosLib;' },
-  platform: 'browser',
-  target: 'es2022',
-  minifySyntax: true,
-  legalComments: 'none',
-  outfile: 'dist/guest-lib.js',
-  plugins: [vendorNodePlugin, guestNodeAliases],
-  logLevel: 'warning',
-});
-// http, https, tls and fetch for guest JS: a third bundle, evaluated the first time a process
-// needs one of them (src/js/guest/net-lib-loader.ts).
-await build({
-  entryPoints: ['src/js/guest/node/net-entry.ts'],
-  bundle: true,
-  format: 'iife',
-  globalName: '__agentosNet',
-  footer: { js: '__agentosNet;' },
-  platform: 'browser',
-  target: 'es2022',
-  minifySyntax: true,
-  legalComments: 'none',
-  outfile: 'dist/guest-net.js',
-  // As Node builds its copy of undici: fetch's default user-agent is then 'node'.
-  define: { __UNDICI_IS_NODE__: 'true' },
-  plugins: [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases],
-  logLevel: 'warning',
-});
-// zlib for guest JS (Node's lib/zlib.js over the daemon's handles): a fourth bundle, evaluated
-// the first time a process requires zlib (src/js/guest/zlib-lib-loader.ts).
-await build({
-  entryPoints: ['src/js/guest/node/zlib-entry.ts'],
-  bundle: true,
-  format: 'iife',
-  globalName: '__agentosZlib',
-  footer: { js: '__agentosZlib;' },
-  platform: 'browser',
-  target: 'es2022',
-  minifySyntax: true,
-  legalComments: 'none',
-  outfile: 'dist/guest-zlib.js',
-  plugins: [vendorNodePlugin, guestNodeAliases],
-  logLevel: 'warning',
-});
+/** A bundle a guest process evaluates on first use: an IIFE whose last statement is its value. */
+const lazyBundle = (entry, globalName, outfile, plugins, extra = {}) =>
+  build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'iife',
+    globalName,
+    footer: { js: `${globalName};` },
+    platform: 'browser',
+    target: 'es2022',
+    minifySyntax: true,
+    legalComments: 'none',
+    outfile,
+    plugins,
+    logLevel: 'warning',
+    ...extra,
+  });
+// Node's library modules for guest JS (stream, events, url, readline ...), evaluated the
+// first time a process requires one of them (src/js/guest/node-lib-loader.ts).
+await lazyBundle('src/js/guest/node/lib-entry.ts', '__agentosLib', 'dist/guest-lib.js', [vendorNodePlugin, guestNodeAliases]);
+// http, https, tls and fetch for guest JS, evaluated the first time a process needs one of
+// them (src/js/guest/net-lib-loader.ts). As Node builds its copy of undici: fetch's default
+// user-agent is then 'node'.
+await lazyBundle('src/js/guest/node/net-entry.ts', '__agentosNet', 'dist/guest-net.js', [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases], { define: { __UNDICI_IS_NODE__: 'true' } });
+// zlib for guest JS (Node's lib/zlib.js over the daemon's handles), evaluated the first time
+// a process requires zlib (src/js/guest/zlib-lib-loader.ts).
+await lazyBundle('src/js/guest/node/zlib-entry.ts', '__agentosZlib', 'dist/guest-zlib.js', [vendorNodePlugin, guestNodeAliases]);

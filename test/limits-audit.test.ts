@@ -202,6 +202,17 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'js/guest/node/uv-errors.ts', value: [3000, 3001, 3002, 3003, 3004, 3005, 3006, 3007, 3008, 3009, 3010, 3011, 3013, 3014, 4028, 4080, 4094, 4095], why: 'libuv\'s error numbers on Linux (the EAI_* getaddrinfo codes, EFTYPE, ECHARSET, UNKNOWN, EOF), as Node\'s uv binding reports them' },
   { file: 'js/node-host/net-calls.ts', value: 65535, why: 'the highest TCP port (dns.lookupService\'s port)' },
   { file: 'js/guest/node/net-broker-transport.ts', value: 64 * 1024, why: 'how many written bytes a socket gathers before sending them at once: cuts data into calls, bounds nothing (the daemon\'s socket buffer does)' },
+  { file: 'js/guest/fs-constants.ts', value: [61440, 32768, 16384, 8192, 24576, 4096, 40960, 49152, 65536, 262144, 131072, 1052672, 2048], why: "Linux's S_IF* file types and O_* open flags, as Node's fs.constants gives them" },
+  { file: 'js/guest/fs-node.ts', value: 7, where: 'mode is out of range', why: "access()'s mode is a mask of R_OK|W_OK|X_OK (Node's own range check)" },
+  { file: 'js/guest/fs-node.ts', value: 2 ** 31, where: 'INT32_TOP', why: "the largest fd Node's validator takes (an int32)" },
+  { file: 'js/guest/fs-node.ts', value: [0o2101, 0o2102], why: "the O_* flags of Node's 'a' and 'a+' flag strings" },
+  { file: 'js/guest/fs-node.ts', value: 0xffffffff, why: 'a file mode is a uint32 in Node\'s parseFileMode' },
+  { file: 'js/guest/fs-watch-file.ts', value: 5007, why: "Node's default fs.watchFile interval (ms), which a guest may set" },
+  { file: 'js/guest/fs-watch-file.ts', value: 18, why: "the length of Node's stat array (getStatsFromBinding)" },
+  { file: 'js/guest/fs.ts', value: [4096, 0x01021994], why: "statfs's block size and f_type (tmpfs's magic), and a stat's blksize" },
+  { file: 'js/guest/fs.ts', value: 0x7fffffff, why: "Node's kIoMaxLength check on a read or write length (its own error)" },
+  { file: 'js/guest/fs.ts', value: [2, 3, 4], where: 'args.length', why: 'how many arguments a call was given (Node\'s argument shuffles)' },
+  { file: 'js/guest/fs.ts', value: 4, where: 'n <= 4', why: 'how many arguments a call was given (Node\'s argument shuffles)' },
 ];
 
 const allowedBy = (hit: LiteralHit) =>

@@ -44,7 +44,8 @@ export function validMode(mode: unknown): number {
  * loading Node's modules (they cost a first fs call tens of milliseconds); anything else goes
  * to Node's own check, which accepts it or throws Node's error.
  */
-const MAX_FD = 2 ** 31 - 1;
+// The largest fd Node's validator takes (an int32), not a bound of ours.
+const INT32_TOP = 2 ** 31 - 1;
 const COMMON_FLAGS: Record<string, number> = { r: 0, 'r+': 2, w: 0o1101, 'w+': 0o1102, a: 0o2101, 'a+': 0o2102 };
 const COMMON_ENCODINGS = new Set(['utf8', 'utf-8', 'buffer', 'latin1', 'binary', 'base64', 'hex', 'ascii', 'ucs2', 'utf16le', 'base64url']);
 
@@ -55,7 +56,7 @@ export function validPath(p: unknown, name: string): string | Uint8Array {
 }
 
 export function validFd(fd: unknown): number {
-  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= MAX_FD) return fd;
+  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= INT32_TOP) return fd;
   return nodeFs().getValidatedFd(fd);
 }
 

@@ -1,5 +1,5 @@
 import type * as Net from './node/net-entry.js';
-import { block } from './hooks.js';
+import { evalBundle } from './bundle-loader.js';
 import { nodeRequire, getPrimordials } from './node/internal.js';
 import { internalBinding } from './node/bindings.js';
 import { nodeLibBundle } from './node-lib-loader.js';
@@ -17,21 +17,13 @@ let net: NetModule | undefined;
 
 export function netLibBundle(): NetModule {
   if (net) return net;
-  const source = block<string>('netLib');
-  const g = globalThis as unknown as Record<string | symbol, unknown>;
-  g[Symbol.for('agentos.net.host')] = {
+  net = evalBundle<NetModule>('netLib', 'agentos-net', 'agentos.net.host', {
     nodeRequire,
     primordials: getPrimordials,
     internalBinding,
     libUrl: () => nodeLibBundle().nodeLib('internal/url'),
     nodeCall,
     netRequest: brokerRequest,
-  };
-  try {
-    net = (0, eval)(`${source}\n//# sourceURL=node:internal/agentos-net`) as NetModule;
-  } finally {
-    delete g[Symbol.for('agentos.net.host')];
-    delete g.__agentosNet;
-  }
+  }, ['__agentosNet']);
   return net;
 }

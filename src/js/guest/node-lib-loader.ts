@@ -1,5 +1,5 @@
 import type * as Lib from './node/lib-entry.js';
-import { block } from './hooks.js';
+import { evalBundle } from './bundle-loader.js';
 import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 
@@ -20,15 +20,7 @@ export function onNodeLibLoad(configure: (lib: LibModule) => void): void {
 
 export function nodeLibBundle(): LibModule {
   if (lib) return lib;
-  const source = block<string>('nodeLib');
-  const g = globalThis as unknown as Record<string | symbol, unknown>;
-  g[Symbol.for('agentos.lib.host')] = { buffer: { Buffer: lazyBuffer() }, inspect };
-  try {
-    lib = (0, eval)(`${source}\n//# sourceURL=node:internal/agentos-lib`) as LibModule;
-  } finally {
-    delete g[Symbol.for('agentos.lib.host')];
-    delete g.__agentosLib;
-  }
+  lib = evalBundle<LibModule>('nodeLib', 'agentos-lib', 'agentos.lib.host', { buffer: { Buffer: lazyBuffer() }, inspect }, ['__agentosLib']);
   configured?.(lib);
   return lib;
 }

@@ -1,5 +1,5 @@
 import type * as Zlib from './node/zlib-entry.js';
-import { block } from './hooks.js';
+import { evalBundle } from './bundle-loader.js';
 import { lazyBuffer } from './lazy.js';
 import { internalBinding } from './node/bindings.js';
 import { callMaxBytes, nodeCall } from './node/bridge.js';
@@ -17,9 +17,7 @@ let loaded: ZlibModule | undefined;
 
 export function zlibLibBundle(): ZlibModule {
   if (loaded) return loaded;
-  const source = block<string>('zlibLib');
-  const g = globalThis as unknown as Record<string | symbol, unknown>;
-  g[Symbol.for('agentos.zlib.host')] = {
+  loaded = evalBundle<ZlibModule>('zlibLib', 'agentos-zlib', 'agentos.zlib.host', {
     nodeRequire,
     primordials: getPrimordials,
     internalBinding,
@@ -30,13 +28,6 @@ export function zlibLibBundle(): ZlibModule {
       const b = (lazyBuffer() as unknown as { from(s: string, e: string): Uint8Array }).from(text, 'utf8');
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     },
-  };
-  try {
-    loaded = (0, eval)(`${source}\n//# sourceURL=node:internal/agentos-zlib`) as ZlibModule;
-  } finally {
-    delete g[Symbol.for('agentos.zlib.host')];
-    delete g[Symbol.for('agentos.zlib.constants')];
-    delete g.__agentosZlib;
-  }
+  }, [Symbol.for('agentos.zlib.constants'), '__agentosZlib']);
   return loaded;
 }
