@@ -146,7 +146,7 @@ if (opts.update) {
   const whole = names.length === all.length;
   writeReport(REPORT, summarize(all, expected), { version: NODE_VERSION, ...(whole ? { durationMs, jobs, date: new Date().toISOString().slice(0, 10) } : {}) });
   // Only a whole run knows every file's outcome and time.
-  if (whole) console.log(`${writeCiSubset(CI_SUBSET, outcomes, msOf, NODE_VERSION)} files in ${CI_SUBSET}`);
+  if (whole) console.log(`${writeCiSubset(CI_SUBSET, outcomes, msOf, NODE_VERSION, expected)} files in ${CI_SUBSET}`);
   console.log(`updated ${EXPECTED} and ${REPORT}`);
 } else if (unexpected.length) {
   console.log(`\n${unexpected.length} unexpected outcome(s) (run with --update to accept them):`);

@@ -12,13 +12,14 @@ export const CI_SUBSET = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 /** A passing file slower than this is left to the whole run (timers, timeouts, big loops). */
 export const CI_SUBSET_MAX_MS = 2000;
 
-/** Writes FILE from a whole run: its passing files under the time bound, one a line. */
-export function writeCiSubset(file, outcomes, msOf, version) {
-  const names = [...outcomes].filter(([name, o]) => o.status === 'pass' && (msOf.get(name) ?? Infinity) < CI_SUBSET_MAX_MS).map(([name]) => name).sort();
+/** Writes FILE from a whole run: its passing files under the time bound, one a line (a file known to go either way is left out). */
+export function writeCiSubset(file, outcomes, msOf, version, expected) {
+  const steady = ([name, o]) => o.status === 'pass' && expected.get(name)?.status !== 'flaky' && (msOf.get(name) ?? Infinity) < CI_SUBSET_MAX_MS;
+  const names = [...outcomes].filter(steady).map(([name]) => name).sort();
   const header = [
     `# Node ${version}'s test/parallel files that \`npm test\` runs (CI's subset); written by a whole`,
     '# `npm run conformance:node -- --update` run: every file that passed there in under',
-    `# ${CI_SUBSET_MAX_MS / 1000} s. Each must still pass. The whole suite runs with \`npm run conformance:node\`.`,
+    `# ${CI_SUBSET_MAX_MS / 1000} s and is not listed as flaky. Each must still pass. The whole suite runs with \`npm run conformance:node\`.`,
   ];
   writeFileSync(file, `${[...header, ...names].join('\n')}\n`);
   return names.length;
