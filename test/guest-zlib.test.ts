@@ -233,6 +233,34 @@ test('a guest calling its handles directly with bad arguments gets errors; the d
   assert.is((await client.exec(vmId, 'node', ['-e', "console.log(require('zlib').gunzipSync(require('zlib').gzipSync('still here')).toString())"])).stdout, 'still here\n');
 });
 
+test('a brotli encoder whose parameters would reserve more than ZLIB_HANDLE_RESERVE_BYTES is refused at creation (brotli segfaults the daemon when such an allocation fails)', async () => {
+  const r = await client.exec(vmId, 'node', ['-e', `
+    const zlib = require('zlib');
+    const C = zlib.constants;
+    const large = (q, w) => ({ [C.BROTLI_PARAM_LARGE_WINDOW]: 1, [C.BROTLI_PARAM_LGWIN]: w, [C.BROTLI_PARAM_QUALITY]: q });
+    const tryIt = (f) => { try { console.log('ok', f()); } catch (e) { console.log(e.name, e.code); } };
+    tryIt(() => zlib.createBrotliCompress({ params: large(11, 30) }));
+    tryIt(() => zlib.brotliCompressSync('x', { params: large(5, 30) }));
+    // Straight on the handle: an encoder with data and no way to get its window would take the daemon down.
+    const Encoder = zlib.createBrotliCompress()._handle.constructor;
+    tryIt(() => {
+      const p = new Uint32Array(C.BROTLI_PARAM_LARGE_WINDOW + 1).fill(0xffffffff);
+      p[C.BROTLI_PARAM_LARGE_WINDOW] = 1; p[C.BROTLI_PARAM_LGWIN] = 30; p[C.BROTLI_PARAM_QUALITY] = 11;
+      const h = new Encoder(C.BROTLI_ENCODE);
+      h.init(p, new Uint32Array(2), () => {});
+      h.writeSync(C.BROTLI_OPERATION_FLUSH, Buffer.alloc(1000, 1), 0, 1000, Buffer.alloc(1000), 0, 1000);
+    });
+    // The largest standard window at quality 11, and a large one at a low quality, still work.
+    const data = Buffer.alloc(300000, 'ab');
+    tryIt(() => zlib.brotliDecompressSync(zlib.brotliCompressSync(data, { params: { [C.BROTLI_PARAM_LGWIN]: 24, [C.BROTLI_PARAM_QUALITY]: 11 } })).equals(data));
+    tryIt(() => zlib.brotliDecompressSync(zlib.brotliCompressSync(data, { params: large(5, 26) }), { params: { [C.BROTLI_DECODER_PARAM_LARGE_WINDOW]: 1 } }).equals(data));
+  `]);
+  assert.is(r.stdout, 'RangeError ERR_AGENTOS_ZLIB_MEMORY\nRangeError ERR_AGENTOS_ZLIB_MEMORY\nRangeError ERR_AGENTOS_ZLIB_MEMORY\nok true\nok true\n', r.stderr);
+  // 2^31 ring + 2^24 tail + 8 × 2^30 hasher + 64 MiB of fixed tables.
+  assert.ok(logs.some((l) => l.msg === 'bounded limit exhausted' && l.limit === 'zlib_handle_reserve_bytes' && l.observed === 2 ** 31 + 2 ** 24 + 8 * 2 ** 30 + 64 * MiB && l.capacity === 256 * MiB));
+  assert.is((await client.exec(vmId, 'node', ['-e', "console.log(require('zlib').gunzipSync(require('zlib').gzipSync('still here')).toString())"])).stdout, 'still here\n');
+});
+
 test.after(async () => {
   await client.close();
 });
