@@ -261,6 +261,23 @@ test('a brotli encoder whose parameters would reserve more than ZLIB_HANDLE_RESE
   assert.is((await client.exec(vmId, 'node', ['-e', "console.log(require('zlib').gunzipSync(require('zlib').gzipSync('still here')).toString())"])).stdout, 'still here\n');
 });
 
+test('a brotli encoder asking for a block past ZLIB_BROTLI_BLOCK_BYTES (compressed whole in one daemon step) is refused at creation', async () => {
+  const r = await client.exec(vmId, 'node', ['-e', `
+    const zlib = require('zlib');
+    const C = zlib.constants;
+    const tryIt = (f) => { try { console.log('ok', f()); } catch (e) { console.log(e.name, e.code); } };
+    const data = Buffer.alloc(300000, 'ab');
+    const round = (params) => zlib.brotliDecompressSync(zlib.brotliCompressSync(data, { params })).equals(data);
+    tryIt(() => zlib.createBrotliCompress({ params: { [C.BROTLI_PARAM_LGBLOCK]: 24 } }));
+    tryIt(() => round({ [C.BROTLI_PARAM_LGBLOCK]: 19, [C.BROTLI_PARAM_QUALITY]: 5 }));
+    // Node's own largest choice, and qualities 0-1 (which ignore the parameter), pass.
+    tryIt(() => round({ [C.BROTLI_PARAM_LGBLOCK]: 18 }));
+    tryIt(() => round({ [C.BROTLI_PARAM_LGBLOCK]: 24, [C.BROTLI_PARAM_QUALITY]: 1 }));
+  `]);
+  assert.is(r.stdout, 'RangeError ERR_AGENTOS_ZLIB_BLOCK\nRangeError ERR_AGENTOS_ZLIB_BLOCK\nok true\nok true\n', r.stderr);
+  assert.ok(logs.some((l) => l.msg === 'bounded limit exhausted' && l.limit === 'zlib_brotli_block_bytes' && l.observed === 2 ** 24 && l.capacity === 256 * 1024));
+});
+
 test.after(async () => {
   await client.close();
 });
