@@ -233,6 +233,86 @@ test('a guest calling its handles directly with bad arguments gets errors; the d
   assert.is((await client.exec(vmId, 'node', ['-e', "console.log(require('zlib').gunzipSync(require('zlib').gzipSync('still here')).toString())"])).stdout, 'still here\n');
 });
 
+test('more of a hostile guest\'s direct handle calls (edge modes, flushes, shared/detached/resizable buffers, use after close) get errors; the daemon survives', async () => {
+  const r = await client.exec(vmId, 'node', ['-e', `
+    const zlib = require('zlib');
+    const C = zlib.constants;
+    const Zlib = zlib.createDeflate()._handle.constructor;
+    const Encoder = zlib.createBrotliCompress()._handle.constructor;
+    const ready = (mode) => { const h = new Zlib(mode); h.init(15, 6, 8, 0, new Uint32Array(2), () => {}); return h; };
+    const detached = () => { const ab = new ArrayBuffer(16); const u = new Uint8Array(ab); structuredClone(ab, { transfer: [ab] }); return u; };
+    const b3 = Buffer.alloc(3);
+    const tries = [
+      () => new Zlib(8),
+      () => new Zlib(2 ** 32 + 1),
+      () => new Zlib(C.GZIP).init(0, 6, 8, 0, new Uint32Array(2), () => {}),
+      () => ready(C.DEFLATE).init(15, 6, 8, 0, new Uint32Array(2), () => {}),
+      () => ready(C.DEFLATE).writeSync(2 ** 32, b3, 0, 3, Buffer.alloc(10), 0, 10),
+      () => { const h = new Encoder(C.BROTLI_ENCODE); h.init(new Uint32Array(0), new Uint32Array(2), () => {}); h.writeSync(C.Z_FINISH, b3, 0, 3, Buffer.alloc(10), 0, 10); },
+      () => ready(C.DEFLATE).writeSync(C.Z_FINISH, b3, 0, 3, Buffer.alloc(10), 0, -1),
+      () => ready(C.DEFLATE).writeSync(C.Z_FINISH, new Uint8Array(new SharedArrayBuffer(64)), 0, 64, new Uint8Array(new SharedArrayBuffer(100)), 0, 100),
+      () => ready(C.DEFLATE).writeSync(C.Z_FINISH, detached(), 0, 16, Buffer.alloc(10), 0, 10),
+      () => ready(C.DEFLATE).writeSync(C.Z_FINISH, new Uint8Array(new ArrayBuffer(16, { maxByteLength: 1 << 20 })), 0, 16, Buffer.alloc(30), 0, 30),
+      () => { const s = Buffer.alloc(100, 1); ready(C.DEFLATE).writeSync(C.Z_FINISH, s, 0, 50, s, 10, 90); },
+      () => ready(C.DEFLATE).params(NaN, 0),
+      () => { const h = ready(C.DEFLATE); h.close(); h.params(1, 0); },
+      () => { const h = ready(C.DEFLATE); h.close(); h.writeSync(0, b3, 0, 3, Buffer.alloc(10), 0, 10); },
+      () => { const h = new Zlib(C.DEFLATE); h.close(); h.init(15, 6, 8, 0, new Uint32Array(2), () => {}); },
+      () => new Encoder(C.BROTLI_ENCODE).init(new Float64Array([1.5, -1]), new Uint32Array(2), () => {}),
+      () => new Zlib(C.DEFLATE).init(15, 6, 8, 0, new Uint32Array(2), () => {}, Buffer.alloc(70000)),
+    ];
+    for (const t of tries) { try { t(); console.log('no error'); } catch (e) { console.log(e.code); } }
+  `]);
+  assert.is(r.stdout, ['ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE', 'ERR_INVALID_STATE', 'ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE', 'ERR_OUT_OF_RANGE',
+    'no error', 'no error', 'no error', 'no error', 'ERR_OUT_OF_RANGE', 'ERR_CRYPTO_HASH_FINALIZED', 'ERR_CRYPTO_HASH_FINALIZED', 'ERR_CRYPTO_HASH_FINALIZED', 'ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE', ''].join('\n'), r.stderr);
+  assert.is((await client.exec(vmId, 'node', ['-e', "console.log(require('zlib').gunzipSync(require('zlib').gzipSync('still here')).toString())"])).stdout, 'still here\n');
+});
+
+test('a brotli encoder whose parameters would reserve more than ZLIB_HANDLE_RESERVE_BYTES is refused at creation (brotli segfaults the daemon when such an allocation fails)', async () => {
+  const r = await client.exec(vmId, 'node', ['-e', `
+    const zlib = require('zlib');
+    const C = zlib.constants;
+    const large = (q, w) => ({ [C.BROTLI_PARAM_LARGE_WINDOW]: 1, [C.BROTLI_PARAM_LGWIN]: w, [C.BROTLI_PARAM_QUALITY]: q });
+    const tryIt = (f) => { try { console.log('ok', f()); } catch (e) { console.log(e.name, e.code); } };
+    tryIt(() => zlib.createBrotliCompress({ params: large(11, 30) }));
+    tryIt(() => zlib.brotliCompressSync('x', { params: large(5, 30) }));
+    // Straight on the handle: an encoder with data and no way to get its window would take the daemon down.
+    const Encoder = zlib.createBrotliCompress()._handle.constructor;
+    tryIt(() => {
+      const p = new Uint32Array(C.BROTLI_PARAM_LARGE_WINDOW + 1).fill(0xffffffff);
+      p[C.BROTLI_PARAM_LARGE_WINDOW] = 1; p[C.BROTLI_PARAM_LGWIN] = 30; p[C.BROTLI_PARAM_QUALITY] = 11;
+      const h = new Encoder(C.BROTLI_ENCODE);
+      h.init(p, new Uint32Array(2), () => {});
+      h.writeSync(C.BROTLI_OPERATION_FLUSH, Buffer.alloc(1000, 1), 0, 1000, Buffer.alloc(1000), 0, 1000);
+    });
+    // The largest standard window at quality 11, and a large one at a low quality, still work.
+    const data = Buffer.alloc(300000, 'ab');
+    tryIt(() => zlib.brotliDecompressSync(zlib.brotliCompressSync(data, { params: { [C.BROTLI_PARAM_LGWIN]: 24, [C.BROTLI_PARAM_QUALITY]: 11 } })).equals(data));
+    tryIt(() => zlib.brotliDecompressSync(zlib.brotliCompressSync(data, { params: large(5, 26) }), { params: { [C.BROTLI_DECODER_PARAM_LARGE_WINDOW]: 1 } }).equals(data));
+  `]);
+  assert.is(r.stdout, 'RangeError ERR_AGENTOS_ZLIB_MEMORY\nRangeError ERR_AGENTOS_ZLIB_MEMORY\nRangeError ERR_AGENTOS_ZLIB_MEMORY\nok true\nok true\n', r.stderr);
+  // 2^31 ring + 2^24 tail + 8 × 2^30 hasher + 64 MiB of fixed tables.
+  assert.ok(logs.some((l) => l.msg === 'bounded limit exhausted' && l.limit === 'zlib_handle_reserve_bytes' && l.observed === 2 ** 31 + 2 ** 24 + 8 * 2 ** 30 + 64 * MiB && l.capacity === 256 * MiB));
+  assert.is((await client.exec(vmId, 'node', ['-e', "console.log(require('zlib').gunzipSync(require('zlib').gzipSync('still here')).toString())"])).stdout, 'still here\n');
+});
+
+test('a brotli encoder asking for a block past ZLIB_BROTLI_BLOCK_BYTES (compressed whole in one daemon step) is refused at creation', async () => {
+  const r = await client.exec(vmId, 'node', ['-e', `
+    const zlib = require('zlib');
+    const C = zlib.constants;
+    const tryIt = (f) => { try { console.log('ok', f()); } catch (e) { console.log(e.name, e.code); } };
+    const data = Buffer.alloc(300000, 'ab');
+    const round = (params) => zlib.brotliDecompressSync(zlib.brotliCompressSync(data, { params })).equals(data);
+    tryIt(() => zlib.createBrotliCompress({ params: { [C.BROTLI_PARAM_LGBLOCK]: 24 } }));
+    tryIt(() => round({ [C.BROTLI_PARAM_LGBLOCK]: 19, [C.BROTLI_PARAM_QUALITY]: 5 }));
+    // Node's own largest choice, and qualities 0-1 (which ignore the parameter), pass.
+    tryIt(() => round({ [C.BROTLI_PARAM_LGBLOCK]: 18 }));
+    tryIt(() => round({ [C.BROTLI_PARAM_LGBLOCK]: 24, [C.BROTLI_PARAM_QUALITY]: 1 }));
+  `]);
+  assert.is(r.stdout, 'RangeError ERR_AGENTOS_ZLIB_BLOCK\nRangeError ERR_AGENTOS_ZLIB_BLOCK\nok true\nok true\n', r.stderr);
+  assert.ok(logs.some((l) => l.msg === 'bounded limit exhausted' && l.limit === 'zlib_brotli_block_bytes' && l.observed === 2 ** 24 && l.capacity === 256 * 1024));
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -433,6 +433,14 @@ export const INVENTORY = {
     unit: 'bytes', default: 512 * MiB, env: 'AGENTOS_ZLIB_HANDLE_MEMORY_BYTES', scope: 'process', min: MiB, max: 16384 * MiB,
     why: 'native memory the zlib and brotli handles of one guest process may hold in the daemon at once: deflate\'s window and hash from the start, a brotli encoder\'s ring buffer and hasher and a decoder\'s window as data flows, up to the most their parameters allow (16 MiB windows, 1 GiB with brotli\'s large-window option); past it a new handle throws and a stream fails with ERR_AGENTOS_ZLIB_MEMORY until some are closed',
   },
+  ZLIB_HANDLE_RESERVE_BYTES: {
+    unit: 'bytes', default: 256 * MiB, env: 'AGENTOS_ZLIB_HANDLE_RESERVE_BYTES', scope: 'process', min: 64 * MiB, max: 16384 * MiB,
+    why: 'address space one brotli encoder may reserve in the daemon (its ring buffer, and at qualities 10-11 a hasher of 8 bytes per window position: 9 GiB for a 1 GiB large window), touched or not; brotli\'s encoder crashes the whole daemon when such an allocation is refused, so parameters that would reserve more fail at creation with ERR_AGENTOS_ZLIB_MEMORY (the default admits every standard window at every quality)',
+  },
+  ZLIB_BROTLI_BLOCK_BYTES: {
+    unit: 'bytes', default: 256 * 1024, env: 'AGENTOS_ZLIB_BROTLI_BLOCK_BYTES', scope: 'process', min: 64 * 1024, max: 16 * MiB,
+    why: 'the largest block (BROTLI_PARAM_LGBLOCK) a guest\'s brotli encoder may compress in one step on the daemon\'s thread: the step that fills a block compresses all of it, and 16 MiB at quality 11 holds every VM for seconds; Node never picks more than 256 KiB on its own, so only an explicit larger block fails at creation with ERR_AGENTOS_ZLIB_BLOCK',
+  },
   TEXT_DECODE_CALL_MAX_BYTES: {
     unit: 'bytes', default: 65536, env: 'AGENTOS_TEXT_DECODE_CALL_MAX_BYTES', scope: 'process', min: 4096, max: 16 * MiB,
     why: 'bytes one guest TextDecoder call into the daemon decodes (the daemon\'s own decoder, so every encoding is Node\'s); larger input is decoded by several streamed calls, each within the daemon\'s turn budget',

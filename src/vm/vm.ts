@@ -551,6 +551,8 @@ export class Vm implements ProcessKernel {
       pbkdf2MaxIterations: this.limits.CRYPTO_PBKDF2_MAX_ITERATIONS.value,
       scryptMaxMemoryBytes: this.limits.CRYPTO_SCRYPT_MAX_MEMORY_BYTES.value,
       handleMemoryBytes: this.limits.ZLIB_HANDLE_MEMORY_BYTES.value,
+      handleReserveBytes: this.limits.ZLIB_HANDLE_RESERVE_BYTES.value,
+      brotliBlockBytes: this.limits.ZLIB_BROTLI_BLOCK_BYTES.value,
       onLimit: (limit, observed, capacity, env) => {
         this.limitHits++;
         warnLimitExhausted(log, { limit, observed, capacity, env });

@@ -46,6 +46,10 @@ export interface ZlibState {
 export interface ZlibBounds {
   callMaxBytes: number;
   handleMemoryBytes: number;
+  /** The most address space one brotli encoder may reserve at init (see encoderReserve). */
+  handleReserveBytes: number;
+  /** The largest block a brotli encoder may compress in one step (see encoderBlock). */
+  brotliBlockBytes: number;
   onLimit(limit: string, observed: number, capacity: number, env: string): void;
 }
 
@@ -98,6 +102,39 @@ function chargeOf(kind: Kind, mode: number, p: { windowBits?: number; memLevel?:
   // The ring buffer, and for qualities 10-11 a binary-tree hasher of two 32-bit links per window position.
   const perByte = param(C.BROTLI_PARAM_QUALITY!, C.BROTLI_DEFAULT_QUALITY!) >= 10 ? 9 : 3;
   return { base: 1024 * KiB, perByte, cap: perByte * 2 ** lgwin + 1024 * KiB, byOutput: false };
+}
+
+/**
+ * The address space a brotli encoder reserves as soon as it has data, whatever it later
+ * touches: its ring buffer (2^(max(lgwin, lgblock)+1) plus a block's tail) and, at
+ * qualities 10-11, a binary-tree hasher of two 32-bit links per window position. Brotli's
+ * encoder does not survive a failed allocation (it dereferences the null: the daemon
+ * segfaults), so a reservation the host may refuse (9 GiB for a large window at quality 11)
+ * never reaches it. Its other, fixed tables (hash buckets, block buffers) stay under 64 MiB.
+ */
+function encoderReserve(brotli: number[]): number {
+  const param = (i: number, dflt: number) => (brotli[i] === undefined || brotli[i] === 0xffffffff ? dflt : brotli[i]!);
+  const large = param(C.BROTLI_PARAM_LARGE_WINDOW!, 0) !== 0;
+  // Clamped as brotli's encoder clamps them (SanitizeParams, ComputeLgBlock).
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  const lgwin = clamp(param(C.BROTLI_PARAM_LGWIN!, C.BROTLI_DEFAULT_WINDOW!), C.BROTLI_MIN_WINDOW_BITS!, large ? C.BROTLI_LARGE_MAX_WINDOW_BITS! : C.BROTLI_MAX_WINDOW_BITS!);
+  const quality = param(C.BROTLI_PARAM_QUALITY!, C.BROTLI_DEFAULT_QUALITY!);
+  // An unset block is the window at qualities 0-1 and at most the largest block otherwise.
+  const lgblock = quality < 2 ? lgwin : clamp(param(C.BROTLI_PARAM_LGBLOCK!, 0) || C.BROTLI_MAX_INPUT_BLOCK_BITS!, C.BROTLI_MIN_INPUT_BLOCK_BITS!, C.BROTLI_MAX_INPUT_BLOCK_BITS!);
+  return 2 ** (Math.max(lgwin, lgblock) + 1) + 2 ** lgblock + (quality >= 10 ? 8 * 2 ** lgwin : 0) + 64 * KiB * KiB;
+}
+
+/**
+ * The block a brotli encoder compresses in one step, where its parameters set one: it takes
+ * input until a block is full, then compresses all of it within the one call that fills it,
+ * on the daemon's thread (16 MiB at quality 11 holds every VM for seconds). Node's own
+ * choice is at most 2^18 (2^lgwin at qualities 0-1, which ignore the parameter and run fast).
+ */
+function encoderBlock(brotli: number[]): number {
+  const param = (i: number) => (brotli[i] === undefined || brotli[i] === 0xffffffff ? 0 : brotli[i]!);
+  const quality = brotli[C.BROTLI_PARAM_QUALITY!] === undefined || brotli[C.BROTLI_PARAM_QUALITY!] === 0xffffffff ? C.BROTLI_DEFAULT_QUALITY! : brotli[C.BROTLI_PARAM_QUALITY!]!;
+  const lgblock = param(C.BROTLI_PARAM_LGBLOCK!);
+  return quality < 2 || lgblock === 0 ? 0 : 2 ** Math.min(C.BROTLI_MAX_INPUT_BLOCK_BITS!, Math.max(C.BROTLI_MIN_INPUT_BLOCK_BITS!, lgblock));
 }
 
 export class ZlibCalls {
@@ -190,6 +227,16 @@ export class ZlibCalls {
         throw Object.assign(new TypeError('brotli parameters must be an array of 32-bit unsigned integers'), { code: 'ERR_INVALID_ARG_TYPE' });
       }
       s.charge = chargeOf(s.kind, s.mode, { brotli: raw as number[] });
+      const block = s.kind === 'BrotliEncoder' ? encoderBlock(raw as number[]) : 0;
+      if (block > this.b.brotliBlockBytes) {
+        this.b.onLimit('zlib_brotli_block_bytes', block, this.b.brotliBlockBytes, 'AGENTOS_ZLIB_BROTLI_BLOCK_BYTES');
+        throw Object.assign(new RangeError(`a brotli encoder may compress at most ${this.b.brotliBlockBytes} bytes in one step of the daemon's, and BROTLI_PARAM_LGBLOCK asks for ${block}: use a smaller block (AGENTOS_ZLIB_BROTLI_BLOCK_BYTES)`), { code: 'ERR_AGENTOS_ZLIB_BLOCK' });
+      }
+      const reserve = s.kind === 'BrotliEncoder' ? encoderReserve(raw as number[]) : 0;
+      if (reserve > this.b.handleReserveBytes) {
+        this.b.onLimit('zlib_handle_reserve_bytes', reserve, this.b.handleReserveBytes, 'AGENTOS_ZLIB_HANDLE_RESERVE_BYTES');
+        throw Object.assign(new RangeError(`a brotli encoder may reserve at most ${this.b.handleReserveBytes} bytes of the daemon's address space, and these parameters (window, block and quality) take ${reserve}: use a smaller window or a lower quality (AGENTOS_ZLIB_HANDLE_RESERVE_BYTES)`), { code: 'ERR_AGENTOS_ZLIB_MEMORY' });
+      }
       init = (native) => native.init(Uint32Array.from(raw as number[]), s.writeState, noop);
     }
     const refused = this.recharge(s, 0);
