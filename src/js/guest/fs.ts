@@ -6,6 +6,7 @@ import { fsConstants } from './fs-constants.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { block, hooks, unwrap } from './hooks.js';
 import { writeOut } from './output.js';
+import { makeOpendir } from './fs-dir.js';
 import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
 
 /**
@@ -568,6 +569,10 @@ promises.watch = ((filename: unknown, options?: unknown) => {
   return watchIterator(watch(filename, { ...o, signal: undefined }), o.signal);
 }) as AnyFn;
 
+const dirs = makeOpendir((p) => listDir(toPath(p)));
+callbacks.opendir = dirs.opendir as AnyFn;
+promises.opendir = dirs.opendirPromise;
+
 // Node's fs/promises has no fd calls: an fd's are on its FileHandle (./fs-handle.ts).
 for (const name of ['fchown', 'futimes']) delete promises[name];
 // realpath(3) is the VM's realpath already: the native form is the same call.
@@ -579,7 +584,7 @@ export const constants = fsConstants;
 export const fsPromises: Record<string, unknown> = { ...promises, constants };
 
 export function createFs(streams: Record<string, AnyFn>) {
-  const fs = { ...sync, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
+  const fs = { ...sync, opendirSync: dirs.opendirSync, Dir: dirs.Dir, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
   // Node's own classes, loaded with its fs utils on first use.
   for (const name of ['Stats', 'Dirent'] as const) Object.defineProperty(fs, name, { get: () => nodeFs()[name], enumerable: true, configurable: true });
   return fs;
