@@ -905,16 +905,26 @@ export class VirtualFs {
   }
 
   chown(path: string, uid: number, gid: number, follow = true): void {
-    const node = this.lookup(path, 'chown', follow);
-    node.uid = uid;
-    node.gid = gid;
+    this.chownNode(this.lookup(path, 'chown', follow), uid, gid);
+  }
+
+  /** chown on an open file's node (fchown); -1 keeps the id, as chown(2). */
+  chownNode(node: FsNode, uid: number, gid: number): void {
+    node = this.current(node);
+    if (uid !== -1) node.uid = uid;
+    if (gid !== -1) node.gid = gid;
     node.ctimeNs = now();
     this.changes?.modified(node);
   }
 
   /** Sets access and modification times (ms, or exact ns when given as bigint). */
   utimes(path: string, atime: number | bigint, mtime: number | bigint, follow = true): void {
-    const node = this.lookup(path, 'utime', follow);
+    this.utimesNode(this.lookup(path, 'utime', follow), atime, mtime);
+  }
+
+  /** utimes on an open file's node (futimes). */
+  utimesNode(node: FsNode, atime: number | bigint, mtime: number | bigint): void {
+    node = this.current(node);
     node.atimeNs = typeof atime === 'bigint' ? atime : BigInt(Math.round(atime * 1e6));
     node.mtimeNs = typeof mtime === 'bigint' ? mtime : BigInt(Math.round(mtime * 1e6));
     node.ctimeNs = now();

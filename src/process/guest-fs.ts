@@ -60,6 +60,8 @@ const OPERATIONS: Record<string, Target> = {
   ftruncate: { operation: 'truncate', fd: 0 },
   allocate: { operation: 'write', fd: 0, syscall: 'fallocate' },
   fchmod: { operation: 'chmod', fd: 0 },
+  fchown: { operation: 'chown', fd: 0 },
+  futimes: { operation: 'utimes', fd: 0 },
   fsetxattr: { operation: 'xattr', fd: 0 },
   truncate: { operation: 'truncate', path: 0, syscall: 'open' },
   mkdir: { operation: 'create', path: 0, nofollow: true },
@@ -303,6 +305,8 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       return null;
     }
     case 'fchmod': vfs.chmodNode(ctx.fds.get(num(a[0], 'fd'), 'fchmod').node, num(a[1], 'mode')); return null;
+    case 'fchown': vfs.chownNode(ctx.fds.get(num(a[0], 'fd'), 'fchown').node, num(a[1], 'uid'), num(a[2], 'gid')); return null;
+    case 'futimes': vfs.utimesNode(ctx.fds.get(num(a[0], 'fd'), 'futime').node, BigInt(str(a[1], 'atime')), BigInt(str(a[2], 'mtime'))); return null;
     case 'stat': return vfs.stat(str(a[0]), a[1] !== false);
     case 'readdir': {
       if (a[2] === undefined) {

@@ -13,6 +13,7 @@ import { createWorkerThreads } from './node/worker-threads.js';
 import { createCluster } from './node/cluster.js';
 import { createModuleBuiltin } from './node/module.js';
 import { makeFileStreams } from './fs-streams.js';
+import { makeFileHandle } from './fs-handle.js';
 import { makeWatchFile } from './fs-watch-file.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
@@ -31,7 +32,9 @@ export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
   // Descriptors, not values: ReadStream/WriteStream are getters that load `stream` on first use.
-  Object.defineProperties(fs, Object.getOwnPropertyDescriptors(makeFileStreams(fs as never, () => modules.stream as never)));
+  const handles = makeFileHandle(fs as never, { events: () => modules.events as never, streams: () => fs as never, readline: () => modules.readline as never });
+  handles.install(fsPromises);
+  Object.defineProperties(fs, Object.getOwnPropertyDescriptors(makeFileStreams(fs as never, () => modules.stream as never, handles.isFileHandle)));
   Object.assign(fs, makeWatchFile(fs.statSync as never, () => modules.events as never));
 
   const os = createOs(proc as { env: Record<string, string> }, user);

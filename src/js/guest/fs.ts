@@ -6,6 +6,7 @@ import { fsConstants } from './fs-constants.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { block, hooks, unwrap } from './hooks.js';
 import { writeOut } from './output.js';
+import { makeOpendir } from './fs-dir.js';
 import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
 
 /**
@@ -259,6 +260,17 @@ const sync = {
     const u = nodeFs();
     call('utimes', path, u.toUnixTimestamp(atime) * 1000, u.toUnixTimestamp(mtime) * 1000);
   },
+  fchownSync(fd: unknown, uid: unknown, gid: unknown): void { const n = fdOf(fd); ids(uid, gid); call('fchown', n, uid, gid); },
+  futimesSync(fd: unknown, atime: unknown, mtime: unknown): void {
+    const n = fdOf(fd);
+    const u = nodeFs();
+    call('futimes', n, nanos(u.toUnixTimestamp(atime, 'atime')), nanos(u.toUnixTimestamp(mtime, 'mtime')));
+  },
+  lutimesSync(p: unknown, atime: unknown, mtime: unknown): void {
+    const path = toPath(p);
+    const u = nodeFs();
+    call('utimesNs', path, nanos(u.toUnixTimestamp(atime, 'atime')), nanos(u.toUnixTimestamp(mtime, 'mtime')), false);
+  },
   openSync(p: unknown, flags?: unknown, mode?: unknown): number {
     const path = toPath(p);
     return call<number>('open', path, openFlags(flags), fileMode(mode, 0o666));
@@ -362,6 +374,11 @@ function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** Seconds (Node's toUnixTimestamp) as the whole nanoseconds the host's utimesNs/futimes take, in a string. */
+function nanos(seconds: number): string {
+  return String(BigInt(Math.round(seconds * 1e9)));
+}
+
 function ids(uid: unknown, gid: unknown): void {
   const u = nodeFs();
   u.validateInteger(uid, 'uid', -1, u.constants.kMaxUserId);
@@ -443,7 +460,7 @@ const callbacks: Record<string, AnyFn> = {};
 const ASYNC_NAMES = {
   access: 2, readFile: 2, writeFile: 3, appendFile: 3, stat: 2, lstat: 2, fstat: 2, statfs: 2, readdir: 2, mkdir: 2, mkdtemp: 2, rm: 2, rmdir: 2,
   unlink: 1, rename: 2, copyFile: 3, cp: 3, symlink: 3, readlink: 2, link: 2, realpath: 2, truncate: 2, ftruncate: 2, chmod: 2, fchmod: 2,
-  chown: 3, lchown: 3, utimes: 3, open: 3, close: 1, fsync: 1, fdatasync: 1, read: 5, write: 5, readv: 3, writev: 3,
+  chown: 3, lchown: 3, fchown: 3, utimes: 3, futimes: 3, lutimes: 3, open: 3, close: 1, fsync: 1, fdatasync: 1, read: 5, write: 5, readv: 3, writev: 3,
 } as const;
 
 /**
@@ -552,13 +569,25 @@ promises.watch = ((filename: unknown, options?: unknown) => {
   return watchIterator(watch(filename, { ...o, signal: undefined }), o.signal);
 }) as AnyFn;
 
+const dirs = makeOpendir((p) => listDir(toPath(p)));
+callbacks.opendir = dirs.opendir as AnyFn;
+promises.opendir = dirs.opendirPromise;
+
+// Node's fs/promises has no fd calls: an fd's are on its FileHandle (./fs-handle.ts).
+for (const name of ['fchown', 'futimes']) delete promises[name];
+// realpath(3) is the VM's realpath already: the native form is the same call.
+(sync.realpathSync as unknown as { native: unknown }).native = sync.realpathSync;
+(callbacks.realpath as unknown as { native: unknown }).native = callbacks.realpath;
+
 export const constants = fsConstants;
+/** `fs/promises`, the same object as `fs.promises`. */
+export const fsPromises: Record<string, unknown> = { ...promises, constants };
 
 export function createFs(streams: Record<string, AnyFn>) {
-  const fs = { ...sync, ...callbacks, ...streams, watch, FSWatcher, promises: { ...promises, constants }, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
+  const fs = { ...sync, opendirSync: dirs.opendirSync, Dir: dirs.Dir, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
   // Node's own classes, loaded with its fs utils on first use.
   for (const name of ['Stats', 'Dirent'] as const) Object.defineProperty(fs, name, { get: () => nodeFs()[name], enumerable: true, configurable: true });
   return fs;
 }
 
-export const fsPromises = { ...promises, constants };
+
