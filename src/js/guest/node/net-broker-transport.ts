@@ -87,7 +87,8 @@ class BrokerHandle implements NetHandle {
   /**
    * The daemon closed the connection (the peer destroyed it, or both sides ended): what
    * remains to read is the end, what remains to write goes nowhere, as after a kernel's
-   * close. Reached by the 'close' event, or earlier by a call that crossed it (EBADF).
+   * close. Reached by the 'close' event only: the daemon sends it (after an 'error', if the
+   * connection failed) for every socket it drops.
    */
   private gone(): void {
     if (this.id !== undefined) listeners.delete(this.id);
@@ -98,13 +99,18 @@ class BrokerHandle implements NetHandle {
     this.fail('EPIPE', false);
   }
 
-  /** A call on this socket; false when the daemon had already closed it (its 'close' still on the way). */
+  /**
+   * A call on this socket; false when the daemon had already dropped it. Its events are still
+   * on the way then ('error' first if it failed: a byte limit, a reset), so the call makes no
+   * more calls possible but leaves the ending to them: deciding it here lost the error.
+   */
   private socketCall(op: string, args: unknown[]): unknown {
     try {
       return nodeCall(op, [this.id, ...args]);
     } catch (err) {
       if (codeOf(err) !== 'EBADF') throw err;
-      this.gone();
+      this.closed = true;
+      this.reading = false;
       return false;
     }
   }
