@@ -431,8 +431,13 @@ export class NetBroker implements VmNetwork {
     this.reserveConnection();
     const [mine, theirs] = streamPair(this.o.bounds.loopbackBufferBytes);
     this.track(mine);
-    // The peer's end closes with this one's count: one connection, two ends.
-    theirs.once('close', () => mine.destroy());
+    // The peer's end closes with this one's count: one connection, two ends. What the peer
+    // wrote before it closed is still this end's to read (a kernel delivers it before the
+    // FIN): this end closes once it has read to that end, not before.
+    theirs.once('close', () => {
+      if (mine.readableEnded || mine.destroyed) mine.destroy();
+      else mine.once('end', () => mine.destroy());
+    });
     const v6 = isIP(host) === 6;
     const loop = v6 ? '::1' : '127.0.0.1';
     const fromPort = this.ephemeralPort();

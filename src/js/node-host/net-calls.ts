@@ -22,6 +22,8 @@ interface SocketEntry {
   /** Waiting for the guest to catch up (queued past the window). */
   held: boolean;
   closed: boolean;
+  /** Stops telling the guest of the stream's data, end and drain (it closed its socket). */
+  detach?: () => void;
 }
 interface ServerEntry {
   kind: 'server';
@@ -40,6 +42,25 @@ type Entry = SocketEntry | ServerEntry | LookupEntry;
 const HOST_TEXT = /^[^\0]{1,300}$/;
 const invalid = (message: string) => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
 const shape = (err: unknown) => ({ code: err instanceof NetError ? err.code : ((err as { code?: string })?.code ?? 'ECONNRESET'), message: err instanceof Error ? err.message : String(err) });
+
+/**
+ * The guest closed a socket: what it wrote before was handed to the daemon (a kernel's
+ * send buffer, which Node's destroy() leaves to be sent), so it still goes out, then the
+ * end; nothing more is read. The connection stays counted against the VM until then (a
+ * peer that never reads holds it, as an orphaned kernel socket; the VM's dispose ends it).
+ */
+function linger(stream: Duplex, detach: (() => void) | undefined): void {
+  detach?.();
+  stream.on('error', () => stream.destroy());
+  if (stream.destroyed || stream.writableFinished || stream.writableLength === 0) {
+    stream.destroy();
+    return;
+  }
+  stream.once('finish', () => stream.destroy());
+  stream.end();
+  // What arrives now goes nowhere (the stream must still flow, or a pair's peer would wait).
+  stream.resume();
+}
 
 export class NetCalls {
   private readonly handles = new Map<number, Entry>();
@@ -152,7 +173,7 @@ export class NetCalls {
   private attach(id: number, entry: SocketEntry, stream: Duplex): void {
     entry.stream = stream;
     stream.pause();
-    stream.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       entry.queued += chunk.byteLength;
       const settled = this.deliver(id, 'data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       if (entry.queued >= this.windowBytes && !entry.held) {
@@ -168,9 +189,17 @@ export class NetCalls {
       };
       if (settled) settled.then(done, done);
       else done();
-    });
-    stream.on('end', () => void this.deliver(id, 'end', null));
-    stream.on('drain', () => void this.deliver(id, 'drain', null));
+    };
+    const onEnd = () => void this.deliver(id, 'end', null);
+    const onDrain = () => void this.deliver(id, 'drain', null);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('drain', onDrain);
+    entry.detach = () => {
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('drain', onDrain);
+    };
     stream.on('error', (err) => {
       if (!entry.closed) void this.deliver(id, 'error', shape(err));
     });
@@ -275,8 +304,9 @@ export class NetCalls {
     if (!h) return;
     h.closed = true;
     this.handles.delete(id);
-    if (h.kind === 'socket') h.stream?.destroy();
-    else if (h.kind === 'server') h.listener?.close();
+    if (h.kind === 'socket') {
+      if (h.stream) linger(h.stream, h.detach);
+    } else if (h.kind === 'server') h.listener?.close();
     this.changed();
   }
 

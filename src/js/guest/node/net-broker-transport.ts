@@ -191,13 +191,16 @@ class BrokerHandle implements NetHandle {
     }
     this.batch.push(data);
     this.batchBytes += data.byteLength;
-    if (this.full) this.waiting.push(done);
     if (this.batchBytes >= BATCH_BYTES) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       void Promise.resolve().then(() => this.flush());
     }
-    if (!this.full && !this.waiting.includes(done)) done(null);
+    // Full before this write, or made full by its own flush: it completes on 'drain' (a
+    // callback dropped here would leave the socket's writer waiting for ever).
+    if (this.full && !this.closed) this.waiting.push(done);
+    else if (this.closed) later(() => done('EPIPE'));
+    else done(null);
   }
 
   private flush(): void {
