@@ -32,7 +32,7 @@ const kCloseReject = Symbol('kCloseReject');
 const kRef = Symbol('kRef');
 const kUnref = Symbol('kUnref');
 
-/** Node reads a whole file in chunks of this many bytes between abort checks (kReadFileBufferLength). */
+/** Node writes a whole file in pieces of this many bytes between abort checks (kWriteFileMaxChunkSize). */
 const WRITE_CHUNK = 512 * 1024;
 
 function later<T>(fn: () => T): Promise<T> {
