@@ -59,12 +59,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   // One deadline from the moment the daemon starts to end: for disposing VMs, answering
   // what is owed and flushing stdout and the log, whatever the host does with its pipes.
   const deadlineMs = limits.SHUTDOWN_DEADLINE_MS.value;
-  const deadline = server.ending.then(() => new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), deadlineMs)));
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  const deadline = server.ending.then(() => new Promise<'deadline'>((resolve) => { deadlineTimer = setTimeout(() => resolve('deadline'), deadlineMs); }));
   const ended = await Promise.race([server.exitCode, deadline]);
   const code = ended === 'deadline' ? server.endCode ?? 0 : ended;
   if (ended === 'deadline') log.warn({ deadlineMs, env: 'AGENTOS_SHUTDOWN_DEADLINE_MS' }, 'shutdown deadline passed; exiting without waiting for the rest');
   log.info({ exitCode: code }, 'sidecar exiting');
-  await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined))), threadsQuiet()]), deadline]);
+  await Promise.race([Promise.all([flushed(output), new Promise((resolve) => log.flush(() => resolve(undefined)))]), deadline]);
+  clearTimeout(deadlineTimer);
+  // Even past the deadline: the caller's process.exit() while isolated-vm still frees an
+  // isolate dies of SIGSEGV, and the host gets a signal instead of the exit code.
+  let graceTimer: NodeJS.Timeout | undefined;
+  await Promise.race([threadsQuiet(), new Promise((resolve) => { graceTimer = setTimeout(resolve, limits.EXIT_GRACE_MS.value); })]);
+  clearTimeout(graceTimer);
   return code;
 }
 

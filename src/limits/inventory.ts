@@ -484,6 +484,11 @@ export const INVENTORY = {
     min: 10, max: 600_000,
     why: 'on EOF or SIGTERM the daemon exits within this time even if a VM is slow to dispose',
   },
+  EXIT_GRACE_MS: {
+    unit: 'ms', default: 10_000, env: 'AGENTOS_EXIT_GRACE_MS', scope: 'sidecar',
+    min: 10, max: 600_000,
+    why: 'after its last answer and log line, the daemon waits until isolated-vm\'s threads are quiet (an exit while one still frees an isolate dies of SIGSEGV and loses the exit code); past this time it exits anyway',
+  },
   MAX_PARAMS_DEPTH: {
     unit: 'count', default: 64, env: 'AGENTOS_MAX_PARAMS_DEPTH', scope: 'protocol',
     min: 8, max: 1024,

@@ -323,7 +323,7 @@ export abstract class GuestProcess implements Watched {
     const used = this.cpuMs();
     const now = this.guestThreadsBaseMs === undefined ? undefined : guestThreadsCpuMs();
     if (now === undefined) return used;
-    return Math.min(this.lastCpuMs, now - this.guestThreadsBaseMs!) + this.daemonMs;
+    return Math.min(this.lastCpuMs, Math.max(0, now - this.guestThreadsBaseMs!)) + this.daemonMs;
   }
 
   onCpuExhausted(observedMs: number): void {
