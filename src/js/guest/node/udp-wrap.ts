@@ -25,20 +25,25 @@ type Listener = (kind: string, data: unknown) => void;
 const call = <T>(op: string, args: unknown[]): T => netHost().nodeCall<T>(op, args);
 const listen = (id: number, listener: Listener | undefined) => netHost().netListen(id, listener);
 const isIP = (text: string): number => netHost().nodeRequire('net').isIP(text);
+/** What Node's C++ binding makes of a numeric argument (Uint32Value: a bind(callback) port is 0). */
+const u32 = (v: unknown): number => Number(v) >>> 0;
 const BufferCtor = () => (globalThis as unknown as { Buffer: { from(ab: ArrayBufferLike, offset: number, length: number): Uint8Array } }).Buffer;
 
 interface SendReq {
   oncomplete?: (status: number, sent?: number) => void;
 }
 
-function concat(list: Uint8Array[], count: number): Uint8Array {
-  if (count === 1) return list[0]!;
+const bytesOf = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+
+/** The datagram's bytes, whatever views (DataView, Float64Array ...) carry them. */
+function concat(list: ArrayBufferView[], count: number): Uint8Array {
+  if (count === 1) return bytesOf(list[0]!);
   let total = 0;
   for (let i = 0; i < count; i++) total += list[i]!.byteLength;
   const out = new Uint8Array(total);
   let at = 0;
   for (let i = 0; i < count; i++) {
-    out.set(list[i]!, at);
+    out.set(bytesOf(list[i]!), at);
     at += list[i]!.byteLength;
   }
   return out;
@@ -105,9 +110,9 @@ export class UDP {
 
   private doBind(family: 4 | 6, ip: string, port: number, flags: number): number {
     if (this.closed) return UV_EBADF;
-    if (isIP(ip) !== family) return UV_EINVAL;
+    if (typeof ip !== 'string' || isIP(ip) !== family) return UV_EINVAL;
     const id = this.ensureOpen(family);
-    const err = call<string | null>('net.udp.bind', [id, ip, port, flags]);
+    const err = call<string | null>('net.udp.bind', [id, ip, u32(port), u32(flags)]);
     return err ? uv(err) : 0;
   }
 
@@ -127,7 +132,7 @@ export class UDP {
     if (this.closed) return UV_EBADF;
     if (isIP(ip) !== family) return UV_EINVAL;
     const id = this.ensureOpen(family);
-    const err = call<string | null>('net.udp.connect', [id, ip, port]);
+    const err = call<string | null>('net.udp.connect', [id, ip, u32(port)]);
     return err ? uv(err) : 0;
   }
 
@@ -147,9 +152,9 @@ export class UDP {
 
   /** send(req, list, count, port, ip, hasCallback) to an address; send(req, list, count, hasCallback) on a connected socket. */
   private doSend(family: 4 | 6, args: unknown[]): number {
-    const [req, list, count] = args as [SendReq, Uint8Array[], number];
+    const [req, list, count] = args as [SendReq, ArrayBufferView[], number];
     const to = args.length >= 6;
-    const port = to ? (args[3] as number) : null;
+    const port = to ? u32(args[3]) : null;
     const ip = to ? (args[4] as string) : null;
     const hasCallback = args[args.length - 1] === true;
     if (this.closed) return UV_EBADF;
