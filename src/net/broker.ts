@@ -135,6 +135,7 @@ export class NetBroker implements VmNetwork {
     this.udp = new VmUdp({
       bounds: { sockets: o.bounds.udpSockets, queueBytes: o.bounds.udpQueueBytes, peersPerSocket: o.bounds.udpPeersPerSocket },
       mayReach: (address, port, who) => this.mayReach(address, port, who),
+      verdict: (address, port) => this.datagramVerdict(address, port).mode,
       take: (direction, n) => this.take(direction, n),
       onLimit: o.onLimit,
       counted: (n) => (this.usage.udpSockets = n),
@@ -148,11 +149,14 @@ export class NetBroker implements VmNetwork {
    */
   private async mayReach(address: string, port: number, who: NetActor): Promise<boolean> {
     this.checkOpen();
+    return this.allowed(this.datagramVerdict(address, port), who, 'connect', `udp ${formatTarget({ host: canonicalAddress(address), port })}`);
+  }
+
+  private datagramVerdict(address: string, port: number): Verdict {
     const canonical = canonicalAddress(address);
     const recent = this.recent.get(canonical);
     const byName = recent ? this.judge.target('connect', { host: recent.name, port }) : undefined;
-    const verdict = this.judge.address('connect', canonical, port, byName?.mode === 'allow' ? byName : undefined);
-    return this.allowed(verdict, who, 'connect', `udp ${formatTarget({ host: canonical, port })}`);
+    return this.judge.address('connect', canonical, port, byName?.mode === 'allow' ? byName : undefined);
   }
 
   // ---- judging ----

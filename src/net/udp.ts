@@ -30,6 +30,8 @@ export interface UdpContext {
   bounds: UdpBounds;
   /** Whether the policy lets `who` send to address:port (logged and counted when not). */
   mayReach(address: string, port: number, who: NetActor): Promise<boolean>;
+  /** The policy's verdict on address:port, without logging (a loopback port of the host reached only by a rule naming it). */
+  verdict(address: string, port: number): 'allow' | 'deny' | 'ask';
   take(direction: 'in' | 'out', n: number): Error | undefined;
   onLimit(limit: string, observed: number, capacity: number, env: string): void;
   /** The VM's UDP sockets changed in number (vm/stats). */
@@ -56,6 +58,8 @@ const MAX_PAYLOAD = { 4: 65_507, 6: 65_527 } as const;
 export const DATAGRAM_OVERHEAD = 256;
 const EPHEMERAL_FIRST = 32768;
 const EPHEMERAL_LAST = 60999;
+/** One log line a second at most for a full queue (as DenialLog does for denials). */
+const LOG_EVERY_MS = 1000;
 export const UV_UDP_IPV6ONLY = 1;
 export const UV_UDP_REUSEADDR = 4;
 
@@ -188,6 +192,7 @@ export class VmUdp {
   private nextEphemeral = EPHEMERAL_FIRST;
   private bindings = 0;
   private queuedBytes = 0;
+  private queueFullLoggedAt = -Infinity;
   private disposed = false;
 
   constructor(private readonly c: UdpContext) {}
@@ -243,12 +248,23 @@ export class VmUdp {
     const mapped = to.family === 6 ? v4Mapped(to.address) : undefined;
     const dest = mapped ?? to.address;
     const kind = restrictedKind(dest);
-    if (kind === 'loopback' || isWildcard(dest)) return this.deliverLocal(from, data, to, mapped !== undefined);
-    return this.sendOut(from, data, to, who);
+    if (kind !== 'loopback' && !isWildcard(dest)) return this.sendOut(from, data, to, who);
+    const local = this.receiver(from, to, mapped !== undefined);
+    if (local) {
+      // The receiver's buffer copies the bytes: the sender's buffer is its own again at once.
+      local.target.accept({ data: Buffer.from(data), from: local.source });
+      return data.byteLength;
+    }
+    // Nothing of the VM is bound there: a host's own loopback port is reached only when a
+    // rule names it (as for TCP); else it is the VM's loopback, where nobody listens.
+    if (kind === 'loopback' && this.c.verdict(dest, to.port) !== 'deny') return this.sendOut(from, data, to, who);
+    // Linux reports the ICMP port unreachable to a connected sender, on its next receive.
+    if (from.peer) from.onError('ECONNREFUSED');
+    return data.byteLength;
   }
 
-  /** In memory, to the socket of this VM bound where the datagram goes; dropped when none takes it. */
-  private deliverLocal(from: UdpSocket, data: Buffer, to: UdpEndpoint, mapped: boolean): number {
+  /** The socket of this VM bound where a loopback datagram goes, and the source it sees. */
+  private receiver(from: UdpSocket, to: UdpEndpoint, mapped: boolean): { target: UdpSocket; source: UdpEndpoint } | undefined {
     const v4 = to.family === 4 || mapped;
     const dest = isWildcard(to.address) ? loopbackOf(to.family) : to.address;
     const destV4 = mapped ? v4Mapped(dest)! : dest;
@@ -274,14 +290,7 @@ export class VmUdp {
     const willing = candidates.filter((s) => !s.peer || (s.peer.port === local.port && sameHost(s.peer.address, source(s).address)));
     willing.sort((a, b) => Number(isWildcard(a.local!.address)) - Number(isWildcard(b.local!.address)) || b.boundAt - a.boundAt);
     const target = willing[0];
-    if (target) {
-      // The receiver's buffer copies the bytes: the sender's buffer is its own again at once.
-      target.accept({ data: Buffer.from(data), from: source(target) });
-    } else if (from.peer) {
-      // Linux reports the ICMP port unreachable to a connected sender, on its next receive.
-      from.onError('ECONNREFUSED');
-    }
-    return data.byteLength;
+    return target && { target, source: source(target) };
   }
 
   private async sendOut(from: UdpSocket, data: Buffer, to: UdpEndpoint, who: NetActor): Promise<number> {
@@ -337,6 +346,10 @@ export class VmUdp {
   /** Room for `n` more queued bytes in the VM; false (and the limit logged) when there is none. */
   reserve(n: number): boolean {
     if (this.queuedBytes + n > this.c.bounds.queueBytes) {
+      // A flood drops datagram after datagram: the log hears of it once a second, not for each.
+      const now = performance.now();
+      if (now - this.queueFullLoggedAt < LOG_EVERY_MS) return false;
+      this.queueFullLoggedAt = now;
       this.c.onLimit('net_udp_queue_bytes_per_vm', this.queuedBytes + n, this.c.bounds.queueBytes, 'AGENTOS_NET_UDP_QUEUE_BYTES_PER_VM');
       return false;
     }
