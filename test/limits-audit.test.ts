@@ -200,6 +200,7 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'net/udp.ts', value: [212992, 2304, 4608, 0x7fffffff], why: 'Linux\'s socket buffer sysctls (rmem/wmem_default and _max) and SOCK_MIN_RCVBUF/SNDBUF, and INT_MAX: what SO_RCVBUF/SO_SNDBUF report to the guest; the queues are bounded by NET_UDP_QUEUE_BYTES_PER_VM' },
   { file: 'js/guest/node/udp-wrap.ts', value: [224, 239], why: 'the first octets of IPv4 multicast (224.0.0.0/4)' },
   { file: 'js/guest/node/udp-wrap.ts', value: 255, why: 'the highest IP TTL / hop limit (libuv\'s range check of setTTL and setMulticastTTL)' },
+  { file: 'js/guest/node/udp-wrap.ts', value: [65507, 65527], why: 'the largest UDP payload over IPv4 and IPv6: the protocol\'s (EMSGSIZE past it, before the bytes cross to the daemon)' },
   { file: 'js/guest/node/udp-wrap.ts', value: 6, why: 'UDPWrap.send\'s argument count when it names a destination (req, list, count, port, ip, hasCallback)' },
   { file: 'net/broker.ts', value: 1000, where: 'dnsWindow', why: 'one second, the window of the per-second DNS rate (NET_DNS_LOOKUPS_PER_SECOND is the bound)' },
   { file: 'permissions/network-match.ts', value: 65535, why: 'the highest TCP port' },

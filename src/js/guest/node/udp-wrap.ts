@@ -17,6 +17,8 @@ const uv = (code: string): number => UV.get(code) ?? UV.get('EINVAL')!;
 const UV_EBADF = uv('EBADF');
 const UV_EINVAL = uv('EINVAL');
 export const UV_UDP_IPV6ONLY = 1;
+/** The largest UDP payload over IPv4 and IPv6 (the daemon checks again: src/net/udp.ts). */
+const MAX_PAYLOAD = { 4: 65_507, 6: 65_527 } as const;
 const UV_UDP_REUSEADDR = 4;
 
 type Endpoint = { address: string; family: 4 | 6; port: number };
@@ -159,6 +161,10 @@ export class UDP {
     const hasCallback = args[args.length - 1] === true;
     if (this.closed) return UV_EBADF;
     if (ip !== null && isIP(ip) !== family) return UV_EINVAL;
+    // Past the largest datagram, as the kernel answers, before any byte crosses to the daemon.
+    let total = 0;
+    for (let i = 0; i < count; i++) total += list[i]!.byteLength;
+    if (total > MAX_PAYLOAD[family]) return uv('EMSGSIZE');
     const id = this.ensureOpen(family);
     const reqId = this.nextReq++;
     const result = call<number | string | null>('net.udp.send', [id, concat(list, count), ip, port, hasCallback ? reqId : null]);
