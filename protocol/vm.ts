@@ -186,6 +186,7 @@ export const VmStats = request(
       bytesOut: Type.Integer({ description: 'bytes sent to the world' }),
       dnsLookups: Type.Integer({ description: 'lookups sent to the daemon\'s resolver' }),
       denied: Type.Integer({ description: 'network operations the policy refused' }),
+      udpSockets: Type.Integer({ description: 'UDP sockets bound now (AGENTOS_NET_UDP_SOCKETS_PER_VM)' }),
     }),
   }),
   'What one VM holds and has used.',

@@ -549,6 +549,21 @@ export const INVENTORY = {
     min: 1, max: 64 * MiB,
     why: 'bytes of one connection handed to guest JS and not yet run by it; past it the daemon stops reading that connection until the guest catches up (a busy guest cannot make the daemon buffer without end)',
   },
+  NET_UDP_SOCKETS_PER_VM: {
+    unit: 'count', default: 256, env: 'AGENTOS_NET_UDP_SOCKETS_PER_VM', scope: 'VM',
+    min: 1, max: 28_232,
+    why: 'UDP sockets one VM holds bound at once (bind EMFILE past it); each may hold a host UDP socket and its queue',
+  },
+  NET_UDP_QUEUE_BYTES_PER_VM: {
+    unit: 'bytes', default: 4 * MiB, env: 'AGENTOS_NET_UDP_QUEUE_BYTES_PER_VM', scope: 'VM',
+    min: 65_536, max: 1024 * MiB,
+    why: 'datagram bytes the daemon queues for one VM\'s UDP sockets, received and not yet read or sent and not yet gone; past it a datagram in is dropped (as a full socket buffer drops it) and one out fails with ENOBUFS, so a send flood costs only that VM',
+  },
+  NET_UDP_PEERS_PER_SOCKET: {
+    unit: 'count', default: 64, env: 'AGENTOS_NET_UDP_PEERS_PER_SOCKET', scope: 'VM',
+    min: 1, max: 65_536,
+    why: 'peers in the world one guest UDP socket has sent to, whose replies its host socket takes in (a stateful firewall); the oldest is forgotten first',
+  },
   NET_FORWARDS_PER_VM: {
     unit: 'count', default: 16, env: 'AGENTOS_NET_FORWARDS_PER_VM', scope: 'VM',
     min: 1, max: 1024,

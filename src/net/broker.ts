@@ -11,6 +11,7 @@ import { MeteredStream } from './metered.js';
 import { HeaderInjector, injectOutbound, type CompiledRule } from './inject-headers.js';
 import { tlsOutcome } from './tls-outcome.js';
 import { streamPair } from './stream-pair.js';
+import { VmUdp } from './udp.js';
 import { NetError, type ConnectedStream, type ConnectTarget, type Listener, type ListenRequest, type NetActor, type ResolvedAddress, type VmNetwork } from './vm-network.js';
 
 /** The bounds of one VM's network (src/limits/inventory.ts, NET_*). */
@@ -25,6 +26,10 @@ export interface NetBounds {
   recentNames: number;
   /** Bytes one end of an in-VM loopback connection buffers before its writer waits. */
   loopbackBufferBytes: number;
+  /** UDP (./udp.ts): sockets bound at once, datagram bytes queued, peers remembered per socket. */
+  udpSockets: number;
+  udpQueueBytes: number;
+  udpPeersPerSocket: number;
 }
 
 export interface BrokerOptions {
@@ -96,6 +101,8 @@ export interface NetUsage {
   bytesOut: number;
   dnsLookups: number;
   denied: number;
+  /** UDP sockets bound now. */
+  udpSockets: number;
 }
 
 /**
@@ -116,13 +123,40 @@ export class NetBroker implements VmNetwork {
   private nextEphemeral = EPHEMERAL_FIRST;
   private dnsWindow = { startedAt: 0, count: 0 };
   private disposed = false;
-  readonly usage: NetUsage = { connections: 0, connectionsOpened: 0, listeners: 0, forwards: 0, bytesIn: 0, bytesOut: 0, dnsLookups: 0, denied: 0 };
+  readonly usage: NetUsage = { connections: 0, connectionsOpened: 0, listeners: 0, forwards: 0, bytesIn: 0, bytesOut: 0, dnsLookups: 0, denied: 0, udpSockets: 0 };
+  /** The VM's UDP sockets: its loopback in memory, the world as the policy allows (./udp.ts). */
+  readonly udp: VmUdp;
 
   constructor(private readonly o: BrokerOptions) {
     this.judge = new NetworkJudge(o.scope);
     this.denials = new DenialLog(o.log);
     this.resolve = o.resolve ?? systemResolve;
     this.query = o.query ?? systemQuery;
+    this.udp = new VmUdp({
+      bounds: { sockets: o.bounds.udpSockets, queueBytes: o.bounds.udpQueueBytes, peersPerSocket: o.bounds.udpPeersPerSocket },
+      mayReach: (address, port, who) => this.mayReach(address, port, who),
+      verdict: (address, port) => this.datagramVerdict(address, port).mode,
+      take: (direction, n) => this.take(direction, n),
+      onLimit: o.onLimit,
+      counted: (n) => (this.usage.udpSockets = n),
+    });
+  }
+
+  /**
+   * A datagram to address:port (an address, never a name: the guest's lookup was judged as
+   * dns) judged as a TCP connect to it is: a rule naming the address, the restricted ranges,
+   * else the rule of the name it was resolved from in this VM.
+   */
+  private async mayReach(address: string, port: number, who: NetActor): Promise<boolean> {
+    this.checkOpen();
+    return this.allowed(this.datagramVerdict(address, port), who, 'connect', `udp ${formatTarget({ host: canonicalAddress(address), port })}`);
+  }
+
+  private datagramVerdict(address: string, port: number): Verdict {
+    const canonical = canonicalAddress(address);
+    const recent = this.recent.get(canonical);
+    const byName = recent ? this.judge.target('connect', { host: recent.name, port }) : undefined;
+    return this.judge.address('connect', canonical, port, byName?.mode === 'allow' ? byName : undefined);
   }
 
   // ---- judging ----
@@ -509,6 +543,7 @@ export class NetBroker implements VmNetwork {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.udp.dispose();
     this.listeners.clear();
     this.usage.listeners = 0;
     for (const stream of [...this.open]) stream.destroy();

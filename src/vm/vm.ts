@@ -219,6 +219,9 @@ export class Vm implements ProcessKernel {
         connectTimeoutMs: limits.NET_CONNECT_TIMEOUT_MS.value,
         recentNames: limits.NET_RECENT_NAMES_PER_VM.value,
         loopbackBufferBytes: limits.NET_LOOPBACK_BUFFER_BYTES.value,
+        udpSockets: limits.NET_UDP_SOCKETS_PER_VM.value,
+        udpQueueBytes: limits.NET_UDP_QUEUE_BYTES_PER_VM.value,
+        udpPeersPerSocket: limits.NET_UDP_PEERS_PER_SOCKET.value,
       },
       onLimit: (limit, observed, capacity, env) => {
         this.limitHits++;

@@ -27,7 +27,7 @@ import { brokerTransport } from './node/net-broker-transport.js';
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
   'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net', 'async_hooks', 'v8', 'cluster',
-  'http', 'https', 'tls', 'dns', 'dns/promises', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'] as const;
+  'http', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'] as const;
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -94,6 +94,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     tls: () => netLibBundle().loadTls(),
     dns: () => netLibBundle().loadDns(false),
     'dns/promises': () => netLibBundle().loadDns(true),
+    dgram: () => netLibBundle().loadDgram(),
     ...Object.fromEntries(['_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'].map((name) => [name, () => netLibBundle().loadHttpInternal(name)])),
     cluster: () => createCluster((nodeLibBundle().nodeLib('events') as { EventEmitter: never }).EventEmitter),
   };

@@ -9,6 +9,7 @@
 import type { Duplex } from 'node:stream';
 import { RECORD_TYPES, type NetBroker, type RecordType } from '../../net/broker.js';
 import { NetError, type ConnectedStream, type Listener, type NetActor } from '../../net/vm-network.js';
+import { UdpCalls } from './udp-calls.js';
 
 export type NetDeliver = (id: number, kind: string, data: unknown) => Promise<unknown> | undefined;
 
@@ -65,6 +66,8 @@ function linger(stream: Duplex, detach: (() => void) | undefined): void {
 export class NetCalls {
   private readonly handles = new Map<number, Entry>();
   private nextId = 1;
+  /** Its UDP sockets (dgram), on the same ids and events. */
+  private readonly udp: UdpCalls;
 
   constructor(
     private readonly network: NetBroker | undefined,
@@ -74,11 +77,13 @@ export class NetCalls {
     private readonly windowBytes: number,
     /** A handle closed or was unref'd: the process may be done. */
     private readonly changed: () => void,
-  ) {}
+  ) {
+    this.udp = new UdpCalls(who, deliver, windowBytes, () => this.nextId++, changed);
+  }
 
   /** Handles that keep the process alive (Node's ref'd handles). */
   get refed(): number {
-    let n = 0;
+    let n = this.udp.refed;
     for (const h of this.handles.values()) if (h.refed && !h.closed) n++;
     return n;
   }
@@ -115,6 +120,7 @@ export class NetCalls {
         return null;
       }
       default:
+        if (op.startsWith('net.udp.')) return this.udp.call(network, op, args);
         throw Object.assign(new Error(`unknown net call '${op}'`), { code: 'ERR_INVALID_ARG_VALUE' });
     }
   }
@@ -312,5 +318,6 @@ export class NetCalls {
 
   dispose(): void {
     for (const id of [...this.handles.keys()]) this.close(id);
+    this.udp.dispose();
   }
 }

@@ -2,6 +2,7 @@ import { netHost } from './net-host.js';
 import * as parserBinding from './http-parser-binding.js';
 import * as tlsWrap from './tls-wrap.js';
 import * as caresWrap from './cares-wrap.js';
+import * as udpWrap from './udp-wrap.js';
 
 /**
  * Node's own http (lib/http.js, _http_agent, _http_client, _http_common, _http_incoming,
@@ -35,6 +36,8 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/dns/utils': () => require('../../../../vendor/node/lib/internal/dns/utils.js'),
   'internal/dns/promises': () => require('../../../../vendor/node/lib/internal/dns/promises.js'),
   'internal/dns/callback_resolver': () => require('../../../../vendor/node/lib/internal/dns/callback_resolver.js'),
+  dgram: () => require('../../../../vendor/node/lib/dgram.js'),
+  'internal/dgram': () => require('../../../../vendor/node/lib/internal/dgram.js'),
 };
 
 const int32Ceiling = 2 ** 31 - 1;
@@ -55,7 +58,7 @@ const shims: Record<string, () => unknown> = {
   'internal/async_hooks': () => ({
     defaultTriggerAsyncIdScope: (_id: unknown, fn: (...a: unknown[]) => unknown, ...args: unknown[]) => fn(...args),
     getOrSetAsyncId: () => 0,
-    symbols: { async_id_symbol: Symbol('async_id_symbol'), trigger_async_id_symbol: Symbol('trigger_async_id_symbol') },
+    symbols: { async_id_symbol: Symbol('async_id_symbol'), trigger_async_id_symbol: Symbol('trigger_async_id_symbol'), owner_symbol: Symbol('owner_symbol') },
   }),
   'internal/timers': () => ({
     setUnrefTimeout: (fn: () => void, ms: number) => {
@@ -75,6 +78,8 @@ const shims: Record<string, () => unknown> = {
       return n;
     },
   }),
+  // dgram's signal option: the library bundle's events carries Node's addAbortListener.
+  'internal/events/abort_listener': () => ({ addAbortListener: netHost().nodeRequire('events').addAbortListener }),
   // No performance observers of http entries.
   'internal/perf/observe': () => ({ hasObserver: () => false, startPerf: noop, stopPerf: noop }),
   'internal/streams/state': () => ({ getDefaultHighWaterMark: (objectMode?: boolean) => (objectMode ? 16 : 16 * 1024) }),
@@ -91,6 +96,7 @@ function binding(name: string): unknown {
   if (name === 'http_parser') return parserBinding;
   if (name === 'crypto') return { getRootCertificates: () => [...tlsInfo().rootCertificates], getSSLCiphers: () => [...tlsInfo().ciphers] };
   if (name === 'cares_wrap') return caresWrap;
+  if (name === 'udp_wrap') return udpWrap;
   if (name === 'trace_events') return { getCategoryEnabledBuffer: () => new Uint8Array(1), trace: noop };
   return netHost().internalBinding(name);
 }

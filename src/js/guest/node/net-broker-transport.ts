@@ -16,6 +16,12 @@ export function dispatchNetEvent(id: number, kind: string, data: unknown): void 
   listeners.get(id)?.(kind, data);
 }
 
+/** The events of one handle the network bundle drives itself (a UDP socket: ./udp-wrap.ts). */
+export function listenNetEvents(id: number, listener: Listener | undefined): void {
+  if (listener) listeners.set(id, listener);
+  else listeners.delete(id);
+}
+
 /** Bytes a socket batches before it sends them without waiting for the turn to end. */
 const BATCH_BYTES = 64 * 1024;
 const timers = globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown };

@@ -15,4 +15,9 @@ export const loadDns = (promises: boolean) => {
   httpRequire('internal/dns/utils').initializeDns();
   return httpRequire(promises ? 'dns/promises' : 'dns');
 };
+/** Node's own dgram over the VM's UDP (./udp-wrap.ts). */
+export const loadDgram = () => {
+  httpRequire('internal/dns/utils').initializeDns();
+  return httpRequire('dgram');
+};
 export { loadFetch } from './fetch-entry.js';

@@ -13,6 +13,8 @@ export interface NetHost {
   nodeCall: <T>(op: string, args: unknown[]) => T;
   /** A request to the VM's network answered once (./net-broker-transport.ts brokerRequest); returns its cancel. */
   netRequest: <T>(op: string, args: unknown[], done: (code: string | null, data?: T) => void) => () => void;
+  /** Hears (or, with undefined, stops hearing) the daemon's events for one handle (./net-broker-transport.ts listenNetEvents). */
+  netListen: (id: number, listener: ((kind: string, data: unknown) => void) | undefined) => void;
 }
 
 export const NET_HOST_KEY = 'agentos.net.host';

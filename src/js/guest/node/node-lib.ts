@@ -86,8 +86,10 @@ const shims: Record<string, () => unknown> = {
   'internal/validators': () => require('readable-stream/lib/internal/validators.js'),
   'internal/streams/utils': () => require('readable-stream/lib/internal/streams/utils.js'),
   'internal/util': () => ({
-    SymbolDispose: (Symbol as { dispose?: symbol }).dispose ?? Symbol('Symbol.dispose'),
-    SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol('Symbol.asyncDispose'),
+    // The same symbols as the runtime's Node internal/util.js, so a disposable made here (events'
+    // addAbortListener) is disposed by code of the other bundle (dgram, net).
+    SymbolDispose: (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose'),
+    SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose'),
     customInspectSymbol: Symbol.for('nodejs.util.inspect.custom'),
     kEmptyObject: Object.freeze(Object.create(null)),
     spliceOne(list: unknown[], index: number) {
