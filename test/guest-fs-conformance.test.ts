@@ -147,7 +147,7 @@ test('callbacks get Node\'s arguments; util.promisify of read/write/exists; read
       lines.push('promisified exists ' + await util.promisify(fs.exists)('f') + ' ' + await util.promisify(fs.exists)('nope'));
       fs.closeSync(fd);
       lines.push('content ' + fs.readFileSync('f', 'utf8'));
-      console.log(lines.join('\n'));
+      console.log(lines.join('\\n'));
     })();
   `);
   assert.match(out, 'close cb args [null]');

@@ -218,8 +218,12 @@ const sync = {
     }
     const path = toPath(p);
     validBoolean(recursive, 'options.recursive');
+    const shown = given[given.length - 1]?.[1] ?? path;
     const made = call<string | undefined>('mkdir', path, recursive, fileMode(mode)) ?? undefined;
-    return recursive ? made : undefined;
+    if (!recursive || made === undefined) return undefined;
+    // Node names the first directory it made as a prefix of the path as given.
+    const below = path.slice(made.length);
+    return made.startsWith('/') && path.startsWith(made) && shown.endsWith(below) && shown !== path ? shown.slice(0, shown.length - below.length) : made;
   },
   mkdtempSync(prefix: unknown, options?: unknown): string | Buffer {
     const o = opts(options);
@@ -588,7 +592,9 @@ callbacks.read = function read(fd: unknown, buffer: unknown, offset: unknown, le
     } else if (n === 3) {
       if (!ArrayBuffer.isView(buffer)) {
         params = buffer;
-        buffer = (params as { buffer?: unknown } | null)?.buffer ?? (lazyBuffer() as unknown as { alloc(n: number): Uint8Array }).alloc(16384);
+        // A default for a missing buffer only: a null one fails Node's check below.
+        const given = (params as { buffer?: unknown } | null)?.buffer;
+        buffer = given !== undefined ? given : (lazyBuffer() as unknown as { alloc(n: number): Uint8Array }).alloc(16384);
       }
       cb = offset;
     } else {
