@@ -143,11 +143,11 @@ test('fs from guest JS: sync, callback and promise forms get EACCES as Node word
     "EACCES open EACCES: permission denied, open '/srv/ro/data.txt'",
     "EACCES unlink EACCES: permission denied, unlink '/srv/ro/data.txt'",
     "EACCES open EACCES: permission denied, open '/tmp/link'",
-    // The guest runtime names the path normalized (an ENOENT does the same).
-    "EACCES open EACCES: permission denied, open '/etc/secrets/key'",
-    "EACCES copyfile EACCES: permission denied, copyfile '/etc/secrets/key'",
-    "EACCES link EACCES: permission denied, link '/etc/secrets/key'",
-    "EACCES rename EACCES: permission denied, rename '/etc'",
+    // Named as the caller gave it, as Node does (an ENOENT does the same); two-path calls name both.
+    "EACCES open EACCES: permission denied, open '/etc/secrets/../secrets/key'",
+    "EACCES copyfile EACCES: permission denied, copyfile '/etc/secrets/key' -> '/tmp/copy'",
+    "EACCES link EACCES: permission denied, link '/etc/secrets/key' -> '/tmp/hard'",
+    "EACCES rename EACCES: permission denied, rename '/etc' -> '/tmp/etc'",
     "EACCES rm EACCES: permission denied, rm '/etc'",
     "EACCES cp EACCES: permission denied, cp '/etc'",
     // existsSync is a read of metadata, which the policy refuses: false, as for a path Node cannot stat.

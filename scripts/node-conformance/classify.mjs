@@ -71,6 +71,18 @@ function firstError(text) {
 }
 
 export function oneLine(text) {
-  const line = String(text).replace(/\s+/g, ' ').trim();
+  const line = maskRunNames(String(text).replace(/\s+/g, ' ').trim());
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
+/**
+ * Names that change from run to run, masked so an unchanged failure keeps its reason and
+ * --update leaves its line alone: the worker's per-test directory (worker.mjs), test/common's
+ * tmpdir under it (.tmp.<thread id>) and common.PIPE's socket (node-test.<pid>.sock).
+ */
+export function maskRunNames(text) {
+  return text
+    .replace(/\/tmp\/node-test-\d+-\d+/g, '/tmp/node-test-N-N')
+    .replace(/\/\.tmp\.\d+(?=\/|\b|$)/g, '/.tmp.N')
+    .replace(/\bnode-test\.\d+\.sock/g, 'node-test.PID.sock');
 }

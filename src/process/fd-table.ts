@@ -1,10 +1,14 @@
 import { FsError } from '../fs/errors.js';
-import type { FileNode } from '../fs/vfs.js';
+import type { DirNode, FileNode } from '../fs/vfs.js';
 
 /** One open file description: shared by every fd that `dup`s it, so they share a position. */
 export interface OpenFile {
-  /** Refreshed by `FdTable.get`: after a snapshot the filesystem writes a copy (copy-on-write). */
-  node: FileNode;
+  /**
+   * Refreshed by `FdTable.get`: after a snapshot the filesystem writes a copy (copy-on-write).
+   * A directory only when opened read-only (Linux's open(dir, O_RDONLY)): fstat, fchmod and
+   * the like work on it; reading it is EISDIR, writing EBADF (it was not opened for writing).
+   */
+  node: FileNode | DirNode;
   readonly path: string;
   position: number;
   readonly readable: boolean;
@@ -58,7 +62,7 @@ export interface FileHolds {
   opened(file: FileNode): void;
   closed(file: FileNode): void;
   /** The file's current version (the filesystem copies a node a snapshot froze before changing it). */
-  current(file: FileNode): FileNode;
+  current<T extends FileNode | DirNode>(file: T): T;
 }
 
 /** A process's file descriptors; 0-2 are its stdio and never live here. */
@@ -89,7 +93,8 @@ export class FdTable {
     let fd = 3;
     while (this.fds.has(fd)) fd++;
     // A description's first fd, in whichever process, holds its file open; its last close lets go.
-    if (file.refs++ === 0) this.holds.opened(file.node);
+    // (A directory's entries are not data an unlink frees: nothing to hold.)
+    if (file.refs++ === 0 && file.node.kind === 'file') this.holds.opened(file.node);
     this.fds.set(fd, file);
     return fd;
   }
@@ -104,7 +109,7 @@ export class FdTable {
   close(fd: number): void {
     const file = this.get(fd, 'close');
     this.fds.delete(fd);
-    if (--file.refs === 0) this.holds.closed(file.node);
+    if (--file.refs === 0 && file.node.kind === 'file') this.holds.closed(file.node);
   }
 
   closeAll(): void {

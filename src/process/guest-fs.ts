@@ -1,11 +1,11 @@
 import { copyTree } from '../fs/copy-tree.js';
 import { FsError, NodeSystemError } from '../fs/errors.js';
 import { byteCount } from '../fs/sizes.js';
-import { statOf, type FileNode, type VirtualFs } from '../fs/vfs.js';
+import { statOf, type DirNode, type FileNode, type VirtualFs } from '../fs/vfs.js';
 import { AskPending, checkFs, openOperation, type FsOperation } from '../permissions/fs.js';
 import type { ProcessPermits } from '../permissions/process-permits.js';
 import { canonicalPath, entriesBeneath } from '../permissions/fs-target.js';
-import { FdTable, parseOpenFlags } from './fd-table.js';
+import { FdTable, parseOpenFlags, type OpenFile } from './fd-table.js';
 import type { AskingResult } from './hook-result.js';
 import type { Logger } from '../log.js';
 
@@ -48,7 +48,9 @@ interface Target {
 const READ_PATH: Target = { operation: 'read', path: 0 };
 const READ_FD: Target = { operation: 'read', fd: 0 };
 const OPERATIONS: Record<string, Target> = {
-  exists: { ...READ_PATH, syscall: 'access' }, access: READ_PATH, readFile: { ...READ_PATH, syscall: 'open' },
+  exists: { ...READ_PATH, syscall: 'access' }, access: READ_PATH,
+  // readFile's flags are open's ('a+' creates, 'ax+' fails on an existing file): judged as open's.
+  readFile: { operation: (a, ctx) => openOperation(parseOpenFlags(flagArg(a[1]), 'open'), () => typeof a[0] === 'string' && ctx.vfs.exists(a[0])), path: 0, syscall: 'open' },
   stat: { ...READ_PATH, nofollow: (a) => a[1] === false, syscall: 'stat' }, readdir: { ...READ_PATH, syscall: 'scandir' },
   readlink: { ...READ_PATH, nofollow: true }, realpath: READ_PATH, getxattr: { ...READ_PATH, nofollow: (a) => a[2] === false },
   listxattr: { ...READ_PATH, nofollow: (a) => a[1] === false }, statfs: READ_PATH,
@@ -191,7 +193,12 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'readFile': {
       const path = str(a[0]);
       if (path === '/dev/stdin') return ctx.readStdin();
-      return capped(vfs.readFile(path), ctx, path);
+      // As Node: the open succeeds on a directory, its read fails (EISDIR, read, no path).
+      const flags = parseOpenFlags(flagArg(a[1]), 'open');
+      const node = flags.create || flags.write ? vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive }) : vfs.lookup(path, 'open');
+      if (flags.truncate && node.kind === 'file') vfs.truncateNode(node, 0);
+      if (node.kind === 'directory') throw new FsError('EISDIR', 'read');
+      return capped(vfs.readRest(node as FileNode, 0, path), ctx, path);
     }
     case 'writeFile': {
       const path = str(a[0]);
@@ -207,8 +214,8 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'readFd': {
       const fd = num(a[0], 'fd');
       if (fd === 0) return ctx.readStdin();
-      const file = readable(ctx, fd, 'read');
-      const out = capped(vfs.readRest(file.node, file.position, file.path), ctx);
+      const { file, node } = readable(ctx, fd, 'read');
+      const out = capped(vfs.readRest(node, file.position, file.path), ctx);
       file.position += out.byteLength;
       return out;
     }
@@ -221,10 +228,11 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       }
       const file = ctx.fds.get(fd, 'write');
       if (!file.writable) throw new FsError('EBADF', 'write');
+      const node = regular(file.node, 'write');
       // A position, when given, is the caller's (pwrite); null or absent: the fd's own.
       const positioned = a[2] !== null && a[2] !== undefined;
-      const at = file.append ? file.node.size : positioned ? byteCount(a[2], 'position', 'write') : file.position;
-      const n = vfs.writeAt(file.node, at, data);
+      const at = file.append ? node.size : positioned ? byteCount(a[2], 'position', 'write') : file.position;
+      const n = vfs.writeAt(node, at, data);
       if (!positioned) file.position = at + n;
       return n;
     }
@@ -238,8 +246,11 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
         ctx.onLimit('max_open_files_per_process', ctx.fds.size + 4, ctx.fds.size + 3, 'AGENTOS_MAX_OPEN_FILES');
         throw err;
       }
-      const node = vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: typeof a[2] === 'number' ? a[2] : undefined });
-      if (flags.truncate) vfs.truncateNode(node, 0);
+      // A directory opens read-only, as on Linux (O_RDONLY without O_CREAT): for fstat,
+      // fchmod, futimes; reading it is EISDIR. Any other flags on a directory are EISDIR.
+      const existing = flags.write || flags.create ? undefined : vfs.lookup(path, 'open');
+      const node = existing?.kind === 'directory' ? existing : vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive, mode: typeof a[2] === 'number' ? a[2] : undefined });
+      if (flags.truncate && node.kind === 'file') vfs.truncateNode(node, 0);
       return ctx.fds.open({ node, path, position: 0, readable: flags.read, writable: flags.write, append: flags.append });
     }
     // access(W_OK) of WASI: EROFS under the read-only shorthand (or no fs), as a read-only mount says.
@@ -265,10 +276,10 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       const fd = num(a[0], 'fd');
       const length = Math.min(byteCount(a[1], 'length', 'read'), ctx.ioMaxBytes);
       if (fd === 0) return ctx.readStdin().subarray(0, length);
-      const file = readable(ctx, fd, 'read');
+      const { file, node } = readable(ctx, fd, 'read');
       const positioned = a[2] !== null && a[2] !== undefined;
       const at = positioned ? byteCount(a[2], 'position', 'read') : file.position;
-      const out = vfs.readAt(file.node, at, length).slice();
+      const out = vfs.readAt(node, at, length).slice();
       if (!positioned) file.position = at + out.byteLength;
       return out;
     }
@@ -280,8 +291,9 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'seek': {
       const file = ctx.fds.get(num(a[0], 'fd'), 'seek');
       if (a[2] !== 0 && a[2] !== 1 && a[2] !== 2 && a[2] !== undefined) throw new FsError('EINVAL', 'seek', file.path, 'whence must be SEEK_SET, SEEK_CUR or SEEK_END');
-      // Devices seek anywhere and stay at 0, as on Linux (and in the runner).
-      if (file.node.device) return 0;
+      // Devices seek anywhere and stay at 0, as on Linux (and in the runner); a directory's
+      // position is not a byte offset this filesystem keeps.
+      if (file.node.kind === 'directory' || file.node.device) return 0;
       const base = a[2] === 1 ? file.position : a[2] === 2 ? file.node.size : 0;
       const offset = num(a[1], 'offset');
       file.position = byteCount(base + offset, 'the resulting offset', 'lseek');
@@ -291,17 +303,18 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'ftruncate': {
       const file = ctx.fds.get(num(a[0], 'fd'), 'ftruncate');
       // Linux: ftruncate on an fd not open for writing is EINVAL (Node reports the same).
-      if (!file.writable) throw new FsError('EINVAL', 'ftruncate', undefined, 'invalid argument: the fd is not open for writing');
-      vfs.truncateNode(file.node, byteCount(a[1], 'length', 'ftruncate'));
+      if (!file.writable) throw new FsError('EINVAL', 'ftruncate');
+      vfs.truncateNode(regular(file.node, 'ftruncate'), byteCount(a[1], 'length', 'ftruncate'));
       return null;
     }
     case 'allocate': {
       // posix_fallocate: the file is at least offset + len bytes after (zeros where it grew).
       const file = ctx.fds.get(num(a[0], 'fd'), 'fallocate');
       if (!file.writable) throw new FsError('EBADF', 'fallocate');
+      const node = regular(file.node, 'fallocate');
       const end = byteCount(a[1], 'offset', 'fallocate') + byteCount(a[2], 'length', 'fallocate');
       if (a[2] === 0) throw new FsError('EINVAL', 'fallocate', file.path, 'invalid argument: length must be above 0');
-      if (end > file.node.size) vfs.truncateNode(file.node, byteCount(end, 'offset + length', 'fallocate'));
+      if (end > node.size) vfs.truncateNode(node, byteCount(end, 'offset + length', 'fallocate'));
       return null;
     }
     case 'fchmod': vfs.chmodNode(ctx.fds.get(num(a[0], 'fd'), 'fchmod').node, num(a[1], 'mode')); return null;
@@ -373,7 +386,13 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
     case 'readlink': return vfs.readlink(str(a[0]));
     case 'link': vfs.hardlink(str(a[0]), str(a[1])); return null;
     case 'realpath': return vfs.realpath(str(a[0]));
-    case 'truncate': vfs.truncate(str(a[0]), byteCount(a[1], 'length', 'truncate')); return null;
+    case 'truncate': {
+      // Node's truncate opens the file for writing first: a directory fails that open.
+      const path = str(a[0]);
+      if (vfs.lookup(path, 'open').kind === 'directory') throw new FsError('EISDIR', 'open', path);
+      vfs.truncate(path, byteCount(a[1], 'length', 'truncate'));
+      return null;
+    }
     case 'chmod': vfs.chmod(str(a[0]), num(a[1], 'mode')); return null;
     case 'chown': vfs.chown(str(a[0]), num(a[1], 'uid'), num(a[2], 'gid')); return null;
     case 'utimes': vfs.utimes(str(a[0]), num(a[1], 'atime'), num(a[2], 'mtime')); return null;
@@ -382,8 +401,15 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
   }
 }
 
-function readable(ctx: GuestFsContext, fd: number, syscall: string): { node: FileNode; path: string; position: number } {
+/** An fd open for reading and its file (the description, whose position the read moves). */
+function readable(ctx: GuestFsContext, fd: number, syscall: string): { file: OpenFile; node: FileNode } {
   const file = ctx.fds.get(fd, syscall);
   if (!file.readable) throw new FsError('EBADF', syscall);
-  return file;
+  return { file, node: regular(file.node, syscall) };
+}
+
+/** An open file's node for a call that needs bytes: a directory (opened read-only) is EISDIR, as read(2) on one. */
+function regular(node: FileNode | DirNode, syscall: string): FileNode {
+  if (node.kind === 'directory') throw new FsError('EISDIR', syscall);
+  return node;
 }

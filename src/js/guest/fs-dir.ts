@@ -41,10 +41,14 @@ export function makeOpendir(list: (path: string) => Entry[]) {
     #path: string | Uint8Array;
     #entries: unknown[] = [];
     #closed = false;
+    /** Asynchronous reads and closes not yet delivered: the sync calls refuse to run beside them, as Node's. */
+    #pending = 0;
     #options: { encoding: string; bufferSize: number; recursive?: boolean };
 
     /** Node opens the directory before it checks the options: a missing one is ENOENT first. */
     constructor(path: string | Uint8Array, options: { encoding: string; recursive?: boolean }, listed: Entry[]) {
+      // `new fs.Dir()` without Node's handle.
+      if (listed === undefined) throw new ((errors() as unknown as Record<string, new (name: string) => Error>).ERR_MISSING_ARGS!)('handle');
       this.#path = path;
       this.#options = { bufferSize: 32, ...options };
       nodeFs().validateUint32(this.#options.bufferSize, 'options.bufferSize', true);
@@ -60,6 +64,11 @@ export function makeOpendir(list: (path: string) => Entry[]) {
 
     readSync(): unknown {
       if (this.#closed) throw new (errors().ERR_DIR_CLOSED!)();
+      if (this.#pending > 0) throw new (errors().ERR_DIR_CONCURRENT_OPERATION!)();
+      return this.#next();
+    }
+
+    #next(): unknown {
       const dirent = this.#entries.shift() as { name: string; parentPath: string; isDirectory(): boolean } | undefined;
       if (dirent === undefined) return null;
       if (this.#options.recursive && dirent.isDirectory()) {
@@ -71,20 +80,31 @@ export function makeOpendir(list: (path: string) => Entry[]) {
 
     read(callback?: Cb): Promise<unknown> | undefined {
       if (this.#closed) throw new (errors().ERR_DIR_CLOSED!)();
-      if (callback === undefined) return new Promise((resolve) => resolve(this.readSync()));
+      if (callback === undefined) return new Promise((resolve, reject) => this.read((err, dirent) => (err ? reject(err) : resolve(dirent))));
       nodeFs().validateFunction(callback, 'callback');
-      let dirent: unknown;
-      try {
-        dirent = this.readSync();
-      } catch (err) {
-        return void callback(err);
-      }
-      later(callback, null, dirent);
+      // Read when delivered, in the order asked (closes queue behind the reads asked before them).
+      this.#pending++;
+      later(() => {
+        this.#pending--;
+        let dirent: unknown;
+        try {
+          if (this.#closed) throw new (errors().ERR_DIR_CLOSED!)();
+          dirent = this.#next();
+        } catch (err) {
+          return void callback(err);
+        }
+        callback(null, dirent);
+      }, null);
       return undefined;
     }
 
     closeSync(): void {
       if (this.#closed) throw new (errors().ERR_DIR_CLOSED!)();
+      if (this.#pending > 0) throw new (errors().ERR_DIR_CONCURRENT_OPERATION!)();
+      this.#shut();
+    }
+
+    #shut(): void {
       this.#closed = true;
       this.#entries = [];
     }
@@ -92,10 +112,20 @@ export function makeOpendir(list: (path: string) => Entry[]) {
     close(callback?: Cb): Promise<void> | undefined {
       if (callback === undefined) {
         if (this.#closed) return Promise.reject(new (errors().ERR_DIR_CLOSED!)());
-        return new Promise((resolve) => resolve(this.closeSync()));
+        return new Promise((resolve, reject) => this.close((err) => (err ? reject(err) : resolve())));
       }
       nodeFs().validateFunction(callback, 'callback');
       if (this.#closed) return void later(callback, new (errors().ERR_DIR_CLOSED!)());
+      if (this.#pending > 0) {
+        this.#pending++;
+        later(() => {
+          this.#pending--;
+          if (this.#closed) return void callback(new (errors().ERR_DIR_CLOSED!)());
+          this.#shut();
+          callback(null);
+        }, null);
+        return undefined;
+      }
       this.closeSync();
       later(callback, null);
       return undefined;

@@ -8,7 +8,7 @@ import { nodeRequire } from './node/internal.js';
  */
 type Fn = (...args: any[]) => any;
 export interface NodeFsUtils {
-  getValidatedPath: Fn; getValidatedFd: Fn; getOptions: Fn; stringToFlags: Fn; toUnixTimestamp: Fn;
+  getValidatedPath: Fn; getValidatedFd: Fn; getOptions: Fn; stringToFlags: Fn; stringToSymlinkType: Fn; toUnixTimestamp: Fn;
   validateOffsetLengthRead: Fn; validateOffsetLengthWrite: Fn; validatePosition: Fn; validateBufferArray: Fn;
   validateRmOptionsSync: Fn; validateRmdirOptions: Fn; validateStringAfterArrayBufferView: Fn; warnOnNonPortableTemplate: Fn;
   getStatsFromBinding: Fn; getStatFsFromBinding: Fn; emitRecursiveRmdirWarning: Fn; copyObject: Fn; assertEncoding: Fn;

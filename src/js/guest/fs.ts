@@ -7,6 +7,7 @@ import { lazyBuffer, lazyPath } from './lazy.js';
 import { block, hooks, unwrap } from './hooks.js';
 import { writeOut } from './output.js';
 import { makeOpendir } from './fs-dir.js';
+import { nodeFsError } from './fs-errors.js';
 import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
 
 /**
@@ -15,14 +16,37 @@ import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
  * with the process's cwd, so the host only ever sees VM-absolute paths.
  */
 function call<T>(op: string, ...args: unknown[]): T {
+  hostStep();
   hostCalls++;
-  return unwrap<T>(hooks.fs(op, args));
+  const paths = given;
+  given = [];
+  try {
+    return unwrap<T>(hooks.fs(op, args));
+  } catch (err) {
+    throw nodeFsError(err, paths);
+  }
 }
+
+/** The paths the next host call was given, as the caller wrote them (its error names them so). */
+let given: Array<readonly [string, string]> = [];
 
 /** A path argument as Node checks it (string, Buffer or file: URL, no NUL bytes), made VM-absolute. */
 function toPath(p: unknown, name = 'path'): string {
   const valid = validPath(p, name);
-  return resolvePath(typeof valid === 'string' ? valid : lazyBuffer().from(valid).toString());
+  const shown = typeof valid === 'string' ? valid : lazyBuffer().from(valid).toString();
+  const path = resolvePath(shown);
+  given.push([path, shown]);
+  return path;
+}
+
+/**
+ * Set while a callback form checks its arguments before its callback (in Node's order): the
+ * call stops at its first step that would reach the host or the process's stdio.
+ */
+let checkingOnly = false;
+const CHECKED = Symbol('arguments checked');
+function hostStep(): void {
+  if (checkingOnly) throw CHECKED;
 }
 
 /** Counts calls into the host: a callback form throws an error raised before its first call (argument checks) instead of passing it on, as Node does. */
@@ -32,6 +56,7 @@ let hostCalls = 0;
 let stdinLeftover: Uint8Array = new Uint8Array(0);
 
 function readStdinSome(length: number): Uint8Array {
+  hostStep();
   if (stdinLeftover.byteLength === 0) stdinLeftover = block<Uint8Array>('stdinSome');
   const out = stdinLeftover.subarray(0, length);
   stdinLeftover = stdinLeftover.subarray(out.byteLength);
@@ -39,6 +64,7 @@ function readStdinSome(length: number): Uint8Array {
 }
 
 function readStdinAll(): Uint8Array {
+  hostStep();
   const rest = block<Uint8Array>('stdinAll');
   const all = stdinLeftover.byteLength ? lazyBuffer().concat([stdinLeftover, rest]) : rest;
   stdinLeftover = new Uint8Array(0);
@@ -46,6 +72,7 @@ function readStdinAll(): Uint8Array {
 }
 
 function isStdio(fd: unknown): fd is 1 | 2 {
+  if (fd === 1 || fd === 2) hostStep();
   return fd === 1 || fd === 2;
 }
 
@@ -191,8 +218,12 @@ const sync = {
     }
     const path = toPath(p);
     validBoolean(recursive, 'options.recursive');
+    const shown = given[given.length - 1]?.[1] ?? path;
     const made = call<string | undefined>('mkdir', path, recursive, fileMode(mode)) ?? undefined;
-    return recursive ? made : undefined;
+    if (!recursive || made === undefined) return undefined;
+    // Node names the first directory it made as a prefix of the path as given.
+    const below = path.slice(made.length);
+    return made.startsWith('/') && path.startsWith(made) && shown.endsWith(below) && shown !== path ? shown.slice(0, shown.length - below.length) : made;
   },
   mkdtempSync(prefix: unknown, options?: unknown): string | Buffer {
     const o = opts(options);
@@ -225,9 +256,16 @@ const sync = {
     call('copyFile', a, b, validMode(mode));
   },
   cpSync(from: unknown, to: unknown, options?: { recursive?: boolean }): void { const a = toPath(from, 'src'); call('cp', a, toPath(to, 'dest'), !!options?.recursive); },
-  symlinkSync(target: unknown, p: unknown, _type?: unknown): void {
+  symlinkSync(target: unknown, p: unknown, type?: unknown): void {
     const t = nodeFs().getValidatedPath(target, 'target') as string | Uint8Array;
-    call('symlink', typeof t === 'string' ? t : lazyBuffer().from(t).toString(), toPath(p));
+    // Node checks the type (ERR_FS_INVALID_SYMLINK_TYPE) after both paths; Linux ignores it.
+    const validType = typeof type === 'string' ? type : null;
+    const shownTarget = typeof t === 'string' ? t : lazyBuffer().from(t).toString();
+    const path = toPath(p);
+    if (validType !== null && validType !== 'dir' && validType !== 'file' && validType !== 'junction') nodeFs().stringToSymlinkType(validType);
+    // Node's error names the target as given, then the link: symlink 'target' -> 'path'.
+    given.unshift([shownTarget, shownTarget]);
+    call('symlink', shownTarget, path);
   },
   readlinkSync(p: unknown, options?: unknown): string | Buffer {
     const o = opts(options);
@@ -237,7 +275,17 @@ const sync = {
   linkSync(existing: unknown, p: unknown): void { const a = toPath(existing, 'existingPath'); call('link', a, toPath(p, 'newPath')); },
   realpathSync(p: unknown, options?: unknown): string | Buffer {
     const o = opts(options);
-    const real = call<string>('realpath', toPath(p));
+    const path = toPath(p);
+    // Node's realpath is JavaScript that lstats each absolute prefix: its error names that.
+    given = [];
+    let real: string;
+    try {
+      real = call<string>('realpath', path);
+    } catch (err) {
+      const e = err as { syscall?: unknown; message: string };
+      if (e.syscall === 'realpath') Object.assign(e, { syscall: 'lstat', message: e.message.replace(', realpath ', ', lstat ') });
+      throw err;
+    }
     return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
   },
   truncateSync(p: unknown, len?: unknown): void {
@@ -464,6 +512,38 @@ const ASYNC_NAMES = {
 } as const;
 
 /**
+ * The callback forms whose Node code checks the callback before any other argument; the
+ * others check their arguments first (a bad mode or uid is reported before a missing
+ * callback), as lib/fs.js of Node 20 does, call by call.
+ */
+const CALLBACK_FIRST = new Set(['close', 'fsync', 'fdatasync', 'stat', 'lstat', 'fstat', 'statfs', 'rename', 'rmdir', 'mkdir', 'readdir', 'readlink', 'symlink', 'link', 'unlink', 'lchown', 'chown', 'utimes', 'lutimes', 'mkdtemp', 'cp', 'readFile', 'writeFile', 'appendFile', 'realpath', 'rm']);
+
+/** Where Node takes a callback that is not a function from, when it is not at its place in the signature. */
+const CALLBACK_ARGUMENT: Record<string, (given: unknown[]) => unknown> = {
+  // `callback ||= options`
+  readFile: (g) => g[2] || g[1],
+  writeFile: (g) => g[3] || g[2],
+  appendFile: (g) => g[3] || g[2],
+  // the last argument given
+  symlink: (g) => g[g.length - 1],
+  // fewer than three arguments: the second
+  open: (g) => (Object.hasOwn(g, 2) ? g[3] : g[1]),
+};
+
+/** A sync call run up to its first step that would reach the host: throws the first argument error, if any. */
+function checkArguments(fn: AnyFn, args: unknown[]): void {
+  checkingOnly = true;
+  try {
+    fn(...args);
+  } catch (err) {
+    if (err !== CHECKED) throw err;
+  } finally {
+    checkingOnly = false;
+    given = [];
+  }
+}
+
+/**
  * Runs a sync call for a callback form: an error raised before the call reached the host
  * is an argument error, which Node throws at once; any other goes to the callback.
  */
@@ -484,12 +564,18 @@ for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
   const fn = (sync as unknown as Record<string, AnyFn>)[`${name}Sync`]!;
   promises[name] = (...args: unknown[]) => new Promise((resolve) => resolve(fn(...args)));
   callbacks[name] = (...given: unknown[]) => {
-    const args = typeof given[given.length - 1] === 'function' ? given.slice(0, -1) : given.slice(0, cbAt);
-    let cb = typeof given[given.length - 1] === 'function' ? given[given.length - 1] : given[cbAt];
+    let args = typeof given[given.length - 1] === 'function' ? given.slice(0, -1) : given.slice(0, cbAt);
+    // open(path, x): x is the callback, the flags 'r'.
+    if (name === 'open' && !Object.hasOwn(given, 2)) args = given.slice(0, 1);
+    let cb = typeof given[given.length - 1] === 'function' ? given[given.length - 1] : (CALLBACK_ARGUMENT[name]?.(given) ?? given[cbAt]);
     // fs.close(fd) without a callback throws a failure later, as Node's default callback does.
     if (name === 'close' && cb === undefined) cb = (err: unknown) => { if (err) throw err; };
-    if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
-    settle(fn, args, cb as AnyFn, (result) => (name === 'readv' || name === 'writev' ? [result, args[1]] : [result]));
+    if (typeof cb !== 'function') {
+      if (!CALLBACK_FIRST.has(name)) checkArguments(fn, args);
+      nodeFs().validateFunction(cb, 'cb');
+    }
+    // A call with no result calls back with the error alone, as Node's binding does.
+    settle(fn, args, cb as AnyFn, (result) => (name === 'readv' || name === 'writev' ? [result, args[1]] : result === undefined ? [] : [result]));
   };
 }
 // fs.read(fd, buffer, offset, length, position, cb), (fd, buffer, options, cb), (fd, {buffer, ...}, cb), (fd, cb): Node's shuffling.
@@ -506,7 +592,9 @@ callbacks.read = function read(fd: unknown, buffer: unknown, offset: unknown, le
     } else if (n === 3) {
       if (!ArrayBuffer.isView(buffer)) {
         params = buffer;
-        buffer = (params as { buffer?: unknown } | null)?.buffer ?? (lazyBuffer() as unknown as { alloc(n: number): Uint8Array }).alloc(16384);
+        // A default for a missing buffer only: a null one fails Node's check below.
+        const given = (params as { buffer?: unknown } | null)?.buffer;
+        buffer = given !== undefined ? given : (lazyBuffer() as unknown as { alloc(n: number): Uint8Array }).alloc(16384);
       }
       cb = offset;
     } else {
@@ -523,13 +611,30 @@ callbacks.read = function read(fd: unknown, buffer: unknown, offset: unknown, le
   u.validateFunction(cb, 'cb');
   settle(() => readInto(fdOf(fd), buffer as Uint8Array, offset, length, position), [], cb as AnyFn, (got) => [got, buffer]);
 };
+// fs.write(fd, buffer[, offset[, length[, position]]], cb) and (fd, string[, position[, encoding]], cb), shuffled as Node's.
 callbacks.write = function write(fd: unknown, data: unknown, offset: unknown, length: unknown, position: unknown, cb: unknown) {
+  const u = nodeFs();
   fdOf(fd);
-  const args = [...arguments];
-  cb = args.pop();
-  if (typeof data !== 'string' && !ArrayBuffer.isView(data)) nodeFs().validateStringAfterArrayBufferView(data, 'buffer');
-  if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
-  while (args.length > 2 && typeof args[args.length - 1] === 'function') args.pop();
+  const unlessFn = (v: unknown) => (typeof v === 'function' ? undefined : v);
+  let args: unknown[];
+  if (ArrayBuffer.isView(data)) {
+    cb ||= position || length || offset;
+    u.validateFunction(cb, 'cb');
+    args = [fd, data, unlessFn(offset), unlessFn(length), unlessFn(position)];
+  } else {
+    u.validateStringAfterArrayBufferView(data, 'buffer');
+    if (typeof position !== 'function') {
+      if (typeof offset === 'function') {
+        position = offset;
+        offset = null;
+      } else position = length;
+      length = 'utf8';
+    }
+    u.validateEncoding(data, length);
+    cb = position;
+    u.validateFunction(cb, 'cb');
+    args = [fd, data, offset, length];
+  }
   settle(sync.writeSync as AnyFn, args, cb as AnyFn, (n) => [n, data]);
 };
 callbacks.lchmod = undefined as unknown as AnyFn;
@@ -544,11 +649,23 @@ callbacks.readdir = (...args: unknown[]) => {
   }
   return readdirCallback(...args);
 };
+// util.promisify of the calls whose callback has more than one result (Node marks them with its
+// customPromisifyArgs symbol, which needs Node's internals loaded; the public custom symbol gives the same).
+const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
+for (const [name, keys] of [['read', ['bytesRead', 'buffer']], ['readv', ['bytesRead', 'buffers']], ['write', ['bytesWritten', 'buffer']], ['writev', ['bytesWritten', 'buffer']]] as const) {
+  const fn = callbacks[name]!;
+  Object.defineProperty(fn, PROMISIFY_CUSTOM, {
+    value: (...args: unknown[]) => new Promise((resolve, reject) => {
+      fn(...args, (err: unknown, a: unknown, b: unknown) => (err ? reject(err) : resolve({ [keys[0]]: a, [keys[1]]: b })));
+    }),
+  });
+}
 callbacks.exists = (p: unknown, cb: unknown) => {
   if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
   const found = sync.existsSync(p);
   queueMicrotask(() => (cb as (b: boolean) => void)(found));
 };
+Object.defineProperty(callbacks.exists, PROMISIFY_CUSTOM, { value: (p: unknown) => new Promise((resolve) => callbacks.exists!(p, resolve)) });
 
 /** fs.watch(filename[, options][, listener]): options a string (the encoding) or {recursive, encoding, persistent, signal}. */
 function watch(filename: unknown, options?: unknown, listener?: unknown): FSWatcher {
@@ -575,9 +692,18 @@ promises.opendir = dirs.opendirPromise;
 
 // Node's fs/promises has no fd calls: an fd's are on its FileHandle (./fs-handle.ts).
 for (const name of ['fchown', 'futimes']) delete promises[name];
-// realpath(3) is the VM's realpath already: the native form is the same call.
-(sync.realpathSync as unknown as { native: unknown }).native = sync.realpathSync;
-(callbacks.realpath as unknown as { native: unknown }).native = callbacks.realpath;
+// realpath(3) is the VM's realpath already: the native form is the same call, its errors realpath(3)'s (the path as given).
+function realpathNativeSync(p: unknown, options?: unknown): string | Buffer {
+  const o = opts(options);
+  const real = call<string>('realpath', toPath(p));
+  return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
+}
+(sync.realpathSync as unknown as { native: unknown }).native = realpathNativeSync;
+(callbacks.realpath as unknown as { native: unknown }).native = (p: unknown, options: unknown, cb?: unknown) => {
+  if (typeof options === 'function') [cb, options] = [options, undefined];
+  nodeFs().validateFunction(cb, 'cb');
+  settle(realpathNativeSync as AnyFn, [p, options], cb as AnyFn, (r) => [r]);
+};
 
 export const constants = fsConstants;
 /** `fs/promises`, the same object as `fs.promises`. */
