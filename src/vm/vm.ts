@@ -219,6 +219,7 @@ export class Vm implements ProcessKernel {
         connectTimeoutMs: limits.NET_CONNECT_TIMEOUT_MS.value,
         recentNames: limits.NET_RECENT_NAMES_PER_VM.value,
         loopbackBufferBytes: limits.NET_LOOPBACK_BUFFER_BYTES.value,
+        tls: { contextBytes: limits.TLS_CONTEXT_MAX_BYTES.value, contextsPerProcess: limits.TLS_CONTEXTS_PER_PROCESS.value, handshakeTimeoutMs: limits.TLS_HANDSHAKE_TIMEOUT_MS.value },
       },
       onLimit: (limit, observed, capacity, env) => {
         this.limitHits++;

@@ -9,10 +9,11 @@
 import type { Duplex } from 'node:stream';
 import { RECORD_TYPES, type NetBroker, type RecordType } from '../../net/broker.js';
 import { NetError, type ConnectedStream, type Listener, type NetActor } from '../../net/vm-network.js';
+import { TlsCalls } from './tls-calls.js';
 
 export type NetDeliver = (id: number, kind: string, data: unknown) => Promise<unknown> | undefined;
 
-interface SocketEntry {
+export interface SocketEntry {
   kind: 'socket';
   stream?: Duplex;
   refed: boolean;
@@ -24,6 +25,10 @@ interface SocketEntry {
   closed: boolean;
   /** Stops telling the guest of the stream's data, end and drain (it closed its socket). */
   detach?: () => void;
+  /** A TLS session over a guest's stream: its ciphertext end (src/net/tls-session.ts). */
+  cipher?: { feed(bytes: Uint8Array | null): boolean; destroy(): void };
+  /** The guest was told to stop feeding ciphertext until 'cipherWant'. */
+  feedStopped?: boolean;
 }
 interface ServerEntry {
   kind: 'server';
@@ -41,7 +46,14 @@ type Entry = SocketEntry | ServerEntry | LookupEntry;
 /** A host name or address as a guest may pass one (the resolver refuses what is not a name). */
 const HOST_TEXT = /^[^\0]{1,300}$/;
 const invalid = (message: string) => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
-const shape = (err: unknown) => ({ code: err instanceof NetError ? err.code : ((err as { code?: string })?.code ?? 'ECONNRESET'), message: err instanceof Error ? err.message : String(err) });
+/** An error as the guest rebuilds it: its code and message, and what OpenSSL's errors carry. */
+export const shape = (err: unknown) => {
+  const e = err as Record<string, unknown>;
+  const extra: Record<string, string> = {};
+  for (const key of ['library', 'reason', 'function', 'host']) if (typeof e?.[key] === 'string') extra[key] = e[key] as string;
+  if (err instanceof Error && err.name !== 'Error' && err.name !== 'NetError') extra.name = err.name;
+  return { code: err instanceof NetError ? err.code : ((e?.code as string | undefined) ?? 'ECONNRESET'), message: err instanceof Error ? err.message : String(err), ...extra };
+};
 
 /**
  * The guest closed a socket: what it wrote before was handed to the daemon (a kernel's
@@ -65,6 +77,7 @@ function linger(stream: Duplex, detach: (() => void) | undefined): void {
 export class NetCalls {
   private readonly handles = new Map<number, Entry>();
   private nextId = 1;
+  private tlsCalls: TlsCalls | undefined;
 
   constructor(
     private readonly network: NetBroker | undefined,
@@ -108,6 +121,18 @@ export class NetCalls {
       case 'net.close':
         this.close(args[0] as number);
         return null;
+      case 'net.tlsCheck':
+      case 'net.tlsWrap':
+      case 'net.tlsFeed':
+      case 'net.tlsForget':
+        this.tlsCalls ??= new TlsCalls(network, {
+          add: (entry) => this.add(entry),
+          drop: (id) => this.handles.delete(id),
+          attach: (id, entry, stream) => this.attach(id, entry, stream),
+          socket: (id) => this.socket(id),
+          deliver: this.deliver,
+        });
+        return this.tlsCalls.call(op, args);
       case 'net.ref': {
         const h = this.handles.get(args[0] as number);
         if (h) h.refed = args[1] === true;
@@ -119,7 +144,7 @@ export class NetCalls {
     }
   }
 
-  private add(entry: Entry): number {
+  private add(entry: SocketEntry | ServerEntry | LookupEntry): number {
     const id = this.nextId++;
     this.handles.set(id, entry);
     return id;
@@ -305,6 +330,7 @@ export class NetCalls {
     h.closed = true;
     this.handles.delete(id);
     if (h.kind === 'socket') {
+      h.cipher?.destroy();
       if (h.stream) linger(h.stream, h.detach);
     } else if (h.kind === 'server') h.listener?.close();
     this.changed();

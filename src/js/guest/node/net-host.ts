@@ -4,6 +4,8 @@
  * modules, its primordials and bindings, so both bundles share Node's one internal/errors,
  * validators and util; and the library bundle's internal/url.
  */
+import type { TlsEvents, TlsSession } from './net-transport.js';
+
 export interface NetHost {
   nodeRequire: (id: string) => any;
   primordials: () => object;
@@ -13,6 +15,8 @@ export interface NetHost {
   nodeCall: <T>(op: string, args: unknown[]) => T;
   /** A request to the VM's network answered once (./net-broker-transport.ts brokerRequest); returns its cancel. */
   netRequest: <T>(op: string, args: unknown[], done: (code: string | null, data?: T) => void) => () => void;
+  /** TLS the daemon runs over a stream the guest holds (./net-broker-transport.ts). */
+  tlsWrap: (request: unknown, events: TlsEvents) => TlsSession;
 }
 
 export const NET_HOST_KEY = 'agentos.net.host';
