@@ -34,14 +34,28 @@ export class CipherSide extends Duplex {
   }
 
   override _read(): void {
+    this.full = false;
     this.want();
   }
 
-  /** Ciphertext from the guest's stream (null: it ended); false when the guest should wait for want(). */
+  /**
+   * Ciphertext from the guest's stream (null: it ended); false when the guest should wait for
+   * want(). OpenSSL takes it on the next turn: what it makes of it (a handshake's end, an
+   * error) must reach the guest as events, never inside the guest's own call.
+   */
   feed(bytes: Uint8Array | null): boolean {
     if (this.destroyed || this.readableEnded) return true;
-    return this.push(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null);
+    const chunk = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+    this.pending += chunk?.byteLength ?? 0;
+    setImmediate(() => {
+      this.pending -= chunk?.byteLength ?? 0;
+      if (!this.destroyed && !this.readableEnded && !this.push(chunk)) this.full = true;
+    });
+    return !this.full && this.readableLength + this.pending < this.readableHighWaterMark;
   }
+
+  private pending = 0;
+  private full = false;
 }
 
 /**
@@ -79,7 +93,7 @@ export class ContextCache {
  * judges it as Node's tls.Server does (onServerSocketSecure): the verify error's code, and,
  * when it rejects the unauthorized, the connection ends here (undefined: nothing to tell).
  */
-export function secureOutcome(socket: TLSSocket, server: { requestCert: boolean; rejectUnauthorized: boolean } | undefined): (TlsOutcome & { servername?: string; alpnProtocol: string | false }) | undefined {
+export function secureOutcome(socket: TLSSocket, server: { requestCert: boolean; rejectUnauthorized: boolean } | undefined): (TlsOutcome & { servername?: string | false; alpnProtocol: string | false }) | undefined {
   const { authorized, authorizationError, ...rest } = tlsOutcome(socket);
   let judged: { authorized: boolean; authorizationError?: string } = { authorized, ...(authorizationError ? { authorizationError } : {}) };
   if (server) {
@@ -97,5 +111,5 @@ export function secureOutcome(socket: TLSSocket, server: { requestCert: boolean;
     }
   }
   const servername = (socket as unknown as { servername?: unknown }).servername;
-  return { ...rest, ...judged, alpnProtocol: socket.alpnProtocol ?? false, ...(typeof servername === 'string' ? { servername } : {}) };
+  return { ...rest, ...judged, alpnProtocol: socket.alpnProtocol ?? false, ...(typeof servername === 'string' || servername === false ? { servername } : {}) };
 }

@@ -74,6 +74,26 @@ function linger(stream: Duplex, detach: (() => void) | undefined): void {
   stream.resume();
 }
 
+/**
+ * The guest closed a TLS session's cleartext: what it wrote is encrypted and, with the
+ * close_notify, handed to the guest's stream before the session goes (Node's destroy leaves
+ * TLS's last records in the socket's buffer). The session ends once the ciphertext side has
+ * delivered its last bytes, or at once if it cannot end.
+ */
+function endTls(stream: Duplex, cipher: { destroy(): void; once?: unknown }, detach: (() => void) | undefined): void {
+  detach?.();
+  stream.on('error', () => stream.destroy());
+  const side = cipher as unknown as Duplex;
+  if (stream.destroyed || side.destroyed || side.writableFinished) {
+    stream.destroy();
+    return;
+  }
+  side.once('finish', () => stream.destroy());
+  side.once('close', () => stream.destroy());
+  stream.end();
+  stream.resume();
+}
+
 export class NetCalls {
   private readonly handles = new Map<number, Entry>();
   private nextId = 1;
@@ -330,8 +350,8 @@ export class NetCalls {
     h.closed = true;
     this.handles.delete(id);
     if (h.kind === 'socket') {
-      h.cipher?.destroy();
-      if (h.stream) linger(h.stream, h.detach);
+      if (h.cipher && h.stream) endTls(h.stream, h.cipher, h.detach);
+      else if (h.stream) linger(h.stream, h.detach);
     } else if (h.kind === 'server') h.listener?.close();
     this.changed();
   }

@@ -134,6 +134,7 @@ export class TlsCalls {
     }
     entry.cipher = side;
     socket.once('close', () => side.destroy());
+    side.once('close', () => void this.host.deliver(id, 'cipherClose', null));
     this.host.attach(id, entry, socket);
     const judge = server ? { requestCert: r.requestCert === true, rejectUnauthorized: r.rejectUnauthorized !== false } : undefined;
     socket.once(server ? 'secure' : 'secureConnect', () => {

@@ -264,9 +264,15 @@ class BrokerHandle implements NetHandle {
     this.closed = true;
     this.batch = [];
     this.batchBytes = 0;
-    listeners.delete(this.id);
+    // A TLS session still hands over its last ciphertext (and then 'cipherClose').
+    const first = this.afterClose;
+    if (first) listeners.set(this.id, (kind, data) => void first(kind, data));
+    else listeners.delete(this.id);
     nodeCall('net.close', [this.id]);
   }
+
+  /** Events that still come once the guest closed this handle (a TLS session's ciphertext). */
+  afterClose?: Listener;
 
   local(): Endpoint | undefined {
     return this.localEnd;
@@ -325,7 +331,7 @@ export function brokerLookup(name: string, family: 0 | 4 | 6, done: (code: strin
  */
 function brokerTlsWrap(request: unknown, events: TlsEvents): TlsSession {
   const id = nodeCall<number>('net.tlsWrap', [request]);
-  const handle = new BrokerHandle(id, undefined, (kind, data) => {
+  const first = (kind: string, data: unknown): boolean => {
     switch (kind) {
       case 'cipher':
         events.cipher(data as Uint8Array);
@@ -337,15 +343,23 @@ function brokerTlsWrap(request: unknown, events: TlsEvents): TlsSession {
         events.want();
         return true;
       case 'secure':
-        events.secure(data as TlsSessionInfo & { servername?: string });
+        events.secure(data as TlsSessionInfo & { servername?: string | false });
         return true;
       case 'error':
         events.error(data as TlsFailure);
         return true;
+      case 'cipherClose':
+        events.cipherClose();
+        return true;
       default:
         return false;
     }
-  });
+  };
+  const handle = new BrokerHandle(id, undefined, first);
+  handle.afterClose = (kind, data) => {
+    if (kind === 'cipher' || kind === 'cipherEnd' || kind === 'cipherClose') first(kind, data);
+    if (kind === 'cipherClose') listeners.delete(id);
+  };
   return {
     handle,
     feed(bytes) {

@@ -43,9 +43,11 @@ export type TlsFailure = { code: string; message: string; name?: string; library
 export interface TlsEvents {
   /** Ciphertext for the guest's stream; null: the session ended its side. */
   cipher(bytes: Uint8Array | null): void;
+  /** The session is gone in the daemon: no more ciphertext comes. */
+  cipherClose(): void;
   /** The daemon takes ciphertext again after `feed` said to wait. */
   want(): void;
-  secure(info: TlsSessionInfo & { servername?: string }): void;
+  secure(info: TlsSessionInfo & { servername?: string | false }): void;
   error(err: TlsFailure): void;
 }
 export interface TlsSession {

@@ -174,18 +174,32 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
     }),
   };
   let errorTold = false;
+  let cipherClosed = false;
+  // Once the TLSSocket is gone, raw ends after the session's last ciphertext (Node's destroy
+  // leaves what TLS wrote in the socket's buffer, to be sent), then goes as the socket would.
+  const endRaw = () => {
+    if (raw.destroyed) return;
+    if (!raw.writableEnded) raw.end();
+    if (!tls.destroyed) return;
+    if (raw.writableFinished) raw.destroy();
+    else raw.once('finish', () => raw.destroy());
+  };
   const session = netHost().tlsWrap(request, {
     cipher(bytes) {
       if (raw.destroyed || raw.writableEnded) return;
-      if (bytes === null) raw.end();
+      if (bytes === null) endRaw();
       else raw.write(g.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+    cipherClose() {
+      cipherClosed = true;
+      if (tls.destroyed) endRaw();
     },
     want() {
       raw.resume();
     },
     secure(info) {
       tls._secureEstablished = true;
-      if (info.servername) tls.servername = info.servername;
+      if (info.servername !== undefined) tls.servername = info.servername;
       if (!isServer) {
         tls.emit('secure');
         tls._tlsEstablished(info);
@@ -239,7 +253,8 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
       errorTold = true;
       tls.server.emit('tlsClientError', hangUp(), tls);
     }
-    if (!raw.destroyed) raw.destroy();
+    // Raw ends once the session handed over its last ciphertext (at once if it already did).
+    if (cipherClosed || raw.writableEnded) endRaw();
   });
   raw.resume();
   if (!options.pauseOnConnect) tls.read(0);
