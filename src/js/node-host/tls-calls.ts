@@ -119,6 +119,7 @@ export class TlsCalls {
           socket: side,
           secureContext: context,
           ...(typeof r.servername === 'string' && r.servername ? { servername: r.servername } : {}),
+          ...(typeof r.host === 'string' && r.host ? { host: r.host } : {}),
           ...(ALPNProtocols ? { ALPNProtocols } : {}),
           rejectUnauthorized: r.rejectUnauthorized !== false,
           // The guest's own checkServerIdentity runs in the guest, on the certificate it is told of.
@@ -136,6 +137,14 @@ export class TlsCalls {
     socket.once('close', () => side.destroy());
     side.once('close', () => void this.host.deliver(id, 'cipherClose', null));
     this.host.attach(id, entry, socket);
+    if (server) {
+      // A bare server TLSSocket reports a handshake timeout (and the like) only as '_tlsError':
+      // Node's tls.Server turns it into tlsClientError; here the guest's server does.
+      socket.on('_tlsError', (err: Error) => {
+        if (!entry.closed) void this.host.deliver(id, 'error', shape(err));
+        socket.destroy();
+      });
+    }
     const judge = server ? { requestCert: r.requestCert === true, rejectUnauthorized: r.rejectUnauthorized !== false } : undefined;
     socket.once(server ? 'secure' : 'secureConnect', () => {
       const outcome = secureOutcome(socket, judge);

@@ -167,7 +167,8 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
     rejectUnauthorized: options.rejectUnauthorized !== false,
     requestCert: options.requestCert === true,
     ...(isServer ? { handshakeTimeout: options.handshakeTimeout } : {
-      servername: options.servername ?? (host && !netHost().nodeRequire('net').isIP(host) ? host : undefined),
+      // As Node's tls.connect: SNI only when asked for; the certificate is checked against the host.
+      servername: options.servername || undefined,
       host,
       checkServerIdentity: typeof options.checkServerIdentity !== 'function' || options.checkServerIdentity === tlsIdentity(),
       minDHSize: options.minDHSize,
@@ -294,8 +295,8 @@ export function connect(...args: any[]) {
     const raw = options.socket ?? netHost().nodeRequire('net').connect({ ...options, host, port: options.port });
     const socket = Object.create((TLSSocket as any).prototype);
     socket[kConnectOptions] = { ...options, host };
-    TLSSocket.call(socket, raw, { ...options, servername, isServer: false });
-    if (servername) socket.servername = servername;
+    TLSSocket.call(socket, raw, { ...options, isServer: false });
+    if (options.servername) socket.servername = options.servername;
     if (cb) socket.once('secureConnect', cb);
     if (options.timeout) socket.setTimeout(options.timeout);
     return socket;
@@ -387,7 +388,8 @@ function makeServer() {
       validators.validateInt32(options.sessionTimeout, 'options.sessionTimeout', 0);
       this.sessionTimeout = options.sessionTimeout;
     }
-    this.ALPNProtocols = options.ALPNProtocols;
+    // Node keeps the server's protocols in ALPN's wire format (a Buffer).
+    netHost().nodeRequire('tls').convertALPNProtocols(options.ALPNProtocols, this);
     this.setSecureContext(options);
     this.on('connection', function (this: any, raw: unknown) {
       new (TLSSocketCtor())(raw, {
