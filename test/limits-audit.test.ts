@@ -68,6 +68,10 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'js/guest/node/http-lib.ts', value: 16384, why: "Node's defaults: --max-http-header-size and a stream's highWaterMark (16 KiB)" },
   { file: 'js/guest/node/http-parser-binding.ts', value: 16384, why: "Node's default --max-http-header-size (16 KiB), which http.Server's maxHeaderSize overrides" },
   { file: 'net/inject-headers.ts', value: 65535, why: 'the highest TCP port' },
+  { file: 'js/guest/node/tls-wrap.ts', value: 48, why: "a TLS server's ticket keys are exactly 48 bytes (Node's getTicketKeys/setTicketKeys)" },
+  { file: 'js/guest/node/tls-wrap.ts', value: 120000, why: "Node's default handshakeTimeout of a tls.Server (the daemon cuts it to TLS_HANDSHAKE_TIMEOUT_MS)" },
+  { file: 'js/guest/node/tls-wrap.ts', value: 3, why: 'the deepest shape of a secure context option Node reads (an array of {pem, passphrase} with a buffer in it): what is deeper is passed as is, for the daemon to refuse' },
+  { file: 'net/tls-options.ts', value: 3, why: 'the deepest shape of a secure context option Node reads (an array of {pem, passphrase} with a buffer in it): deeper is not an option, refused' },
   { file: 'net/inject-headers.ts', value: 4, why: 'the length of the CRLF CRLF that ends a request head' },
   { file: 'js/guest/node/blob-fallback.ts', value: 2, why: 'File() takes two arguments (the File API)' },
   // Formats and protocols.

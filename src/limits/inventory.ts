@@ -569,6 +569,21 @@ export const INVENTORY = {
     min: 1, max: 1024,
     why: 'vm/forward ports one VM holds open on the host at once; each is a host listening socket',
   },
+  TLS_CONTEXT_MAX_BYTES: {
+    unit: 'bytes', default: 1 * MiB, env: 'AGENTOS_TLS_CONTEXT_MAX_BYTES', scope: 'process',
+    min: 4096, max: 64 * MiB,
+    why: 'text and bytes of one secure context a guest asks the daemon to build (keys, certificates, CAs, pfx, ALPN names): parsed by the daemon\'s OpenSSL and held while the context lives; past it tls.createSecureContext throws E2BIG (a guest\'s megabytes of "certificates" never reach OpenSSL)',
+  },
+  TLS_CONTEXTS_PER_PROCESS: {
+    unit: 'count', default: 32, env: 'AGENTOS_TLS_CONTEXTS_PER_PROCESS', scope: 'process',
+    min: 1, max: 4096,
+    why: 'secure contexts of guest TLS servers and SecureContext objects one process keeps built in the daemon, so a server\'s connections share one (and its session tickets); past it the oldest is dropped and built again when next used (daemon memory stays at most this many times TLS_CONTEXT_MAX_BYTES)',
+  },
+  TLS_HANDSHAKE_TIMEOUT_MS: {
+    unit: 'ms', default: 120_000, env: 'AGENTOS_TLS_HANDSHAKE_TIMEOUT_MS', scope: 'VM',
+    min: 1, max: 3_600_000,
+    why: 'the longest a guest TLS server\'s handshake may take (Node\'s handshakeTimeout default; a larger or 0 value is cut to this): a peer that never finishes its handshake fails with ERR_TLS_HANDSHAKE_TIMEOUT and frees its connection slot',
+  },
   VM_FETCH_TIMEOUT_MS: {
     unit: 'ms', default: 60_000, env: 'AGENTOS_VM_FETCH_TIMEOUT_MS', scope: 'VM',
     min: 1, max: 3_600_000,

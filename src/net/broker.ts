@@ -4,6 +4,7 @@ import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tl
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
 import { formatTarget } from '../permissions/network-match.js';
+import { INVENTORY } from '../limits/inventory.js';
 import { canonicalAddress, restrictedKind } from './addresses.js';
 import { DenialLog } from './denials.js';
 import { NetworkJudge, type NetworkOperation, type NetworkScope, type Verdict } from './judge.js';
@@ -30,6 +31,8 @@ export interface NetBounds {
   udpSockets: number;
   udpQueueBytes: number;
   udpPeersPerSocket: number;
+  /** Guest TLS (src/net/tls-session.ts): one context's bytes, contexts one process keeps, a server handshake's time. */
+  tls?: { contextBytes: number; contextsPerProcess: number; handshakeTimeoutMs: number };
 }
 
 export interface BrokerOptions {
@@ -340,6 +343,7 @@ export class NetBroker implements VmNetwork {
     if (!Number.isInteger(port) || port < 0 || port > HIGHEST_PORT) throw new NetError('EINVAL', `connect EINVAL: bad port ${port}`);
     const local = this.loopbackListener(host, port);
     if (local && !target.tls) return this.connectLoopback(local, host);
+    if (local && target.tls) return this.connectLoopbackTls(local, host, target.tls);
     const refused = () => new NetError('ECONNREFUSED', `connect ECONNREFUSED ${formatTarget({ host, port })}`);
 
     let address: ResolvedAddress;
@@ -479,6 +483,60 @@ export class NetBroker implements VmNetwork {
     const remote = { address: loop, family: (v6 ? 6 : 4) as 4 | 6, port: listener.port };
     listener.onConnection({ stream: theirs, local: remote, remote: local });
     return { stream: mine, local, remote };
+  }
+
+  /**
+   * TLS to a guest's own TLS server (a guest https.get of a guest https.createServer): the
+   * daemon's TLS client over the in-VM loopback, verified as any connection (the system's
+   * roots plus network.caCerts), so the guest's stream stays plaintext as for the world.
+   */
+  private connectLoopbackTls(listener: VmListener, host: string, tls: NonNullable<ConnectTarget['tls']>): Promise<ConnectedStream> {
+    const plain = this.connectLoopback(listener, host);
+    return new Promise((resolve, reject) => {
+      const servername = tls.servername ?? (isIP(host) ? undefined : host);
+      const socket = tlsConnect({
+        socket: plain.stream,
+        ...(servername ? { servername } : {}),
+        ALPNProtocols: tls.alpnProtocols ? [...tls.alpnProtocols] : undefined,
+        rejectUnauthorized: tls.rejectUnauthorized !== false,
+        ca: this.o.caCerts?.length ? [...rootCertificates, ...this.o.caCerts] : undefined,
+      });
+      socket.once('close', () => plain.stream.destroy());
+      const fail = (err: Error & { code?: unknown }) => {
+        socket.destroy();
+        reject(new NetError(typeof err.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(err.code) ? err.code : 'ECONNRESET', err.message));
+      };
+      socket.once('error', fail);
+      socket.once('secureConnect', () => {
+        socket.removeListener('error', fail);
+        resolve({ ...plain, stream: socket, alpnProtocol: socket.alpnProtocol ?? false, tls: tlsOutcome(socket) });
+      });
+    });
+  }
+
+  /**
+   * A stream that counts as one of the VM's connections until it closes (a guest TLS session
+   * the daemon runs over a guest's own stream); EMFILE when the VM holds its most.
+   */
+  holdConnection(stream: Duplex): void {
+    this.checkOpen();
+    this.reserveConnection();
+    this.track(stream);
+  }
+
+  /** The VM's network.caCerts, trusted with the system's roots by TLS the daemon does for the guest. */
+  get caCerts(): readonly string[] | undefined {
+    return this.o.caCerts?.length ? this.o.caCerts : undefined;
+  }
+
+  /** Guest TLS bounds (inventory TLS_*). */
+  get tlsBounds(): { contextBytes: number; contextsPerProcess: number; handshakeTimeoutMs: number } {
+    return this.o.bounds.tls ?? { contextBytes: INVENTORY.TLS_CONTEXT_MAX_BYTES.default, contextsPerProcess: INVENTORY.TLS_CONTEXTS_PER_PROCESS.default, handshakeTimeoutMs: INVENTORY.TLS_HANDSHAKE_TIMEOUT_MS.default };
+  }
+
+  /** A guest TLS bound was hit: counted and logged as every VM limit. */
+  limitHit(limit: string, observed: number, capacity: number, env: string): void {
+    this.o.onLimit(limit, observed, capacity, env);
   }
 
   /** The host reaching a guest listener (vm/fetch, vm/forward): no policy, the VM's loopback only. */

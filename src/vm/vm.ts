@@ -222,6 +222,7 @@ export class Vm implements ProcessKernel {
         udpSockets: limits.NET_UDP_SOCKETS_PER_VM.value,
         udpQueueBytes: limits.NET_UDP_QUEUE_BYTES_PER_VM.value,
         udpPeersPerSocket: limits.NET_UDP_PEERS_PER_SOCKET.value,
+        tls: { contextBytes: limits.TLS_CONTEXT_MAX_BYTES.value, contextsPerProcess: limits.TLS_CONTEXTS_PER_PROCESS.value, handshakeTimeoutMs: limits.TLS_HANDSHAKE_TIMEOUT_MS.value },
       },
       onLimit: (limit, observed, capacity, env) => {
         this.limitHits++;

@@ -4,7 +4,7 @@ import { nodeRequire, getPrimordials } from './node/internal.js';
 import { internalBinding } from './node/bindings.js';
 import { nodeLibBundle } from './node-lib-loader.js';
 import { nodeCall } from './node/bridge.js';
-import { brokerRequest, listenNetEvents } from './node/net-broker-transport.js';
+import { brokerRequest, brokerTransport, listenNetEvents } from './node/net-broker-transport.js';
 
 /**
  * http, https, tls and fetch live in a bundle of their own, dist/guest-net.js, which the
@@ -25,6 +25,7 @@ export function netLibBundle(): NetModule {
     nodeCall,
     netRequest: brokerRequest,
     netListen: listenNetEvents,
+    tlsWrap: brokerTransport.tlsWrap!,
   }, ['__agentosNet']);
   return net;
 }

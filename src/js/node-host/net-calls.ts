@@ -10,10 +10,11 @@ import type { Duplex } from 'node:stream';
 import { RECORD_TYPES, type NetBroker, type RecordType } from '../../net/broker.js';
 import { NetError, type ConnectedStream, type Listener, type NetActor } from '../../net/vm-network.js';
 import { UdpCalls } from './udp-calls.js';
+import { TlsCalls } from './tls-calls.js';
 
 export type NetDeliver = (id: number, kind: string, data: unknown) => Promise<unknown> | undefined;
 
-interface SocketEntry {
+export interface SocketEntry {
   kind: 'socket';
   stream?: Duplex;
   refed: boolean;
@@ -25,6 +26,10 @@ interface SocketEntry {
   closed: boolean;
   /** Stops telling the guest of the stream's data, end and drain (it closed its socket). */
   detach?: () => void;
+  /** A TLS session over a guest's stream: its ciphertext end (src/net/tls-session.ts). */
+  cipher?: { feed(bytes: Uint8Array | null): boolean; destroy(): void };
+  /** The guest was told to stop feeding ciphertext until 'cipherWant'. */
+  feedStopped?: boolean;
 }
 interface ServerEntry {
   kind: 'server';
@@ -42,7 +47,14 @@ type Entry = SocketEntry | ServerEntry | LookupEntry;
 /** A host name or address as a guest may pass one (the resolver refuses what is not a name). */
 const HOST_TEXT = /^[^\0]{1,300}$/;
 const invalid = (message: string) => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
-const shape = (err: unknown) => ({ code: err instanceof NetError ? err.code : ((err as { code?: string })?.code ?? 'ECONNRESET'), message: err instanceof Error ? err.message : String(err) });
+/** An error as the guest rebuilds it: its code and message, and what OpenSSL's errors carry. */
+export const shape = (err: unknown) => {
+  const e = err as Record<string, unknown>;
+  const extra: Record<string, string> = {};
+  for (const key of ['library', 'reason', 'function', 'host']) if (typeof e?.[key] === 'string') extra[key] = e[key] as string;
+  if (err instanceof Error && err.name !== 'Error' && err.name !== 'NetError') extra.name = err.name;
+  return { code: err instanceof NetError ? err.code : ((e?.code as string | undefined) ?? 'ECONNRESET'), message: err instanceof Error ? err.message : String(err), ...extra };
+};
 
 /**
  * The guest closed a socket: what it wrote before was handed to the daemon (a kernel's
@@ -63,11 +75,32 @@ function linger(stream: Duplex, detach: (() => void) | undefined): void {
   stream.resume();
 }
 
+/**
+ * The guest closed a TLS session's cleartext: what it wrote is encrypted and, with the
+ * close_notify, handed to the guest's stream before the session goes (Node's destroy leaves
+ * TLS's last records in the socket's buffer). The session ends once the ciphertext side has
+ * delivered its last bytes, or at once if it cannot end.
+ */
+function endTls(stream: Duplex, cipher: { destroy(): void; once?: unknown }, detach: (() => void) | undefined): void {
+  detach?.();
+  stream.on('error', () => stream.destroy());
+  const side = cipher as unknown as Duplex;
+  if (stream.destroyed || side.destroyed || side.writableFinished) {
+    stream.destroy();
+    return;
+  }
+  side.once('finish', () => stream.destroy());
+  side.once('close', () => stream.destroy());
+  stream.end();
+  stream.resume();
+}
+
 export class NetCalls {
   private readonly handles = new Map<number, Entry>();
   private nextId = 1;
   /** Its UDP sockets (dgram), on the same ids and events. */
   private readonly udp: UdpCalls;
+  private tlsCalls: TlsCalls | undefined;
 
   constructor(
     private readonly network: NetBroker | undefined,
@@ -113,6 +146,18 @@ export class NetCalls {
       case 'net.close':
         this.close(args[0] as number);
         return null;
+      case 'net.tlsCheck':
+      case 'net.tlsWrap':
+      case 'net.tlsFeed':
+      case 'net.tlsForget':
+        this.tlsCalls ??= new TlsCalls(network, {
+          add: (entry) => this.add(entry),
+          drop: (id) => this.handles.delete(id),
+          attach: (id, entry, stream) => this.attach(id, entry, stream),
+          socket: (id) => this.socket(id),
+          deliver: this.deliver,
+        });
+        return this.tlsCalls.call(op, args);
       case 'net.ref': {
         const h = this.handles.get(args[0] as number);
         if (h) h.refed = args[1] === true;
@@ -125,7 +170,7 @@ export class NetCalls {
     }
   }
 
-  private add(entry: Entry): number {
+  private add(entry: SocketEntry | ServerEntry | LookupEntry): number {
     const id = this.nextId++;
     this.handles.set(id, entry);
     return id;
@@ -311,7 +356,8 @@ export class NetCalls {
     h.closed = true;
     this.handles.delete(id);
     if (h.kind === 'socket') {
-      if (h.stream) linger(h.stream, h.detach);
+      if (h.cipher && h.stream) endTls(h.stream, h.cipher, h.detach);
+      else if (h.stream) linger(h.stream, h.detach);
     } else if (h.kind === 'server') h.listener?.close();
     this.changed();
   }

@@ -50,10 +50,10 @@ const shims: Record<string, () => unknown> = {
     get TLSSocket() { return tlsWrap.TLSSocketCtor(); },
     connect: tlsWrap.connect,
     createServer: tlsWrap.createServer,
-    Server: tlsWrap.Server,
+    get Server() { return tlsWrap.ServerCtor(); },
   }),
   _tls_common: () => ({ SecureContext: tlsWrap.SecureContext, createSecureContext: tlsWrap.createSecureContext }),
-  'internal/tls/secure-pair': () => ({ createSecurePair: () => tlsWrap.createServer() }),
+  'internal/tls/secure-pair': () => ({ createSecurePair: tlsWrap.createSecurePair }),
   // No async_hooks resources for sockets here: the scope runs its function as is.
   'internal/async_hooks': () => ({
     defaultTriggerAsyncIdScope: (_id: unknown, fn: (...a: unknown[]) => unknown, ...args: unknown[]) => fn(...args),

@@ -1,5 +1,5 @@
 import { nodeCall } from './bridge.js';
-import type { Endpoint, NetHandle, NetTransport, Remote, TlsSessionInfo } from './net-transport.js';
+import type { Endpoint, NetHandle, NetTransport, Remote, TlsEvents, TlsFailure, TlsSession, TlsSessionInfo } from './net-transport.js';
 
 /**
  * The guest's `net` and `dns` on the VM's network: each handle is a socket, server or
@@ -53,8 +53,8 @@ class BrokerHandle implements NetHandle {
   private full = false;
   private shutdownAfterFlush: ((code: string | null) => void) | undefined;
 
-  constructor(id?: number, local?: Endpoint) {
-    if (id !== undefined) this.bind(id);
+  constructor(id?: number, local?: Endpoint, first?: Listener) {
+    if (id !== undefined) this.bind(id, first);
     this.localEnd = local;
   }
 
@@ -270,9 +270,15 @@ class BrokerHandle implements NetHandle {
     this.closed = true;
     this.batch = [];
     this.batchBytes = 0;
-    listeners.delete(this.id);
+    // A TLS session still hands over its last ciphertext (and then 'cipherClose').
+    const first = this.afterClose;
+    if (first) listeners.set(this.id, (kind, data) => void first(kind, data));
+    else listeners.delete(this.id);
     nodeCall('net.close', [this.id]);
   }
+
+  /** Events that still come once the guest closed this handle (a TLS session's ciphertext). */
+  afterClose?: Listener;
 
   local(): Endpoint | undefined {
     return this.localEnd;
@@ -323,4 +329,54 @@ export function brokerLookup(name: string, family: 0 | 4 | 6, done: (code: strin
   brokerRequest('net.lookup', [name, family], done);
 }
 
-export const brokerTransport: NetTransport = { open: () => new BrokerHandle(), lookup: brokerLookup };
+/**
+ * A TLS session the daemon runs over a stream the guest holds (src/js/node-host/tls-calls.ts):
+ * the handle is its cleartext (a socket handle as any other); the events carry the ciphertext
+ * for the guest's stream and the handshake's outcome, and `feed` hands the daemon what the
+ * guest read from its stream (false: wait for `want`).
+ */
+function brokerTlsWrap(request: unknown, events: TlsEvents): TlsSession {
+  const id = nodeCall<number>('net.tlsWrap', [request]);
+  const first = (kind: string, data: unknown): boolean => {
+    switch (kind) {
+      case 'cipher':
+        events.cipher(data as Uint8Array);
+        return true;
+      case 'cipherEnd':
+        events.cipher(null);
+        return true;
+      case 'cipherWant':
+        events.want();
+        return true;
+      case 'secure':
+        events.secure(data as TlsSessionInfo & { servername?: string | false });
+        return true;
+      case 'error':
+        events.error(data as TlsFailure);
+        return true;
+      case 'cipherClose':
+        events.cipherClose();
+        return true;
+      default:
+        return false;
+    }
+  };
+  const handle = new BrokerHandle(id, undefined, first);
+  handle.afterClose = (kind, data) => {
+    if (kind === 'cipher' || kind === 'cipherEnd' || kind === 'cipherClose') first(kind, data);
+    if (kind === 'cipherClose') listeners.delete(id);
+  };
+  return {
+    handle,
+    feed(bytes) {
+      try {
+        return nodeCall<boolean>('net.tlsFeed', [id, bytes]) !== false;
+      } catch (err) {
+        if (codeOf(err) === 'EBADF') return true;
+        throw err;
+      }
+    },
+  };
+}
+
+export const brokerTransport: NetTransport = { open: () => new BrokerHandle(), lookup: brokerLookup, tlsWrap: brokerTlsWrap };

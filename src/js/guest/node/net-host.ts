@@ -4,6 +4,8 @@
  * modules, its primordials and bindings, so both bundles share Node's one internal/errors,
  * validators and util; and the library bundle's internal/url.
  */
+import type { TlsEvents, TlsSession } from './net-transport.js';
+
 export interface NetHost {
   nodeRequire: (id: string) => any;
   primordials: () => object;
@@ -15,6 +17,8 @@ export interface NetHost {
   netRequest: <T>(op: string, args: unknown[], done: (code: string | null, data?: T) => void) => () => void;
   /** Hears (or, with undefined, stops hearing) the daemon's events for one handle (./net-broker-transport.ts listenNetEvents). */
   netListen: (id: number, listener: ((kind: string, data: unknown) => void) | undefined) => void;
+  /** TLS the daemon runs over a stream the guest holds (./net-broker-transport.ts). */
+  tlsWrap: (request: unknown, events: TlsEvents) => TlsSession;
 }
 
 export const NET_HOST_KEY = 'agentos.net.host';

@@ -38,8 +38,27 @@ export interface NetHandle {
   onError?: (code: string) => void;
 }
 
+/** An error of a TLS session as the daemon reports it (OpenSSL's library and reason with it). */
+export type TlsFailure = { code: string; message: string; name?: string; library?: string; reason?: string; function?: string; host?: string };
+export interface TlsEvents {
+  /** Ciphertext for the guest's stream; null: the session ended its side. */
+  cipher(bytes: Uint8Array | null): void;
+  /** The session is gone in the daemon: no more ciphertext comes. */
+  cipherClose(): void;
+  /** The daemon takes ciphertext again after `feed` said to wait. */
+  want(): void;
+  secure(info: TlsSessionInfo & { servername?: string | false }): void;
+  error(err: TlsFailure): void;
+}
+export interface TlsSession {
+  handle: NetHandle;
+  feed(bytes: Uint8Array | null): boolean;
+}
+
 export interface NetTransport {
   open(): NetHandle;
+  /** TLS (done by the daemon) over a stream the guest holds; absent without a network. */
+  tlsWrap?(request: unknown, events: TlsEvents): TlsSession;
   /** A name to addresses (dns.lookup): an errno code ('ENOTFOUND') or the addresses. */
   lookup(name: string, family: 0 | 4 | 6, done: (code: string | null, addresses?: { address: string; family: 4 | 6 }[]) => void): void;
 }
