@@ -66,6 +66,9 @@ export function flush(): void {
   hooks.timer('arm', wake < 0 ? wake : Math.max(0, wake - Date.now()), refed ? 1 : 0, false);
 }
 
+// Node's SymbolDispose (internal/util): V8 11 has no Symbol.dispose yet.
+const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
+
 export class Timeout {
   private refed = true;
   constructor(readonly id: number) {}
@@ -96,6 +99,10 @@ export class Timeout {
   }
   [Symbol.toPrimitive](): number {
     return this.id;
+  }
+  /** As Node 20's Timeout and Immediate (`using`, and node:test's timeouts): clears it. */
+  [DISPOSE](): void {
+    clear(this);
   }
 }
 

@@ -86,8 +86,9 @@ const shims: Record<string, () => unknown> = {
   'internal/validators': () => require('readable-stream/lib/internal/validators.js'),
   'internal/streams/utils': () => require('readable-stream/lib/internal/streams/utils.js'),
   'internal/util': () => ({
-    SymbolDispose: (Symbol as { dispose?: symbol }).dispose ?? Symbol('Symbol.dispose'),
-    SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol('Symbol.asyncDispose'),
+    // The runtime defines them as Node 20 does (runtime.ts).
+    SymbolDispose: (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose'),
+    SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose'),
     customInspectSymbol: Symbol.for('nodejs.util.inspect.custom'),
     kEmptyObject: Object.freeze(Object.create(null)),
     spliceOne(list: unknown[], index: number) {
