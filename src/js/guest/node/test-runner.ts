@@ -63,7 +63,7 @@ function optionValue(name: string): unknown {
     const arg = argv[i];
     if (arg === name) {
       present = true;
-      if (i + 1 < argv.length && !argv[i + 1].startsWith('-')) values.push(argv[i + 1]);
+      if (i + 1 < argv.length) values.push(argv[++i]);
     } else if (arg.startsWith(`${name}=`)) {
       present = true;
       values.push(arg.slice(name.length + 1));
