@@ -31,6 +31,14 @@ export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events
   'http', 'https', 'tls', 'dns', 'dns/promises', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server',
   'test', 'test/reporters'] as const;
 
+function timersPromises() {
+  const setTimeout = (ms: number, value?: unknown) => new Promise((resolve) => timerGlobals.setTimeout(() => resolve(value), ms));
+  const setImmediate = (value?: unknown) => new Promise((resolve) => timerGlobals.setImmediate(() => resolve(value)));
+  // Node's experimental scheduler (what node:test's mock timers replace, too).
+  const scheduler = { wait: (delay: number) => setTimeout(delay), yield: () => setImmediate() };
+  return { setTimeout, setImmediate, scheduler };
+}
+
 /**
  * Named exports of builtins the engine lists without loading them (runtime.ts builtinExports):
  * node:test reads the process's argv and env as it loads, which the engine's probe isolate has
@@ -56,10 +64,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     'fs/promises': fsPromises,
     os,
     timers: timerGlobals,
-    'timers/promises': {
-      setTimeout: (ms: number, value?: unknown) => new Promise((resolve) => timerGlobals.setTimeout(() => resolve(value), ms)),
-      setImmediate: (value?: unknown) => new Promise((resolve) => timerGlobals.setImmediate(() => resolve(value))),
-    },
+    'timers/promises': timersPromises(),
     process: proc,
   };
   void crypto;

@@ -4,6 +4,7 @@
  * top of them, and hands the host its entry points (then removes those from the global
  * object too).
  */
+import { realNow } from './clock.js';
 import { atob, btoa } from './base64-globals.js';
 import { BUILTIN_NAMES, createBuiltins, LISTED_EXPORTS } from './builtins.js';
 import { configureRandom, DOMException, getRandomValues, randomBytes } from './random.js';
@@ -76,7 +77,7 @@ trackPromises();
 // Web Crypto's subtle lives in the crypto module, built on first use.
 Object.defineProperty(crypto, 'subtle', { get: () => (builtins.crypto as { subtle: unknown }).subtle, enumerable: true });
 bindModuleSystem(modules, BUILTIN_NAMES);
-const origin = Date.now();
+const origin = realNow();
 
 Object.defineProperty(g, 'Buffer', {
   get: () => {
@@ -110,7 +111,7 @@ Object.assign(g, {
   TextDecoder,
   crypto,
   DOMException,
-  performance: { now: () => Date.now() - origin, timeOrigin: origin },
+  performance: { now: () => realNow() - origin, timeOrigin: origin },
   atob,
   btoa,
   ...timerGlobals,
