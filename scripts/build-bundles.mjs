@@ -84,3 +84,6 @@ await lazyBundle('src/js/guest/node/net-entry.ts', '__agentosNet', 'dist/guest-n
 // zlib for guest JS (Node's lib/zlib.js over the daemon's handles), evaluated the first time
 // a process requires zlib (src/js/guest/zlib-lib-loader.ts).
 await lazyBundle('src/js/guest/node/zlib-entry.ts', '__agentosZlib', 'dist/guest-zlib.js', [vendorNodePlugin, guestNodeAliases]);
+// node:test for guest JS (Node's lib/test.js and internal/test_runner), evaluated the first
+// time a process requires it (src/js/guest/test-lib-loader.ts).
+await lazyBundle('src/js/guest/node/test-entry.ts', '__agentosTest', 'dist/guest-test.js', [vendorNodePlugin, guestNodeAliases]);

@@ -66,6 +66,7 @@ const NOT_BOUNDS: NotABound[] = [
   // Node's own http defaults, reproduced for the vendored http files (not the sidecar's bounds).
   { file: 'js/guest/node/http-lib.ts', value: 2147483648, why: "Node's TIMEOUT_MAX (2^31 - 1): a longer socket timeout is truncated, as Node does" },
   { file: 'js/guest/node/http-lib.ts', value: 16384, why: "Node's defaults: --max-http-header-size and a stream's highWaterMark (16 KiB)" },
+  { file: 'js/guest/node/test-runner.ts', value: 2147483648, why: "Node's TIMEOUT_MAX (2^31 - 1) for the vendored test runner: the largest test timeout, as Node checks it" },
   { file: 'js/guest/node/http-parser-binding.ts', value: 16384, why: "Node's default --max-http-header-size (16 KiB), which http.Server's maxHeaderSize overrides" },
   { file: 'net/inject-headers.ts', value: 65535, why: 'the highest TCP port' },
   { file: 'js/guest/node/tls-wrap.ts', value: 48, why: "a TLS server's ticket keys are exactly 48 bytes (Node's getTicketKeys/setTicketKeys)" },

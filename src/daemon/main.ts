@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { JsEngine } from '../js/engine.js';
 import { WasmEngine } from '../wasm/engine.js';
 import { resolveLimits, type Limits } from '../limits/limits.js';
@@ -25,6 +26,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   if (level.rejected !== undefined) log.warn({ env: 'AGENTOS_LOG_LEVEL', rejected: level.rejected, using: level.level }, 'ignored an invalid log level; using the default');
   warnRejectedLimits(limits, log);
   guardProcess(log);
+  // V8 reports an asm.js module that fails validation with a message printed straight to
+  // the process's stdout (no isolate has a message listener): a guest's `'use asm'` would
+  // corrupt the protocol. Without validation such a module runs as plain JavaScript, as it
+  // does in Node after the warning.
+  setFlagsFromString('--no-validate-asm');
 
   const engine = await JsEngine.start(log, limits.GUEST_HEAP_LIMIT_MB.value, limits.ISOLATE_POOL_SIZE.value, {
     maxBytes: limits.MODULE_CODE_CACHE_BYTES.value,

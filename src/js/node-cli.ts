@@ -12,6 +12,10 @@ export type NodeInvocation =
 /** Options real programs pass that change nothing here. */
 const IGNORED = /^--(no-warnings|no-deprecation|enable-source-maps|trace-warnings|trace-uncaught|experimental-[\w-]+|no-experimental-[\w-]+|max-old-space-size=\d+|stack-size=\d+|unhandled-rejections=[\w-]+)$/;
 
+/** node:test's options (src/js/guest/node/test-runner.ts reads them from execArgv): flags, and options with a value. */
+const TEST_FLAGS = new Set(['--test-only', '--test-force-exit']);
+const TEST_VALUES = new Set(['--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout']);
+
 export function parseNodeArgs(args: readonly string[]): NodeInvocation {
   const execArgv: string[] = [];
   let module: boolean | undefined;
@@ -29,6 +33,16 @@ export function parseNodeArgs(args: readonly string[]): NodeInvocation {
       if (value !== 'module' && value !== 'commonjs') return { kind: 'error', message: `node: --input-type must be "module" or "commonjs"\n`, exitCode: 9 };
       module = value === 'module';
       execArgv.push(arg);
+      continue;
+    }
+    if (TEST_FLAGS.has(arg) || TEST_VALUES.has(arg.split('=')[0]!)) {
+      // As Node: `--test-reporter=spec` or `--test-reporter spec`.
+      if (!arg.includes('=') && TEST_VALUES.has(arg)) {
+        const value = args[i + 1];
+        if (value === undefined) return { kind: 'error', message: `node: ${arg} requires an argument\n`, exitCode: 9 };
+        execArgv.push(arg, value);
+        i++;
+      } else execArgv.push(arg);
       continue;
     }
     if (IGNORED.test(arg)) {

@@ -6,6 +6,7 @@ import { RuntimeSource } from '../process/runtime-source.js';
 import { guestLibSource } from './guest-lib-source.js';
 import { guestNetSource } from './guest-net-source.js';
 import { guestZlibSource } from './guest-zlib-source.js';
+import { guestTestSource } from './guest-test-source.js';
 import type { TURN_SPENT } from '../process/guest-calls.js';
 import type { JsRunSlot } from '../process/js-run-slot.js';
 
@@ -76,6 +77,7 @@ export class PreparedIsolate {
         if (op === 'nodeLib') return guestLibSource();
         if (op === 'netLib') return guestNetSource();
         if (op === 'zlibLib') return guestZlibSource();
+        if (op === 'testLib') return guestTestSource();
         const result = await prepared?.host?.block(op, arg);
         // applySyncPromise takes no transfer options: bytes travel as an ExternalCopy.
         return result instanceof Uint8Array ? new ivm.ExternalCopy(result).copyInto({ release: true }) : (result ?? null);

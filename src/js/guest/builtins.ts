@@ -22,12 +22,32 @@ import { createAsyncHooks } from './node/async-hooks.js';
 import { createV8 } from './node/v8.js';
 import { netLibBundle } from './net-lib-loader.js';
 import { zlibLibBundle } from './zlib-lib-loader.js';
+import { testLibBundle } from './test-lib-loader.js';
 import { brokerTransport } from './node/net-broker-transport.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
   'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net', 'async_hooks', 'v8', 'cluster',
-  'http', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'] as const;
+  'http', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server',
+  'test', 'test/reporters'] as const;
+
+function timersPromises() {
+  const setTimeout = (ms: number, value?: unknown) => new Promise((resolve) => timerGlobals.setTimeout(() => resolve(value), ms));
+  const setImmediate = (value?: unknown) => new Promise((resolve) => timerGlobals.setImmediate(() => resolve(value)));
+  // Node's experimental scheduler (what node:test's mock timers replace, too).
+  const scheduler = { wait: (delay: number) => setTimeout(delay), yield: () => setImmediate() };
+  return { setTimeout, setImmediate, scheduler };
+}
+
+/**
+ * Named exports of builtins the engine lists without loading them (runtime.ts builtinExports):
+ * node:test reads the process's argv and env as it loads, which the engine's probe isolate has
+ * not, and would compile its bundle at every daemon start. As Node 20.19's.
+ */
+export const LISTED_EXPORTS: Readonly<Record<string, readonly string[] | undefined>> = {
+  test: ['skip', 'todo', 'only', 'after', 'afterEach', 'before', 'beforeEach', 'describe', 'it', 'run', 'suite', 'test', 'mock'],
+  'test/reporters': ['dot', 'junit', 'spec', 'tap', 'lcov'],
+};
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
@@ -44,10 +64,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     'fs/promises': fsPromises,
     os,
     timers: timerGlobals,
-    'timers/promises': {
-      setTimeout: (ms: number, value?: unknown) => new Promise((resolve) => timerGlobals.setTimeout(() => resolve(value), ms)),
-      setImmediate: (value?: unknown) => new Promise((resolve) => timerGlobals.setImmediate(() => resolve(value))),
-    },
+    'timers/promises': timersPromises(),
     process: proc,
   };
   void crypto;
@@ -96,6 +113,9 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     'dns/promises': () => netLibBundle().loadDns(true),
     dgram: () => netLibBundle().loadDgram(),
     ...Object.fromEntries(['_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'].map((name) => [name, () => netLibBundle().loadHttpInternal(name)])),
+    // node:test only, as Node 20 gives it: modules.ts refuses 'test' without the prefix.
+    test: () => testLibBundle().loadTest('test'),
+    'test/reporters': () => testLibBundle().loadTest('test/reporters'),
     cluster: () => createCluster((nodeLibBundle().nodeLib('events') as { EventEmitter: never }).EventEmitter),
   };
   onNodeLibLoad((lib) => {

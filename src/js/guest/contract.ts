@@ -50,7 +50,9 @@ export type BlockingOp =
   /** The source of dist/guest-net.js: http, https, tls and fetch, evaluated on first use (guest/net-lib-loader.ts). */
   | 'netLib'
   /** The source of dist/guest-zlib.js: Node's zlib over the daemon's handles, evaluated on first require (guest/zlib-lib-loader.ts). */
-  | 'zlibLib';
+  | 'zlibLib'
+  /** The source of dist/guest-test.js: Node's node:test runner, evaluated on first require (guest/test-lib-loader.ts). */
+  | 'testLib';
 
 export interface BlockingHook {
   applySyncPromise(receiver: undefined, args: [BlockingOp, number?]): unknown;

@@ -2,6 +2,9 @@ import { wrapCommonJs, type ModuleRecord } from './contract.js';
 import { getCwd, resolvePath } from './cwd.js';
 import { compileScript, guestError, hooks, unwrap } from './hooks.js';
 
+/** Builtins Node 20 gives only with the `node:` prefix (as the daemon's module-resolver.ts). */
+export const NODE_ONLY_BUILTINS: ReadonlySet<string> = new Set(['test', 'test/reporters', 'sea', 'sqlite']);
+
 /**
  * CommonJS loading from the VM filesystem, shaped as Node's: `module`, `require`,
  * `require.resolve` (with `paths`), `require.resolve.paths`, `require.cache`, `require.main`,
@@ -66,7 +69,10 @@ export function createModuleSystem(builtins: Record<string, unknown>) {
   let main: CjsModule | undefined;
 
   function builtin(spec: string): unknown {
-    const name = spec.startsWith('node:') ? spec.slice(5) : spec;
+    const prefixed = spec.startsWith('node:');
+    const name = prefixed ? spec.slice(5) : spec;
+    // As Node 20: node:test (and the like) only with the prefix; `test` is a package name.
+    if (!prefixed && NODE_ONLY_BUILTINS.has(name)) return undefined;
     if (Object.hasOwn(builtins, name)) return builtins[name];
     return undefined;
   }
@@ -153,7 +159,7 @@ export function createModuleSystem(builtins: Record<string, unknown>) {
 
   function load(record: ModuleRecord, parent: CjsModule | null, isMain = false): CjsModule {
     if (record.format === 'builtin') {
-      return { exports: builtin(record.path) } as CjsModule;
+      return { exports: builtin(`node:${record.path}`) } as CjsModule;
     }
     const cached = cache[record.path];
     if (cached) {

@@ -1,3 +1,4 @@
+import { realNow } from './clock.js';
 import { getCwd, resolvePath, setCwd } from './cwd.js';
 import { Emitter } from './emitter.js';
 import type { ProcessInfo, SystemInfo } from './contract.js';
@@ -46,7 +47,7 @@ export function createProcess() {
   let exiting = false;
   let warnedTraceHint = false;
   let toldExitCode = 0;
-  const started = Date.now();
+  const started = realNow();
   let user: ProcessInfo['user'] = { uid: 0, gid: 0, name: 'root', home: '/root' };
   let system: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {}, nodeRelease: {} };
 
@@ -170,7 +171,7 @@ export function createProcess() {
     geteuid: () => user.uid,
     getgid: () => user.gid,
     getegid: () => user.gid,
-    uptime: () => (Date.now() - started) / 1000,
+    uptime: () => (realNow() - started) / 1000,
     nextTick,
     emitWarning,
     exit: (code?: unknown) => {
@@ -194,7 +195,7 @@ export function createProcess() {
     },
     hrtime: Object.assign(
       (prev?: [number, number]) => {
-        const ns = Date.now() * 1e6;
+        const ns = realNow() * 1e6;
         const s = Math.floor(ns / 1e9);
         const n = ns % 1e9;
         if (!prev) return [s, n];
@@ -203,7 +204,7 @@ export function createProcess() {
         if (dn < 0) { ds--; dn += 1e9; }
         return [ds, dn];
       },
-      { bigint: () => BigInt(Date.now()) * 1_000_000n },
+      { bigint: () => BigInt(realNow()) * 1_000_000n },
     ),
   });
   // The host must know whether a signal has a handler without entering the isolate

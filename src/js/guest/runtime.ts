@@ -4,8 +4,9 @@
  * top of them, and hands the host its entry points (then removes those from the global
  * object too).
  */
+import { realNow } from './clock.js';
 import { atob, btoa } from './base64-globals.js';
-import { BUILTIN_NAMES, createBuiltins } from './builtins.js';
+import { BUILTIN_NAMES, createBuiltins, LISTED_EXPORTS } from './builtins.js';
 import { configureRandom, DOMException, getRandomValues, randomBytes } from './random.js';
 import { createConsole } from './console.js';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type MainProgram, type ProcessInfo, type RuntimeEntries } from './contract.js';
@@ -67,12 +68,16 @@ for (const name of BUILTIN_NAMES) {
 const modules = createModuleSystem(builtins);
 configureNodeInternals(proc, (name) => builtins[name]);
 defineWebGlobals();
+// As Node 20 (V8 11 has neither): `using` disposers of timers, addAbortListener, node:test.
+for (const [name, key] of [['dispose', 'nodejs.dispose'], ['asyncDispose', 'nodejs.asyncDispose']] as const) {
+  if (!Object.hasOwn(Symbol, name)) Object.defineProperty(Symbol, name, { value: Symbol.for(key), writable: false, enumerable: false, configurable: false });
+}
 defineFetchGlobals();
 trackPromises();
 // Web Crypto's subtle lives in the crypto module, built on first use.
 Object.defineProperty(crypto, 'subtle', { get: () => (builtins.crypto as { subtle: unknown }).subtle, enumerable: true });
 bindModuleSystem(modules, BUILTIN_NAMES);
-const origin = Date.now();
+const origin = realNow();
 
 Object.defineProperty(g, 'Buffer', {
   get: () => {
@@ -106,7 +111,7 @@ Object.assign(g, {
   TextDecoder,
   crypto,
   DOMException,
-  performance: { now: () => Date.now() - origin, timeOrigin: origin },
+  performance: { now: () => realNow() - origin, timeOrigin: origin },
   atob,
   btoa,
   ...timerGlobals,
@@ -120,7 +125,8 @@ Object.assign(g, {
   };
 }
 // ESM glue modules reach builtins and CommonJS through these (see src/js/esm-linker.ts).
-g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(name);
+// The daemon's resolver has already checked the `node:` prefix (node:test); the name comes without it.
+g[Symbol.for(BUILTIN_SYMBOL)] = (name: string) => modules.builtin(`node:${name}`);
 g[Symbol.for(REQUIRE_SYMBOL)] = (path: string) => modules.makeRequire('/', null)(path);
 // What the host rewrites `import(...)` and `import.meta` into (src/js/module-source.ts).
 Object.defineProperty(g, '__agentos_import', { value: dynamicImport, writable: true, configurable: true });
@@ -256,6 +262,11 @@ const entries: RuntimeEntries = {
   builtinExports() {
     const out: Record<string, string[]> = {};
     for (const name of Object.keys(builtins)) {
+      const listed = LISTED_EXPORTS[name];
+      if (listed) {
+        out[name] = [...listed];
+        continue;
+      }
       const value = builtins[name];
       out[name] = value && (typeof value === 'object' || typeof value === 'function') ? Object.keys(value).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k)) : [];
     }

@@ -1,3 +1,4 @@
+import { realNow } from './clock.js';
 import { ExitSignal, hooks } from './hooks.js';
 import { capture } from './async-context.js';
 
@@ -63,8 +64,11 @@ export function flush(): void {
   if (wake === toldWake && refed === toldRefed) return;
   toldWake = wake;
   toldRefed = refed;
-  hooks.timer('arm', wake < 0 ? wake : Math.max(0, wake - Date.now()), refed ? 1 : 0, false);
+  hooks.timer('arm', wake < 0 ? wake : Math.max(0, wake - realNow()), refed ? 1 : 0, false);
 }
+
+// Node's SymbolDispose (internal/util): V8 11 has no Symbol.dispose yet.
+const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
 
 export class Timeout {
   private refed = true;
@@ -85,7 +89,7 @@ export class Timeout {
   refresh(): this {
     const entry = timers.get(this.id);
     if (entry && entry.delay >= 0) {
-      entry.due = Date.now() + entry.delay;
+      entry.due = realNow() + entry.delay;
       changed();
     }
     return this;
@@ -96,6 +100,10 @@ export class Timeout {
   }
   [Symbol.toPrimitive](): number {
     return this.id;
+  }
+  /** As Node 20's Timeout and Immediate (`using`, and node:test's timeouts): clears it. */
+  [DISPOSE](): void {
+    clear(this);
   }
 }
 
@@ -120,7 +128,7 @@ function schedule(callback: unknown, delay: unknown, args: unknown[], repeat: bo
   if (ms > maxDelay) ms = maxDelay;
   const id = nextId++;
   const handle = new Timeout(id);
-  timers.set(id, { callback: capture(callback as (...a: unknown[]) => void, immediate ? 'Immediate' : 'Timeout', !repeat, handle), args, repeat, delay: ms, due: Date.now() + Math.max(0, ms), handle });
+  timers.set(id, { callback: capture(callback as (...a: unknown[]) => void, immediate ? 'Immediate' : 'Timeout', !repeat, handle), args, repeat, delay: ms, due: realNow() + Math.max(0, ms), handle });
   changed();
   return handle;
 }
@@ -137,7 +145,7 @@ function clear(timer: unknown): void {
  * gives. Stops at process.exit.
  */
 export async function fireDue(immediates: boolean, run: (fn: () => void) => void): Promise<void> {
-  const now = Date.now();
+  const now = realNow();
   const due: Array<[number, TimerEntry]> = [];
   for (const item of timers) {
     if (immediates ? item[1].delay < 0 : item[1].delay >= 0 && item[1].due <= now) due.push(item);
@@ -147,7 +155,7 @@ export async function fireDue(immediates: boolean, run: (fn: () => void) => void
   for (const [id, entry] of due) {
     if (ExitSignal.raised) return;
     if (timers.get(id) !== entry) continue; // cleared by an earlier callback
-    if (entry.repeat) entry.due = Date.now() + entry.delay;
+    if (entry.repeat) entry.due = realNow() + entry.delay;
     else timers.delete(id);
     run(() => entry.callback.apply(undefined, entry.args));
     await null;

@@ -1,5 +1,5 @@
 import { resolvePath } from '../cwd.js';
-import { dirOf, nodeModulePaths, type ModuleSystem } from '../modules.js';
+import { dirOf, NODE_ONLY_BUILTINS, nodeModulePaths, type ModuleSystem } from '../modules.js';
 
 /**
  * The `module` builtin: Node's Module class with createRequire, builtinModules, isBuiltin
@@ -29,8 +29,9 @@ const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { 
 
 export function createModuleBuiltin(): unknown {
   const modules = system!;
-  const builtinModules = [...names].filter((n) => !n.startsWith('internal/')).sort();
-  const isBuiltin = (name: unknown) => typeof name === 'string' && (builtinModules.includes(name.startsWith('node:') ? name.slice(5) : name));
+  // As Node 20: the node:-only ones are not listed, and are builtins only with the prefix.
+  const builtinModules = [...names].filter((n) => !n.startsWith('internal/') && !NODE_ONLY_BUILTINS.has(n)).sort();
+  const isBuiltin = (name: unknown) => typeof name === 'string' && (builtinModules.includes(name.startsWith('node:') ? name.slice(5) : name) || (name.startsWith('node:') && NODE_ONLY_BUILTINS.has(name.slice(5))));
   function Module(this: Record<string, unknown>, id = '', parent?: unknown) {
     this.id = id;
     this.path = dirOf(String(id));

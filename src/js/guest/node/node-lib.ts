@@ -86,8 +86,8 @@ const shims: Record<string, () => unknown> = {
   'internal/validators': () => require('readable-stream/lib/internal/validators.js'),
   'internal/streams/utils': () => require('readable-stream/lib/internal/streams/utils.js'),
   'internal/util': () => ({
-    // The same symbols as the runtime's Node internal/util.js, so a disposable made here (events'
-    // addAbortListener) is disposed by code of the other bundle (dgram, net).
+    // The runtime defines them as Node 20 does (runtime.ts); the same symbols in every bundle, so a
+    // disposable made here (events' addAbortListener) is disposed by code of another (dgram, net).
     SymbolDispose: (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose'),
     SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose'),
     customInspectSymbol: Symbol.for('nodejs.util.inspect.custom'),
