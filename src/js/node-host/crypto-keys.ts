@@ -133,6 +133,7 @@ export class CryptoKeys {
       case 'KeyObject.from': return crypto.KeyObject.from(a[0] as crypto.webcrypto.CryptoKey);
       case 'ECDH.convertKey': return crypto.ECDH.convertKey(a[0] as Buffer, a[1] as string, a[2] as 'hex', a[3] as 'hex', a[4] as 'uncompressed');
       case 'hkdfSync': return (crypto.hkdfSync as (...x: unknown[]) => ArrayBuffer)(...a);
+      case 'constants': return { ...crypto.constants };
       case 'secureHeapUsed': return crypto.secureHeapUsed();
       case 'Certificate.verifySpkac': return (crypto.Certificate.verifySpkac as (...x: unknown[]) => boolean)(...a);
       case 'Certificate.exportPublicKey': return (crypto.Certificate.exportPublicKey as (...x: unknown[]) => Buffer)(...a);
@@ -362,7 +363,8 @@ export function keyJob(args: unknown[], keys: CryptoKeys, b: KeyBounds): () => P
       // too small) is Node's own call, at once.
       const size = a[0] as number;
       const g = generatorOf(a);
-      if (g === undefined && Number.isInteger(size) && size >= OPENSSL_DH_MIN_BITS) throw Object.assign(new Error('bad generator'), { code: 'ERR_OSSL_DH_BAD_GENERATOR', library: 'Diffie-Hellman routines', reason: 'bad generator' });
+      // Node's own answer to a generator given as bytes that do not fit an int32.
+      if (g === undefined && Number.isInteger(size) && size >= OPENSSL_DH_MIN_BITS) throw new Error('Initialization failed');
       if (!Number.isInteger(size) || (size | 0) !== size || size < OPENSSL_DH_MIN_BITS || typeof g !== 'number' || !Number.isInteger(g) || g < DH_GENERATOR_2) {
         const dh = (crypto.createDiffieHellman as (...x: unknown[]) => crypto.DiffieHellman)(...a);
         started = Promise.resolve({ dh });
@@ -431,7 +433,8 @@ function generatorOf(a: unknown[]): unknown {
   if (typeof generator === 'string') bytes = Buffer.from(generator, typeof genEncoding === 'string' && Buffer.isEncoding(genEncoding) ? genEncoding : 'utf8');
   else if (ArrayBuffer.isView(generator)) bytes = Buffer.from(generator.buffer, generator.byteOffset, generator.byteLength);
   if (!bytes || bytes.byteLength > Uint32Array.BYTES_PER_ELEMENT) return undefined;
-  return bytes.reduce((n, x) => n * 256 + x, 0);
+  const g = bytes.reduce((n, x) => n * 256 + x, 0);
+  return (g | 0) === g ? g : undefined;
 }
 
 /** OpenSSL's DH_GENERATOR_2 and DH_GENERATOR_5, and its DH_MIN_MODULUS_BITS (below it, its own error). */

@@ -126,6 +126,8 @@ export function wireError(err: unknown): Wired {
   const e = (err ?? {}) as Record<string, unknown>;
   const name = err instanceof TypeError ? 'TypeError' : err instanceof RangeError ? 'RangeError' : typeof e.name === 'string' ? e.name : 'Error';
   const out: Record<string, unknown> = { t: 'e', name, message: typeof e.message === 'string' ? e.message : String(err) };
+  // Web Crypto's errors are DOMExceptions (a SyntaxError among them is one too).
+  if ((err as object | null)?.constructor?.name === 'DOMException') out.dom = true;
   for (const k of ['code', 'library', 'function', 'reason', 'opensslErrorStack']) {
     const x = e[k];
     if (typeof x === 'string' || (Array.isArray(x) && x.every((s) => typeof s === 'string'))) out[k] = x;

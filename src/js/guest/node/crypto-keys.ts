@@ -16,6 +16,24 @@ type Callback = (err: Error | null, ...values: unknown[]) => void;
 
 export const kcall = (name: string, args: unknown[]): unknown => unwireResult(nodeCall('k.fn', [name, wireArgs(args)]));
 export const kjob = (name: string, args: unknown[]): unknown => unwireResult(nodeJob('k.job', [name, wireArgs(args)]));
+
+/**
+ * An async form: an argument's error throws now (the daemon checks it before starting the
+ * work); the work's own error, or its values, reach the callback on a later turn.
+ */
+function kjobThen(name: string, args: unknown[], cb: Callback, spread: boolean, primeJob = false): void {
+  const noError = primeJob ? undefined : null;
+  const raw = nodeJob('k.job', [name, wireArgs(args)]);
+  let value: unknown;
+  try {
+    value = unwireResult(raw);
+  } catch (err) {
+    timerGlobals.setImmediate(() => cb(err as Error));
+    return;
+  }
+  // Node's key generation calls back with null for no error, its prime jobs with undefined.
+  timerGlobals.setImmediate(() => (spread ? cb(noError as null, ...(value as unknown[])) : cb(noError as null, value)));
+}
 const knew = (cls: string, args: unknown[]): { t: 'h'; id: number; verifyError?: number } => unwireResult(nodeCall('k.new', [cls, wireArgs(args)])) as { t: 'h'; id: number };
 const kmethod = (id: number, name: string, args: unknown[]): unknown => unwireResult(nodeCall('k.method', [id, null, name, wireArgs(args)]));
 const kget = (id: number, name: string): unknown => unwireResult(nodeCall('k.get', [id, [], name]));
@@ -141,11 +159,28 @@ export function secretBytes(key: KeyObject): Uint8Array {
 
 // ---- generation ----
 
+/**
+ * RSA-PSS's deprecated option names (DEP0154): warned here, in the guest, as Node does,
+ * and renamed, so the daemon's node never warns on its own stderr.
+ */
+function deprecatedPss(type: unknown, options: unknown): unknown {
+  if (type !== 'rsa-pss' || typeof options !== 'object' || options === null) return options;
+  const o = { ...(options as Record<string, unknown>) };
+  for (const [old, now] of [['hash', 'hashAlgorithm'], ['mgf1Hash', 'mgf1HashAlgorithm']] as const) {
+    if (o[old] === undefined) continue;
+    (globalThis as { process?: { emitWarning?(m: string, t: string, c: string): void } }).process?.emitWarning?.(`"options.${old}" is deprecated, use "options.${now}" instead.`, 'DeprecationWarning', 'DEP0154');
+    if (typeof o[old] !== 'string') throw nodeError('ERR_INVALID_ARG_TYPE', `options.${old}`, 'string', o[old]);
+    if (o[now] && o[now] !== o[old]) throw nodeError('ERR_INVALID_ARG_VALUE', `options.${old}`, o[old]);
+    o[now] ||= o[old];
+    delete o[old];
+  }
+  return o;
+}
+
 export function generateKeyPair(type: unknown, options: unknown, callback?: unknown): void {
   if (typeof options === 'function') [callback, options] = [options, undefined];
   const cb = validateFunction(callback);
-  const pair = kjob('generateKeyPair', [type, options]) as [unknown, unknown] | Error;
-  timerGlobals.setImmediate(() => cb(null, ...(pair as unknown[])));
+  kjobThen('generateKeyPair', [type, deprecatedPss(type, options)], cb, true);
 }
 // util.promisify(generateKeyPair) resolves to { publicKey, privateKey }, as Node's.
 Object.defineProperty(generateKeyPair, Symbol.for('nodejs.util.promisify.custom'), {
@@ -155,15 +190,14 @@ Object.defineProperty(generateKeyPair, Symbol.for('nodejs.util.promisify.custom'
 });
 
 export function generateKeyPairSync(type: unknown, options?: unknown): { publicKey: unknown; privateKey: unknown } {
-  const [publicKey, privateKey] = kjob('generateKeyPair', [type, options]) as [unknown, unknown];
+  const [publicKey, privateKey] = kjob('generateKeyPair', [type, deprecatedPss(type, options)]) as [unknown, unknown];
   return { publicKey, privateKey };
 }
 
 export function generateKey(type: unknown, options: unknown, callback?: unknown): void {
   if (typeof options === 'function') [callback, options] = [options, undefined];
   const cb = validateFunction(callback);
-  const key = kjob('generateKey', [type, options]);
-  timerGlobals.setImmediate(() => cb(null, key));
+  kjobThen('generateKey', [type, options], cb, false);
 }
 
 export const generateKeySync = (type: unknown, options?: unknown): unknown => kjob('generateKey', [type, options]);
@@ -171,8 +205,7 @@ export const generateKeySync = (type: unknown, options?: unknown): unknown => kj
 export function generatePrime(size: unknown, options?: unknown, callback?: unknown): void {
   if (typeof options === 'function') [callback, options] = [options, {}];
   const cb = validateFunction(callback);
-  const prime = kjob('generatePrime', [size, options]);
-  timerGlobals.setImmediate(() => cb(null, prime));
+  kjobThen('generatePrime', [size, options], cb, false, true);
 }
 
 export const generatePrimeSync = (size: unknown, options?: unknown): unknown => kjob('generatePrime', [size, options]);
@@ -180,7 +213,7 @@ export const generatePrimeSync = (size: unknown, options?: unknown): unknown => 
 export function checkPrime(candidate: unknown, options?: unknown, callback?: unknown): void {
   if (typeof options === 'function') [callback, options] = [options, {}];
   const cb = validateFunction(callback);
-  later(cb, () => [kjob('checkPrime', [candidate, options])]);
+  kjobThen('checkPrime', [candidate, options], cb, false, true);
 }
 
 export const checkPrimeSync = (candidate: unknown, options?: unknown): unknown => kjob('checkPrime', [candidate, options]);

@@ -73,7 +73,7 @@ const NAMED = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError']);
 function rebuild(e: Record<string, unknown>): Error {
   const name = String(e.name);
   let err: Error & Record<string, unknown>;
-  if (NAMED.has(name) || typeof e.code === 'string') {
+  if (!e.dom && (NAMED.has(name) || typeof e.code === 'string')) {
     const Ctor = name === 'TypeError' ? TypeError : name === 'RangeError' ? RangeError : name === 'SyntaxError' ? SyntaxError : Error;
     err = new Ctor(String(e.message)) as Error & Record<string, unknown>;
   } else {

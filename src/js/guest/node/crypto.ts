@@ -11,7 +11,7 @@ import { getRandomValues, randomBytes as randomBytesSync } from '../random.js';
 import { timerGlobals } from '../timers.js';
 import { nodeCall, nodeJob } from './bridge.js';
 import { CryptoKey, SubtleCrypto, createSubtle } from './subtle.js';
-import { KeyObject, keyExports } from './crypto-keys.js';
+import { KeyObject, kcall, keyExports } from './crypto-keys.js';
 
 type Callback<T> = (err: Error | null, value?: T) => void;
 
@@ -456,7 +456,7 @@ export function createCryptoModule(): Record<string, unknown> {
   const createDecipheriv = (algorithm: unknown, key: unknown, iv: unknown, options?: unknown) => new Cipheriv(algorithm, key, iv, options, true);
   const subtle = createSubtle();
   const webcrypto = { getRandomValues, randomUUID, subtle, CryptoKey, SubtleCrypto };
-  return {
+  const mod: Record<string, unknown> = {
     createHash: (algorithm: unknown, options?: unknown) => new Hash(algorithm, options),
     createHmac: (algorithm: unknown, key: unknown, options?: unknown) => new Hmac(algorithm, key, options),
     hash: (algorithm: unknown, data: unknown, encoding: unknown = 'hex') => new Hash(algorithm).update(data).digest(encoding),
@@ -477,10 +477,25 @@ export function createCryptoModule(): Record<string, unknown> {
     webcrypto,
     CryptoKey,
     subtle,
-    constants: {},
     createCipher: (algorithm: unknown, password: unknown, options?: unknown) => legacyCipher(algorithm, password, options, false),
     createDecipher: (algorithm: unknown, password: unknown, options?: unknown) => legacyCipher(algorithm, password, options, true),
     getFips: () => 0,
     setFips: () => undefined,
   };
+  // OpenSSL's option and padding numbers, as the daemon's node:crypto knows them; asked on
+  // first use (the runtime lists the module's names before any process runs).
+  let constants: Record<string, unknown> | undefined;
+  Object.defineProperty(mod, 'constants', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (constants) return constants;
+      try {
+        return (constants = kcall('constants', []) as Record<string, unknown>);
+      } catch {
+        return {};
+      }
+    },
+  });
+  return mod;
 }

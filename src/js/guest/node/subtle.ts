@@ -8,6 +8,7 @@
 import { nodeError } from './errors.js';
 import { kjob, kKeyObject } from './crypto-keys.js';
 import { keyIds, wrapKey } from './crypto-wire.js';
+import { Hash } from './crypto.js';
 
 const kMeta = Symbol('kMeta');
 let constructing = false;
@@ -62,6 +63,19 @@ wrapKey.cryptoKey = (id, m) => {
   return key;
 };
 
+const DIGESTS: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+/** digest: SHA-* of bytes streams through node:crypto's Hash (the same digest, any size); anything else is the daemon's subtle's to answer. */
+function digest(args: unknown[]): unknown {
+  const [algorithm, data] = args;
+  const name = typeof algorithm === 'string' ? algorithm : typeof algorithm === 'object' && algorithm !== null ? (algorithm as { name?: unknown }).name : undefined;
+  const hash = typeof name === 'string' ? DIGESTS[name.toUpperCase()] : undefined;
+  if (!hash || !(ArrayBuffer.isView(data) || data instanceof ArrayBuffer)) return kjob('subtle', ['digest', ...args]);
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data as ArrayBuffer);
+  const out = new Hash(hash).update(bytes).digest() as unknown as Uint8Array;
+  return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+}
+
 export class SubtleCrypto {
   constructor() {
     throw nodeError('ERR_ILLEGAL_CONSTRUCTOR');
@@ -81,7 +95,7 @@ export function createSubtle(): SubtleCrypto {
         [name](this: unknown, ...args: unknown[]) {
           return new Promise((resolve) => {
             if (!(this instanceof SubtleCrypto)) throw nodeError('ERR_INVALID_THIS', 'SubtleCrypto');
-            resolve(kjob('subtle', [name, ...args]));
+            resolve(name === 'digest' ? digest(args) : kjob('subtle', [name, ...args]));
           });
         },
       }[name],
