@@ -226,6 +226,15 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'js/guest/fs.ts', value: [2, 3, 4], where: 'args.length', why: 'how many arguments a call was given (Node\'s argument shuffles)' },
   { file: 'js/guest/fs.ts', value: 4, where: 'n <= 4', why: 'how many arguments a call was given (Node\'s argument shuffles)' },
   { file: 'js/guest/fs-handle.ts', value: 512 * 1024, where: 'WRITE_CHUNK', why: "FileHandle.writeFile writes in pieces of Node's kWriteFileMaxChunkSize: it cuts the data, it does not limit it" },
+  { file: 'js/node-host/crypto-keys.ts', value: 64, where: 'Math.max(64', why: "the least a key is counted at against CRYPTO_KEY_BYTES_PER_VM (an estimate's floor: an X25519 key's handle), not a bound" },
+  { file: 'js/node-host/crypto-keys.ts', value: [2, 4, 6], where: '> der.byteLength', why: "DER's element header: a tag and a length byte, at most 4 length bytes (the format)" },
+  { file: 'js/node-host/crypto-keys.ts', value: [2, 4, 6], where: '.len ', why: 'how many bytes of a DER INTEGER fit a safe JavaScript number (6) or an int32 (4): larger ones are past every bound at once' },
+  { file: 'js/node-host/crypto-keys.ts', value: [2 ** 32, 2 ** 31], where: 'Number.isInteger', why: "Node's own validateUint32/validateInt32 ranges: a value past them is left to Node's own error, so only values Node accepts meet the sandbox's bound" },
+  { file: 'js/node-host/crypto-keys.ts', value: 4, where: '4 * b.primeMaxBits', why: 'checkPrime\'s candidate may be four times CRYPTO_PRIME_MAX_BITS (testing is far cheaper than finding): the bound is the inventory\'s' },
+  { file: 'js/node-host/crypto-wire.ts', value: 64, where: 'name.length', why: 'how much of a class or function name an error message quotes (longer ones read "Object")' },
+  { file: 'js/node-host/crypto-wire.ts', value: 256, where: 'standIns.size', why: 'how many named stand-in classes are cached (a cache, cleared when full; each is made again on demand)' },
+  { file: 'js/node-host/crypto-wire.ts', value: 8, where: 'NESTING', why: 'how deep a node:crypto argument is taken apart (an options object with a JWK nests 3); deeper values become stand-ins, as unknown objects do: a format depth, the bytes are NODE_CALL_MAX_BYTES\'s' },
+  { file: 'js/guest/node/crypto-wire.ts', value: 8, where: 'NESTING', why: 'how deep a node:crypto argument is copied (the daemon takes it apart to the same depth): a format depth, the bytes are NODE_CALL_MAX_BYTES\'s' },
   { file: 'js/guest/fs-handle.ts', value: 16384, why: "the buffer Node's FileHandle.read() allocates when given none (its default length)" },
 ];
 

@@ -429,6 +429,22 @@ export const INVENTORY = {
     unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_CRYPTO_SCRYPT_MAX_MEMORY_BYTES', scope: 'process', min: MiB, max: 1024 * MiB,
     why: 'the most a guest\'s scrypt maxmem may be (128·N·r bytes of daemon memory, and time in proportion): N=2^20 with r=8 would take 1 GiB; past it Node\'s own "memory limit exceeded" error',
   },
+  CRYPTO_KEYGEN_MAX_BITS: {
+    unit: 'count', default: 8192, env: 'AGENTOS_CRYPTO_KEYGEN_MAX_BITS', scope: 'process', min: 1024, max: 65_536,
+    why: 'bits of an RSA or DSA key a guest may generate (on the libuv pool) or import (each private operation runs on the daemon\'s thread): a 16384-bit RSA key takes minutes to generate and a second to sign with; past it keygen and import throw ERR_OUT_OF_RANGE',
+  },
+  CRYPTO_PRIME_MAX_BITS: {
+    unit: 'count', default: 4096, env: 'AGENTOS_CRYPTO_PRIME_MAX_BITS', scope: 'process', min: 512, max: 65_536,
+    why: 'bits of a prime a guest may have generated (generatePrime, createDiffieHellman(n), DH keygen\'s primeLength; four times it for checkPrime\'s candidate): finding a 10,000-bit safe prime holds a pool thread for hours; past it ERR_OUT_OF_RANGE',
+  },
+  CRYPTO_PRIME_MAX_CHECKS: {
+    unit: 'count', default: 1024, env: 'AGENTOS_CRYPTO_PRIME_MAX_CHECKS', scope: 'process', min: 1, max: 2_147_483_647,
+    why: 'Miller-Rabin rounds one checkPrime may ask for (each as long as a modular exponentiation; 2^31 of them hold a pool thread for days); past it ERR_OUT_OF_RANGE',
+  },
+  CRYPTO_KEY_BYTES_PER_VM: {
+    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_CRYPTO_KEY_BYTES_PER_VM', scope: 'VM', min: MiB, max: 4096 * MiB,
+    why: 'key material (KeyObjects, CryptoKeys, Diffie-Hellman groups, certificates) the processes of one VM hold in the daemon, counted by key size; a dropped key cannot be seen from the daemon, so they are freed when their process ends (or its garbage collector frees them); past it creating a key throws ERR_AGENTOS_CRYPTO_KEYS',
+  },
   ZLIB_HANDLE_MEMORY_BYTES: {
     unit: 'bytes', default: 512 * MiB, env: 'AGENTOS_ZLIB_HANDLE_MEMORY_BYTES', scope: 'process', min: MiB, max: 16384 * MiB,
     why: 'native memory the zlib and brotli handles of one guest process may hold in the daemon at once: deflate\'s window and hash from the start, a brotli encoder\'s ring buffer and hasher and a decoder\'s window as data flows, up to the most their parameters allow (16 MiB windows, 1 GiB with brotli\'s large-window option); past it a new handle throws and a stream fails with ERR_AGENTOS_ZLIB_MEMORY until some are closed',

@@ -548,12 +548,19 @@ export class Vm implements ProcessKernel {
   }
 
   /** What the daemon does for one JS process's node:crypto and node:zlib, and its bounds. */
+  /** Key bytes this VM's processes hold in the daemon (CRYPTO_KEY_BYTES_PER_VM), shared by them. */
+  private cryptoKeyBudget: { used: number; max: number } | undefined;
+
   private nodeBounds(log: Logger): NodeBounds {
     return {
       callMaxBytes: this.limits.NODE_CALL_MAX_BYTES.value,
       handles: this.limits.NODE_HANDLES_PER_PROCESS.value,
       pbkdf2MaxIterations: this.limits.CRYPTO_PBKDF2_MAX_ITERATIONS.value,
       scryptMaxMemoryBytes: this.limits.CRYPTO_SCRYPT_MAX_MEMORY_BYTES.value,
+      keygenMaxBits: this.limits.CRYPTO_KEYGEN_MAX_BITS.value,
+      primeMaxBits: this.limits.CRYPTO_PRIME_MAX_BITS.value,
+      primeMaxChecks: this.limits.CRYPTO_PRIME_MAX_CHECKS.value,
+      keyBudget: (this.cryptoKeyBudget ??= { used: 0, max: this.limits.CRYPTO_KEY_BYTES_PER_VM.value }),
       handleMemoryBytes: this.limits.ZLIB_HANDLE_MEMORY_BYTES.value,
       handleReserveBytes: this.limits.ZLIB_HANDLE_RESERVE_BYTES.value,
       brotliBlockBytes: this.limits.ZLIB_BROTLI_BLOCK_BYTES.value,

@@ -76,6 +76,9 @@ defineFetchGlobals();
 trackPromises();
 // Web Crypto's subtle lives in the crypto module, built on first use.
 Object.defineProperty(crypto, 'subtle', { get: () => (builtins.crypto as { subtle: unknown }).subtle, enumerable: true });
+for (const name of ['CryptoKey', 'SubtleCrypto'] as const) {
+  Object.defineProperty(g, name, { get: () => (builtins.crypto as { webcrypto: Record<string, unknown> }).webcrypto[name], configurable: true });
+}
 bindModuleSystem(modules, BUILTIN_NAMES);
 const origin = realNow();
 

@@ -9,17 +9,14 @@
 import * as crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Handles } from './handles.js';
+import { CryptoKeys, type KeyBounds, type KeyState } from './crypto-keys.js';
 
 export type CryptoState =
   | { kind: 'hash'; hash: crypto.Hash | crypto.Hmac }
-  | { kind: 'cipher'; cipher: crypto.CipherGCM | crypto.DecipherGCM; decipher: boolean; aead: boolean };
+  | { kind: 'cipher'; cipher: crypto.CipherGCM | crypto.DecipherGCM; decipher: boolean; aead: boolean }
+  | KeyState;
 
-export interface CryptoBounds {
-  callMaxBytes: number;
-  pbkdf2MaxIterations: number;
-  scryptMaxMemoryBytes: number;
-  onLimit(limit: string, observed: number, capacity: number, env: string): void;
-}
+export type CryptoBounds = KeyBounds;
 
 /** Bytes from the guest, at most one call's worth. */
 export function bytes(value: unknown, what: string, max: number): Uint8Array {
@@ -97,9 +94,11 @@ export function cryptoCall(op: string, args: unknown[], handles: Handles<CryptoS
       const info = crypto.getCipherInfo(args[0] as string, { keyLength: optionalInt(args[1]), ivLength: optionalInt(args[2]) } as { keyLength: number; ivLength: number });
       return info ?? null;
     }
-    case 'free':
-      handles.delete(args[0]);
+    case 'free': {
+      const gone = handles.delete(args[0]);
+      if (gone) CryptoKeys.release(gone, b);
       return null;
+    }
     case 'hkdf': {
       const [digest, ikm, salt, info, keylen] = args;
       return new Uint8Array(crypto.hkdfSync(digest as string, bytes(ikm, 'ikm', max), bytes(salt, 'salt', max), bytes(info, 'info', max), keylen as number));

@@ -7,6 +7,7 @@
 import { AskPending } from '../../permissions/process-permits.js';
 import type { HookResult } from '../../process/hook-result.js';
 import { cryptoCall, cryptoJob, type CryptoBounds, type CryptoState } from './crypto-calls.js';
+import { CryptoKeys, keyJob } from './crypto-keys.js';
 import { Handles } from './handles.js';
 import { checkChildRequest, spawnFailure, type ChildDeliver, type JsChildren, type SyncResult } from './js-children.js';
 import { tlsInfo } from './tls-info.js';
@@ -21,6 +22,7 @@ type Job = { run: () => Promise<unknown>; charged: boolean; done?: HookResult };
 export class NodeCalls {
   private readonly crypto: Handles<CryptoState>;
   private readonly zlib: ZlibCalls;
+  private readonly keys: CryptoKeys;
   private readonly jobs = new Map<number, Job>();
   private nextJob = 1;
 
@@ -33,6 +35,7 @@ export class NodeCalls {
   ) {
     const onFull = (observed: number, capacity: number) => bounds.onLimit('node_handles_per_process', observed, capacity, 'AGENTOS_NODE_HANDLES_PER_PROCESS');
     this.crypto = new Handles(bounds.handles, onFull);
+    this.keys = new CryptoKeys(this.crypto, bounds);
     this.zlib = new ZlibCalls(new Handles<ZlibState>(bounds.handles, onFull), bounds);
   }
 
@@ -58,6 +61,7 @@ export class NodeCalls {
       if ('err' in job.done) throw Object.assign(new Error(job.done.err.message), job.done.err);
       return job.done.ok;
     }
+    if (op.startsWith('k.')) return this.keys.call(op, args);
     return cryptoCall(op, args, this.crypto, this.bounds);
   }
 
@@ -114,6 +118,8 @@ export class NodeCalls {
           return { spawnError: spawnFailure(err, req.file) };
         }
       };
+    } else if (kind === 'k.job') {
+      run = keyJob(jobArgs, this.keys, this.bounds);
     } else {
       run = cryptoJob(kind, jobArgs, this.bounds);
     }
@@ -137,7 +143,7 @@ export class NodeCalls {
   }
 
   dispose(): void {
-    this.crypto.clear();
+    this.crypto.clear((state) => CryptoKeys.release(state, this.bounds));
     this.zlib.dispose();
     this.jobs.clear();
   }

@@ -10,7 +10,8 @@ import { lazyBuffer } from '../lazy.js';
 import { getRandomValues, randomBytes as randomBytesSync } from '../random.js';
 import { timerGlobals } from '../timers.js';
 import { nodeCall, nodeJob } from './bridge.js';
-import { createSubtle } from './subtle.js';
+import { CryptoKey, SubtleCrypto, createSubtle } from './subtle.js';
+import { KeyObject, kcall, keyExports } from './crypto-keys.js';
 
 type Callback<T> = (err: Error | null, value?: T) => void;
 
@@ -37,7 +38,7 @@ export function toBytes(data: unknown, encoding: unknown, name: string, what = '
   }
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) return new Uint8Array(data);
-  if (data instanceof KeyObject) return data.export() as Uint8Array;
+  if (data instanceof KeyObject) return (data as unknown as { export(): Uint8Array }).export();
   throw typeError('ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type ${what}. ${received(data)}`);
 }
 
@@ -160,7 +161,7 @@ export class Hmac extends Hash {
 }
 
 function keyBytes(key: unknown, name: string): Uint8Array {
-  if (key instanceof KeyObject) return key.export() as Uint8Array;
+  if (key instanceof KeyObject) return (key as unknown as { export(): Uint8Array }).export();
   return toBytes(key, 'utf8', name, 'string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey').slice();
 }
 
@@ -280,21 +281,6 @@ export class Cipheriv extends LazyTransform {
   }
 }
 
-export class KeyObject {
-  readonly type = 'secret';
-  constructor(private readonly bytes: Uint8Array) {}
-  get symmetricKeySize(): number {
-    return this.bytes.byteLength;
-  }
-  export(options?: { format?: string }): Buffer | Record<string, string> {
-    if (options?.format === 'jwk') return { kty: 'oct', k: asBuffer(this.bytes).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') };
-    return lazyBuffer().from(this.bytes);
-  }
-  equals(other: KeyObject): boolean {
-    return other instanceof KeyObject && timingSafeEqual(this.bytes, other.bytes);
-  }
-}
-
 function callbackOf(cb: unknown): Callback<unknown> {
   if (typeof cb !== 'function') throw typeError('ERR_INVALID_ARG_TYPE', `The "callback" argument must be of type function. ${received(cb)}`);
   return cb as Callback<unknown>;
@@ -357,18 +343,6 @@ export function scrypt(password: unknown, salt: unknown, keylen: unknown, option
   if (typeof options === 'function') [callback, options] = [options, undefined];
   const cb = callbackOf(callback);
   later(cb, () => scryptSync(password, salt, keylen, options));
-}
-
-export function hkdfSync(digest: unknown, ikm: unknown, salt: unknown, info: unknown, keylen: unknown): ArrayBuffer {
-  if (typeof digest !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `The "digest" argument must be of type string. ${received(digest)}`);
-  const key = keyBytes(ikm, 'ikm');
-  const out = nodeCall<Uint8Array>('hkdf', [digest, key, toBytes(salt, 'utf8', 'salt').slice(), toBytes(info, 'utf8', 'info').slice(), checkInt(keylen, 'length', 0, 2147483647)]);
-  return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
-}
-
-export function hkdf(digest: unknown, ikm: unknown, salt: unknown, info: unknown, keylen: unknown, callback?: unknown): void {
-  const cb = callbackOf(callback);
-  later(cb, () => hkdfSync(digest, ikm, salt, info, keylen));
 }
 
 export function timingSafeEqual(a: unknown, b: unknown): boolean {
@@ -447,12 +421,42 @@ export function randomUUID(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+let warnedLegacy = false;
+
+/**
+ * createCipher/createDecipher (deprecated, still in Node 20): key and IV from the password
+ * by OpenSSL's EVP_BytesToKey with MD5 and one round, then the cipher with that IV.
+ */
+function legacyCipher(algorithm: unknown, password: unknown, options: unknown, decipher: boolean): Cipheriv {
+  if (!warnedLegacy) {
+    warnedLegacy = true;
+    (globalThis as { process?: { emitWarning?(m: string, t: string, c: string): void } }).process?.emitWarning?.(`crypto.create${decipher ? 'Decipher' : 'Cipher'} is deprecated.`, 'DeprecationWarning', 'DEP0106');
+  }
+  if (typeof algorithm !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `The "cipher" argument must be of type string. ${received(algorithm)}`);
+  const pw = toBytes(password, 'utf8', 'password', 'string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView');
+  const cipherInfo = nodeCall<{ keyLength: number; ivLength?: number; mode?: string } | null>('cipher.info', [algorithm, undefined, undefined]);
+  if (!cipherInfo) throw Object.assign(new Error('Invalid cipher type'), { code: 'ERR_CRYPTO_UNKNOWN_CIPHER' });
+  const need = cipherInfo.keyLength + (cipherInfo.ivLength ?? 0);
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  let prev: Uint8Array = new Uint8Array(0);
+  while (have < need) {
+    prev = new Hash('md5').update(concat(prev, pw)).digest() as unknown as Uint8Array;
+    parts.push(prev);
+    have += prev.byteLength;
+  }
+  const all = lazyBuffer().concat(parts);
+  const key = all.subarray(0, cipherInfo.keyLength);
+  const iv = cipherInfo.ivLength ? all.subarray(cipherInfo.keyLength, need) : null;
+  return new Cipheriv(algorithm, key, iv, options, decipher);
+}
+
 export function createCryptoModule(): Record<string, unknown> {
   const createCipheriv = (algorithm: unknown, key: unknown, iv: unknown, options?: unknown) => new Cipheriv(algorithm, key, iv, options, false);
   const createDecipheriv = (algorithm: unknown, key: unknown, iv: unknown, options?: unknown) => new Cipheriv(algorithm, key, iv, options, true);
   const subtle = createSubtle();
-  const webcrypto = { getRandomValues, randomUUID, subtle };
-  return {
+  const webcrypto = { getRandomValues, randomUUID, subtle, CryptoKey, SubtleCrypto };
+  const mod: Record<string, unknown> = {
     createHash: (algorithm: unknown, options?: unknown) => new Hash(algorithm, options),
     createHmac: (algorithm: unknown, key: unknown, options?: unknown) => new Hmac(algorithm, key, options),
     hash: (algorithm: unknown, data: unknown, encoding: unknown = 'hex') => new Hash(algorithm).update(data).digest(encoding),
@@ -463,18 +467,35 @@ export function createCryptoModule(): Record<string, unknown> {
     Cipheriv,
     Decipheriv: Cipheriv,
     getCipherInfo: (name: unknown, options?: { keyLength?: number; ivLength?: number }) => nodeCall('cipher.info', [name, options?.keyLength, options?.ivLength]) ?? undefined,
-    pbkdf2, pbkdf2Sync, scrypt, scryptSync, hkdf, hkdfSync,
+    pbkdf2, pbkdf2Sync, scrypt, scryptSync,
     randomBytes, pseudoRandomBytes: randomBytes, randomFill, randomFillSync, randomInt, randomUUID, getRandomValues,
     timingSafeEqual,
     getHashes: () => [...info().hashes],
     getCiphers: () => [...info().ciphers],
     getCurves: () => [...info().curves],
-    createSecretKey: (key: unknown, encoding?: unknown) => new KeyObject(toBytes(key, encoding, 'key').slice()),
-    KeyObject,
+    ...keyExports(),
     webcrypto,
+    CryptoKey,
     subtle,
-    constants: {},
+    createCipher: (algorithm: unknown, password: unknown, options?: unknown) => legacyCipher(algorithm, password, options, false),
+    createDecipher: (algorithm: unknown, password: unknown, options?: unknown) => legacyCipher(algorithm, password, options, true),
     getFips: () => 0,
     setFips: () => undefined,
   };
+  // OpenSSL's option and padding numbers, as the daemon's node:crypto knows them; asked on
+  // first use (the runtime lists the module's names before any process runs).
+  let constants: Record<string, unknown> | undefined;
+  Object.defineProperty(mod, 'constants', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (constants) return constants;
+      try {
+        return (constants = kcall('constants', []) as Record<string, unknown>);
+      } catch {
+        return {};
+      }
+    },
+  });
+  return mod;
 }
