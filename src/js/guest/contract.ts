@@ -124,6 +124,8 @@ export interface ProcessInfo {
   system: SystemInfo;
   /** Set when its stdio are a pseudo-terminal (guest/terminal.ts). */
   tty?: { cols: number; rows: number; name: string; term: string };
+  /** Forked with an IPC channel to its parent: `process.send` and the rest (node/ipc-child.ts). */
+  ipc?: boolean;
 }
 
 export interface SystemInfo {

@@ -15,6 +15,7 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { dispatchChildEvent } from './node/child-events.js';
+import { setupParentChannel } from './node/ipc-child.js';
 import { dispatchNetEvent } from './node/net-broker-transport.js';
 import { configureTextCodecs, TextDecoder, TextEncoder } from './text-codecs.js';
 import { WEB_STREAM_GLOBALS } from './web-stream-names.js';
@@ -204,6 +205,7 @@ const entries: RuntimeEntries = {
     configureRandom(info.randomChunkBytes);
     configureTextCodecs(info.textChunkBytes);
     if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls, info.hostCallPayloadBytes);
+    if (info.ipc) setupParentChannel(proc);
     hideRuntimeGlobals();
   },
   runMain(program: MainProgram) {
