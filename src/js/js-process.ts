@@ -166,6 +166,14 @@ export class JsProcess extends GuestProcess implements GuestHost {
     let scriptPath: string | undefined;
     if (invocation.kind === 'file') {
       scriptPath = normalize(absolute(o.cwd, invocation.path));
+      // As Node finds its main module: the name as given, else with an extension or as a directory.
+      if (!o.vfs.exists(scriptPath)) {
+        try {
+          scriptPath = this.resolve(scriptPath, '/', 'require', undefined, false).path;
+        } catch {
+          // Reported below as Node reports it.
+        }
+      }
       let source: string;
       if (!this.permits.allowsAll('fs') && !(await this.permits.check('fs', 'read', canonicalPath(o.vfs, scriptPath, true)))) {
         this.writeErr(`node:internal/fs/utils\n\nError: EACCES: permission denied, open '${scriptPath}'\n`);
@@ -233,6 +241,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     this.startBudgets(slot.isolate);
 
     const base = o.cwd === '/' ? '' : o.cwd;
+    if (o.ipc) this.enter(slot.lifecycle('preMain', null));
     if (asModule) {
       const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${base}/[eval1]`, source: program.code };
       this.enter(this.esm(slot).runMain(entry));

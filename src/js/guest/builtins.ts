@@ -10,7 +10,6 @@ import { createPerfHooks } from './node/perf-hooks.js';
 import { createTty } from './node/tty.js';
 import { createVm } from './node/vm.js';
 import { createWorkerThreads } from './node/worker-threads.js';
-import { createCluster } from './node/cluster.js';
 import { createModuleBuiltin } from './node/module.js';
 import { makeFileStreams } from './fs-streams.js';
 import { makeFileHandle } from './fs-handle.js';
@@ -95,7 +94,18 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     dns: () => netLibBundle().loadDns(false),
     'dns/promises': () => netLibBundle().loadDns(true),
     ...Object.fromEntries(['_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'].map((name) => [name, () => netLibBundle().loadHttpInternal(name)])),
-    cluster: () => createCluster((nodeLibBundle().nodeLib('events') as { EventEmitter: never }).EventEmitter),
+    // Node's own: a worker when forked by a primary (NODE_UNIQUE_ID), else the primary.
+    cluster: () => {
+      const p = proc as { env?: object };
+      if (p.env) return nodeRequire('cluster');
+      // The daemon lists export names in an isolate that runs no process (no env yet).
+      p.env = {};
+      try {
+        return nodeRequire('cluster');
+      } finally {
+        delete p.env;
+      }
+    },
   };
   onNodeLibLoad((lib) => {
     lib.configureNodeLib(proc, (name) => modules[name]);

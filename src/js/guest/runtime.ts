@@ -21,7 +21,7 @@ import { configureTextCodecs, TextDecoder, TextEncoder } from './text-codecs.js'
 import { WEB_STREAM_GLOBALS } from './web-stream-names.js';
 import { createModuleSystem } from './modules.js';
 import { trackPromises } from './node/bindings.js';
-import { configureNodeInternals } from './node/internal.js';
+import { configureNodeInternals, nodeRequire } from './node/internal.js';
 import { defineWebGlobals } from './node/web-globals.js';
 import { defineFetchGlobals } from './fetch-globals.js';
 import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
@@ -249,6 +249,15 @@ const entries: RuntimeEntries = {
         standIn.catch(() => {});
         proc.emit('unhandledRejection', value, standIn);
       }, 'unhandledRejection');
+    } else if (event === 'preMain') {
+      // A cluster worker (Node's initializeClusterIPC) joins its primary before its main
+      // program runs: an entry of its own, since joining sends a message (setup may not call out).
+      guard(() => {
+        const env = proc.env as Record<string, string | undefined>;
+        if (!(proc.argv as string[])[1] || !env.NODE_UNIQUE_ID) return;
+        nodeRequire('cluster')._setupWorker();
+        delete env.NODE_UNIQUE_ID;
+      });
     } else if (event === 'beforeExit') {
       guard(() => proc.emit('beforeExit', proc.exitCode ?? 0));
     } else {

@@ -129,6 +129,14 @@ export function setupChannel(target: Target, transport: IpcTransport, serializat
   const control = new Control(transport, fd);
   let open = true;
   target.channel = control;
+  const { deprecate } = nodeRequire('internal/util');
+  const message = '_channel is deprecated. Use ChildProcess.channel instead.';
+  Object.defineProperty(target, '_channel', {
+    get: deprecate(() => target.channel, message, 'DEP0129'),
+    set: deprecate((value: Control | null) => { target.channel = value; }, message, 'DEP0129'),
+    configurable: true,
+    enumerable: false,
+  });
   target._handleQueue = null;
   target._pendingMessage = null;
   let advanced: ReturnType<typeof advancedCodec> | undefined;
