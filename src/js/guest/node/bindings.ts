@@ -201,8 +201,6 @@ const bindings: Record<string, () => unknown> = {
   messaging: () => ({ DOMException: (globalThis as { DOMException?: unknown }).DOMException }),
   symbols: () => ({ messaging_deserialize_symbol: Symbol('messaging_deserialize_symbol'), messaging_transfer_symbol: Symbol('messaging_transfer_symbol'), messaging_clone_symbol: Symbol('messaging_clone_symbol'), messaging_transfer_list_symbol: Symbol('messaging_transfer_list_symbol'), owner_symbol: Symbol('owner_symbol'), async_id_symbol: Symbol('async_id_symbol'), trigger_async_id_symbol: Symbol('trigger_async_id_symbol') }),
   errors: () => ({ exitCodes: { kNoFailure: 0, kGenericUserError: 1 } }),
-  // What cluster's round-robin handle reads at load (its servers are the net bundle's own).
-  tcp_wrap: () => ({ constants: { SOCKET: 0, SERVER: 1, UV_TCP_IPV6ONLY: 1 } }),
 };
 const loaded = new Map<string, unknown>();
 
