@@ -263,7 +263,12 @@ export function fork(modulePath: unknown, args?: unknown, options?: unknown): Ch
   const o: Options = { ...((options ?? {}) as Options), shell: false };
   const p = proc() as unknown as { execPath: string; execArgv: string[] };
   const execPath = (o.execPath as string | undefined) || p.execPath;
-  const execArgv = (o.execArgv as string[] | undefined) ?? p.execArgv;
+  let execArgv = (o.execArgv as string[] | undefined) ?? p.execArgv;
+  // As Node: a fork from `node -e` does not evaluate the parent's code again (no fork bomb).
+  if (execArgv === p.execArgv) {
+    const at = execArgv.findIndex((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print');
+    if (at >= 0) execArgv = [...execArgv.slice(0, at), ...execArgv.slice(at + 2)];
+  }
   if (typeof o.stdio === 'string') o.stdio = [o.stdio, o.stdio, o.stdio, 'ipc'];
   else if (!Array.isArray(o.stdio)) o.stdio = o.silent ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'];
   else if (!o.stdio.includes('ipc')) throw new (nodeRequire('internal/errors').codes.ERR_CHILD_PROCESS_IPC_REQUIRED)('options.stdio');
