@@ -73,6 +73,8 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'js/guest/node/tls-wrap.ts', value: 120000, why: "Node's default handshakeTimeout of a tls.Server (the daemon cuts it to TLS_HANDSHAKE_TIMEOUT_MS)" },
   { file: 'js/guest/node/tls-wrap.ts', value: 3, why: 'the deepest shape of a secure context option Node reads (an array of {pem, passphrase} with a buffer in it): what is deeper is passed as is, for the daemon to refuse' },
   { file: 'net/tls-options.ts', value: 3, why: 'the deepest shape of a secure context option Node reads (an array of {pem, passphrase} with a buffer in it): deeper is not an option, refused' },
+  { file: 'js/guest/node/internal-shims.ts', value: 2147483648, why: "Node's TIMEOUT_MAX (2^31 - 1), which cluster's worker reads from internal/timers: an API value" },
+  { file: 'process/ipc-channel.ts', value: 131072, why: "Node's mark for child.send/process.send returning false (a write queue of 65536 * 2 bytes, internal/child_process.js): an API value, the bound is IPC_CHANNEL_QUEUE_BYTES" },
   { file: 'net/inject-headers.ts', value: 4, why: 'the length of the CRLF CRLF that ends a request head' },
   { file: 'js/guest/node/blob-fallback.ts', value: 2, why: 'File() takes two arguments (the File API)' },
   // Formats and protocols.

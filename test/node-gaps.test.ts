@@ -107,13 +107,18 @@ test.after(async () => {
   await client.close();
 });
 
-test('cluster: a guest process is the primary, with no workers; fork fails clearly', async () => {
-  const vm = await client.exec(vmId, 'node', ['-e', `const c = require('cluster'); const E = require('events');
+test('cluster (Node\'s own): a guest process is the primary; fork starts a worker that talks back over IPC', async () => {
+  await client.writeFile(vmId, '/home/user/w.js', "const c = require('cluster'); process.send({ id: c.worker.id, isWorker: c.isWorker, env: process.env.FROM_PRIMARY, unique: process.env.NODE_UNIQUE_ID });");
+  // From a file: as in Node, a worker forked from `node -e` would evaluate the primary's code again.
+  await client.writeFile(vmId, '/home/user/primary.js', `const c = require('cluster'); const E = require('events');
     c.on('setup', (s) => console.log('setup', s.silent, s.exec));
     console.log(c.isPrimary, c.isMaster, c.isWorker, c instanceof E, Object.keys(c.workers).length, c.schedulingPolicy === c.SCHED_RR);
-    c.setupPrimary({ exec: '/w.js' });
-    try { c.fork(); } catch (e) { console.log(e.code); }`]);
-  assert.is(vm.stdout, 'true true false true 0 true\nsetup false /w.js\nERR_NOT_SUPPORTED\n');
+    c.setupPrimary({ exec: '/home/user/w.js' });
+    const w = c.fork({ FROM_PRIMARY: 'yes' });
+    w.on('message', (m) => { console.log('message', JSON.stringify(m)); w.disconnect(); });
+    c.on('exit', (worker, code, signal) => console.log('exit', worker.id, code, signal, worker.exitedAfterDisconnect));`);
+  const vm = await client.exec(vmId, 'node', ['/home/user/primary.js']);
+  assert.is(vm.stdout, 'true true false true 0 true\nsetup false /home/user/w.js\nsetup false /home/user/w.js\nmessage {"id":1,"isWorker":true,"env":"yes"}\nexit 1 0 null true\n');
   assert.is(vm.exitCode, 0);
 });
 

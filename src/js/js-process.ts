@@ -27,6 +27,7 @@ import { tooLarge } from '../errors.js';
 import { warnLimitExhausted } from '../log.js';
 import { JsRunSlot } from '../process/js-run-slot.js';
 import type { CpuShareInfo } from '../process/cpu-gate.js';
+import type { IpcEnd } from '../process/ipc-channel.js';
 
 export interface JsBudgets extends GuestBudgets {
   heapLimitMb: number;
@@ -66,6 +67,8 @@ export interface JsProcessOptions extends GuestProcessOptions {
   network?: NetBroker;
   /** NET_DELIVER_WINDOW_BYTES. */
   netWindowBytes?: number;
+  /** Its end of the IPC channel to the parent that forked it (process.send). */
+  ipc?: IpcEnd;
 }
 
 function dirOf(path: string): string {
@@ -163,6 +166,14 @@ export class JsProcess extends GuestProcess implements GuestHost {
     let scriptPath: string | undefined;
     if (invocation.kind === 'file') {
       scriptPath = normalize(absolute(o.cwd, invocation.path));
+      // As Node finds its main module: the name as given, else with an extension or as a directory.
+      if (!o.vfs.exists(scriptPath)) {
+        try {
+          scriptPath = this.resolve(scriptPath, '/', 'require', undefined, false).path;
+        } catch {
+          // Reported below as Node reports it.
+        }
+      }
       let source: string;
       if (!this.permits.allowsAll('fs') && !(await this.permits.check('fs', 'read', canonicalPath(o.vfs, scriptPath, true)))) {
         this.writeErr(`node:internal/fs/utils\n\nError: EACCES: permission denied, open '${scriptPath}'\n`);
@@ -225,10 +236,12 @@ export class JsProcess extends GuestProcess implements GuestHost {
       user: o.user,
       system: systemInfo(o.budgets.heapLimitMb),
       ...(o.tty ? { tty: { ...o.tty.winsize, name: o.tty.name, term: o.tty.term } } : {}),
+      ...(o.ipc ? { ipc: true } : {}),
     });
     this.startBudgets(slot.isolate);
 
     const base = o.cwd === '/' ? '' : o.cwd;
+    if (o.ipc) this.enter(slot.lifecycle('preMain', null));
     if (asModule) {
       const entry = program.kind === 'file' ? { path: program.path, source: program.source } : { path: `${base}/[eval1]`, source: program.code };
       this.enter(this.esm(slot).runMain(entry));
@@ -237,6 +250,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
     } else {
       this.enter(slot.runMain({ ...program, code: rewriteModuleHooks(program.code, `${base}/[eval]`, false) }));
     }
+    // Messages the parent sent before the child was running go now, after the main program.
+    o.ipc?.attach((batch) => this.childEvent(0, 'ipc', batch));
   }
 
   private esm(slot: PreparedIsolate): EsmLoader {
@@ -363,6 +378,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if ((this.children?.refed ?? 0) > 0) return;
     if (this.netCalls.refed > 0) return;
     if ((this.watchers?.holding ?? 0) > 0) return;
+    if (this.o.ipc?.holding) return;
     if (!this.slot || this.ending === 'exit') return this.finish();
     // The guest reports its listener counts for these (signalListeners): none, no entry.
     const listening = (event: string) => (this.signalHandlers.get(event) ?? 0) > 0;
@@ -545,8 +561,27 @@ export class JsProcess extends GuestProcess implements GuestHost {
         return { err: { message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(e.name === 'TypeError' ? { name: 'TypeError' } : {}) } };
       }
     }
+    if (typeof op === 'string' && op.startsWith('ipc.')) return this.parentChannel(op, args);
     // child_process may have to wait for the host's answer (childProcess, env scopes).
     return this.permits.run(() => this.nodeCalls.call(op, args));
+  }
+
+  /** process.send, process.disconnect, process.channel.ref/unref: its end of the channel to its parent. */
+  private parentChannel(op: string, args: unknown): HookResult {
+    const end = this.o.ipc;
+    const a = Array.isArray(args) ? args : [];
+    try {
+      if (!end) throw Object.assign(new Error('Channel closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
+      if (op === 'ipc.send') return { ok: end.send(a[0]) };
+      if (op === 'ipc.disconnect') end.close();
+      else if (op === 'ipc.ref') end.refed = a[0] === true;
+      else throw Object.assign(new Error(`unknown IPC call '${op}'`), { code: 'ERR_INVALID_ARG_VALUE' });
+      queueMicrotask(() => this.settle());
+      return { ok: null };
+    } catch (err) {
+      const e = err as { message?: string; code?: string; errno?: number; syscall?: string };
+      return { err: { message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(typeof e.errno === 'number' ? { errno: e.errno } : {}), ...(e.syscall ? { syscall: e.syscall } : {}) } };
+    }
   }
 
   /** setRawMode and the window size, on the process's terminal. */
@@ -606,14 +641,19 @@ export class JsProcess extends GuestProcess implements GuestHost {
 
   protected override finish(reason?: Parameters<GuestProcess['finish']>[0], signal?: string): void {
     this.watchers?.closeAll();
+    // Its channels end with it: its parent and its children see 'disconnect'.
+    this.o.ipc?.close();
+    this.children?.closeChannels();
     super.finish(reason, signal);
   }
 
   /** Tells the guest about one of its children; after an exit, the process may be done. */
-  private childEvent(pid: number, kind: string, data: unknown): void {
+  private childEvent(pid: number, kind: string, data: unknown): Promise<unknown> | undefined {
     const slot = this.slot;
-    if (this.finished || !slot) return;
-    this.enter(slot.childEvent(pid, kind, data));
+    if (this.finished || !slot) return undefined;
+    const call = slot.childEvent(pid, kind, data);
+    this.enter(call);
+    return call;
   }
 
   signalListeners(signal: unknown, count: unknown): void {

@@ -560,6 +560,18 @@ export const INVENTORY = {
     min: 1, max: 64 * MiB,
     why: 'bytes one end of an in-VM loopback connection holds unread before its writer waits, as a socket buffer',
   },
+  IPC_CHANNEL_QUEUE_BYTES: {
+    unit: 'bytes', default: 16 * MiB, env: 'AGENTOS_IPC_CHANNEL_QUEUE_BYTES', scope: 'process', min: 1024, max: 1024 * MiB,
+    why: 'bytes of child_process IPC messages (fork, process.send) queued in the daemon for one side of one channel and not yet run by its guest; past it send fails with ENOBUFS (Node buffers without end; a guest that never reads must not make the daemon do so)',
+  },
+  IPC_CHANNEL_QUEUE_MESSAGES: {
+    unit: 'count', default: 65_536, env: 'AGENTOS_IPC_CHANNEL_QUEUE_MESSAGES', scope: 'process', min: 1, max: 10_000_000,
+    why: 'IPC messages queued in the daemon for one side of one channel (each costs the daemon an object beyond its bytes: a flood of empty messages); past it send fails with ENOBUFS',
+  },
+  IPC_VM_QUEUE_BYTES: {
+    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_IPC_VM_QUEUE_BYTES', scope: 'VM', min: 1024, max: 16384 * MiB,
+    why: 'bytes of IPC messages all the channels of one VM hold in the daemon at once (many forked children each under the per-channel bound); past it send fails with ENOBUFS',
+  },
   NET_DELIVER_WINDOW_BYTES: {
     unit: 'bytes', default: 256 * 1024, env: 'AGENTOS_NET_DELIVER_WINDOW_BYTES', scope: 'process',
     min: 1, max: 64 * MiB,

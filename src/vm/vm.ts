@@ -19,6 +19,7 @@ import { RunnerReuse } from '../wasm/runner-reuse.js';
 import type { GuestProcess } from '../process/guest-process.js';
 import type { ProcessExit } from '../process/guest-process.js';
 import { vmLimit, type Limits } from '../limits/limits.js';
+import { IpcBudget } from '../process/ipc-channel.js';
 import { FillGauge, ThrottledLimitWarning, warnLimitExhausted, type Logger } from '../log.js';
 import { CollectedOutput, type OutputSink, type StreamName } from '../process/output.js';
 import { StdinSource } from '../process/stdin.js';
@@ -125,6 +126,8 @@ export class Vm implements ProcessKernel {
   cpuMs = 0;
   execs = 0;
   limitHits = 0;
+  /** What the IPC channels of its processes (child_process.fork) hold in the daemon at once. */
+  readonly ipcBudget: IpcBudget;
 
   constructor(
     readonly id: string,
@@ -233,6 +236,11 @@ export class Vm implements ProcessKernel {
       this.limitHits++;
       warnLimitExhausted(netLog, { limit: 'net_forwards_per_vm', observed, capacity, env: 'AGENTOS_NET_FORWARDS_PER_VM' });
     });
+    this.ipcBudget = new IpcBudget(
+      { channelBytes: limits.IPC_CHANNEL_QUEUE_BYTES.value, channelMessages: limits.IPC_CHANNEL_QUEUE_MESSAGES.value, vmBytes: limits.IPC_VM_QUEUE_BYTES.value },
+      log.child({ scope: 'ipc' }),
+      () => this.limitHits++,
+    );
   }
 
   /**
@@ -642,6 +650,7 @@ export class Vm implements ProcessKernel {
             cpuShare: this.cpuShare,
             network: this.network,
             netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
+            ...(io.ipc ? { ipc: io.ipc } : {}),
           });
     } catch (err) {
       this.processes.unreserve();

@@ -10,7 +10,6 @@ import { createPerfHooks } from './node/perf-hooks.js';
 import { createTty } from './node/tty.js';
 import { createVm } from './node/vm.js';
 import { createWorkerThreads } from './node/worker-threads.js';
-import { createCluster } from './node/cluster.js';
 import { createModuleBuiltin } from './node/module.js';
 import { makeFileStreams } from './fs-streams.js';
 import { makeFileHandle } from './fs-handle.js';
@@ -116,7 +115,18 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     // node:test only, as Node 20 gives it: modules.ts refuses 'test' without the prefix.
     test: () => testLibBundle().loadTest('test'),
     'test/reporters': () => testLibBundle().loadTest('test/reporters'),
-    cluster: () => createCluster((nodeLibBundle().nodeLib('events') as { EventEmitter: never }).EventEmitter),
+    // Node's own: a worker when forked by a primary (NODE_UNIQUE_ID), else the primary.
+    cluster: () => {
+      const p = proc as { env?: object };
+      if (p.env) return nodeRequire('cluster');
+      // The daemon lists export names in an isolate that runs no process (no env yet).
+      p.env = {};
+      try {
+        return nodeRequire('cluster');
+      } finally {
+        delete p.env;
+      }
+    },
   };
   onNodeLibLoad((lib) => {
     lib.configureNodeLib(proc, (name) => modules[name]);

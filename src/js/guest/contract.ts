@@ -126,6 +126,8 @@ export interface ProcessInfo {
   system: SystemInfo;
   /** Set when its stdio are a pseudo-terminal (guest/terminal.ts). */
   tty?: { cols: number; rows: number; name: string; term: string };
+  /** Forked with an IPC channel to its parent: `process.send` and the rest (node/ipc-child.ts). */
+  ipc?: boolean;
 }
 
 export interface SystemInfo {
@@ -163,7 +165,7 @@ export interface RuntimeEntries {
   /** Something happened to one of its sockets, servers or lookups (src/js/node-host/net-calls.ts). */
   netEvent(id: number, kind: string, data: unknown): void;
   /** The event loop is empty (`beforeExit`, then `exit`), or a promise was rejected with no handler (`rejection`, its reason). */
-  lifecycle(event: 'beforeExit' | 'exit' | 'rejection', value: unknown): void;
+  lifecycle(event: 'beforeExit' | 'exit' | 'rejection' | 'preMain', value: unknown): void;
   /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */
   builtinExports(): Record<string, string[]>;
 }

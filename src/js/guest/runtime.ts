@@ -16,12 +16,13 @@ import { inspect } from './inspect.js';
 import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { dispatchChildEvent } from './node/child-events.js';
+import { setupParentChannel } from './node/ipc-child.js';
 import { dispatchNetEvent } from './node/net-broker-transport.js';
 import { configureTextCodecs, TextDecoder, TextEncoder } from './text-codecs.js';
 import { WEB_STREAM_GLOBALS } from './web-stream-names.js';
 import { createModuleSystem } from './modules.js';
 import { trackPromises } from './node/bindings.js';
-import { configureNodeInternals } from './node/internal.js';
+import { configureNodeInternals, nodeRequire } from './node/internal.js';
 import { defineWebGlobals } from './node/web-globals.js';
 import { defineFetchGlobals } from './fetch-globals.js';
 import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
@@ -213,6 +214,7 @@ const entries: RuntimeEntries = {
     configureRandom(info.randomChunkBytes);
     configureTextCodecs(info.textChunkBytes);
     if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls, info.hostCallPayloadBytes);
+    if (info.ipc) setupParentChannel(proc);
     hideRuntimeGlobals();
   },
   runMain(program: MainProgram) {
@@ -256,6 +258,15 @@ const entries: RuntimeEntries = {
         standIn.catch(() => {});
         proc.emit('unhandledRejection', value, standIn);
       }, 'unhandledRejection');
+    } else if (event === 'preMain') {
+      // A cluster worker (Node's initializeClusterIPC) joins its primary before its main
+      // program runs: an entry of its own, since joining sends a message (setup may not call out).
+      guard(() => {
+        const env = proc.env as Record<string, string | undefined>;
+        if (!(proc.argv as string[])[1] || !env.NODE_UNIQUE_ID) return;
+        nodeRequire('cluster')._setupWorker();
+        delete env.NODE_UNIQUE_ID;
+      });
     } else if (event === 'beforeExit') {
       guard(() => proc.emit('beforeExit', proc.exitCode ?? 0));
     } else {

@@ -11,6 +11,7 @@ import type { GuestProcess, ProcessExit, Signal } from '../../process/guest-proc
 import type { OutputSink, StreamName } from '../../process/output.js';
 import { signalNumber } from '../../process/signal-numbers.js';
 import { StdinSource } from '../../process/stdin.js';
+import { ipcChannel, type IpcBudget, type IpcEnd, type IpcMessage } from '../../process/ipc-channel.js';
 import type { ProcessPermits } from '../../permissions/process-permits.js';
 
 export type Stdio = 'pipe' | 'inherit' | 'ignore';
@@ -22,18 +23,24 @@ export interface ChildRequest {
   env: Record<string, string>;
   cwd: string;
   stdio: [Stdio, Stdio, Stdio];
+  /** An IPC channel to it ('ipc' in its stdio): a `node` child gets `process.send`. */
+  ipc: boolean;
 }
 
 /** What a child's stdio is wired to. */
 export interface ChildIo {
   stdin: StdinSource;
   output: OutputSink;
+  /** The child's end of its IPC channel, when it has one. */
+  ipc?: IpcEnd;
 }
 
 /** The VM side: starts a child of `parentPid` (vm.ts startForJs). */
 export interface ChildKernel {
   startForJs(parent: { pid: number; rootPid: number; permits: ProcessPermits }, req: ChildRequest, io: ChildIo): GuestProcess;
   stdinCapacity: number;
+  /** What the VM's IPC channels may hold at once. */
+  ipcBudget: IpcBudget;
 }
 
 /** What the parent gives its children: its own stdin and output, for 'inherit'. */
@@ -56,8 +63,11 @@ export interface SyncResult {
   error?: string;
 }
 
-/** One delivery to the guest: output bytes, the end, or room in the child's stdin. */
-export type ChildDeliver = (pid: number, kind: 'stdout' | 'stderr' | 'exit' | 'drain', data: unknown) => void;
+/**
+ * One delivery to the guest: output bytes, the end, room in the child's stdin, or IPC
+ * messages (null: the channel's end); settles once the guest has run it.
+ */
+export type ChildDeliver = (pid: number, kind: 'stdout' | 'stderr' | 'exit' | 'drain' | 'ipc', data: unknown) => Promise<unknown> | undefined | void;
 
 /** Output chunks handed to the guest at most this big (coalesced, as a pipe read would be). */
 const DELIVER_CHUNK_BYTES = 64 * 1024;
@@ -82,7 +92,7 @@ export function checkChildRequest(raw: unknown): ChildRequest {
   }
   if (typeof r.cwd !== 'string' || r.cwd.includes('\0')) invalid('The "options.cwd" property must be a string');
   if (!Array.isArray(r.stdio) || r.stdio.length !== 3 || !r.stdio.every((s) => typeof s === 'string' && STDIO.has(s))) invalid('The "options.stdio" property must be three of pipe, inherit, ignore');
-  return { file: r.file, args: [...(r.args as string[])], env, cwd: r.cwd, stdio: r.stdio as ChildRequest['stdio'] };
+  return { file: r.file, args: [...(r.args as string[])], env, cwd: r.cwd, stdio: r.stdio as ChildRequest['stdio'], ipc: r.ipc === true };
 }
 
 /** A start that failed as a Node spawn fails: an errno the guest's ChildProcess reports. */
@@ -108,6 +118,12 @@ interface Running {
   proc: GuestProcess;
   stdin: StdinSource | null;
   refed: boolean;
+  /** The parent's end of the IPC channel to it. */
+  ipc?: IpcEnd;
+}
+
+function channelClosed(): Error {
+  return Object.assign(new Error('Channel closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
 }
 
 export class JsChildren {
@@ -118,7 +134,7 @@ export class JsChildren {
   /** Children that keep the parent alive (referenced, not yet ended). */
   get refed(): number {
     let n = 0;
-    for (const c of this.running.values()) if (c.refed) n++;
+    for (const c of this.running.values()) if (c.refed || c.ipc?.holding) n++;
     return n;
   }
 
@@ -146,10 +162,23 @@ export class JsChildren {
       },
     };
     const output = this.outputFor(req.stdio, piped);
-    const proc = this.kernel.startForJs(this.parent, req, { stdin: this.stdinFor(req.stdio[0], stdin), output });
+    const channel = req.ipc ? ipcChannel(this.kernel.ipcBudget) : undefined;
+    let proc: GuestProcess;
+    try {
+      proc = this.kernel.startForJs(this.parent, req, { stdin: this.stdinFor(req.stdio[0], stdin), output, ...(channel ? { ipc: channel.child } : {}) });
+    } catch (err) {
+      channel?.child.close();
+      channel?.parent.close();
+      throw err;
+    }
     pid = proc.pid;
-    this.running.set(pid, { proc, stdin, refed: true });
-    void proc.exited.then((exit) => {
+    this.running.set(pid, { proc, stdin, refed: true, ...(channel ? { ipc: channel.parent } : {}) });
+    channel?.parent.attach((batch) => deliver(pid, 'ipc', batch) || undefined);
+    void proc.exited.then(async (exit) => {
+      // Its end goes with it (a WASM child never had it attached); what it sent, and the
+      // channel's end, reach the parent before its exit, as Node reads them off the pipe first.
+      channel?.child.close();
+      if (channel) await channel.parent.settled();
       flush();
       this.running.delete(pid);
       deliver(pid, 'exit', nodeExit(exit));
@@ -165,6 +194,29 @@ export class JsChildren {
     if (child.stdin.isClosed) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     void Promise.race([child.stdin.drained(), child.proc.exited]).then(() => deliver(child.proc.pid, 'drain', null));
     return false;
+  }
+
+  /** An IPC message to the child (child.send): false past Node's backpressure threshold. */
+  send(pid: unknown, message: unknown): boolean {
+    const end = this.running.get(pid as number)?.ipc;
+    if (!end) throw channelClosed();
+    return end.send(message as IpcMessage);
+  }
+
+  /** child.disconnect(): the child sees the channel's end once it has read what was sent. */
+  disconnect(pid: unknown): void {
+    this.running.get(pid as number)?.ipc?.close();
+  }
+
+  /** child.channel.ref()/unref(): whether the channel keeps the parent alive. */
+  channelRef(pid: unknown, refed: unknown): void {
+    const end = this.running.get(pid as number)?.ipc;
+    if (end) end.refed = refed === true;
+  }
+
+  /** The parent has ended: its children see their channels end. */
+  closeChannels(): void {
+    for (const c of this.running.values()) c.ipc?.close();
   }
 
   endStdin(pid: unknown): void {

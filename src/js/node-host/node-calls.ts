@@ -89,6 +89,14 @@ export class NodeCalls {
       case 'cp.ref':
         children.ref(args[0], args[1]);
         return null;
+      case 'cp.send':
+        return children.send(args[0], args[1]);
+      case 'cp.disconnect':
+        children.disconnect(args[0]);
+        return null;
+      case 'cp.channelRef':
+        children.channelRef(args[0], args[1]);
+        return null;
       default:
         throw Object.assign(new Error(`unknown child_process call '${op}'`), { code: 'ERR_INVALID_ARG_VALUE' });
     }

@@ -11,6 +11,8 @@ import { timerGlobals } from '../timers.js';
 import { nodeCall, nodeJob, UV_ERRNO } from './bridge.js';
 import { onChildEvent } from './child-events.js';
 import { childReadable, ChildWritable, type ChildReadable } from './child-stdio.js';
+import { nodeRequire } from './internal.js';
+import { setupChannel, type Serialization } from './ipc-channel.js';
 
 type Stdio = 'pipe' | 'inherit' | 'ignore';
 type Options = Record<string, unknown>;
@@ -23,6 +25,9 @@ interface Normalized {
   stdio: [Stdio, Stdio, Stdio];
   /** What Node reports as spawnargs: argv as given (with the shell's -c when shell: true). */
   spawnargs: string[];
+  /** The index of 'ipc' in stdio (the child's NODE_CHANNEL_FD), when it has a channel. */
+  ipcFd?: number;
+  serialization: Serialization;
 }
 
 /** Node's default maxBuffer for exec, execFile and the sync forms (its API's value). */
@@ -52,27 +57,37 @@ function received(value: unknown): string {
   return `type ${typeof value} (${typeof value === 'string' ? `'${value}'` : String(value)})`;
 }
 
-function stdioOf(value: unknown): [Stdio, Stdio, Stdio] {
+function stdioOf(value: unknown, sync: boolean): { stdio: [Stdio, Stdio, Stdio]; ipcFd?: number } {
   const one = (v: unknown, i: number): Stdio => {
     if (v === 'inherit' || v === i || (typeof v === 'object' && v !== null && (v as { fd?: number }).fd === i)) return 'inherit';
     if (v === 'ignore') return 'ignore';
     if (v === undefined || v === null || v === 'pipe' || v === 'overlapped') return 'pipe';
-    if (v === 'ipc') throw Object.assign(new Error('IPC channels are not available to processes of a VM'), { code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM' });
     if (typeof v === 'number' && v >= 0 && v <= 2) return 'inherit';
     throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'stdio' is invalid. Received ${String(v)}`);
   };
-  if (value === undefined || value === null) return ['pipe', 'pipe', 'pipe'];
+  if (value === undefined || value === null) return { stdio: ['pipe', 'pipe', 'pipe'] };
   if (typeof value === 'string') {
     if (value !== 'pipe' && value !== 'inherit' && value !== 'ignore' && value !== 'overlapped') throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'stdio' is invalid. Received '${value}'`);
     const s = one(value, -1);
-    return [s, s, s];
+    return { stdio: [s, s, s] };
   }
   if (!Array.isArray(value)) throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'stdio' is invalid. Received ${received(value)}`);
-  return [one(value[0], 0), one(value[1], 1), one(value[2], 2)];
+  // One 'ipc' at most, anywhere in the array, and none for a synchronous child (Node's getValidStdio).
+  let ipcFd: number | undefined;
+  value.forEach((v, i) => {
+    if (v !== 'ipc') return;
+    const { ERR_IPC_ONE_PIPE, ERR_IPC_SYNC_FORK } = nodeRequire('internal/errors').codes;
+    if (sync) throw new ERR_IPC_SYNC_FORK();
+    if (ipcFd !== undefined) throw new ERR_IPC_ONE_PIPE();
+    ipcFd = i;
+  });
+  // The channel is not a stdio of its own: 0-2 'ipc' reads as nothing there.
+  const at = (i: number): Stdio => (value[i] === 'ipc' ? 'ignore' : one(value[i], i));
+  return { stdio: [at(0), at(1), at(2)], ...(ipcFd === undefined ? {} : { ipcFd }) };
 }
 
 /** Node's normalizeSpawnArguments: the file and argv to run, shell wrapping, env and cwd. */
-function normalize(file: unknown, args: unknown, options: unknown): Normalized & { options: Options } {
+function normalize(file: unknown, args: unknown, options: unknown, sync = false): Normalized & { options: Options } {
   validateString(file, 'file');
   if (file.length === 0) throw typeError('ERR_INVALID_ARG_VALUE', "The argument 'file' cannot be empty. Received ''");
   if (file.includes('\0')) throw typeError('ERR_INVALID_ARG_VALUE', `The argument 'file' must be a string without null bytes. Received '${file}'`);
@@ -100,7 +115,15 @@ function normalize(file: unknown, args: unknown, options: unknown): Normalized &
     validateString(given, 'options.cwd');
     cwd = given.startsWith('/') ? given : `${cwd}/${given}`;
   }
-  return { file: spawnfile, args: spawnargs.slice(1), env, cwd, stdio: stdioOf(o.stdio), spawnargs, options: o };
+  const { stdio, ipcFd } = stdioOf(o.stdio, sync);
+  nodeRequire('internal/validators').validateOneOf(o.serialization, 'options.serialization', [undefined, 'json', 'advanced']);
+  const serialization = (o.serialization ?? 'json') as Serialization;
+  if (ipcFd !== undefined) {
+    // As Node: the child learns of its channel from these (its bootstrap removes them).
+    env.NODE_CHANNEL_FD = String(ipcFd);
+    env.NODE_CHANNEL_SERIALIZATION_MODE = serialization;
+  }
+  return { file: spawnfile, args: spawnargs.slice(1), env, cwd, stdio, spawnargs, options: o, serialization, ...(ipcFd === undefined ? {} : { ipcFd }) };
 }
 
 function sanitizeSignal(signal: unknown): string {
@@ -142,7 +165,7 @@ export class ChildProcess {
     const self = this as unknown as ChildProcess & NodeEmitter;
     let pid: number;
     try {
-      pid = nodeCall<number>('cp.spawn', [{ file: n.file, args: n.args, env: n.env, cwd: n.cwd, stdio: n.stdio }]);
+      pid = nodeCall<number>('cp.spawn', [{ file: n.file, args: n.args, env: n.env, cwd: n.cwd, stdio: n.stdio, ipc: n.ipcFd !== undefined }]);
     } catch (err) {
       const e = spawnError(err as { code?: string }, 'spawn', n.file, n.spawnargs);
       // As Node: 'error' on the next tick, then 'close' with the negative errno.
@@ -157,8 +180,18 @@ export class ChildProcess {
     if (n.stdio[1] === 'pipe') this.stdout = childReadable(1);
     if (n.stdio[2] === 'pipe') this.stderr = childReadable(2);
     this.stdio = [this.stdin, this.stdout, this.stderr];
+    let ipc: ((batch: Array<string | Uint8Array> | null) => void) | undefined;
+    if (n.ipcFd !== undefined) {
+      while (this.stdio.length <= n.ipcFd) this.stdio.push(null);
+      ipc = setupChannel(self as never, {
+        send: (message) => nodeCall<boolean>('cp.send', [pid, message]),
+        disconnect: () => nodeCall('cp.disconnect', [pid]),
+        ref: (refed) => nodeCall('cp.channelRef', [pid, refed]),
+      }, n.serialization, n.ipcFd);
+    }
     onChildEvent(pid, (kind, data) => {
-      if (kind === 'stdout') this.stdout?.push(data as Uint8Array);
+      if (kind === 'ipc') ipc?.(data as Array<string | Uint8Array> | null);
+      else if (kind === 'stdout') this.stdout?.push(data as Uint8Array);
       else if (kind === 'stderr') this.stderr?.push(data as Uint8Array);
       else if (kind === 'drain') this.stdin?.drained();
       else if (kind === 'exit') this.ended(data as { code: number | null; signal: string | null });
@@ -194,13 +227,6 @@ export class ChildProcess {
     if (this.pid !== undefined) nodeCall('cp.ref', [this.pid, false]);
   }
 
-  send(): boolean {
-    throw Object.assign(new Error('Channel closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
-  }
-
-  disconnect(): void {
-    throw Object.assign(new Error('IPC channel is already disconnected'), { code: 'ERR_IPC_DISCONNECTED' });
-  }
 }
 
 const ticks = {
@@ -221,14 +247,32 @@ export function spawn(file: unknown, args?: unknown, options?: unknown): ChildPr
   return child;
 }
 
+/** Node's fork: `node modulePath` with an IPC channel (fd 3 unless stdio places it). */
 export function fork(modulePath: unknown, args?: unknown, options?: unknown): ChildProcess {
-  validateString(modulePath, 'modulePath');
-  if (!Array.isArray(args) && args !== undefined && args !== null && typeof args === 'object') [options, args] = [args, []];
-  const o = { ...((options ?? {}) as Options) };
-  const execArgv = (o.execArgv as string[] | undefined) ?? [];
-  // No IPC channel between processes of a VM: a fork is `node modulePath`, its stdio inherited unless given.
-  const stdio = o.silent ? 'pipe' : (o.stdio ?? 'inherit');
-  return spawn((o.execPath as string | undefined) ?? 'node', [...execArgv, modulePath, ...((args as string[] | undefined) ?? [])], { ...o, stdio: Array.isArray(stdio) ? stdio.filter((s) => s !== 'ipc') : stdio });
+  const { getValidatedPath } = nodeRequire('internal/fs/utils');
+  const { validateArray, validateObject } = nodeRequire('internal/validators');
+  const path = String(getValidatedPath(modulePath, 'modulePath'));
+  let argv: unknown[];
+  if (args === undefined || args === null) argv = [];
+  else if (typeof args === 'object' && !Array.isArray(args)) [options, argv] = [args, []];
+  else {
+    validateArray(args, 'args');
+    argv = args as unknown[];
+  }
+  if (options !== undefined && options !== null) validateObject(options, 'options');
+  const o: Options = { ...((options ?? {}) as Options), shell: false };
+  const p = proc() as unknown as { execPath: string; execArgv: string[] };
+  const execPath = (o.execPath as string | undefined) || p.execPath;
+  let execArgv = (o.execArgv as string[] | undefined) ?? p.execArgv;
+  // As Node: a fork from `node -e` does not evaluate the parent's code again (no fork bomb).
+  if (execArgv === p.execArgv) {
+    const at = execArgv.findIndex((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print');
+    if (at >= 0) execArgv = [...execArgv.slice(0, at), ...execArgv.slice(at + 2)];
+  }
+  if (typeof o.stdio === 'string') o.stdio = [o.stdio, o.stdio, o.stdio, 'ipc'];
+  else if (!Array.isArray(o.stdio)) o.stdio = o.silent ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'];
+  else if (!o.stdio.includes('ipc')) throw new (nodeRequire('internal/errors').codes.ERR_CHILD_PROCESS_IPC_REQUIRED)('options.stdio');
+  return spawn(execPath, [...execArgv, path, ...argv.map(String)], o);
 }
 
 function bufferOrString(chunks: Array<Buffer | string>, encoding: string | null): Buffer | string {
@@ -330,7 +374,7 @@ interface SyncReturn {
 }
 
 export function spawnSync(file: unknown, args?: unknown, options?: unknown): SyncReturn {
-  const n = normalize(file, args, options);
+  const n = normalize(file, args, options, true);
   const o = n.options;
   const B = lazyBuffer();
   let input: Uint8Array | undefined;

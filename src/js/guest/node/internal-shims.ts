@@ -5,6 +5,7 @@
  */
 import { BUILTIN_NAMES } from '../builtins.js';
 import { toPathIfFileURL } from './file-url-path.js';
+import { UnsharedHandle } from './cluster-handles.js';
 
 const g = globalThis as Record<string, any>;
 
@@ -46,4 +47,11 @@ export const internalShims: Record<string, () => unknown> = {
   'internal/worker/js_transferable': () => ({ makeTransferable: (obj: object) => obj, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize'), kTransfer: Symbol('kTransfer'), kTransferList: Symbol('kTransferList') }),
   'internal/encoding': () => ({ TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder }),
   'internal/process/warning': () => ({ emitWarning: (...a: unknown[]) => g.process.emitWarning(...a) }),
+  // What Node's cluster files require at load: the inspector is absent; servers cannot be
+  // shared with workers (./cluster-handles.ts); owner_symbol and the longest timer are Node's values.
+  'internal/util/inspector': () => ({ getInspectPort: () => 0, isUsingInspector: () => false }),
+  'internal/cluster/round_robin_handle': () => UnsharedHandle,
+  'internal/cluster/shared_handle': () => UnsharedHandle,
+  'internal/async_hooks': () => ({ symbols: { owner_symbol: Symbol('owner_symbol') } }),
+  'internal/timers': () => ({ TIMEOUT_MAX: 2 ** 31 - 1 }),
 };

@@ -32,6 +32,12 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/event_target': () => require('../../../../vendor/node/lib/internal/event_target.js'),
   'internal/abort_controller': () => require('../../../../vendor/node/lib/internal/abort_controller.js'),
   'internal/webidl': () => require('../../../../vendor/node/lib/internal/webidl.js'),
+  // cluster: Node's own, over child_process.fork's IPC channel; its server handles are ./cluster-handles.ts.
+  'cluster': () => require('../../../../vendor/node/lib/cluster.js'),
+  'internal/cluster/primary': () => require('../../../../vendor/node/lib/internal/cluster/primary.js'),
+  'internal/cluster/child': () => require('../../../../vendor/node/lib/internal/cluster/child.js'),
+  'internal/cluster/worker': () => require('../../../../vendor/node/lib/internal/cluster/worker.js'),
+  'internal/cluster/utils': () => require('../../../../vendor/node/lib/internal/cluster/utils.js'),
   'assert': () => require('../../../../vendor/node/lib/assert.js'),
   'util': () => require('../../../../vendor/node/lib/util.js'),
 };
