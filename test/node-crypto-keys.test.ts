@@ -179,6 +179,21 @@ test('generation, Diffie-Hellman, ECDH, primes, hkdf, x509 and Web Crypto: forma
   `);
 });
 
+test('async generateKey and generateKeyPair throw argument errors at the call, as Node checks them before the job', async () => {
+  const out = await sameAsHost(`
+    const { generateKey, generateKeyPair } = require('crypto');
+    const tries = [
+      () => generateKey(1, 1, () => {}), () => generateKey('aes', 1, () => {}),
+      () => generateKey('hmac', { length: 1 }, () => {}), () => generateKey('hmac', { length: 7 }, () => {}),
+      () => generateKey('aes', { length: 256 }), () => generateKeyPair('rsa', { modulusLength: -1 }, () => {}),
+      () => generateKeyPair('nope', {}, () => {}),
+    ];
+    tries.forEach((f, i) => { try { f(); console.log(i, 'no throw'); } catch (e) { console.log(i, e.code); } });
+  `);
+  assert.is(out.split('\n').filter(Boolean).length, 7);
+  assert.not.match(out, /no throw/);
+});
+
 test("hostile arguments: Node's own errors for odd values, the sandbox's bound for costly ones; the daemon answers after each", async () => {
   // What Node itself refuses (or takes), the VM must refuse (or take) the same way.
   await sameAsHost(`

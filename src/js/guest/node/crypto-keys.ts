@@ -28,6 +28,8 @@ function kjobThen(name: string, args: unknown[], cb: Callback, spread: boolean, 
   try {
     value = unwireResult(raw);
   } catch (err) {
+    // Node checks the arguments before the job starts: those errors throw, the job's reach cb.
+    if (isArgumentError(err)) throw err;
     timerGlobals.setImmediate(() => cb(err as Error));
     return;
   }
