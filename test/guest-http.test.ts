@@ -126,14 +126,6 @@ console.log(tls.checkServerIdentity('a.example.com', { subject: { CN: 'b.example
 `);
 });
 
-test('tls servers are refused with a clear error (the daemon does TLS for outbound connections only)', async () => {
-  const dir = '/w/tls-server';
-  await client.mkdir(vmId, dir);
-  await client.writeFile(vmId, `${dir}/main.js`, "try { require('tls').createServer(); } catch (e) { console.log(e.code, e.message); }");
-  const r = await client.exec(vmId, 'node', ['main.js'], { cwd: dir });
-  assert.is(r.stdout, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM The feature tls.createServer (TLS is done by the daemon, for outbound connections only) is unavailable on the current platform, which is being used to run Node.js\n');
-});
-
 test.after(async () => {
   await client.close();
 });

@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scriptPair } from './helpers/script-pair.js';
 import { startSidecar } from './helpers/sidecar.js';
 
 // Small bounds, so each is reached cheaply; every other value is the default.
@@ -11,28 +8,7 @@ const { client, logs } = await startSidecar({
   env: { ...process.env, AGENTOS_NODE_HANDLES_PER_PROCESS: '64', AGENTOS_CRYPTO_KEYGEN_MAX_BITS: '4096', AGENTOS_CRYPTO_PRIME_MAX_BITS: '1024', AGENTOS_CRYPTO_KEY_BYTES_PER_VM: String(1024 * 1024) },
 });
 const { vmId } = await client.createVm({});
-const hostDir = mkdtempSync(join(tmpdir(), 'agentos-crypto-keys-'));
-const hostEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-delete hostEnv.FORCE_COLOR;
-
-async function inVm(script: string) {
-  await client.writeFile(vmId, '/home/user/t.js', script);
-  return client.exec(vmId, 'node', ['t.js']);
-}
-
-function onHost(script: string): string {
-  writeFileSync(join(hostDir, 't.js'), script);
-  return execFileSync(process.execPath, ['t.js'], { cwd: hostDir, encoding: 'utf8', timeout: 60_000, env: hostEnv });
-}
-
-/** The script's output in the VM, which must be exactly the host's node's. */
-async function sameAsHost(script: string): Promise<string> {
-  const vm = await inVm(script);
-  assert.is(vm.stderr, '');
-  assert.is(vm.stdout, onHost(script));
-  assert.is(vm.exitCode, 0);
-  return vm.stdout;
-}
+const { inVm, onHost, sameAsHost } = scriptPair(client, vmId, 'agentos-crypto-keys-');
 
 /** Prints each thrown error as Node shows its identity: class, code, message. */
 const TRY = `

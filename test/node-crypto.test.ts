@@ -1,36 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scriptPair } from './helpers/script-pair.js';
 import { startSidecar } from './helpers/sidecar.js';
 
 // A small handle count for this sidecar, so the bound is reached cheaply (zlib's bounds: guest-zlib.test.ts).
 const { client, logs } = await startSidecar({ env: { ...process.env, AGENTOS_NODE_HANDLES_PER_PROCESS: '64' } });
 const { vmId } = await client.createVm({});
-const hostDir = mkdtempSync(join(tmpdir(), 'agentos-crypto-'));
-const hostEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-delete hostEnv.FORCE_COLOR;
-
-async function inVm(script: string) {
-  await client.writeFile(vmId, '/home/user/t.js', script);
-  return client.exec(vmId, 'node', ['t.js']);
-}
-
-function onHost(script: string): string {
-  writeFileSync(join(hostDir, 't.js'), script);
-  return execFileSync(process.execPath, ['t.js'], { cwd: hostDir, encoding: 'utf8', timeout: 60_000, env: hostEnv });
-}
-
-/** The script's output in the VM, which must be exactly the host's node's. */
-async function sameAsHost(script: string): Promise<string> {
-  const vm = await inVm(script);
-  assert.is(vm.stderr, '');
-  assert.is(vm.stdout, onHost(script));
-  assert.is(vm.exitCode, 0);
-  return vm.stdout;
-}
+const { inVm, sameAsHost } = scriptPair(client, vmId, 'agentos-crypto-');
 
 test('hashes and HMACs: every algorithm the host has, streaming updates, copy, outputLength, encodings, big inputs', async () => {
   const out = await sameAsHost(`
