@@ -173,6 +173,20 @@ test('dynamic import() from CommonJS, ES modules and -e; one module instance per
   await same('dynamic', {}, ['--input-type=module', '-e', "const m = await import('./counter.mjs'); console.log(m.count)"]);
 });
 
+test('concurrent import()s of graphs that share modules link one at a time, each module once (npm loads chalk and supports-color so)', async () => {
+  const tree: Tree = {
+    'shared.mjs': 'console.log("shared evaluated");\nexport const s = "s";\n',
+    'a.mjs': "import { s } from './shared.mjs';\nimport { c } from './c.mjs';\nexport const a = 'a' + s + c;\n",
+    'b.mjs': "import { s } from './shared.mjs';\nexport const b = 'b' + s;\n",
+    'c.mjs': "import { s } from './shared.mjs';\nexport const c = 'c' + s;\n",
+    'broken.mjs': "import { nope } from './shared.mjs';\nexport const x = nope;\n",
+    'main.js': `Promise.allSettled([import('./a.mjs'), import('./b.mjs'), import('./broken.mjs'), import('./c.mjs'), import('./a.mjs')])
+  .then((all) => console.log(all.map((r) => r.status === 'fulfilled' ? Object.values(r.value).join() : r.reason.name)));
+`,
+  };
+  await same('concurrent-import', tree, ['main.js']);
+});
+
 test('import.meta: url, dirname, filename, resolve', async () => {
   const tree: Tree = {
     'node_modules/pkg/package.json': JSON.stringify({ name: 'pkg', exports: { '.': './main.js' } }),

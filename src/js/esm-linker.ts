@@ -20,6 +20,8 @@ export class EsmLoader {
   private readonly pathOf = new Map<ivm.Module, string>();
   private readonly attributesOf = new Map<ivm.Module, Map<string, string>>();
   private readonly evaluations = new Map<ivm.Module, Promise<unknown>>();
+  /** V8 links one module graph at a time per isolate: concurrent `import()`s that share a module wait their turn. */
+  private linking: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly isolate: ivm.Isolate,
@@ -46,7 +48,10 @@ export class EsmLoader {
   }
 
   private async run(module: ivm.Module): Promise<void> {
-    await module.instantiate(this.context, (specifier, referrer) => this.moduleFor(specifier, this.pathOf.get(referrer) ?? '/', this.attributesOf.get(referrer)?.get(specifier)));
+    const linked = this.linking.then(() =>
+      module.instantiate(this.context, (specifier, referrer) => this.moduleFor(specifier, this.pathOf.get(referrer) ?? '/', this.attributesOf.get(referrer)?.get(specifier))));
+    this.linking = linked.catch(() => undefined);
+    await linked;
     let evaluation = this.evaluations.get(module);
     if (!evaluation) {
       evaluation = this.enter(() => module.evaluate());

@@ -2,6 +2,7 @@ import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
 import { bufferModule } from './node/buffer.js';
 import { nodeRequire } from './node/internal.js';
+import { internalBinding } from './node/bindings.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { nodeLibBundle, onNodeLibLoad } from './node-lib-loader.js';
 import { createDiagnosticsChannel } from './node/diagnostics-channel.js';
@@ -28,7 +29,8 @@ import { brokerTransport } from './node/net-broker-transport.js';
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
   'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net', 'async_hooks', 'v8', 'cluster',
   'http', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server',
-  'test', 'test/reporters'] as const;
+  'test', 'test/reporters', 'constants', 'sys', 'console', 'punycode', 'stream/consumers',
+  '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_writable'] as const;
 
 function timersPromises() {
   const setTimeout = (ms: number, value?: unknown) => new Promise((resolve) => timerGlobals.setTimeout(() => resolve(value), ms));
@@ -112,6 +114,18 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     'dns/promises': () => netLibBundle().loadDns(true),
     dgram: () => netLibBundle().loadDgram(),
     ...Object.fromEntries(['_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'].map((name) => [name, () => netLibBundle().loadHttpInternal(name)])),
+    // Node's own constants.js: os, fs and crypto constants in one frozen object (crypto's come from the daemon).
+    constants: () => {
+      // As the binding has them: defaultCoreCipherList is there, defaultCipherList is added by lib/crypto.js.
+      const { defaultCipherList: _l, ...crypto } = (modules.crypto as { constants: Record<string, unknown> }).constants;
+      internalBinding('constants').crypto = crypto;
+      return nodeRequire('constants');
+    },
+    sys: () => modules.util,
+    console: () => (globalThis as unknown as { console: unknown }).console,
+    punycode: () => nodeRequire('punycode'),
+    'stream/consumers': () => nodeRequire('stream/consumers'),
+    ...Object.fromEntries((['Duplex', 'PassThrough', 'Readable', 'Transform', 'Writable'] as const).map((name) => [`_stream_${name.toLowerCase()}`, () => (modules.stream as Record<string, unknown>)[name]])),
     // node:test only, as Node 20 gives it: modules.ts refuses 'test' without the prefix.
     test: () => testLibBundle().loadTest('test'),
     'test/reporters': () => testLibBundle().loadTest('test/reporters'),

@@ -11,6 +11,7 @@
  * - `isExternal`/`isProxy`/`isWasmModuleObject` are always false.
  */
 import { fsConstants } from '../fs-constants.js';
+import { OS_CONSTANTS } from './os.js';
 import { UV_ERRORS } from './uv-errors.js';
 
 const { toString } = Object.prototype;
@@ -181,13 +182,12 @@ export function trackPromises(): void {
   });
 }
 
-const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGSTKFLT: 16, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPOLL: 29, SIGPWR: 30, SIGSYS: 31 };
 
 const bindings: Record<string, () => unknown> = {
   types: () => types,
   util: () => util,
   config: () => ({ hasIntl: false, hasInspector: false, noBrowserGlobals: false, bits: 64 }),
-  constants: () => ({ os: { signals, errno: {}, priority: {}, dlopen: {}, UV_UDP_REUSEADDR: 4 }, fs: fsConstants, crypto: {} }),
+  constants: () => ({ os: { ...OS_CONSTANTS, UV_UDP_REUSEADDR: 4 }, fs: fsConstants, crypto: {} }),
   string_decoder: () => ({ encodings: ['ascii', 'utf8', 'base64', 'utf16le', 'latin1', 'hex', 'buffer', 'base64url'] }),
   buffer: () => ({
     compare(a: Uint8Array, b: Uint8Array): number {

@@ -46,6 +46,7 @@ export const internalShims: Record<string, () => unknown> = {
   'internal/worker/io': () => ({ MessageChannel: g.MessageChannel }),
   'internal/worker/js_transferable': () => ({ makeTransferable: (obj: object) => obj, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize'), kTransfer: Symbol('kTransfer'), kTransferList: Symbol('kTransferList') }),
   'internal/encoding': () => ({ TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder }),
+  'internal/blob': () => ({ Blob: g.Blob }),
   'internal/process/warning': () => ({ emitWarning: (...a: unknown[]) => g.process.emitWarning(...a) }),
   // What Node's cluster files require at load: the inspector is absent; servers cannot be
   // shared with workers (./cluster-handles.ts); owner_symbol and the longest timer are Node's values.

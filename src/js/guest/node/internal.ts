@@ -40,6 +40,9 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/cluster/utils': () => require('../../../../vendor/node/lib/internal/cluster/utils.js'),
   'assert': () => require('../../../../vendor/node/lib/assert.js'),
   'util': () => require('../../../../vendor/node/lib/util.js'),
+  'constants': () => require('../../../../vendor/node/lib/constants.js'),
+  'punycode': () => require('../../../../vendor/node/lib/punycode.js'),
+  'stream/consumers': () => require('../../../../vendor/node/lib/stream/consumers.js'),
 };
 
 let host: { process: unknown; builtin: (name: string) => unknown } | undefined;

@@ -49,7 +49,7 @@ export function createOs(proc: { env: Record<string, string> }, user: () => User
 }
 
 /** Linux's numbers, as Node's os.constants has them on x64. */
-const OS_CONSTANTS = {
+export const OS_CONSTANTS = {
   signals: Object.freeze({
     SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12,
     SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGSTKFLT: 16, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23,
