@@ -13,7 +13,8 @@ import { startSidecar } from './helpers/sidecar.js';
 /**
  * The real npm CLI (the `npm` package, 10.8.2 as Node 20 ships it) run as guest JS, installing
  * from a registry this test serves on 127.0.0.1: the Node and network issues meet here
- * (http, zlib, tar, crypto integrity, fs, dynamic import, the network policy).
+ * (http, zlib, tar, crypto integrity, fs, dynamic import, the network policy), and the shell
+ * meets node (lifecycle scripts, bin links, `npm run`).
  */
 const NPM_ROOT = dirname(createRequire(import.meta.url).resolve('npm/package.json'));
 const work = mkdtempSync(join(tmpdir(), 'agentos-npm-'));
@@ -25,8 +26,13 @@ const PACKAGES: Record<string, Files> = {
     'index.js': 'module.exports = (s) => s.toUpperCase();\n',
   },
   'tiny-pkg@1.2.0': {
-    'package.json': JSON.stringify({ name: 'tiny-pkg', version: '1.2.0', main: 'index.js', dependencies: { 'tiny-dep': '^1.0.0' } }),
+    'package.json': JSON.stringify({
+      name: 'tiny-pkg', version: '1.2.0', main: 'index.js', bin: { shout: 'cli.js' }, dependencies: { 'tiny-dep': '^1.0.0' },
+      // A lifecycle script: npm runs it with `sh -c`, and the shell starts node.
+      scripts: { postinstall: "node -e \"require('fs').writeFileSync('built.txt', process.env.npm_package_name + ' ' + process.env.npm_lifecycle_event)\"" },
+    }),
     'index.js': "const up = require('tiny-dep');\nmodule.exports = (s) => up(s) + '!';\n",
+    'cli.js': "#!/usr/bin/env node\nconsole.log(require('./index.js')(process.argv[2]));\n",
   },
   'bad-pkg@1.0.0': {
     'package.json': JSON.stringify({ name: 'bad-pkg', version: '1.0.0' }),
@@ -92,7 +98,7 @@ async function vmWithNpm(permissions?: ReturnType<typeof allowRegistry>): Promis
     const r = await client.request(P.FsImport, { vmId, path: '/opt', archive: archive.subarray(at, at + CHUNK).toString('base64'), more, ...(importId ? { importId } : {}) });
     importId = r.importId;
   }
-  await client.writeFile(vmId, '/home/user/app/package.json', JSON.stringify({ name: 'app', version: '1.0.0' }), { createParents: true });
+  await client.writeFile(vmId, '/home/user/app/package.json', JSON.stringify({ name: 'app', version: '1.0.0', scripts: { hello: 'shout hello && node -p process.env.npm_lifecycle_event' } }), { createParents: true });
   return vmId;
 }
 
@@ -127,12 +133,22 @@ test('npm install fetches a package and its dependency from the registry, checks
   assert.is(lock.packages['node_modules/tiny-dep']!.integrity, sha512(tarballs.get('/tiny-dep/-/tiny-dep-1.0.0.tgz')!));
   assert.is(lock.packages['node_modules/tiny-dep']!.resolved, `http://127.0.0.1:${port}/tiny-dep/-/tiny-dep-1.0.0.tgz`);
 
+  // The postinstall script ran in the package's directory; the bin is linked and runs through
+  // `#!/usr/bin/env node`; `npm run` finds it on the PATH npm makes.
+  assert.is((await client.readFile(vmId, '/home/user/app/node_modules/tiny-pkg/built.txt')).toString('utf8'), 'tiny-pkg postinstall');
+  const bin = await client.exec(vmId, 'sh', ['-c', 'readlink node_modules/.bin/shout; node_modules/.bin/shout hey'], { cwd: '/home/user/app' });
+  assert.is(bin.stdout, '../tiny-pkg/cli.js\nHEY!\n', bin.stderr);
+  const script = await npm(vmId, 'run', 'hello', '--silent');
+  assert.is(script.exitCode, 0, script.stderr);
+  assert.is(script.stdout, 'HELLO!\nhello\n');
+
   // npm ci from that lockfile, with node_modules gone: the same tree again (from npm's cache in the VM).
   await client.exec(vmId, 'node', ['-e', "require('fs').rmSync('node_modules', { recursive: true })"], { cwd: '/home/user/app' });
   const ci = await npm(vmId, 'ci');
   assert.is(ci.exitCode, 0, ci.stderr);
   assert.match(ci.stdout, /^\s*added 2 packages in /m);
   assert.is((await client.exec(vmId, 'node', ['-p', "require('tiny-pkg')('ci')"], { cwd: '/home/user/app' })).stdout, 'CI!\n');
+  assert.is((await client.readFile(vmId, '/home/user/app/node_modules/tiny-pkg/built.txt')).toString('utf8'), 'tiny-pkg postinstall');
   await client.disposeVm(vmId);
 });
 
