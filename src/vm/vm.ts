@@ -221,6 +221,7 @@ export class Vm implements ProcessKernel {
         bytesOut: this.limit('NET_BYTES_OUT_PER_VM'),
         dnsPerSecond: this.limit('NET_DNS_LOOKUPS_PER_SECOND'),
         connectTimeoutMs: limits.NET_CONNECT_TIMEOUT_MS.value,
+        lingerMs: limits.NET_LINGER_MS.value,
         recentNames: limits.NET_RECENT_NAMES_PER_VM.value,
         loopbackBufferBytes: limits.NET_LOOPBACK_BUFFER_BYTES.value,
         udpSockets: limits.NET_UDP_SOCKETS_PER_VM.value,
