@@ -17,8 +17,8 @@ test.after(async () => {
 });
 
 test('node is a command of the shell: on PATH as /usr/bin/node, its output, its exit status', async () => {
-  const r = await sh(`which node; ls -l /usr/bin/node | cut -c1-10; node -e 'console.log("hi", process.argv.length)'; echo "s=$?"; node -e 'process.exit(3)'; echo "s=$?"; node -e 'throw new Error("boom")' 2>/dev/null; echo "s=$?"`);
-  assert.is(r.stdout, '/usr/bin/node\n-rwxr-xr-x\nhi 1\ns=0\ns=3\ns=1\n');
+  const r = await sh(`which node; ls -l /usr/bin/node | cut -c1-10; node -e 'console.log("hi", process.argv.length)'; echo "s=$?"; node -e 'process.exit(3)'; echo "s=$?"; node -e 'throw new Error("boom")' 2>/dev/null; echo "s=$?"; node -pe '6 * 7'; node --eval='console.log("eq")'`);
+  assert.is(r.stdout, '/usr/bin/node\n-rwxr-xr-x\nhi 1\ns=0\ns=3\ns=1\n42\neq\n');
   assert.is(r.exitCode, 0);
 });
 
