@@ -69,6 +69,21 @@ test('ciphers with fixed keys and IVs: CBC, CTR, GCM with AAD and tags, chacha20
   `);
 });
 
+test('Hash, Hmac and ciphers are Node\'s Transform streams: pipe, pipeline, setEncoding, read, async iteration, a final() error as the stream\'s', async () => {
+  await sameAsHost(`
+    const crypto = require('crypto');
+    const { Readable, Transform, pipeline } = require('stream');
+    const h = crypto.createHash('sha1'); h.write('ab'); h.end('c'); console.log(h.read().toString('hex'));
+    crypto.createHash('sha1').setEncoding('base64').on('data', (d) => console.log('b64', d)).end('abc');
+    console.log(crypto.createHash('sha256') instanceof Transform, crypto.createHmac('sha1', 'k') instanceof Transform, crypto.createCipheriv('aes-128-cbc', Buffer.alloc(16, 1), Buffer.alloc(16, 2)) instanceof Transform);
+    Readable.from(['a', 'b']).pipe(crypto.createHmac('sha256', 'key')).on('data', (d) => console.log('piped', d.toString('hex')));
+    pipeline(Readable.from([Buffer.from('x'), Buffer.from('y')]), crypto.createCipheriv('aes-128-cbc', Buffer.alloc(16, 1), Buffer.alloc(16, 2)), async function* (src) { for await (const c of src) console.log('cipher', c.toString('hex')); }, (e) => console.log('done', e ?? null));
+    const d = crypto.createDecipheriv('aes-128-cbc', Buffer.alloc(16, 1), Buffer.alloc(16, 2));
+    d.on('error', (e) => console.log('decipher error', e.code ?? e.message)); d.end(Buffer.alloc(16, 7));
+    (async () => { let out = ''; for await (const c of Readable.from(['a', 'b']).pipe(crypto.createHash('sha256').setEncoding('hex'))) out += c; console.log('iter', out); })();
+  `);
+});
+
 test('key derivation, random, timingSafeEqual and webcrypto subtle: Node\'s values and errors', async () => {
   await sameAsHost(`
     const crypto = require('crypto');

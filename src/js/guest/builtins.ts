@@ -3,6 +3,7 @@ import { createFs, fsPromises } from './fs.js';
 import { bufferModule } from './node/buffer.js';
 import { nodeRequire } from './node/internal.js';
 import { internalBinding } from './node/bindings.js';
+import { configureLazyTransform, transformLoaded } from './node/lazy-transform.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { nodeLibBundle, onNodeLibLoad } from './node-lib-loader.js';
 import { createDiagnosticsChannel } from './node/diagnostics-channel.js';
@@ -97,7 +98,11 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     worker_threads: createWorkerThreads,
     module: createModuleBuiltin,
     events: () => nodeLibBundle().nodeLib('events'),
-    stream: () => nodeLibBundle().loadStream(),
+    stream: () => {
+      const stream = nodeLibBundle().loadStream();
+      transformLoaded(stream as never);
+      return stream;
+    },
     'stream/promises': () => nodeLibBundle().loadStreamPromises(),
     'stream/web': () => nodeLibBundle().loadStreamWeb(),
     string_decoder: () => nodeLibBundle().loadStringDecoder(),
@@ -144,6 +149,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
       }
     },
   };
+  configureLazyTransform(() => modules.stream as never);
   onNodeLibLoad((lib) => {
     lib.configureNodeLib(proc, (name) => modules[name]);
     lib.setNetTransport(brokerTransport);

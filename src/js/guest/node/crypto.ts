@@ -5,7 +5,7 @@
  * a streaming update copies only its own piece. Randomness is the runtime's (random.ts).
  */
 import type { Buffer } from 'buffer';
-import { Emitter } from '../emitter.js';
+import { LazyTransform } from './lazy-transform.js';
 import { lazyBuffer } from '../lazy.js';
 import { getRandomValues, randomBytes as randomBytesSync } from '../random.js';
 import { timerGlobals } from '../timers.js';
@@ -56,50 +56,16 @@ function inPieces(bytes: Uint8Array, send: (piece: Uint8Array) => void): void {
 // Daemon-side state a guest object dropped without finishing is freed when it is collected.
 const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<number>((id) => { try { nodeCall('free', [id]); } catch { /* the process is ending */ } }) : undefined;
 
-/** The stream face of Hash, Hmac and ciphers (write/end/read, 'data', 'finish'), on the runtime's emitter. */
-class LazyTransform extends Emitter {
-  private out: Array<Buffer | string> = [];
-  protected pushOut(chunk: Buffer | string): void {
-    if (this.listenerCount('data') > 0) this.emit('data', chunk);
-    else this.out.push(chunk);
-  }
-  read(): Buffer | string | null {
-    if (this.out.length === 0) return null;
-    const all = this.out.splice(0);
-    return typeof all[0] === 'string' ? all.join('') : lazyBuffer().concat(all as Buffer[]);
-  }
-  setEncoding(encoding: string): this {
-    (this as unknown as { encoding: string }).encoding = encoding;
-    return this;
-  }
-  protected streamWrite(chunk: unknown, encoding: unknown, cb: unknown, update: (c: unknown, e: unknown) => void): boolean {
-    if (typeof encoding === 'function') cb = encoding;
-    update(chunk, typeof encoding === 'string' ? encoding : undefined);
-    if (typeof cb === 'function') queueMicrotask(cb as () => void);
-    return true;
-  }
-  protected streamEnd(finish: () => void): void {
-    queueMicrotask(() => {
-      finish();
-      this.emit('finish');
-      this.emit('end');
-      this.emit('close');
-    });
-  }
-  pipe<T extends { write(c: unknown): unknown; end(): unknown }>(dest: T): T {
-    this.on('data', (c: unknown) => dest.write(c));
-    this.on('end', () => dest.end());
-    return dest;
-  }
-}
+/** Hash, Hmac and the ciphers are Node's LazyTransform streams (./lazy-transform.ts). */
+const StreamBase = LazyTransform as unknown as new (options?: unknown) => { push(chunk: unknown): boolean };
 
-export class Hash extends LazyTransform {
+export class Hash extends StreamBase {
   private id: number;
   private finalized = false;
   private cached: Uint8Array | undefined;
 
   constructor(algorithm: unknown, options?: unknown, key?: Uint8Array | null, fromId?: number) {
-    super();
+    super(options);
     if (fromId !== undefined) this.id = fromId;
     else {
       if (typeof algorithm !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `The "${key ? 'hmac' : 'algorithm'}" argument must be of type string. ${received(algorithm)}`);
@@ -137,19 +103,15 @@ export class Hash extends LazyTransform {
     return new Hash(undefined, undefined, undefined, nodeCall<number>('hash.copy', [this.id, outputLength]));
   }
 
-  write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-    return this.streamWrite(chunk, encoding, cb, (c, e) => this.update(c, e));
+  // As Node's Hash: what is written is hashed, the digest is what the stream gives at its end.
+  _transform(chunk: unknown, encoding: unknown, callback: () => void): void {
+    this.update(chunk, encoding);
+    callback();
   }
 
-  end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
-    if (typeof chunk === 'function') cb = chunk;
-    else if (chunk !== undefined && chunk !== null) this.update(chunk, encoding);
-    this.streamEnd(() => {
-      const enc = (this as unknown as { encoding?: string }).encoding;
-      this.pushOut(this.digest(enc));
-      if (typeof cb === 'function') (cb as () => void)();
-    });
-    return this;
+  _flush(callback: () => void): void {
+    this.push(this.digest());
+    callback();
   }
 }
 
@@ -202,14 +164,14 @@ function utf8Tail(bytes: Uint8Array): number {
   return 0;
 }
 
-export class Cipheriv extends LazyTransform {
+export class Cipheriv extends StreamBase {
   private id: number;
   private done = false;
   private tag: Uint8Array | undefined;
   private decoder: OutputDecoder | undefined;
 
   constructor(algorithm: unknown, key: unknown, iv: unknown, options: unknown, private readonly decipher = false) {
-    super();
+    super(options);
     if (typeof algorithm !== 'string') throw typeError('ERR_INVALID_ARG_TYPE', `The "cipher" argument must be of type string. ${received(algorithm)}`);
     const ivBytes = iv === null ? null : toBytes(iv, 'utf8', 'iv', 'string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView');
     const authTagLength = options && typeof options === 'object' ? (options as { authTagLength?: number }).authTagLength : undefined;
@@ -262,22 +224,20 @@ export class Cipheriv extends LazyTransform {
     return this;
   }
 
-  write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-    return this.streamWrite(chunk, encoding, cb, (c, e) => {
-      const out = this.update(c, e);
-      if (out.length) this.pushOut(out);
-    });
+  // As Node's Cipher: each chunk's output as it comes, final()'s at the end (its error ends the stream).
+  _transform(chunk: unknown, encoding: unknown, callback: () => void): void {
+    this.push(this.update(chunk, encoding));
+    callback();
   }
 
-  end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
-    if (typeof chunk === 'function') cb = chunk;
-    else if (chunk !== undefined && chunk !== null) this.write(chunk, encoding);
-    this.streamEnd(() => {
-      const out = this.final();
-      if (out.length) this.pushOut(out);
-      if (typeof cb === 'function') (cb as () => void)();
-    });
-    return this;
+  _flush(callback: (err?: unknown) => void): void {
+    try {
+      this.push(this.final());
+    } catch (err) {
+      callback(err);
+      return;
+    }
+    callback();
   }
 }
 
