@@ -34,6 +34,7 @@ import { jsChildStdio } from './js-child-stdio.js';
 import type { ProcessKernel } from '../wasm/process-calls.js';
 import { checkSpawnRequest, type RequestBounds } from '../wasm/spawn-request.js';
 import { DEVICES, type FdSpec, type UserInfo } from '../wasm/runner/contract.js';
+import { seesWholeVm } from '../wasm/runner/jail.js';
 import { childFds, decodeActions, type ChildFd } from '../wasm/spawn-fds.js';
 import { SpawnBucket, type SidecarProcesses } from './admission.js';
 import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
@@ -432,6 +433,11 @@ export class Vm implements ProcessKernel {
       : // One preopen, fd 3 = "/", as the command ABI says: the agentOS libc takes its cwd from
         // PWD; a stock wasi-libc has no cwd and resolves relative paths against "/".
         [{ name: '/', vmPath: '/' }];
+    // preopens are a WASM program's jail; node has none (it sees the whole VM): a jail asked
+    // for node is refused rather than dropped.
+    if (target.kind === 'node' && !seesWholeVm(preopens)) {
+      throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', 'preopens confine WASM programs only: node sees the whole VM filesystem, so it cannot run inside a jail', { field: '/preopens' });
+    }
     // Everything that can refuse the request is checked above: a reserved pid is only
     // given back when its process ends.
     const pid = this.processes.reserve();
