@@ -34,4 +34,12 @@ printf '#!/usr/bin/env node\\nconsole.log(require("fs").readFileSync("/secret/ke
   assert.is(direct.stdout, '1\n');
 });
 
+test('a node that never reads its stdin leaves it for the next reader, from a pipe and from a file (as read(2), as host Node)', async () => {
+  const r = await client.exec(vmId, 'sh', ['-c', `printf 'a\\nb\\n' | { node -e 0; cat; }
+printf 'c\\nd\\n' > /tmp/cd.txt; { node -e 0; cat; } < /tmp/cd.txt
+yes abc | head -c 300000 > /tmp/big.txt; { node -e 'let n = 0; process.stdin.on("data", (d) => n += d.length).on("end", () => console.log(n))'; cat | wc -c; } < /tmp/big.txt
+node -e 'console.log(require("fs").readFileSync(0).length)' < /tmp/big.txt`]);
+  assert.is(r.stdout, 'a\nb\nc\nd\n300000\n0\n300000\n', r.stderr);
+});
+
 test.run();

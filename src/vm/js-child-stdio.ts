@@ -76,10 +76,16 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
     }
     if (fd.kind === 'file' && fd.file?.readable && fd.file.node.kind === 'file') {
       const file = holdFile(fd);
-      const node = d.files.current(file.node as FileNode);
-      const data = d.files.readAt(node, file.position, Math.max(0, node.size - file.position));
-      file.position += data.byteLength;
-      return StdinSource.of(data, Math.max(data.byteLength, 1));
+      const source = new StdinSource(d.stdinCapacity);
+      // Read as the process asks, a piece at a time at the shared position: a file is never
+      // copied whole into the daemon, and what the process does not read stays for the next.
+      void pumpFile(() => {
+        const node = d.files.current(file.node as FileNode);
+        const data = d.files.readAt(node, file.position, Math.max(0, Math.min(d.stdinCapacity, FILE_READ_BYTES, node.size - file.position)));
+        file.position += data.byteLength;
+        return data;
+      }, source);
+      return source;
     }
     // /dev/null, a directory, a socket, an fd not open for reading: end of file at once.
     return StdinSource.of(new Uint8Array(0), 0);
@@ -136,6 +142,8 @@ async function pumpIn(ring: PipeRing, into: StdinSource, capacity: number): Prom
   // A read takes at most what the pipe holds, and what stdin may queue.
   const buf = new Uint8Array(Math.max(1, Math.min(ring.capacity, capacity)));
   for (;;) {
+    // Only when the process reads: a node that never reads its stdin leaves the pipe's bytes to the next reader.
+    await into.wanted();
     if (into.isClosed) return;
     const seen = ring.seen;
     const n = ring.read(buf, false);
@@ -145,6 +153,30 @@ async function pumpIn(ring: PipeRing, into: StdinSource, capacity: number): Prom
       continue;
     }
     const chunk = buf.slice(0, n);
+    while (!into.write(chunk)) {
+      if (into.isClosed) return;
+      await into.drained();
+    }
+  }
+  into.close();
+}
+
+/** A read(2) of a file as stdin: a piece per read, 64 KiB as a pipe's. */
+const FILE_READ_BYTES = 64 * 1024;
+
+/** Feeds a file into a StdinSource as the process reads it, until end of file. */
+async function pumpFile(read: () => Uint8Array, into: StdinSource): Promise<void> {
+  for (;;) {
+    await into.wanted();
+    if (into.isClosed) return;
+    let chunk: Uint8Array;
+    try {
+      chunk = read();
+    } catch {
+      // The file can no longer be read (EIO-like): end of file.
+      break;
+    }
+    if (chunk.byteLength === 0) break;
     while (!into.write(chunk)) {
       if (into.isClosed) return;
       await into.drained();
