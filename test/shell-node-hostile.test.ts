@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rejection, startSidecar } from './helpers/sidecar.js';
+import * as P from '../protocol/index.js';
+import { rejection, startSidecar, waitFor, waitForAsync } from './helpers/sidecar.js';
 
 /**
  * `node` started by WASM processes, attacked: a jailed process may not reach the whole VM
@@ -40,6 +41,31 @@ printf 'c\\nd\\n' > /tmp/cd.txt; { node -e 0; cat; } < /tmp/cd.txt
 yes abc | head -c 300000 > /tmp/big.txt; { node -e 'let n = 0; process.stdin.on("data", (d) => n += d.length).on("end", () => console.log(n))'; cat | wc -c; } < /tmp/big.txt
 node -e 'console.log(require("fs").readFileSync(0).length)' < /tmp/big.txt`]);
   assert.is(r.stdout, 'a\nb\nc\nd\n300000\n0\n300000\n', r.stderr);
+});
+
+test('a node that ends with output its pipe has not taken waits for the pipe, as a blocking write does; a signal ends it; dispose does not wait', async () => {
+  // 60 of these, each leaving 120 kB queued in the daemon for a reader that never reads,
+  // used to end at once: the queued bytes piled up without bound.
+  const v = (await client.createVm({})).vmId;
+  let err = '';
+  const off = client.onOutput((e) => {
+    if (e.vmId === v && e.stream === 'stderr') err += e.data;
+  });
+  const { pid } = await client.spawn(v, 'sh', ['-c', `{ node -e 'process.stdout.write("x".repeat(120000))'; echo "ended $?" >&2; node -e 'process.stdout.write("y")'; echo "next $?" >&2; } | sleep 600`]);
+  const nodePid = async () => (await client.request(P.ProcessList, { vmId: v })).processes.find((p) => p.command === 'node')?.pid;
+  await waitForAsync(async () => (await nodePid()) !== undefined);
+  const first = (await nodePid())!;
+  // Nothing has read the pipe: the node cannot have ended by itself.
+  assert.is(err, '');
+  await client.request(P.ProcessKill, { vmId: v, pid: first, signal: 'SIGTERM' });
+  await waitFor(() => err.includes('ended'));
+  assert.is(err.split('\n')[0], 'ended 143');
+  // The next node is blocked behind the pipe too; dispose ends the VM anyway.
+  await waitForAsync(async () => { const n = await nodePid(); return n !== undefined && n !== first; });
+  await client.disposeVm(v);
+  off();
+  assert.ok(pid > 0);
+  assert.is(err, 'ended 143\n');
 });
 
 test.run();

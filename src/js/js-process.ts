@@ -110,6 +110,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private timerRefusalSeen = false;
   private inFlight = 0;
   private exitRequested = false;
+  /** Ended by itself, waiting for its queued pipe output to go in (finish). */
+  private awaitingOutput = false;
   /** Where the end of the event loop is: running `beforeExit` listeners, then `exit` listeners. */
   private ending: 'no' | 'beforeExit' | 'exit' = 'no';
   private stdinWanted = false;
@@ -650,6 +652,23 @@ export class JsProcess extends GuestProcess implements GuestHost {
   }
 
   protected override finish(reason?: Parameters<GuestProcess['finish']>[0], signal?: string): void {
+    if (this.finished) return;
+    // Ending by itself with output still queued for a pipe: it ends once the pipe took it (a
+    // Node process's pipe writes are synchronous), so processes that end cannot pile up
+    // output nobody reads; a signal or a stop (wall budget, kill, dispose) ends it at once.
+    if (!reason && !signal) {
+      const pending = this.o.outputPending?.();
+      if (pending) {
+        if (!this.awaitingOutput) {
+          this.awaitingOutput = true;
+          void pending.then(() => {
+            this.awaitingOutput = false;
+            this.finish();
+          });
+        }
+        return;
+      }
+    }
     this.watchers?.closeAll();
     // Its channels end with it: its parent and its children see 'disconnect'.
     this.o.ipc?.close();

@@ -25,6 +25,8 @@ export interface JsChildStdio {
   output: OutputSink;
   /** Resolves when what the process wrote into pipes has room again (its writes wait on it). */
   outputWindow: () => Promise<void>;
+  /** What it wrote and the pipes have not taken yet: a promise for when they have, or undefined. */
+  outputPending: () => Promise<void> | undefined;
   /** Lets go of every pipe end and file, once the process has ended and its output is flushed. */
   release(): void;
 }
@@ -48,6 +50,7 @@ export interface JsChildStdioDeps {
 export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
   const releases: Array<() => void> = [];
   const drains: Array<() => Promise<void>> = [];
+  const writers: PipeWriter[] = [];
   const holdPipe = (fd: ChildFd): PipeRing | undefined => {
     const pipe = fd.pipe;
     if (!pipe) return undefined;
@@ -102,9 +105,14 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
       const writer = new PipeWriter(holdPipe(fd)!, d.queueBytes, d.onBrokenPipe);
       sinks.set(stream, (data) => writer.write(data));
       drains.push(() => writer.room());
-      // The pipe end goes once what was queued is in the pipe (or its reader is gone).
+      writers.push(writer);
+      // The process has ended: it waited for its output if it ended by itself, so what is
+      // still queued is a killed process's unfinished write, dropped as it would be.
       const release = releases.pop()!;
-      releases.push(() => void writer.flushed().then(release));
+      releases.push(() => {
+        writer.drop();
+        release();
+      });
     } else if (fd.kind === 'file' && fd.file?.writable && fd.file.node.kind === 'file') {
       const file = holdFile(fd);
       sinks.set(stream, (data) => {
@@ -126,6 +134,10 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
     output: { write: (stream, data) => sinks.get(stream)?.(data) },
     outputWindow: async () => {
       for (const room of drains) await room();
+    },
+    outputPending: () => {
+      const pending = writers.filter((w) => w.pending);
+      return pending.length ? Promise.all(pending.map((w) => w.flushed())).then(() => {}) : undefined;
     },
     release() {
       if (released) return;
@@ -210,6 +222,19 @@ class PipeWriter {
   room(): Promise<void> {
     if (this.queued <= this.limit) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Bytes queued and not yet in the pipe. */
+  get pending(): boolean {
+    return this.queued > 0;
+  }
+
+  /** Drops what is queued (the writer was killed mid-write); waiters are let go. */
+  drop(): void {
+    this.queue.length = 0;
+    this.queued = 0;
+    for (const w of this.waiters.splice(0)) w();
+    for (const w of this.flushWaiters.splice(0)) w();
   }
 
   /** Resolves when everything queued is in the pipe, or its reader is gone. */

@@ -865,7 +865,7 @@ export class Vm implements ProcessKernel {
     try {
       child = new JsProcess({
         pid, ppid: parent.pid, env, cwd: built.cwd, vfs: this.fs, permits: new ProcessPermits(this.permissions, pid),
-        stdin: stdio.stdin, output: stdio.output, outputWindow: stdio.outputWindow, watchdog: this.engine.watchdog, log,
+        stdin: stdio.stdin, output: stdio.output, outputWindow: stdio.outputWindow, outputPending: stdio.outputPending, watchdog: this.engine.watchdog, log,
         ...(inheritsTty ? { tty: parent.tty } : {}),
         args: argv.slice(1),
         bindings: this.bindings,
