@@ -68,4 +68,17 @@ test('a node that ends with output its pipe has not taken waits for the pipe, as
   assert.is(err, 'ended 143\n');
 });
 
+test('a large stdin file reaches node whole, and an unlinked file node read or wrote is released when node ends', async () => {
+  const v = (await client.createVm({})).vmId;
+  const bytes = async () => (await client.request(P.VmStats, { vmId: v })).fs.bytes;
+  const before = await bytes();
+  const r = await client.exec(v, 'sh', ['-c', `yes abc | head -c 5000000 > /tmp/f; { rm /tmp/f; node -e 'let n = 0; process.stdin.on("data", (d) => n += d.length).on("end", () => console.log(n))'; } < /tmp/f
+{ rm /tmp/o; node -e 'process.stdout.write("z".repeat(3000000))'; } > /tmp/o; ls /tmp`]);
+  assert.is(r.stdout, '5000000\n', r.stderr);
+  assert.is(r.stderr, '');
+  // Both files are gone from the tree and from the quota (the shell's own small files aside).
+  assert.ok((await bytes()) - before < 4096, `fs bytes grew from ${before} to ${await bytes()}`);
+  await client.disposeVm(v);
+});
+
 test.run();

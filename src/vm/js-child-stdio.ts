@@ -84,7 +84,9 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
       // copied whole into the daemon, and what the process does not read stays for the next.
       void pumpFile(() => {
         const node = d.files.current(file.node as FileNode);
-        const data = d.files.readAt(node, file.position, Math.max(0, Math.min(d.stdinCapacity, FILE_READ_BYTES, node.size - file.position)));
+        // A copy: a view would carry the whole file into the isolate with each piece, and
+        // change under the reader if the file is written before it takes the piece.
+        const data = d.files.readAt(node, file.position, Math.max(0, Math.min(d.stdinCapacity, FILE_READ_BYTES, node.size - file.position))).slice();
         file.position += data.byteLength;
         return data;
       }, source);
