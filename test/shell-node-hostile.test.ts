@@ -81,4 +81,24 @@ test('a large stdin file reaches node whole, and an unlinked file node read or w
   await client.disposeVm(v);
 });
 
+test('builtins the guest replaced before its first require do not reach Node\'s lib: path and util work as on host Node', async () => {
+  // Node builds its primordials before user code; here they are built on first use, from
+  // the builtins as they were at start. Host Node 20 prints the same line.
+  const script = `const saved = [String.prototype.slice, String.prototype.toLowerCase, RegExp.prototype.exec, Array.prototype.forEach];
+String.prototype.slice = function () { return 'POLLUTED'; };
+String.prototype.toLowerCase = function () { return 'zzz'; };
+RegExp.prototype.exec = function () { return null; };
+Array.prototype.forEach = function () {};
+const path = require('path');
+const util = require('util');
+const out = [path.basename('/a/b.js'), path.join('/x', 'y'), path.extname('f.txt'), path.win32.basename('C:\\\\a\\\\b.js'), util.format('%s=%d', 'n', 4)];
+[String.prototype.slice, String.prototype.toLowerCase, RegExp.prototype.exec, Array.prototype.forEach] = saved;
+console.log(out.join(' '), String.prototype.slice === saved[0]);`;
+  const r = await client.exec(vmId, 'node', ['-e', script]);
+  assert.is(r.stdout, 'b.js /x/y .txt b.js n=4 true\n', r.stderr);
+  // The guest's replacements are back in place once Node's lib is built.
+  const still = await client.exec(vmId, 'node', ['-e', `String.prototype.slice = function () { return 'MINE'; }; require('util'); console.log('abc'.slice(1))`]);
+  assert.is(still.stdout, 'MINE\n', still.stderr);
+});
+
 test.run();
