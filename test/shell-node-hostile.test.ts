@@ -101,4 +101,13 @@ console.log(out.join(' '), String.prototype.slice === saved[0]);`;
   assert.is(still.stdout, 'MINE\n', still.stderr);
 });
 
+test('signals sent to node by kill(2) end it with 128 + n as on Linux, or reach its listener; node ignores SIGUSR1, SIGPIPE, SIGWINCH by default', async () => {
+  // Host Node 20: TERM=143 INT=130 HUP=129 KILL=137 USR2=140 QUIT=131 ALRM=142 (every one became SIGKILL, 137, but the first three).
+  const r = await client.exec(vmId, 'sh', ['-c', `for s in TERM INT HUP KILL USR2 QUIT ALRM; do node -e 'setTimeout(() => {}, 1e6)' & p=$!; kill -$s $p; wait $p; printf '%s=%s ' $s $?; done; echo
+for s in USR2 QUIT; do sh -c 'exec node -e "setTimeout(() => {}, 1e6)"' & p=$!; kill -$s $p; wait $p; printf '%s=%s ' $s $?; done; echo
+node -e 'process.on("SIGUSR2", () => { console.log("usr2"); process.exit(4) }); console.log("ready"); setTimeout(() => {}, 1e6)' > /tmp/u & p=$!
+until grep -q ready /tmp/u; do sleep 0.05; done; kill -USR1 $p; kill -PIPE $p; kill -WINCH $p; kill -USR2 $p; wait $p; echo "s=$?"; cat /tmp/u`], { timeoutMs: 60_000 });
+  assert.is(r.stdout, 'TERM=143 INT=130 HUP=129 KILL=137 USR2=140 QUIT=131 ALRM=142 \nUSR2=140 QUIT=131 \ns=4\nready\nusr2\n', r.stderr);
+});
+
 test.run();

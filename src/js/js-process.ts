@@ -26,6 +26,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { tooLarge } from '../errors.js';
 import { warnLimitExhausted } from '../log.js';
 import { JsRunSlot } from '../process/js-run-slot.js';
+import { NOT_TERMINATING, signalName } from '../process/signal-numbers.js';
 import type { CpuShareInfo } from '../process/cpu-gate.js';
 import type { IpcEnd } from '../process/ipc-channel.js';
 
@@ -768,6 +769,25 @@ export class JsProcess extends GuestProcess implements GuestHost {
       return;
     }
     this.killNow(signal);
+  }
+
+  /**
+   * A signal number another process sent (kill(2) from a WASM process, or to the process an
+   * `exec node` stands in for), as Linux delivers it to Node: a listener gets it; otherwise
+   * its default action, ending the process with 128 + n. Node ignores SIGPIPE and takes
+   * SIGUSR1 for its inspector; signals that stop, continue or are ignored by default do
+   * nothing (an isolate cannot be stopped).
+   */
+  deliverSignal(sig: number): void {
+    if (this.finished || sig === 0) return;
+    if (sig === 9) return this.killNow('SIGKILL');
+    const name = signalName(sig);
+    if (this.slot && (this.signalHandlers.get(name) ?? 0) > 0) {
+      this.enter(this.slot.signal(name));
+      return;
+    }
+    if (NOT_TERMINATING.has(sig) || name === 'SIGUSR1' || name === 'SIGPIPE') return;
+    this.killNow(name);
   }
 
   /**

@@ -27,7 +27,7 @@ import { StreamedOutput } from '../process/streamed-output.js';
 import { ProcessTable } from '../process/process-table.js';
 import { PipeTable } from '../process/pipes.js';
 import { CommandSockets } from '../net/command-sockets.js';
-import { signalName, signalNumber } from '../process/signal-numbers.js';
+import { signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
 import { commandStub, lookupProgram, NODE_COMMAND, type LookupWhere, type Program } from '../wasm/program-lookup.js';
 import { jsChildStdio } from './js-child-stdio.js';
@@ -830,7 +830,7 @@ export class Vm implements ProcessKernel {
    * and lives on as the JS process's stand-in: same pid for its parent and for signals,
    * ending with the JS process's status. The JS process is its one child, with its fds.
    */
-  execJs(proc: WasmProcess, argv: string[], env: Record<string, string>, fds: FdSpec[], cwd: string): { child: GuestProcess; ended: Promise<ProcessExit> } {
+  execJs(proc: WasmProcess, argv: string[], env: Record<string, string>, fds: FdSpec[], cwd: string): { child: JsProcess; ended: Promise<ProcessExit> } {
     const built = childFds(fds, [], cwd, proc.preopens, {
       openFileOf: (hostFd) => proc.openFile(hostFd),
       open: () => {
@@ -930,10 +930,8 @@ export class Vm implements ProcessKernel {
       : all.filter((p) => p instanceof WasmProcess && p.pgid === (pid === 0 ? sender.pgid : -pid));
     for (const target of targets) {
       if (target instanceof WasmProcess) target.deliver(sig);
-      else if (sig !== 0) {
-        const name = signalName(sig);
-        target.kill(name === 'SIGTERM' || name === 'SIGINT' || name === 'SIGHUP' ? name : 'SIGKILL');
-      }
+      else if (target instanceof JsProcess) target.deliverSignal(sig);
+      else if (sig !== 0) target.kill('SIGKILL');
     }
     return targets.length > 0;
   }
