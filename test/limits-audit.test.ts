@@ -103,6 +103,7 @@ const NOT_BOUNDS: NotABound[] = [
   { file: 'net/socket-pump.ts', value: 64 * 1024, why: 'how much of the send ring one stream.write takes: cuts data, bounds nothing (the ring is SOCKET_BUFFER_BYTES)' },
   { file: 'wasm/runner/contract.ts', value: 65536, where: 'WASM_PAGE_BYTES', why: 'the wasm page size (the spec)' },
   { file: 'js/guest/text-codecs.ts', value: [0xd800, 0xdbff, 0xdc00, 0xdfff, 0x10000, 0xfeff, 0xfffd, 0x80, 0x800], why: 'UTF-8 and UTF-16 encoding constants, surrogates and the byte-order mark (encodeInto, the BOM TextDecoder drops)' },
+  { file: 'vm/js-child-stdio.ts', value: 64 * 1024, why: 'how much of a file one stdin read of a node child takes: cuts data, bounds nothing (STDIN_LIMIT_BYTES bounds what is queued)' },
   { file: 'js/guest/fs-streams.ts', value: 64 * 1024, why: 'fs.ReadStream\'s default highWaterMark, Node\'s own (each read is still one fs call under FS_IO_MAX_BYTES)' },
   { file: 'js/guest/node/stream-web.ts', value: [0xd800, 0xdbff], why: 'the high-surrogate range (TextEncoderStream keeps a trailing one for the next chunk)' },
   { file: 'js/guest/node-error.ts', value: [28, 25], why: 'how Node\'s ERR_INVALID_ARG_TYPE shortens a received string in its message (internal/errors.js)' },

@@ -26,6 +26,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { tooLarge } from '../errors.js';
 import { warnLimitExhausted } from '../log.js';
 import { JsRunSlot } from '../process/js-run-slot.js';
+import { NOT_TERMINATING, signalName } from '../process/signal-numbers.js';
 import type { CpuShareInfo } from '../process/cpu-gate.js';
 import type { IpcEnd } from '../process/ipc-channel.js';
 
@@ -110,6 +111,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private timerRefusalSeen = false;
   private inFlight = 0;
   private exitRequested = false;
+  /** Ended by itself, waiting for its queued pipe output to go in (finish). */
+  private awaitingOutput = false;
   /** Where the end of the event loop is: running `beforeExit` listeners, then `exit` listeners. */
   private ending: 'no' | 'beforeExit' | 'exit' = 'no';
   private stdinWanted = false;
@@ -650,6 +653,23 @@ export class JsProcess extends GuestProcess implements GuestHost {
   }
 
   protected override finish(reason?: Parameters<GuestProcess['finish']>[0], signal?: string): void {
+    if (this.finished) return;
+    // Ending by itself with output still queued for a pipe: it ends once the pipe took it (a
+    // Node process's pipe writes are synchronous), so processes that end cannot pile up
+    // output nobody reads; a signal or a stop (wall budget, kill, dispose) ends it at once.
+    if (!reason && !signal) {
+      const pending = this.o.outputPending?.();
+      if (pending) {
+        if (!this.awaitingOutput) {
+          this.awaitingOutput = true;
+          void pending.then(() => {
+            this.awaitingOutput = false;
+            this.finish();
+          });
+        }
+        return;
+      }
+    }
     this.watchers?.closeAll();
     // Its channels end with it: its parent and its children see 'disconnect'.
     this.o.ipc?.close();
@@ -749,6 +769,25 @@ export class JsProcess extends GuestProcess implements GuestHost {
       return;
     }
     this.killNow(signal);
+  }
+
+  /**
+   * A signal number another process sent (kill(2) from a WASM process, or to the process an
+   * `exec node` stands in for), as Linux delivers it to Node: a listener gets it; otherwise
+   * its default action, ending the process with 128 + n. Node ignores SIGPIPE and takes
+   * SIGUSR1 for its inspector; signals that stop, continue or are ignored by default do
+   * nothing (an isolate cannot be stopped).
+   */
+  deliverSignal(sig: number): void {
+    if (this.finished || sig === 0) return;
+    if (sig === 9) return this.killNow('SIGKILL');
+    const name = signalName(sig);
+    if (this.slot && (this.signalHandlers.get(name) ?? 0) > 0) {
+      this.enter(this.slot.signal(name));
+      return;
+    }
+    if (NOT_TERMINATING.has(sig) || name === 'SIGUSR1' || name === 'SIGPIPE') return;
+    this.killNow(name);
   }
 
   /**

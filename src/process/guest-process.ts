@@ -48,6 +48,12 @@ export interface GuestProcessOptions {
   output: OutputSink;
   /** Resolves when the host can take more output (process/spawn); absent for exec. */
   outputWindow?: () => Promise<void>;
+  /**
+   * Output still on its way into a pipe a WASM process reads (js-child-stdio.ts): a promise
+   * for when it is all in, or undefined when nothing waits. A process that ends by itself
+   * ends only then, as a blocking write(2) would hold it; a signal ends it at once.
+   */
+  outputPending?: () => Promise<void> | undefined;
   budgets: GuestBudgets;
   watchdog: CpuWatchdog;
   log: Logger;

@@ -9,6 +9,7 @@ export class StdinSource {
   private waiters: Array<() => void> = [];
   private listener: (() => void) | undefined;
   private drainWaiters: Array<() => void> = [];
+  private demandWaiters: Array<() => void> = [];
 
   constructor(private readonly capacity: number) {}
 
@@ -42,6 +43,7 @@ export class StdinSource {
     if (this.closed) return;
     this.closed = true;
     this.wake();
+    this.wakeDemand();
   }
 
   /** Everything queued now (possibly nothing). */
@@ -50,6 +52,7 @@ export class StdinSource {
     this.chunks.length = 0;
     this.bytes = 0;
     for (const w of this.drainWaiters.splice(0)) w();
+    if (this.listener) this.wakeDemand();
     return all ?? new Uint8Array(0);
   }
 
@@ -65,7 +68,24 @@ export class StdinSource {
   /** Resolves when data is queued or stdin is closed. */
   ready(): Promise<void> {
     if (this.bytes > 0 || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const waiting = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.wakeDemand();
+    return waiting;
+  }
+
+  /**
+   * For a source that fills it from a pipe or a file: resolves once a reader wants bytes
+   * and none are queued (a read waits, or a listener takes everything), or at close. A
+   * process that never reads its stdin takes nothing from the pipe or file, which stays for
+   * the next reader, as with read(2).
+   */
+  wanted(): Promise<void> {
+    if (this.closed || (this.bytes === 0 && (this.waiters.length > 0 || this.listener !== undefined))) return Promise.resolve();
+    return new Promise((resolve) => this.demandWaiters.push(resolve));
+  }
+
+  private wakeDemand(): void {
+    for (const w of this.demandWaiters.splice(0)) w();
   }
 
   /** Everything until EOF (for `readFileSync(0)` on a stream). */
@@ -87,6 +107,7 @@ export class StdinSource {
   /** Called on every write and on close (the process pushes to a guest that listens). */
   onChange(listener: () => void): void {
     this.listener = listener;
+    this.wakeDemand();
   }
 
   private wake(): void {

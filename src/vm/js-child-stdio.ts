@@ -25,6 +25,8 @@ export interface JsChildStdio {
   output: OutputSink;
   /** Resolves when what the process wrote into pipes has room again (its writes wait on it). */
   outputWindow: () => Promise<void>;
+  /** What it wrote and the pipes have not taken yet: a promise for when they have, or undefined. */
+  outputPending: () => Promise<void> | undefined;
   /** Lets go of every pipe end and file, once the process has ended and its output is flushed. */
   release(): void;
 }
@@ -48,6 +50,7 @@ export interface JsChildStdioDeps {
 export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
   const releases: Array<() => void> = [];
   const drains: Array<() => Promise<void>> = [];
+  const writers: PipeWriter[] = [];
   const holdPipe = (fd: ChildFd): PipeRing | undefined => {
     const pipe = fd.pipe;
     if (!pipe) return undefined;
@@ -76,10 +79,18 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
     }
     if (fd.kind === 'file' && fd.file?.readable && fd.file.node.kind === 'file') {
       const file = holdFile(fd);
-      const node = d.files.current(file.node as FileNode);
-      const data = d.files.readAt(node, file.position, Math.max(0, node.size - file.position));
-      file.position += data.byteLength;
-      return StdinSource.of(data, Math.max(data.byteLength, 1));
+      const source = new StdinSource(d.stdinCapacity);
+      // Read as the process asks, a piece at a time at the shared position: a file is never
+      // copied whole into the daemon, and what the process does not read stays for the next.
+      void pumpFile(() => {
+        const node = d.files.current(file.node as FileNode);
+        // A copy: a view would carry the whole file into the isolate with each piece, and
+        // change under the reader if the file is written before it takes the piece.
+        const data = d.files.readAt(node, file.position, Math.max(0, Math.min(d.stdinCapacity, FILE_READ_BYTES, node.size - file.position))).slice();
+        file.position += data.byteLength;
+        return data;
+      }, source);
+      return source;
     }
     // /dev/null, a directory, a socket, an fd not open for reading: end of file at once.
     return StdinSource.of(new Uint8Array(0), 0);
@@ -96,9 +107,14 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
       const writer = new PipeWriter(holdPipe(fd)!, d.queueBytes, d.onBrokenPipe);
       sinks.set(stream, (data) => writer.write(data));
       drains.push(() => writer.room());
-      // The pipe end goes once what was queued is in the pipe (or its reader is gone).
+      writers.push(writer);
+      // The process has ended: it waited for its output if it ended by itself, so what is
+      // still queued is a killed process's unfinished write, dropped as it would be.
       const release = releases.pop()!;
-      releases.push(() => void writer.flushed().then(release));
+      releases.push(() => {
+        writer.drop();
+        release();
+      });
     } else if (fd.kind === 'file' && fd.file?.writable && fd.file.node.kind === 'file') {
       const file = holdFile(fd);
       sinks.set(stream, (data) => {
@@ -121,6 +137,10 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
     outputWindow: async () => {
       for (const room of drains) await room();
     },
+    outputPending: () => {
+      const pending = writers.filter((w) => w.pending);
+      return pending.length ? Promise.all(pending.map((w) => w.flushed())).then(() => {}) : undefined;
+    },
     release() {
       if (released) return;
       released = true;
@@ -136,6 +156,8 @@ async function pumpIn(ring: PipeRing, into: StdinSource, capacity: number): Prom
   // A read takes at most what the pipe holds, and what stdin may queue.
   const buf = new Uint8Array(Math.max(1, Math.min(ring.capacity, capacity)));
   for (;;) {
+    // Only when the process reads: a node that never reads its stdin leaves the pipe's bytes to the next reader.
+    await into.wanted();
     if (into.isClosed) return;
     const seen = ring.seen;
     const n = ring.read(buf, false);
@@ -145,6 +167,30 @@ async function pumpIn(ring: PipeRing, into: StdinSource, capacity: number): Prom
       continue;
     }
     const chunk = buf.slice(0, n);
+    while (!into.write(chunk)) {
+      if (into.isClosed) return;
+      await into.drained();
+    }
+  }
+  into.close();
+}
+
+/** A read(2) of a file as stdin: a piece per read, 64 KiB as a pipe's. */
+const FILE_READ_BYTES = 64 * 1024;
+
+/** Feeds a file into a StdinSource as the process reads it, until end of file. */
+async function pumpFile(read: () => Uint8Array, into: StdinSource): Promise<void> {
+  for (;;) {
+    await into.wanted();
+    if (into.isClosed) return;
+    let chunk: Uint8Array;
+    try {
+      chunk = read();
+    } catch {
+      // The file can no longer be read (EIO-like): end of file.
+      break;
+    }
+    if (chunk.byteLength === 0) break;
     while (!into.write(chunk)) {
       if (into.isClosed) return;
       await into.drained();
@@ -178,6 +224,19 @@ class PipeWriter {
   room(): Promise<void> {
     if (this.queued <= this.limit) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Bytes queued and not yet in the pipe. */
+  get pending(): boolean {
+    return this.queued > 0;
+  }
+
+  /** Drops what is queued (the writer was killed mid-write); waiters are let go. */
+  drop(): void {
+    this.queue.length = 0;
+    this.queued = 0;
+    for (const w of this.waiters.splice(0)) w();
+    for (const w of this.flushWaiters.splice(0)) w();
   }
 
   /** Resolves when everything queued is in the pipe, or its reader is gone. */

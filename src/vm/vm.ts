@@ -27,13 +27,14 @@ import { StreamedOutput } from '../process/streamed-output.js';
 import { ProcessTable } from '../process/process-table.js';
 import { PipeTable } from '../process/pipes.js';
 import { CommandSockets } from '../net/command-sockets.js';
-import { signalName, signalNumber } from '../process/signal-numbers.js';
+import { signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
 import { commandStub, lookupProgram, NODE_COMMAND, type LookupWhere, type Program } from '../wasm/program-lookup.js';
 import { jsChildStdio } from './js-child-stdio.js';
 import type { ProcessKernel } from '../wasm/process-calls.js';
 import { checkSpawnRequest, type RequestBounds } from '../wasm/spawn-request.js';
 import { DEVICES, type FdSpec, type UserInfo } from '../wasm/runner/contract.js';
+import { seesWholeVm } from '../wasm/runner/jail.js';
 import { childFds, decodeActions, type ChildFd } from '../wasm/spawn-fds.js';
 import { SpawnBucket, type SidecarProcesses } from './admission.js';
 import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
@@ -433,6 +434,11 @@ export class Vm implements ProcessKernel {
       : // One preopen, fd 3 = "/", as the command ABI says: the agentOS libc takes its cwd from
         // PWD; a stock wasi-libc has no cwd and resolves relative paths against "/".
         [{ name: '/', vmPath: '/' }];
+    // preopens are a WASM program's jail; node has none (it sees the whole VM): a jail asked
+    // for node is refused rather than dropped.
+    if (target.kind === 'node' && !seesWholeVm(preopens)) {
+      throw new AgentosError('ERR_AGENTOS_INVALID_PARAMS', 'preopens confine WASM programs only: node sees the whole VM filesystem, so it cannot run inside a jail', { field: '/preopens' });
+    }
     // Everything that can refuse the request is checked above: a reserved pid is only
     // given back when its process ends.
     const pid = this.processes.reserve();
@@ -825,7 +831,7 @@ export class Vm implements ProcessKernel {
    * and lives on as the JS process's stand-in: same pid for its parent and for signals,
    * ending with the JS process's status. The JS process is its one child, with its fds.
    */
-  execJs(proc: WasmProcess, argv: string[], env: Record<string, string>, fds: FdSpec[], cwd: string): { child: GuestProcess; ended: Promise<ProcessExit> } {
+  execJs(proc: WasmProcess, argv: string[], env: Record<string, string>, fds: FdSpec[], cwd: string): { child: JsProcess; ended: Promise<ProcessExit> } {
     const built = childFds(fds, [], cwd, proc.preopens, {
       openFileOf: (hostFd) => proc.openFile(hostFd),
       open: () => {
@@ -860,7 +866,7 @@ export class Vm implements ProcessKernel {
     try {
       child = new JsProcess({
         pid, ppid: parent.pid, env, cwd: built.cwd, vfs: this.fs, permits: new ProcessPermits(this.permissions, pid),
-        stdin: stdio.stdin, output: stdio.output, outputWindow: stdio.outputWindow, watchdog: this.engine.watchdog, log,
+        stdin: stdio.stdin, output: stdio.output, outputWindow: stdio.outputWindow, outputPending: stdio.outputPending, watchdog: this.engine.watchdog, log,
         ...(inheritsTty ? { tty: parent.tty } : {}),
         args: argv.slice(1),
         bindings: this.bindings,
@@ -925,10 +931,8 @@ export class Vm implements ProcessKernel {
       : all.filter((p) => p instanceof WasmProcess && p.pgid === (pid === 0 ? sender.pgid : -pid));
     for (const target of targets) {
       if (target instanceof WasmProcess) target.deliver(sig);
-      else if (sig !== 0) {
-        const name = signalName(sig);
-        target.kill(name === 'SIGTERM' || name === 'SIGINT' || name === 'SIGHUP' ? name : 'SIGKILL');
-      }
+      else if (target instanceof JsProcess) target.deliverSignal(sig);
+      else if (sig !== 0) target.kill('SIGKILL');
     }
     return targets.length > 0;
   }

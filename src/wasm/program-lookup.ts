@@ -3,7 +3,7 @@ import { absolute, normalize } from '../fs/paths.js';
 import { statOf, type VirtualFs, type WalkBudget } from '../fs/vfs.js';
 import { isWasm, type CommandModule } from './engine.js';
 import type { Preopen } from './runner/contract.js';
-import { jailPath } from './runner/jail.js';
+import { jailPath, seesWholeVm } from './runner/jail.js';
 
 /** What each registered command's file in /usr/bin holds: the name of the module it stands for. */
 const STUB_PREFIX = '#!agentos-command ';
@@ -50,6 +50,22 @@ export interface LookupWhere {
  * path. Missing → ENOENT; not executable → EACCES; anything else → ENOEXEC.
  */
 export function lookupProgram(
+  vfs: VirtualFs,
+  command: (name: string) => CommandModule | undefined,
+  name: string,
+  argv: string[],
+  where: LookupWhere,
+): Program {
+  const program = find(vfs, command, name, argv, where);
+  // node has no jail: it sees the VM's whole filesystem. A process confined by its preopens
+  // (and its children, which inherit them) may not start it, or the jail would end there.
+  if (program.kind === 'node' && where.jail && !seesWholeVm(where.jail)) {
+    throw new FsError('EACCES', 'execve', program.path, `${program.path}: node cannot run inside a preopens jail (it would see the whole VM filesystem)`);
+  }
+  return program;
+}
+
+function find(
   vfs: VirtualFs,
   command: (name: string) => CommandModule | undefined,
   name: string,

@@ -92,7 +92,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   private env: Record<string, string>;
   private runner: RunnerIsolate | undefined;
   /** The JS process an exec of `node` started, which this process stands in for. */
-  private jsImage: { kill(signal?: import('../process/guest-process.js').Signal): void } | undefined;
+  private jsImage: { deliverSignal(sig: number): void } | undefined;
   private running = false;
   /** Set when the sidecar stopped the run: its runner may still be executing it. */
   private stoppedBySidecar = false;
@@ -204,9 +204,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     if (this.finished || sig === 0) return;
     // Exec'd into node: the JS process takes what is sent to this pid.
     if (this.jsImage) {
-      if (sig !== 9 && NOT_TERMINATING.has(sig)) return;
-      const name = signalName(sig);
-      this.jsImage.kill(name === 'SIGTERM' || name === 'SIGINT' || name === 'SIGHUP' ? name : 'SIGKILL');
+      this.jsImage.deliverSignal(sig);
       return;
     }
     const bit = (word: number) => (Atomics.load(this.signalWords, word + (sig > 32 ? 1 : 0)) >>> 0) & (1 << ((sig - 1) % 32));

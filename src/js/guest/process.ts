@@ -214,7 +214,9 @@ export function createProcess() {
   // (a busy guest could not answer), so listener counts for signals are reported.
   // `beforeExit` and `exit` too: a process with no such listener ends without entering
   // the isolate again (a trivial `node -e` pays nothing for them).
-  const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit', 'exit']);
+  // Every signal Node lets a program listen for: kill(2) from another process (or the
+  // terminal) gives it to the listener instead of its default action.
+  const SIGNALS = new Set(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGCHLD', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS', 'beforeExit', 'exit']);
   const toldListeners = new Map<string, number>();
   for (const method of ['on', 'addListener', 'once', 'prependListener', 'off', 'removeListener', 'removeAllListeners'] as const) {
     const original = proc[method].bind(proc) as (event: string, ...rest: unknown[]) => unknown;

@@ -51,3 +51,12 @@ export function guestPathOf(preopens: readonly Preopen[], vmPath: string): strin
 export function insideJail(preopens: readonly Preopen[], vmPath: string, root: string): boolean {
   return preopens.some((p) => within(root, p.vmPath) !== undefined) && within(normalize(vmPath), root) !== undefined;
 }
+
+/**
+ * True when the preopens confine nothing: `/` is the VM's `/` and every other absolute
+ * preopen names its own directory, so every path means what it means outside the jail.
+ */
+export function seesWholeVm(preopens: readonly Preopen[]): boolean {
+  const absolute = preopens.filter((p) => p.name.startsWith('/'));
+  return absolute.some((p) => normalize(p.name) === '/') && absolute.every((p) => normalize(p.name) === normalize(p.vmPath));
+}

@@ -2,6 +2,7 @@ import { describeReceived, nodeError } from '../node-error.js';
 import { libHost } from './lib-host.js';
 import * as blockListBinding from './block-list-binding.js';
 import { loadUrlInternals } from './url-internals.js';
+import { withPristine } from './lazy-primordials.js';
 
 /**
  * Node's own lib/ files vendored whole under vendor/node/lib (Node 20.19.2, MIT: events,
@@ -143,9 +144,11 @@ function internalBinding(name: string): unknown {
 
 function getPrimordials(): Record<string, unknown> {
   if (!primordials) {
-    primordials = {};
+    const all: Record<string, unknown> = {};
     const build = (require('../../../../vendor/node/lib/internal/per_context/primordials.js') as { default: ModuleFn }).default;
-    build({}, nodeLib, { exports: {} }, host?.process, internalBinding, primordials);
+    // As Node's start-up made them: from the builtins before guest code changed any (lazy-primordials.ts).
+    withPristine(() => build({}, nodeLib, { exports: {} }, host?.process, internalBinding, all));
+    primordials = all;
   }
   return primordials;
 }
