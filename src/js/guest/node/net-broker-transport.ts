@@ -190,6 +190,35 @@ class BrokerHandle implements NetHandle {
     }
   }
 
+  listenPath(path: string, onConnection: (peer: NetHandle) => void, done: (code: string | null) => void): void {
+    let id: number;
+    try {
+      id = nodeCall<number>('net.listenPath', [path]);
+    } catch (err) {
+      done(codeOf(err));
+      return;
+    }
+    this.id = id;
+    listeners.set(id, (kind, data) => {
+      if (kind === 'connection') onConnection(new BrokerHandle((data as { id: number }).id));
+    });
+    if (!this.refed) nodeCall('net.ref', [id, false]);
+    done(null);
+  }
+
+  connectPath(path: string, done: (code: string | null) => void): void {
+    let id: number;
+    try {
+      id = nodeCall<number>('net.connectPath', [path]);
+    } catch (err) {
+      later(() => done(codeOf(err)));
+      return;
+    }
+    // Connected in the daemon already; the guest learns it on a later turn, as from a kernel.
+    this.bind(id);
+    later(() => done(null));
+  }
+
   write(data: Uint8Array, done: (code: string | null) => void): void {
     if (this.closed || this.id === undefined) {
       later(() => done('EPIPE'));
