@@ -178,6 +178,17 @@ const s = net.createServer((c) => c.end('hi')).listen('/w/private.sock', () => {
 });
 `]);
   assert.is(p.stdout, 'listen: listen EACCES: permission denied /locked/a.sock\nconnect: EACCES connect EACCES /w/private.sock\n', p.stderr);
+  // Linux's own check: connect needs write permission on the socket (the guest is not root).
+  const m = await client.exec(ruled, 'node', ['-e', `
+const net = require('net');
+const fs = require('fs');
+const s = net.createServer((c) => c.end('hi')).listen({ path: '/w/mode.sock', readableAll: true, writableAll: true }, () => {
+  console.log('mode', (fs.statSync('/w/mode.sock').mode & 0o777).toString(8), 'uid', process.getuid());
+  fs.chmodSync('/w/mode.sock', 0);
+  net.connect('/w/mode.sock').on('error', (e) => { console.log('after chmod 0:', e.message); s.close(); });
+});
+`]);
+  assert.is(m.stdout, 'mode 777 uid 1000\nafter chmod 0: connect EACCES /w/mode.sock\n', m.stderr);
   await client.disposeVm(ruled);
 });
 

@@ -137,7 +137,7 @@ export class NetCalls {
       case 'net.listen':
         return this.listen(network, args[0], args[1], args[2]);
       case 'net.listenPath':
-        return this.listenPath(network, args[0]);
+        return this.listenPath(network, args[0], args[1] === true, args[2] === true);
       case 'net.connectPath':
         return this.connectPath(network, args[0]);
       case 'net.lookup':
@@ -324,9 +324,9 @@ export class NetCalls {
   }
 
   /** A Unix domain socket listener at an absolute VM path (or `\0` and an abstract name). */
-  private listenPath(network: NetBroker, path: unknown): number {
+  private listenPath(network: NetBroker, path: unknown, readableAll: boolean, writableAll: boolean): number {
     const fs = this.unixPath(path);
-    const { key, unlink } = bindPath(fs, path as string);
+    const { key, unlink } = bindPath(fs, path as string, { readableAll, writableAll });
     const entry: ServerEntry = { kind: 'server', refed: true, closed: false, unlink };
     let id = 0;
     try {
@@ -415,7 +415,11 @@ export class NetCalls {
       else if (h.stream) linger(h.stream, h.detach);
     } else if (h.kind === 'server') {
       h.listener?.close();
-      if (byGuest) h.unlink?.();
+      if (byGuest) {
+        h.unlink?.();
+        // After every connection it was told of: the guest closes those it no longer wants.
+        void this.deliver(id, 'closed', null);
+      }
     }
     this.changed();
   }

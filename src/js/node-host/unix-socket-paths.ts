@@ -14,6 +14,20 @@ import type { ProcessPermits } from '../../permissions/process-permits.js';
 import type { UnixKey } from '../../net/unix-listeners.js';
 import { NetError } from '../../net/vm-network.js';
 
+const SOCKET_MODE = 0o755;
+const ALL_READ = 0o444;
+const ALL_WRITE = 0o222;
+
+/**
+ * connect(2) needs write permission on the socket (the one place the VM keeps Linux's
+ * mode bits: a guest that chmods its socket 0 is refused, as on Linux). The guest runs as
+ * the VM's user, never root.
+ */
+function writable(node: { uid: number; gid: number; mode: number }, user: { uid: number; gid: number }): boolean {
+  const bit = node.uid === user.uid ? 0o200 : node.gid === user.gid ? 0o020 : 0o002;
+  return (node.mode & bit) !== 0;
+}
+
 export interface UnixFs {
   readonly vfs: VirtualFs;
   readonly permits: ProcessPermits;
@@ -36,11 +50,13 @@ function asNetError(err: unknown, syscall: 'listen' | 'connect', shown: string):
  * Makes the socket inode at `path` (absolute): the key to listen on, and the unlink that
  * Node's server.close() does (only while the path still names this socket).
  */
-export function bindPath(fs: UnixFs, path: string): { key: UnixKey; unlink: () => void } {
+export function bindPath(fs: UnixFs, path: string, access: { readableAll: boolean; writableAll: boolean } = { readableAll: false, writableAll: false }): { key: UnixKey; unlink: () => void } {
   if (isAbstract(path)) return { key: { abstract: path.slice(1) }, unlink: () => {} };
   try {
     checkFs({ kind: 'guest', permits: fs.permits }, 'create', fs.permits.allowsAll('fs') ? path : canonicalPath(fs.vfs, path, false), 'bind', path);
-    const node = fs.vfs.makeSocket(path);
+    // 0777 less the umask (022), as bind(2) makes it; readableAll/writableAll add the
+    // bits for everyone, as libuv's uv_pipe_chmod does.
+    const node = fs.vfs.makeSocket(path, SOCKET_MODE | (access.readableAll ? ALL_READ : 0) | (access.writableAll ? ALL_WRITE : 0));
     const ino = node.ino;
     return {
       key: { ino },
@@ -65,6 +81,7 @@ export function socketAt(fs: UnixFs, path: string): UnixKey {
     const node = fs.vfs.find(path, 'connect');
     if (!node) throw new FsError('ENOENT', 'connect', path);
     if (node.kind !== 'socket') throw new NetError('ECONNREFUSED', `connect ECONNREFUSED ${path}`);
+    if (!writable(node, fs.vfs.owner)) throw new FsError('EACCES', 'connect', path);
     return { ino: node.ino };
   } catch (err) {
     return asNetError(err, 'connect', path);

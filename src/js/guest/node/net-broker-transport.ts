@@ -171,6 +171,7 @@ class BrokerHandle implements NetHandle {
       return;
     }
     this.id = answer.id;
+    this.afterClose = reapLateConnections(answer.id);
     listeners.set(answer.id, (kind, data) => {
       if (kind === 'connection') {
         const d = data as { id: number; local: Wire; remote: Wire };
@@ -190,15 +191,16 @@ class BrokerHandle implements NetHandle {
     }
   }
 
-  listenPath(path: string, onConnection: (peer: NetHandle) => void, done: (code: string | null) => void): void {
+  listenPath(path: string, access: { readableAll: boolean; writableAll: boolean }, onConnection: (peer: NetHandle) => void, done: (code: string | null) => void): void {
     let id: number;
     try {
-      id = nodeCall<number>('net.listenPath', [path]);
+      id = nodeCall<number>('net.listenPath', [path, access.readableAll, access.writableAll]);
     } catch (err) {
       done(codeOf(err));
       return;
     }
     this.id = id;
+    this.afterClose = reapLateConnections(id);
     listeners.set(id, (kind, data) => {
       if (kind === 'connection') onConnection(new BrokerHandle((data as { id: number }).id));
     });
@@ -317,6 +319,18 @@ class BrokerHandle implements NetHandle {
     this.refed = refed;
     if (this.id !== undefined && !this.closed) nodeCall('net.ref', [this.id, refed]);
   }
+}
+
+/**
+ * What a server hears once the guest closed it: connections the daemon accepted before the
+ * close but told of after it are closed (as a kernel resets its listener's backlog), else
+ * they would hold the process open; 'closed' is the daemon's last word on the server.
+ */
+function reapLateConnections(id: number): Listener {
+  return (kind, data) => {
+    if (kind === 'connection') nodeCall('net.close', [(data as { id: number }).id]);
+    else if (kind === 'closed') listeners.delete(id);
+  };
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

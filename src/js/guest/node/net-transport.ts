@@ -28,7 +28,7 @@ export interface NetHandle {
    * A Unix domain socket listener at `path` (absolute in the VM, or `\0` and an abstract
    * name): `done` gets null or an errno code at once (EADDRINUSE, EACCES, EROFS ...).
    */
-  listenPath(path: string, onConnection: (peer: NetHandle) => void, done: (code: string | null) => void): void;
+  listenPath(path: string, access: { readableAll: boolean; writableAll: boolean }, onConnection: (peer: NetHandle) => void, done: (code: string | null) => void): void;
   /** Connects to the Unix socket at `path`; `done` comes later with null or an errno code (ENOENT, ECONNREFUSED ...). */
   connectPath(path: string, done: (code: string | null) => void): void;
   write(data: Uint8Array, done: (code: string | null) => void): void;
@@ -80,7 +80,7 @@ class DeniedHandle implements NetHandle {
   listen(_local: Endpoint, _backlog: number, _onConnection: unknown, done: (code: string | null) => void) {
     done('EACCES');
   }
-  listenPath(_path: string, _onConnection: unknown, done: (code: string | null) => void) {
+  listenPath(_path: string, _access: unknown, _onConnection: unknown, done: (code: string | null) => void) {
     done('EACCES');
   }
   connectPath(_path: string, done: (code: string | null) => void) {

@@ -131,6 +131,8 @@ function makeSocket(Duplex: any) {
     declare pendingWrite: (() => void) | null;
     declare timer: unknown;
     declare idle: number;
+    /** As Node's: what setTimeout last set (undefined before), a plain property the guest may set. */
+    declare timeout: number | undefined;
     declare refed: boolean;
     declare readPending: boolean;
 
@@ -143,10 +145,11 @@ function makeSocket(Duplex: any) {
       return 'closed';
     }
     get bytesWritten() { return this._bytesWritten; }
+    /** As Node's: what waits to be written, while there is a handle. */
+    get bufferSize() { return this._handle ? this.writableLength : undefined; }
     get localAddress() { return this._handle?.local()?.address; }
     get localPort() { return this._handle?.local()?.port; }
     get localFamily() { const l = this._handle?.local(); return l ? `IPv${l.family}` : undefined; }
-    get timeout() { return this.idle || undefined; }
 
     address() {
       const l = this._handle?.local();
@@ -277,6 +280,12 @@ function makeSocket(Duplex: any) {
       });
     }
 
+    /** Corked writes go out as one (Node's writev): the chunks joined, then one write. */
+    _writev(chunks: { chunk: any; encoding: string }[], cb: (err?: Error | null) => void) {
+      const B = (globalThis as any).Buffer;
+      this._write(B.concat(chunks.map(({ chunk, encoding }) => (typeof chunk === 'string' ? B.from(chunk, encoding) : chunk))), 'buffer', cb);
+    }
+
     _final(cb: (err?: Error | null) => void) {
       if (!this._handle || this.connecting) { this.pendingWrite = () => this._final(cb); return; }
       this._handle.shutdown((code) => cb(code ? hostPortError(code, 'shutdown', '', 0, true) : null));
@@ -303,6 +312,7 @@ function makeSocket(Duplex: any) {
     setTimeout(msecs: number, callback?: () => void) {
       validators().validateNumber(msecs, 'msecs', 0);
       this.idle = msecs;
+      this.timeout = msecs;
       timers.clearTimeout(this.timer);
       if (callback) msecs === 0 ? this.removeListener('timeout', callback) : this.once('timeout', callback);
       this.touch();
@@ -375,7 +385,7 @@ function makeServer(EventEmitter: any, Socket: any) {
       if (args.length === 0 || typeof args[0] === 'function' || (options.port === undefined && 'port' in options) || options.port === null) options.port = 0;
       let { port = 0, host } = options;
       const backlog = typeof args[2] === 'number' ? args[2] : options.backlog ?? 511;
-      if (typeof options.path === 'string' && options.path !== '' && options.port === undefined) return this.listenPipe(options.path);
+      if (typeof options.path === 'string' && options.path !== '' && options.port === undefined) return this.listenPipe(options.path, options.readableAll === true, options.writableAll === true);
       port = validators().validatePort(port, 'options.port');
       const family = host && nodeLib('internal/net').isIPv6(host) ? 6 : 4;
       const address = host ?? (family === 6 ? '::' : '0.0.0.0');
@@ -398,9 +408,9 @@ function makeServer(EventEmitter: any, Socket: any) {
     }
 
     /** listen(path): a Unix domain socket, its file made (or refused) at once. */
-    listenPipe(given: string) {
+    listenPipe(given: string, readableAll: boolean, writableAll: boolean) {
       const handle = netTransport().open();
-      handle.listenPath(pipeAddress(given), (peer) => this.accept(peer, undefined), (code) => {
+      handle.listenPath(pipeAddress(given), { readableAll, writableAll }, (peer) => this.accept(peer, undefined), (code) => {
         if (code) {
           handle.close();
           nextTick(() => this.emit('error', pipeError(code, 'listen', given)));
