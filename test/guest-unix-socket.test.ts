@@ -192,6 +192,25 @@ const s = net.createServer((c) => c.end('hi')).listen({ path: '/w/mode.sock', re
   await client.disposeVm(ruled);
 });
 
+test('a process that ends without close() leaves its socket file (stale: ECONNREFUSED), which ls -l and WASI see as a socket', async () => {
+  await client.mkdir(vmId, '/w/stale', { recursive: true });
+  const r = await client.exec(vmId, 'node', ['-e', `require('net').createServer().listen('/w/stale/s.sock', () => process.exit(0))`]);
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.is((await client.stat(vmId, '/w/stale/s.sock')).type, 'socket');
+  const ls = await client.exec(vmId, 'ls', ['-l', '/w/stale']);
+  assert.match(ls.stdout, /^srwxr-xr-x .* s\.sock$/m, ls.stdout + ls.stderr);
+  const stat = await client.exec(vmId, 'stat', ['-c', '%F %A %s', '/w/stale/s.sock']);
+  assert.is(stat.stdout, 'socket srwxr-xr-x 0\n', stat.stderr);
+  const c = await client.exec(vmId, 'node', ['-e', `
+const net = require('net');
+net.connect('/w/stale/s.sock').on('error', (e) => {
+  console.log(e.message);
+  net.createServer().listen('/w/stale/s.sock').on('error', (e2) => console.log(e2.code));
+});
+`]);
+  assert.is(c.stdout, 'connect ECONNREFUSED /w/stale/s.sock\nEADDRINUSE\n', c.stderr);
+});
+
 test('path listeners count against the VM listener limit (EMFILE, logged) and leave no file when refused', async () => {
   const small = await startSidecar({ env: { AGENTOS_NET_LISTENERS_PER_VM: '2' } });
   const smallVm = (await small.client.createVm()).vmId;

@@ -280,10 +280,18 @@ function makeSocket(Duplex: any) {
       });
     }
 
-    /** Corked writes go out as one (Node's writev): the chunks joined, then one write. */
+    /**
+     * Node's writev (corked or queued writes handed over together): each chunk to the handle
+     * in turn, which batches them into one call to the daemon as it batches any writes.
+     */
     _writev(chunks: { chunk: any; encoding: string }[], cb: (err?: Error | null) => void) {
-      const B = (globalThis as any).Buffer;
-      this._write(B.concat(chunks.map(({ chunk, encoding }) => (typeof chunk === 'string' ? B.from(chunk, encoding) : chunk))), 'buffer', cb);
+      let i = 0;
+      const next = (err?: Error | null) => {
+        if (err || i === chunks.length) { cb(err); return; }
+        const { chunk, encoding } = chunks[i++]!;
+        this._write(chunk, encoding, next);
+      };
+      next();
     }
 
     _final(cb: (err?: Error | null) => void) {
