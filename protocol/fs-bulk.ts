@@ -77,7 +77,7 @@ export const FsChanged = notification(
       kind: FsChangeKind,
       path: Type.String({ description: 'the VM path (for renamed: the new one)' }),
       oldPath: Type.Optional(Type.String({ description: 'renamed: where it was' })),
-      type: Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('symlink')]),
+      type: Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('symlink'), Type.Literal('socket')]),
     })),
     overflow: Type.Optional(Type.Boolean({ description: 'more changes happened than AGENTOS_FS_WATCH_QUEUE_MAX held; those past it are lost: rescan' })),
   }),

@@ -6,7 +6,8 @@ const VmPath = Type.String({
   description: 'a path in the VM filesystem: absolute, or relative to the VM cwd; it may not climb above `/`',
 });
 
-export const FileType = Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('symlink')]);
+/** `socket`: the name of a Unix domain socket a guest listens on (S_IFSOCK in `mode`). */
+export const FileType = Type.Union([Type.Literal('file'), Type.Literal('directory'), Type.Literal('symlink'), Type.Literal('socket')]);
 
 export const FileStat = strictObject({
   type: FileType,

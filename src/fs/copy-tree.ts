@@ -65,6 +65,8 @@ export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recur
       copyLink(vfs, node, normalize(`${sourceDirOf(plan, i, from)}/${node.target}`), into, name, there, itemTo());
       continue;
     }
+    // As Node's cp: a socket's name cannot be copied (what it names lives in a process).
+    if (node.kind === 'socket') throw cpError('ERR_FS_CP_SOCKET', itemTo(), `cannot copy a socket file: ${itemTo()}`);
     if (there?.kind === 'symlink') vfs.unlinkIn(into, name);
     const file = there?.kind === 'file' ? there : vfs.makeFileIn(into, name, node.mode);
     vfs.truncateNode(file, 0);

@@ -17,6 +17,8 @@ const DESCRIPTIONS = {
   EBUSY: 'resource busy or locked',
   EFBIG: 'file too large',
   EROFS: 'read-only file system',
+  // open(2) of a Unix socket's name.
+  ENXIO: 'no such device or address',
   // Extended attributes.
   ENODATA: 'no such attribute',
   ENOTSUP: 'operation not supported',
@@ -75,4 +77,5 @@ const NODE_SYSTEM_ERRORS = {
   ERR_FS_CP_DIR_TO_NON_DIR: { prefix: 'Cannot overwrite non-directory with directory', errno: 'EISDIR', number: 21 },
   ERR_FS_CP_NON_DIR_TO_DIR: { prefix: 'Cannot overwrite directory with non-directory', errno: 'ENOTDIR', number: 20 },
   ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY: { prefix: 'Cannot overwrite symlink in subdirectory of self', errno: 'EINVAL', number: 22 },
+  ERR_FS_CP_SOCKET: { prefix: 'Cannot copy a socket file', errno: 'EINVAL', number: 22 },
 } as const satisfies Record<string, { prefix: string; errno: Errno; number: number }>;

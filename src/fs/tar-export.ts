@@ -30,7 +30,8 @@ export function listForExport(vfs: VirtualFs, path: string): Listed[] {
 export function* tarPieces(list: readonly Listed[]): Generator<Buffer> {
   const written = new Map<FsNode, string>();
   for (const { name, node } of list) {
-    if (node.kind === 'file' && node.device) continue;
+    // Devices have no bytes; a socket's name means nothing without its process (GNU tar skips it too).
+    if ((node.kind === 'file' && node.device) || node.kind === 'socket') continue;
     const first = node.kind === 'file' && node.nlink > 1 ? written.get(node) : undefined;
     if (node.kind === 'file' && node.nlink > 1 && !first) written.set(node, name);
     const entry: TarEntry = {

@@ -175,7 +175,7 @@ function applyEntries(vfs: VirtualFs, target: string, entries: readonly ReadEntr
     }
     return node;
   };
-  const kindAt = (rel: string): Planned | undefined => planned.get(rel) ?? existing(rel)?.kind;
+  const kindAt = (rel: string): Planned | 'socket' | undefined => planned.get(rel) ?? existing(rel)?.kind;
   const work: Array<{ entry: ReadEntry; rel: string }> = [];
   for (const entry of entries) {
     const rel = safeName(entry.name);

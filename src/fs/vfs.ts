@@ -4,7 +4,7 @@ import { FsError } from './errors.js';
 import { checkPath, components, normalize, type PathRules } from './paths.js';
 import { byteCount } from './sizes.js';
 
-export type NodeKind = 'file' | 'directory' | 'symlink';
+export type NodeKind = 'file' | 'directory' | 'symlink' | 'socket';
 
 interface Meta {
   readonly ino: number;
@@ -53,7 +53,15 @@ export interface SymlinkNode extends Meta {
   readonly kind: 'symlink';
   readonly target: string;
 }
-export type FsNode = FileNode | DirNode | SymlinkNode;
+/**
+ * A Unix domain socket's name (S_IFSOCK): made by a guest's listen on a path, it holds no
+ * data; the listener itself lives in the VM's network (src/net/broker.ts), found by this
+ * node's inode number, so a rename or a hard link still reaches it, as on Linux.
+ */
+export interface SocketNode extends Meta {
+  readonly kind: 'socket';
+}
+export type FsNode = FileNode | DirNode | SymlinkNode | SocketNode;
 
 export interface Stat {
   type: NodeKind;
@@ -112,7 +120,7 @@ export interface FsChangeListener {
 /** Called when a quota stops an operation, so the owner can log and count it. */
 export type QuotaListener = (limit: 'fs_quota_bytes' | 'fs_inode_limit' | 'fs_path_walk_max' | 'package_json_max_bytes' | 'package_json_max_depth', observed: number, capacity: number) => void;
 
-const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
+const TYPE_BITS: Record<NodeKind, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000, socket: 0o140000 };
 const EMPTY = new Uint8Array(0);
 const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
 /** Every directory's prototype: `parent` kept as a WeakRef (see DirNode.parent); a parent gone is read as the directory itself. */
@@ -499,6 +507,7 @@ export class VirtualFs {
   readFile(path: string): Uint8Array {
     const node = this.lookup(path, 'open');
     if (node.kind === 'directory') throw new FsError('EISDIR', 'read', path);
+    if (node.kind === 'socket') throw new FsError('ENXIO', 'open', path);
     return this.readRest(node as FileNode, 0, path);
   }
 
@@ -535,6 +544,8 @@ export class VirtualFs {
     if (node) {
       if (options.exclusive) throw new FsError('EEXIST', syscall, path);
       if (node.kind === 'directory') throw new FsError('EISDIR', syscall, path);
+      // As Linux: a socket's name cannot be opened (connect to it instead).
+      if (node.kind === 'socket') throw new FsError('ENXIO', syscall, path);
       return node as FileNode;
     }
     if (!options.create || name === null) throw new FsError('ENOENT', syscall, path);
@@ -771,6 +782,26 @@ export class VirtualFs {
     }
     Object.assign(link, { kind: 'symlink', target });
     this.link(parent, name, link);
+  }
+
+  /**
+   * bind(2) of a Unix socket: a socket node at `path` (the mode as Linux gives it, 0777 less
+   * the umask), counted against the inode limit. EEXIST (the caller's EADDRINUSE) when anything is
+   * there, even a dangling symlink (bind never follows one), as on Linux.
+   */
+  makeSocket(path: string, mode = 0o755): SocketNode {
+    const { dir, name, node } = this.walk(path, false, 'bind');
+    if (node || name === null) throw new FsError('EEXIST', 'bind', path);
+    const sock = this.newMeta(mode) as SocketNode;
+    Object.assign(sock, { kind: 'socket' });
+    this.link(dir, name, sock);
+    return sock;
+  }
+
+  /** The node `path` names (symlinks followed), or undefined; errors of the walk itself (ENOTDIR, ELOOP, EACCES) still throw. */
+  find(path: string, syscall: string): FsNode | undefined {
+    const { node } = this.walk(path, true, syscall);
+    return node ?? undefined;
   }
 
   /** Removes the non-directory entry `name` of `parent` (to replace it). */
@@ -1114,7 +1145,7 @@ function xattrBytes(name: string, value: Uint8Array): number {
 export function statOf(node: FsNode): Stat {
   return {
     type: node.kind,
-    size: node.kind === 'file' ? node.size : node.kind === 'symlink' ? node.target.length : 4096,
+    size: node.kind === 'file' ? node.size : node.kind === 'symlink' ? node.target.length : node.kind === 'socket' ? 0 : 4096,
     mode: TYPE_BITS[node.kind] | node.mode,
     uid: node.uid,
     gid: node.gid,

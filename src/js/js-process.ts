@@ -135,7 +135,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     this.runSlot = new JsRunSlot(o.cpuShare);
     this.children = o.childKernel ? new JsChildren(o.childKernel, this) : undefined;
     this.nodeCalls = new NodeCalls(o.nodeBounds, this.children, (pid, kind, data) => this.childEvent(pid, kind, data), (ms) => this.chargeDaemonMs(ms));
-    this.netCalls = new NetCalls(o.network, { pid: o.pid, command: 'node' }, (id, kind, data) => this.netEvent(id, kind, data), o.netWindowBytes ?? 1, () => queueMicrotask(() => this.settle()));
+    this.netCalls = new NetCalls(o.network, { pid: o.pid, command: 'node' }, (id, kind, data) => this.netEvent(id, kind, data), o.netWindowBytes ?? 1, () => queueMicrotask(() => this.settle()), { vfs: o.vfs, permits: this.permits });
   }
 
   get rootPid(): number {
@@ -565,14 +565,18 @@ export class JsProcess extends GuestProcess implements GuestHost {
     if (this.finished) return { err: { message: 'the process has ended', code: 'EBADF' } };
     if (op === 'tty.raw' || op === 'tty.size') return this.terminalCall(op, args);
     if (typeof op === 'string' && op.startsWith('net.') && Array.isArray(args)) {
-      try {
-        const ok = this.netCalls.call(op, args);
-        this.loopAlive();
-        return { ok };
-      } catch (err) {
-        const e = err as { message?: string; code?: string; name?: string };
-        return { err: { message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(e.name === 'TypeError' ? { name: 'TypeError' } : {}) } };
-      }
+      // A Unix socket on a path is judged by the fs policy, which may ask the host first.
+      return this.permits.run(() => {
+        try {
+          const ok = this.netCalls.call(op, args);
+          this.loopAlive();
+          return { ok };
+        } catch (err) {
+          if (err instanceof AskPending) throw err;
+          const e = err as { message?: string; code?: string; name?: string };
+          return { err: { message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(e.name === 'TypeError' ? { name: 'TypeError' } : {}) } };
+        }
+      });
     }
     if (typeof op === 'string' && op.startsWith('ipc.')) return this.parentChannel(op, args);
     // child_process may have to wait for the host's answer (childProcess, env scopes).

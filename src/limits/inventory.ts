@@ -523,7 +523,7 @@ export const INVENTORY = {
   NET_LISTENERS_PER_VM: {
     unit: 'count', default: 64, env: 'AGENTOS_NET_LISTENERS_PER_VM', scope: 'VM',
     min: 1, max: 28_232,
-    why: 'ports one VM listens on at once on its own loopback (EMFILE past it); at most the ephemeral range 32768-60999',
+    why: 'ports and Unix socket paths one VM listens on at once on its own loopback (EMFILE past it); at most the ephemeral range 32768-60999',
   },
   NET_BYTES_IN_PER_VM: {
     unit: 'bytes', default: 4096 * MiB, env: 'AGENTOS_NET_BYTES_IN_PER_VM', scope: 'VM', vmOverride: 'netBytesIn',

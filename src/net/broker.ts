@@ -13,6 +13,7 @@ import { HeaderInjector, injectOutbound, type CompiledRule } from './inject-head
 import { tlsOutcome } from './tls-outcome.js';
 import { streamPair } from './stream-pair.js';
 import { VmUdp } from './udp.js';
+import { UnixListeners, type UnixKey, type UnixListener } from './unix-listeners.js';
 import { NetError, type ConnectedStream, type ConnectTarget, type Listener, type ListenRequest, type NetActor, type ResolvedAddress, type VmNetwork } from './vm-network.js';
 
 /** The bounds of one VM's network (src/limits/inventory.ts, NET_*). */
@@ -120,6 +121,8 @@ export class NetBroker implements VmNetwork {
   private readonly judge: NetworkJudge;
   private readonly denials: DenialLog;
   private readonly listeners = new Map<number, VmListener>();
+  /** Its Unix domain socket listeners (path and abstract): the same limit as its TCP ones. */
+  private readonly unix = new UnixListeners();
   private readonly open = new Set<Duplex>();
   /** Address → a name that resolved to it in this VM (a later connect by address is judged by that name too). */
   private readonly recent = new Map<string, { name: string }>();
@@ -473,6 +476,18 @@ export class NetBroker implements VmNetwork {
 
   /** A stream pair between the connecting side and the listener, inside the daemon. */
   private connectLoopback(listener: VmListener, host: string): ConnectedStream {
+    const [mine, theirs] = this.loopbackPair();
+    const v6 = isIP(host) === 6;
+    const loop = v6 ? '::1' : '127.0.0.1';
+    const fromPort = this.ephemeralPort();
+    const local = { address: loop, family: (v6 ? 6 : 4) as 4 | 6, port: fromPort };
+    const remote = { address: loop, family: (v6 ? 6 : 4) as 4 | 6, port: listener.port };
+    listener.onConnection({ stream: theirs, local: remote, remote: local });
+    return { stream: mine, local, remote };
+  }
+
+  /** The two ends of one in-VM connection, counted as one of the VM's connections. */
+  private loopbackPair(): [Duplex, Duplex] {
     this.reserveConnection();
     const [mine, theirs] = streamPair(this.o.bounds.loopbackBufferBytes);
     this.track(mine);
@@ -483,13 +498,26 @@ export class NetBroker implements VmNetwork {
       if (mine.readableEnded || mine.destroyed) mine.destroy();
       else mine.once('end', () => mine.destroy());
     });
-    const v6 = isIP(host) === 6;
-    const loop = v6 ? '::1' : '127.0.0.1';
-    const fromPort = this.ephemeralPort();
-    const local = { address: loop, family: (v6 ? 6 : 4) as 4 | 6, port: fromPort };
-    const remote = { address: loop, family: (v6 ? 6 : 4) as 4 | 6, port: listener.port };
-    listener.onConnection({ stream: theirs, local: remote, remote: local });
-    return { stream: mine, local, remote };
+    return [mine, theirs];
+  }
+
+  // ---- Unix domain sockets (the caller made or found the socket inode and judged it as fs) ----
+
+  /** Listens at a socket inode or an abstract name; EMFILE past the VM's listener limit. */
+  listenUnix(key: UnixKey, shown: string, onConnection: (peer: Duplex) => void): UnixListener {
+    this.checkOpen();
+    this.roomForListener();
+    return this.unix.add(key, onConnection, shown, () => (this.usage.listeners = this.listeners.size + this.unix.size));
+  }
+
+  /** A stream to the listener at `key`; ECONNREFUSED when nothing listens there. */
+  connectUnix(key: UnixKey, shown: string): Duplex {
+    this.checkOpen();
+    const accept = this.unix.acceptor(key);
+    if (!accept) throw new NetError('ECONNREFUSED', `connect ECONNREFUSED ${shown}`);
+    const [mine, theirs] = this.loopbackPair();
+    accept(theirs);
+    return mine;
   }
 
   /**
@@ -582,24 +610,30 @@ export class NetBroker implements VmNetwork {
     return this.listenNow(request, who, onConnection);
   }
 
-  private bind(request: ListenRequest, onConnection: (peer: ConnectedStream) => void): Listener {
-    this.checkOpen();
+  /** EMFILE (logged as the limit) when the VM holds its most listeners, TCP and Unix together. */
+  private roomForListener(): void {
     const { listeners } = this.o.bounds;
-    if (this.listeners.size >= listeners) {
-      this.o.onLimit('net_listeners_per_vm', this.listeners.size + 1, listeners, 'AGENTOS_NET_LISTENERS_PER_VM');
+    const held = this.listeners.size + this.unix.size;
+    if (held >= listeners) {
+      this.o.onLimit('net_listeners_per_vm', held + 1, listeners, 'AGENTOS_NET_LISTENERS_PER_VM');
       throw new NetError('EMFILE', `this VM has ${listeners} listeners (AGENTOS_NET_LISTENERS_PER_VM)`);
     }
+  }
+
+  private bind(request: ListenRequest, onConnection: (peer: ConnectedStream) => void): Listener {
+    this.checkOpen();
+    this.roomForListener();
     const port = request.port === 0 ? this.ephemeralPort() : request.port;
     if (this.listeners.has(port)) throw new NetError('EADDRINUSE', `listen EADDRINUSE: address already in use ${formatTarget({ host: request.address, port })}`);
     const entry: VmListener = { port, address: request.address, onConnection };
     this.listeners.set(port, entry);
-    this.usage.listeners = this.listeners.size;
+    this.usage.listeners = this.listeners.size + this.unix.size;
     return {
       address: request.address,
       port,
       close: () => {
         if (this.listeners.get(port) === entry) this.listeners.delete(port);
-        this.usage.listeners = this.listeners.size;
+        this.usage.listeners = this.listeners.size + this.unix.size;
       },
     };
   }
@@ -610,6 +644,7 @@ export class NetBroker implements VmNetwork {
     this.disposed = true;
     this.udp.dispose();
     this.listeners.clear();
+    this.unix.clear();
     this.usage.listeners = 0;
     for (const stream of [...this.open]) stream.destroy();
   }

@@ -196,6 +196,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       // As Node: the open succeeds on a directory, its read fails (EISDIR, read, no path).
       const flags = parseOpenFlags(flagArg(a[1]), 'open');
       const node = flags.create || flags.write ? vfs.openFile(path, { create: flags.create, exclusive: flags.exclusive }) : vfs.lookup(path, 'open');
+      if (node.kind === 'socket') throw new FsError('ENXIO', 'open', path);
       if (flags.truncate && node.kind === 'file') vfs.truncateNode(node, 0);
       if (node.kind === 'directory') throw new FsError('EISDIR', 'read');
       return capped(vfs.readRest(node as FileNode, 0, path), ctx, path);

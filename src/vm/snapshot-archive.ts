@@ -99,6 +99,8 @@ function plan(snapshot: VmSnapshot): { manifest: Manifest; planned: Planned[] } 
         devices.add(name);
         continue;
       }
+      // A socket's name outlives nothing: its listener is a process's, gone in the copy.
+      if (node.kind === 'socket') continue;
       const seen = node.kind !== 'directory' ? firstName.get(node.ino) : undefined;
       if (seen !== undefined) {
         planned.push({ entry: { path: at, type: 'link', linkTo: seen }, node });

@@ -9,11 +9,11 @@ import { nodeRequire } from './node/internal.js';
  * directory is listed when it is opened (the VM's readdir pages through it then), not
  * `bufferSize` entries at a time as libuv does: the same entries, in the VM's (sorted) order.
  */
-type Entry = { name: string; type: 'file' | 'directory' | 'symlink' };
+type Entry = { name: string; type: 'file' | 'directory' | 'symlink' | 'socket' };
 type Cb = (err: unknown, value?: unknown) => void;
 /** Calls back on a later microtask, as the rest of the guest's fs callbacks do. */
 const later = (cb: Cb, ...args: unknown[]) => queueMicrotask(() => cb(...(args as [unknown])));
-const DIRENT_TYPE = { file: 1, directory: 2, symlink: 3 } as const;
+const DIRENT_TYPE = { file: 1, directory: 2, symlink: 3, socket: 5 } as const;
 
 /** `list` lists a directory named as the caller gave it; its errors name the syscall scandir, which opendir renames. */
 export function makeOpendir(list: (path: string) => Entry[]) {

@@ -90,14 +90,14 @@ function toBytes(data: unknown, encoding?: string): string | Uint8Array {
 }
 
 interface StatShape {
-  type: 'file' | 'directory' | 'symlink';
+  type: 'file' | 'directory' | 'symlink' | 'socket';
   size: number; mode: number; uid: number; gid: number; ino: number; nlink: number;
   atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
   atimeNs?: string; mtimeNs?: string; ctimeNs?: string;
 }
 
 const STAT_FIELDS = 18;
-const DIRENT_TYPE = { file: 1, directory: 2, symlink: 3 } as const;
+const DIRENT_TYPE = { file: 1, directory: 2, symlink: 3, socket: 5 } as const;
 type Dirent = { name: string };
 function dirent(name: string, type: StatShape['type'], parentPath: string): Dirent {
   return new (nodeFs().Dirent as unknown as new (n: string, t: number, p: string) => Dirent)(name, DIRENT_TYPE[type], parentPath);

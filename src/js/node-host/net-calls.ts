@@ -11,6 +11,7 @@ import { RECORD_TYPES, type NetBroker, type RecordType } from '../../net/broker.
 import { NetError, type ConnectedStream, type Listener, type NetActor } from '../../net/vm-network.js';
 import { UdpCalls } from './udp-calls.js';
 import { TlsCalls } from './tls-calls.js';
+import { bindPath, socketAt, type UnixFs } from './unix-socket-paths.js';
 
 export type NetDeliver = (id: number, kind: string, data: unknown) => Promise<unknown> | undefined;
 
@@ -33,7 +34,9 @@ export interface SocketEntry {
 }
 interface ServerEntry {
   kind: 'server';
-  listener?: Listener;
+  listener?: Pick<Listener, 'close'>;
+  /** A path listener's socket file, removed when the guest closes the server (as libuv does; not when the process just ends). */
+  unlink?: () => void;
   refed: boolean;
   closed: boolean;
 }
@@ -44,6 +47,8 @@ interface LookupEntry {
 }
 type Entry = SocketEntry | ServerEntry | LookupEntry;
 
+/** Linux's sun_path (struct sockaddr_un): the longest abstract name, its leading NUL included. */
+const SUN_PATH_BYTES = 108;
 /** A host name or address as a guest may pass one (the resolver refuses what is not a name). */
 const HOST_TEXT = /^[^\0]{1,300}$/;
 const invalid = (message: string) => Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
@@ -120,6 +125,8 @@ export class NetCalls {
     private readonly windowBytes: number,
     /** A handle closed or was unref'd: the process may be done. */
     private readonly changed: () => void,
+    /** The process's filesystem and permits, for Unix domain sockets on paths. */
+    private readonly unixFs?: UnixFs,
   ) {
     this.udp = new UdpCalls(who, deliver, windowBytes, () => this.nextId++, changed);
   }
@@ -139,6 +146,10 @@ export class NetCalls {
         return this.connect(network, args[0], args[1], args[2]);
       case 'net.listen':
         return this.listen(network, args[0], args[1], args[2]);
+      case 'net.listenPath':
+        return this.listenPath(network, args[0], args[1] === true, args[2] === true);
+      case 'net.connectPath':
+        return this.connectPath(network, args[0]);
       case 'net.lookup':
         return this.lookup(network, args[0], args[1]);
       case 'net.resolve':
@@ -322,6 +333,49 @@ export class NetCalls {
     return { id, pending: true };
   }
 
+  /** A Unix domain socket listener at an absolute VM path (or `\0` and an abstract name). */
+  private listenPath(network: NetBroker, path: unknown, readableAll: boolean, writableAll: boolean): number {
+    const fs = this.unixPath(path);
+    const { key, unlink } = bindPath(fs, path as string, { readableAll, writableAll });
+    const entry: ServerEntry = { kind: 'server', refed: true, closed: false, unlink };
+    let id = 0;
+    try {
+      entry.listener = network.listenUnix(key, path as string, (stream) => {
+        if (entry.closed) {
+          stream.destroy();
+          return;
+        }
+        const socket: SocketEntry = { kind: 'socket', refed: true, reading: false, queued: 0, held: false, closed: false };
+        const peerId = this.add(socket);
+        this.attach(peerId, socket, stream);
+        void this.deliver(id, 'connection', { id: peerId });
+      });
+    } catch (err) {
+      // Refused (the VM holds its most listeners) before any socket was bound: no file is left.
+      unlink();
+      throw err;
+    }
+    id = this.add(entry);
+    return id;
+  }
+
+  /** A connection to the Unix socket at an absolute VM path: connected at once, told on a later turn. */
+  private connectPath(network: NetBroker, path: unknown): number {
+    const key = socketAt(this.unixPath(path), path as string);
+    const stream = network.connectUnix(key, path as string);
+    const entry: SocketEntry = { kind: 'socket', refed: true, reading: false, queued: 0, held: false, closed: false };
+    const id = this.add(entry);
+    this.attach(id, entry, stream);
+    return id;
+  }
+
+  private unixPath(path: unknown): UnixFs {
+    // A path's length is the VFS's to bound (ENAMETOOLONG); an abstract name's is sun_path's.
+    if (typeof path !== 'string' || !(path.startsWith('/') || (path.startsWith('\0') && path.length <= SUN_PATH_BYTES))) throw invalid('The "path" argument must be an absolute path or an abstract name');
+    if (!this.unixFs) throw Object.assign(new Error('this process has no filesystem'), { code: 'ENETDOWN' });
+    return this.unixFs;
+  }
+
   private lookup(network: NetBroker, name: unknown, family: unknown): number {
     if (typeof name !== 'string' || !HOST_TEXT.test(name)) throw invalid('The "hostname" argument must be a string');
     const fam = family === 4 || family === 6 ? family : 0;
@@ -360,7 +414,8 @@ export class NetCalls {
     return id;
   }
 
-  private close(id: number): void {
+  /** `byGuest`: the guest closed it (a server's socket file goes); false when the process ends. */
+  private close(id: number, byGuest = true): void {
     const h = this.handles.get(id);
     if (!h) return;
     h.closed = true;
@@ -369,12 +424,19 @@ export class NetCalls {
       const lingerMs = this.network?.lingerMs ?? 0;
       if (h.cipher && h.stream) endTls(h.stream, h.cipher, h.detach, lingerMs);
       else if (h.stream) linger(h.stream, h.detach, lingerMs);
-    } else if (h.kind === 'server') h.listener?.close();
+    } else if (h.kind === 'server') {
+      h.listener?.close();
+      if (byGuest) {
+        h.unlink?.();
+        // After every connection it was told of: the guest closes those it no longer wants.
+        void this.deliver(id, 'closed', null);
+      }
+    }
     this.changed();
   }
 
   dispose(): void {
-    for (const id of [...this.handles.keys()]) this.close(id);
+    for (const id of [...this.handles.keys()]) this.close(id, false);
     this.udp.dispose();
   }
 }

@@ -38,7 +38,7 @@ export interface Fd {
 
 export interface HostStat {
   /** 'device': one of DEVICES, whatever the VM filesystem holds at its path. */
-  type: 'file' | 'directory' | 'symlink' | 'device';
+  type: 'file' | 'directory' | 'symlink' | 'socket' | 'device';
   size: number;
   mode: number;
   uid: number;
@@ -51,6 +51,11 @@ export interface HostStat {
 }
 
 const FILETYPE = { unknown: 0, character_device: 2, directory: 3, regular_file: 4, socket_dgram: 5, socket_stream: 6, symbolic_link: 7 } as const;
+
+/** A VM filesystem entry's WASI filetype; a Unix socket's name is a stream socket (`ls -l` shows `s`). */
+function fileTypeOf(type: string): number {
+  return type === 'directory' ? FILETYPE.directory : type === 'symlink' ? FILETYPE.symbolic_link : type === 'socket' ? FILETYPE.socket_stream : FILETYPE.regular_file;
+}
 const ALL_RIGHTS = 0x1fffffffn;
 const RIGHT_FD_READ = 1n << 1n;
 const RIGHT_FD_WRITE = 1n << 6n;
@@ -298,7 +303,7 @@ export class Wasi {
     v.setBigUint64(ptr, 1n, true);
     v.setBigUint64(ptr + 8, BigInt(s.ino), true);
     // A device is an empty regular file to stat (see DEVICE_MODE for why).
-    v.setUint8(ptr + 16, s.type === 'directory' ? FILETYPE.directory : s.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
+    v.setUint8(ptr + 16, fileTypeOf(s.type));
     v.setBigUint64(ptr + 24, BigInt(s.nlink), true);
     v.setBigUint64(ptr + 32, BigInt(s.size), true);
     v.setBigUint64(ptr + 40, BigInt(s.atimeNs), true);
@@ -579,7 +584,7 @@ export class Wasi {
           rv.setBigUint64(0, e.next, true);
           rv.setBigUint64(8, BigInt(e.ino), true);
           rv.setUint32(16, e.name.byteLength, true);
-          rv.setUint8(20, e.type === 'directory' ? FILETYPE.directory : e.type === 'symlink' ? FILETYPE.symbolic_link : FILETYPE.regular_file);
+          rv.setUint8(20, fileTypeOf(e.type));
           record.set(e.name, 24);
           const n = Math.min(record.byteLength, bufLen - at);
           self.bytes(buf + at, n).set(record.subarray(0, n));

@@ -171,6 +171,7 @@ class BrokerHandle implements NetHandle {
       return;
     }
     this.id = answer.id;
+    this.afterClose = reapLateConnections(answer.id);
     listeners.set(answer.id, (kind, data) => {
       if (kind === 'connection') {
         const d = data as { id: number; local: Wire; remote: Wire };
@@ -188,6 +189,36 @@ class BrokerHandle implements NetHandle {
       this.localEnd = { ...local, port: answer.port! };
       done(null);
     }
+  }
+
+  listenPath(path: string, access: { readableAll: boolean; writableAll: boolean }, onConnection: (peer: NetHandle) => void, done: (code: string | null) => void): void {
+    let id: number;
+    try {
+      id = nodeCall<number>('net.listenPath', [path, access.readableAll, access.writableAll]);
+    } catch (err) {
+      done(codeOf(err));
+      return;
+    }
+    this.id = id;
+    this.afterClose = reapLateConnections(id);
+    listeners.set(id, (kind, data) => {
+      if (kind === 'connection') onConnection(new BrokerHandle((data as { id: number }).id));
+    });
+    if (!this.refed) nodeCall('net.ref', [id, false]);
+    done(null);
+  }
+
+  connectPath(path: string, done: (code: string | null) => void): void {
+    let id: number;
+    try {
+      id = nodeCall<number>('net.connectPath', [path]);
+    } catch (err) {
+      later(() => done(codeOf(err)));
+      return;
+    }
+    // Connected in the daemon already; the guest learns it on a later turn, as from a kernel.
+    this.bind(id);
+    later(() => done(null));
   }
 
   write(data: Uint8Array, done: (code: string | null) => void): void {
@@ -288,6 +319,18 @@ class BrokerHandle implements NetHandle {
     this.refed = refed;
     if (this.id !== undefined && !this.closed) nodeCall('net.ref', [this.id, refed]);
   }
+}
+
+/**
+ * What a server hears once the guest closed it: connections the daemon accepted before the
+ * close but told of after it are closed (as a kernel resets its listener's backlog), else
+ * they would hold the process open; 'closed' is the daemon's last word on the server.
+ */
+function reapLateConnections(id: number): Listener {
+  return (kind, data) => {
+    if (kind === 'connection') nodeCall('net.close', [(data as { id: number }).id]);
+    else if (kind === 'closed') listeners.delete(id);
+  };
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

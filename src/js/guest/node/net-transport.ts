@@ -24,6 +24,13 @@ export interface NetHandle {
    * later when it asks the host.
    */
   listen(local: Endpoint, backlog: number, onConnection: (peer: NetHandle, remote: Endpoint) => void, done: (code: string | null) => void): void;
+  /**
+   * A Unix domain socket listener at `path` (absolute in the VM, or `\0` and an abstract
+   * name): `done` gets null or an errno code at once (EADDRINUSE, EACCES, EROFS ...).
+   */
+  listenPath(path: string, access: { readableAll: boolean; writableAll: boolean }, onConnection: (peer: NetHandle) => void, done: (code: string | null) => void): void;
+  /** Connects to the Unix socket at `path`; `done` comes later with null or an errno code (ENOENT, ECONNREFUSED ...). */
+  connectPath(path: string, done: (code: string | null) => void): void;
   write(data: Uint8Array, done: (code: string | null) => void): void;
   /** Starts delivering data; null means the peer ended its side. */
   readStart(onData: (chunk: Uint8Array | null) => void): void;
@@ -72,6 +79,12 @@ class DeniedHandle implements NetHandle {
   }
   listen(_local: Endpoint, _backlog: number, _onConnection: unknown, done: (code: string | null) => void) {
     done('EACCES');
+  }
+  listenPath(_path: string, _access: unknown, _onConnection: unknown, done: (code: string | null) => void) {
+    done('EACCES');
+  }
+  connectPath(_path: string, done: (code: string | null) => void) {
+    timers.setTimeout(() => done('ECONNREFUSED'), 0);
   }
   write(_data: Uint8Array, done: (code: string | null) => void) {
     timers.setTimeout(() => done('EPIPE'), 0);

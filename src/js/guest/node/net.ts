@@ -28,7 +28,37 @@ const UV: Record<string, [number, string]> = {
   ENETDOWN: [-100, 'network is down'],
   EADDRNOTAVAIL: [-99, 'address not available'],
   EINVAL: [-22, 'invalid argument'],
+  // Unix domain sockets on paths: what the filesystem says of the name.
+  ENOENT: [-2, 'no such file or directory'],
+  ENOTDIR: [-20, 'not a directory'],
+  ELOOP: [-40, 'too many symbolic links encountered'],
+  ENAMETOOLONG: [-36, 'name too long'],
+  EROFS: [-30, 'read-only file system'],
+  ENOSPC: [-28, 'no space left on device'],
+  EPERM: [-1, 'operation not permitted'],
 };
+
+/** Bytes of sun_path a Unix socket's name keeps (libuv copies at most this many, as Node 20 does, cutting the rest). */
+const SUN_PATH_BYTES = 107;
+
+/**
+ * A Unix socket's name as the kernel would use it: cut to sun_path's size as libuv does, and
+ * a relative one resolved against the process's cwd; `\0name` is Linux's abstract namespace.
+ */
+function pipeAddress(given: string): string {
+  const B = (globalThis as any).Buffer;
+  const bytes = B.from(given);
+  const name: string = bytes.length > SUN_PATH_BYTES ? bytes.subarray(0, SUN_PATH_BYTES).toString() : given;
+  if (name.startsWith('\0')) return name;
+  return nodeLib('path').resolve((globalThis as any).process.cwd(), name);
+}
+
+/** A Unix socket's error as Node gives it: `connect ENOENT /x.sock`, `listen EADDRINUSE: address already in use /x.sock` (port -1). */
+function pipeError(code: string, syscall: 'connect' | 'listen', path: string): NodeErr {
+  const err = hostPortError(code, syscall, path, 0, syscall === 'listen');
+  if (syscall === 'listen') err.port = -1;
+  return err;
+}
 
 type NodeErr = Error & { errno?: number; code?: string; syscall?: string; address?: string; port?: number; hostname?: string };
 
@@ -101,6 +131,8 @@ function makeSocket(Duplex: any) {
     declare pendingWrite: (() => void) | null;
     declare timer: unknown;
     declare idle: number;
+    /** As Node's: what setTimeout last set (undefined before), a plain property the guest may set. */
+    declare timeout: number | undefined;
     declare refed: boolean;
     declare readPending: boolean;
 
@@ -113,10 +145,11 @@ function makeSocket(Duplex: any) {
       return 'closed';
     }
     get bytesWritten() { return this._bytesWritten; }
+    /** As Node's: what waits to be written, while there is a handle. */
+    get bufferSize() { return this._handle ? this.writableLength : undefined; }
     get localAddress() { return this._handle?.local()?.address; }
     get localPort() { return this._handle?.local()?.port; }
     get localFamily() { const l = this._handle?.local(); return l ? `IPv${l.family}` : undefined; }
-    get timeout() { return this.idle || undefined; }
 
     address() {
       const l = this._handle?.local();
@@ -136,8 +169,20 @@ function makeSocket(Duplex: any) {
       if (cb) this.once('connect', cb);
       if (options.path) { // as Node: a falsy path (http passes null) is TCP
         validators().validateString(options.path, 'options.path');
+        const given: string = options.path;
         this.connecting = true;
-        nextTick(() => this.destroy(hostPortError('ENOENT', 'connect', options.path, 0, false)));
+        nextTick(() => {
+          if (this.destroyed) return;
+          const handle = this._handle ?? netTransport().open();
+          this.attach(handle);
+          if (!this.refed) handle.ref(false);
+          handle.connectPath(pipeAddress(given), (code) => {
+            if (this.destroyed) return;
+            this.connecting = false;
+            if (code) this.destroy(pipeError(code, 'connect', given));
+            else this.connected(undefined);
+          });
+        });
         return this;
       }
       const { host = 'localhost', port } = options;
@@ -181,17 +226,22 @@ function makeSocket(Duplex: any) {
             this.destroy(hostPortError(code, 'connect', this.remoteAddress ?? host, portNumber, false));
             return;
           }
-          this.emit('connect');
-          if (tlsSession) (this as unknown as { _tlsEstablished?: (s: unknown) => void })._tlsEstablished?.(tlsSession);
-          if (this.destroyed) return;
-          this.emit('ready');
-          const flush = this.pendingWrite;
-          this.pendingWrite = null;
-          flush?.();
-          if (!this.isPaused()) this.read(0);
+          this.connected(tlsSession);
         });
       });
       return this;
+    }
+
+    /** Connected: 'connect', then 'ready', and what was written meanwhile goes out. */
+    connected(tlsSession: unknown) {
+      this.emit('connect');
+      if (tlsSession) (this as unknown as { _tlsEstablished?: (s: unknown) => void })._tlsEstablished?.(tlsSession);
+      if (this.destroyed) return;
+      this.emit('ready');
+      const flush = this.pendingWrite;
+      this.pendingWrite = null;
+      flush?.();
+      if (!this.isPaused()) this.read(0);
     }
 
     _read() {
@@ -230,6 +280,20 @@ function makeSocket(Duplex: any) {
       });
     }
 
+    /**
+     * Node's writev (corked or queued writes handed over together): each chunk to the handle
+     * in turn, which batches them into one call to the daemon as it batches any writes.
+     */
+    _writev(chunks: { chunk: any; encoding: string }[], cb: (err?: Error | null) => void) {
+      let i = 0;
+      const next = (err?: Error | null) => {
+        if (err || i === chunks.length) { cb(err); return; }
+        const { chunk, encoding } = chunks[i++]!;
+        this._write(chunk, encoding, next);
+      };
+      next();
+    }
+
     _final(cb: (err?: Error | null) => void) {
       if (!this._handle || this.connecting) { this.pendingWrite = () => this._final(cb); return; }
       this._handle.shutdown((code) => cb(code ? hostPortError(code, 'shutdown', '', 0, true) : null));
@@ -256,6 +320,7 @@ function makeSocket(Duplex: any) {
     setTimeout(msecs: number, callback?: () => void) {
       validators().validateNumber(msecs, 'msecs', 0);
       this.idle = msecs;
+      this.timeout = msecs;
       timers.clearTimeout(this.timer);
       if (callback) msecs === 0 ? this.removeListener('timeout', callback) : this.once('timeout', callback);
       this.touch();
@@ -315,6 +380,8 @@ function makeServer(EventEmitter: any, Socket: any) {
     declare allowHalfOpen: boolean;
     declare pauseOnConnect: boolean;
     declare closing: boolean;
+    /** The path (or `\0` abstract name) it listens on, as given: address() gives it back. */
+    declare pipeName: string | undefined;
 
     get listening() { return Boolean(this._handle); }
 
@@ -326,10 +393,7 @@ function makeServer(EventEmitter: any, Socket: any) {
       if (args.length === 0 || typeof args[0] === 'function' || (options.port === undefined && 'port' in options) || options.port === null) options.port = 0;
       let { port = 0, host } = options;
       const backlog = typeof args[2] === 'number' ? args[2] : options.backlog ?? 511;
-      if (options.path !== undefined) {
-        nextTick(() => this.emit('error', hostPortError('EACCES', 'listen', options.path, -1, true)));
-        return this;
-      }
+      if (typeof options.path === 'string' && options.path !== '' && options.port === undefined) return this.listenPipe(options.path, options.readableAll === true, options.writableAll === true);
       port = validators().validatePort(port, 'options.port');
       const family = host && nodeLib('internal/net').isIPv6(host) ? 6 : 4;
       const address = host ?? (family === 6 ? '::' : '0.0.0.0');
@@ -351,10 +415,29 @@ function makeServer(EventEmitter: any, Socket: any) {
       return this;
     }
 
-    accept(peer: NetHandle, remote: Endpoint) {
+    /** listen(path): a Unix domain socket, its file made (or refused) at once. */
+    listenPipe(given: string, readableAll: boolean, writableAll: boolean) {
+      const handle = netTransport().open();
+      handle.listenPath(pipeAddress(given), { readableAll, writableAll }, (peer) => this.accept(peer, undefined), (code) => {
+        if (code) {
+          handle.close();
+          nextTick(() => this.emit('error', pipeError(code, 'listen', given)));
+          return;
+        }
+        this._handle = handle;
+        this.pipeName = given;
+        if (!this.refed) handle.ref(false);
+        nextTick(() => this.emit('listening'));
+      });
+      return this;
+    }
+
+    /** `remote` undefined: a Unix socket's peer, which has no address (Node leaves remoteAddress unset). */
+    accept(peer: NetHandle, remote: Endpoint | undefined) {
       if (this.maxConnections !== undefined && this._connections >= this.maxConnections) { peer.close(); return; }
       const socket = new Socket({ handle: peer, allowHalfOpen: this.allowHalfOpen, pauseOnCreate: this.pauseOnConnect });
-      Object.assign(socket, { remoteAddress: remote.address, remotePort: remote.port, remoteFamily: `IPv${remote.family}`, server: this });
+      if (remote) Object.assign(socket, { remoteAddress: remote.address, remotePort: remote.port, remoteFamily: `IPv${remote.family}` });
+      Object.assign(socket, { server: this });
       this._connections++;
       socket.on('close', () => { this._connections--; this.maybeClosed(); });
       this.emit('connection', socket);
@@ -365,6 +448,7 @@ function makeServer(EventEmitter: any, Socket: any) {
     }
 
     address() {
+      if (this._handle && this.pipeName !== undefined) return this.pipeName;
       const l = this._handle?.local();
       return l ? { address: l.address, family: `IPv${l.family}`, port: l.port } : null;
     }
@@ -374,7 +458,7 @@ function makeServer(EventEmitter: any, Socket: any) {
         if (!this._handle) this.once('close', () => cb(nodeErr('ERR_SERVER_NOT_RUNNING', 'Server is not running.')));
         else this.once('close', cb);
       }
-      if (this._handle) { this._handle.close(); this._handle = null; }
+      if (this._handle) { this._handle.close(); this._handle = null; this.pipeName = undefined; }
       if (this.pendingListen) { this.pendingListen.close(); this.pendingListen = null; }
       this.closing = true;
       this.maybeClosed();

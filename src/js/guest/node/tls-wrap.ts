@@ -211,6 +211,11 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
     },
     error(e) {
       const err = tlsError(e);
+      // Over a Unix socket Node names the path, not a host (its onConnectEnd).
+      if (!isServer && connectOptions.path) {
+        Object.assign(err, { path: connectOptions.path });
+        delete (err as { host?: unknown }).host;
+      }
       if (isServer && tls.server && !tls._secureEstablished) {
         if (!errorTold) {
           errorTold = true;
@@ -281,15 +286,16 @@ export function connect(...args: any[]) {
   const [given, cb] = normalizeConnectArgs(args);
   const options: Record<string, any> = { rejectUnauthorized: !allowUnauthorized(), checkServerIdentity: tlsIdentity(), ...given };
   options.rejectUnauthorized = options.rejectUnauthorized !== false;
-  if (options.path) throw unavailable('TLS over a Unix socket');
   const TLSSocket = TLSSocketCtor();
   const host = options.host ?? 'localhost';
   const isIP = netHost().nodeRequire('net').isIP;
   const servername = options.servername ?? (isIP(host) ? undefined : host);
-  if (options.socket || OWN_CONTEXT.some((k) => options[k] !== undefined)) {
-    const raw = options.socket ?? netHost().nodeRequire('net').connect({ ...options, host, port: options.port });
+  // Over a Unix socket (a path wins over host and port, as in Node) or a socket the guest
+  // holds, TLS runs on the guest's stream; otherwise the daemon does it on its connection.
+  if (options.socket || options.path || OWN_CONTEXT.some((k) => options[k] !== undefined)) {
+    const raw = options.socket ?? netHost().nodeRequire('net').connect(options.path ? { ...options } : { ...options, host, port: options.port });
     const socket = Object.create((TLSSocket as any).prototype);
-    socket[kConnectOptions] = { ...options, host };
+    socket[kConnectOptions] = options.path ? { ...options } : { ...options, host };
     TLSSocket.call(socket, raw, { ...options, isServer: false });
     if (options.servername) socket.servername = options.servername;
     if (cb) socket.once('secureConnect', cb);
