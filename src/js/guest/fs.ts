@@ -9,6 +9,7 @@ import { writeOut } from './output.js';
 import { makeOpendir } from './fs-dir.js';
 import { nodeFsError } from './fs-errors.js';
 import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
+import { queueCallback } from './callback-queue.js';
 
 /**
  * Node's `fs` (sync, callback and promise forms of the common calls) over the VM
@@ -554,10 +555,10 @@ function settle(fn: AnyFn, args: unknown[], cb: AnyFn, deliver: (result: unknown
     result = fn(...args);
   } catch (err) {
     if (hostCalls === before) throw err;
-    queueMicrotask(() => cb(err));
+    queueCallback(() => cb(err));
     return;
   }
-  queueMicrotask(() => cb(null, ...deliver(result)));
+  queueCallback(() => cb(null, ...deliver(result)));
 }
 
 for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
@@ -663,7 +664,7 @@ for (const [name, keys] of [['read', ['bytesRead', 'buffer']], ['readv', ['bytes
 callbacks.exists = (p: unknown, cb: unknown) => {
   if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
   const found = sync.existsSync(p);
-  queueMicrotask(() => (cb as (b: boolean) => void)(found));
+  queueCallback(() => (cb as (b: boolean) => void)(found));
 };
 Object.defineProperty(callbacks.exists, PROMISIFY_CUSTOM, { value: (p: unknown) => new Promise((resolve) => callbacks.exists!(p, resolve)) });
 

@@ -33,6 +33,7 @@ import { terminalResized } from './terminal.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
 import { capture, settleUnwound } from './async-context.js';
 import { captured } from './uncaught.js';
+import { configureCallbackQueue } from './callback-queue.js';
 
 const g = globalThis as unknown as Record<string | symbol, unknown>;
 
@@ -130,6 +131,7 @@ Object.assign(g, {
   const native = typeof g.queueMicrotask === 'function' ? (g.queueMicrotask as (fn: () => void) => void) : (fn: () => void) => void Reflect.apply(then, settled, [fn]);
   // The tick queue drains from a microtask of its own, which is no async resource.
   setTickDrainScheduler((drain) => native(guardMicrotask(drain, false)));
+  configureCallbackQueue((fn) => native(guardMicrotask(fn, false)));
   g.queueMicrotask = function queueMicrotask(fn: () => void) {
     native(typeof fn === 'function' ? guardMicrotask(capture(fn, 'Microtask'), true) : fn);
   };

@@ -12,6 +12,7 @@ import { timerGlobals } from '../timers.js';
 import { nodeCall, nodeJob } from './bridge.js';
 import { CryptoKey, SubtleCrypto, createSubtle } from './subtle.js';
 import { KeyObject, kcall, keyExports } from './crypto-keys.js';
+import { queueCallback } from '../callback-queue.js';
 
 type Callback<T> = (err: Error | null, value?: T) => void;
 
@@ -75,11 +76,11 @@ class LazyTransform extends Emitter {
   protected streamWrite(chunk: unknown, encoding: unknown, cb: unknown, update: (c: unknown, e: unknown) => void): boolean {
     if (typeof encoding === 'function') cb = encoding;
     update(chunk, typeof encoding === 'string' ? encoding : undefined);
-    if (typeof cb === 'function') queueMicrotask(cb as () => void);
+    if (typeof cb === 'function') queueCallback(cb as () => void);
     return true;
   }
   protected streamEnd(finish: () => void): void {
-    queueMicrotask(() => {
+    queueCallback(() => {
       finish();
       this.emit('finish');
       this.emit('end');
