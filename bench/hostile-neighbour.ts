@@ -99,9 +99,14 @@ const ATTACKS: Attack[] = [
     expected: timedOut, expects: 'a budget',
   },
   {
-    // sh cannot start node (only guest JS can): a JS parent spawns them.
+    // A JS parent spawns them (the shell can too: the next row).
     name: '32 busy JS processes',
     command: 'node', args: node("const { spawn } = require('child_process'); for (let i = 0; i < 32; i++) spawn('node', ['-e', 'for (;;);'], { stdio: 'inherit' })"),
+    expected: timedOut, expects: 'a budget',
+  },
+  {
+    name: '32 busy JS processes started by sh',
+    command: 'sh', args: ['-c', 'for i in $(seq 1 32); do node -e "for (;;);" & done; wait'],
     expected: timedOut, expects: 'a budget',
   },
   {

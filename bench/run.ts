@@ -11,6 +11,7 @@ import { SidecarClient } from '../src/client/client.js';
 import * as base from './baselines.js';
 import { hostileNeighbour } from './hostile-neighbour.js';
 import { forkBench } from './fork.js';
+import { networkBench } from './network.js';
 import { measure, summarize, type Summary } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -175,6 +176,14 @@ async function main(): Promise<void> {
   const cowMs = fork.find((r) => r.what.startsWith('copy-on-write fork'))!.stats!.median;
   const deepMs = fork.find((r) => r.what.startsWith('baseline: full deep copy'))!.stats!.median;
   ratio('10 fork', cowMs, deepMs, 'copy-on-write fork / full deep copy of 10,000 files, 50 MB (in process)');
+
+  // 11. Network: guest fetch and curl against the bench's own Node over loopback (network.ts).
+  const net = await networkBench(quick);
+  for (const r of net.rows) {
+    if (r.stats) rows.push({ case: '11 network', what: r.what, stats: r.stats, unit: 'ms' });
+    else value('11 network', r.what, r.value!, r.unit);
+  }
+  for (const r of net.ratios) ratios.push({ case: '11 network', ratio: r.ratio, note: r.note });
   print();
 }
 

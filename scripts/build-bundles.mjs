@@ -80,7 +80,7 @@ await lazyBundle('src/js/guest/node/lib-entry.ts', '__agentosLib', 'dist/guest-l
 // http, https, tls and fetch for guest JS, evaluated the first time a process needs one of
 // them (src/js/guest/net-lib-loader.ts). As Node builds its copy of undici: fetch's default
 // user-agent is then 'node'.
-await lazyBundle('src/js/guest/node/net-entry.ts', '__agentosNet', 'dist/guest-net.js', [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases], { define: { __UNDICI_IS_NODE__: 'true' } });
+await lazyBundle('src/js/guest/node/net-entry.ts', '__agentosNet', 'dist/guest-net.js', [vendorNodePlugin, guestBuiltinRequires, guestNodeAliases], { define: { __UNDICI_IS_NODE__: 'true', __HTTP2_CONSTANTS__: JSON.stringify(require('node:http2').constants) } });
 // zlib for guest JS (Node's lib/zlib.js over the daemon's handles), evaluated the first time
 // a process requires zlib (src/js/guest/zlib-lib-loader.ts).
 await lazyBundle('src/js/guest/node/zlib-entry.ts', '__agentosZlib', 'dist/guest-zlib.js', [vendorNodePlugin, guestNodeAliases]);

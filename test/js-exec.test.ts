@@ -34,8 +34,12 @@ test('exit codes: exitCode, exit(n), uncaught errors print the guest stack only'
   assert.is(thrown.exitCode, 1);
   assert.match(thrown.stderr, /^TypeError: boom\n    at inner \(\/home\/user\/boom\.js:2:9\)/);
   assert.not.match(thrown.stderr, /dist\/|src\/|node_modules|isolated-vm/);
+  // As Node prints them (less the quoted source line): the error inspected with its own properties, the version last.
+  assert.match(thrown.stderr, /\n\nNode\.js v20\.\d+\.\d+\n$/);
+  const withCode = await node(['-e', "const e = new RangeError('r'); e.code = 'E_X'; throw e"]);
+  assert.match(withCode.stderr, /^RangeError: r\n(    at [^\n]*\n)*    at [^\n]* \{\n  code: 'E_X'\n\}\n\nNode\.js v20\.\d+\.\d+\n$/);
   const nonError = await node(['-e', 'throw 42']);
-  assert.equal([nonError.exitCode, nonError.stderr], [1, 'Uncaught 42\n']);
+  assert.equal([nonError.exitCode, nonError.stderr.replace(/v20\.\d+\.\d+/, 'v20')], [1, '42\n(Use `node --trace-uncaught ...` to show where the exception was thrown)\n\nNode.js v20\n']);
   const handled = await node(['-e', 'process.on("uncaughtException", (e) => console.log("handled", e.message)); setTimeout(() => { throw new Error("late") }, 1)']);
   assert.equal([handled.exitCode, handled.stdout], [0, 'handled late\n']);
   const missing = await node(['nope.js']);

@@ -187,6 +187,14 @@ test('concurrent import()s of graphs that share modules link one at a time, each
   await same('concurrent-import', tree, ['main.js']);
 });
 
+test('stack positions on a CommonJS file\'s first line are the file\'s own columns (the wrapper is not counted)', async () => {
+  const tree: Tree = {
+    'col.js': "const e = new Error('x'); const f = () => new Error('y'); console.log(e.stack.split('\\n')[1].trim(), f().stack.split('\\n')[1].trim()); require('./dep.js');\n",
+    'dep.js': "console.log(new Error('z').stack.split('\\n')[1].trim());\n",
+  };
+  await same('first-line-columns', tree, ['col.js']);
+});
+
 test('import.meta: url, dirname, filename, resolve', async () => {
   const tree: Tree = {
     'node_modules/pkg/package.json': JSON.stringify({ name: 'pkg', exports: { '.': './main.js' } }),

@@ -190,8 +190,18 @@ export class JsProcess extends GuestProcess implements GuestHost {
         this.finish();
         return;
       }
-      program = { kind: 'file', path: scriptPath, source };
-      asModule = invocation.module ?? formatOf(o.vfs, scriptPath) === 'module';
+      // The main module is its real path (a bin link in node_modules/.bin loads the package's
+      // file beside its own modules), as Node's is; argv[1] stays the path as given.
+      let mainPath = scriptPath;
+      if (!invocation.execArgv.includes('--preserve-symlinks-main')) {
+        try {
+          mainPath = o.vfs.realpath(scriptPath);
+        } catch {
+          // Read above: it exists; a race with an unlink leaves the name as given.
+        }
+      }
+      program = { kind: 'file', path: mainPath, source };
+      asModule = invocation.module ?? formatOf(o.vfs, mainPath) === 'module';
     } else if (invocation.kind === 'eval') {
       program = { kind: 'eval', code: invocation.code, print: invocation.print };
       asModule = invocation.module || (!invocation.print && looksLikeModule(invocation.code));
@@ -739,6 +749,14 @@ export class JsProcess extends GuestProcess implements GuestHost {
       return;
     }
     this.killNow(signal);
+  }
+
+  /**
+   * Its stdout or stderr is a pipe whose reader is gone (a WASM parent's pipeline: `node x |
+   * head`): it ends of SIGPIPE, as the commands do, rather than writing into nothing forever.
+   */
+  pipeBroken(): void {
+    this.killNow('SIGPIPE');
   }
 
   get ppid(): number {

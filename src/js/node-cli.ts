@@ -22,11 +22,14 @@ export function parseNodeArgs(args: readonly string[]): NodeInvocation {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '-v' || arg === '--version') return { kind: 'version' };
-    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print') {
-      const code = args[i + 1];
+    // As Node's option parser: `-pe CODE` is --print with --eval, and `--eval=CODE` takes its value after the `=` (`--print=` does not: it is a flag).
+    const inline = /^--(eval)=/.exec(arg);
+    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print' || arg === '-pe' || inline) {
+      const code = inline ? arg.slice(inline[0].length) : args[i + 1];
       if (code === undefined) return { kind: 'error', message: `node: ${arg} requires an argument\n`, exitCode: 9 };
-      execArgv.push(arg, code);
-      return { kind: 'eval', code, print: arg === '-p' || arg === '--print', module: module === true, args: args.slice(i + 2), execArgv };
+      execArgv.push(...(inline ? [arg] : [arg, code]));
+      const print = arg === '-p' || arg === '--print' || arg === '-pe';
+      return { kind: 'eval', code, print, module: module === true, args: args.slice(inline ? i + 1 : i + 2), execArgv };
     }
     if (arg.startsWith('--input-type=')) {
       const value = arg.slice('--input-type='.length);

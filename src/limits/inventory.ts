@@ -550,6 +550,11 @@ export const INVENTORY = {
     min: 1, max: 600_000,
     why: 'a connect to the world that has not completed by then fails with ETIMEDOUT, so a dropped SYN does not hold a connection slot for the kernel\'s two minutes',
   },
+  NET_LINGER_MS: {
+    unit: 'ms', default: 30_000, env: 'AGENTOS_NET_LINGER_MS', scope: 'VM',
+    min: 1, max: 600_000,
+    why: 'a connection the guest closed with bytes still unsent (its peer does not read) is given up after this, as a kernel gives up an orphaned socket, so a peer that never reads cannot hold one of the VM\'s connections until it is disposed',
+  },
   NET_RECENT_NAMES_PER_VM: {
     unit: 'count', default: 1024, env: 'AGENTOS_NET_RECENT_NAMES_PER_VM', scope: 'VM',
     min: 1, max: 1_000_000,

@@ -23,6 +23,8 @@ export interface NetBounds {
   bytesOut: number;
   dnsPerSecond: number;
   connectTimeoutMs: number;
+  /** How long a connection the guest closed may still be sending what it wrote (NET_LINGER_MS). */
+  lingerMs: number;
   /** Addresses remembered with the names they came from, for a later connect by address. */
   recentNames: number;
   /** Bytes one end of an in-VM loopback connection buffers before its writer waits. */
@@ -129,6 +131,11 @@ export class NetBroker implements VmNetwork {
   readonly usage: NetUsage = { connections: 0, connectionsOpened: 0, listeners: 0, forwards: 0, bytesIn: 0, bytesOut: 0, dnsLookups: 0, denied: 0, udpSockets: 0 };
   /** The VM's UDP sockets: its loopback in memory, the world as the policy allows (./udp.ts). */
   readonly udp: VmUdp;
+
+  /** How long a closed connection may linger with unsent bytes (NET_LINGER_MS). */
+  get lingerMs(): number {
+    return this.o.bounds.lingerMs;
+  }
 
   constructor(private readonly o: BrokerOptions) {
     this.judge = new NetworkJudge(o.scope);

@@ -29,11 +29,12 @@ import { PipeTable } from '../process/pipes.js';
 import { CommandSockets } from '../net/command-sockets.js';
 import { signalName, signalNumber } from '../process/signal-numbers.js';
 import { FsError } from '../fs/errors.js';
-import { commandStub, lookupProgram, type LookupWhere, type Program } from '../wasm/program-lookup.js';
+import { commandStub, lookupProgram, NODE_COMMAND, type LookupWhere, type Program } from '../wasm/program-lookup.js';
+import { jsChildStdio } from './js-child-stdio.js';
 import type { ProcessKernel } from '../wasm/process-calls.js';
 import { checkSpawnRequest, type RequestBounds } from '../wasm/spawn-request.js';
-import { DEVICES, type UserInfo } from '../wasm/runner/contract.js';
-import { childFds, decodeActions } from '../wasm/spawn-fds.js';
+import { DEVICES, type FdSpec, type UserInfo } from '../wasm/runner/contract.js';
+import { childFds, decodeActions, type ChildFd } from '../wasm/spawn-fds.js';
 import { SpawnBucket, type SidecarProcesses } from './admission.js';
 import type { ChildIo, ChildRequest } from '../js/node-host/js-children.js';
 import type { NodeBounds } from '../js/node-host/node-calls.js';
@@ -220,6 +221,7 @@ export class Vm implements ProcessKernel {
         bytesOut: this.limit('NET_BYTES_OUT_PER_VM'),
         dnsPerSecond: this.limit('NET_DNS_LOOKUPS_PER_SECOND'),
         connectTimeoutMs: limits.NET_CONNECT_TIMEOUT_MS.value,
+        lingerMs: limits.NET_LINGER_MS.value,
         recentNames: limits.NET_RECENT_NAMES_PER_VM.value,
         loopbackBufferBytes: limits.NET_LOOPBACK_BUFFER_BYTES.value,
         udpSockets: limits.NET_UDP_SOCKETS_PER_VM.value,
@@ -281,9 +283,9 @@ export class Vm implements ProcessKernel {
   }
 
   private provideCommands(): void {
-    const named = (name: string) => COMMAND_NAME.test(name) && (this.commands.has(name) || this.wasm.commands.has(name));
+    const named = (name: string) => COMMAND_NAME.test(name) && (name === NODE_COMMAND || this.commands.has(name) || this.wasm.commands.has(name));
     this.fs.provide('/usr/bin', {
-      names: () => [...new Set([...this.commands.keys(), ...this.wasm.commands.keys()])].filter(named),
+      names: () => [...new Set([NODE_COMMAND, ...this.commands.keys(), ...this.wasm.commands.keys()])].filter(named),
       has: named,
       make: (name) => ({ data: commandStub(name), mode: 0o755 }),
     });
@@ -407,7 +409,7 @@ export class Vm implements ProcessKernel {
       this.hostPath(command, '/command');
       try {
         const program = this.lookup(command, [command], { cwd: this.cwd, path: null, byHost: true });
-        return { kind: 'wasm', module: program.module, argv: program.argv };
+        return program.kind === 'node' ? { kind: 'node' } : { kind: 'wasm', module: program.module, argv: program.argv };
       } catch {
         // Reported below as not found, with what is available.
       }
@@ -472,7 +474,7 @@ export class Vm implements ProcessKernel {
             argv: [...(target.argv ?? [command]), ...args],
             preopens,
             module: this.compile(target.module),
-            compile: (program) => this.compile(program.module),
+            compile: (program) => this.compileProgram(program),
             runners: this.runners,
             budgets: this.wasmBudgets(budgets),
             kernel: this,
@@ -487,6 +489,12 @@ export class Vm implements ProcessKernel {
       this.endTree(pid);
     });
     return proc;
+  }
+
+  /** What proc_exec runs: a module (an exec of `node` is started by the exec itself: wasm-process.ts). */
+  private compileProgram(program: Program) {
+    if (program.kind === 'node') return Promise.reject(new FsError('ENOEXEC', 'execve', program.path));
+    return this.compile(program.module);
   }
 
   private compile(module: CommandModule) {
@@ -608,8 +616,11 @@ export class Vm implements ProcessKernel {
     const env: Record<string, string> = { ...req.env, PWD: cwd };
     const isNode = /^(?:\/(?:usr\/)?bin\/)?node$/.test(req.file);
     const jail = [{ name: '/', vmPath: '/' }];
-    const program = isNode ? undefined : this.lookup(req.file, argv, { cwd, path: env.PATH ?? null, jail });
-    this.checkStart(parent.permits, program ? program.path : '/usr/bin/node', 'spawn');
+    const found = isNode ? undefined : this.lookup(req.file, argv, { cwd, path: env.PATH ?? null, jail });
+    this.checkStart(parent.permits, found ? found.path : '/usr/bin/node', 'spawn');
+    // A script run by node (`#!/usr/bin/env node` ends here through env; `#!/usr/bin/node` at once) is a JS child with the script's arguments.
+    const program = found?.kind === 'wasm' ? found : undefined;
+    const jsArgs = found?.kind === 'node' ? found.argv.slice(1) : req.args;
     const pid = this.processes.reserve();
     const live = () => this.processes.find(pid) !== undefined;
     const log = this.log.child({ pid, ppid: parent.pid });
@@ -628,7 +639,7 @@ export class Vm implements ProcessKernel {
             argv: program.argv,
             preopens: jail,
             module: this.compile(program.module),
-            compile: (next) => this.compile(next.module),
+            compile: (next) => this.compileProgram(next),
             runners: this.spawns.gate(this.runners, live),
             budgets: this.wasmBudgets(this.guestBudgets()),
             kernel: this,
@@ -636,7 +647,7 @@ export class Vm implements ProcessKernel {
           })
         : new JsProcess({
             ...common,
-            args: req.args,
+            args: jsArgs,
             bindings: this.bindings,
             callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
             engine: this.engine,
@@ -729,6 +740,7 @@ export class Vm implements ProcessKernel {
     env.PWD = built.cwd;
     const program = this.lookup(req.path, req.argv, { cwd: built.cwd, path: req.searchPath ?? env.PATH ?? null, jail });
     if (program.path !== judged) this.checkStart(parent.permits, program.path, 'posix_spawn');
+    if (program.kind === 'node') return this.spawnJsChild(parent, program.argv, env, built, req);
     const pid = this.processes.reserve();
     let child: WasmProcess;
     try {
@@ -753,7 +765,7 @@ export class Vm implements ProcessKernel {
         argv: program.argv,
         preopens: jail,
         module: this.compile(program.module),
-        compile: (next) => this.compile(next.module),
+        compile: (next) => this.compileProgram(next),
         runners: this.spawns.gate(this.runners, () => this.processes.find(pid) !== undefined),
         budgets: this.wasmBudgets(this.guestBudgets()),
         kernel: this,
@@ -788,6 +800,99 @@ export class Vm implements ProcessKernel {
       this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program.argv[0] ?? req.path });
     });
     return pid;
+  }
+
+  /**
+   * `node` started by a WebAssembly process (the shell, env, npm's `sh -c`): a JS process
+   * whose stdio are the fds the spawn's file actions left (./js-child-stdio.ts), waited for
+   * and signalled as the parent's other children are.
+   */
+  private spawnJsChild(parent: WasmProcess, argv: string[], env: Record<string, string>, built: { fds: Map<number, ChildFd>; cwd: string }, req: { flags: number; pgroup: number }): number {
+    const pgid = (req.flags & SPAWN_SETPGROUP) ? req.pgroup || 0 : (req.flags & SPAWN_SETSID) ? 0 : parent.pgid;
+    const { pid, child, ended } = this.startJsImage(parent, argv, env, built);
+    const group = pgid || pid;
+    parent.children.add(
+      pid,
+      group,
+      ended.then((exit) => ({ exitCode: exit.exitCode, signal: exit.signal ? signalNumber(exit.signal) : 0, cpuMs: exit.usage.cpuMs, wallMs: exit.usage.wallMs })),
+      { pid, pgid: group, command: 'node', argv: ['node', ...argv.slice(1)], startedAt: child.startedAt },
+    );
+    return pid;
+  }
+
+  /**
+   * proc_exec of `node` (`exec node x.js` in a script): the WASM process gives up its runner
+   * and lives on as the JS process's stand-in: same pid for its parent and for signals,
+   * ending with the JS process's status. The JS process is its one child, with its fds.
+   */
+  execJs(proc: WasmProcess, argv: string[], env: Record<string, string>, fds: FdSpec[], cwd: string): { child: GuestProcess; ended: Promise<ProcessExit> } {
+    const built = childFds(fds, [], cwd, proc.preopens, {
+      openFileOf: (hostFd) => proc.openFile(hostFd),
+      open: () => {
+        throw new FsError('EINVAL', 'execve');
+      },
+      checkDirectory: () => {},
+      maxFds: proc.maxOpenFiles + proc.preopens.length,
+    });
+    const { child, ended } = this.startJsImage(proc, argv, env, built);
+    return { child, ended };
+  }
+
+  private startJsImage(parent: WasmProcess, argv: string[], env: Record<string, string>, built: { fds: Map<number, ChildFd>; cwd: string }): { pid: number; child: JsProcess; ended: Promise<ProcessExit> } {
+    const pid = this.processes.reserve();
+    const log = this.log.child({ pid, ppid: parent.pid });
+    const root = this.processes.find(parent.rootPid);
+    const rootProcess = root instanceof WasmProcess || root instanceof JsProcess ? root : undefined;
+    const stdio = jsChildStdio({
+      fds: built.fds,
+      inheritedStdin: parent.stdin,
+      inheritedOutput: parent.treeOutput ?? rootProcess?.inheritedOutput ?? { write: () => {} },
+      pipes: this.pipes,
+      files: this.fs,
+      stdinCapacity: this.stdinCapacity,
+      queueBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
+      onWriteError: (err) => log.warn({ err: (err as Error).message }, 'a node process\'s output to a file was dropped'),
+      onBrokenPipe: () => child?.pipeBroken(),
+    });
+    const live = () => this.processes.find(pid) !== undefined;
+    const inheritsTty = parent.tty !== undefined && built.fds.get(0)?.kind === 'stdin';
+    let child: JsProcess | undefined;
+    try {
+      child = new JsProcess({
+        pid, ppid: parent.pid, env, cwd: built.cwd, vfs: this.fs, permits: new ProcessPermits(this.permissions, pid),
+        stdin: stdio.stdin, output: stdio.output, outputWindow: stdio.outputWindow, watchdog: this.engine.watchdog, log,
+        ...(inheritsTty ? { tty: parent.tty } : {}),
+        args: argv.slice(1),
+        bindings: this.bindings,
+        callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
+        engine: this.engine,
+        budgets: this.jsBudgets(this.guestBudgets()),
+        user: this.user,
+        childKernel: this,
+        nodeBounds: this.nodeBounds(log),
+        rootPid: parent.rootPid,
+        admit: () => this.spawns.wait(live),
+        terminalMode: (p, raw) => this.terminalMode(p, raw),
+        cpuShare: this.cpuShare,
+        network: this.network,
+        netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
+      });
+    } catch (err) {
+      stdio.release();
+      this.processes.unreserve();
+      throw err;
+    }
+    this.processes.add(pid, child);
+    this.execs++;
+    const ended = child.start();
+    void ended.finally(() => stdio.release());
+    void ended.then((exit) => {
+      this.processes.remove(pid);
+      this.cpuMs += exit.usage.cpuMs;
+      if (exit.error) this.limitHits++;
+      this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: 'node' });
+    });
+    return { pid, child, ended };
   }
 
   /** What a runner may hand the daemon in one spawn or exec (spawn-request.ts). */

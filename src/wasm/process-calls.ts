@@ -53,6 +53,8 @@ export interface ProcessKernel {
   checkStart(permits: import('../permissions/process-permits.js').ProcessPermits, program: string, syscall: string): void;
   /** What a runner may hand the daemon in one spawn or exec (spawn-request.ts). */
   requestBounds(proc: WasmProcess): Omit<import('./spawn-request.js').RequestBounds, 'preopens'>;
+  /** proc_exec of `node`: starts the JS process that the exec'ing process stands in for (vm.ts execJs). */
+  execJs(proc: WasmProcess, argv: string[], env: Record<string, string>, fds: import('./runner/contract.js').FdSpec[], cwd: string): { child: { kill(signal?: import('../process/guest-process.js').Signal): void }; ended: Promise<import('../process/guest-process.js').ProcessExit> };
 }
 
 /**

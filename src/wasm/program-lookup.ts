@@ -12,13 +12,19 @@ export function commandStub(name: string): Uint8Array {
   return Buffer.from(`${STUB_PREFIX}${name}\n`);
 }
 
-export interface Program {
-  module: CommandModule;
+/** The JavaScript runtime's name: /usr/bin/node is a stub naming it, as each command's names its module. */
+export const NODE_COMMAND = 'node';
+
+/**
+ * What runs: a WebAssembly module, or the VM's `node` (a JS process: /usr/bin/node, or a
+ * `#!/usr/bin/node` script, or `#!/usr/bin/env node` through env).
+ */
+export type Program = {
   /** The path that was run (in a jailed process's own namespace). */
   path: string;
   /** argv as the program sees it (a script's interpreter goes first). */
   argv: string[];
-}
+} & ({ kind: 'wasm'; module: CommandModule } | { kind: 'node' });
 
 /** Where a lookup happens: the cwd, the PATH to search, and the jail of the process asking. */
 export interface LookupWhere {
@@ -68,15 +74,17 @@ export function lookupProgram(
     return load(files, command, normalize(absolute(where.cwd, name)), argv, where.byHost ? -1 : 0);
   } catch (err) {
     const system = where.jail && err instanceof FsError && (err.errno === 'ENOENT' || err.errno === 'ENOTCAPABLE') ? systemCommand(command, name) : undefined;
-    if (system) return { module: system, path: `/usr/bin/${system.name}`, argv };
+    if (system === NODE_COMMAND) return { kind: 'node', path: `/usr/bin/${NODE_COMMAND}`, argv };
+    if (system) return { kind: 'wasm', module: system, path: `/usr/bin/${system.name}`, argv };
     throw err;
   }
 }
 
 /** A registered command a bare name or /usr/bin/NAME, /bin/NAME stands for. */
-function systemCommand(command: (name: string) => CommandModule | undefined, name: string): CommandModule | undefined {
+function systemCommand(command: (name: string) => CommandModule | undefined, name: string): CommandModule | typeof NODE_COMMAND | undefined {
   const m = /^(?:\/(?:usr\/)?bin\/)?([\w.+-]+)$/.exec(name);
-  return m ? command(m[1]!) : undefined;
+  if (!m) return undefined;
+  return m[1] === NODE_COMMAND ? NODE_COMMAND : command(m[1]!);
 }
 
 /** The VM filesystem as a (possibly jailed) process sees it: its paths go through its preopens. */
@@ -123,12 +131,14 @@ function load(files: JailedFiles, command: (name: string) => CommandModule | und
   // A view of the file, copied in slices when handed to the prep worker (module-prep.ts):
   // a copy here, on the daemon's thread, stalled it 200 ms for 60 MB. A program that
   // rewrites the file meanwhile gets what it wrote; the module is checked whole anyway.
-  if (isWasm(bytes)) return { module: { name: path, bytes, hash: '', source: path }, path, argv };
+  if (isWasm(bytes)) return { kind: 'wasm', module: { name: path, bytes, hash: '', source: path }, path, argv };
   const head = Buffer.from(bytes.subarray(0, Math.min(bytes.byteLength, 256))).toString('utf8');
   if (head.startsWith(STUB_PREFIX)) {
-    const module = command(head.slice(STUB_PREFIX.length).split('\n')[0]!.trim());
+    const name = head.slice(STUB_PREFIX.length).split('\n')[0]!.trim();
+    if (name === NODE_COMMAND) return { kind: 'node', path, argv };
+    const module = command(name);
     if (!module) throw new FsError('ENOEXEC', 'execve', path, `${path} names a command this sidecar does not have`);
-    return { module, path, argv };
+    return { kind: 'wasm', module, path, argv };
   }
   if (head.startsWith('#!') && depth <= 0) {
     const line = head.slice(2).split('\n')[0]!.trim();

@@ -91,6 +91,8 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
   private argv: string[];
   private env: Record<string, string>;
   private runner: RunnerIsolate | undefined;
+  /** The JS process an exec of `node` started, which this process stands in for. */
+  private jsImage: { kill(signal?: import('../process/guest-process.js').Signal): void } | undefined;
   private running = false;
   /** Set when the sidecar stopped the run: its runner may still be executing it. */
   private stoppedBySidecar = false;
@@ -200,6 +202,13 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
    */
   deliver(sig: number): void {
     if (this.finished || sig === 0) return;
+    // Exec'd into node: the JS process takes what is sent to this pid.
+    if (this.jsImage) {
+      if (sig !== 9 && NOT_TERMINATING.has(sig)) return;
+      const name = signalName(sig);
+      this.jsImage.kill(name === 'SIGTERM' || name === 'SIGINT' || name === 'SIGHUP' ? name : 'SIGKILL');
+      return;
+    }
     const bit = (word: number) => (Atomics.load(this.signalWords, word + (sig > 32 ? 1 : 0)) >>> 0) & (1 << ((sig - 1) % 32));
     if (sig !== 9) {
       if (bit(IGNORED)) return;
@@ -337,6 +346,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
     }
     this.argv = program.argv;
     this.env = env;
+    if (program.kind === 'node') return this.execNode(runner, env, exec.fds);
     this.startFds = exec.fds;
     this.o.posix.umask = exec.umask;
     this.store(BLOCKED, exec.blocked);
@@ -348,6 +358,34 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
         this.env = visible;
         this.tableBytes = compiled.tableBytes;
         this.runImage(runner, compiled);
+      },
+      (err: unknown) => this.onRunFailed(err),
+    );
+  }
+
+  /**
+   * proc_exec of `node`: the JS process runs with this process's fds; this one lets its
+   * runner go and stands in for it (its pid, its status, the signals sent to it).
+   */
+  private execNode(runner: RunnerIsolate, env: Record<string, string>, fds: FdSpec[]): void {
+    let image;
+    try {
+      image = this.o.kernel.execJs(this, this.argv, env, fds, this.o.cwd);
+    } catch (err) {
+      this.writeErr(`${this.command}: exec node: ${(err as Error).message}\n`);
+      this.exitCode = 127;
+      return this.finish();
+    }
+    this.jsImage = image.child;
+    this.runner = undefined;
+    runner.host = null;
+    this.o.runners.release(runner, false);
+    image.ended.then(
+      (exit) => {
+        this.jsImage = undefined;
+        if (this.finished) return;
+        this.exitCode = exit.exitCode;
+        this.finish(undefined, exit.signal);
       },
       (err: unknown) => this.onRunFailed(err),
     );

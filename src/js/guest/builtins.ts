@@ -26,9 +26,9 @@ import { testLibBundle } from './test-lib-loader.js';
 import { brokerTransport } from './node/net-broker-transport.js';
 
 /** The builtin modules guest code can `require` or `import`, with or without `node:`. */
-export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
+export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'path/win32', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
   'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net', 'async_hooks', 'v8', 'cluster',
-  'http', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server',
+  'http', 'http2', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server',
   'test', 'test/reporters', 'constants', 'sys', 'console', 'punycode', 'stream/consumers', 'domain',
   '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_writable'] as const;
 
@@ -71,8 +71,9 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
   void crypto;
   // Loaded on first require: most programs never touch them.
   const lazy: Record<string, () => unknown> = {
-    path: () => Object.assign(lazyPath(), { posix: lazyPath() }),
-    'path/posix': lazyPath,
+    path: lazyPath,
+    'path/posix': () => lazyPath().posix,
+    'path/win32': () => lazyPath().win32,
     util: () => {
       // As in Node, util.promisify(setTimeout) and (setImmediate) are timers/promises'.
       const custom = Symbol.for('nodejs.util.promisify.custom');
@@ -113,6 +114,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     dns: () => netLibBundle().loadDns(false),
     'dns/promises': () => netLibBundle().loadDns(true),
     dgram: () => netLibBundle().loadDgram(),
+    http2: () => netLibBundle().loadHttp2(),
     ...Object.fromEntries(['_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server'].map((name) => [name, () => netLibBundle().loadHttpInternal(name)])),
     // Node's own constants.js: os, fs and crypto constants in one frozen object (crypto's come from the daemon).
     constants: () => {

@@ -90,9 +90,16 @@ export interface ModuleRecord {
   cache?: unknown;
 }
 
-/** A CommonJS file as it is compiled: Node's wrapper function around its source (a `#!` line made a comment). */
+/** What wrapCommonJs puts before a file's first line. */
+export const COMMONJS_PREFIX = '(function (exports, require, module, __filename, __dirname) {';
+
+/**
+ * A CommonJS file as it is compiled: Node's wrapper function around its source (a `#!` line
+ * made a comment). It is compiled with a column offset of minus the prefix's length, so a
+ * position on the first line is the file's own (as Node's compileFunction gives it).
+ */
 export function wrapCommonJs(source: string): string {
-  return `(function (exports, require, module, __filename, __dirname) {${source.startsWith('#!') ? `//${source}` : source}\n})`;
+  return `${COMMONJS_PREFIX}${source.startsWith('#!') ? `//${source}` : source}\n})`;
 }
 
 /** What the host tells the runtime when a process starts in a (possibly pooled) isolate. */

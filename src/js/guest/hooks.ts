@@ -47,10 +47,11 @@ function compileError(err: unknown, filename: string): Error {
 }
 
 /** Compiles and runs a script in this isolate, with cached data when there is some; its completion value. */
-export function compileScript(code: string, filename: string, cachedData: unknown): unknown {
+export function compileScript(code: string, filename: string, cachedData: unknown, columnOffset = 0): unknown {
   // Null-prototype options: guest code may have put getters on Object.prototype.
   const options = Object.create(null) as Record<string, unknown>;
   options.filename = filename;
+  if (columnOffset !== 0) options.columnOffset = columnOffset;
   if (cachedData !== undefined) options.cachedData = cachedData;
   let script: CompiledScript;
   try {

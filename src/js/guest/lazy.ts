@@ -1,5 +1,6 @@
 import type { Buffer as BufferType } from 'buffer';
 import { patchBuffer } from './node/buffer.js';
+import { loadNodePath } from './node/path-module.js';
 
 /**
  * The polyfills are loaded on first use, not at isolate start: evaluating them all costs
@@ -7,7 +8,6 @@ import { patchBuffer } from './node/buffer.js';
  * CommonJS dependency behind a wrapper that runs on its first `require`.
  */
 declare function require(id: 'buffer'): { Buffer: typeof BufferType };
-declare function require(id: 'path-browserify'): PathModule;
 
 export interface PathModule {
   resolve(...parts: string[]): string;
@@ -20,4 +20,5 @@ let buffer: typeof BufferType | undefined;
 let path: PathModule | undefined;
 
 export const lazyBuffer = (): typeof BufferType => (buffer ??= patchBuffer(require('buffer').Buffer as never));
-export const lazyPath = (): PathModule => (path ??= require('path-browserify'));
+/** Node's own lib/path.js (posix, with .posix and .win32), as `require('path')` gives it. */
+export const lazyPath = (): PathModule => (path ??= loadNodePath((globalThis as { process?: unknown }).process) as PathModule);

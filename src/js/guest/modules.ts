@@ -1,4 +1,4 @@
-import { wrapCommonJs, type ModuleRecord } from './contract.js';
+import { COMMONJS_PREFIX, wrapCommonJs, type ModuleRecord } from './contract.js';
 import { getCwd, resolvePath } from './cwd.js';
 import { compileScript, guestError, hooks, unwrap } from './hooks.js';
 
@@ -184,7 +184,7 @@ export function createModuleSystem(builtins: Record<string, unknown>) {
       } else if (record.format === 'module') {
         throw Object.assign(new Error(`require() of ES Module ${record.path}${parent?.filename ? ` from ${parent.filename}` : ''} not supported.\nInstead change the require of ${record.path} to a dynamic import() which is available in all CommonJS modules.`), { code: 'ERR_REQUIRE_ESM' });
       } else {
-        const wrapper = compileScript(wrapCommonJs(record.source), record.path, record.cache) as (...args: unknown[]) => unknown;
+        const wrapper = compileScript(wrapCommonJs(record.source), record.path, record.cache, -COMMONJS_PREFIX.length) as (...args: unknown[]) => unknown;
         wrapper.call(module.exports, module.exports, module.require, module, record.path, module.path);
       }
       module.loaded = true;

@@ -9,6 +9,7 @@ import { attachTerminal } from './terminal.js';
 import { createEnv } from './node/process-env.js';
 import { capture } from './async-context.js';
 import { hasUncaughtExceptionCaptureCallback, setUncaughtExceptionCaptureCallback } from './uncaught.js';
+import { nodeRequire } from './node/internal.js';
 
 /** What `os` reports (set when a process starts; see SystemInfo). */
 let currentSystem: SystemInfo = { cpus: [], totalmem: 0, release: '', version: '', machine: 'x86_64', versions: {}, nodeRelease: {} };
@@ -147,6 +148,8 @@ export function createProcess() {
     };
   }
 
+  // Node's own lib/internal/process/report.js over ./node/report-binding.ts, loaded on first use.
+  Object.defineProperty(proc, 'report', { enumerable: true, configurable: true, get: () => nodeRequire('internal/process/report').report });
   Object.assign(proc, {
     memoryUsage,
     cpuUsage,

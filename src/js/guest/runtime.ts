@@ -219,9 +219,37 @@ function exitFromUncaught(): void {
   }
 }
 
+/**
+ * As Node prints an exception nothing caught: the error inspected (its stack, then its own
+ * properties such as `code`), or the thrown value with Node's hint, then the version line.
+ * (Node also quotes the source line first; this does not.) The runtime's own frames are left out.
+ */
 function describeUncaught(err: unknown): string {
-  if (err instanceof Error) return trimStack(err.stack ?? `${err.name}: ${err.message}`);
-  return `Uncaught ${inspect(err)}`;
+  const version = `\n\nNode.js ${String(proc.version)}`;
+  if (err instanceof Error) {
+    let stack: unknown;
+    try {
+      stack = err.stack;
+      if (typeof stack === 'string') {
+        const trimmed = trimStack(stack);
+        // An error the daemon raised (a module that cannot load) has no frames of the guest's:
+        // its own line, where Node would show its loader's frames.
+        if (!trimmed.includes('\n    at ')) return `${trimmed}${version}`;
+        Object.defineProperty(err, 'stack', { value: trimmed, writable: true, configurable: true, enumerable: false });
+      }
+      return `${inspect(err)}${version}`;
+    } catch {
+      // A getter of its own threw while it was inspected: its stack alone, as far as it can be read.
+      return `${typeof stack === 'string' ? trimStack(stack) : 'Error'}${version}`;
+    }
+  }
+  let shown: string;
+  try {
+    shown = inspect(err);
+  } catch {
+    shown = '[value that cannot be inspected]';
+  }
+  return `${shown}\n(Use \`node --trace-uncaught ...\` to show where the exception was thrown)${version}`;
 }
 
 function runEval(code: string, print: boolean): void {

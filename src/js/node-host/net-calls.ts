@@ -59,16 +59,18 @@ export const shape = (err: unknown) => {
 /**
  * The guest closed a socket: what it wrote before was handed to the daemon (a kernel's
  * send buffer, which Node's destroy() leaves to be sent), so it still goes out, then the
- * end; nothing more is read. The connection stays counted against the VM until then (a
- * peer that never reads holds it, as an orphaned kernel socket; the VM's dispose ends it).
+ * end; nothing more is read. The connection stays counted against the VM until then, or
+ * until `lingerMs` (NET_LINGER_MS) has passed: a peer that never reads cannot hold it, as a
+ * kernel gives up an orphaned socket.
  */
-function linger(stream: Duplex, detach: (() => void) | undefined): void {
+function linger(stream: Duplex, detach: (() => void) | undefined, lingerMs: number): void {
   detach?.();
   stream.on('error', () => stream.destroy());
   if (stream.destroyed || stream.writableFinished || stream.writableLength === 0) {
     stream.destroy();
     return;
   }
+  giveUpAfter(stream, lingerMs);
   stream.once('finish', () => stream.destroy());
   stream.end();
   // What arrives now goes nowhere (the stream must still flow, or a pair's peer would wait).
@@ -81,7 +83,7 @@ function linger(stream: Duplex, detach: (() => void) | undefined): void {
  * TLS's last records in the socket's buffer). The session ends once the ciphertext side has
  * delivered its last bytes, or at once if it cannot end.
  */
-function endTls(stream: Duplex, cipher: { destroy(): void; once?: unknown }, detach: (() => void) | undefined): void {
+function endTls(stream: Duplex, cipher: { destroy(): void; once?: unknown }, detach: (() => void) | undefined, lingerMs: number): void {
   detach?.();
   stream.on('error', () => stream.destroy());
   const side = cipher as unknown as Duplex;
@@ -89,10 +91,18 @@ function endTls(stream: Duplex, cipher: { destroy(): void; once?: unknown }, det
     stream.destroy();
     return;
   }
+  giveUpAfter(stream, lingerMs);
   side.once('finish', () => stream.destroy());
   side.once('close', () => stream.destroy());
   stream.end();
   stream.resume();
+}
+
+/** Destroys the stream if it is still open after `ms` (the timer goes with it). */
+function giveUpAfter(stream: Duplex, ms: number): void {
+  const timer = setTimeout(() => stream.destroy(), ms);
+  timer.unref();
+  stream.once('close', () => clearTimeout(timer));
 }
 
 export class NetCalls {
@@ -356,8 +366,9 @@ export class NetCalls {
     h.closed = true;
     this.handles.delete(id);
     if (h.kind === 'socket') {
-      if (h.cipher && h.stream) endTls(h.stream, h.cipher, h.detach);
-      else if (h.stream) linger(h.stream, h.detach);
+      const lingerMs = this.network?.lingerMs ?? 0;
+      if (h.cipher && h.stream) endTls(h.stream, h.cipher, h.detach, lingerMs);
+      else if (h.stream) linger(h.stream, h.detach, lingerMs);
     } else if (h.kind === 'server') h.listener?.close();
     this.changed();
   }

@@ -12,6 +12,8 @@
  */
 import { fsConstants } from '../fs-constants.js';
 import { OS_CONSTANTS } from './os.js';
+import { createReportBinding } from './report-binding.js';
+import { nodeRequire } from './internal.js';
 import { UV_ERRORS } from './uv-errors.js';
 
 const { toString } = Object.prototype;
@@ -188,6 +190,7 @@ const bindings: Record<string, () => unknown> = {
   util: () => util,
   config: () => ({ hasIntl: false, hasInspector: false, noBrowserGlobals: false, bits: 64 }),
   constants: () => ({ os: { ...OS_CONSTANTS, UV_UDP_REUSEADDR: 4 }, fs: fsConstants, crypto: {} }),
+  report: () => createReportBinding(() => (globalThis as any).process, () => nodeRequire('fs'), () => nodeRequire('os').hostname()),
   string_decoder: () => ({ encodings: ['ascii', 'utf8', 'base64', 'utf16le', 'latin1', 'hex', 'buffer', 'base64url'] }),
   buffer: () => ({
     compare(a: Uint8Array, b: Uint8Array): number {

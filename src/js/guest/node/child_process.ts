@@ -275,8 +275,10 @@ export function fork(modulePath: unknown, args?: unknown, options?: unknown): Ch
   return spawn(execPath, [...execArgv, path, ...argv.map(String)], o);
 }
 
-function bufferOrString(chunks: Array<Buffer | string>, encoding: string | null): Buffer | string {
-  return encoding ? (chunks as string[]).join('') : lazyBuffer().concat(chunks as Buffer[]);
+/** As Node's exithandler: text when an encoding was asked for or set on the stream since (setEncoding), else the bytes. */
+function bufferOrString(chunks: Array<Buffer | string>, encoding: string | null, stream: ChildReadable | null): Buffer | string {
+  const streamEncoding = (stream as { readableEncoding?: string | null } | null)?.readableEncoding;
+  return encoding || streamEncoding ? chunks.join('') : lazyBuffer().concat(chunks as Buffer[]);
 }
 
 /** execFile's and exec's collecting of output, maxBuffer, timeout and error, as Node does them. */
@@ -304,8 +306,8 @@ export function execFile(file: unknown, args?: unknown, options?: unknown, callb
     exited = true;
     if (timer) timerGlobals.clearTimeout(timer as never);
     if (!cb) return;
-    const stdout = bufferOrString(out, encoding);
-    const stderr = bufferOrString(err, encoding);
+    const stdout = bufferOrString(out, encoding, child.stdout);
+    const stderr = bufferOrString(err, encoding, child.stderr);
     if (!ex && code === 0 && signal === null) return cb(null, stdout, stderr);
     let cmd = file as string;
     if (Array.isArray(args) && args.length) cmd += ` ${args.join(' ')}`;
@@ -329,7 +331,9 @@ export function execFile(file: unknown, args?: unknown, options?: unknown, callb
     if (!stream) return;
     if (encoding) stream.setEncoding(encoding);
     stream.on('data', (chunk: Buffer | string) => {
-      const length = typeof chunk === 'string' ? (lazyBuffer().byteLength as (s: string, e: string) => number)(chunk, encoding as string) : chunk.length;
+      // The stream's encoding now (a caller may have set one after exec returned).
+      const now = (stream as { readableEncoding?: string | null }).readableEncoding ?? encoding;
+      const length = typeof chunk === 'string' ? (lazyBuffer().byteLength as (s: string, e: string) => number)(chunk, now ?? 'utf8') : chunk.length;
       const total = (name === 'stdout' ? (outLen += length) : (errLen += length));
       if (maxBuffer !== Infinity && total > maxBuffer) {
         const keep = maxBuffer - (total - length);

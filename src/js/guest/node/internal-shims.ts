@@ -34,7 +34,6 @@ export const internalShims: Record<string, () => unknown> = {
     },
     hasColors: () => false,
   }),
-  'internal/constants': () => ({ EOL: '\n', CHAR_DOT: 46, CHAR_FORWARD_SLASH: 47 }),
   'internal/v8/startup_snapshot': () => ({ namespace: { isBuildingSnapshot: () => false, addSerializeCallback() {}, addDeserializeCallback() {} } }),
   'internal/streams/utils': () => ({
     isNodeStream: (v: any) => !!v && (!!v._readableState || !!v._writableState || (typeof v.write === 'function' && typeof v.on === 'function') || (typeof v.pipe === 'function' && typeof v.on === 'function')),

@@ -7,6 +7,7 @@
  */
 import { internalBinding } from './bindings.js';
 import { internalShims } from './internal-shims.js';
+import { lazyPrimordials } from './lazy-primordials.js';
 
 type ModuleFn = (exports: object, require: (id: string) => unknown, module: { exports: unknown }, process: unknown, binding: typeof internalBinding, primordials: object) => void;
 declare function require(id: string): ModuleFn;
@@ -41,6 +42,8 @@ const vendored: Record<string, () => ModuleFn> = {
   'assert': () => require('../../../../vendor/node/lib/assert.js'),
   'util': () => require('../../../../vendor/node/lib/util.js'),
   'constants': () => require('../../../../vendor/node/lib/constants.js'),
+  'internal/constants': () => require('../../../../vendor/node/lib/internal/constants.js'),
+  'internal/process/report': () => require('../../../../vendor/node/lib/internal/process/report.js'),
   'punycode': () => require('../../../../vendor/node/lib/punycode.js'),
   'stream/consumers': () => require('../../../../vendor/node/lib/stream/consumers.js'),
   // domain: Node's own, over async_hooks.createHook, the uncaught-exception capture callback and events' domain hooks.
@@ -58,13 +61,14 @@ export function configureNodeInternals(proc: Record<string, unknown>, builtin: (
   host = { process: proc, builtin };
 }
 
+/** Node's primordials, each name made when a vendored module first asks for it (./lazy-primordials.ts). */
 export function getPrimordials(): Record<string, unknown> {
-  if (!primordials) {
-    primordials = {};
+  return (primordials ??= lazyPrimordials(() => {
+    const all: Record<string, unknown> = {};
     const build = require('../../../../vendor/node/lib/internal/per_context/primordials.js');
-    build({}, nodeRequire, { exports: {} }, host?.process, internalBinding, primordials);
-  }
-  return primordials;
+    build({}, nodeRequire, { exports: {} }, host?.process, internalBinding, all);
+    return all;
+  }));
 }
 
 /** `require` as Node's own lib/ sees it: internal ids first, then the guest's builtins. */

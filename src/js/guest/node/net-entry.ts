@@ -21,3 +21,4 @@ export const loadDgram = () => {
   return httpRequire('dgram');
 };
 export { loadFetch } from './fetch-entry.js';
+export { createHttp2 as loadHttp2 } from './http2.js';

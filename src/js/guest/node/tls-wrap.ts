@@ -1,3 +1,4 @@
+import { unavailable } from './feature-unavailable.js';
 import { netHost } from './net-host.js';
 import type { TlsFailure } from './net-transport.js';
 import { withMethods } from './node-constructor.js';
@@ -31,12 +32,6 @@ export interface TlsSession {
 
 const kConnectOptions = Symbol('kConnectOptions');
 let allowUnauthorizedWarned = false;
-
-function unavailable(feature: string): Error {
-  const err = new Error(`The feature ${feature} is unavailable on the current platform, which is being used to run Node.js`) as Error & { code: string };
-  err.code = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
-  return err;
-}
 
 function allowUnauthorized(): boolean {
   const allow = g.process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0';
