@@ -68,17 +68,45 @@ export function newFrame(type: string, resource: object = {}): Frame {
   return frame;
 }
 
-/** `fn` bound to the context current now; `once` callbacks fire `destroy` after they ran. */
+/**
+ * `fn` bound to the context current now; `once` callbacks fire `destroy` after they ran. As
+ * Node's timers and tick queue do, a callback that throws keeps its context, and its `after`
+ * hooks wait, until the uncaught exception has been handled (`settleUnwound`): the handler
+ * (a domain's, through its `before` hook) runs in the context of the callback that threw.
+ */
 export function capture<F extends (...a: any[]) => any>(fn: F, type: string, once = true, resource?: object): F {
   if (!asyncContext.enabled) return fn;
   const frame = newFrame(type, resource);
   return function (this: unknown, ...args: unknown[]) {
+    const prev = current;
+    current = frame;
+    if (activeHooks.size) emit('before', frame.id);
+    let threw = true;
     try {
-      return runInFrame(frame, fn, this, args);
+      const result = fn.apply(this, args);
+      threw = false;
+      return result;
     } finally {
+      if (threw) unwound.push({ id: frame.id, prev });
+      else {
+        if (activeHooks.size) emit('after', frame.id);
+        current = prev;
+      }
       if (once) emitDestroy(frame.id);
     }
   } as F;
+}
+
+/** Callbacks that threw, innermost first, with the context each one was entered from. */
+const unwound: Array<{ id: number; prev: Frame }> = [];
+
+/** The uncaught exception was handled: the `after` hooks of the callbacks it unwound run now, as Node runs them. */
+export function settleUnwound(): void {
+  while (unwound.length > 0) {
+    const { id, prev } = unwound.shift()!;
+    if (activeHooks.size) emit('after', id);
+    current = prev;
+  }
 }
 
 /** As Node does, destroy hooks run later, from a queue drained in an immediate. */

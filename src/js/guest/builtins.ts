@@ -30,7 +30,7 @@ import { brokerTransport } from './node/net-broker-transport.js';
 export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'path/win32', 'events', 'buffer', 'util', 'util/types', 'assert', 'assert/strict', 'os', 'timers', 'timers/promises', 'process', 'crypto', 'child_process', 'zlib', 'tty', 'diagnostics_channel', 'perf_hooks', 'vm', 'worker_threads', 'module',
   'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net', 'async_hooks', 'v8', 'cluster',
   'http', 'http2', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server',
-  'test', 'test/reporters', 'constants', 'sys', 'console', 'punycode', 'stream/consumers',
+  'test', 'test/reporters', 'constants', 'sys', 'console', 'punycode', 'stream/consumers', 'domain',
   '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_writable'] as const;
 
 function timersPromises() {
@@ -132,6 +132,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     console: () => (globalThis as unknown as { console: unknown }).console,
     punycode: () => nodeRequire('punycode'),
     'stream/consumers': () => nodeRequire('stream/consumers'),
+    domain: () => nodeRequire('domain'),
     ...Object.fromEntries((['Duplex', 'PassThrough', 'Readable', 'Transform', 'Writable'] as const).map((name) => [`_stream_${name.toLowerCase()}`, () => (modules.stream as Record<string, unknown>)[name]])),
     // node:test only, as Node 20 gives it: modules.ts refuses 'test' without the prefix.
     test: () => testLibBundle().loadTest('test'),

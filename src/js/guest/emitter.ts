@@ -36,8 +36,11 @@ export class Emitter {
     const list = this.listenersByEvent.get(event);
     if (!list) return this;
     const i = list.findIndex((l) => l === listener || (l as { listener?: Listener }).listener === listener);
-    if (i !== -1) list.splice(i, 1);
+    if (i === -1) return this;
+    const [removed] = list.splice(i, 1);
     if (list.length === 0) this.listenersByEvent.delete(event);
+    // As Node's: `domain` watches process's `uncaughtException` listeners so.
+    if (this.listenersByEvent.has('removeListener')) this.emit('removeListener', event, (removed as { listener?: Listener }).listener ?? removed);
     return this;
   }
   removeListener(event: string | symbol, listener: Listener): this {

@@ -1,6 +1,7 @@
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { nodeFs } from './fs-node.js';
 import { nodeRequire } from './node/internal.js';
+import { queueCallback } from './callback-queue.js';
 
 /**
  * fs.opendir/opendirSync/promises.opendir and fs.Dir as Node 20.19 has them
@@ -12,7 +13,7 @@ import { nodeRequire } from './node/internal.js';
 type Entry = { name: string; type: 'file' | 'directory' | 'symlink' | 'socket' };
 type Cb = (err: unknown, value?: unknown) => void;
 /** Calls back on a later microtask, as the rest of the guest's fs callbacks do. */
-const later = (cb: Cb, ...args: unknown[]) => queueMicrotask(() => cb(...(args as [unknown])));
+const later = (cb: Cb, ...args: unknown[]) => queueCallback(() => cb(...(args as [unknown])));
 const DIRENT_TYPE = { file: 1, directory: 2, symlink: 3, socket: 5 } as const;
 
 /** `list` lists a directory named as the caller gave it; its errors name the syscall scandir, which opendir renames. */

@@ -2,6 +2,7 @@ import { resolvePath } from './cwd.js';
 import { nodeFs } from './fs-node.js';
 import { timerGlobals } from './timers.js';
 import { lazyBuffer } from './lazy.js';
+import { queueCallback } from './callback-queue.js';
 
 /**
  * fs.watchFile/unwatchFile as Node 20 has them (lib/fs.js, internal/fs/watchers.js over
@@ -74,7 +75,7 @@ export function makeWatchFile(statSync: (p: string, o: object) => unknown, event
         if (!this.timer) return;
         timerGlobals.clearInterval(this.timer as never);
         this.timer = null;
-        queueMicrotask(() => this.emit('stop'));
+        queueCallback(() => this.emit('stop'));
       }
       ref(): this {
         if (this.refs === this.maxRefs) return this;

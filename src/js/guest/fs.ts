@@ -9,6 +9,8 @@ import { writeOut } from './output.js';
 import { makeOpendir } from './fs-dir.js';
 import { nodeFsError } from './fs-errors.js';
 import { FSWatcher, watchIterator, type Abortable } from './fs-watch.js';
+import { queueCallback } from './callback-queue.js';
+import { nodeRequire } from './node/internal.js';
 
 /**
  * Node's `fs` (sync, callback and promise forms of the common calls) over the VM
@@ -164,7 +166,11 @@ function writeWhole(p: unknown, data: unknown, options: unknown, flag: string): 
   const bytes = bytesOf(data, o.encoding ?? 'utf8');
   if (isStdio(p)) writeOut(p, bytes);
   else if (isUserFd) call('writeFd', validFd(p), bytes, null);
-  else call('writeFile', toPath(p), bytes, flags, fileMode(o.mode, 0o666));
+  else if ((flags & 3) === 0) {
+    // Opened for reading only ('r'): Node's open succeeds (or fails as an open does), then its first write fails.
+    sync.closeSync(sync.openSync(p, flags, o.mode));
+    if (bytes.length > 0) throw Object.assign(new Error('EBADF: bad file descriptor, write'), { errno: -9, syscall: 'write', code: 'EBADF' });
+  } else call('writeFile', toPath(p), bytes, flags, fileMode(o.mode, 0o666));
 }
 
 const sync = {
@@ -547,18 +553,24 @@ function checkArguments(fn: AnyFn, args: unknown[]): void {
  * Runs a sync call for a callback form: an error raised before the call reached the host
  * is an argument error, which Node throws at once; any other goes to the callback.
  */
-function settle(fn: AnyFn, args: unknown[], cb: AnyFn, deliver: (result: unknown) => unknown[]): void {
+function settle(fn: AnyFn, args: unknown[], cb: AnyFn, deliver: (result: unknown) => unknown[], signal?: Abortable): void {
   const before = hostCalls;
   let result: unknown;
   try {
     result = fn(...args);
   } catch (err) {
     if (hostCalls === before) throw err;
-    queueMicrotask(() => cb(err));
+    queueCallback(() => cb(err));
     return;
   }
-  queueMicrotask(() => cb(null, ...deliver(result)));
+  // Node's readFile/writeFile/appendFile work in steps and call back with an AbortError when the
+  // signal was aborted before the last one; here the work is done at once, so the signal is
+  // read when the callback is due.
+  queueCallback(() => (signal?.aborted ? cb(new (nodeRequire('internal/errors').AbortError)(undefined, { cause: (signal as { reason?: unknown }).reason })) : cb(null, ...deliver(result))));
 }
+
+/** Where the options (and so a `signal`) of the callback forms that take one are. */
+const SIGNAL_AT: Record<string, number> = { readFile: 1, writeFile: 2, appendFile: 2 };
 
 for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
   const fn = (sync as unknown as Record<string, AnyFn>)[`${name}Sync`]!;
@@ -575,7 +587,9 @@ for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
       nodeFs().validateFunction(cb, 'cb');
     }
     // A call with no result calls back with the error alone, as Node's binding does.
-    settle(fn, args, cb as AnyFn, (result) => (name === 'readv' || name === 'writev' ? [result, args[1]] : result === undefined ? [] : [result]));
+    const options = SIGNAL_AT[name] === undefined ? undefined : args[SIGNAL_AT[name]!];
+    const signal = options !== null && typeof options === 'object' ? (options as { signal?: Abortable }).signal : undefined;
+    settle(fn, args, cb as AnyFn, (result) => (name === 'readv' || name === 'writev' ? [result, args[1]] : result === undefined ? [] : [result]), signal);
   };
 }
 // fs.read(fd, buffer, offset, length, position, cb), (fd, buffer, options, cb), (fd, {buffer, ...}, cb), (fd, cb): Node's shuffling.
@@ -663,7 +677,7 @@ for (const [name, keys] of [['read', ['bytesRead', 'buffer']], ['readv', ['bytes
 callbacks.exists = (p: unknown, cb: unknown) => {
   if (typeof cb !== 'function') nodeFs().validateFunction(cb, 'cb');
   const found = sync.existsSync(p);
-  queueMicrotask(() => (cb as (b: boolean) => void)(found));
+  queueCallback(() => (cb as (b: boolean) => void)(found));
 };
 Object.defineProperty(callbacks.exists, PROMISIFY_CUSTOM, { value: (p: unknown) => new Promise((resolve) => callbacks.exists!(p, resolve)) });
 

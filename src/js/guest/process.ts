@@ -8,6 +8,7 @@ import { ReadableIn, stdoutStream, type WritableOut } from './streams.js';
 import { attachTerminal } from './terminal.js';
 import { createEnv } from './node/process-env.js';
 import { capture } from './async-context.js';
+import { hasUncaughtExceptionCaptureCallback, setUncaughtExceptionCaptureCallback } from './uncaught.js';
 import { nodeRequire } from './node/internal.js';
 
 /** What `os` reports (set when a process starts; see SystemInfo). */
@@ -32,12 +33,18 @@ export function drainTicks(): void {
   }
 }
 
+let scheduleDrain = (drain: () => void) => queueMicrotask(drain);
+/** How the runtime queues the drain: a microtask whose uncaught exceptions it dispatches. */
+export function setTickDrainScheduler(schedule: (drain: () => void) => void): void {
+  scheduleDrain = schedule;
+}
+
 function nextTick(fn: (...a: unknown[]) => void, ...args: unknown[]): void {
   if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
   ticks.push([capture(fn, 'TickObject'), args]);
   if (!drainQueued) {
     drainQueued = true;
-    queueMicrotask(drainTicks);
+    scheduleDrain(drainTicks);
   }
 }
 
@@ -177,6 +184,10 @@ export function createProcess() {
     uptime: () => (realNow() - started) / 1000,
     nextTick,
     emitWarning,
+    setUncaughtExceptionCaptureCallback,
+    hasUncaughtExceptionCaptureCallback,
+    // What `domain` replaces with its active domain when it loads.
+    domain: null,
     exit: (code?: unknown) => {
       if (code !== undefined) exitCode = Number(code) | 0;
       const n = exitCode ?? 0;

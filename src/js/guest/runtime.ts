@@ -28,10 +28,12 @@ import { defineFetchGlobals } from './fetch-globals.js';
 import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
 import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
-import { createProcess, drainTicks } from './process.js';
+import { createProcess, drainTicks, setTickDrainScheduler } from './process.js';
 import { terminalResized } from './terminal.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
-import { capture } from './async-context.js';
+import { capture, settleUnwound } from './async-context.js';
+import { captured } from './uncaught.js';
+import { configureCallbackQueue } from './callback-queue.js';
 
 const g = globalThis as unknown as Record<string | symbol, unknown>;
 
@@ -123,9 +125,15 @@ Object.assign(g, {
 {
   // One function for the process's life (test/common compares globals by value); it carries
   // the async context once async_hooks is loaded (capture is a no-op before).
-  const native = typeof g.queueMicrotask === 'function' ? (g.queueMicrotask as (fn: () => void) => void) : (fn: () => void) => void Promise.resolve().then(fn);
+  // Promise.prototype.then as it is now: async_hooks replaces it (a microtask is no promise resource).
+  const { then } = Promise.prototype;
+  const settled = Promise.resolve();
+  const native = typeof g.queueMicrotask === 'function' ? (g.queueMicrotask as (fn: () => void) => void) : (fn: () => void) => void Reflect.apply(then, settled, [fn]);
+  // The tick queue drains from a microtask of its own, which is no async resource.
+  setTickDrainScheduler((drain) => native(guardMicrotask(drain, false)));
+  configureCallbackQueue((fn) => native(guardMicrotask(fn, false)));
   g.queueMicrotask = function queueMicrotask(fn: () => void) {
-    native(typeof fn === 'function' ? capture(fn, 'Microtask') : fn);
+    native(typeof fn === 'function' ? guardMicrotask(capture(fn, 'Microtask'), true) : fn);
   };
 }
 // ESM glue modules reach builtins and CommonJS through these (see src/js/esm-linker.ts).
@@ -138,28 +146,66 @@ Object.defineProperty(g, '__agentos_meta', { value: importMeta, writable: true, 
 
 /**
  * Node's behaviour for an exception nothing caught (`origin` says whether it came from a
- * rejected promise): `uncaughtException` listeners, else print it, run the `exit`
- * listeners with code 1 and end.
+ * rejected promise), as its process._fatalException: `uncaughtExceptionMonitor` listeners,
+ * then the capture callback (uncaught.ts) if one is set, else `uncaughtException` listeners,
+ * else print it, run the `exit` listeners with code 1 and end. Once handled, the ticks left
+ * (and those the handler queued) run, and a tick that throws comes back here.
  */
 function guard(run: () => void, origin = 'uncaughtException'): void {
-  try {
-    run();
-    drainTicks();
-  } catch (err) {
-    if (err instanceof ExitSignal) return;
-    if (proc.listenerCount('uncaughtException') > 0) {
-      try {
-        proc.emit('uncaughtException', err, origin);
-        drainTicks();
-        return;
-      } catch (again) {
-        if (again instanceof ExitSignal) return;
-        err = again;
-      }
+  settleUnwound();
+  let step = run;
+  for (;;) {
+    try {
+      step();
+      drainTicks();
+      return;
+    } catch (err) {
+      if (err instanceof ExitSignal || !fatalException(err, origin)) return;
     }
-    writeOut(2, `${describeUncaught(err)}\n`);
-    exitFromUncaught();
+    step = () => {};
+    origin = 'uncaughtException';
   }
+}
+
+/** False when the process ends (or is ending) because of `err`. */
+function fatalException(err: unknown, origin: string): boolean {
+  try {
+    proc.emit('uncaughtExceptionMonitor', err, origin);
+    if (!captured(err)) {
+      if (proc.listenerCount('uncaughtException') === 0) {
+        writeOut(2, `${describeUncaught(err)}\n`);
+        exitFromUncaught();
+        return false;
+      }
+      proc.emit('uncaughtException', err, origin);
+    }
+  } catch (again) {
+    if (again instanceof ExitSignal) return false;
+    // A handler that throws ends the process with 7, as Node's does (no `exit` listeners).
+    writeOut(2, `${describeUncaught(again)}\n`);
+    hooks.exit(7);
+    return false;
+  }
+  settleUnwound();
+  return true;
+}
+
+/**
+ * An uncaught exception from a callback the runtime runs as a microtask (queueMicrotask, the
+ * tick queue's drain) goes the same way. A queueMicrotask callback's context is left before
+ * (`settleFirst`): Node runs it in an AsyncResource scope, whose `after` hooks (and so a
+ * domain's exit) come before the exception is dispatched.
+ */
+function guardMicrotask(fn: () => void, settleFirst: boolean): () => void {
+  return () => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof ExitSignal) throw err;
+      if (settleFirst) settleUnwound();
+      if (fatalException(err, 'uncaughtException')) guard(() => {});
+    }
+  };
 }
 
 /** Node exits with 1 after an uncaught exception, once the `exit` listeners have run (7 if one of them throws). */

@@ -2,6 +2,7 @@ import type { Buffer } from 'buffer';
 import { Emitter } from './emitter.js';
 import { lazyBuffer } from './lazy.js';
 import { writeOut } from './output.js';
+import { queueCallback } from './callback-queue.js';
 
 /**
  * Minimal stream objects: enough for `process.stdout.write`, `process.stdin` events and
@@ -20,13 +21,13 @@ export class WritableOut extends Emitter {
       ? (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8' ? lazyBuffer().from(chunk, encoding as BufferEncoding) : chunk)
       : chunk instanceof Uint8Array ? chunk : String(chunk);
     this.sink(data);
-    if (typeof cb === 'function') queueMicrotask(() => (cb as () => void)());
+    if (typeof cb === 'function') queueCallback(() => (cb as () => void)());
     return true;
   }
   end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
     if (typeof chunk === 'function') cb = chunk;
     else if (chunk !== undefined && chunk !== null) this.write(chunk, encoding);
-    queueMicrotask(() => {
+    queueCallback(() => {
       this.emit('finish');
       if (typeof cb === 'function') (cb as () => void)();
     });
@@ -52,7 +53,7 @@ export class ReadableIn extends Emitter {
   constructor(readonly fd: number, private readonly onDemand: (want: boolean) => void = () => {}) {
     super();
     this.on('newListener', (event: string) => {
-      if (event === 'data') queueMicrotask(() => this.resume());
+      if (event === 'data') queueCallback(() => this.resume());
       if (event === 'readable' || event === 'end') this.onDemand(true);
     });
   }
@@ -105,7 +106,7 @@ export class ReadableIn extends Emitter {
     if (this.endEmitted) return;
     this.endEmitted = true;
     this.onDemand(false);
-    queueMicrotask(() => {
+    queueCallback(() => {
       this.emit('end');
       this.emit('close');
     });

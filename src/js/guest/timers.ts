@@ -157,7 +157,8 @@ export async function fireDue(immediates: boolean, run: (fn: () => void) => void
     if (timers.get(id) !== entry) continue; // cleared by an earlier callback
     if (entry.repeat) entry.due = realNow() + entry.delay;
     else timers.delete(id);
-    run(() => entry.callback.apply(undefined, entry.args));
+    // As Node, `this` in the callback is its Timeout or Immediate.
+    run(() => entry.callback.apply(entry.handle, entry.args));
     await null;
   }
   flush();

@@ -6,6 +6,7 @@
 import { Emitter } from '../emitter.js';
 import { lazyBuffer } from '../lazy.js';
 import { ReadableIn } from '../streams.js';
+import { queueCallback } from '../callback-queue.js';
 
 /** A piece of a write sent to the daemon in one call. */
 const WRITE_PIECE_BYTES = 64 * 1024;
@@ -45,7 +46,7 @@ export class ChildWritable extends Emitter {
     if (typeof encoding === 'function') [cb, encoding] = [encoding, undefined];
     if (this.ended) {
       const err = Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' });
-      queueMicrotask(() => this.emit('error', err));
+      queueCallback(() => this.emit('error', err));
       return false;
     }
     const B = lazyBuffer();
@@ -69,7 +70,7 @@ export class ChildWritable extends Emitter {
     this.writable = false;
     this.ending = () => {
       this.close();
-      queueMicrotask(() => {
+      queueCallback(() => {
         this.emit('finish');
         if (typeof cb === 'function') (cb as () => void)();
         this.emit('close');
@@ -109,7 +110,7 @@ export class ChildWritable extends Emitter {
         accepted = data.byteLength === 0 || this.send(data);
       } catch (err) {
         this.queue = [];
-        queueMicrotask(() => this.emit('error', err));
+        queueCallback(() => this.emit('error', err));
         return;
       }
       if (!accepted) {
@@ -117,7 +118,7 @@ export class ChildWritable extends Emitter {
         return;
       }
       this.queue.shift();
-      if (cb) queueMicrotask(cb);
+      if (cb) queueCallback(cb);
     }
     if (!this.waiting && this.queue.length === 0 && this.ending) {
       const done = this.ending;

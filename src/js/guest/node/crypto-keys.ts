@@ -11,6 +11,7 @@ import { timerGlobals } from '../timers.js';
 import { callMaxBytes, nodeCall, nodeJob } from './bridge.js';
 import { keyIds, unwireResult, wireArgs, wrapKey } from './crypto-wire.js';
 import { nodeError } from './errors.js';
+import { queueCallback } from '../callback-queue.js';
 
 type Callback = (err: Error | null, ...values: unknown[]) => void;
 
@@ -303,7 +304,7 @@ Sign.prototype.sign = function sign(this: { id: number }, privateKey: unknown, e
 Sign.prototype.write = function write(this: { update(d: unknown, e: unknown): void }, chunk: unknown, encoding?: unknown, cb?: unknown) {
   this.update(chunk, typeof encoding === 'string' ? encoding : undefined);
   const done = typeof encoding === 'function' ? encoding : cb;
-  if (typeof done === 'function') queueMicrotask(done as () => void);
+  if (typeof done === 'function') queueCallback(done as () => void);
   return true;
 };
 Sign.prototype.end = function end(this: { write(c: unknown, e: unknown): void }, chunk?: unknown, encoding?: unknown) {

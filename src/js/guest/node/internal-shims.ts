@@ -52,6 +52,10 @@ export const internalShims: Record<string, () => unknown> = {
   'internal/util/inspector': () => ({ getInspectPort: () => 0, isUsingInspector: () => false }),
   'internal/cluster/round_robin_handle': () => UnsharedHandle,
   'internal/cluster/shared_handle': () => UnsharedHandle,
-  'internal/async_hooks': () => ({ symbols: { owner_symbol: Symbol('owner_symbol') } }),
+  // Node calls domain's trampoline only for C++ callbacks made with no async id (MakeCallback
+  // with id 0). Every callback this runtime schedules (timers, immediates, ticks, microtasks, so
+  // fs callbacks) has a frame whose init/before/after domain's own hook sees, and emitters enter
+  // their domain in emit: nothing runs without an id, so the trampoline has no caller here.
+  'internal/async_hooks': () => ({ symbols: { owner_symbol: Symbol('owner_symbol') }, useDomainTrampoline: (_fn: unknown) => {} }),
   'internal/timers': () => ({ TIMEOUT_MAX: 2 ** 31 - 1 }),
 };

@@ -46,6 +46,8 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/process/report': () => require('../../../../vendor/node/lib/internal/process/report.js'),
   'punycode': () => require('../../../../vendor/node/lib/punycode.js'),
   'stream/consumers': () => require('../../../../vendor/node/lib/stream/consumers.js'),
+  // domain: Node's own, over async_hooks.createHook, the uncaught-exception capture callback and events' domain hooks.
+  'domain': () => require('../../../../vendor/node/lib/domain.js'),
 };
 
 let host: { process: unknown; builtin: (name: string) => unknown } | undefined;
