@@ -34,23 +34,22 @@ export const internalShims: Record<string, () => unknown> = {
     },
     hasColors: () => false,
   }),
-  'internal/constants': () => ({ EOL: '\n', CHAR_DOT: 46, CHAR_FORWARD_SLASH: 47 }),
   'internal/v8/startup_snapshot': () => ({ namespace: { isBuildingSnapshot: () => false, addSerializeCallback() {}, addDeserializeCallback() {} } }),
   'internal/streams/utils': () => ({
     isNodeStream: (v: any) => !!v && (!!v._readableState || !!v._writableState || (typeof v.write === 'function' && typeof v.on === 'function') || (typeof v.pipe === 'function' && typeof v.on === 'function')),
     isReadableStream: (v: any) => typeof v?.getReader === 'function' && typeof v?.pipeTo === 'function',
     isWritableStream: (v: any) => typeof v?.getWriter === 'function' && typeof v?.abort === 'function',
   }),
-  'internal/console/global': () => g.console,
   'internal/perf/utils': () => ({ now: () => g.performance.now() }),
   'internal/worker/io': () => ({ MessageChannel: g.MessageChannel }),
   'internal/worker/js_transferable': () => ({ makeTransferable: (obj: object) => obj, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize'), kTransfer: Symbol('kTransfer'), kTransferList: Symbol('kTransferList') }),
   'internal/encoding': () => ({ TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder }),
   'internal/blob': () => ({ Blob: g.Blob }),
   'internal/process/warning': () => ({ emitWarning: (...a: unknown[]) => g.process.emitWarning(...a) }),
-  // What Node's cluster files require at load: the inspector is absent; servers cannot be
-  // shared with workers (./cluster-handles.ts); owner_symbol and the longest timer are Node's values.
-  'internal/util/inspector': () => ({ getInspectPort: () => 0, isUsingInspector: () => false }),
+  // The permission model (--permission) is not offered in the guest: nothing is restricted by it.
+  'internal/process/permission': () => ({ isEnabled: () => false }),
+  // What Node's cluster files require at load: servers cannot be shared with workers
+  // (./cluster-handles.ts); owner_symbol and the longest timer are Node's values.
   'internal/cluster/round_robin_handle': () => UnsharedHandle,
   'internal/cluster/shared_handle': () => UnsharedHandle,
   'internal/async_hooks': () => ({ symbols: { owner_symbol: Symbol('owner_symbol') } }),

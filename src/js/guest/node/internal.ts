@@ -43,6 +43,20 @@ const vendored: Record<string, () => ModuleFn> = {
   'constants': () => require('../../../../vendor/node/lib/constants.js'),
   'punycode': () => require('../../../../vendor/node/lib/punycode.js'),
   'stream/consumers': () => require('../../../../vendor/node/lib/stream/consumers.js'),
+  // console: Node's own, behind the global console of ../console.ts (which loads it on first need).
+  'console': () => require('../../../../vendor/node/lib/console.js'),
+  'internal/console/global': () => require('../../../../vendor/node/lib/internal/console/global.js'),
+  'internal/console/constructor': () => require('../../../../vendor/node/lib/internal/console/constructor.js'),
+  'internal/cli_table': () => require('../../../../vendor/node/lib/internal/cli_table.js'),
+  'internal/constants': () => require('../../../../vendor/node/lib/internal/constants.js'),
+  'internal/util/inspector': () => require('../../../../vendor/node/lib/internal/util/inspector.js'),
+};
+
+// Internal ids whose functions a public builtin re-exports as they are: the readline files run
+// in the library bundle (../node-lib-loader.ts), and readline.js exports cursorTo and
+// clearScreenDown of internal/readline/callbacks (console.clear uses them).
+const publicAliases: Record<string, string> = {
+  'internal/readline/callbacks': 'readline',
 };
 
 let host: { process: unknown; builtin: (name: string) => unknown } | undefined;
@@ -78,7 +92,7 @@ export function nodeRequire(id: string): any {
   const load = vendored[id];
   if (!load) {
     if (!host) throw new Error(`Node internal module ${id} is not available`);
-    return host.builtin(id.replace(/^node:/, ''));
+    return host.builtin(publicAliases[id] ?? id.replace(/^node:/, ''));
   }
   const module = { exports: {} as unknown };
   cache.set(id, module);
