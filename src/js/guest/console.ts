@@ -1,9 +1,9 @@
-import { nodeRequire } from './node/internal.js';
+import { afterNodeModuleLoad, nodeRequire } from './node/internal.js';
+import { addV8ConsoleMethods } from './v8-console.js';
 
 /**
  * The global `console` (and `require('console')`): Node's own, vendor/node/lib/console.js and
- * internal/console/{global,constructor}.js, with V8's methods that Node's lacks added by Node's
- * internal/util/inspector.js wrapConsole, as Node's bootstrap does.
+ * internal/console/{global,constructor}.js, with V8's methods that Node's lacks (./v8-console.ts).
  *
  * Loading it costs a fresh isolate about as much as its whole trivial run (Node's primordials
  * and internal/errors, which Node has in its startup snapshot): measured on 2 cores, 10-20 ms
@@ -54,18 +54,18 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
     return (stderr ||= proc.stderr as Stream);
   };
 
-  function load(): NodeConsole {
-    if (real) return real;
-    // Node's bootstrap steps: exposed-wildcard.js's createGlobalConsole, then pre_execution.js's.
-    const loaded = nodeRequire('console') as NodeConsole;
-    (nodeRequire('internal/util/inspector') as { wrapConsole(c: object): void }).wrapConsole(loaded);
+  // Node's bootstrap steps, once Node's global console has loaded (here, or first required by
+  // Node's own code, as util.log does): exposed-wildcard.js's createGlobalConsole, then pre_execution.js's.
+  afterNodeModuleLoad('internal/console/global', (exports) => {
+    const loaded = exports as NodeConsole;
+    addV8ConsoleMethods(loaded);
     (nodeRequire('internal/console/constructor') as { initializeGlobalConsole(c: object): void }).initializeGlobalConsole(loaded);
     if (stdout) loaded._stdout = stdout;
     if (stderr) loaded._stderr = stderr;
     for (const name of Object.keys(FAST)) originals[name] = loaded[name] as Method;
     real = loaded;
-    return loaded;
-  }
+  });
+  const load = (): NodeConsole => real ?? (nodeRequire('console') as NodeConsole);
 
   const noop = () => {};
   // Node's createWriteErrorHandler: an error the write reports later is not left uncaught.

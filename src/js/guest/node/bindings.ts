@@ -203,48 +203,8 @@ const bindings: Record<string, () => unknown> = {
   errors: () => ({ exitCodes: { kNoFailure: 0, kGenericUserError: 1 } }),
   // Trace events (--trace-event-categories) are not recorded in the guest: console's marks go nowhere.
   trace_events: () => ({ trace() {}, isTraceCategoryEnabled: () => false }),
-  inspector: inspectorBinding,
 };
 
-// V8's own console, as the runtime found it before it set up Node's (../console.ts). Its methods
-// report to an inspector; the guest never has one attached, so they do nothing, as in Node without one.
-const v8Console = (globalThis as { console?: Record<string, unknown> }).console;
-
-/**
- * What internal/util/inspector.js's wrapConsole needs: V8's console, whose methods Node's lacks
- * (profile, timeStamp, context ...) it adds to the global console, and `consoleCall`, which calls
- * Node's method (and V8's too when an inspector session is open: never here). Node's C++ returns
- * nothing from it.
- */
-function inspectorBinding() {
-  const console = { ...v8Console };
-  // Node's V8 installs console.createTask (async stack tagging for an inspector); isolated-vm's
-  // contexts lack it. Without an inspector a task only runs its function, as V8's does.
-  if (typeof console.createTask !== 'function') {
-    console.createTask = {
-      // V8's take their arguments as they come (length 0).
-      createTask(...args: unknown[]) {
-        const name = args[0];
-        if (typeof name !== 'string' || name === '') throw new Error('First argument must be a non-empty string.');
-        return {
-          run: {
-            run(...args: unknown[]) {
-              const fn = args[0];
-              if (typeof fn !== 'function') throw new Error('First argument must be a function.');
-              return (fn as () => unknown)();
-            },
-          }.run,
-        };
-      },
-    }.createTask;
-  }
-  return {
-    console,
-    consoleCall(this: unknown, _v8Method: unknown, nodeMethod: (...a: unknown[]) => unknown, ...args: unknown[]): void {
-      Reflect.apply(nodeMethod, this, args);
-    },
-  };
-}
 const loaded = new Map<string, unknown>();
 
 /** libuv's error table (util.getSystemErrorName, DNSException's ENOTFOUND), with its UV_* constants. */

@@ -46,10 +46,9 @@ export const internalShims: Record<string, () => unknown> = {
   'internal/encoding': () => ({ TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder }),
   'internal/blob': () => ({ Blob: g.Blob }),
   'internal/process/warning': () => ({ emitWarning: (...a: unknown[]) => g.process.emitWarning(...a) }),
-  // The permission model (--permission) is not offered in the guest: nothing is restricted by it.
-  'internal/process/permission': () => ({ isEnabled: () => false }),
-  // What Node's cluster files require at load: servers cannot be shared with workers
-  // (./cluster-handles.ts); owner_symbol and the longest timer are Node's values.
+  // What Node's cluster files require at load: the inspector is absent; servers cannot be
+  // shared with workers (./cluster-handles.ts); owner_symbol and the longest timer are Node's values.
+  'internal/util/inspector': () => ({ getInspectPort: () => 0, isUsingInspector: () => false }),
   'internal/cluster/round_robin_handle': () => UnsharedHandle,
   'internal/cluster/shared_handle': () => UnsharedHandle,
   'internal/async_hooks': () => ({ symbols: { owner_symbol: Symbol('owner_symbol') } }),

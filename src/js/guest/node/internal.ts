@@ -49,7 +49,6 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/console/constructor': () => require('../../../../vendor/node/lib/internal/console/constructor.js'),
   'internal/cli_table': () => require('../../../../vendor/node/lib/internal/cli_table.js'),
   'internal/constants': () => require('../../../../vendor/node/lib/internal/constants.js'),
-  'internal/util/inspector': () => require('../../../../vendor/node/lib/internal/util/inspector.js'),
 };
 
 // Internal ids whose functions a public builtin re-exports as they are: the readline files run
@@ -60,6 +59,12 @@ const publicAliases: Record<string, string> = {
 };
 
 let host: { process: unknown; builtin: (name: string) => unknown } | undefined;
+const loadHooks = new Map<string, (exports: unknown) => void>();
+
+/** Runs `fn` on a vendored module's exports once it has loaded, whoever required it first (the runtime finishes Node's bootstrap steps so). */
+export function afterNodeModuleLoad(id: string, fn: (exports: unknown) => void): void {
+  loadHooks.set(id, fn);
+}
 let primordials: Record<string, unknown> | undefined;
 const cache = new Map<string, { exports: unknown }>();
 
@@ -102,6 +107,7 @@ export function nodeRequire(id: string): any {
     cache.delete(id);
     throw err;
   }
+  loadHooks.get(id)?.(module.exports);
   if (id === 'internal/assert/utils') withCallSites(module.exports as Record<string, (...a: unknown[]) => unknown>, 'innerOk');
   // Node's bootstrap reads NODE_DEBUG once; here, when debuglog first loads.
   if (id === 'internal/util/debuglog') (module.exports as { initializeDebugEnv(v: unknown): void }).initializeDebugEnv((host?.process as { env?: Record<string, string> })?.env?.NODE_DEBUG);
