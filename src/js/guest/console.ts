@@ -1,3 +1,4 @@
+import { quickConsole, type Stream } from './console-quick.js';
 import { afterNodeModuleLoad, nodeRequire } from './node/internal.js';
 import { addV8ConsoleMethods } from './v8-console.js';
 
@@ -5,33 +6,22 @@ import { addV8ConsoleMethods } from './v8-console.js';
  * The global `console` (and `require('console')`): Node's own, vendor/node/lib/console.js and
  * internal/console/{global,constructor}.js, with V8's methods that Node's lacks (./v8-console.ts).
  *
- * Loading it costs a fresh isolate about as much as its whole trivial run (Node's primordials
- * and internal/errors, which Node has in its startup snapshot): measured on 2 cores, 10-20 ms
- * against 4-7 ms for `node -e 'console.log(1)'`. So the global console is a handle that loads
- * Node's on first need and then forwards every operation to it; until then, log/info/debug/
- * dirxml/warn/error with arguments that print without util.inspect (strings, numbers, bigints,
- * booleans, null, undefined, no `%` directive, no colors) write exactly what Node's would,
- * through the same steps (kWriteToConsole below). Anything else (another method, another
- * argument, reading or setting any property) loads Node's console first.
+ * Loading it at start would cost every process more than a trivial program's whole run (Node's
+ * primordials and internal/errors, which Node has in its startup snapshot: 10-20 ms in a fresh
+ * isolate on 2 cores, against 4-7 ms for `node -e 'console.log(1)'`). So the global console is
+ * a handle that loads Node's on first need and then forwards every operation to it. Until then,
+ * log/info/debug/dirxml/warn/error run Node's steps for them (./console-quick.ts), which need
+ * no more than util.inspect; any other method or property (console.group, console._stdout,
+ * Object.keys(console), an assignment ...) loads Node's console first.
  */
 type Method = (...args: unknown[]) => unknown;
 type NodeConsole = Record<string | symbol, unknown> & { _stdout: unknown; _stderr: unknown };
-interface Stream {
-  write(chunk: string, cb: (err: unknown) => void): unknown;
-  listenerCount(event: string): number;
-  once(event: string, fn: () => void): unknown;
-  removeListener(event: string, fn: () => void): unknown;
-  _writableState?: { errorEmitted?: boolean };
-  isTTY?: boolean;
-}
 
-// Taken before guest code runs, which may replace any of them (Node's code uses primordials).
+// Taken before guest code runs, which may replace any of them.
 const { apply, get, set, has, deleteProperty, ownKeys, getOwnPropertyDescriptor, defineProperty, getPrototypeOf, setPrototypeOf, isExtensible, preventExtensions } = Reflect;
-const includes = String.prototype.includes;
-const objectIs = Object.is;
 
-/** The methods with a quick path, and whether they write to stdout. */
-const FAST: Record<string, boolean> = { __proto__: null, log: true, info: true, debug: true, dirxml: true, warn: false, error: false } as unknown as Record<string, boolean>;
+/** The methods that run before Node's console loads, and whether they write to stdout. */
+const QUICK: Record<string, boolean> = { __proto__: null, log: true, info: true, debug: true, dirxml: true, warn: false, error: false } as unknown as Record<string, boolean>;
 
 let created: { log: Method } | undefined;
 
@@ -53,6 +43,7 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
     if (useStdout) return (stdout ||= proc.stdout as Stream);
     return (stderr ||= proc.stderr as Stream);
   };
+  const write = quickConsole(streamOf, () => proc.env);
 
   // Node's bootstrap steps, once Node's global console has loaded (here, or first required by
   // Node's own code, as util.log does): exposed-wildcard.js's createGlobalConsole, then pre_execution.js's.
@@ -62,69 +53,18 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
     (nodeRequire('internal/console/constructor') as { initializeGlobalConsole(c: object): void }).initializeGlobalConsole(loaded);
     if (stdout) loaded._stdout = stdout;
     if (stderr) loaded._stderr = stderr;
-    for (const name of Object.keys(FAST)) originals[name] = loaded[name] as Method;
+    for (const name of Object.keys(QUICK)) originals[name] = loaded[name] as Method;
     real = loaded;
   });
   const load = (): NodeConsole => real ?? (nodeRequire('console') as NodeConsole);
 
-  const noop = () => {};
-  // Node's createWriteErrorHandler: an error the write reports later is not left uncaught.
-  const errorHandler = (useStdout: boolean) => (err: unknown) => {
-    const stream = streamOf(useStdout);
-    if (err !== null && !stream._writableState!.errorEmitted) {
-      if (stream.listenerCount('error') === 0) stream.once('error', noop);
-    }
-  };
-  const handlers = [errorHandler(false), errorHandler(true)] as const;
-
-  // Node's kWriteToConsole for the global console: errors ignored, no group indentation yet.
-  function writeToConsole(useStdout: boolean, string: string): void {
-    const stream = streamOf(useStdout);
-    string += '\n';
-    try {
-      if (stream.listenerCount('error') === 0) stream.once('error', noop);
-      stream.write(string, handlers[useStdout ? 1 : 0]);
-    } catch (e) {
-      if ((nodeRequire('internal/errors') as { isStackOverflowError(e: unknown): boolean }).isStackOverflowError(e)) throw e;
-    } finally {
-      stream.removeListener('error', noop);
-    }
-  }
-
-  /** util.formatWithOptions for arguments that need no inspect, or undefined. */
-  function quickFormat(args: unknown[], stream: Stream): string | undefined {
-    if (args.length === 0) return '';
-    if (args.length === 1 && typeof args[0] === 'string') return args[0];
-    let out = '';
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i];
-      let text: string;
-      if (typeof arg === 'string') {
-        if (i === 0 && apply(includes, arg, ['%'])) return undefined;
-        text = arg;
-      } else {
-        // util/colors' shouldColorize: numbers and the like would be coloured on a terminal or with FORCE_COLOR.
-        if (proc.env?.FORCE_COLOR !== undefined || stream?.isTTY) return undefined;
-        if (typeof arg === 'number') text = objectIs(arg, -0) ? '-0' : `${arg}`;
-        else if (typeof arg === 'bigint') text = `${arg}n`;
-        else if (typeof arg === 'boolean' || arg === undefined || arg === null) text = `${arg}`;
-        else return undefined;
-      }
-      out += i === 0 ? text : ` ${text}`;
-    }
-    return out;
-  }
-
-  const fast: Record<string, Method> = {};
-  for (const [name, useStdout] of Object.entries(FAST)) {
-    fast[name] = {
+  const quick: Record<string, Method> = {};
+  for (const [name, useStdout] of Object.entries(QUICK)) {
+    // A method shorthand, as Node's bound methods: named, of length 0, not a constructor.
+    quick[name] = {
       [name](...args: unknown[]): void {
-        if (!real) {
-          const text = quickFormat(args, streamOf(useStdout));
-          if (text !== undefined) return writeToConsole(useStdout, text);
-          load();
-        }
-        apply(originals[name]!, real, args);
+        if (real) apply(originals[name]!, real, args);
+        else write(useStdout, args);
       },
     }[name]!;
   }
@@ -144,7 +84,7 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
     }
   };
   created = new Proxy(target, {
-    get: (_t, key) => (!real && typeof key === 'string' && key in FAST ? fast[key] : get(load(), key)),
+    get: (_t, key) => (!real && typeof key === 'string' && key in QUICK ? quick[key] : get(load(), key)),
     set: (_t, key, value) => set(load(), key, value),
     has: (_t, key) => has(load(), key),
     deleteProperty: (_t, key) => {
