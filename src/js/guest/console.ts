@@ -18,6 +18,7 @@ type Method = (...args: unknown[]) => unknown;
 type NodeConsole = Record<string | symbol, unknown> & { _stdout: unknown; _stderr: unknown };
 
 // Taken before guest code runs, which may replace any of them.
+const { bind } = Function.prototype;
 const { apply, get, set, has, deleteProperty, ownKeys, getOwnPropertyDescriptor, defineProperty, getPrototypeOf, setPrototypeOf, isExtensible, preventExtensions } = Reflect;
 
 /** The methods that run before Node's console loads, and whether they write to stdout. */
@@ -58,16 +59,26 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
   });
   const load = (): NodeConsole => real ?? (nodeRequire('console') as NodeConsole);
 
+  // Bound functions named after their key, of length 0, as Node's are (not constructors, printed
+  // as native code). The console hands them out for as long as it holds Node's originals (outward),
+  // so `console.log` is the same function before and after Node's console loads.
   const quick: Record<string, Method> = {};
+  const run = {
+    run(name: string, useStdout: boolean, ...args: unknown[]): void {
+      if (real) apply(originals[name]!, real, args);
+      else write(useStdout, args);
+    },
+  }.run;
   for (const [name, useStdout] of Object.entries(QUICK)) {
-    // A method shorthand, as Node's bound methods: named, of length 0, not a constructor.
-    quick[name] = {
-      [name](...args: unknown[]): void {
-        if (real) apply(originals[name]!, real, args);
-        else write(useStdout, args);
-      },
-    }[name]!;
+    const fn = apply(bind, run, [undefined, name, useStdout]) as Method;
+    defineProperty(fn, 'name', { value: name, configurable: true });
+    defineProperty(fn, 'length', { value: 0, configurable: true });
+    quick[name] = fn;
   }
+  const isQuick = (key: PropertyKey): key is string => typeof key === 'string' && key in QUICK;
+  const outward = (key: PropertyKey, value: unknown) => (isQuick(key) && real && value === originals[key] ? quick[key] : value);
+  const inward = (key: PropertyKey, value: unknown) => (isQuick(key) && value === quick[key] ? originals[key] : value);
+  const outwardDesc = (key: PropertyKey, desc: PropertyDescriptor | undefined) => (desc && 'value' in desc ? { ...desc, value: outward(key, desc.value) } : desc);
 
   // A Proxy must agree with its target on what cannot change (non-configurable properties, a
   // non-extensible object): the target mirrors those of Node's console.
@@ -75,7 +86,7 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
   const mirror = (r: object) => {
     const closed = !isExtensible(r);
     for (const key of ownKeys(r)) {
-      const desc = getOwnPropertyDescriptor(r, key)!;
+      const desc = outwardDesc(key, getOwnPropertyDescriptor(r, key))!;
       if (closed || !desc.configurable) defineProperty(target, key, desc);
     }
     if (closed) {
@@ -84,8 +95,8 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
     }
   };
   created = new Proxy(target, {
-    get: (_t, key) => (!real && typeof key === 'string' && key in QUICK ? quick[key] : get(load(), key)),
-    set: (_t, key, value) => set(load(), key, value),
+    get: (_t, key) => (!real && isQuick(key) ? quick[key] : outward(key, get(load(), key))),
+    set: (_t, key, value) => set(load(), key, inward(key, value)),
     has: (_t, key) => has(load(), key),
     deleteProperty: (_t, key) => {
       const r = load();
@@ -94,10 +105,10 @@ export function createGlobalConsole(proc: { stdout?: unknown; stderr?: unknown; 
       return done;
     },
     ownKeys: () => ownKeys(load()),
-    getOwnPropertyDescriptor: (_t, key) => getOwnPropertyDescriptor(load(), key),
+    getOwnPropertyDescriptor: (_t, key) => outwardDesc(key, getOwnPropertyDescriptor(load(), key)),
     defineProperty: (_t, key, desc) => {
       const r = load();
-      const done = defineProperty(r, key, desc);
+      const done = defineProperty(r, key, 'value' in desc ? { ...desc, value: inward(key, desc.value) } : desc);
       if (done) mirror(r);
       return done;
     },
