@@ -2,6 +2,7 @@ import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
 import { bufferModule } from './node/buffer.js';
 import { nodeRequire } from './node/internal.js';
+import { globalConsole } from './console.js';
 import { internalBinding } from './node/bindings.js';
 import { configureLazyTransform, transformLoaded } from './node/lazy-transform.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
@@ -129,7 +130,8 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
       return nodeRequire('constants');
     },
     sys: () => modules.util,
-    console: () => (globalThis as unknown as { console: unknown }).console,
+    // As Node's: the console the process started with, even once a program replaced the global.
+    console: () => globalConsole(),
     punycode: () => nodeRequire('punycode'),
     'stream/consumers': () => nodeRequire('stream/consumers'),
     domain: () => nodeRequire('domain'),

@@ -3,7 +3,7 @@ import { getCwd, resolvePath, setCwd } from './cwd.js';
 import { Emitter } from './emitter.js';
 import type { ProcessInfo, SystemInfo } from './contract.js';
 import { block, ExitSignal, hooks } from './hooks.js';
-import { writeOut } from './output.js';
+import { globalConsole } from './console.js';
 import { ReadableIn, stdoutStream, type WritableOut } from './streams.js';
 import { attachTerminal } from './terminal.js';
 import { createEnv } from './node/process-env.js';
@@ -54,6 +54,7 @@ export function createProcess() {
   let exitCode: number | undefined;
   let exiting = false;
   let warnedTraceHint = false;
+  let warningOut: ((text: string) => void) | undefined;
   let toldExitCode = 0;
   const started = realNow();
   let user: ProcessInfo['user'] = { uid: 0, gid: 0, name: 'root', home: '/root' };
@@ -110,7 +111,10 @@ export function createProcess() {
         warnedTraceHint = true;
         text += `(Use \`node --trace-warnings ...\` to show where the warning was created)\n`;
       }
-      writeOut(2, text);
+      // As Node's internal/process/warning.js: through the global console's `error` as it is at
+      // the first warning (a program that replaces process.stderr.write sees warnings).
+      warningOut ??= (globalConsole() as { error: (text: string) => void }).error;
+      warningOut(text.slice(0, -1));
     });
   }
 

@@ -8,7 +8,7 @@ import { realNow } from './clock.js';
 import { atob, btoa } from './base64-globals.js';
 import { BUILTIN_NAMES, createBuiltins, LISTED_EXPORTS } from './builtins.js';
 import { configureRandom, DOMException, getRandomValues, randomBytes } from './random.js';
-import { createConsole } from './console.js';
+import { createGlobalConsole } from './console.js';
 import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type MainProgram, type ProcessInfo, type RuntimeEntries } from './contract.js';
 import { ExitSignal, hooks, meter, unwrap } from './hooks.js';
 import { trimStack } from '../guest-stack.js';
@@ -58,7 +58,7 @@ const crypto = {
 };
 
 const { proc, stdin, setup: setupProcess, user } = createProcess();
-const consoleObject = createConsole();
+const consoleObject = createGlobalConsole(proc as never);
 // Built on first use: compiling the builtins costs more than many programs' whole run.
 let created: Record<string, unknown> | undefined;
 const builtins: Record<string, unknown> = {};

@@ -21,7 +21,8 @@ export class WritableOut extends Emitter {
       ? (typeof encoding === 'string' && encoding !== 'utf8' && encoding !== 'utf-8' ? lazyBuffer().from(chunk, encoding as BufferEncoding) : chunk)
       : chunk instanceof Uint8Array ? chunk : String(chunk);
     this.sink(data);
-    if (typeof cb === 'function') queueCallback(() => (cb as () => void)());
+    // As a Node Writable: the callback gets `null` once written (console's error handler checks for it).
+    if (typeof cb === 'function') queueCallback(() => (cb as (err: null) => void)(null));
     return true;
   }
   end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {

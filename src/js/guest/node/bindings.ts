@@ -204,7 +204,10 @@ const bindings: Record<string, () => unknown> = {
   messaging: () => ({ DOMException: (globalThis as { DOMException?: unknown }).DOMException }),
   symbols: () => ({ messaging_deserialize_symbol: Symbol('messaging_deserialize_symbol'), messaging_transfer_symbol: Symbol('messaging_transfer_symbol'), messaging_clone_symbol: Symbol('messaging_clone_symbol'), messaging_transfer_list_symbol: Symbol('messaging_transfer_list_symbol'), owner_symbol: Symbol('owner_symbol'), async_id_symbol: Symbol('async_id_symbol'), trigger_async_id_symbol: Symbol('trigger_async_id_symbol') }),
   errors: () => ({ exitCodes: { kNoFailure: 0, kGenericUserError: 1 } }),
+  // Trace events (--trace-event-categories) are not recorded in the guest: console's marks go nowhere.
+  trace_events: () => ({ trace() {}, isTraceCategoryEnabled: () => false }),
 };
+
 const loaded = new Map<string, unknown>();
 
 /** libuv's error table (util.getSystemErrorName, DNSException's ENOTFOUND), with its UV_* constants. */

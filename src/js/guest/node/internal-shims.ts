@@ -40,7 +40,6 @@ export const internalShims: Record<string, () => unknown> = {
     isReadableStream: (v: any) => typeof v?.getReader === 'function' && typeof v?.pipeTo === 'function',
     isWritableStream: (v: any) => typeof v?.getWriter === 'function' && typeof v?.abort === 'function',
   }),
-  'internal/console/global': () => g.console,
   'internal/perf/utils': () => ({ now: () => g.performance.now() }),
   'internal/worker/io': () => ({ MessageChannel: g.MessageChannel }),
   'internal/worker/js_transferable': () => ({ makeTransferable: (obj: object) => obj, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize'), kTransfer: Symbol('kTransfer'), kTransferList: Symbol('kTransferList') }),

@@ -48,9 +48,27 @@ const vendored: Record<string, () => ModuleFn> = {
   'stream/consumers': () => require('../../../../vendor/node/lib/stream/consumers.js'),
   // domain: Node's own, over async_hooks.createHook, the uncaught-exception capture callback and events' domain hooks.
   'domain': () => require('../../../../vendor/node/lib/domain.js'),
+  // console: Node's own, behind the global console of ../console.ts (which loads it on first need).
+  'console': () => require('../../../../vendor/node/lib/console.js'),
+  'internal/console/global': () => require('../../../../vendor/node/lib/internal/console/global.js'),
+  'internal/console/constructor': () => require('../../../../vendor/node/lib/internal/console/constructor.js'),
+  'internal/cli_table': () => require('../../../../vendor/node/lib/internal/cli_table.js'),
+};
+
+// Internal ids whose functions a public builtin re-exports as they are: the readline files run
+// in the library bundle (../node-lib-loader.ts), and readline.js exports cursorTo and
+// clearScreenDown of internal/readline/callbacks (console.clear uses them).
+const publicAliases: Record<string, string> = {
+  'internal/readline/callbacks': 'readline',
 };
 
 let host: { process: unknown; builtin: (name: string) => unknown } | undefined;
+const loadHooks = new Map<string, (exports: unknown) => void>();
+
+/** Runs `fn` on a vendored module's exports once it has loaded, whoever required it first (the runtime finishes Node's bootstrap steps so). */
+export function afterNodeModuleLoad(id: string, fn: (exports: unknown) => void): void {
+  loadHooks.set(id, fn);
+}
 let primordials: Record<string, unknown> | undefined;
 const cache = new Map<string, { exports: unknown }>();
 
@@ -84,7 +102,7 @@ export function nodeRequire(id: string): any {
   const load = vendored[id];
   if (!load) {
     if (!host) throw new Error(`Node internal module ${id} is not available`);
-    return host.builtin(id.replace(/^node:/, ''));
+    return host.builtin(publicAliases[id] ?? id.replace(/^node:/, ''));
   }
   const module = { exports: {} as unknown };
   cache.set(id, module);
@@ -94,6 +112,7 @@ export function nodeRequire(id: string): any {
     cache.delete(id);
     throw err;
   }
+  loadHooks.get(id)?.(module.exports);
   if (id === 'internal/assert/utils') withCallSites(module.exports as Record<string, (...a: unknown[]) => unknown>, 'innerOk');
   // Node's bootstrap reads NODE_DEBUG once; here, when debuglog first loads.
   if (id === 'internal/util/debuglog') (module.exports as { initializeDebugEnv(v: unknown): void }).initializeDebugEnv((host?.process as { env?: Record<string, string> })?.env?.NODE_DEBUG);
