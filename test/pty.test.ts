@@ -123,7 +123,7 @@ test('JS raw mode reads single bytes, no echo, ^C is a byte; cooked again after'
   const v = await vm();
   const t = await openTerminal(client, v, 'node', ['-e', `
     process.stdin.setRawMode(true);
-    console.log('raw', process.stdin.isRaw);
+    console.log('raw ' + process.stdin.isRaw);
     process.stdin.on('data', (d) => {
       console.log(JSON.stringify([...d]));
       if (d[0] === 113) { process.stdin.setRawMode(false); process.stdin.pause(); }
@@ -146,11 +146,12 @@ test('process/resize: the new size, SIGWINCH, and the \'resize\' event in guest 
   const v = await vm();
   const t = await openTerminal(client, v, 'node', ['-e', `
     const tty = require('tty');
-    console.log(process.stdout.isTTY, process.stdin.isTTY, tty.isatty(0), tty.isatty(1), tty.isatty(3), process.stdout.columns, process.stdout.rows);
-    console.log(process.stdout instanceof tty.WriteStream, new tty.WriteStream(1) === process.stdout, process.stdout.getWindowSize().join('x'));
+    // Strings: on a terminal Node's console colours other values (as the VM's now does).
+    console.log([process.stdout.isTTY, process.stdin.isTTY, tty.isatty(0), tty.isatty(1), tty.isatty(3), process.stdout.columns, process.stdout.rows].join(' '));
+    console.log([process.stdout instanceof tty.WriteStream, new tty.WriteStream(1) === process.stdout, process.stdout.getWindowSize().join('x')].join(' '));
     let n = 0;
     process.on('SIGWINCH', () => console.log('winch'));
-    process.stdout.on('resize', () => { console.log('resize', process.stdout.columns, process.stdout.rows); if (++n === 2) process.exit(0); });
+    process.stdout.on('resize', () => { console.log('resize ' + process.stdout.columns + ' ' + process.stdout.rows); if (++n === 2) process.exit(0); });
     setInterval(() => {}, 1000);`], { cols: 100, rows: 40 });
   let at = await t.waitFor('true true true true false 100 40\r\ntrue true 100x40\r\n');
   await client.resize(v, t.pid, 120, 50);
@@ -167,7 +168,7 @@ test('readline on a TTY: an edited line (backspace, left-arrow insert) and histo
   const t = await openTerminal(client, v, 'node', ['-e', `
     const readline = require('readline');
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout, history: ['from history'] });
-    console.log('terminal', rl.terminal);
+    console.log('terminal ' + rl.terminal);
     rl.question('name? ', (a) => {
       console.log('got [' + a + ']');
       rl.question('again? ', (b) => { console.log('then [' + b + ']'); rl.close(); });

@@ -654,19 +654,7 @@ export class Vm implements ProcessKernel {
         : new JsProcess({
             ...common,
             args: jsArgs,
-            bindings: this.bindings,
-            callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
-            engine: this.engine,
-            budgets: this.jsBudgets(this.guestBudgets()),
-            user: this.user,
-            childKernel: this,
-            nodeBounds: this.nodeBounds(log),
-            rootPid: parent.rootPid,
-            admit: () => this.spawns.wait(live),
-            terminalMode: (p, raw) => this.terminalMode(p, raw),
-            cpuShare: this.cpuShare,
-            network: this.network,
-            netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
+            ...this.jsChildOptions(pid, parent.rootPid, log, live),
             ...(io.ipc ? { ipc: io.ipc } : {}),
           });
     } catch (err) {
@@ -869,19 +857,7 @@ export class Vm implements ProcessKernel {
         stdin: stdio.stdin, output: stdio.output, outputWindow: stdio.outputWindow, outputPending: stdio.outputPending, watchdog: this.engine.watchdog, log,
         ...(inheritsTty ? { tty: parent.tty } : {}),
         args: argv.slice(1),
-        bindings: this.bindings,
-        callHost: (binding, callArgs) => this.events.callHost(this.id, pid, binding, callArgs),
-        engine: this.engine,
-        budgets: this.jsBudgets(this.guestBudgets()),
-        user: this.user,
-        childKernel: this,
-        nodeBounds: this.nodeBounds(log),
-        rootPid: parent.rootPid,
-        admit: () => this.spawns.wait(live),
-        terminalMode: (p, raw) => this.terminalMode(p, raw),
-        cpuShare: this.cpuShare,
-        network: this.network,
-        netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
+        ...this.jsChildOptions(pid, parent.rootPid, log, live),
       });
     } catch (err) {
       stdio.release();
@@ -899,6 +875,25 @@ export class Vm implements ProcessKernel {
       this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: 'node' });
     });
     return { pid, child, ended };
+  }
+
+  /** What every JS child of a guest process is given, whoever started it (JS or a WASM parent). */
+  private jsChildOptions(pid: number, rootPid: number, log: Logger, live: () => boolean) {
+    return {
+      bindings: this.bindings,
+      callHost: (binding: string, callArgs: unknown[]) => this.events.callHost(this.id, pid, binding, callArgs),
+      engine: this.engine,
+      budgets: this.jsBudgets(this.guestBudgets()),
+      user: this.user,
+      childKernel: this,
+      nodeBounds: this.nodeBounds(log),
+      rootPid,
+      admit: () => this.spawns.wait(live),
+      terminalMode: (p: GuestProcess, raw: boolean) => this.terminalMode(p, raw),
+      cpuShare: this.cpuShare,
+      network: this.network,
+      netWindowBytes: this.limits.NET_DELIVER_WINDOW_BYTES.value,
+    };
   }
 
   /** What a runner may hand the daemon in one spawn or exec (spawn-request.ts). */
