@@ -40,7 +40,8 @@ for (let i = 0; i < GLOBALS.length; i++) {
   if ((typeof value === 'function' || typeof value === 'object') && value !== null && value !== globalThis) {
     PRISTINE[PRISTINE.length] = [value, descriptorsOf(value)];
     const proto = typeof value === 'function' ? value.prototype : undefined;
-    if (typeof proto === 'object' && proto !== null) PRISTINE[PRISTINE.length] = [proto, descriptorsOf(proto)];
+    // Function.prototype is itself a function: its methods (bind, call, apply) are copied too.
+    if ((typeof proto === 'object' || typeof proto === 'function') && proto !== null) PRISTINE[PRISTINE.length] = [proto as object, descriptorsOf(proto)];
   }
 }
 PRISTINE[PRISTINE.length] = [globalThis, globalDescs];
