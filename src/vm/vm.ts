@@ -486,14 +486,7 @@ export class Vm implements ProcessKernel {
             kernel: this,
             posix: { pgid: pid, umask: 0o022, blocked: [0, 0], ignored: [0, 0], rootPid: pid },
           });
-    this.processes.add(pid, proc);
-    this.execs++;
-    void proc.start().then((exit) => {
-      this.processes.remove(pid);
-      this.cpuMs += exit.usage.cpuMs;
-      if (exit.error) this.limitHits++;
-      this.endTree(pid);
-    });
+    void this.run(pid, proc).then(() => this.endTree(pid));
     return proc;
   }
 
@@ -663,14 +656,7 @@ export class Vm implements ProcessKernel {
     }
     // What its own children inherit as stdout and stderr is its output, not the host's.
     if (child instanceof WasmProcess) child.treeOutput = child.inheritedOutput;
-    this.processes.add(pid, child);
-    this.execs++;
-    void child.start().then((exit) => {
-      this.processes.remove(pid);
-      this.cpuMs += exit.usage.cpuMs;
-      if (exit.error) this.limitHits++;
-      this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program ? (program.argv[0] ?? req.file) : 'node' });
-    });
+    void this.run(pid, child).then((exit) => this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program ? (program.argv[0] ?? req.file) : 'node' }));
     return child;
   }
 
@@ -778,21 +764,9 @@ export class Vm implements ProcessKernel {
       throw err;
     }
     child.treeOutput = parent.treeOutput;
-    this.processes.add(pid, child);
-    this.execs++;
-    const ended = child.start();
-    parent.children.add(
-      pid,
-      child.pgid,
-      ended.then((exit) => ({ exitCode: exit.exitCode, signal: exit.signal ? signalNumber(exit.signal) : 0, cpuMs: exit.usage.cpuMs, wallMs: exit.usage.wallMs })),
-      { pid, pgid: child.pgid, command: child.command, argv: child.args, startedAt: child.startedAt },
-    );
-    void ended.then((exit) => {
-      this.processes.remove(pid);
-      this.cpuMs += exit.usage.cpuMs;
-      if (exit.error) this.limitHits++;
-      this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program.argv[0] ?? req.path });
-    });
+    const ended = this.run(pid, child);
+    adopt(parent, pid, child.pgid, ended, { command: child.command, argv: child.args, startedAt: child.startedAt });
+    void ended.then((exit) => this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: program.argv[0] ?? req.path }));
     return pid;
   }
 
@@ -804,13 +778,7 @@ export class Vm implements ProcessKernel {
   private spawnJsChild(parent: WasmProcess, argv: string[], env: Record<string, string>, built: { fds: Map<number, ChildFd>; cwd: string }, req: { flags: number; pgroup: number }): number {
     const pgid = (req.flags & SPAWN_SETPGROUP) ? req.pgroup || 0 : (req.flags & SPAWN_SETSID) ? 0 : parent.pgid;
     const { pid, child, ended } = this.startJsImage(parent, argv, env, built);
-    const group = pgid || pid;
-    parent.children.add(
-      pid,
-      group,
-      ended.then((exit) => ({ exitCode: exit.exitCode, signal: exit.signal ? signalNumber(exit.signal) : 0, cpuMs: exit.usage.cpuMs, wallMs: exit.usage.wallMs })),
-      { pid, pgid: group, command: 'node', argv: ['node', ...argv.slice(1)], startedAt: child.startedAt },
-    );
+    adopt(parent, pid, pgid || pid, ended, { command: 'node', argv: ['node', ...argv.slice(1)], startedAt: child.startedAt });
     return pid;
   }
 
@@ -864,17 +832,22 @@ export class Vm implements ProcessKernel {
       this.processes.unreserve();
       throw err;
     }
-    this.processes.add(pid, child);
-    this.execs++;
-    const ended = child.start();
+    const ended = this.run(pid, child);
     void ended.finally(() => stdio.release());
-    void ended.then((exit) => {
+    void ended.then((exit) => this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: 'node' }));
+    return { pid, child, ended };
+  }
+
+  /** Starts a process whose pid is reserved: it is in the table until it ends, and its CPU and limit hits count for the VM. */
+  private run(pid: number, proc: GuestProcess & { start(): Promise<ProcessExit> }): Promise<ProcessExit> {
+    this.processes.add(pid, proc);
+    this.execs++;
+    return proc.start().then((exit) => {
       this.processes.remove(pid);
       this.cpuMs += exit.usage.cpuMs;
       if (exit.error) this.limitHits++;
-      this.events.exit(this.id, pid, exit, { ppid: parent.pid, command: 'node' });
+      return exit;
     });
-    return { pid, child, ended };
   }
 
   /** What every JS child of a guest process is given, whoever started it (JS or a WASM parent). */
@@ -961,4 +934,14 @@ function checkEnvSize(env: Record<string, string>, capacity: number): void {
   let bytes = 0;
   for (const [k, v] of Object.entries(env)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 2;
   if (bytes > capacity) throw tooLarge('environment', bytes, capacity, 'ENV_LIMIT_BYTES', '/env');
+}
+
+/** A WASM parent's child, as its waitpid and the process list see it (the status in the ABI's terms). */
+function adopt(parent: WasmProcess, pid: number, pgid: number, ended: Promise<ProcessExit>, seen: { command: string; argv: readonly string[]; startedAt: Date }): void {
+  parent.children.add(
+    pid,
+    pgid,
+    ended.then((exit) => ({ exitCode: exit.exitCode, signal: exit.signal ? signalNumber(exit.signal) : 0, cpuMs: exit.usage.cpuMs, wallMs: exit.usage.wallMs })),
+    { pid, pgid, ...seen },
+  );
 }
