@@ -46,7 +46,6 @@ export interface JsChildStdioDeps {
   onBrokenPipe(): void;
 }
 
-
 export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
   const releases: Array<() => void> = [];
   const drains: Array<() => Promise<void>> = [];
@@ -152,45 +151,47 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
 }
 
 /** Moves a pipe's bytes into a StdinSource as the process takes them, until end of file. */
-async function pumpIn(ring: PipeRing, into: StdinSource, capacity: number): Promise<void> {
+function pumpIn(ring: PipeRing, into: StdinSource, capacity: number): Promise<void> {
   // A read takes at most what the pipe holds, and what stdin may queue.
   const buf = new Uint8Array(Math.max(1, Math.min(ring.capacity, capacity)));
-  for (;;) {
-    // Only when the process reads: a node that never reads its stdin leaves the pipe's bytes to the next reader.
-    await into.wanted();
-    if (into.isClosed) return;
+  return feed(into, async () => {
     const seen = ring.seen;
     const n = ring.read(buf, false);
-    if (n === 0 || n === 'broken') break;
-    if (n === 'again') {
-      await ring.changeAfter(seen);
-      continue;
-    }
-    const chunk = buf.slice(0, n);
-    while (!into.write(chunk)) {
-      if (into.isClosed) return;
-      await into.drained();
-    }
-  }
-  into.close();
+    if (n === 0 || n === 'broken') return null;
+    if (n !== 'again') return buf.slice(0, n);
+    await ring.changeAfter(seen);
+    return undefined;
+  });
 }
 
 /** A read(2) of a file as stdin: a piece per read, 64 KiB as a pipe's. */
 const FILE_READ_BYTES = 64 * 1024;
 
 /** Feeds a file into a StdinSource as the process reads it, until end of file. */
-async function pumpFile(read: () => Uint8Array, into: StdinSource): Promise<void> {
+function pumpFile(read: () => Uint8Array, into: StdinSource): Promise<void> {
+  return feed(into, async () => {
+    try {
+      const chunk = read();
+      return chunk.byteLength === 0 ? null : chunk;
+    } catch {
+      // The file can no longer be read (EIO-like): end of file.
+      return null;
+    }
+  });
+}
+
+/**
+ * Takes the next piece (null: end of file; undefined: none yet, look again) only when the
+ * process reads, so a node that never reads its stdin leaves the bytes to the next reader,
+ * and queues it as room allows.
+ */
+async function feed(into: StdinSource, next: () => Promise<Uint8Array | null | undefined>): Promise<void> {
   for (;;) {
     await into.wanted();
     if (into.isClosed) return;
-    let chunk: Uint8Array;
-    try {
-      chunk = read();
-    } catch {
-      // The file can no longer be read (EIO-like): end of file.
-      break;
-    }
-    if (chunk.byteLength === 0) break;
+    const chunk = await next();
+    if (chunk === undefined) continue;
+    if (chunk === null) break;
     while (!into.write(chunk)) {
       if (into.isClosed) return;
       await into.drained();
@@ -254,8 +255,7 @@ class PipeWriter {
         const n = this.ring.write(head, false);
         if (n === 'broken') {
           // No reader left: the rest is dropped, as a closed pipe drops it.
-          this.queue.length = 0;
-          this.queued = 0;
+          this.drop();
           this.onBroken();
           break;
         }
