@@ -56,15 +56,14 @@ export class PreparedIsolate {
   ) {}
 
   /**
-   * Only `new Isolate` (~1.6 ms) runs on the daemon's thread; creating the context and
-   * running the runtime happen on isolated-vm's pool.
+   * Nothing of it runs on the daemon's thread: the isolate is made by a helper isolate
+   * (isolate-factory.ts), its context and runtime on isolated-vm's pool. (Made on the
+   * daemon's thread before the guests' call floods were bounded, because a helper-made
+   * isolate's guest got its fire-and-forget calls through faster; with the call window the
+   * hostile-neighbour rows are the same either way, bench/README.md.)
    */
   static async create(heapLimitMb: number, onCatastrophicError: (message: string) => void): Promise<PreparedIsolate> {
-    // Made here, not by the helper isolate as runners are (isolate-factory.ts): a guest in a
-    // helper-made isolate got its fire-and-forget calls to the daemon through about twice as
-    // fast, and `for(;;) process.exitCode=1` then held the daemon for 13 s instead of its
-    // CPU budget's 2 s (bench/README.md). Disposal of an idle one still goes to the helper.
-    const isolate = new ivm.Isolate({ memoryLimit: heapLimitMb, onCatastrophicError });
+    const isolate = await IsolateFactory.shared.create(heapLimitMb, onCatastrophicError);
     let prepared: PreparedIsolate | undefined;
     try {
       const context = await isolate.createContext();

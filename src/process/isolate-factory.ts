@@ -11,8 +11,9 @@ type Make = ivm.Reference<(memoryLimit: number, report: ivm.Callback) => ivm.Iso
 type Dispose = ivm.Reference<(isolate: ivm.Isolate | null) => void>;
 
 /**
- * Creates runner isolates and disposes idle isolates from isolated-vm's threads instead of
- * the daemon's (guest JS isolates are still made on the daemon's: prepared-isolate.ts says why).
+ * Creates every guest isolate (runners and guest JS) and disposes idle ones from
+ * isolated-vm's threads instead of the daemon's (a running one is disposed on the daemon's
+ * thread, so its guest stops at once: prepared-isolate.ts, runner-isolate.ts).
  * `new Isolate` and `dispose()` take V8's process-wide wasm engine lock; a runner thread
  * that holds it while busy guests starve it (they all run at nice 19) made the daemon's
  * thread wait 0.5-1.5 s, so every VM waited. isolated-vm's module is transferable and an
