@@ -161,6 +161,11 @@ export const INVENTORY = {
     max: 16 * MiB,
     why: 'bytes a pipe between two guest processes holds before its writer blocks (64 KiB, as on Linux); rounded down to a power of two',
   },
+  PIPE_SPILL_BYTES_PER_VM: {
+    unit: 'bytes', default: 64 * MiB, env: 'AGENTOS_PIPE_SPILL_BYTES_PER_VM', scope: 'VM', min: 1,
+    max: 16 * 1024 * MiB,
+    why: 'bytes the daemon holds for a VM\'s full pipes whose reader waits for the writer to end (the shell runs `$(…)` and `{ …; } | cmd` so: it cannot fork); past it such a writer blocks as on Linux (below one pipe buffer, nothing is spilled); in the daemon\'s heap',
+  },
   MAX_PIPES_PER_VM: {
     unit: 'count', default: 256, env: 'AGENTOS_MAX_PIPES_PER_VM', scope: 'VM',
     min: 1, max: 65_536,

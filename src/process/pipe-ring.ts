@@ -6,8 +6,9 @@
  * imports.
  *
  * Header (Int32 words): read and write positions (free-running byte counters, wrapping at
- * 2^32), reader and writer counts, a change counter every waiter sleeps on, and a lock
- * for the rare case of two processes writing (or reading) the same pipe at once.
+ * 2^32), reader and writer counts, a change counter every waiter sleeps on, a lock
+ * for the rare case of two processes writing (or reading) the same pipe at once, and the
+ * bytes the daemon has spilled out of the ring (see `spillAll`).
  */
 const READ = 0;
 const WRITE = 1;
@@ -15,6 +16,7 @@ const READERS = 2;
 const WRITERS = 3;
 const CHANGE = 4;
 const LOCK = 5;
+const SPILLED = 6;
 const HEADER_BYTES = 32;
 
 /** `bytes` is rounded down to a power of two: positions wrap at 2^32 and must stay aligned. */
@@ -55,6 +57,9 @@ export function parkOn(words: Int32Array, index: number, seen: number, ms?: numb
 
 /** What a read or write came to: bytes moved, or why none could be. */
 export type PipeIo = number | 'again' | 'broken';
+
+/** Takes up to `max` of the bytes the daemon spilled out of this pipe, oldest first (see `spillAll`). */
+export type Unspill = (max: number) => Uint8Array;
 
 export class PipeRing {
   private readonly h: Int32Array;
@@ -104,6 +109,16 @@ export class PipeRing {
     return (Atomics.load(this.h, WRITE) - Atomics.load(this.h, READ)) >>> 0;
   }
 
+  /** Bytes spilled out of the ring that no reader has taken yet. */
+  get spilled(): number {
+    return Atomics.load(this.h, SPILLED);
+  }
+
+  /** What a read would find: in the ring, and spilled before it. */
+  get pending(): number {
+    return this.buffered + this.spilled;
+  }
+
   get hasWriters(): boolean {
     return Atomics.load(this.h, WRITERS) > 0;
   }
@@ -114,7 +129,7 @@ export class PipeRing {
 
   /** poll: a read would not block (data, or EOF). */
   get readable(): boolean {
-    return this.buffered > 0 || !this.hasWriters;
+    return this.pending > 0 || !this.hasWriters;
   }
 
   /** poll: a write would not block (room, or a broken pipe to report). */
@@ -122,8 +137,12 @@ export class PipeRing {
     return this.buffered < this.size || !this.hasReaders;
   }
 
-  /** Up to `into.length` bytes; 0 is end of file (no writer left and nothing buffered). */
-  read(into: Uint8Array, block: boolean): PipeIo {
+  /**
+   * Up to `into.length` bytes; 0 is end of file (no writer left and nothing buffered).
+   * Spilled bytes are older than any in the ring, so they come first, through `unspill`
+   * (a reader that may meet a spilled pipe passes it; sockets' rings never spill).
+   */
+  read(into: Uint8Array, block: boolean, unspill?: Unspill): PipeIo {
     if (into.byteLength === 0) return 0;
     for (;;) {
       const seen = Atomics.load(this.h, CHANGE);
@@ -133,6 +152,17 @@ export class PipeRing {
       // would be taken for EOF.
       const writers = this.hasWriters;
       this.lock();
+      // Under the lock: a spill takes the ring's bytes under it too, so nothing newer in the
+      // ring is read before what was spilled.
+      if (unspill && Atomics.load(this.h, SPILLED) > 0) {
+        this.unlock();
+        const taken = unspill(into.byteLength);
+        if (taken.byteLength > 0) {
+          into.set(taken);
+          return taken.byteLength;
+        }
+        continue;
+      }
       const r = Atomics.load(this.h, READ);
       const available = (Atomics.load(this.h, WRITE) - r) >>> 0;
       if (available > 0) {
@@ -167,8 +197,12 @@ export class PipeRing {
     return n > 0 ? n : writers ? 'again' : 0;
   }
 
-  /** All of `from` (blocking while the pipe is full), or 'broken' once no reader is left. */
-  write(from: Uint8Array, block: boolean): PipeIo {
+  /**
+   * All of `from` (blocking while the pipe is full), or 'broken' once no reader is left.
+   * `onFull` runs before each wait for room (the runner asks the daemon to spill a pipe
+   * whose read end its own process holds: nobody else may ever read it).
+   */
+  write(from: Uint8Array, block: boolean, onFull?: () => void): PipeIo {
     let done = 0;
     while (done < from.byteLength) {
       const seen = Atomics.load(this.h, CHANGE);
@@ -190,9 +224,44 @@ export class PipeRing {
       }
       this.unlock();
       if (!block) return done > 0 ? done : 'again';
+      if (onFull) {
+        onFull();
+        if (Atomics.load(this.h, CHANGE) !== seen) continue;
+      }
       sleep(this.h, seen);
     }
     return done;
+  }
+
+  /**
+   * Daemon: takes every byte the ring holds, under the lock, and counts them as spilled;
+   * the caller keeps them and hands them to readers (`read`'s unspill) before the ring's.
+   * A process that holds a pipe's read end and waits for the child writing into it (brush
+   * runs `$(…)` and `{ …; } | cmd` so: without fork it waits, then reads) would otherwise
+   * wait forever once the pipe is full. The writer is woken: the ring has room again.
+   */
+  spillAll(): Uint8Array {
+    this.lock();
+    const r = Atomics.load(this.h, READ);
+    const n = (Atomics.load(this.h, WRITE) - r) >>> 0;
+    const out = new Uint8Array(n);
+    const at = (r >>> 0) % this.size;
+    const first = Math.min(n, this.size - at);
+    out.set(this.data.subarray(at, at + first));
+    if (n > first) out.set(this.data.subarray(0, n - first), first);
+    Atomics.store(this.h, READ, (r + n) | 0);
+    Atomics.add(this.h, SPILLED, n);
+    this.unlock();
+    this.changed();
+    return out;
+  }
+
+  /** Daemon: `n` spilled bytes were handed to a reader (or dropped with the pipe). */
+  unspilled(n: number): void {
+    this.lock();
+    Atomics.sub(this.h, SPILLED, n);
+    this.unlock();
+    this.changed();
   }
 
   private lock(): void {

@@ -1,6 +1,6 @@
 import type { FileHolds } from '../process/fd-table.js';
 import type { OutputSink, StreamName } from '../process/output.js';
-import { PipeRing } from '../process/pipe-ring.js';
+import { PipeRing, type Unspill } from '../process/pipe-ring.js';
 import type { PipeTable } from '../process/pipes.js';
 import { StdinSource } from '../process/stdin.js';
 import type { FileNode } from '../fs/vfs.js';
@@ -73,7 +73,8 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
     if (fd.kind === 'pipe' && fd.pipe?.end === 'r') {
       const ring = holdPipe(fd)!;
       const source = new StdinSource(d.stdinCapacity);
-      void pumpIn(ring, source, d.stdinCapacity);
+      const id = fd.pipe.id;
+      void pumpIn(ring, source, d.stdinCapacity, (max) => d.pipes.unspill(id, max));
       return source;
     }
     if (fd.kind === 'file' && fd.file?.readable && fd.file.node.kind === 'file') {
@@ -151,12 +152,12 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
 }
 
 /** Moves a pipe's bytes into a StdinSource as the process takes them, until end of file. */
-function pumpIn(ring: PipeRing, into: StdinSource, capacity: number): Promise<void> {
+function pumpIn(ring: PipeRing, into: StdinSource, capacity: number, unspill: Unspill): Promise<void> {
   // A read takes at most what the pipe holds, and what stdin may queue.
   const buf = new Uint8Array(Math.max(1, Math.min(ring.capacity, capacity)));
   return feed(into, async () => {
     const seen = ring.seen;
-    const n = ring.read(buf, false);
+    const n = ring.read(buf, false, unspill);
     if (n === 0 || n === 'broken') return null;
     if (n !== 'again') return buf.slice(0, n);
     await ring.changeAfter(seen);

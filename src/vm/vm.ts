@@ -170,7 +170,10 @@ export class Vm implements ProcessKernel {
       },
       image,
     );
-    this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'));
+    this.pipes = new PipeTable(limits.PIPE_BUFFER_BYTES.value, limits.MAX_PIPES_PER_VM.value, this.refusals('max_pipes_per_vm', 'AGENTOS_MAX_PIPES_PER_VM'), {
+      maxBytes: limits.PIPE_SPILL_BYTES_PER_VM.value,
+      onExhausted: this.refusals('pipe_spill_bytes_per_vm', 'AGENTOS_PIPE_SPILL_BYTES_PER_VM'),
+    });
     this.sockets = new CommandSockets(() => this.network, limits.SOCKET_BUFFER_BYTES.value, limits.MAX_SOCKETS_PER_VM.value, this.refusals('max_sockets_per_vm', 'AGENTOS_MAX_SOCKETS_PER_VM'));
     this.fs.owner = { uid: VM_UID, gid: VM_UID };
     if (!image) {

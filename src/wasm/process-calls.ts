@@ -97,7 +97,17 @@ function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unkno
     }
     case 'spawn':
       return kernel.spawnChild(proc, a[0]);
+    case 'pipeSpill': {
+      // Only a pipe whose read end the asking process holds (the runner asks when it blocks writing into it).
+      const id = int(a[0]);
+      if (proc.holdings.readEnds().includes(id)) kernel.pipes.spillFull([id]);
+      return null;
+    }
+    case 'pipeUnspill':
+      return kernel.pipes.unspill(int(a[0]), int(a[1]));
     case 'wait': {
+      // A parent waiting for a child that writes into a full pipe the parent will read after.
+      kernel.pipes.spillFull(proc.holdings.readEnds());
       const status = proc.children.collect(int(a[0]), proc.pgid);
       if (!status) throw new FsError('ECHILD', 'waitpid');
       return status;

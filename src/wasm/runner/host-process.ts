@@ -77,7 +77,10 @@ export function hostProcessImports(wasi: Wasi, hooks: RunnerHooks, signals: Sign
         return found;
       }
       if (found.pid !== 0) return found;
-      hooks.block.applySyncPromise(undefined, ['childChange', pid]);
+      // Holding a pipe's read end, look again every slice: the daemon spills a pipe this
+      // process will read once the child ends, should the child fill it (PipeRing.spillAll).
+      const holdsReadEnd = [...wasi.fds.values()].some((fd) => fd.pipe?.end === 'r');
+      hooks.block.applySyncPromise(undefined, holdsReadEnd ? ['childChange', pid, POLL_BACKOFF_MS] : ['childChange', pid]);
       if (signals.deliver()) throw new WasiError(E.INTR);
     }
   };

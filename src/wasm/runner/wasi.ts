@@ -368,7 +368,7 @@ export class Wasi {
     if (!pipe || pipe.end !== 'r') throw new WasiError(E.BADF);
     const first = iovs.find(([, len]) => len > 0);
     if (!first) return 0;
-    const n = pipe.ring.read(this.bytes(first[0], first[1]), (fd.fdflags & FDFLAG_NONBLOCK) === 0);
+    const n = pipe.ring.read(this.bytes(first[0], first[1]), (fd.fdflags & FDFLAG_NONBLOCK) === 0, (max) => this.hostProc<Uint8Array>('pipeUnspill', pipe.id, max));
     if (n === 'again') throw new WasiError(E.AGAIN);
     return n as number;
   }
@@ -404,7 +404,13 @@ export class Wasi {
     if (fd.socket) return socketSend(fd.socket, data, (fd.fdflags & FDFLAG_NONBLOCK) !== 0, () => this.onBrokenPipe());
     if (fd.kind === 'pipe') {
       if (fd.pipe?.end !== 'w') throw new WasiError(E.BADF);
-      const n = fd.pipe.ring.write(data, (fd.fdflags & FDFLAG_NONBLOCK) === 0);
+      const { id } = fd.pipe;
+      // The shell writes a builtin's output (`echo "$x" | tail`) before it starts the reader,
+      // holding the read end itself: when that pipe is full, the daemon spills it.
+      const holdsReadEnd = () => [...this.fds.values()].some((f) => f.pipe?.id === id && f.pipe.end === 'r');
+      const n = fd.pipe.ring.write(data, (fd.fdflags & FDFLAG_NONBLOCK) === 0, () => {
+        if (holdsReadEnd()) this.hostProc('pipeSpill', id);
+      });
       if (n === 'again') throw new WasiError(E.AGAIN);
       if (n === 'broken') {
         this.onBrokenPipe();
@@ -837,7 +843,7 @@ export class Wasi {
         const seen = wantsPipe[0]!.ring.seen;
         for (const p of wantsPipe) {
           const ready = p.socket ? socketReadiness(p.socket, p.type === 1 ? 1 : 4) !== 0 : p.type === 1 ? p.ring.readable : p.ring.writable;
-          if (ready) events.push({ userdata: p.userdata, error: 0, type: p.type, nbytes: BigInt(p.type === 1 ? p.ring.buffered : 1) });
+          if (ready) events.push({ userdata: p.userdata, error: 0, type: p.type, nbytes: BigInt(p.type === 1 ? p.ring.pending : 1) });
         }
         if (events.length > 0 || wantsStdin.length > 0 || Date.now() >= deadline) break;
         // One ring to watch: sleep on it (its change wakes us at once); several: in slices.
