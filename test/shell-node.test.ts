@@ -39,6 +39,16 @@ printf 'abc' > in.txt; node -e 'process.stdin.on("data", (d) => console.log(Stri
   assert.is(r.stdout, 'out\nerr\nout\nmore\nBOTH\n3\n', r.stderr);
 });
 
+test('a redirection into a full filesystem: node\'s stdout errors with ENOSPC as Node\'s does (a listener sees it; unhandled, exit 1)', async () => {
+  const { vmId: small } = await client.createVm({ limits: { fsQuotaBytes: 2_000_000 } });
+  const r = await client.exec(small, 'sh', ['-c', `node -e 'process.stdout.on("error", (e) => console.error("caught", e.code, e.errno, e.syscall)); for (let i = 0; i < 30; i++) process.stdout.write("y".repeat(100000))' > /tmp/f; echo "s=$?"
+node -e 'for (let i = 0; i < 30; i++) process.stdout.write("y".repeat(100000))' > /tmp/g; echo "s=$?"`]);
+  assert.is(r.stdout, 's=0\ns=1\n');
+  const lines = r.stderr.split('\n');
+  assert.is(lines[0], 'caught ENOSPC -28 write');
+  assert.ok(lines.includes('Error: ENOSPC: no space left on device (VM filesystem quota of 2000000 bytes), write'), r.stderr);
+});
+
 test('#! scripts run by node: through env, directly, and through a bin link (the main module is its real path)', async () => {
   const r = await sh(`cd /tmp; printf '#!/usr/bin/env node\\nconsole.log("env", process.argv.slice(2))\\n' > a.js; chmod +x a.js; ./a.js x y
 printf '#!/usr/bin/node\\nconsole.log("direct", __filename)\\n' > b.js; chmod +x b.js; ./b.js

@@ -120,6 +120,8 @@ export class JsProcess extends GuestProcess implements GuestHost {
   private stdinEofSent = false;
   private stdinDone = false;
   private readonly signalHandlers = new Map<string, number>();
+  /** Its streams whose file output failed (outputFailed). */
+  private readonly outputErrors = new Set<'stdout' | 'stderr'>();
   private readonly children: JsChildren | undefined;
   private readonly nodeCalls: NodeCalls;
   private readonly netCalls: NetCalls;
@@ -800,6 +802,20 @@ export class JsProcess extends GuestProcess implements GuestHost {
    */
   pipeBroken(): void {
     this.killNow('SIGPIPE');
+  }
+
+  /**
+   * Its stdout or stderr, a file, could not take a write (the VM's filesystem is full): its
+   * stream errors as Node's does (ENOSPC; unhandled, the process ends with it). Once: the
+   * stream is done after that. True the first time.
+   */
+  outputFailed(stream: 'stdout' | 'stderr', err: unknown): boolean {
+    const slot = this.slot;
+    if (!slot || this.outputErrors.has(stream) || this.isFinished) return false;
+    this.outputErrors.add(stream);
+    const code = err instanceof FsError ? err.errno : 'EIO';
+    this.enter(slot.lifecycle('outputError', { fd: stream === 'stdout' ? 1 : 2, code, message: err instanceof Error ? err.message : String(err) }));
+    return true;
   }
 
   get ppid(): number {

@@ -143,7 +143,7 @@ export class PreparedIsolate {
   }
 
   /** The end of the event loop (`beforeExit`, `exit`) or an unhandled rejection's reason, for the guest's process object. */
-  lifecycle(event: 'beforeExit' | 'exit' | 'rejection' | 'preMain', value: unknown): Promise<unknown> {
+  lifecycle(event: 'beforeExit' | 'exit' | 'rejection' | 'preMain' | 'outputError', value: unknown): Promise<unknown> {
     return this.running(() => this.entries.lifecycle.apply(undefined, [event, value], { arguments: { copy: true } }));
   }
 

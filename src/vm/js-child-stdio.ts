@@ -41,7 +41,7 @@ export interface JsChildStdioDeps {
   stdinCapacity: number;
   queueBytes: number;
   /** Reports a write that failed (a full filesystem): the process sees its output dropped, the VM's log says why. */
-  onWriteError(err: unknown): void;
+  onWriteError(stream: 'stdout' | 'stderr', err: unknown): void;
   /** The process wrote into a pipe nobody reads any more (it dies of SIGPIPE, as a command does). */
   onBrokenPipe(): void;
 }
@@ -123,7 +123,7 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
           const at = file.append ? node.size : file.position;
           file.position = at + d.files.writeAt(node, at, data);
         } catch (err) {
-          d.onWriteError(err);
+          d.onWriteError(stream, err);
         }
       });
     }

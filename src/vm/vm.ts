@@ -816,7 +816,10 @@ export class Vm implements ProcessKernel {
       files: this.fs,
       stdinCapacity: this.stdinCapacity,
       queueBytes: this.limits.OUTPUT_WINDOW_BYTES.value,
-      onWriteError: (err) => log.warn({ err: (err as Error).message }, 'a node process\'s output to a file was dropped'),
+      onWriteError: (stream, err) => {
+        // Once per stream: the guest's stream is done after its first failed write.
+        if (child?.outputFailed(stream, err)) log.warn({ err: (err as Error).message, stream }, 'a node process\'s output to a file failed');
+      },
       onBrokenPipe: () => child?.pipeBroken(),
     });
     const live = () => this.processes.find(pid) !== undefined;

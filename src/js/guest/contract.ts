@@ -172,7 +172,7 @@ export interface RuntimeEntries {
   /** Something happened to one of its sockets, servers or lookups (src/js/node-host/net-calls.ts). */
   netEvent(id: number, kind: string, data: unknown): void;
   /** The event loop is empty (`beforeExit`, then `exit`), or a promise was rejected with no handler (`rejection`, its reason). */
-  lifecycle(event: 'beforeExit' | 'exit' | 'rejection' | 'preMain', value: unknown): void;
+  lifecycle(event: 'beforeExit' | 'exit' | 'rejection' | 'preMain' | 'outputError', value: unknown): void;
   /** Names each builtin module exports, so ESM `import { x } from 'fs'` can be linked. */
   builtinExports(): Record<string, string[]>;
 }

@@ -28,6 +28,8 @@ import { defineFetchGlobals } from './fetch-globals.js';
 import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
 import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
+import { nodeFsError } from './fs-errors.js';
+import type { WritableOut } from './streams.js';
 import { createProcess, drainTicks, setTickDrainScheduler } from './process.js';
 import { terminalResized } from './terminal.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
@@ -340,6 +342,14 @@ const entries: RuntimeEntries = {
         if (!(proc.argv as string[])[1] || !env.NODE_UNIQUE_ID) return;
         nodeRequire('cluster')._setupWorker();
         delete env.NODE_UNIQUE_ID;
+      });
+    } else if (event === 'outputError') {
+      const { fd, code, message } = value as { fd: 1 | 2; code: string; message: string };
+      const err = nodeFsError(Object.assign(new Error(message), { code, syscall: 'write' }), []) as Error;
+      guard(() => {
+        const stream = (fd === 1 ? proc.stdout : proc.stderr) as unknown as WritableOut;
+        if (typeof stream.fail === 'function') stream.fail(err);
+        else stream.emit('error', err);
       });
     } else if (event === 'beforeExit') {
       guard(() => proc.emit('beforeExit', proc.exitCode ?? 0));
