@@ -49,6 +49,12 @@ node -e 'for (let i = 0; i < 30; i++) process.stdout.write("y".repeat(100000))' 
   assert.ok(lines.includes('Error: ENOSPC: no space left on device (VM filesystem quota of 2000000 bytes), write'), r.stderr);
 });
 
+test('node takes only the stdin bytes it reads: the next reader of the same pipe or file gets the rest, as with read(2)', async () => {
+  const r = await sh(`printf "abc\\ndef\\n" | { node -e 'const b = Buffer.alloc(4); const n = require("fs").readSync(0, b, 0, 4); console.log(n, JSON.stringify(String(b)))'; cat; }
+printf "123456789\\n" > /tmp/in; { node -e 'const b = Buffer.alloc(3); require("fs").readSync(0, b, 0, 3); console.log(String(b))'; cat; } < /tmp/in`);
+  assert.is(r.stdout, '4 "abc\\n"\ndef\n123\n456789\n');
+});
+
 test('#! scripts run by node: through env, directly, and through a bin link (the main module is its real path)', async () => {
   const r = await sh(`cd /tmp; printf '#!/usr/bin/env node\\nconsole.log("env", process.argv.slice(2))\\n' > a.js; chmod +x a.js; ./a.js x y
 printf '#!/usr/bin/node\\nconsole.log("direct", __filename)\\n' > b.js; chmod +x b.js; ./b.js

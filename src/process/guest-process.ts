@@ -275,7 +275,7 @@ export abstract class GuestProcess implements Watched {
       case 'stdinAll':
         return stdin.readAll();
       case 'stdinSome':
-        await stdin.ready();
+        await stdin.ready(typeof arg === 'number' && arg > 0 ? arg : Infinity);
         return typeof arg === 'number' && arg > 0 ? stdin.takeUpTo(arg) : stdin.take();
       case 'stdinPoll': {
         const waitMs = typeof arg === 'number' ? arg : -1;

@@ -10,6 +10,8 @@ export class StdinSource {
   private listener: (() => void) | undefined;
   private drainWaiters: Array<() => void> = [];
   private demandWaiters: Array<() => void> = [];
+  /** The most bytes a waiting read asked for (0: none waits). */
+  private wantBytes = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -65,9 +67,10 @@ export class StdinSource {
     return all.subarray(0, max);
   }
 
-  /** Resolves when data is queued or stdin is closed. */
-  ready(): Promise<void> {
+  /** Resolves when data is queued or stdin is closed; `want`: the most bytes the read that waits will take. */
+  ready(want = Infinity): Promise<void> {
     if (this.bytes > 0 || this.closed) return Promise.resolve();
+    this.wantBytes = Math.max(this.wantBytes, want);
     const waiting = new Promise<void>((resolve) => this.waiters.push(resolve));
     this.wakeDemand();
     return waiting;
@@ -82,6 +85,15 @@ export class StdinSource {
   wanted(): Promise<void> {
     if (this.closed || (this.bytes === 0 && (this.waiters.length > 0 || this.listener !== undefined))) return Promise.resolve();
     return new Promise((resolve) => this.demandWaiters.push(resolve));
+  }
+
+  /**
+   * How many bytes a source filling it should take now: what the waiting reads asked for,
+   * or without bound for a listener (a stream that takes everything) — so a `readSync(0,
+   * buf, 0, 4)` takes 4 bytes of a pipe, and the next process reading it gets the rest.
+   */
+  get demand(): number {
+    return this.listener !== undefined || this.wantBytes === 0 ? Infinity : this.wantBytes;
   }
 
   private wakeDemand(): void {
@@ -111,6 +123,7 @@ export class StdinSource {
   }
 
   private wake(): void {
+    this.wantBytes = 0;
     for (const w of this.waiters.splice(0)) w();
     this.listener?.();
   }

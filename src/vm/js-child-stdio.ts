@@ -86,7 +86,7 @@ export function jsChildStdio(d: JsChildStdioDeps): JsChildStdio {
         const node = d.files.current(file.node as FileNode);
         // A copy: a view would carry the whole file into the isolate with each piece, and
         // change under the reader if the file is written before it takes the piece.
-        const data = d.files.readAt(node, file.position, Math.max(0, Math.min(d.stdinCapacity, FILE_READ_BYTES, node.size - file.position))).slice();
+        const data = d.files.readAt(node, file.position, Math.max(0, Math.min(d.stdinCapacity, FILE_READ_BYTES, source.demand, node.size - file.position))).slice();
         file.position += data.byteLength;
         return data;
       }, source);
@@ -157,7 +157,7 @@ function pumpIn(ring: PipeRing, into: StdinSource, capacity: number, unspill: Un
   const buf = new Uint8Array(Math.max(1, Math.min(ring.capacity, capacity)));
   return feed(into, async () => {
     const seen = ring.seen;
-    const n = ring.read(buf, false, unspill);
+    const n = ring.read(buf.subarray(0, Math.min(buf.byteLength, into.demand)), false, unspill);
     if (n === 0 || n === 'broken') return null;
     if (n !== 'again') return buf.slice(0, n);
     await ring.changeAfter(seen);

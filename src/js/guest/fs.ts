@@ -59,7 +59,8 @@ let stdinLeftover: Uint8Array = new Uint8Array(0);
 
 function readStdinSome(length: number): Uint8Array {
   hostStep();
-  if (stdinLeftover.byteLength === 0) stdinLeftover = block<Uint8Array>('stdinSome');
+  // Asks for `length` bytes only: a pipe shared with the next process keeps the rest, as read(2) leaves it.
+  if (stdinLeftover.byteLength === 0) stdinLeftover = block<Uint8Array>('stdinSome', length);
   const out = stdinLeftover.subarray(0, length);
   stdinLeftover = stdinLeftover.subarray(out.byteLength);
   return out;
