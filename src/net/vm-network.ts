@@ -75,6 +75,8 @@ export interface VmNetwork {
   connect(target: ConnectTarget, who: NetActor): Promise<ConnectedStream>;
   /** Listens on the VM's loopback; each peer arrives as a stream. */
   listen(request: ListenRequest, who: NetActor, onConnection: (peer: ConnectedStream) => void): Promise<Listener>;
+  /** Its UDP sockets: the VM's loopback in memory, the world as the policy allows (./udp.ts). */
+  readonly udp: import('./udp.js').VmUdp;
 }
 
 /** A failure as the guest sees it: an errno code ('ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EMFILE' ...). */
