@@ -46,6 +46,56 @@ s.connect({ host: 'svc.test', port: ${web.port}, lookup: (h, o, cb) => cb(null, 
   }
 });
 
+/**
+ * A connect by name is a lookup, then a connect, at every entry point (JS net, fetch, curl):
+ * `dns` denied, the name does not resolve (ENOTFOUND; curl 6); `dns` allowed and `connect`
+ * not, a firewall refuses (ECONNREFUSED; curl 7); both allowed, the bytes come.
+ */
+test('dns and connect by name: each judged at every entry point (JS net, fetch, curl), with the same answer', async () => {
+  const web = await httpServer();
+  const name = 'svc.test';
+  const rule = (operations: Array<'dns' | 'connect'>, patterns: string[]) => ({ mode: 'allow' as const, operations, patterns });
+  const connectRules = rule(['connect'], [`${name}:${web.port}`, `127.0.0.1:${web.port}`]);
+  const policies = {
+    connectOnly: [connectRules],
+    dnsOnly: [rule(['dns'], [name])],
+    both: [connectRules, rule(['dns'], [name])],
+  };
+  const script = `const s = require('net').connect(${web.port}, '${name}');
+s.on('connect', () => s.end('GET /n HTTP/1.0\\r\\n\\r\\n'));
+s.on('data', (d) => console.log('net', String(d).split('\\r\\n')[0]));
+s.on('error', (e) => console.log('net', e.code, e.syscall, e.message));
+s.on('close', () => fetch('http://${name}:${web.port}/f').then((r) => r.text()).then((t) => console.log('fetch', t.trim()), (e) => console.log('fetch', e.name, e.message, e.cause && e.cause.code)));
+`;
+  const seen: Record<string, unknown> = {};
+  try {
+    for (const [key, rules] of Object.entries(policies)) {
+      const v = (await client.createVm({ permissions: { network: { default: 'deny', rules } }, dns: { overrides: { [name]: ['127.0.0.1'] } } })).vmId;
+      const js = await client.exec(v, 'node', ['-e', script]);
+      const curl = await client.exec(v, 'curl', ['-sS', `http://${name}:${web.port}/c`], { timeoutMs: 60_000 });
+      const denied = logs.filter((l) => l.msg === 'permission denied' && l.vmId === v).map((l) => `${l.operation} ${l.target}`);
+      seen[key] = { js: js.stdout + js.stderr, curl: [curl.exitCode, curl.stdout, curl.stderr.replace(/after \d+ ms/, 'after N ms')], denied: [...new Set(denied)] };
+      await client.disposeVm(v);
+    }
+  } finally {
+    await web.close();
+  }
+  const port = web.port;
+  assert.equal(seen, {
+    connectOnly: {
+      js: 'net ENOTFOUND getaddrinfo getaddrinfo ENOTFOUND svc.test\nfetch TypeError fetch failed ENOTFOUND\n',
+      curl: [6, '', 'curl: (6) Could not resolve host: svc.test\n'],
+      denied: ['dns svc.test'],
+    },
+    dnsOnly: {
+      js: `net ECONNREFUSED connect connect ECONNREFUSED svc.test:${port}\nfetch TypeError fetch failed ECONNREFUSED\n`,
+      curl: [7, '', `curl: (7) Failed to connect to svc.test port ${port} after N ms: Could not connect to server\n`],
+      denied: [`connect svc.test:${port}`],
+    },
+    both: { js: 'net HTTP/1.1 200 OK\nfetch GET /f\n', curl: [0, 'GET /c\n', ''], denied: [] },
+  });
+});
+
 test.after(async () => {
   await client.close();
 });

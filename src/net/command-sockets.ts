@@ -27,7 +27,7 @@ interface Socket {
   remote?: SockAddr;
   pump?: SocketPump;
   /** What the guest connected to (a name when it looked one up), for a later TLS upgrade. */
-  target?: { host: string; port: number };
+  target?: { host: string; port: number; lookedUp?: boolean };
   listener?: Listener;
   /** Peers accepted by the VM's network, waiting for the guest's accept. */
   queue: ConnectedStream[];
@@ -153,9 +153,11 @@ export class CommandSockets {
     if (state === SOCK_CONNECTING) throw new NetError('EALREADY', 'connect');
     if (state === SOCK_CONNECTED) throw new NetError('EISCONN', 'connect');
     if (state === SOCK_LISTENING) throw new NetError('EINVAL', 'connect');
-    // An address the VM looked up is connected to by its name, so the policy judges the name.
-    const named = { ...target, host: this.names.get(target.host) ?? target.host };
-    s.target = { host: named.host, port: named.port };
+    // An address the VM looked up is connected to by its name, so the policy judges the name
+    // (its lookup was judged as dns already).
+    const name = this.names.get(target.host);
+    const named = name ? { ...target, host: name, lookedUp: true } : target;
+    s.target = { host: named.host, port: named.port, ...(name ? { lookedUp: true } : {}) };
     this.start(s, named, who);
   }
 

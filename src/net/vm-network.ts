@@ -25,6 +25,8 @@ export interface ConnectTarget {
   /** A name or a literal address, as the guest wrote it. */
   readonly host: string;
   readonly port: number;
+  /** The name is one the guest looked up itself through this VM's network (judged as `dns` then): not judged again. */
+  readonly lookedUp?: boolean;
   /** TLS done by the daemon on this connection: the stream carries plaintext. */
   readonly tls?: {
     readonly servername?: string;
