@@ -368,17 +368,23 @@ export class NetBroker implements VmNetwork {
       if (!(await this.allowed(verdict, who, 'connect', formatTarget({ host: canonical, port })))) throw refused();
       address = { address: host, family: literal as 4 | 6 };
     } else {
+      // A connect by name is what it is on a real system: a lookup of the name, then a
+      // connect. The lookup is judged as `dns` (unless the guest's own lookup was, which is
+      // how a command binary got the address it connects to): denied, the guest sees what a
+      // filtering resolver gives (getaddrinfo ENOTFOUND). The connect is judged on the name,
+      // then on the address it resolves to: denied, a firewall's ECONNREFUSED.
       const nameTarget = formatTarget({ host, port });
-      const byName = this.judge.target('connect', { host, port });
-      if (byName.mode === 'deny') {
-        // A name the policy does not let the guest reach is not resolved for it either: the
-        // guest sees what a host whose DNS is filtered gives (getaddrinfo ENOTFOUND); an
-        // address refused after resolving is a firewall's ECONNREFUSED.
-        await this.allowed(byName, who, 'connect', nameTarget);
+      const local = LOCAL_NAMES.has(host.toLowerCase());
+      if (!local && !target.lookedUp && !(await this.allowed(this.judge.target('dns', { host }), who, 'dns', formatTarget({ host })))) {
         throw new NetError('ENOTFOUND', `getaddrinfo ENOTFOUND ${host}`);
       }
+      const byName = this.judge.target('connect', { host, port });
+      if (byName.mode === 'deny') {
+        await this.allowed(byName, who, 'connect', nameTarget);
+        throw refused();
+      }
       // The name may be allowed; the address it resolves to is judged before anything connects.
-      const found = LOCAL_NAMES.has(host.toLowerCase()) ? [{ address: '127.0.0.1', family: 4 } as ResolvedAddress] : await this.addressesOf(host, 0);
+      const found = local ? [{ address: '127.0.0.1', family: 4 } as ResolvedAddress] : await this.addressesOf(host, 0);
       const chosen = found[0]!;
       const canonical = canonicalAddress(chosen.address);
       const verdict = this.judge.address('connect', canonical, port, byName);

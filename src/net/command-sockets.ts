@@ -2,6 +2,7 @@ import { newPipeBuffer } from '../process/pipe-ring.js';
 import { SOCK_CONNECTED, SOCK_CONNECTING, SOCK_FAILED, SOCK_FRESH, SOCK_LISTENING, SOCKET_CONTROL_BYTES, SocketChannel, type SocketBuffers } from '../process/socket-channel.js';
 import { errnoOf } from '../wasm/runner/errno.js';
 import type { SocketSpec } from '../wasm/runner/sockets.js';
+import { CommandDatagram } from './command-datagrams.js';
 import { SocketPump } from './socket-pump.js';
 import { NetError, type ConnectedStream, type ConnectTarget, type Listener, type NetActor, type ResolvedAddress, type VmNetwork } from './vm-network.js';
 
@@ -17,6 +18,8 @@ interface Socket {
   readonly id: number;
   readonly channel: SocketChannel;
   readonly family: 4 | 6;
+  /** A UDP socket (SOCK_DGRAM): its datagrams go through the VM's UDP table, not the channel's rings. */
+  dgram?: CommandDatagram;
   /** Fds, across the VM's processes, that hold it. */
   refs: number;
   bound?: SockAddr;
@@ -24,7 +27,7 @@ interface Socket {
   remote?: SockAddr;
   pump?: SocketPump;
   /** What the guest connected to (a name when it looked one up), for a later TLS upgrade. */
-  target?: { host: string; port: number };
+  target?: { host: string; port: number; lookedUp?: boolean };
   listener?: Listener;
   /** Peers accepted by the VM's network, waiting for the guest's accept. */
   queue: ConnectedStream[];
@@ -64,24 +67,28 @@ export class CommandSockets {
     return this.sockets.size;
   }
 
-  /** socket(2): a fresh socket held by one fd. */
-  create(family: 4 | 6): SocketHandle {
+  /** socket(2): a fresh socket held by one fd; a datagram one is a socket of the VM's UDP table. */
+  create(family: 4 | 6, type: 'stream' | 'dgram' = 'stream'): SocketHandle {
     if (this.disposed) throw new NetError('ENETDOWN', 'socket');
     if (this.sockets.size >= this.maxSockets) {
       this.onRefused?.(this.sockets.size + 1, this.maxSockets);
       throw new NetError('ENFILE', `the VM already holds ${this.maxSockets} sockets (AGENTOS_MAX_SOCKETS_PER_VM)`);
     }
-    return this.add(family);
+    return this.add(family, type);
   }
 
-  private add(family: 4 | 6): SocketHandle {
+  private add(family: 4 | 6, type: 'stream' | 'dgram' = 'stream'): SocketHandle {
     const id = this.nextId++;
-    const buffers: SocketBuffers = { control: new SharedArrayBuffer(SOCKET_CONTROL_BYTES), rx: newPipeBuffer(this.bufferBytes), tx: newPipeBuffer(this.bufferBytes) };
+    // A datagram socket's rings carry no bytes (only their change counters are waited on): the smallest will do.
+    const ringBytes = type === 'dgram' ? 0 : this.bufferBytes;
+    const buffers: SocketBuffers = { control: new SharedArrayBuffer(SOCKET_CONTROL_BYTES), rx: newPipeBuffer(ringBytes), tx: newPipeBuffer(ringBytes) };
     const channel = new SocketChannel(buffers);
     // Until connected: reads see no data and a writer (would block), writes see no room.
     channel.rx.setEnds(1, 1);
     channel.tx.setEnds(1, 1);
-    this.sockets.set(id, { id, channel, family, refs: 1, queue: [], backlog: 0 });
+    const socket: Socket = { id, channel, family, refs: 1, queue: [], backlog: 0 };
+    if (type === 'dgram') socket.dgram = new CommandDatagram(this.network().udp.open(family), channel);
+    this.sockets.set(id, socket);
     return { id, buffers };
   }
 
@@ -91,10 +98,17 @@ export class CommandSockets {
     return s;
   }
 
+  /** A UDP socket of this VM's, for sendto and recvfrom (a stream one is ENOTSUP there: its bytes cross in the rings). */
+  datagram(id: number, syscall: string): CommandDatagram {
+    const s = this.get(id, syscall);
+    if (!s.dgram) throw new NetError('ENOTSUP', syscall);
+    return s.dgram;
+  }
+
   /** A socket of this VM as a runner may be handed it (a spawned child's or an exec'd image's fd). */
   spec(id: number): SocketSpec | undefined {
     const s = this.sockets.get(id);
-    return s && { id, buffers: s.channel.buffers, type: 'stream', family: s.family };
+    return s && { id, buffers: s.channel.buffers, type: s.dgram ? 'dgram' : 'stream', family: s.family };
   }
 
   /** One more (+1) or one fewer (-1) fd holds it; the last one closes it. */
@@ -112,6 +126,7 @@ export class CommandSockets {
    * what arrives after is dropped; a listener stops and its queued peers are reset.
    */
   private close(s: Socket): void {
+    s.dgram?.close();
     s.listener?.close();
     for (const peer of s.queue) peer.stream.destroy();
     s.queue = [];
@@ -122,6 +137,7 @@ export class CommandSockets {
 
   bind(id: number, addr: SockAddr): void {
     const s = this.get(id, 'bind');
+    if (s.dgram) return s.dgram.bind(addr.address, addr.port);
     if (s.bound || s.channel.state !== SOCK_FRESH) throw new NetError('EINVAL', 'bind');
     s.bound = addr;
   }
@@ -132,13 +148,16 @@ export class CommandSockets {
    */
   connect(id: number, target: { host: string; port: number; tls?: { servername?: string; rejectUnauthorized?: boolean } }, who: NetActor): void {
     const s = this.get(id, 'connect');
+    if (s.dgram) return s.dgram.connect(target.host, target.port);
     const state = s.channel.state;
     if (state === SOCK_CONNECTING) throw new NetError('EALREADY', 'connect');
     if (state === SOCK_CONNECTED) throw new NetError('EISCONN', 'connect');
     if (state === SOCK_LISTENING) throw new NetError('EINVAL', 'connect');
-    // An address the VM looked up is connected to by its name, so the policy judges the name.
-    const named = { ...target, host: this.names.get(target.host) ?? target.host };
-    s.target = { host: named.host, port: named.port };
+    // An address the VM looked up is connected to by its name, so the policy judges the name
+    // (its lookup was judged as dns already).
+    const name = this.names.get(target.host);
+    const named = name ? { ...target, host: name, lookedUp: true } : target;
+    s.target = { host: named.host, port: named.port, ...(name ? { lookedUp: true } : {}) };
     this.start(s, named, who);
   }
 
@@ -201,6 +220,8 @@ export class CommandSockets {
   /** listen(2) on the VM's loopback, at the bound address (none: any, a free port). */
   async listen(id: number, backlog: number, who: NetActor): Promise<SockAddr> {
     const s = this.get(id, 'listen');
+    // Linux: listen(2) on a UDP socket is EOPNOTSUPP.
+    if (s.dgram) throw new NetError('ENOTSUP', 'listen');
     if (s.listener) {
       s.backlog = Math.min(Math.max(1, backlog), this.maxSockets);
       return s.local!;
@@ -249,6 +270,11 @@ export class CommandSockets {
   /** shutdown(2): 0 reading, 1 writing, 2 both. */
   shutdown(id: number, how: number): void {
     const s = this.get(id, 'shutdown');
+    // A connected UDP socket takes shutdown(2) without effect here; an unconnected one is ENOTCONN, as Linux.
+    if (s.dgram) {
+      if (!s.dgram.udp.peer) throw new NetError('ENOTCONN', 'shutdown');
+      return;
+    }
     if (s.channel.state !== SOCK_CONNECTED) throw new NetError('ENOTCONN', 'shutdown');
     if (how === 0 || how === 2) s.channel.rx.setEnds(0, s.channel.rx.hasWriters ? 1 : 0);
     if (how === 1 || how === 2) s.channel.tx.setEnds(s.channel.tx.hasReaders ? 1 : 0, 0);
@@ -257,6 +283,7 @@ export class CommandSockets {
   /** getsockname / getpeername. */
   name(id: number, peer: boolean): SockAddr {
     const s = this.get(id, peer ? 'getpeername' : 'getsockname');
+    if (s.dgram) return s.dgram.name(peer);
     if (peer) {
       if (!s.remote) throw new NetError('ENOTCONN', 'getpeername');
       return s.remote;
@@ -268,6 +295,7 @@ export class CommandSockets {
   dispose(): void {
     this.disposed = true;
     for (const s of this.sockets.values()) {
+      s.dgram?.close();
       s.listener?.close();
       for (const peer of s.queue) peer.stream.destroy();
       s.pump?.destroy();

@@ -1,6 +1,7 @@
 import type { NetActor } from './vm-network.js';
 import { NetError } from './vm-network.js';
 import type { CommandSockets, SocketHoldings, SockAddr } from './command-sockets.js';
+import { MAX_PAYLOAD } from './udp.js';
 
 /** What a socket call needs of the process making it. */
 export interface SocketCaller {
@@ -33,12 +34,13 @@ function actor(proc: SocketCaller): NetActor {
 /**
  * The synchronous host_net calls a runner makes (through the process hook), their guest
  * values checked: socket, the fd counts, bind, connect (started; the runner waits on the
- * socket's channel), accept, shutdown, names.
+ * socket's channel), accept, shutdown, names, and a UDP socket's datagrams (sendto, whose
+ * send to the world ends in `netSent`; recvfrom, never blocking: the runner waits).
  */
 export function socketCall(proc: SocketCaller, sockets: CommandSockets, op: string, a: unknown[]): unknown {
   switch (op) {
     case 'netSocket': {
-      const handle = sockets.create(a[0] === 6 ? 6 : 4);
+      const handle = sockets.create(a[0] === 6 ? 6 : 4, a[1] === 'dgram' ? 'dgram' : 'stream');
       proc.socketHoldings.adopt(handle.id);
       return handle;
     }
@@ -65,6 +67,19 @@ export function socketCall(proc: SocketCaller, sockets: CommandSockets, op: stri
       return null;
     case 'netName':
       return sockets.name(int(a[0]), a[1] === true);
+    case 'netSendTo': {
+      // [id, bytes, host | null, port]: null sends to the connected peer.
+      if (!(a[1] instanceof Uint8Array)) throw new NetError('EINVAL', 'sendto: not bytes');
+      if (a[1].byteLength > MAX_PAYLOAD[6]) throw new NetError('EMSGSIZE', 'sendto: longer than a datagram');
+      const to = a[2] === null ? undefined : { address: host(a[2]), port: port(a[3]) };
+      return sockets.datagram(int(a[0]), 'sendto').send(Buffer.from(a[1].buffer, a[1].byteOffset, a[1].byteLength), to, actor(proc));
+    }
+    case 'netRecvFrom': {
+      // [id, capacity, peek]
+      const cap = int(a[1]);
+      if (cap < 0) throw new NetError('EINVAL', 'recvfrom: not a length');
+      return sockets.datagram(int(a[0]), 'recvfrom').receive(cap, a[2] === true);
+    }
     default:
       throw new NetError('EINVAL', `unknown socket call '${op}'`);
   }
@@ -72,12 +87,14 @@ export function socketCall(proc: SocketCaller, sockets: CommandSockets, op: stri
 
 /**
  * The host_net calls the daemon answers asynchronously (`block` ops): a lookup through the
- * VM's resolver, a listen. JSON both ways (the block hook carries text); failures as
+ * VM's resolver, a listen, a datagram's send to the world (judged first, maybe asking the host). JSON both ways (the block hook carries text); failures as
  * their errno code.
  */
-export async function socketBlockingCall(proc: SocketCaller, sockets: CommandSockets, op: 'netLookup' | 'netListen', request: unknown): Promise<string> {
+export async function socketBlockingCall(proc: SocketCaller, sockets: CommandSockets, op: 'netLookup' | 'netListen' | 'netSent', request: unknown): Promise<string> {
   try {
     const r = (typeof request === 'string' ? JSON.parse(request) : {}) as Record<string, unknown>;
+    // A datagram to the world, judged and sent: its size, or why not (EPERM when the policy refuses).
+    if (op === 'netSent') return JSON.stringify({ ok: await sockets.datagram(int(r.id), 'sendto').sent(int(r.ticket)) });
     if (op === 'netLookup') {
       const family = r.family === 4 || r.family === 6 ? r.family : 0;
       return JSON.stringify({ ok: await sockets.lookup(host(r.name), family, actor(proc)) });

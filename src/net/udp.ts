@@ -12,7 +12,8 @@ import { NetError, type NetActor } from './vm-network.js';
  * network policy as a TCP connect is (the broker's judge, its address rule, its denial log)
  * and leaves through a host node:dgram socket of the daemon, counted in the VM's bytes. A
  * host socket takes in only datagrams from the peers its guest socket sent to (as a
- * stateful firewall lets replies in). Receive queues are bounded per socket (its receive
+ * stateful firewall lets replies in), or from other ports of those hosts that the policy
+ * allows (repliesFrom). Receive queues are bounded per socket (its receive
  * buffer, as Linux: a datagram past it is dropped) and per VM (NET_UDP_QUEUE_BYTES_PER_VM).
  */
 
@@ -53,7 +54,7 @@ export interface Datagram {
 const LINUX_BUFFER_DEFAULT = 212_992;
 const LINUX_BUFFER_TOP = 212_992;
 /** The largest UDP payload over IPv4 (65535 - 20 - 8) and IPv6 (65535 - 8). */
-const MAX_PAYLOAD = { 4: 65_507, 6: 65_527 } as const;
+export const MAX_PAYLOAD = { 4: 65_507, 6: 65_527 } as const;
 /** What a queued datagram costs beyond its bytes (its record), as Linux charges an skb's overhead: empty datagrams are not free. */
 export const DATAGRAM_OVERHEAD = 256;
 const EPHEMERAL_FIRST = 32768;
@@ -133,14 +134,15 @@ export class UdpSocket {
    * Sends one datagram. A number: sent at once (its size); a promise: it goes to the world
    * and settles with its size or an errno code; a string: the errno, nothing sent.
    */
-  send(data: Buffer, address: string | undefined, port: number | undefined, who: NetActor): number | string | Promise<number> {
+  send(data: Buffer, address: string | undefined, port: number | undefined, who: NetActor, addressOverridesPeer = false): number | string | Promise<number> {
     if (this.closed || !this.local) return 'EBADF';
     let to: UdpEndpoint;
     if (address === undefined) {
       if (!this.peer) return 'EDESTADDRREQ';
       to = this.peer;
     } else {
-      if (this.peer) return 'EISCONN';
+      // Node refuses an address on a connected socket; Linux's sendto sends there (addressOverridesPeer).
+      if (this.peer && !addressOverridesPeer) return 'EISCONN';
       const wrong = this.destination(address);
       if (wrong) return wrong;
       if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65_535) return 'EINVAL';
@@ -334,13 +336,26 @@ export class VmUdp {
     from.host = host;
     host.on('error', () => {});
     host.on('message', (msg, rinfo) => {
-      if (from.closed || !from.contacted.has(`${canonicalAddress(rinfo.address)}|${rinfo.port}`)) return;
+      if (from.closed || !this.repliesFrom(from, canonicalAddress(rinfo.address), rinfo.port)) return;
       if (from.queuedBytes + msg.byteLength + DATAGRAM_OVERHEAD > from.recvBuffer) return;
       if (this.c.take('in', msg.byteLength)) return;
       from.accept({ data: msg, from: { address: rinfo.address, family: rinfo.family === 'IPv6' ? 6 : 4, port: rinfo.port } });
     });
     host.unref();
     return host;
+  }
+
+  /**
+   * Whether a datagram from the world may come in: from a peer the socket sent to (a
+   * stateful firewall's reply), or from another port of a host it sent to when the policy
+   * lets the VM reach that port too (a TFTP server answers from a new port, RFC 1350; a
+   * firewall's TFTP helper lets that in). Nothing is asked of the host for a datagram in.
+   */
+  private repliesFrom(socket: UdpSocket, address: string, port: number): boolean {
+    if (socket.contacted.has(`${address}|${port}`)) return true;
+    const host = `${address}|`;
+    for (const key of socket.contacted) if (key.startsWith(host)) return this.c.verdict(address, port) === 'allow';
+    return false;
   }
 
   /** Room for `n` more queued bytes in the VM; false (and the limit logged) when there is none. */

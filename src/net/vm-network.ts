@@ -25,6 +25,8 @@ export interface ConnectTarget {
   /** A name or a literal address, as the guest wrote it. */
   readonly host: string;
   readonly port: number;
+  /** The name is one the guest looked up itself through this VM's network (judged as `dns` then): not judged again. */
+  readonly lookedUp?: boolean;
   /** TLS done by the daemon on this connection: the stream carries plaintext. */
   readonly tls?: {
     readonly servername?: string;
@@ -75,6 +77,8 @@ export interface VmNetwork {
   connect(target: ConnectTarget, who: NetActor): Promise<ConnectedStream>;
   /** Listens on the VM's loopback; each peer arrives as a stream. */
   listen(request: ListenRequest, who: NetActor, onConnection: (peer: ConnectedStream) => void): Promise<Listener>;
+  /** Its UDP sockets: the VM's loopback in memory, the world as the policy allows (./udp.ts). */
+  readonly udp: import('./udp.js').VmUdp;
 }
 
 /** A failure as the guest sees it: an errno code ('ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EMFILE' ...). */

@@ -135,6 +135,8 @@ function dispatch(proc: WasmProcess, kernel: ProcessKernel, op: string, a: unkno
     case 'netAccept':
     case 'netShutdown':
     case 'netName':
+    case 'netSendTo':
+    case 'netRecvFrom':
       return socketCall(proc, kernel.sockets, op, a);
     case 'maxOpenFiles':
       return proc.maxOpenFiles;

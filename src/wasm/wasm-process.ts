@@ -182,7 +182,7 @@ export class WasmProcess extends GuestProcess implements RunnerHost, Metered {
 
   /** `childChange`: until a child matching `arg` ends (or a signal comes), at most `timeoutMs`. */
   override async block(op: unknown, arg: unknown, timeoutMs?: unknown): Promise<unknown> {
-    if (op === 'netLookup' || op === 'netListen') return this.finished ? null : socketBlockingCall(this, this.o.kernel.sockets, op, arg);
+    if (op === 'netLookup' || op === 'netListen' || op === 'netSent') return this.finished ? null : socketBlockingCall(this, this.o.kernel.sockets, op, arg);
     if (op !== 'childChange') return super.block(op, arg);
     if (this.finished) return null;
     const changed = this.children.changed(typeof arg === 'number' ? arg : -1, this.pgid);

@@ -20,7 +20,7 @@ export interface RunnerHooks {
 }
 
 /** `turn`: the daemon's next turn, once it has run every call made before (src/process/guest-calls.ts). */
-export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow' | 'childChange' | 'turn' | 'permission' | 'netLookup' | 'netListen';
+export type RunnerBlockingOp = 'stdinSome' | 'stdinPoll' | 'sleep' | 'outputWindow' | 'childChange' | 'turn' | 'permission' | 'netLookup' | 'netListen' | 'netSent';
 
 /** One inherited fd, as the daemon hands a child its table (and a runner hands its own over for spawn and exec). */
 export interface FdSpec {

@@ -1,6 +1,7 @@
 import { SOCK_CONNECTED, SOCK_CONNECTING, SOCK_LISTENING } from '../../process/socket-channel.js';
 import type { SocketBuffers } from '../../process/socket-channel.js';
-import { E, errnoOf, WasiError } from './errno.js';
+import { datagramRecv, datagramSend, daemonNetCall } from './datagrams.js';
+import { E, WasiError } from './errno.js';
 import { pollFds } from './poll-fds.js';
 import { awaitConnected, formatAddress, parseAddress, socketOf, socketRecv, socketSend, type SocketDesc } from './sockets.js';
 import { encodeUtf8 } from './utf8.js';
@@ -36,8 +37,13 @@ const SO_DOMAIN = 39;
 const TCP_NODELAY = 1;
 /** recv/send flags are Linux's (wget peeks with 2, curl sends with 0x4000). */
 const MSG_PEEK = 2;
+/** recv: answer a datagram's whole size, even when it was cut to the buffer. */
+const MSG_TRUNC = 0x20;
+const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const ALL_RIGHTS = 0x1fffffffn;
+/** What SO_SNDBUF/SO_RCVBUF report for a UDP socket: Linux's default (src/net/udp.ts keeps the same). */
+const UDP_BUFFER_BYTES = 212_992;
 /** struct timeval {i64 sec, i64 usec}, and an int option value. */
 const TIMEVAL_BYTES = 16;
 const INT_BYTES = 4;
@@ -52,7 +58,8 @@ function literalFamily(host: string): 0 | 4 | 6 {
 /**
  * host_net: TCP sockets in the process's one fd table, their bytes moved through shared
  * rings (sockets.ts) and their connections made by the daemon through the VM's network,
- * which judges each by the VM's policy. poll answers for every kind of fd.
+ * which judges each by the VM's policy; UDP sockets on the VM's UDP table (datagrams.ts),
+ * the same one guest JS `dgram` uses. poll answers for every kind of fd.
  */
 export function hostNetImports(wasi: Wasi): Record<string, Fn> {
   const sock = (n: number): { fd: Fd; s: SocketDesc } => {
@@ -61,12 +68,7 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
     return { fd, s: fd.socket };
   };
   const nonblocking = (fd: Fd) => (fd.fdflags & FDFLAG_NONBLOCK) !== 0;
-  /** A call the daemon answers asynchronously (a lookup, a listen): JSON both ways. */
-  const daemon = <T>(op: 'netLookup' | 'netListen', request: unknown): T => {
-    const answer = JSON.parse(wasi.hooks.block.applySyncPromise(undefined, [op, JSON.stringify(request)]) as string) as { ok?: T; err?: string };
-    if (answer.err !== undefined) throw new WasiError(errnoOf(answer.err));
-    return answer.ok as T;
-  };
+  const daemon = <T>(op: 'netLookup' | 'netListen', request: unknown): T => daemonNetCall<T>(wasi, op, request);
   const adopt = (handle: { id: number; buffers: SocketBuffers }, type: 'stream' | 'dgram', family: 4 | 6, fdflags: number, cloexec: boolean): number => {
     const entry: Fd = { kind: 'socket', vmPath: '', root: '', socket: socketOf({ ...handle, type, family }), rights: ALL_RIGHTS, inheriting: ALL_RIGHTS, fdflags };
     if (cloexec) entry.cloexec = true;
@@ -89,17 +91,32 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
     const a = wasi.hostProc<{ address: string; port: number }>('netName', s.id, peer);
     return formatAddress(a.address, a.port);
   };
-  const recvInto = (n: number, ptr: number, cap: number, flags: number): number => {
+  /** recv/recvfrom: the bytes read, and for a datagram its source (written where the caller asked). */
+  const recvInto = (n: number, ptr: number, cap: number, flags: number, addrPtr = 0, addrLenPtr = 0): number => {
     const { fd, s } = sock(n);
-    if (s.type !== 'stream') throw new WasiError(E.NOTSUP);
     const len = Math.min(cap >>> 0, wasi.limits.callMaxBytes);
-    return socketRecv(s, wasi.bytes(ptr, len), nonblocking(fd), (flags & MSG_PEEK) !== 0);
+    const peek = (flags & MSG_PEEK) !== 0;
+    const dontWait = nonblocking(fd) || (flags & MSG_DONTWAIT) !== 0;
+    if (s.type === 'dgram') {
+      const got = datagramRecv(wasi, s, len, dontWait, peek);
+      wasi.bytes(ptr, got.data.byteLength).set(got.data);
+      if (addrPtr !== 0 && addrLenPtr !== 0) writeAddress(got.from, addrPtr, addrLenPtr);
+      return flags & MSG_TRUNC ? got.size : got.data.byteLength;
+    }
+    const got = socketRecv(s, wasi.bytes(ptr, len), dontWait, peek);
+    if (addrPtr !== 0 && addrLenPtr !== 0) writeAddress(nameOf(n, true), addrPtr, addrLenPtr);
+    return got;
   };
-  const sendFrom = (n: number, ptr: number, len: number, flags: number): number => {
+  /** send/sendto: a datagram goes whole to `to` (or the connected peer), or not at all. */
+  const sendFrom = (n: number, ptr: number, len: number, flags: number, to?: { host: string; port: number }): number => {
     const { fd, s } = sock(n);
-    if (s.type !== 'stream') throw new WasiError(E.NOTSUP);
+    if (s.type === 'dgram') {
+      // A datagram is never cut: past what one call carries it is too long, as past UDP's own size.
+      if (len >>> 0 > wasi.limits.callMaxBytes) throw new WasiError(E.MSGSIZE);
+      return datagramSend(wasi, s, wasi.bytes(ptr, len).slice(), to);
+    }
     const data = wasi.bytes(ptr, Math.min(len >>> 0, wasi.limits.callMaxBytes)).slice();
-    return socketSend(s, data, nonblocking(fd), () => {
+    return socketSend(s, data, nonblocking(fd) || (flags & MSG_DONTWAIT) !== 0, () => {
       if ((flags & MSG_NOSIGNAL) === 0) wasi.onBrokenPipe();
     });
   };
@@ -109,18 +126,19 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
       if (domain === AF_UNIX) throw new WasiError(E.AFNOSUPPORT);
       if (domain !== AF_INET && domain !== AF_INET6 && domain !== AF_INET6_LINUX) throw new WasiError(E.AFNOSUPPORT);
       const kind = type & SOCK_TYPE_MASK;
-      // Datagrams have no way out of the VM yet (VmNetwork carries streams only).
-      if (kind === 5 || kind === 2) throw new WasiError(E.PROTONOSUPPORT);
-      if (kind !== 6 && kind !== 1) throw new WasiError(E.PROTOTYPE);
+      const dgram = kind === 5 || kind === 2;
+      if (!dgram && kind !== 6 && kind !== 1) throw new WasiError(E.PROTOTYPE);
       wasi.checkRoom();
       const family = domain === AF_INET ? 4 : 6;
-      const handle = wasi.hostProc<{ id: number; buffers: SocketBuffers }>('netSocket', family);
-      const fd = adopt(handle, 'stream', family, type & SOCK_NONBLOCK ? FDFLAG_NONBLOCK : 0, (type & SOCK_CLOEXEC) !== 0);
+      const handle = wasi.hostProc<{ id: number; buffers: SocketBuffers }>('netSocket', family, dgram ? 'dgram' : 'stream');
+      const fd = adopt(handle, dgram ? 'dgram' : 'stream', family, type & SOCK_NONBLOCK ? FDFLAG_NONBLOCK : 0, (type & SOCK_CLOEXEC) !== 0);
       wasi.view().setUint32(retFd, fd, true);
     },
     net_connect(n: number, addrPtr: number, addrLen: number) {
       const { fd, s } = sock(n);
       const { host, port } = parseAddress(wasi.string(addrPtr, addrLen));
+      // UDP: a default peer, set at once (never EINPROGRESS).
+      if (s.type === 'dgram') return void wasi.hostProc('netConnect', s.id, host, port, null);
       if (s.channel.state === SOCK_CONNECTING && nonblocking(fd)) throw new WasiError(E.ALREADY);
       wasi.hostProc('netConnect', s.id, host, port, null);
       if (nonblocking(fd)) throw new WasiError(E.INPROGRESS);
@@ -148,6 +166,7 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
     },
     net_accept(n: number, retFd: number, addrPtr: number, addrLenPtr: number) {
       const { fd, s } = sock(n);
+      if (s.type === 'dgram') throw new WasiError(E.NOTSUP);
       if (s.channel.state !== SOCK_LISTENING) throw new WasiError(E.INVAL);
       for (;;) {
         const seen = s.channel.rx.seen;
@@ -173,6 +192,7 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
     },
     net_validate_accept(n: number) {
       const { s } = sock(n);
+      if (s.type === 'dgram') throw new WasiError(E.NOTSUP);
       if (s.channel.state !== SOCK_LISTENING) throw new WasiError(E.INVAL);
     },
     net_send(n: number, ptr: number, len: number, flags: number, ret: number) {
@@ -183,16 +203,19 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
       const got = recvInto(n, ptr, cap, flags);
       wasi.view().setUint32(ret, got, true);
     },
-    net_sendto(n: number, ptr: number, len: number, flags: number, _addrPtr: number, addrLen: number, ret: number) {
-      // A stream socket ignores the address (as Linux does for a connected one).
+    net_sendto(n: number, ptr: number, len: number, flags: number, addrPtr: number, addrLen: number, ret: number) {
       const { s } = sock(n);
-      if (s.type === 'stream' && addrLen !== 0 && s.channel.state !== SOCK_CONNECTED) throw new WasiError(E.NOTCONN);
+      if (s.type === 'dgram') {
+        const to = addrLen !== 0 ? parseAddress(wasi.string(addrPtr, addrLen)) : undefined;
+        return void wasi.view().setUint32(ret, sendFrom(n, ptr, len, flags, to), true);
+      }
+      // A stream socket ignores the address (as Linux does for a connected one).
+      if (addrLen !== 0 && s.channel.state !== SOCK_CONNECTED) throw new WasiError(E.NOTCONN);
       wasi.view().setUint32(ret, sendFrom(n, ptr, len, flags), true);
     },
     net_recvfrom(n: number, ptr: number, cap: number, flags: number, ret: number, addrPtr: number, addrLenPtr: number) {
-      const got = recvInto(n, ptr, cap, flags);
+      const got = recvInto(n, ptr, cap, flags, addrPtr, addrLenPtr);
       wasi.view().setUint32(ret, got, true);
-      if (addrPtr !== 0 && addrLenPtr !== 0) writeAddress(nameOf(n, true), addrPtr, addrLenPtr);
     },
     net_setsockopt(n: number, level: number, name: number, valPtr: number, valLen: number) {
       const { s } = sock(n);
@@ -247,7 +270,8 @@ export function hostNetImports(wasi: Wasi): Record<string, Fn> {
             return int(0);
           case 7:
           case 8:
-            return int(s.channel.rx.capacity);
+            // A UDP socket's buffers are the daemon's (Linux's default size); a stream's are its rings.
+            return int(s.type === 'dgram' ? UDP_BUFFER_BYTES : s.channel.rx.capacity);
           default:
             throw new WasiError(E.NOPROTOOPT);
         }

@@ -42,6 +42,8 @@ export const POLLHUP = 0x10;
 /** What poll(2) reports for a socket now. */
 export function socketReadiness(s: SocketDesc, events: number): number {
   const ch = s.channel;
+  // UDP: readable while a datagram waits (PENDING counts them), always writable, as Linux's udp_poll.
+  if (s.type === 'dgram') return (ch.pending > 0 ? events & POLLIN : 0) | (events & POLLOUT) | (ch.errno !== 0 ? POLLERR : 0);
   switch (ch.state) {
     case SOCK_FRESH:
       return (events & POLLOUT) | POLLHUP;
@@ -65,6 +67,7 @@ export function socketReadiness(s: SocketDesc, events: number): number {
 
 /** The ring a waiter for `events` sleeps on: a change of state also bumps rx. */
 export function ringToWatch(s: SocketDesc, events: number): PipeRing {
+  if (s.type === 'dgram') return s.channel.rx;
   return (events & POLLOUT) && s.channel.state === SOCK_CONNECTED && !(events & POLLIN) ? s.channel.tx : s.channel.rx;
 }
 
@@ -135,15 +138,20 @@ export function awaitConnected(s: SocketDesc): number {
   }
 }
 
-/** `host:port`, `[v6]:port` (the command ABI's address text) to its parts. */
+/**
+ * The command ABI's address text to its parts: `host:port`, the port after the last colon.
+ * The libc writes an IPv6 address bare (`:::0` for [::]:0, seen from curl's bind); `[v6]:port`
+ * is taken too.
+ */
 export function parseAddress(text: string): { host: string; port: number } {
-  const m = /^\[([^\]]*)\]:(\d+)$/.exec(text) ?? /^([^:]*):(\d+)$/.exec(text);
+  const m = /^\[([^\]]*)\]:(\d+)$/.exec(text) ?? /^(.*):(\d+)$/.exec(text);
   if (!m) throw new WasiError(E.INVAL);
   const port = Number(m[2]);
   if (port > 65535) throw new WasiError(E.INVAL);
   return { host: m[1]!, port };
 }
 
+/** An address as the libc reads it back: as it writes them, the port after the last colon, IPv6 bare. */
 export function formatAddress(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  return `${address}:${port}`;
 }

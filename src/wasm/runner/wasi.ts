@@ -5,6 +5,7 @@ import { DEVICE_MODE, DEVICE_READ_CHUNK, deviceAt, fdNamedBy, isDeviceKind, type
 import { E, ProcExit, WasiError, errnoOf } from './errno.js';
 import { decodeUtf8, encodeUtf8 } from './utf8.js';
 import { jailPath, type Jailed } from './jail.js';
+import { datagramRecv, datagramSend } from './datagrams.js';
 import { ringToWatch, socketOf, socketReadiness, socketRecv, socketSend, specOf, type SocketDesc } from './sockets.js';
 import { normalize } from '../../fs/normalize.js';
 
@@ -332,6 +333,18 @@ export class Wasi {
     const total = Math.min(iovs.reduce((n, [, len]) => n + len, 0), this.limits.callMaxBytes);
     if (fd.kind === 'null') return 0;
     if (fd.kind === 'pipe') return this.readPipe(fd, iovs);
+    if (fd.socket?.type === 'dgram') {
+      // One datagram, scattered over the iovecs; what does not fit is dropped (readv on UDP).
+      const got = datagramRecv(this, fd.socket, total, (fd.fdflags & FDFLAG_NONBLOCK) !== 0, false).data;
+      let at = 0;
+      for (const [ptr, len] of iovs) {
+        if (at >= got.byteLength) break;
+        const n = Math.min(len, got.byteLength - at);
+        this.bytes(ptr, n).set(got.subarray(at, at + n));
+        at += n;
+      }
+      return got.byteLength;
+    }
     if (fd.socket) {
       const first = iovs.find(([, len]) => len > 0);
       return first ? socketRecv(fd.socket, this.bytes(first[0], Math.min(first[1], total)), (fd.fdflags & FDFLAG_NONBLOCK) !== 0, false) : 0;
@@ -401,6 +414,7 @@ export class Wasi {
       return data.byteLength;
     }
     if (isDevice(fd)) return data.byteLength;
+    if (fd.socket?.type === 'dgram') return datagramSend(this, fd.socket, data, undefined);
     if (fd.socket) return socketSend(fd.socket, data, (fd.fdflags & FDFLAG_NONBLOCK) !== 0, () => this.onBrokenPipe());
     if (fd.kind === 'pipe') {
       if (fd.pipe?.end !== 'w') throw new WasiError(E.BADF);

@@ -191,6 +191,14 @@ function makeSocket(Duplex: any) {
       const portNumber = validators().validatePort(port);
       this.connecting = true;
       this._host = host;
+      // A lookup function of the caller's (the `lookup` option, http's agents pass it on)
+      // answers instead of the VM's resolver, as in Node; what it gives is an address the
+      // policy judges as any other.
+      if (options.lookup != null && !nodeLib('internal/net').isIP(host)) {
+        validators().validateFunction(options.lookup, 'options.lookup');
+        this.lookupAndConnect(host, portNumber, options);
+        return this;
+      }
       // Addresses and localhost here; any other name goes to the daemon, which resolves it,
       // judges the name and the address, and connects to exactly that address.
       const found = resolveLocally(host);
@@ -230,6 +238,91 @@ function makeSocket(Duplex: any) {
         });
       });
       return this;
+    }
+
+    /**
+     * Node's lookupAndConnect with the caller's lookup function: the same options handed to
+     * it (family, hints, and all: true when Node would try several addresses), the same
+     * 'lookup' events and errors, then the addresses it gave, in turn, until one connects.
+     */
+    lookupAndConnect(host: string, port: number, options: any) {
+      const { isIP } = nodeLib('internal/net');
+      const errors = codes();
+      const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+      const dnsopts: { family: unknown; hints: number; all?: boolean } = { family, hints: options.hints || 0 };
+      if (family !== 4 && family !== 6 && dnsopts.hints === 0) dnsopts.hints = nodeLib('dns').ADDRCONFIG;
+      const autoSelect = options.autoSelectFamily ?? autoSelectFamilyDefault;
+      if (options.autoSelectFamily != null) validators().validateBoolean(options.autoSelectFamily, 'options.autoSelectFamily');
+      const fail = (err: Error) => nextTick(() => this.destroy(err));
+      if (family !== 4 && family !== 6 && !options.localAddress && autoSelect) {
+        dnsopts.all = true;
+        options.lookup(host, dnsopts, (err: Error | null, addresses: Array<{ address: string; family: number }>) => {
+          if (!this.connecting) return;
+          if (err) {
+            this.emit('lookup', err, undefined, undefined, host);
+            fail(err);
+            return;
+          }
+          const valid: Array<{ address: string; family: 4 | 6 }> = [];
+          for (const { address, family: type } of addresses) {
+            this.emit('lookup', err, address, type, host);
+            if (!this.connecting) return;
+            if (isIP(address) && (type === 4 || type === 6) && !valid.some((a) => a.address === address)) valid.push({ address, family: type });
+          }
+          if (valid.length === 0) {
+            const { address, family: type } = addresses[0] ?? {};
+            if (!isIP(address)) fail(new errors.ERR_INVALID_IP_ADDRESS(address));
+            else if (type !== 4 && type !== 6) fail(new errors.ERR_INVALID_ADDRESS_FAMILY(type, options.host, options.port));
+            return;
+          }
+          // Node alternates the families, the first address's first.
+          const first = valid[0]!.family;
+          const same = valid.filter((a) => a.family === first);
+          const other = valid.filter((a) => a.family !== first);
+          const order = Array.from({ length: Math.max(same.length, other.length) }, (_, i) => [same[i], other[i]]).flat().filter((a) => a !== undefined);
+          this.connectInTurn(order, port, options, []);
+        });
+        return;
+      }
+      options.lookup(host, dnsopts, (err: Error | null, ip: string, type: number) => {
+        this.emit('lookup', err, ip, type, host);
+        if (!this.connecting) return;
+        if (err) fail(err);
+        else if (!isIP(ip)) fail(new errors.ERR_INVALID_IP_ADDRESS(ip));
+        else if (type !== 4 && type !== 6) fail(new errors.ERR_INVALID_ADDRESS_FAMILY(type, options.host, options.port));
+        else this.connectInTurn([{ address: ip, family: type }], port, options, []);
+      });
+    }
+
+    /** Connects to each address in turn until one answers; all refused: Node's AggregateError of them (one: its error). */
+    connectInTurn(addresses: Array<{ address: string; family: 4 | 6 }>, port: number, options: any, failures: Error[]) {
+      const [next, ...rest] = addresses;
+      this.remoteAddress = next!.address;
+      this.remoteFamily = `IPv${next!.family}`;
+      this.remotePort = port;
+      this._handle?.close();
+      this._handle = null;
+      const handle = netTransport().open();
+      this.attach(handle);
+      if (!this.refed) handle.ref(false);
+      const remote = { address: next!.address, port, family: next!.family };
+      handle.connect(options.tls ? { ...remote, tls: options.tls } : remote, (code, _local, _reached, tlsSession) => {
+        if (this.destroyed || this._handle !== handle) return;
+        if (!code) {
+          this.connecting = false;
+          this.connected(tlsSession);
+          return;
+        }
+        const err = hostPortError(code, 'connect', next!.address, port, false);
+        if (rest.length > 0) {
+          this.connectInTurn(rest, port, options, [...failures, err]);
+          return;
+        }
+        this.connecting = false;
+        const all = [...failures, err];
+        // Node's NodeAggregateError: an AggregateError with the first error's code.
+        this.destroy(all.length === 1 ? err : Object.assign(new AggregateError(all), { code: (all[0] as NodeErr).code }));
+      });
     }
 
     /** Connected: 'connect', then 'ready', and what was written meanwhile goes out. */

@@ -73,6 +73,10 @@ const shims: Record<string, () => unknown> = {
       ERR_INVALID_FILE_URL_PATH: errorClass('ERR_INVALID_FILE_URL_PATH', TypeError, (why: string) => `File URL path ${why}`),
       ERR_INVALID_URL_SCHEME: errorClass('ERR_INVALID_URL_SCHEME', TypeError, (scheme: string) => `The URL must be of scheme ${scheme}`),
       ERR_INVALID_ADDRESS: errorClass('ERR_INVALID_ADDRESS', Error, () => 'Invalid socket address'),
+      // net's lookupAndConnect, for what a `lookup` option answers.
+      ERR_INVALID_IP_ADDRESS: errorClass('ERR_INVALID_IP_ADDRESS', TypeError, (ip: unknown) => `Invalid IP address: ${String(ip)}`),
+      ERR_INVALID_ADDRESS_FAMILY: errorClass('ERR_INVALID_ADDRESS_FAMILY', RangeError, (type: unknown, host?: string, port?: unknown) =>
+        `Invalid address family: ${String(type)} ${host && port ? `${host}:${String(port)}` : (host ?? '')}`),
       ERR_USE_AFTER_CLOSE: errorClass('ERR_USE_AFTER_CLOSE', Error, (what: string) => `${what} was closed`),
     };
     return {
