@@ -96,6 +96,11 @@ s.on('close', () => fetch('http://${name}:${web.port}/f').then((r) => r.text()).
   });
 });
 
+test('a loopback listener takes only connects of its family (127.0.0.1 and 0.0.0.0: IPv4; ::1: IPv6; ::: both), as in Node on Linux', async () => {
+  const out = await same("const net = require('net');\nconst tryc = (host, port) => new Promise((r) => { const c = net.connect(port, host); c.on('connect', () => { c.destroy(); r('connected'); }); c.on('error', (e) => r(e.code)); });\n(async () => {\n  for (const [bind, label] of [['127.0.0.1', 'v4'], ['::1', 'v6'], ['::', 'any6'], ['0.0.0.0', 'any4']]) {\n    const s = net.createServer((c) => c.end()).listen(0, bind);\n    await new Promise((r) => s.on('listening', r));\n    const port = s.address().port;\n    const out = [];\n    for (const h of ['127.0.0.1', '::1', 'localhost']) out.push(h + '=' + await tryc(h, port));\n    console.log(label, out.join(' '));\n    s.close();\n  }\n})();\n");
+  assert.is(out.split('\n')[1], 'v6 127.0.0.1=ECONNREFUSED ::1=connected localhost=ECONNREFUSED');
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -344,7 +344,8 @@ export class NetBroker implements VmNetwork {
     const lower = host.toLowerCase();
     if (LOCAL_NAMES.has(lower)) return listener;
     const kind = restrictedKind(host);
-    return kind === 'loopback' || kind === 'unspecified' ? listener : undefined;
+    if (kind !== 'loopback' && kind !== 'unspecified') return undefined;
+    return listensOnFamily(listener.address, isIP(host) === 6 && !/^::ffff:/i.test(host) ? 6 : 4) ? listener : undefined;
   }
 
   async connect(target: ConnectTarget, who: NetActor): Promise<ConnectedStream> {
@@ -654,4 +655,15 @@ export class NetBroker implements VmNetwork {
     this.usage.listeners = 0;
     for (const stream of [...this.open]) stream.destroy();
   }
+}
+
+/**
+ * Whether a listener bound to `address` takes a connect of `family`, as Linux's sockets:
+ * `::` takes both (dual stack), an IPv4 address or `0.0.0.0` only IPv4 (a v4-mapped peer
+ * is IPv4), `::1` only IPv6.
+ */
+function listensOnFamily(address: string, family: 4 | 6): boolean {
+  if (address === '::') return true;
+  const own = isIP(address);
+  return own === 0 || own === family;
 }
