@@ -149,6 +149,95 @@ test('watchFile/unwatchFile: Node\'s change events (current, previous) for a fil
   assert.match(out, 'stop');
 });
 
+test('ReadStream/WriteStream are Node\'s own: the `fs` override object, `open` overrides, `flush`, argument errors and write order', async () => {
+  const out = await same(`${PRELUDE}
+    const steps = [];
+    const next = () => { const s = steps.shift(); if (s) s(); else console.log(lines.join('\\n')); };
+    for (const [label, make] of [
+      ['read fs.open', () => fs.createReadStream('f', { fs: { open: 1 } })],
+      ['read fs.read', () => fs.createReadStream('f', { fs: { open() {}, read: null } })],
+      ['read fs.close', () => fs.createReadStream('f', { fs: { open() {}, read() {}, close: 'x' } })],
+      ['write fs.write', () => fs.createWriteStream('g', { fs: { open() {}, close() {} } })],
+      ['write fs.writev', () => fs.createWriteStream('g', { fs: { open() {}, close() {}, writev: 2 } })],
+      ['write flush', () => fs.createWriteStream('g', { flush: 'yes' })],
+      ['write flush fsync', () => fs.createWriteStream('g', { flush: true, fs: { open() {}, write() {}, close() {} } })],
+      ['read start', () => fs.createReadStream('f', { start: '1' })],
+      ['read start > end', () => fs.createReadStream('f', { start: 5, end: 2 })],
+      ['read end', () => fs.createReadStream('f', { end: -1 })],
+      ['read fd', () => fs.createReadStream(null, { fd: 'x' })],
+      ['read path', () => fs.createReadStream(42)],
+      ['write start', () => fs.createWriteStream('g', { start: -1 })],
+      ['write options', () => fs.createWriteStream('g', 5)],
+    ]) sync(label, make);
+    fs.writeFileSync('f', 'abcdefghij');
+    // Every call goes to the override object, with Node's arguments.
+    steps.push(() => {
+      const calls = [];
+      const rec = (name, fn) => (...a) => { calls.push(name + ' ' + a.map((v, i) => (i === 0 && name !== 'open' ? 'fd' : v)).filter((v) => typeof v !== 'function' && !Buffer.isBuffer(v)).join(',')); return fn(...a); };
+      const over = { open: rec('open', fs.open), read: rec('read', fs.read), close: rec('close', fs.close) };
+      const r = fs.createReadStream('f', { fs: over, start: 2, end: 6, highWaterMark: 2 });
+      const got = [];
+      r.on('data', (d) => got.push(String(d)));
+      r.on('close', () => { lines.push('override read ' + got.join('|') + ' ' + r.bytesRead, ...calls); next(); });
+    });
+    steps.push(() => {
+      const calls = [];
+      const rec = (name, fn) => (...a) => { calls.push(name + ' ' + a.map((v, i) => (i === 0 && name !== 'open' ? 'fd' : v)).filter((v) => typeof v !== 'function' && !Buffer.isBuffer(v) && !Array.isArray(v)).join(',')); return fn(...a); };
+      const over = { open: rec('open', fs.open), write: rec('write', fs.write), writev: rec('writev', fs.writev), fsync: rec('fsync', fs.fsync), close: rec('close', fs.close) };
+      const w = fs.createWriteStream('g', { fs: over, flush: true, start: 1, flags: 'w' });
+      w.write('one');
+      w.write('two');
+      w.end('three', () => {});
+      w.on('close', () => { lines.push('override write ' + JSON.stringify(fs.readFileSync('g', 'latin1')) + ' ' + w.bytesWritten, ...calls); next(); });
+    });
+    // A write made between the stream's open and its next tick comes after the one made in 'open'.
+    steps.push(() => {
+      const w = fs.createWriteStream('h');
+      w.on('open', () => { w.write('hello'); process.nextTick(() => { w.write('world'); w.end(); }); });
+      w.on('close', () => { lines.push('order ' + fs.readFileSync('h', 'utf8')); next(); });
+    });
+    // Code that replaces open() (graceful-fs, old Node's style) opens the stream itself.
+    steps.push(() => {
+      const patched = fs.createReadStream('f', { end: 3 });
+      lines.push('pending ' + patched.pending + ' ' + (typeof fs.ReadStream.prototype.open));
+      const R = function (...a) { return Reflect.construct(fs.ReadStream, a, R); };
+      Object.setPrototypeOf(R.prototype, fs.ReadStream.prototype);
+      R.prototype.open = function () { fs.open(this.path, 'r', (err, fd) => { this.fd = fd; this.emit('open', fd); }); };
+      const s = new R('f', { start: 4, end: 5 });
+      let text = '';
+      s.on('open', (fd) => lines.push('custom open ' + typeof fd));
+      s.on('data', (d) => (text += d));
+      s.on('close', () => { lines.push('custom read ' + text); patched.destroy(); next(); });
+    });
+    // A FileHandle's streams read and write through the handle, and close it.
+    steps.push(async () => {
+      const fh = await fs.promises.open('f', 'r');
+      const r = fh.createReadStream({ start: 7 });
+      let text = '';
+      r.on('data', (d) => (text += d));
+      fh.on('close', () => lines.push('handle closed'));
+      r.on('close', () => { lines.push('handle read ' + text + ' ' + fh.fd); next(); });
+    });
+    steps.push(() => {
+      const s = fs.createReadStream('nope');
+      s.on('error', (e) => lines.push('missing ' + show(e)));
+      s.on('close', () => { lines.push('closed after error'); next(); });
+    });
+    steps.push(() => {
+      lines.push(fs.FileReadStream === fs.ReadStream, fs.FileWriteStream === fs.WriteStream, fs.createReadStream('f') instanceof require('stream').Readable);
+      const Saved = fs.ReadStream;
+      fs.ReadStream = function Other() { this.other = true; };
+      lines.push('replaced ' + fs.createReadStream('f').other);
+      fs.ReadStream = Saved;
+      next();
+    });
+    next();
+  `);
+  assert.match(out, 'read fs.open -> TypeError | ERR_INVALID_ARG_TYPE | The "options.fs.open" property must be of type function. Received type number (1)');
+  assert.match(out, 'order helloworld');
+  assert.match(out, 'override write "\\u0000onetwothree" 11');
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -29,8 +29,9 @@ const kRefs = Symbol('kRefs');
 const kClosePromise = Symbol('kClosePromise');
 const kCloseResolve = Symbol('kCloseResolve');
 const kCloseReject = Symbol('kCloseReject');
-const kRef = Symbol('kRef');
-const kUnref = Symbol('kUnref');
+/** A stream over a handle holds it (Node's internal/fs/streams.js calls these), so a close waits for the stream. */
+export const kRef = Symbol('kRef');
+export const kUnref = Symbol('kUnref');
 
 /** Node writes a whole file in pieces of this many bytes between abort checks (kWriteFileMaxChunkSize). */
 const WRITE_CHUNK = 512 * 1024;
@@ -278,6 +279,8 @@ export function makeFileHandle(fs: HandleFs, deps: Deps) {
   const isFileHandle = (v: unknown): v is { fd: number; close(): Promise<void>; on(e: string, l: () => void): unknown } => FileHandleClass !== undefined && v instanceof FileHandleClass;
   return {
     isFileHandle,
+    /** The class, for Node's internal/fs/promises (its streams check `fd instanceof FileHandle`). */
+    FileHandle,
     /** fs.promises.open gives a FileHandle; readFile, writeFile and appendFile take one in place of a path. */
     install(promises: Record<string, unknown>): void {
       promises.open = (path: unknown, flags?: unknown, mode?: unknown) => later(() => new (FileHandle())(fs.openSync(path, flags, mode)));
