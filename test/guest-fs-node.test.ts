@@ -238,6 +238,62 @@ test('ReadStream/WriteStream are Node\'s own: the `fs` override object, `open` o
   assert.match(out, 'override write "\\u0000onetwothree" 11');
 });
 
+test('writeFile/appendFile `flush` sync through fs.fsyncSync/fs.fsync; truncate, rmdir on a file, lchmod and promise errors as Node has them', async () => {
+  const out = await same(`${PRELUDE}
+    process.on('warning', (w) => lines.push('warning ' + [w.name, w.code, w.message].join(' | ')));
+    const calls = [];
+    const { fsyncSync, fsync } = fs;
+    fs.fsyncSync = (...a) => { calls.push('fsyncSync ' + a.length + ' ' + typeof a[0]); return fsyncSync(...a); };
+    fs.fsync = (...a) => { calls.push('fsync ' + a.length + ' ' + typeof a[0] + ' ' + typeof a[1]); return fsync(...a); };
+    for (const v of ['true', 0, {}, null, false, true]) {
+      sync('writeFileSync flush ' + JSON.stringify(v), () => fs.writeFileSync('f', 'abc', { flush: v }));
+      sync('appendFileSync flush ' + JSON.stringify(v), () => fs.appendFileSync('f', Buffer.from('d'), { flush: v }));
+    }
+    lines.push('after sync ' + JSON.stringify(fs.readFileSync('f', 'utf8')), ...calls.splice(0));
+    const fd = fs.openSync('g', 'w');
+    fs.writeFileSync(fd, 'on fd', { flush: true });
+    lines.push('fd flush ' + fs.readFileSync('g', 'utf8'), ...calls.splice(0));
+    sync('truncateSync null', () => fs.truncateSync('f', null));
+    sync('truncate cb bad len', () => fs.truncate('f', '', () => {}));
+    sync('truncate cb no cb', () => fs.truncate('f', 1));
+    sync('truncateSync missing', () => fs.truncateSync('missing', 'x'));
+    fs.truncateSync(fd, 2);
+    sync('rmdirSync file', () => fs.rmdirSync('f', { recursive: true }));
+    sync('_toUnixTimestamp', () => fs._toUnixTimestamp(NaN));
+    lines.push('_toUnixTimestamp ' + fs._toUnixTimestamp('12') + ' ' + fs._toUnixTimestamp(new Date(1500)));
+    lines.push('lchmod ' + typeof fs.lchmod + ' ' + typeof fs.lchmodSync + ' ' + typeof fs.promises.lchmod);
+    fs.writeFile('f', 'xyz', { flush: true }, (err) => {
+      lines.push('writeFile cb ' + err + ' ' + fs.readFileSync('f', 'utf8'), ...calls.splice(0));
+      fs.appendFile('f', '!', { flush: true }, (err2) => {
+        lines.push('appendFile cb ' + err2 + ' ' + fs.readFileSync('f', 'utf8'), ...calls.splice(0));
+        fs.truncate('f', (err3) => {
+          lines.push('truncate cb ' + err3 + ' ' + fs.statSync('f').size + ' ' + fs.statSync('g').size);
+          fs.rmdir('f', { recursive: true }, (err4) => {
+            lines.push('rmdir cb ' + show(err4));
+            (async () => {
+              for (const [label, p] of [
+                ['promises.rmdir file', () => fs.promises.rmdir('f', { recursive: true })],
+                ['promises.lchmod', () => fs.promises.lchmod('f', 0o644)],
+                ['promises.writeFile flush', () => fs.promises.writeFile('f', 'p', { flush: 1 })],
+                ['promises.access', () => fs.promises.access('missing')],
+              ]) {
+                try { await p(); lines.push(label + ' -> ok'); } catch (e) { lines.push(label + ' -> ' + show(e) + (e.code === 'ENOENT' ? ' async frames: ' + /\\n    at async /.test(e.stack) : '')); }
+              }
+              const fh = await fs.promises.open('f');
+              try { await fh.stat.call({}); } catch (e) { lines.push('FileHandle method on another object -> ' + show(e)); }
+              await fh.close();
+              console.log(lines.join('\\n'));
+            })();
+          });
+        });
+      });
+    });
+  `);
+  assert.match(out, 'fsync 2 number function');
+  assert.match(out, 'rmdir cb Error | ENOTDIR');
+  assert.match(out, 'promises.lchmod -> Error | ERR_METHOD_NOT_IMPLEMENTED | The lchmod() method is not implemented');
+});
+
 test.after(async () => {
   await client.close();
 });

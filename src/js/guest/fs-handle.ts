@@ -61,6 +61,8 @@ export function makeFileHandle(fs: HandleFs, deps: Deps) {
 
     /** Runs one operation on an open handle, holding it so that a close waits for the operation. */
     async function fsCall(syscall: string, handle: any, fn: () => unknown): Promise<any> {
+      // A method called on something else (`handle.stat.call({})`): Node's internal assertion.
+      if (handle?.[kRefs] === undefined) nodeRequire('internal/assert')(false, 'handle must be an instance of FileHandle');
       if (handle[kFd] === -1) {
         const err = new Error('file closed') as Error & { code: string; syscall: string };
         err.code = 'EBADF';

@@ -51,6 +51,15 @@ function hostStep(): void {
   if (checkingOnly) throw CHECKED;
 }
 
+let truncateWarned = false;
+/** DEP0081, once a process: `truncate` given an fd. */
+function showTruncateDeprecation(): void {
+  if (truncateWarned) return;
+  truncateWarned = true;
+  (globalThis as { process?: { emitWarning(m: string, t: string, c: string): void } }).process?.emitWarning(
+    'Using fs.truncate with a file descriptor is deprecated. Please use fs.ftruncate with a file descriptor instead.', 'DeprecationWarning', 'DEP0081');
+}
+
 /** Counts calls into the host: a callback form throws an error raised before its first call (argument checks) instead of passing it on, as Node does. */
 let hostCalls = 0;
 
@@ -158,12 +167,31 @@ function bytesOf(data: unknown, encoding: string | undefined, name = 'data'): st
 }
 
 /** writeFile/appendFile over a path or an fd, after Node's checks of options and data. */
-function writeWhole(p: unknown, data: unknown, options: unknown, flag: string): void {
+function writeWhole(p: unknown, data: unknown, options: unknown, flag: string, keepOpen = false): Flushing | undefined {
   const o = opts(options, { encoding: 'utf8', mode: 0o666, flag, flush: false });
   validBoolean(o.flush ?? false, 'options.flush');
   const isUserFd = isInt32(p);
   const flags = openFlags(isUserFd && flag === 'a' ? 'a' : (o.flag || flag));
   const bytes = bytesOf(data, o.encoding ?? 'utf8');
+  if (o.flush === true && !isStdio(p)) {
+    // Node's steps, through the module's own open/fsync/close (what a caller that replaced them sees).
+    const m = fsModule!;
+    const fd = isUserFd ? validFd(p) : (m.openSync!(p, flags, o.mode) as number);
+    try {
+      if (bytes.length > 0) call('writeFd', fd, bytes, null);
+    } catch (err) {
+      if (!isUserFd) m.closeSync!(fd);
+      throw err;
+    }
+    // The callback form syncs and closes with the callback functions.
+    if (keepOpen) return { fd, own: !isUserFd };
+    try {
+      m.fsyncSync!(fd);
+    } finally {
+      if (!isUserFd) m.closeSync!(fd);
+    }
+    return undefined;
+  }
   if (isStdio(p)) writeOut(p, bytes);
   else if (isUserFd) call('writeFd', validFd(p), bytes, null);
   else if ((flags & 3) === 0) {
@@ -171,6 +199,16 @@ function writeWhole(p: unknown, data: unknown, options: unknown, flag: string): 
     sync.closeSync(sync.openSync(p, flags, o.mode));
     if (bytes.length > 0) throw Object.assign(new Error('EBADF: bad file descriptor, write'), { errno: -9, syscall: 'write', code: 'EBADF' });
   } else call('writeFile', toPath(p), bytes, flags, fileMode(o.mode, 0o666));
+  return undefined;
+}
+
+/** A file written for a callback writeFile/appendFile with `flush`: still to be synced, then closed if the call opened it. */
+interface Flushing { fd: number; own: boolean }
+
+function appendWhole(p: unknown, data: unknown, options: unknown, keepOpen = false): Flushing | undefined {
+  const o = { ...opts(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) };
+  if (!o.flag || isInt32(p)) o.flag = 'a';
+  return writeWhole(p, data, o, 'a', keepOpen);
 }
 
 const sync = {
@@ -194,11 +232,7 @@ const sync = {
     return decode(bytes, o.encoding ?? undefined);
   },
   writeFileSync(p: unknown, data: unknown, options?: unknown): void { writeWhole(p, data, options, 'w'); },
-  appendFileSync(p: unknown, data: unknown, options?: unknown): void {
-    const o = { ...opts(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) };
-    if (!o.flag || isInt32(p)) o.flag = 'a';
-    writeWhole(p, data, o, 'a');
-  },
+  appendFileSync(p: unknown, data: unknown, options?: unknown): void { appendWhole(p, data, options); },
   statSync: (p: unknown, options?: StatOptions) => statPath(p, true, options),
   lstatSync: (p: unknown, options?: StatOptions) => statPath(p, false, options),
   fstatSync(fd: unknown, options: StatOptions = { bigint: false }): unknown { return toStats(call<StatShape>('fstat', fdOf(fd)), options.bigint === true); },
@@ -245,14 +279,15 @@ const sync = {
     call('rm', path, !!o.recursive, !!o.force);
   },
   rmdirSync(p: unknown, options?: { recursive?: boolean }): void {
-    const path = toPath(p);
+    const valid = validPath(p, 'path');
     if (options?.recursive) {
       nodeFs().emitRecursiveRmdirWarning();
-      if (nodeFs().validateRmOptionsSync(path, { ...options, force: false }, true) === false) return;
-      return void call('rmdir', path, true);
+      // Not a directory: Node's rmdir(2) then fails (ENOTDIR), as without `recursive`.
+      if (nodeFs().validateRmOptionsSync(valid, { ...options, force: false }, true) !== false) return void call('rmdir', toPath(p), true);
+    } else {
+      nodeFs().validateRmdirOptions(options);
     }
-    nodeFs().validateRmdirOptions(options);
-    call('rmdir', path, false);
+    call('rmdir', toPath(p), false);
   },
   unlinkSync(p: unknown): void { call('unlink', toPath(p)); },
   renameSync(from: unknown, to: unknown): void { const a = toPath(from, 'oldPath'); call('rename', a, toPath(to, 'newPath')); },
@@ -295,10 +330,17 @@ const sync = {
     return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
   },
   truncateSync(p: unknown, len?: unknown): void {
-    if (typeof p === 'number') return sync.ftruncateSync(p, len);
-    const path = toPath(p);
-    nodeFs().validateInteger(len ?? 0, 'len');
-    call('truncate', path, Math.max(0, (len ?? 0) as number));
+    if (typeof p === 'number') {
+      showTruncateDeprecation();
+      return sync.ftruncateSync(p, len);
+    }
+    // As Node: the file opened for writing (its errors first), then the length checked.
+    const fd = sync.openSync(p, 'r+');
+    try {
+      sync.ftruncateSync(fd, len === undefined ? 0 : len);
+    } finally {
+      sync.closeSync(fd);
+    }
   },
   ftruncateSync(fd: unknown, len: unknown = 0): void {
     nodeFs().validateInteger(len, 'len');
@@ -569,12 +611,48 @@ function settle(fn: AnyFn, args: unknown[], cb: AnyFn, deliver: (result: unknown
   queueCallback(() => (signal?.aborted ? cb(new (nodeRequire('internal/errors').AbortError)(undefined, { cause: (signal as { reason?: unknown }).reason })) : cb(null, ...deliver(result))));
 }
 
+/**
+ * writeFile/appendFile's callback form with `flush`: the file written at once (argument errors
+ * thrown, others to the callback), then, as Node's writeAll, fs.fsync and fs.close of the
+ * module (a caller's replacements included) before the callback.
+ */
+function settleFlushed(write: (p: unknown, d: unknown, o: unknown) => Flushing | undefined, args: unknown[], cb: AnyFn, signal?: Abortable): void {
+  const before = hostCalls;
+  let done: Flushing;
+  try {
+    done = write(args[0], args[1], args[2])!;
+  } catch (err) {
+    if (hostCalls === before) throw err;
+    queueCallback(() => cb(err));
+    return;
+  }
+  const { aggregateTwoErrors, AbortError } = nodeRequire('internal/errors');
+  const m = fsModule!;
+  const finish = (err: unknown) => (done.own ? m.close!(done.fd, (closeErr: unknown) => cb(aggregateTwoErrors(closeErr, err))) : cb(err ?? null));
+  queueCallback(() => {
+    if (signal?.aborted) return finish(new AbortError(undefined, { cause: (signal as { reason?: unknown }).reason }));
+    m.fsync!(done.fd, (syncErr: unknown) => finish(syncErr ?? null));
+  });
+}
+
+/**
+ * A promise form: the sync call run from an async function after a turn, as Node's complete
+ * after their I/O, so its error's stack has the awaiting callers' async frames (`at async
+ * Function.rejects`), as Node's have.
+ */
+function promiseForm(fn: AnyFn): AnyFn {
+  return async (...args: unknown[]) => {
+    await undefined;
+    return fn(...args);
+  };
+}
+
 /** Where the options (and so a `signal`) of the callback forms that take one are. */
 const SIGNAL_AT: Record<string, number> = { readFile: 1, writeFile: 2, appendFile: 2 };
 
 for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
   const fn = (sync as unknown as Record<string, AnyFn>)[`${name}Sync`]!;
-  promises[name] = (...args: unknown[]) => new Promise((resolve) => resolve(fn(...args)));
+  promises[name] = promiseForm(fn);
   callbacks[name] = (...given: unknown[]) => {
     let args = typeof given[given.length - 1] === 'function' ? given.slice(0, -1) : given.slice(0, cbAt);
     // open(path, x): x is the callback, the flags 'r'.
@@ -589,6 +667,9 @@ for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
     // A call with no result calls back with the error alone, as Node's binding does.
     const options = SIGNAL_AT[name] === undefined ? undefined : args[SIGNAL_AT[name]!];
     const signal = options !== null && typeof options === 'object' ? (options as { signal?: Abortable }).signal : undefined;
+    if ((name === 'writeFile' || name === 'appendFile') && (options as { flush?: unknown } | null)?.flush === true) {
+      return settleFlushed(name === 'writeFile' ? (p, d, o) => writeWhole(p, d, o, 'w', true) : (p, d, o) => appendWhole(p, d, o, true), args, cb as AnyFn, signal);
+    }
     settle(fn, args, cb as AnyFn, (result) => (name === 'readv' || name === 'writev' ? [result, args[1]] : result === undefined ? [] : [result]), signal);
   };
 }
@@ -651,8 +732,26 @@ callbacks.write = function write(fd: unknown, data: unknown, offset: unknown, le
   }
   settle(sync.writeSync as AnyFn, args, cb as AnyFn, (n) => [n, data]);
 };
+// fs.truncate(path[, len], cb): Node checks the length and the callback before it opens the path; an fd goes to ftruncate.
+callbacks.truncate = function truncate(p: unknown, len: unknown, cb: unknown) {
+  if (typeof p === 'number') {
+    showTruncateDeprecation();
+    return callbacks.ftruncate!(p, len, cb);
+  }
+  if (typeof len === 'function') {
+    cb = len;
+    len = 0;
+  } else if (len === undefined) len = 0;
+  nodeFs().validateInteger(len, 'len');
+  nodeFs().validateFunction(cb, 'cb');
+  settle(sync.truncateSync as AnyFn, [p, len], cb as AnyFn, () => []);
+};
 callbacks.lchmod = undefined as unknown as AnyFn;
-promises.readdir = (p: unknown, options?: unknown) => new Promise((resolve) => resolve(readdirTree(p, options, true)));
+// Linux has no lchmod: Node's fs has neither lchmod nor lchmodSync there, and fs.promises.lchmod rejects.
+promises.lchmod = async () => {
+  throw new (nodeFs().codes.ERR_METHOD_NOT_IMPLEMENTED!)('lchmod()');
+};
+promises.readdir = promiseForm((p: unknown, options?: unknown) => readdirTree(p, options, true));
 const readdirCallback = callbacks.readdir!;
 // Node 20 walks a recursive readdir synchronously and calls back before returning.
 callbacks.readdir = (...args: unknown[]) => {
@@ -723,10 +822,18 @@ export const constants = fsConstants;
 /** `fs/promises`, the same object as `fs.promises`. */
 export const fsPromises: Record<string, unknown> = { ...promises, constants };
 
+/** The `fs` module object, whose functions Node's own steps call (so that a caller's replacements see them). */
+let fsModule: Record<string, AnyFn | undefined> | undefined;
+
 export function createFs(streams: Record<string, AnyFn>) {
-  const fs = { ...sync, opendirSync: dirs.opendirSync, Dir: dirs.Dir, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
+  const fs = {
+    ...sync, opendirSync: dirs.opendirSync, Dir: dirs.Dir, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1,
+    // Node exports it for its tests: seconds from a number, a numeric string or a Date.
+    _toUnixTimestamp: (time: unknown, name?: string) => nodeFs().toUnixTimestamp(time, name),
+  };
   // Node's own classes, loaded with its fs utils on first use.
   for (const name of ['Stats', 'Dirent'] as const) Object.defineProperty(fs, name, { get: () => nodeFs()[name], enumerable: true, configurable: true });
+  fsModule = fs as unknown as Record<string, AnyFn>;
   return fs;
 }
 
