@@ -294,6 +294,45 @@ test('writeFile/appendFile `flush` sync through fs.fsyncSync/fs.fsync; truncate,
   assert.match(out, 'promises.lchmod -> Error | ERR_METHOD_NOT_IMPLEMENTED | The lchmod() method is not implemented');
 });
 
+test('fs.watch on a file survives writes to it (no EINVAL), and fs.watch/fs.promises.watch check their options as Node does', async () => {
+  const out = await same(`${PRELUDE}
+    fs.mkdirSync('d');
+    fs.writeFileSync('d/f.txt', 'a');
+    sync('watch recursive string', () => fs.watch('d', { recursive: '1' }));
+    sync('watch recursive persistent', () => fs.watch('d', { recursive: true, persistent: 'no' }));
+    sync('watch options', () => fs.watch('d', 5));
+    sync('watch path', () => fs.watch(5));
+    const w = fs.watch('d/f.txt', (type, name) => {
+      lines.push('event ' + type + ' ' + name);
+      w.close();
+    });
+    w.on('close', async () => {
+      for (const [label, make] of [
+        ['promises.watch path', () => fs.promises.watch(1)],
+        ['promises.watch options', () => fs.promises.watch('d', 1)],
+        ['promises.watch persistent', () => fs.promises.watch('d', { persistent: 1 })],
+        ['promises.watch encoding', () => fs.promises.watch('d', { encoding: 'nope' })],
+        ['promises.watch signal', () => fs.promises.watch('d', { signal: 1 })],
+        ['promises.watch aborted', () => fs.promises.watch('d', { signal: AbortSignal.abort(new Error('why')) })],
+      ]) {
+        const it = make();
+        try { await it.next(); lines.push(label + ' -> ok'); } catch (e) { lines.push(label + ' -> ' + show(e) + (e.cause ? ' cause ' + e.cause.message : '')); }
+      }
+      const ac = new AbortController();
+      const aborted = fs.watch('d', { signal: ac.signal });
+      aborted.on('close', () => { lines.push('closed by abort'); console.log(lines.join('\\n')); });
+      ac.abort();
+    });
+    setTimeout(() => {
+      sync('write 1', () => fs.writeFileSync('d/f.txt', ''));
+      sync('write 2', () => fs.writeFileSync('d/f.txt', 'b'));
+    }, 20);
+  `);
+  assert.match(out, 'write 1 -> ok');
+  assert.match(out, 'event change f.txt');
+  assert.match(out, 'promises.watch aborted -> AbortError | ABORT_ERR | The operation was aborted cause why');
+});
+
 test.after(async () => {
   await client.close();
 });

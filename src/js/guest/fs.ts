@@ -780,24 +780,45 @@ callbacks.exists = (p: unknown, cb: unknown) => {
 };
 Object.defineProperty(callbacks.exists, PROMISIFY_CUSTOM, { value: (p: unknown) => new Promise((resolve) => callbacks.exists!(p, resolve)) });
 
-/** fs.watch(filename[, options][, listener]): options a string (the encoding) or {recursive, encoding, persistent, signal}. */
+/**
+ * fs.watch(filename[, options][, listener]) with Node's checks: options a string (the
+ * encoding) or {recursive, encoding, persistent, signal}; `recursive` (Node's own watcher on
+ * Linux) checks its options' types; a signal already aborted closes the watcher a tick later.
+ */
 function watch(filename: unknown, options?: unknown, listener?: unknown): FSWatcher {
-  if (typeof options === 'function') {
-    listener = options;
-    options = undefined;
+  if (typeof options === 'function') listener = options;
+  const u = nodeFs();
+  const o = { ...u.getOptions(options) } as { recursive?: unknown; encoding?: string; persistent?: unknown; signal?: Abortable & { reason?: unknown } };
+  o.persistent ??= true;
+  o.recursive ??= false;
+  const root = toPath(filename);
+  if (o.recursive) {
+    u.validateBoolean(o.recursive, 'options.recursive');
+    u.validateBoolean(o.persistent, 'options.persistent');
+    if (o.signal != null) u.validateAbortSignal(o.signal, 'options.signal');
+    if (o.encoding != null && typeof o.encoding !== 'string') throw new (u.codes.ERR_INVALID_ARG_VALUE!)(o.encoding, 'options.encoding');
   }
-  const o = (typeof options === 'string' ? { encoding: options } : (options ?? {})) as { recursive?: boolean; encoding?: string; persistent?: boolean; signal?: Abortable };
-  const root = toPath(filename, 'filename');
   const isDir = sync.statSync(root)!.isDirectory();
-  const watcher = new FSWatcher(root, o.recursive === true, isDir, o.encoding, listener as ((e: string, f: string | null) => void) | undefined);
+  const watcher = new FSWatcher(root, o.recursive === true, isDir, o.encoding, typeof listener === 'function' ? listener as (e: string, f: string | null) => void : undefined);
   if (o.persistent === false) watcher.unref();
-  o.signal?.addEventListener('abort', () => watcher.close());
+  if (o.signal?.aborted) queueCallback(() => watcher.close());
+  else o.signal?.addEventListener('abort', () => watcher.close());
   return watcher;
 }
-promises.watch = ((filename: unknown, options?: unknown) => {
-  const o = (typeof options === 'string' ? { encoding: options } : (options ?? {})) as { signal?: Abortable; persistent?: boolean; recursive?: boolean; encoding?: string };
-  return watchIterator(watch(filename, { ...o, signal: undefined }), o.signal);
-}) as AnyFn;
+// fs.promises.watch: an async generator, so its argument errors come with the first next(), as Node's.
+promises.watch = async function* watchPromise(filename: unknown, options: unknown = {}) {
+  const u = nodeFs();
+  toPath(filename);
+  given = [];
+  u.validateObject(options, 'options');
+  const { persistent = true, recursive = false, encoding = 'utf8', signal } = options as { persistent?: unknown; recursive?: unknown; encoding?: string; signal?: Abortable & { reason?: unknown } };
+  u.validateBoolean(persistent, 'options.persistent');
+  u.validateBoolean(recursive, 'options.recursive');
+  u.validateAbortSignal(signal, 'options.signal');
+  if (encoding && !(lazyBuffer() as unknown as { isEncoding(e: unknown): boolean }).isEncoding(encoding)) throw new (u.codes.ERR_INVALID_ARG_VALUE!)(encoding, 'encoding', 'is invalid encoding');
+  if (signal?.aborted) throw new (nodeRequire('internal/errors').AbortError)(undefined, { cause: signal.reason });
+  yield* watchIterator(watch(filename, { persistent, recursive, encoding }), signal);
+} as unknown as AnyFn;
 
 const dirs = makeOpendir((p) => listDir(toPath(p)));
 callbacks.opendir = dirs.opendir as AnyFn;
