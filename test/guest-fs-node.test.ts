@@ -333,6 +333,49 @@ test('fs.watch on a file survives writes to it (no EINVAL), and fs.watch/fs.prom
   assert.match(out, 'promises.watch aborted -> AbortError | ABORT_ERR | The operation was aborted cause why');
 });
 
+test('names come back in the encoding asked for (readdir, realpath, readlink, mkdtemp: hex, base64, latin1, ucs2, buffer), and an unknown one is refused first', async () => {
+  await same(`${PRELUDE}
+    fs.mkdirSync('dé');
+    fs.writeFileSync('dé/ü.txt', '');
+    fs.symlinkSync('dé/ü.txt', 'link');
+    for (const enc of ['hex', 'base64', 'latin1', 'ucs2', 'ascii', 'utf8', 'buffer']) {
+      const show2 = (v) => Buffer.isBuffer(v) ? 'Buffer ' + v.toString('hex') : JSON.stringify(v);
+      lines.push(enc + ' readdir ' + fs.readdirSync('dé', enc).map(show2).join(','));
+      lines.push(enc + ' readdir types ' + fs.readdirSync('dé', { encoding: enc, withFileTypes: true }).map((d) => show2(d.name)).join(','));
+      // (the last 11 bytes, '/dé/ü.txt': the directories above differ between the VM and the host)
+      const tail = (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, enc)).subarray(-11).toString('hex') + ' ' + typeof v;
+      lines.push(enc + ' realpath ' + tail(fs.realpathSync('dé/ü.txt', enc)));
+      lines.push(enc + ' realpath.native ' + tail(fs.realpathSync.native('dé/ü.txt', { encoding: enc })));
+      lines.push(enc + ' readlink ' + show2(fs.readlinkSync('link', enc)));
+      const made = fs.mkdtempSync('tmp-é', enc);
+      // (ascii does not round-trip 'é', so the directories above would show)
+      if (enc !== 'ascii') lines.push(enc + ' mkdtemp ' + (Buffer.isBuffer(made) ? made : Buffer.from(made, enc)).toString().replace(/^.*\\/tmp-é/, 'tmp-é').length);
+    }
+    for (const [label, fn] of [
+      ['readdirSync', () => fs.readdirSync('missing', 'test')],
+      ['readdir', () => fs.readdir('missing', 'test', () => {})],
+      ['realpathSync', () => fs.realpathSync('missing', { encoding: 'nope' })],
+      ['watch', () => fs.watch('missing', 'test', () => {})],
+      ['mkdtemp', () => fs.mkdtemp('missing/x', 'test', () => {})],
+    ]) sync(label, fn);
+    console.log(lines.join('\\n').replace(/The argument '\\w+' is invalid encoding. Received '\\w+'/g, '(invalid encoding: Node 20.19 swaps the two values, 20.20 does not)'));
+  `);
+});
+
+test('Stats and BigIntStats agree on every time: the milliseconds of one are the other\'s, to the last digit', async () => {
+  await same(`${PRELUDE}
+    fs.writeFileSync('f', 'x');
+    for (const t of [1796254375.313, 1796266981.598, 1e9 + 0.001, 1700000000.5, 86400.25]) {
+      fs.utimesSync('f', t, t);
+      const s = fs.statSync('f');
+      const b = fs.statSync('f', { bigint: true });
+      lines.push(t + ' ' + ['atime', 'mtime', 'birthtime'].map((k) => [s[k + 'Ms'], b[k + 'Ms'], Math.floor(s[k + 'Ms']) === Number(b[k + 'Ms']), s[k].getTime() === b[k].getTime()].slice(k === 'birthtime' ? 2 : 0, k === 'birthtime' ? 3 : 4).join(' ')).join(' | '));
+      lines.push('ns ' + b.mtimeNs + ' ' + (b.mtimeNs / 1000000n === b.mtimeMs));
+    }
+    console.log(lines.join('\\n'));
+  `);
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -92,6 +92,13 @@ function decode(bytes: Uint8Array, encoding: string | undefined): string | Buffe
   return encoding && encoding !== 'buffer' ? buf.toString(encoding as BufferEncoding) : buf;
 }
 
+/** A name the VM gives (UTF-8) in the encoding a call asked for, as Node's binding returns it: a Buffer, or its bytes as hex, base64, latin1 ... */
+function inEncoding(name: string, encoding: string | null | undefined): string | Buffer {
+  if (!encoding || encoding === 'utf8' || encoding === 'utf-8') return name;
+  const bytes = lazyBuffer().from(name);
+  return encoding === 'buffer' ? bytes : bytes.toString(encoding as BufferEncoding);
+}
+
 function toBytes(data: unknown, encoding?: string): string | Uint8Array {
   if (typeof data === 'string') return encoding && encoding !== 'utf8' && encoding !== 'utf-8' ? lazyBuffer().from(data, encoding as BufferEncoding) : data;
   if (data instanceof Uint8Array) return data;
@@ -114,26 +121,33 @@ function dirent(name: string, type: StatShape['type'], parentPath: string): Dire
   return new (nodeFs().Dirent as unknown as new (n: string, t: number, p: string) => Dirent)(name, DIRENT_TYPE[type], parentPath);
 }
 
+/**
+ * A time as the binding's (seconds, nanoseconds) pair: from the VM's exact nanoseconds where
+ * it gives them, else from milliseconds (a float of ns / 1e6, so good to the microsecond):
+ * Number(ns) / 1e6 loses the last digits, and Stats' ms would then differ from BigIntStats'.
+ */
+function timeSpec(ms: number, ns: string | undefined): [bigint, bigint] {
+  const total = ns !== undefined ? BigInt(ns) : BigInt(Math.round(ms * 1000)) * 1000n;
+  let sec = total / 1_000_000_000n;
+  let nsec = total % 1_000_000_000n;
+  if (nsec < 0n) {
+    nsec += 1_000_000_000n;
+    sec -= 1n;
+  }
+  return [sec, nsec];
+}
+
 /** The VM's stat as the array Node's binding fills (dev, mode, ... then sec/nsec pairs), made into Node's own Stats or BigIntStats. */
 function toStats(s: StatShape, bigint: boolean): unknown {
   const head = [1, s.mode, s.nlink, s.uid, s.gid, 0, 4096, s.ino, s.size, Math.ceil(s.size / 512)];
   const times: Array<[number, string | undefined]> = [[s.atimeMs, s.atimeNs], [s.mtimeMs, s.mtimeNs], [s.ctimeMs, s.ctimeNs], [s.birthtimeMs, undefined]];
-  if (bigint) {
-    const out = new BigInt64Array(STAT_FIELDS);
-    head.forEach((v, i) => (out[i] = BigInt(v)));
-    times.forEach(([ms, ns], i) => {
-      const total = ns !== undefined ? BigInt(ns) : BigInt(Math.round(ms * 1e6));
-      out[10 + i * 2] = total / 1_000_000_000n;
-      out[11 + i * 2] = total % 1_000_000_000n;
-    });
-    return nodeFs().getStatsFromBinding(out);
-  }
-  const out = new Float64Array(STAT_FIELDS);
-  head.forEach((v, i) => (out[i] = v));
-  times.forEach(([ms], i) => {
-    const sec = Math.floor(ms / 1000);
-    out[10 + i * 2] = sec;
-    out[11 + i * 2] = Math.round((ms - sec * 1000) * 1e6);
+  const out = bigint ? new BigInt64Array(STAT_FIELDS) : new Float64Array(STAT_FIELDS);
+  const put = (i: number, v: number | bigint) => (out[i] = (bigint ? BigInt(v) : Number(v)) as never);
+  head.forEach((v, i) => put(i, v));
+  times.forEach(([ms, ns], i) => {
+    const [sec, nsec] = timeSpec(ms, ns);
+    put(10 + i * 2, sec);
+    put(11 + i * 2, nsec);
   });
   return nodeFs().getStatsFromBinding(out);
 }
@@ -270,7 +284,7 @@ const sync = {
     const path = toPath(prefix, 'prefix');
     nodeFs().warnOnNonPortableTemplate(String(prefix));
     const made = call<string>('mkdtemp', path);
-    return o.encoding === 'buffer' ? lazyBuffer().from(made) : made;
+    return inEncoding(made, o.encoding);
   },
   rmSync(p: unknown, options?: unknown): void {
     const path = toPath(p);
@@ -311,7 +325,7 @@ const sync = {
   readlinkSync(p: unknown, options?: unknown): string | Buffer {
     const o = opts(options);
     const target = call<string>('readlink', toPath(p, 'oldPath'));
-    return o.encoding === 'buffer' ? lazyBuffer().from(target) : target;
+    return inEncoding(target, o.encoding);
   },
   linkSync(existing: unknown, p: unknown): void { const a = toPath(existing, 'existingPath'); call('link', a, toPath(p, 'newPath')); },
   realpathSync(p: unknown, options?: unknown): string | Buffer {
@@ -327,7 +341,7 @@ const sync = {
       if (e.syscall === 'realpath') Object.assign(e, { syscall: 'lstat', message: e.message.replace(', realpath ', ', lstat ') });
       throw err;
     }
-    return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
+    return inEncoding(real, o.encoding);
   },
   truncateSync(p: unknown, len?: unknown): void {
     if (typeof p === 'number') {
@@ -354,7 +368,8 @@ const sync = {
   utimesSync(p: unknown, atime: unknown, mtime: unknown): void {
     const path = toPath(p);
     const u = nodeFs();
-    call('utimes', path, u.toUnixTimestamp(atime) * 1000, u.toUnixTimestamp(mtime) * 1000);
+    // (Node's utimes names neither time in its errors: both are "time")
+    call('utimesNs', path, nanos(u.toUnixTimestamp(atime)), nanos(u.toUnixTimestamp(mtime)), true);
   },
   fchownSync(fd: unknown, uid: unknown, gid: unknown): void { const n = fdOf(fd); ids(uid, gid); call('fchown', n, uid, gid); },
   futimesSync(fd: unknown, atime: unknown, mtime: unknown): void {
@@ -470,9 +485,20 @@ function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Seconds (Node's toUnixTimestamp) as the whole nanoseconds the host's utimesNs/futimes take, in a string. */
+/**
+ * Seconds (Node's toUnixTimestamp) as the whole nanoseconds the host's utimesNs/futimes take,
+ * in a string, cut as libuv's uv__fs_to_timespec cuts them (whole seconds, then the fraction's
+ * nanoseconds down to whole microseconds), so a time set reads back as under Node.
+ */
 function nanos(seconds: number): string {
-  return String(BigInt(Math.round(seconds * 1e9)));
+  let sec = Math.trunc(seconds);
+  let nsec = Math.trunc((seconds - sec) * 1e9);
+  nsec -= nsec % 1000;
+  if (nsec < 0) {
+    nsec += 1e9;
+    sec -= 1;
+  }
+  return String(BigInt(sec) * 1_000_000_000n + BigInt(nsec));
 }
 
 function ids(uid: unknown, gid: unknown): void {
@@ -514,12 +540,12 @@ function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string 
   toPath(p);
   if (o.recursive != null) validBoolean(o.recursive, 'options.recursive');
   const encoding = o.encoding;
-  const asName = (name: string): string | Buffer => (encoding === 'buffer' ? lazyBuffer().from(name) : name);
+  const asName = (name: string): string | Buffer => inEncoding(name, encoding);
   const base = givenPath(p);
   const list = (dir: string) => listDir(toPath(dir));
   if (!o.recursive) {
     const entries = list(base);
-    return o.withFileTypes ? entries.map((e) => dirent(e.name, e.type, base)) : entries.map((e) => asName(e.name));
+    return o.withFileTypes ? entries.map((e) => dirent(asName(e.name) as string, e.type, base)) : entries.map((e) => asName(e.name));
   }
   const path = lazyPath();
   const followsToDir = (full: string) => {
@@ -537,7 +563,7 @@ function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string 
     const [dir, listed] = lifo ? queue.pop()! : queue[i]!;
     for (const e of listed ?? list(dir)) {
       const full = path.join(dir, e.name);
-      results.push(o.withFileTypes ? dirent(e.name, e.type, dir) : asName(path.relative(base, full)));
+      results.push(o.withFileTypes ? dirent(asName(e.name) as string, e.type, dir) : asName(path.relative(base, full)));
       if (isDir(full, e.type)) queue.push([full, lifo ? list(full) : undefined]);
     }
     if (!lifo) queue[i] = ['', []];
@@ -830,7 +856,7 @@ for (const name of ['fchown', 'futimes']) delete promises[name];
 function realpathNativeSync(p: unknown, options?: unknown): string | Buffer {
   const o = opts(options);
   const real = call<string>('realpath', toPath(p));
-  return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
+  return inEncoding(real, o.encoding);
 }
 (sync.realpathSync as unknown as { native: unknown }).native = realpathNativeSync;
 (callbacks.realpath as unknown as { native: unknown }).native = (p: unknown, options: unknown, cb?: unknown) => {
