@@ -376,6 +376,23 @@ test('Stats and BigIntStats agree on every time: the milliseconds of one are the
   `);
 });
 
+test('reads at a position past 2^53 (a bigint up to 2^63 - 1) find the end of the file, as pread does; 2^63 is out of range', async () => {
+  await same(`${PRELUDE}
+    fs.writeFileSync('f', 'xyz');
+    const fd = fs.openSync('f', 'r');
+    const b = Buffer.alloc(3);
+    for (const pos of [2n ** 63n - 4n, 2n ** 60n, Number.MAX_SAFE_INTEGER, 2n ** 63n, -2n]) {
+      sync('readSync ' + pos, () => lines.push('read ' + fs.readSync(fd, b, 0, 3, pos)));
+      sync('readSync options ' + pos, () => lines.push('read ' + fs.readSync(fd, b, { position: pos })));
+    }
+    fs.read(fd, b, 0, 3, 2n ** 62n, (err, n) => {
+      lines.push('read cb ' + err + ' ' + n);
+      fs.closeSync(fd);
+      console.log(lines.join('\\n'));
+    });
+  `);
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -474,7 +474,12 @@ function readInto(fd: number, buffer: Uint8Array, offset: unknown, length: unkno
   if (!(want > 0 && (offset as number) + want <= buffer.byteLength)) nodeFs().validateOffsetLengthRead(offset, want, buffer.byteLength);
   if (position === undefined || position === null) position = -1;
   if (!((typeof position === 'bigint' && position >= -(2n ** 63n) && position <= 2n ** 63n - 1n) || position === -1 || isIndex(position))) nodeFs().validatePosition(position, 'position', want);
-  const at = typeof position === 'bigint' ? (position === -1n ? null : Number(position)) : (position as number) === -1 ? null : (position as number);
+  let at = typeof position === 'bigint' ? (position === -1n ? null : Number(position)) : (position as number) === -1 ? null : (position as number);
+  // Past 2^53 - 1 (a bigint up to 2^63 - 1 is valid) is past the end of any file the VM can
+  // hold: read there, where pread(2) would find the same end of file.
+  if (at !== null && at > Number.MAX_SAFE_INTEGER) at = Number.MAX_SAFE_INTEGER;
+  // Any negative position (a bigint may be one) reads at the file's position, as libuv's read does.
+  if (at !== null && at < 0) at = null;
   const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, at);
   buffer.set(bytes, offset as number);
   return bytes.byteLength;
