@@ -393,6 +393,30 @@ test('reads at a position past 2^53 (a bigint up to 2^63 - 1) find the end of th
   `);
 });
 
+test('fs.promises.writeFile/appendFile by path write through a handle as Node\'s: a signal aborted a tick later rejects, (async) iterables, flush, an fd refused', async () => {
+  await same(`${PRELUDE}
+    const fsp = require('fs/promises');
+    const ac = new AbortController();
+    process.nextTick(() => ac.abort());
+    fsp.writeFile('a.txt', Buffer.alloc(10), { signal: ac.signal }).then(() => lines.push('written'), (e) => lines.push('rejected ' + e.name + ' ' + fs.existsSync('a.txt')));
+    (async () => {
+      await fsp.writeFile('b.txt', (async function* () { yield 'x'; yield Buffer.from('y'); })());
+      await fsp.writeFile('c.txt', ['p', 'q'], { encoding: 'latin1' });
+      await fsp.appendFile('b.txt', 'z', { flush: true });
+      lines.push('iterables ' + fs.readFileSync('b.txt', 'utf8') + ' ' + fs.readFileSync('c.txt', 'utf8'));
+      for (const [label, p] of [
+        ['fd', () => fsp.writeFile(1, 'x')],
+        ['data', () => fsp.writeFile('d.txt', 42)],
+        ['flush', () => fsp.appendFile('d.txt', 'x', { flush: 'yes' })],
+        ['missing dir', () => fsp.writeFile('no/such', 'x')],
+      ]) {
+        try { await p(); lines.push(label + ' -> ok'); } catch (e) { lines.push(label + ' -> ' + show(e)); }
+      }
+      console.log(lines.join('\\n'));
+    })();
+  `);
+});
+
 test.after(async () => {
   await client.close();
 });

@@ -55,6 +55,9 @@ function isCustomIterable(obj: unknown): boolean {
 
 export function makeFileHandle(fs: HandleFs, deps: Deps) {
   let FileHandleClass: (new (fd: number) => any) | undefined;
+  /** Set when the class is built: an operation on an open handle, and writeFile's chunked write. */
+  let fsCallOn: (handle: any, fn: () => unknown) => Promise<unknown> = async () => undefined;
+  let writeAllOn: (handle: any, data: any, signal: any, encoding: string | undefined) => Promise<void> = async () => undefined;
 
   function build(): new (fd: number) => any {
     const { EventEmitter } = deps.events();
@@ -274,6 +277,8 @@ export function makeFileHandle(fs: HandleFs, deps: Deps) {
       }
     }
     Object.defineProperty(FileHandle, 'name', { value: 'FileHandle' });
+    fsCallOn = (handle, fn) => fsCall('writeFile', handle, fn);
+    writeAllOn = (handle, data, signal, encoding) => writeAll(handle[kFd], data, signal, encoding);
     return FileHandle;
   }
 
@@ -286,7 +291,38 @@ export function makeFileHandle(fs: HandleFs, deps: Deps) {
     /** fs.promises.open gives a FileHandle; readFile, writeFile and appendFile take one in place of a path. */
     install(promises: Record<string, unknown>): void {
       promises.open = (path: unknown, flags?: unknown, mode?: unknown) => later(() => new (FileHandle())(fs.openSync(path, flags, mode)));
-      for (const name of ['readFile', 'writeFile', 'appendFile'] as const) {
+      // As Node's: a path is opened (a turn later), then written through its handle a chunk at a
+      // time, the signal checked before each; data may be an (async) iterable; flush syncs.
+      const byPath = async (path: unknown, data: any, o: any, flag: string) => {
+        const u = nodeFs();
+        const flush = o.flush ?? false;
+        u.validateBoolean(flush, 'options.flush');
+        if (!ArrayBuffer.isView(data) && !isCustomIterable(data)) {
+          u.validateStringAfterArrayBufferView(data, 'data');
+          data = lazyBuffer().from(data, o.encoding || 'utf8');
+        }
+        u.validateAbortSignal(o.signal);
+        checkAborted(o.signal);
+        const handle = await (promises.open as AnyFn)(path, flag, o.mode);
+        try {
+          await fsCallOn(handle, () => writeAllOn(handle, data, o.signal, o.encoding));
+          if (flush) await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      };
+      promises.writeFile = (path: unknown, data: unknown, options?: unknown) => later(() => {
+        if (isFileHandle(path)) return (path as any).writeFile(data, options);
+        const o = nodeFs().getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'w', flush: false });
+        return byPath(path, data, o, o.flag || 'w');
+      });
+      promises.appendFile = (path: unknown, data: unknown, options?: unknown) => later(() => {
+        if (isFileHandle(path)) return (path as any).appendFile(data, options);
+        const o = { ...nodeFs().getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) };
+        o.flag ||= 'a';
+        return byPath(path, data, o, o.flag);
+      });
+      for (const name of ['readFile'] as const) {
         const byPath = promises[name] as AnyFn;
         promises[name] = (target: unknown, ...rest: unknown[]) => (isFileHandle(target) ? (target as unknown as Record<string, AnyFn>)[name]!(...rest) : byPath(target, ...rest));
       }
