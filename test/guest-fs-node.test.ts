@@ -417,6 +417,26 @@ test('fs.promises.writeFile/appendFile by path write through a handle as Node\'s
   `);
 });
 
+test('cpSync/cp take Node\'s options: force: false keeps a file that is there, errorOnExist refuses it (naming the entry as the caller spelled the tree), bad options are refused', async () => {
+  await same(`${PRELUDE}
+    fs.mkdirSync('s/a', { recursive: true });
+    fs.writeFileSync('s/f.txt', 'new');
+    fs.mkdirSync('d/a', { recursive: true });
+    fs.writeFileSync('d/f.txt', 'old');
+    fs.cpSync('s', 'd', { recursive: true, force: false });
+    lines.push('kept ' + fs.readFileSync('d/f.txt', 'utf8'));
+    sync('errorOnExist', () => fs.cpSync('s', './d/', { recursive: true, force: false, errorOnExist: true }));
+    sync('recursive type', () => fs.cpSync('s', 'd', { recursive: 'yes' }));
+    sync('force type', () => fs.cpSync('s', 'd', { force: 1 }));
+    fs.cpSync('s/f.txt', 'd/f.txt', { errorOnExist: true });
+    lines.push('forced ' + fs.readFileSync('d/f.txt', 'utf8'));
+    fs.cp('s', 'e', { recursive: true }, (err) => {
+      lines.push('cp cb ' + err + ' ' + fs.readdirSync('e'));
+      console.log(lines.join('\\n').replace(/SystemError \\| /g, 'Error | '));
+    });
+  `);
+});
+
 test.after(async () => {
   await client.close();
 });

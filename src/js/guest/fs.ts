@@ -310,7 +310,12 @@ const sync = {
     const b = toPath(to, 'dest');
     call('copyFile', a, b, validMode(mode));
   },
-  cpSync(from: unknown, to: unknown, options?: { recursive?: boolean }): void { const a = toPath(from, 'src'); call('cp', a, toPath(to, 'dest'), !!options?.recursive); },
+  cpSync(from: unknown, to: unknown, options?: unknown): void {
+    // Node's option checks and defaults (force true, errorOnExist false ...).
+    const o = nodeFs().validateCpOptions(options) as { recursive: boolean; force: boolean; errorOnExist: boolean };
+    const a = toPath(from, 'src');
+    call('cp', a, toPath(to, 'dest'), o.recursive === true, o.force !== false, o.errorOnExist === true);
+  },
   symlinkSync(target: unknown, p: unknown, type?: unknown): void {
     const t = nodeFs().getValidatedPath(target, 'target') as string | Uint8Array;
     // Node checks the type (ERR_FS_INVALID_SYMLINK_TYPE) after both paths; Linux ignores it.
