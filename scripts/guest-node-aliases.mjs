@@ -28,8 +28,12 @@ export const guestNodeAliases = {
     // leaves readable-stream's util half-made): streams take the package's copies instead;
     // its checks of a signal are by shape, so a guest's AbortSignal still works with them.
     build.onLoad({ filter: /[\\/]readable-stream[\\/]lib[\\/].*\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      return { contents: source.replace(/globalThis\.(AbortController|AbortSignal) \|\| /g, ''), loader: 'js' };
+      let source = (await readFile(args.path, 'utf8')).replace(/globalThis\.(AbortController|AbortSignal) \|\| /g, '');
+      // A stream's end of construction as Node 20 has it (nodejs/node#51993): kConstruct is emitted
+      // in the same tick as `constructed` is set, not one later (readable-stream has Node 18's), so
+      // a write made in between cannot overtake the writes buffered while it was constructing.
+      if (/[\\/]internal[\\/]streams[\\/]destroy\.js$/.test(args.path)) source = source.replace('process.nextTick(emitConstructNT, stream)', 'stream.emit(kConstruct)');
+      return { contents: source, loader: 'js' };
     });
   },
 };

@@ -11,13 +11,13 @@ interface Step {
 
 /**
  * `fs.cp` / `fs.cpSync` as Node 20 does it (symlinks copied as links, a relative target
- * made absolute from where the link was; files overwritten; directories merged), with
+ * made absolute from where the link was; files overwritten unless `force: false`; directories merged), with
  * Node's own errors. Hostile inputs are refused before anything is made: copying a
  * directory into itself or its own subdirectory is ERR_FS_CP_EINVAL, and a copy that
  * would not fit the VM's quota is ENOSPC. The source tree is listed first, so the copy
  * is bounded by what existed when it began even if the destination lies inside it.
  */
-export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recursive: boolean): void {
+export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recursive: boolean, existing: { force?: boolean; errorOnExist?: boolean } = {}): void {
   const from = normalize(fromPath);
   const to = normalize(toPath);
   const src = vfs.lookup(from, 'lstat', false);
@@ -61,6 +61,11 @@ export function copyTree(vfs: VirtualFs, fromPath: string, toPath: string, recur
       continue;
     }
     if (there?.kind === 'directory') throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', itemTo(), `cannot overwrite directory ${itemTo()} with non-directory ${itemFrom()}`);
+    // `force: false` leaves a file that is there (Node's mayCopyFile), or with `errorOnExist` refuses it.
+    if (node.kind !== 'symlink' && there && existing.force === false) {
+      if (existing.errorOnExist) throw cpError('ERR_FS_CP_EEXIST', itemTo(), `${itemTo()} already exists`);
+      continue;
+    }
     if (node.kind === 'symlink') {
       copyLink(vfs, node, normalize(`${sourceDirOf(plan, i, from)}/${node.target}`), into, name, there, itemTo());
       continue;

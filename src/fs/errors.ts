@@ -78,4 +78,5 @@ const NODE_SYSTEM_ERRORS = {
   ERR_FS_CP_NON_DIR_TO_DIR: { prefix: 'Cannot overwrite directory with non-directory', errno: 'ENOTDIR', number: 20 },
   ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY: { prefix: 'Cannot overwrite symlink in subdirectory of self', errno: 'EINVAL', number: 22 },
   ERR_FS_CP_SOCKET: { prefix: 'Cannot copy a socket file', errno: 'EINVAL', number: 22 },
+  ERR_FS_CP_EEXIST: { prefix: 'Target already exists', errno: 'EEXIST', number: 17 },
 } as const satisfies Record<string, { prefix: string; errno: Errno; number: number }>;

@@ -22,6 +22,8 @@ interface Watch {
   readonly id: string;
   /** What is watched: a directory (its entries, or with `recursive` its whole tree) or any other node (itself). */
   readonly node: FsNode;
+  /** The path it was watched by: the name of a watched file that no directory listing placed. */
+  readonly path: string;
   readonly recursive: boolean;
   readonly sink: WatchSink;
   /** Fold a `modified` into a `created` of the same turn (the host's); a guest's fs.watch keeps both, as inotify reports both. */
@@ -73,8 +75,9 @@ export class FsWatches implements FsChangeListener {
       throw new WatchLimitError(this.bounds.watchesMax);
     }
     if (node.kind === 'directory') this.index(node, recursive);
+    else this.place(node, path);
     const id = `${prefix}${nextWatchId++}`;
-    this.watches.set(id, { id, node, recursive, sink, fold, pending: [], keys: new Set(), overflow: false, waiting: false });
+    this.watches.set(id, { id, node, path, recursive, sink, fold, pending: [], keys: new Set(), overflow: false, waiting: false });
     this.vfs.changes = this;
     return id;
   }
@@ -124,7 +127,7 @@ export class FsWatches implements FsChangeListener {
     if (this.watches.size === 0) return;
     const at = this.whereIs(node);
     for (const w of this.watches.values()) {
-      if (w.node === node) this.queue(w, { kind: 'modified', path: at ? join(this.pathOf(at.dir), at.name) : this.pathOf(node as DirNode), type: node.kind });
+      if (w.node === node) this.queue(w, { kind: 'modified', path: at ? join(this.pathOf(at.dir), at.name) : node.kind === 'directory' ? this.pathOf(node) : w.path, type: node.kind });
       else if (at && this.covers(w, at.dir)) this.queue(w, { kind: 'modified', path: join(this.pathOf(at.dir), at.name), type: node.kind });
     }
   }
@@ -176,6 +179,19 @@ export class FsWatches implements FsChangeListener {
           if (deep) stack.push(node);
         } else this.located.set(node, { dir: d, name });
       }
+    }
+  }
+
+  /** A file watched by itself: where its path puts it, when that entry is it (not reached through a symlink). */
+  private place(node: FsNode, path: string): void {
+    const cut = path.lastIndexOf('/');
+    if (cut < 0) return;
+    try {
+      const dir = this.vfs.lookup(path.slice(0, cut) || '/', 'watch');
+      const name = path.slice(cut + 1);
+      if (dir.kind === 'directory' && dir.entries.get(name) === node) this.located.set(node, { dir, name });
+    } catch {
+      // Its directory is gone or unreadable: the watch's own path names it.
     }
   }
 

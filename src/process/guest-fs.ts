@@ -382,7 +382,7 @@ function dispatch(ctx: GuestFsContext, op: string, a: unknown[]): unknown {
       vfs.writeFile(to, vfs.readFile(str(a[0])).slice(), { mode: src.mode });
       return null;
     }
-    case 'cp': copyTree(vfs, str(a[0]), str(a[1]), a[2] === true); return null;
+    case 'cp': copyTree(vfs, str(a[0]), str(a[1]), a[2] === true, { force: a[3] !== false, errorOnExist: a[4] === true }); return null;
     case 'symlink': vfs.symlink(str(a[0], 'target'), str(a[1])); return null;
     case 'readlink': return vfs.readlink(str(a[0]));
     case 'link': vfs.hardlink(str(a[0]), str(a[1])); return null;

@@ -1,7 +1,7 @@
 import type { UserInfo } from '../../wasm/runner/contract.js';
 import { createFs, fsPromises } from './fs.js';
 import { bufferModule } from './node/buffer.js';
-import { nodeRequire } from './node/internal.js';
+import { nodeRequire, provideNodeInternal } from './node/internal.js';
 import { globalConsole } from './console.js';
 import { internalBinding } from './node/bindings.js';
 import { configureLazyTransform, transformLoaded } from './node/lazy-transform.js';
@@ -14,8 +14,8 @@ import { createTty } from './node/tty.js';
 import { createVm } from './node/vm.js';
 import { createWorkerThreads } from './node/worker-threads.js';
 import { createModuleBuiltin } from './node/module.js';
-import { makeFileStreams } from './fs-streams.js';
-import { makeFileHandle } from './fs-handle.js';
+import { installFileStreams } from './fs-streams.js';
+import { kRef, kUnref, makeFileHandle } from './fs-handle.js';
 import { makeWatchFile } from './fs-watch-file.js';
 import { timerGlobals } from './timers.js';
 import { createChildProcessModule } from './node/child_process.js';
@@ -54,10 +54,11 @@ export const LISTED_EXPORTS: Readonly<Record<string, readonly string[] | undefin
 
 export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs: { TextEncoder: unknown; TextDecoder: unknown }, crypto: Record<string, unknown>) {
   const fs = createFs({});
-  // Descriptors, not values: ReadStream/WriteStream are getters that load `stream` on first use.
   const handles = makeFileHandle(fs as never, { events: () => modules.events as never, streams: () => fs as never, readline: () => modules.readline as never });
   handles.install(fsPromises);
-  Object.defineProperties(fs, Object.getOwnPropertyDescriptors(makeFileStreams(fs as never, () => modules.stream as never, handles.isFileHandle)));
+  // ReadStream/WriteStream are getters that load Node's streams (and `stream`) on first use.
+  installFileStreams(fs);
+  provideNodeInternal('internal/fs/promises', () => ({ FileHandle: handles.FileHandle(), kRef, kUnref }));
   Object.assign(fs, makeWatchFile(fs.statSync as never, () => modules.events as never));
 
   const os = createOs(proc as { env: Record<string, string> }, user);

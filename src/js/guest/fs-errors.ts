@@ -1,4 +1,5 @@
 import { UV_ERRORS } from './node/uv-errors.js';
+import { lazyPath } from './lazy.js';
 
 /**
  * A VM filesystem error made into the one Node's fs throws (its uvException): an Error with
@@ -29,7 +30,9 @@ export function nodeFsError(raw: unknown, given: GivenPaths): unknown {
   if (!UV_NUMBER.has(e.code)) {
     // One of Node's own SystemErrors (ERR_FS_EISDIR, ERR_FS_CP_*): its path as given, in the message too.
     if (typeof e.path === 'string') {
-      const path = shown(e.path)!;
+      // An entry inside a tree the call was given (cp names the one that failed): joined onto the caller's spelling, as Node's cp joins.
+      const under = given.find(([abs]) => (e.path as string).startsWith(abs === '/' ? '/' : `${abs}/`));
+      const path = given.some(([abs]) => abs === e.path) || !under ? shown(e.path)! : lazyPath().join(under[1], (e.path as string).slice(under[0].length));
       if (path !== e.path) {
         e.message = e.message.split(e.path).join(path);
         e.path = path;

@@ -29,8 +29,9 @@ const kRefs = Symbol('kRefs');
 const kClosePromise = Symbol('kClosePromise');
 const kCloseResolve = Symbol('kCloseResolve');
 const kCloseReject = Symbol('kCloseReject');
-const kRef = Symbol('kRef');
-const kUnref = Symbol('kUnref');
+/** A stream over a handle holds it (Node's internal/fs/streams.js calls these), so a close waits for the stream. */
+export const kRef = Symbol('kRef');
+export const kUnref = Symbol('kUnref');
 
 /** Node writes a whole file in pieces of this many bytes between abort checks (kWriteFileMaxChunkSize). */
 const WRITE_CHUNK = 512 * 1024;
@@ -54,12 +55,17 @@ function isCustomIterable(obj: unknown): boolean {
 
 export function makeFileHandle(fs: HandleFs, deps: Deps) {
   let FileHandleClass: (new (fd: number) => any) | undefined;
+  /** Set when the class is built: an operation on an open handle, and writeFile's chunked write. */
+  let fsCallOn: (handle: any, fn: () => unknown) => Promise<unknown> = async () => undefined;
+  let writeAllOn: (handle: any, data: any, signal: any, encoding: string | undefined) => Promise<void> = async () => undefined;
 
   function build(): new (fd: number) => any {
     const { EventEmitter } = deps.events();
 
     /** Runs one operation on an open handle, holding it so that a close waits for the operation. */
     async function fsCall(syscall: string, handle: any, fn: () => unknown): Promise<any> {
+      // A method called on something else (`handle.stat.call({})`): Node's internal assertion.
+      if (handle?.[kRefs] === undefined) nodeRequire('internal/assert')(false, 'handle must be an instance of FileHandle');
       if (handle[kFd] === -1) {
         const err = new Error('file closed') as Error & { code: string; syscall: string };
         err.code = 'EBADF';
@@ -271,6 +277,8 @@ export function makeFileHandle(fs: HandleFs, deps: Deps) {
       }
     }
     Object.defineProperty(FileHandle, 'name', { value: 'FileHandle' });
+    fsCallOn = (handle, fn) => fsCall('writeFile', handle, fn);
+    writeAllOn = (handle, data, signal, encoding) => writeAll(handle[kFd], data, signal, encoding);
     return FileHandle;
   }
 
@@ -278,10 +286,43 @@ export function makeFileHandle(fs: HandleFs, deps: Deps) {
   const isFileHandle = (v: unknown): v is { fd: number; close(): Promise<void>; on(e: string, l: () => void): unknown } => FileHandleClass !== undefined && v instanceof FileHandleClass;
   return {
     isFileHandle,
+    /** The class, for Node's internal/fs/promises (its streams check `fd instanceof FileHandle`). */
+    FileHandle,
     /** fs.promises.open gives a FileHandle; readFile, writeFile and appendFile take one in place of a path. */
     install(promises: Record<string, unknown>): void {
       promises.open = (path: unknown, flags?: unknown, mode?: unknown) => later(() => new (FileHandle())(fs.openSync(path, flags, mode)));
-      for (const name of ['readFile', 'writeFile', 'appendFile'] as const) {
+      // As Node's: a path is opened (a turn later), then written through its handle a chunk at a
+      // time, the signal checked before each; data may be an (async) iterable; flush syncs.
+      const byPath = async (path: unknown, data: any, o: any, flag: string) => {
+        const u = nodeFs();
+        const flush = o.flush ?? false;
+        u.validateBoolean(flush, 'options.flush');
+        if (!ArrayBuffer.isView(data) && !isCustomIterable(data)) {
+          u.validateStringAfterArrayBufferView(data, 'data');
+          data = lazyBuffer().from(data, o.encoding || 'utf8');
+        }
+        u.validateAbortSignal(o.signal);
+        checkAborted(o.signal);
+        const handle = await (promises.open as AnyFn)(path, flag, o.mode);
+        try {
+          await fsCallOn(handle, () => writeAllOn(handle, data, o.signal, o.encoding));
+          if (flush) await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      };
+      promises.writeFile = (path: unknown, data: unknown, options?: unknown) => later(() => {
+        if (isFileHandle(path)) return (path as any).writeFile(data, options);
+        const o = nodeFs().getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'w', flush: false });
+        return byPath(path, data, o, o.flag || 'w');
+      });
+      promises.appendFile = (path: unknown, data: unknown, options?: unknown) => later(() => {
+        if (isFileHandle(path)) return (path as any).appendFile(data, options);
+        const o = { ...nodeFs().getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) };
+        o.flag ||= 'a';
+        return byPath(path, data, o, o.flag);
+      });
+      for (const name of ['readFile'] as const) {
         const byPath = promises[name] as AnyFn;
         promises[name] = (target: unknown, ...rest: unknown[]) => (isFileHandle(target) ? (target as unknown as Record<string, AnyFn>)[name]!(...rest) : byPath(target, ...rest));
       }

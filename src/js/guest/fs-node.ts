@@ -11,7 +11,7 @@ export interface NodeFsUtils {
   getValidatedPath: Fn; getValidatedFd: Fn; getOptions: Fn; stringToFlags: Fn; stringToSymlinkType: Fn; toUnixTimestamp: Fn;
   validateOffsetLengthRead: Fn; validateOffsetLengthWrite: Fn; validatePosition: Fn; validateBufferArray: Fn;
   validateRmOptionsSync: Fn; validateRmdirOptions: Fn; validateStringAfterArrayBufferView: Fn; warnOnNonPortableTemplate: Fn;
-  getStatsFromBinding: Fn; getStatFsFromBinding: Fn; emitRecursiveRmdirWarning: Fn; copyObject: Fn; assertEncoding: Fn;
+  getStatsFromBinding: Fn; validateCpOptions: Fn; getStatFsFromBinding: Fn; emitRecursiveRmdirWarning: Fn; copyObject: Fn; assertEncoding: Fn;
   Stats: Fn; Dirent: Fn; constants: { kMaxUserId: number };
   validateInteger: Fn; validateInt32: Fn; validateUint32: Fn; validateBoolean: Fn; validateFunction: Fn; validateObject: Fn; validateBuffer: Fn;
   validateEncoding: Fn; validateString: Fn; validateAbortSignal: Fn; parseFileMode: Fn; isInt32: Fn; isUint32: Fn;

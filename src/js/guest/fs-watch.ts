@@ -2,6 +2,7 @@ import { Emitter } from './emitter.js';
 import { lazyBuffer } from './lazy.js';
 import { hooks, unwrap } from './hooks.js';
 import { onChildEvent } from './node/child-events.js';
+import { nodeRequire } from './node/internal.js';
 
 /**
  * Node's fs.watch over the daemon's watches of the VM filesystem (src/fs/fs-watch.ts):
@@ -69,6 +70,7 @@ export class FSWatcher extends Emitter {
 /** What an AbortSignal offers here (the guest's own). */
 export interface Abortable {
   readonly aborted: boolean;
+  readonly reason?: unknown;
   addEventListener(type: 'abort', listener: () => void): void;
 }
 
@@ -97,7 +99,7 @@ export function watchIterator(watcher: FSWatcher, signal?: Abortable): AsyncIter
       while (queued.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
       if (queued.length > 0) return { value: queued.shift()!, done: false };
-      if (signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+      if (signal?.aborted) throw new (nodeRequire('internal/errors').AbortError)(undefined, { cause: signal.reason });
       return { value: undefined, done: true };
     },
     async return() {

@@ -51,6 +51,15 @@ function hostStep(): void {
   if (checkingOnly) throw CHECKED;
 }
 
+let truncateWarned = false;
+/** DEP0081, once a process: `truncate` given an fd. */
+function showTruncateDeprecation(): void {
+  if (truncateWarned) return;
+  truncateWarned = true;
+  (globalThis as { process?: { emitWarning(m: string, t: string, c: string): void } }).process?.emitWarning(
+    'Using fs.truncate with a file descriptor is deprecated. Please use fs.ftruncate with a file descriptor instead.', 'DeprecationWarning', 'DEP0081');
+}
+
 /** Counts calls into the host: a callback form throws an error raised before its first call (argument checks) instead of passing it on, as Node does. */
 let hostCalls = 0;
 
@@ -84,6 +93,13 @@ function decode(bytes: Uint8Array, encoding: string | undefined): string | Buffe
   return encoding && encoding !== 'buffer' ? buf.toString(encoding as BufferEncoding) : buf;
 }
 
+/** A name the VM gives (UTF-8) in the encoding a call asked for, as Node's binding returns it: a Buffer, or its bytes as hex, base64, latin1 ... */
+function inEncoding(name: string, encoding: string | null | undefined): string | Buffer {
+  if (!encoding || encoding === 'utf8' || encoding === 'utf-8') return name;
+  const bytes = lazyBuffer().from(name);
+  return encoding === 'buffer' ? bytes : bytes.toString(encoding as BufferEncoding);
+}
+
 function toBytes(data: unknown, encoding?: string): string | Uint8Array {
   if (typeof data === 'string') return encoding && encoding !== 'utf8' && encoding !== 'utf-8' ? lazyBuffer().from(data, encoding as BufferEncoding) : data;
   if (data instanceof Uint8Array) return data;
@@ -106,26 +122,33 @@ function dirent(name: string, type: StatShape['type'], parentPath: string): Dire
   return new (nodeFs().Dirent as unknown as new (n: string, t: number, p: string) => Dirent)(name, DIRENT_TYPE[type], parentPath);
 }
 
+/**
+ * A time as the binding's (seconds, nanoseconds) pair: from the VM's exact nanoseconds where
+ * it gives them, else from milliseconds (a float of ns / 1e6, so good to the microsecond):
+ * Number(ns) / 1e6 loses the last digits, and Stats' ms would then differ from BigIntStats'.
+ */
+function timeSpec(ms: number, ns: string | undefined): [bigint, bigint] {
+  const total = ns !== undefined ? BigInt(ns) : BigInt(Math.round(ms * 1000)) * 1000n;
+  let sec = total / 1_000_000_000n;
+  let nsec = total % 1_000_000_000n;
+  if (nsec < 0n) {
+    nsec += 1_000_000_000n;
+    sec -= 1n;
+  }
+  return [sec, nsec];
+}
+
 /** The VM's stat as the array Node's binding fills (dev, mode, ... then sec/nsec pairs), made into Node's own Stats or BigIntStats. */
 function toStats(s: StatShape, bigint: boolean): unknown {
   const head = [1, s.mode, s.nlink, s.uid, s.gid, 0, 4096, s.ino, s.size, Math.ceil(s.size / 512)];
   const times: Array<[number, string | undefined]> = [[s.atimeMs, s.atimeNs], [s.mtimeMs, s.mtimeNs], [s.ctimeMs, s.ctimeNs], [s.birthtimeMs, undefined]];
-  if (bigint) {
-    const out = new BigInt64Array(STAT_FIELDS);
-    head.forEach((v, i) => (out[i] = BigInt(v)));
-    times.forEach(([ms, ns], i) => {
-      const total = ns !== undefined ? BigInt(ns) : BigInt(Math.round(ms * 1e6));
-      out[10 + i * 2] = total / 1_000_000_000n;
-      out[11 + i * 2] = total % 1_000_000_000n;
-    });
-    return nodeFs().getStatsFromBinding(out);
-  }
-  const out = new Float64Array(STAT_FIELDS);
-  head.forEach((v, i) => (out[i] = v));
-  times.forEach(([ms], i) => {
-    const sec = Math.floor(ms / 1000);
-    out[10 + i * 2] = sec;
-    out[11 + i * 2] = Math.round((ms - sec * 1000) * 1e6);
+  const out = bigint ? new BigInt64Array(STAT_FIELDS) : new Float64Array(STAT_FIELDS);
+  const put = (i: number, v: number | bigint) => (out[i] = (bigint ? BigInt(v) : Number(v)) as never);
+  head.forEach((v, i) => put(i, v));
+  times.forEach(([ms, ns], i) => {
+    const [sec, nsec] = timeSpec(ms, ns);
+    put(10 + i * 2, sec);
+    put(11 + i * 2, nsec);
   });
   return nodeFs().getStatsFromBinding(out);
 }
@@ -159,12 +182,31 @@ function bytesOf(data: unknown, encoding: string | undefined, name = 'data'): st
 }
 
 /** writeFile/appendFile over a path or an fd, after Node's checks of options and data. */
-function writeWhole(p: unknown, data: unknown, options: unknown, flag: string): void {
+function writeWhole(p: unknown, data: unknown, options: unknown, flag: string, keepOpen = false): Flushing | undefined {
   const o = opts(options, { encoding: 'utf8', mode: 0o666, flag, flush: false });
   validBoolean(o.flush ?? false, 'options.flush');
   const isUserFd = isInt32(p);
   const flags = openFlags(isUserFd && flag === 'a' ? 'a' : (o.flag || flag));
   const bytes = bytesOf(data, o.encoding ?? 'utf8');
+  if (o.flush === true && !isStdio(p)) {
+    // Node's steps, through the module's own open/fsync/close (what a caller that replaced them sees).
+    const m = fsModule!;
+    const fd = isUserFd ? validFd(p) : (m.openSync!(p, flags, o.mode) as number);
+    try {
+      if (bytes.length > 0) call('writeFd', fd, bytes, null);
+    } catch (err) {
+      if (!isUserFd) m.closeSync!(fd);
+      throw err;
+    }
+    // The callback form syncs and closes with the callback functions.
+    if (keepOpen) return { fd, own: !isUserFd };
+    try {
+      m.fsyncSync!(fd);
+    } finally {
+      if (!isUserFd) m.closeSync!(fd);
+    }
+    return undefined;
+  }
   if (isStdio(p)) writeOut(p, bytes);
   else if (isUserFd) call('writeFd', validFd(p), bytes, null);
   else if ((flags & 3) === 0) {
@@ -172,6 +214,16 @@ function writeWhole(p: unknown, data: unknown, options: unknown, flag: string): 
     sync.closeSync(sync.openSync(p, flags, o.mode));
     if (bytes.length > 0) throw Object.assign(new Error('EBADF: bad file descriptor, write'), { errno: -9, syscall: 'write', code: 'EBADF' });
   } else call('writeFile', toPath(p), bytes, flags, fileMode(o.mode, 0o666));
+  return undefined;
+}
+
+/** A file written for a callback writeFile/appendFile with `flush`: still to be synced, then closed if the call opened it. */
+interface Flushing { fd: number; own: boolean }
+
+function appendWhole(p: unknown, data: unknown, options: unknown, keepOpen = false): Flushing | undefined {
+  const o = { ...opts(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) };
+  if (!o.flag || isInt32(p)) o.flag = 'a';
+  return writeWhole(p, data, o, 'a', keepOpen);
 }
 
 const sync = {
@@ -195,11 +247,7 @@ const sync = {
     return decode(bytes, o.encoding ?? undefined);
   },
   writeFileSync(p: unknown, data: unknown, options?: unknown): void { writeWhole(p, data, options, 'w'); },
-  appendFileSync(p: unknown, data: unknown, options?: unknown): void {
-    const o = { ...opts(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) };
-    if (!o.flag || isInt32(p)) o.flag = 'a';
-    writeWhole(p, data, o, 'a');
-  },
+  appendFileSync(p: unknown, data: unknown, options?: unknown): void { appendWhole(p, data, options); },
   statSync: (p: unknown, options?: StatOptions) => statPath(p, true, options),
   lstatSync: (p: unknown, options?: StatOptions) => statPath(p, false, options),
   fstatSync(fd: unknown, options: StatOptions = { bigint: false }): unknown { return toStats(call<StatShape>('fstat', fdOf(fd)), options.bigint === true); },
@@ -237,7 +285,7 @@ const sync = {
     const path = toPath(prefix, 'prefix');
     nodeFs().warnOnNonPortableTemplate(String(prefix));
     const made = call<string>('mkdtemp', path);
-    return o.encoding === 'buffer' ? lazyBuffer().from(made) : made;
+    return inEncoding(made, o.encoding);
   },
   rmSync(p: unknown, options?: unknown): void {
     const path = toPath(p);
@@ -246,14 +294,15 @@ const sync = {
     call('rm', path, !!o.recursive, !!o.force);
   },
   rmdirSync(p: unknown, options?: { recursive?: boolean }): void {
-    const path = toPath(p);
+    const valid = validPath(p, 'path');
     if (options?.recursive) {
       nodeFs().emitRecursiveRmdirWarning();
-      if (nodeFs().validateRmOptionsSync(path, { ...options, force: false }, true) === false) return;
-      return void call('rmdir', path, true);
+      // Not a directory: Node's rmdir(2) then fails (ENOTDIR), as without `recursive`.
+      if (nodeFs().validateRmOptionsSync(valid, { ...options, force: false }, true) !== false) return void call('rmdir', toPath(p), true);
+    } else {
+      nodeFs().validateRmdirOptions(options);
     }
-    nodeFs().validateRmdirOptions(options);
-    call('rmdir', path, false);
+    call('rmdir', toPath(p), false);
   },
   unlinkSync(p: unknown): void { call('unlink', toPath(p)); },
   renameSync(from: unknown, to: unknown): void { const a = toPath(from, 'oldPath'); call('rename', a, toPath(to, 'newPath')); },
@@ -262,7 +311,12 @@ const sync = {
     const b = toPath(to, 'dest');
     call('copyFile', a, b, validMode(mode));
   },
-  cpSync(from: unknown, to: unknown, options?: { recursive?: boolean }): void { const a = toPath(from, 'src'); call('cp', a, toPath(to, 'dest'), !!options?.recursive); },
+  cpSync(from: unknown, to: unknown, options?: unknown): void {
+    // Node's option checks and defaults (force true, errorOnExist false ...).
+    const o = nodeFs().validateCpOptions(options) as { recursive: boolean; force: boolean; errorOnExist: boolean };
+    const a = toPath(from, 'src');
+    call('cp', a, toPath(to, 'dest'), o.recursive === true, o.force !== false, o.errorOnExist === true);
+  },
   symlinkSync(target: unknown, p: unknown, type?: unknown): void {
     const t = nodeFs().getValidatedPath(target, 'target') as string | Uint8Array;
     // Node checks the type (ERR_FS_INVALID_SYMLINK_TYPE) after both paths; Linux ignores it.
@@ -277,7 +331,7 @@ const sync = {
   readlinkSync(p: unknown, options?: unknown): string | Buffer {
     const o = opts(options);
     const target = call<string>('readlink', toPath(p, 'oldPath'));
-    return o.encoding === 'buffer' ? lazyBuffer().from(target) : target;
+    return inEncoding(target, o.encoding);
   },
   linkSync(existing: unknown, p: unknown): void { const a = toPath(existing, 'existingPath'); call('link', a, toPath(p, 'newPath')); },
   realpathSync(p: unknown, options?: unknown): string | Buffer {
@@ -293,13 +347,20 @@ const sync = {
       if (e.syscall === 'realpath') Object.assign(e, { syscall: 'lstat', message: e.message.replace(', realpath ', ', lstat ') });
       throw err;
     }
-    return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
+    return inEncoding(real, o.encoding);
   },
   truncateSync(p: unknown, len?: unknown): void {
-    if (typeof p === 'number') return sync.ftruncateSync(p, len);
-    const path = toPath(p);
-    nodeFs().validateInteger(len ?? 0, 'len');
-    call('truncate', path, Math.max(0, (len ?? 0) as number));
+    if (typeof p === 'number') {
+      showTruncateDeprecation();
+      return sync.ftruncateSync(p, len);
+    }
+    // As Node: the file opened for writing (its errors first), then the length checked.
+    const fd = sync.openSync(p, 'r+');
+    try {
+      sync.ftruncateSync(fd, len === undefined ? 0 : len);
+    } finally {
+      sync.closeSync(fd);
+    }
   },
   ftruncateSync(fd: unknown, len: unknown = 0): void {
     nodeFs().validateInteger(len, 'len');
@@ -313,7 +374,8 @@ const sync = {
   utimesSync(p: unknown, atime: unknown, mtime: unknown): void {
     const path = toPath(p);
     const u = nodeFs();
-    call('utimes', path, u.toUnixTimestamp(atime) * 1000, u.toUnixTimestamp(mtime) * 1000);
+    // (Node's utimes names neither time in its errors: both are "time")
+    call('utimesNs', path, nanos(u.toUnixTimestamp(atime)), nanos(u.toUnixTimestamp(mtime)), true);
   },
   fchownSync(fd: unknown, uid: unknown, gid: unknown): void { const n = fdOf(fd); ids(uid, gid); call('fchown', n, uid, gid); },
   futimesSync(fd: unknown, atime: unknown, mtime: unknown): void {
@@ -418,7 +480,12 @@ function readInto(fd: number, buffer: Uint8Array, offset: unknown, length: unkno
   if (!(want > 0 && (offset as number) + want <= buffer.byteLength)) nodeFs().validateOffsetLengthRead(offset, want, buffer.byteLength);
   if (position === undefined || position === null) position = -1;
   if (!((typeof position === 'bigint' && position >= -(2n ** 63n) && position <= 2n ** 63n - 1n) || position === -1 || isIndex(position))) nodeFs().validatePosition(position, 'position', want);
-  const at = typeof position === 'bigint' ? (position === -1n ? null : Number(position)) : (position as number) === -1 ? null : (position as number);
+  let at = typeof position === 'bigint' ? (position === -1n ? null : Number(position)) : (position as number) === -1 ? null : (position as number);
+  // Past 2^53 - 1 (a bigint up to 2^63 - 1 is valid) is past the end of any file the VM can
+  // hold: read there, where pread(2) would find the same end of file.
+  if (at !== null && at > Number.MAX_SAFE_INTEGER) at = Number.MAX_SAFE_INTEGER;
+  // Any negative position (a bigint may be one) reads at the file's position, as libuv's read does.
+  if (at !== null && at < 0) at = null;
   const bytes = fd === 0 ? readStdinSome(want) : call<Uint8Array>('read', fd, want, at);
   buffer.set(bytes, offset as number);
   return bytes.byteLength;
@@ -429,9 +496,20 @@ function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Seconds (Node's toUnixTimestamp) as the whole nanoseconds the host's utimesNs/futimes take, in a string. */
+/**
+ * Seconds (Node's toUnixTimestamp) as the whole nanoseconds the host's utimesNs/futimes take,
+ * in a string, cut as libuv's uv__fs_to_timespec cuts them (whole seconds, then the fraction's
+ * nanoseconds down to whole microseconds), so a time set reads back as under Node.
+ */
 function nanos(seconds: number): string {
-  return String(BigInt(Math.round(seconds * 1e9)));
+  let sec = Math.trunc(seconds);
+  let nsec = Math.trunc((seconds - sec) * 1e9);
+  nsec -= nsec % 1000;
+  if (nsec < 0) {
+    nsec += 1e9;
+    sec -= 1;
+  }
+  return String(BigInt(sec) * 1_000_000_000n + BigInt(nsec));
 }
 
 function ids(uid: unknown, gid: unknown): void {
@@ -473,12 +551,12 @@ function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string 
   toPath(p);
   if (o.recursive != null) validBoolean(o.recursive, 'options.recursive');
   const encoding = o.encoding;
-  const asName = (name: string): string | Buffer => (encoding === 'buffer' ? lazyBuffer().from(name) : name);
+  const asName = (name: string): string | Buffer => inEncoding(name, encoding);
   const base = givenPath(p);
   const list = (dir: string) => listDir(toPath(dir));
   if (!o.recursive) {
     const entries = list(base);
-    return o.withFileTypes ? entries.map((e) => dirent(e.name, e.type, base)) : entries.map((e) => asName(e.name));
+    return o.withFileTypes ? entries.map((e) => dirent(asName(e.name) as string, e.type, base)) : entries.map((e) => asName(e.name));
   }
   const path = lazyPath();
   const followsToDir = (full: string) => {
@@ -496,7 +574,7 @@ function readdirTree(p: unknown, options: unknown, lifo: boolean): Array<string 
     const [dir, listed] = lifo ? queue.pop()! : queue[i]!;
     for (const e of listed ?? list(dir)) {
       const full = path.join(dir, e.name);
-      results.push(o.withFileTypes ? dirent(e.name, e.type, dir) : asName(path.relative(base, full)));
+      results.push(o.withFileTypes ? dirent(asName(e.name) as string, e.type, dir) : asName(path.relative(base, full)));
       if (isDir(full, e.type)) queue.push([full, lifo ? list(full) : undefined]);
     }
     if (!lifo) queue[i] = ['', []];
@@ -570,12 +648,48 @@ function settle(fn: AnyFn, args: unknown[], cb: AnyFn, deliver: (result: unknown
   queueCallback(() => (signal?.aborted ? cb(new (nodeRequire('internal/errors').AbortError)(undefined, { cause: (signal as { reason?: unknown }).reason })) : cb(null, ...deliver(result))));
 }
 
+/**
+ * writeFile/appendFile's callback form with `flush`: the file written at once (argument errors
+ * thrown, others to the callback), then, as Node's writeAll, fs.fsync and fs.close of the
+ * module (a caller's replacements included) before the callback.
+ */
+function settleFlushed(write: (p: unknown, d: unknown, o: unknown) => Flushing | undefined, args: unknown[], cb: AnyFn, signal?: Abortable): void {
+  const before = hostCalls;
+  let done: Flushing;
+  try {
+    done = write(args[0], args[1], args[2])!;
+  } catch (err) {
+    if (hostCalls === before) throw err;
+    queueCallback(() => cb(err));
+    return;
+  }
+  const { aggregateTwoErrors, AbortError } = nodeRequire('internal/errors');
+  const m = fsModule!;
+  const finish = (err: unknown) => (done.own ? m.close!(done.fd, (closeErr: unknown) => cb(aggregateTwoErrors(closeErr, err))) : cb(err ?? null));
+  queueCallback(() => {
+    if (signal?.aborted) return finish(new AbortError(undefined, { cause: (signal as { reason?: unknown }).reason }));
+    m.fsync!(done.fd, (syncErr: unknown) => finish(syncErr ?? null));
+  });
+}
+
+/**
+ * A promise form: the sync call run from an async function after a turn, as Node's complete
+ * after their I/O, so its error's stack has the awaiting callers' async frames (`at async
+ * Function.rejects`), as Node's have.
+ */
+function promiseForm(fn: AnyFn): AnyFn {
+  return async (...args: unknown[]) => {
+    await undefined;
+    return fn(...args);
+  };
+}
+
 /** Where the options (and so a `signal`) of the callback forms that take one are. */
 const SIGNAL_AT: Record<string, number> = { readFile: 1, writeFile: 2, appendFile: 2 };
 
 for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
   const fn = (sync as unknown as Record<string, AnyFn>)[`${name}Sync`]!;
-  promises[name] = (...args: unknown[]) => new Promise((resolve) => resolve(fn(...args)));
+  promises[name] = promiseForm(fn);
   callbacks[name] = (...given: unknown[]) => {
     let args = typeof given[given.length - 1] === 'function' ? given.slice(0, -1) : given.slice(0, cbAt);
     // open(path, x): x is the callback, the flags 'r'.
@@ -590,6 +704,9 @@ for (const [name, cbAt] of Object.entries(ASYNC_NAMES)) {
     // A call with no result calls back with the error alone, as Node's binding does.
     const options = SIGNAL_AT[name] === undefined ? undefined : args[SIGNAL_AT[name]!];
     const signal = options !== null && typeof options === 'object' ? (options as { signal?: Abortable }).signal : undefined;
+    if ((name === 'writeFile' || name === 'appendFile') && (options as { flush?: unknown } | null)?.flush === true) {
+      return settleFlushed(name === 'writeFile' ? (p, d, o) => writeWhole(p, d, o, 'w', true) : (p, d, o) => appendWhole(p, d, o, true), args, cb as AnyFn, signal);
+    }
     settle(fn, args, cb as AnyFn, (result) => (name === 'readv' || name === 'writev' ? [result, args[1]] : result === undefined ? [] : [result]), signal);
   };
 }
@@ -652,8 +769,26 @@ callbacks.write = function write(fd: unknown, data: unknown, offset: unknown, le
   }
   settle(sync.writeSync as AnyFn, args, cb as AnyFn, (n) => [n, data]);
 };
+// fs.truncate(path[, len], cb): Node checks the length and the callback before it opens the path; an fd goes to ftruncate.
+callbacks.truncate = function truncate(p: unknown, len: unknown, cb: unknown) {
+  if (typeof p === 'number') {
+    showTruncateDeprecation();
+    return callbacks.ftruncate!(p, len, cb);
+  }
+  if (typeof len === 'function') {
+    cb = len;
+    len = 0;
+  } else if (len === undefined) len = 0;
+  nodeFs().validateInteger(len, 'len');
+  nodeFs().validateFunction(cb, 'cb');
+  settle(sync.truncateSync as AnyFn, [p, len], cb as AnyFn, () => []);
+};
 callbacks.lchmod = undefined as unknown as AnyFn;
-promises.readdir = (p: unknown, options?: unknown) => new Promise((resolve) => resolve(readdirTree(p, options, true)));
+// Linux has no lchmod: Node's fs has neither lchmod nor lchmodSync there, and fs.promises.lchmod rejects.
+promises.lchmod = async () => {
+  throw new (nodeFs().codes.ERR_METHOD_NOT_IMPLEMENTED!)('lchmod()');
+};
+promises.readdir = promiseForm((p: unknown, options?: unknown) => readdirTree(p, options, true));
 const readdirCallback = callbacks.readdir!;
 // Node 20 walks a recursive readdir synchronously and calls back before returning.
 callbacks.readdir = (...args: unknown[]) => {
@@ -682,24 +817,45 @@ callbacks.exists = (p: unknown, cb: unknown) => {
 };
 Object.defineProperty(callbacks.exists, PROMISIFY_CUSTOM, { value: (p: unknown) => new Promise((resolve) => callbacks.exists!(p, resolve)) });
 
-/** fs.watch(filename[, options][, listener]): options a string (the encoding) or {recursive, encoding, persistent, signal}. */
+/**
+ * fs.watch(filename[, options][, listener]) with Node's checks: options a string (the
+ * encoding) or {recursive, encoding, persistent, signal}; `recursive` (Node's own watcher on
+ * Linux) checks its options' types; a signal already aborted closes the watcher a tick later.
+ */
 function watch(filename: unknown, options?: unknown, listener?: unknown): FSWatcher {
-  if (typeof options === 'function') {
-    listener = options;
-    options = undefined;
+  if (typeof options === 'function') listener = options;
+  const u = nodeFs();
+  const o = { ...u.getOptions(options) } as { recursive?: unknown; encoding?: string; persistent?: unknown; signal?: Abortable & { reason?: unknown } };
+  o.persistent ??= true;
+  o.recursive ??= false;
+  const root = toPath(filename);
+  if (o.recursive) {
+    u.validateBoolean(o.recursive, 'options.recursive');
+    u.validateBoolean(o.persistent, 'options.persistent');
+    if (o.signal != null) u.validateAbortSignal(o.signal, 'options.signal');
+    if (o.encoding != null && typeof o.encoding !== 'string') throw new (u.codes.ERR_INVALID_ARG_VALUE!)(o.encoding, 'options.encoding');
   }
-  const o = (typeof options === 'string' ? { encoding: options } : (options ?? {})) as { recursive?: boolean; encoding?: string; persistent?: boolean; signal?: Abortable };
-  const root = toPath(filename, 'filename');
   const isDir = sync.statSync(root)!.isDirectory();
-  const watcher = new FSWatcher(root, o.recursive === true, isDir, o.encoding, listener as ((e: string, f: string | null) => void) | undefined);
+  const watcher = new FSWatcher(root, o.recursive === true, isDir, o.encoding, typeof listener === 'function' ? listener as (e: string, f: string | null) => void : undefined);
   if (o.persistent === false) watcher.unref();
-  o.signal?.addEventListener('abort', () => watcher.close());
+  if (o.signal?.aborted) queueCallback(() => watcher.close());
+  else o.signal?.addEventListener('abort', () => watcher.close());
   return watcher;
 }
-promises.watch = ((filename: unknown, options?: unknown) => {
-  const o = (typeof options === 'string' ? { encoding: options } : (options ?? {})) as { signal?: Abortable; persistent?: boolean; recursive?: boolean; encoding?: string };
-  return watchIterator(watch(filename, { ...o, signal: undefined }), o.signal);
-}) as AnyFn;
+// fs.promises.watch: an async generator, so its argument errors come with the first next(), as Node's.
+promises.watch = async function* watchPromise(filename: unknown, options: unknown = {}) {
+  const u = nodeFs();
+  toPath(filename);
+  given = [];
+  u.validateObject(options, 'options');
+  const { persistent = true, recursive = false, encoding = 'utf8', signal } = options as { persistent?: unknown; recursive?: unknown; encoding?: string; signal?: Abortable & { reason?: unknown } };
+  u.validateBoolean(persistent, 'options.persistent');
+  u.validateBoolean(recursive, 'options.recursive');
+  u.validateAbortSignal(signal, 'options.signal');
+  if (encoding && !(lazyBuffer() as unknown as { isEncoding(e: unknown): boolean }).isEncoding(encoding)) throw new (u.codes.ERR_INVALID_ARG_VALUE!)(encoding, 'encoding', 'is invalid encoding');
+  if (signal?.aborted) throw new (nodeRequire('internal/errors').AbortError)(undefined, { cause: signal.reason });
+  yield* watchIterator(watch(filename, { persistent, recursive, encoding }), signal);
+} as unknown as AnyFn;
 
 const dirs = makeOpendir((p) => listDir(toPath(p)));
 callbacks.opendir = dirs.opendir as AnyFn;
@@ -711,7 +867,7 @@ for (const name of ['fchown', 'futimes']) delete promises[name];
 function realpathNativeSync(p: unknown, options?: unknown): string | Buffer {
   const o = opts(options);
   const real = call<string>('realpath', toPath(p));
-  return o.encoding === 'buffer' ? lazyBuffer().from(real) : real;
+  return inEncoding(real, o.encoding);
 }
 (sync.realpathSync as unknown as { native: unknown }).native = realpathNativeSync;
 (callbacks.realpath as unknown as { native: unknown }).native = (p: unknown, options: unknown, cb?: unknown) => {
@@ -724,10 +880,18 @@ export const constants = fsConstants;
 /** `fs/promises`, the same object as `fs.promises`. */
 export const fsPromises: Record<string, unknown> = { ...promises, constants };
 
+/** The `fs` module object, whose functions Node's own steps call (so that a caller's replacements see them). */
+let fsModule: Record<string, AnyFn | undefined> | undefined;
+
 export function createFs(streams: Record<string, AnyFn>) {
-  const fs = { ...sync, opendirSync: dirs.opendirSync, Dir: dirs.Dir, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
+  const fs = {
+    ...sync, opendirSync: dirs.opendirSync, Dir: dirs.Dir, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1,
+    // Node exports it for its tests: seconds from a number, a numeric string or a Date.
+    _toUnixTimestamp: (time: unknown, name?: string) => nodeFs().toUnixTimestamp(time, name),
+  };
   // Node's own classes, loaded with its fs utils on first use.
   for (const name of ['Stats', 'Dirent'] as const) Object.defineProperty(fs, name, { get: () => nodeFs()[name], enumerable: true, configurable: true });
+  fsModule = fs as unknown as Record<string, AnyFn>;
   return fs;
 }
 

@@ -6,6 +6,7 @@
 import { BUILTIN_NAMES } from '../builtins.js';
 import { toPathIfFileURL } from './file-url-path.js';
 import { UnsharedHandle } from './cluster-handles.js';
+import { nodeLibBundle } from '../node-lib-loader.js';
 
 const g = globalThis as Record<string, any>;
 
@@ -57,4 +58,6 @@ export const internalShims: Record<string, () => unknown> = {
   // their domain in emit: nothing runs without an id, so the trampoline has no caller here.
   'internal/async_hooks': () => ({ symbols: { owner_symbol: Symbol('owner_symbol') }, useDomainTrampoline: (_fn: unknown) => {} }),
   'internal/timers': () => ({ TIMEOUT_MAX: 2 ** 31 - 1 }),
+  // The `stream` builtin is readable-stream in the library bundle: its own errorOrDestroy, which its Readable and Writable use.
+  'internal/streams/destroy': () => nodeLibBundle().nodeLib('internal/streams/destroy'),
 };

@@ -25,6 +25,7 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/util/parse_args/parse_args': () => require('../../../../vendor/node/lib/internal/util/parse_args/parse_args.js'),
   'internal/util/parse_args/utils': () => require('../../../../vendor/node/lib/internal/util/parse_args/utils.js'),
   'internal/fs/utils': () => require('../../../../vendor/node/lib/internal/fs/utils.js'),
+  'internal/fs/streams': () => require('../../../../vendor/node/lib/internal/fs/streams.js'),
   'internal/mime': () => require('../../../../vendor/node/lib/internal/mime.js'),
   'internal/assert': () => require('../../../../vendor/node/lib/internal/assert.js'),
   'internal/assert/assertion_error': () => require('../../../../vendor/node/lib/internal/assert/assertion_error.js'),
@@ -69,6 +70,13 @@ const loadHooks = new Map<string, (exports: unknown) => void>();
 export function afterNodeModuleLoad(id: string, fn: (exports: unknown) => void): void {
   loadHooks.set(id, fn);
 }
+
+const provided = new Map<string, () => unknown>();
+
+/** An internal module that the runtime itself implements for one process (fs's FileHandle class for internal/fs/promises). */
+export function provideNodeInternal(id: string, load: () => unknown): void {
+  provided.set(id, load);
+}
 let primordials: Record<string, unknown> | undefined;
 const cache = new Map<string, { exports: unknown }>();
 
@@ -93,7 +101,7 @@ export function getPrimordials(): Record<string, unknown> {
 export function nodeRequire(id: string): any {
   const hit = cache.get(id);
   if (hit) return hit.exports;
-  const shim = internalShims[id];
+  const shim = internalShims[id] ?? provided.get(id);
   if (shim) {
     const module = { exports: shim() };
     cache.set(id, module);

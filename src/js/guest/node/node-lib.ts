@@ -90,6 +90,8 @@ const shims: Record<string, () => unknown> = {
   'internal/worker/js_transferable': () => ({ JSTransferable: class JSTransferable {}, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize') }),
   'internal/validators': () => require('readable-stream/lib/internal/validators.js'),
   'internal/streams/utils': () => require('readable-stream/lib/internal/streams/utils.js'),
+  // For Node's internal/fs/streams.js in the runtime bundle: the same errorOrDestroy as the `stream` builtin's.
+  'internal/streams/destroy': () => require('readable-stream/lib/internal/streams/destroy.js'),
   'internal/util': () => ({
     // The runtime defines them as Node 20 does (runtime.ts); the same symbols in every bundle, so a
     // disposable made here (events' addAbortListener) is disposed by code of another (dgram, net).
