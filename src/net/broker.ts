@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
 import { formatTarget } from '../permissions/network-match.js';
 import { INVENTORY } from '../limits/inventory.js';
-import { canonicalAddress, restrictedKind } from './addresses.js';
+import { canonicalAddress, restrictedKind, toBytes } from './addresses.js';
 import { DenialLog } from './denials.js';
 import { NetworkJudge, type NetworkOperation, type NetworkScope, type Verdict } from './judge.js';
 import { MeteredStream } from './metered.js';
@@ -345,7 +345,8 @@ export class NetBroker implements VmNetwork {
     if (LOCAL_NAMES.has(lower)) return listener;
     const kind = restrictedKind(host);
     if (kind !== 'loopback' && kind !== 'unspecified') return undefined;
-    return listensOnFamily(listener.address, isIP(host) === 6 && !/^::ffff:/i.test(host) ? 6 : 4) ? listener : undefined;
+    // A v4-mapped peer (::ffff:127.0.0.1) is IPv4, as toBytes folds it.
+    return listensOnFamily(listener.address, toBytes(host)!.family) ? listener : undefined;
   }
 
   async connect(target: ConnectTarget, who: NetActor): Promise<ConnectedStream> {

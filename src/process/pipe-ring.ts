@@ -154,7 +154,7 @@ export class PipeRing {
       this.lock();
       // Under the lock: a spill takes the ring's bytes under it too, so nothing newer in the
       // ring is read before what was spilled.
-      if (unspill && Atomics.load(this.h, SPILLED) > 0) {
+      if (unspill && this.spilled > 0) {
         this.unlock();
         const taken = unspill(into.byteLength);
         if (taken.byteLength > 0) {
@@ -167,10 +167,7 @@ export class PipeRing {
       const available = (Atomics.load(this.h, WRITE) - r) >>> 0;
       if (available > 0) {
         const n = Math.min(available, into.byteLength);
-        const at = (r >>> 0) % this.size;
-        const first = Math.min(n, this.size - at);
-        into.set(this.data.subarray(at, at + first));
-        if (n > first) into.set(this.data.subarray(0, n - first), first);
+        this.copyOut(r, n, into);
         Atomics.store(this.h, READ, (r + n) | 0);
         this.unlock();
         this.changed();
@@ -189,10 +186,7 @@ export class PipeRing {
     this.lock();
     const r = Atomics.load(this.h, READ);
     const n = Math.min((Atomics.load(this.h, WRITE) - r) >>> 0, into.byteLength);
-    const at = (r >>> 0) % this.size;
-    const first = Math.min(n, this.size - at);
-    into.set(this.data.subarray(at, at + first));
-    if (n > first) into.set(this.data.subarray(0, n - first), first);
+    this.copyOut(r, n, into);
     this.unlock();
     return n > 0 ? n : writers ? 'again' : 0;
   }
@@ -245,10 +239,7 @@ export class PipeRing {
     const r = Atomics.load(this.h, READ);
     const n = (Atomics.load(this.h, WRITE) - r) >>> 0;
     const out = new Uint8Array(n);
-    const at = (r >>> 0) % this.size;
-    const first = Math.min(n, this.size - at);
-    out.set(this.data.subarray(at, at + first));
-    if (n > first) out.set(this.data.subarray(0, n - first), first);
+    this.copyOut(r, n, out);
     Atomics.store(this.h, READ, (r + n) | 0);
     Atomics.add(this.h, SPILLED, n);
     this.unlock();
@@ -262,6 +253,14 @@ export class PipeRing {
     Atomics.sub(this.h, SPILLED, n);
     this.unlock();
     this.changed();
+  }
+
+  /** Copies the `n` bytes from read position `r` into `into`, across the ring's end; under the lock. */
+  private copyOut(r: number, n: number, into: Uint8Array): void {
+    const at = (r >>> 0) % this.size;
+    const first = Math.min(n, this.size - at);
+    into.set(this.data.subarray(at, at + first));
+    if (n > first) into.set(this.data.subarray(0, n - first), first);
   }
 
   private lock(): void {

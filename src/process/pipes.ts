@@ -38,10 +38,6 @@ export class PipeTable {
     private readonly spillBounds: SpillBounds = { maxBytes: 0, onExhausted: () => {} },
   ) {}
 
-  get spilled(): number {
-    return this.spilledBytes;
-  }
-
   get size(): number {
     return this.pipes.size;
   }

@@ -29,7 +29,6 @@ import { dynamicImport, importMeta, settleImport } from './esm-hooks.js';
 import { bindModuleSystem } from './node/module.js';
 import { configureOutput, writeOut } from './output.js';
 import { nodeFsError } from './fs-errors.js';
-import type { WritableOut } from './streams.js';
 import { createProcess, drainTicks, setTickDrainScheduler } from './process.js';
 import { terminalResized } from './terminal.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
@@ -344,13 +343,13 @@ const entries: RuntimeEntries = {
         delete env.NODE_UNIQUE_ID;
       });
     } else if (event === 'outputError') {
+      // The daemon could not write what stdout or stderr sent into its file (the VM's
+      // filesystem full), once per stream (JsProcess.outputFailed): the stream errors as
+      // Node's does, unhandled ending the process. Node's file stdout throws from that
+      // write() itself; here the error comes just after it.
       const { fd, code, message } = value as { fd: 1 | 2; code: string; message: string };
       const err = nodeFsError(Object.assign(new Error(message), { code, syscall: 'write' }), []) as Error;
-      guard(() => {
-        const stream = (fd === 1 ? proc.stdout : proc.stderr) as unknown as WritableOut;
-        if (typeof stream.fail === 'function') stream.fail(err);
-        else stream.emit('error', err);
-      });
+      guard(() => (proc[fd === 1 ? 'stdout' : 'stderr'] as { emit(event: string, e: Error): boolean }).emit('error', err));
     } else if (event === 'beforeExit') {
       guard(() => proc.emit('beforeExit', proc.exitCode ?? 0));
     } else {

@@ -38,17 +38,6 @@ export class WritableOut extends Emitter {
   uncork(): void {}
   setDefaultEncoding(): this { return this; }
 
-  private failed = false;
-  /**
-   * The daemon could not write what this stream sent (its file, the VM's filesystem full):
-   * it errors as Node's stdout does, an unhandled 'error' ending the process. Node's file
-   * stdout would throw from that write() itself; here the error comes after it.
-   */
-  fail(err: Error): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.emit('error', err);
-  }
 }
 
 /** A readable fed by pushes (stdin from the host, or a whole file for createReadStream). */

@@ -335,15 +335,7 @@ export class Wasi {
     if (fd.kind === 'pipe') return this.readPipe(fd, iovs);
     if (fd.socket?.type === 'dgram') {
       // One datagram, scattered over the iovecs; what does not fit is dropped (readv on UDP).
-      const got = datagramRecv(this, fd.socket, total, (fd.fdflags & FDFLAG_NONBLOCK) !== 0, false).data;
-      let at = 0;
-      for (const [ptr, len] of iovs) {
-        if (at >= got.byteLength) break;
-        const n = Math.min(len, got.byteLength - at);
-        this.bytes(ptr, n).set(got.subarray(at, at + n));
-        at += n;
-      }
-      return got.byteLength;
+      return this.fill(iovs, datagramRecv(this, fd.socket, total, (fd.fdflags & FDFLAG_NONBLOCK) !== 0, false).data);
     }
     if (fd.socket) {
       const first = iovs.find(([, len]) => len > 0);
