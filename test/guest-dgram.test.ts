@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, startSidecar } from './helpers/sidecar.js';
 import { sameAsHost } from './helpers/vm-and-host.js';
+import { portAndLines } from './helpers/port-lines.js';
 
 const { client, logs } = await startSidecar();
 
@@ -18,20 +19,8 @@ const s = require('dgram').createSocket('udp4');
 s.on('message', (m, r) => { console.log('got ' + m); s.send('echo:' + m, r.port, r.address); });
 s.bind(0, '127.0.0.1', () => console.log('port ' + s.address().port));
 `], { stdio: ['pipe', 'pipe', 'inherit'] });
-const echoed: string[] = [];
-let echoPort = 0;
-let pending = '';
-echo.stdout.setEncoding('utf8');
-echo.stdout.on('data', (chunk: string) => {
-  pending += chunk;
-  const lines = pending.split('\n');
-  pending = lines.pop()!;
-  for (const line of lines) {
-    if (line.startsWith('port ')) echoPort = Number(line.slice(5));
-    else echoed.push(line);
-  }
-});
-await eventually(() => echoPort > 0);
+const { port: echoListening, lines: echoed } = portAndLines(echo.stdout);
+const echoPort = await echoListening;
 
 const { vmId } = await client.createVm();
 await client.mkdir(vmId, '/w', { recursive: true });

@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually, startSidecar } from './helpers/sidecar.js';
 import { sameAsHost } from './helpers/vm-and-host.js';
+import { portAndLines } from './helpers/port-lines.js';
 
 const { client } = await startSidecar();
 
@@ -32,20 +33,8 @@ const server = net.createServer({ allowHalfOpen: true }, (s) => {
 });
 server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));
 `], { stdio: ['pipe', 'pipe', 'inherit'] });
-const received: string[] = [];
-let hostPort = 0;
-hostServer.stdout.setEncoding('utf8');
-let pending = '';
-hostServer.stdout.on('data', (chunk: string) => {
-  pending += chunk;
-  const lines = pending.split('\n');
-  pending = lines.pop()!;
-  for (const line of lines) {
-    if (line.startsWith('port ')) hostPort = Number(line.slice(5));
-    else received.push(line);
-  }
-});
-await eventually(() => hostPort > 0);
+const { port: hostListening, lines: received } = portAndLines(hostServer.stdout);
+const hostPort = await hostListening;
 
 const { vmId } = await client.createVm({ permissions: { network: { default: 'deny', rules: [{ mode: 'allow', operations: ['connect'], patterns: [`127.0.0.1:${hostPort}`] }, { mode: 'allow', operations: ['listen'], patterns: ['127.0.0.1:*'] }] } } });
 await client.mkdir(vmId, '/w', { recursive: true });

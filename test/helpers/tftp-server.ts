@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { portAndLines } from './port-lines.js';
 
 /**
  * A small TFTP server (RFC 1350: read and write requests, octet mode, 512-byte blocks, no
@@ -88,23 +89,6 @@ export async function hostTftpServer(files: Record<string, Buffer>): Promise<Hos
 const files = Object.fromEntries(Object.entries(${JSON.stringify(encoded)}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
 serveTftp(require('dgram'), files, (line) => console.log(line), (port) => console.log('port ' + port));
 `], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const events: string[] = [];
-  let pending = '';
-  let port = 0;
-  let started: () => void;
-  const ready = new Promise<void>((resolve) => (started = resolve));
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
-      if (line.startsWith('port ')) {
-        port = Number(line.slice(5));
-        started();
-      } else events.push(line);
-    }
-  });
-  await ready;
-  return { port, events, close: () => child.kill() };
+  const { port: listening, lines: events } = portAndLines(child.stdout);
+  return { port: await listening, events, close: () => child.kill() };
 }
