@@ -273,6 +273,46 @@ test('V8 code cache: produced once by the daemon, used by later processes of any
   await cached.close();
 });
 
+test('require() of ES modules as Node 20.19: named and default (with its __esModule facade), "module.exports", one instance with import(), JSON and CommonJS in the graph, top-level await and cycles refused', async () => {
+  const tree: Tree = {
+    'm.mjs': 'export const a = 1;\nexport default function f() {}\nconsole.log("evaluated m");\n',
+    'nodefault.mjs': 'import dep from "./dep.cjs";\nimport data from "./d.json" with { type: "json" };\nexport const z = dep.v + data.n;\nconsole.log("evaluated nodefault");\n',
+    'dep.cjs': 'module.exports = { v: 10 };\n',
+    'd.json': '{"n": 5}\n',
+    'me.mjs': 'const x = { hi: 1 };\nexport { x as "module.exports" };\nexport const ignored = 2;\n',
+    'tla.mjs': 'await 1;\nexport const t = 1;\n',
+    'cyc.mjs': 'import "./cyc.cjs";\nexport const q = 1;\n',
+    'cyc.cjs': 'try { require("./cyc.mjs"); } catch (e) { console.log("inner", e.code); }\n',
+    'node_modules/esm-only/package.json': JSON.stringify({ name: 'esm-only', type: 'module', exports: './index.js' }),
+    'node_modules/esm-only/index.js': 'export const color = (s) => `<${s}>`;\nexport default { level: 1 };\n',
+    'main.cjs': [
+      "const m = require('./m.mjs');",
+      "console.log(m, m.__esModule, require('./m.mjs') === m);",
+      "const nd = require('./nodefault.mjs');",
+      "console.log(nd.z, Object.keys(nd), nd.__esModule);",
+      "console.log(require('./me.mjs'));",
+      "try { require('./tla.mjs'); } catch (e) { console.log(e.code, JSON.stringify(e.message)); }",
+      "require('./cyc.mjs');",
+      "const only = require('esm-only');",
+      "console.log(only.color('x'), only.default.level, require.cache[require.resolve('esm-only')].exports === only);",
+      "import('./nodefault.mjs').then((x) => console.log('same instance', x === nd));",
+      "import('./m.mjs').then((x) => console.log('facade', x !== m, x.default === m.default));",
+    ].join('\n'),
+  };
+  const out = await same('require-esm', tree, ['main.cjs']);
+  assert.ok(out.startsWith('evaluated m\n'), out);
+  assert.ok(out.includes('ERR_REQUIRE_ASYNC_MODULE') && out.includes('inner ERR_REQUIRE_CYCLE_MODULE') && out.includes('same instance true'), out);
+});
+
+test('require() of an ES module that throws: the process ends with the module\'s own error, as in Node', async () => {
+  const { vm, host } = await both('require-esm-throws', { 'boom.mjs': 'export const x = 1;\nthrow new RangeError("boom at load");\n', 'main.cjs': "require('./boom.mjs');\n" }, ['main.cjs']);
+  assert.is(vm.exitCode, 1);
+  assert.is(host.exitCode, 1);
+  const first = (stderr: string) => stderr.split('\n').find((line) => line.startsWith('RangeError'));
+  assert.is(first(vm.stderr), 'RangeError: boom at load');
+  assert.is(first(vm.stderr), first(host.stderr));
+});
+
 test.after(async () => {
   rmSync(hostRoot, { recursive: true, force: true });
   await client.close();

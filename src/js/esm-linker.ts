@@ -9,6 +9,15 @@ import { rewriteModuleHooks } from './module-source.js';
 export type ImportResolver = (specifier: string, fromFile: string) => ModuleRecord;
 
 /**
+ * One step of a `require()` of an ES module, which links and evaluates on the guest's own
+ * thread (guest/require-esm.ts): a module this process already has, or the source the guest
+ * compiles and then hands back with `adopt`, so `import` and `require` share one instance.
+ */
+export type RequireStep =
+  | { module: ivm.Module; path: string }
+  | { compile: { key: string; source: string; filename: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }; path: string };
+
+/**
  * One process's ES modules: compiles, links and evaluates them in its isolate, each file
  * once, whether the main program, a static import or a dynamic `import()` reaches it first
  * (Node's module map). Builtins and CommonJS files are bridged by small glue modules that
@@ -20,6 +29,18 @@ export class EsmLoader {
   private readonly pathOf = new Map<ivm.Module, string>();
   private readonly attributesOf = new Map<ivm.Module, Map<string, string>>();
   private readonly evaluations = new Map<ivm.Module, Promise<unknown>>();
+  /** Modules compiled and settled, by key: what a `require()` (which cannot wait) may reuse. */
+  private readonly ready = new Map<string, ivm.Module>();
+  /** Import attributes of each module file, by path, for a `require()`'s resolver (it names its referrer by path). */
+  private readonly attributesByPath = new Map<string, Map<string, string>>();
+  /** Sources handed to the guest to compile for a `require()`, until it adopts the module. */
+  private readonly handedOut = new Set<string>();
+  /** Each module's imports, by key: what an evaluation that completed has evaluated. */
+  private readonly importsOf = new Map<string, Set<string>>();
+  /** Modules whose evaluation has run to its end (or to its first `await`). */
+  private readonly evaluated = new Set<string>();
+  /** Evaluations started with `evaluate()` whose synchronous part may still be running. */
+  private evaluating = 0;
   /** V8 links one module graph at a time per isolate: concurrent `import()`s that share a module wait their turn. */
   private linking: Promise<unknown> = Promise.resolve();
 
@@ -54,13 +75,79 @@ export class EsmLoader {
     await linked;
     let evaluation = this.evaluations.get(module);
     if (!evaluation) {
-      evaluation = this.enter(() => module.evaluate());
+      this.evaluating++;
+      evaluation = this.enter(() => module.evaluate()).finally(() => this.evaluating--);
       this.evaluations.set(module, evaluation);
     }
     await evaluation;
+    this.markEvaluated(this.pathOf.get(module));
   }
 
-  private async moduleFor(specifier: string, fromFile: string, type: string | undefined): Promise<ivm.Module> {
+  /**
+   * `require()` of an ES module, one module at a time: the module if this process has it,
+   * else its source (rewritten and cached as an import's) for the guest to compile. Nothing
+   * of the guest's runs here, on the daemon's thread.
+   */
+  requireStep(specifier: string, fromFile: string, nested: boolean): RequireStep {
+    const { key, source, filename, guestCode } = this.sourceFor(specifier, fromFile, this.attributesByPath.get(fromFile)?.get(specifier));
+    this.noteImport(fromFile, key);
+    const known = this.ready.get(key);
+    if (known) {
+      // Inside another module's evaluation, a module not yet evaluated may be on that
+      // evaluation's stack: V8 must never be asked to evaluate it again from within (Node
+      // refuses the same cycle).
+      if ((nested || this.evaluating > 0) && !this.evaluated.has(key)) {
+        throw Object.assign(new Error(`Cannot require() ES Module ${filename} in a cycle. (from ${fromFile}) A cycle involving require(esm) is not allowed to maintain invariants mandated by the ECMAScript specification. Try making at least part of the dependency in the graph lazily loaded.`), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
+      }
+      return { module: known, path: filename };
+    }
+    if (this.byKey.has(key)) {
+      // An import() of it is being compiled or linked: its instance is not ours to take yet.
+      throw Object.assign(new Error(`Cannot require() ES Module ${filename} while an import() of it is loading`), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
+    }
+    const ready = this.compilable(source, filename, guestCode);
+    this.handedOut.add(key);
+    return { compile: { key, source: ready.source, filename, ...(ready.cachedData ? { cachedData: ready.cachedData } : {}) }, path: filename };
+  }
+
+  /** The module the guest compiled from `requireStep`'s source: this process's instance from now on. */
+  adopt(key: string, module: ivm.Module): void {
+    if (!this.handedOut.delete(key) || this.byKey.has(key)) throw Object.assign(new Error(`no module source was handed out for ${key}`), { code: 'ERR_INVALID_STATE' });
+    this.pathOf.set(module, key);
+    this.attributesOf.set(module, this.attributesByPath.get(key) ?? new Map());
+    this.byKey.set(key, Promise.resolve(module));
+    this.ready.set(key, module);
+  }
+
+  /** A module graph that a `require()` evaluated to its end: all of it is evaluated. */
+  markEvaluated(root: string | undefined): void {
+    const todo = root === undefined ? [] : [root];
+    for (let key = todo.pop(); key !== undefined; key = todo.pop()) {
+      if (this.evaluated.has(key)) continue;
+      this.evaluated.add(key);
+      for (const next of this.importsOf.get(key) ?? []) todo.push(next);
+    }
+  }
+
+  private noteImport(fromKey: string, key: string): void {
+    let imports = this.importsOf.get(fromKey);
+    if (!imports) this.importsOf.set(fromKey, (imports = new Set()));
+    imports.add(key);
+  }
+
+  /** A `require()` whose linking failed: its modules are forgotten, so a later import compiles them afresh. */
+  forget(keys: readonly string[]): void {
+    for (const key of keys) {
+      const module = this.ready.get(key);
+      if (!module) continue;
+      this.ready.delete(key);
+      this.byKey.delete(key);
+      this.pathOf.delete(module);
+      this.attributesOf.delete(module);
+    }
+  }
+
+  private sourceFor(specifier: string, fromFile: string, type: string | undefined): { key: string; source: string; filename: string; guestCode: boolean } {
     let record: ModuleRecord;
     try {
       record = this.resolve(specifier, fromFile);
@@ -72,25 +159,39 @@ export class EsmLoader {
     }
     const mismatch = attributeError(record.path, record.format, type);
     if (mismatch && record.format !== 'builtin') throw mismatch;
-    if (record.format === 'module') return this.compile(record.path, record.source, record.path, true);
+    if (record.format === 'module') return { key: record.path, source: record.source, filename: record.path, guestCode: true };
     const { key, source } = this.glue(record);
-    return this.compile(key, source, key, false);
+    return { key, source, filename: key, guestCode: false };
+  }
+
+  private async moduleFor(specifier: string, fromFile: string, type: string | undefined): Promise<ivm.Module> {
+    const { key, source, filename, guestCode } = this.sourceFor(specifier, fromFile, type);
+    this.noteImport(fromFile, key);
+    return this.compile(key, source, filename, guestCode);
   }
 
   private compile(key: string, source: string, filename: string, guestCode: boolean): Promise<ivm.Module> {
     let pending = this.byKey.get(key);
     if (!pending) {
-      const read = readImportAttributes(guestCode ? rewriteModuleHooks(source, filename, true) : source);
-      const cacheKey = guestCode ? this.codeCache.keyOf(read.source, 'module') : undefined;
-      const cachedData = cacheKey === undefined ? undefined : this.codeCache.lookup(cacheKey, read.source, 'module', filename);
-      pending = this.isolate.compileModule(read.source, cachedData ? { filename, cachedData } : { filename }).then((module) => {
+      const read = this.compilable(source, filename, guestCode);
+      pending = this.isolate.compileModule(read.source, read.cachedData ? { filename, cachedData: read.cachedData } : { filename }).then((module) => {
         this.pathOf.set(module, filename);
         this.attributesOf.set(module, read.types);
+        this.ready.set(key, module);
         return module;
       });
       this.byKey.set(key, pending);
     }
     return pending;
+  }
+
+  /** A module's source as it is compiled (import() and import.meta rewritten, attributes read) and its code cache. */
+  private compilable(source: string, filename: string, guestCode: boolean): { source: string; types: Map<string, string>; cachedData?: ivm.ExternalCopy<ArrayBuffer> } {
+    const read = readImportAttributes(guestCode ? rewriteModuleHooks(source, filename, true) : source);
+    this.attributesByPath.set(filename, read.types);
+    const cacheKey = guestCode ? this.codeCache.keyOf(read.source, 'module') : undefined;
+    const cachedData = cacheKey === undefined ? undefined : this.codeCache.lookup(cacheKey, read.source, 'module', filename);
+    return cachedData ? { ...read, cachedData } : read;
   }
 
   private glue(record: ModuleRecord): { key: string; source: string } {

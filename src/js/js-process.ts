@@ -581,8 +581,37 @@ export class JsProcess extends GuestProcess implements GuestHost {
       });
     }
     if (typeof op === 'string' && op.startsWith('ipc.')) return this.parentChannel(op, args);
+    if (typeof op === 'string' && op.startsWith('esm.')) return this.requireEsmCall(op, args);
     // child_process may have to wait for the host's answer (childProcess, env scopes).
     return this.permits.run(() => this.nodeCalls.call(op, args));
+  }
+
+  /** The steps of a `require()` of an ES module (guest/require-esm.ts), on this process's module map. */
+  private requireEsmCall(op: string, args: unknown): HookResult {
+    const slot = this.slot;
+    const a = Array.isArray(args) ? args : [];
+    try {
+      if (!slot) throw Object.assign(new Error('the process has no isolate'), { code: 'ERR_INVALID_STATE' });
+      const loader = this.esm(slot);
+      if (op === 'esm.step' && typeof a[0] === 'string' && typeof a[1] === 'string') return { ok: loader.requireStep(a[0], a[1], a[2] === true) };
+      if (op === 'esm.evaluated' && typeof a[0] === 'string') {
+        loader.markEvaluated(a[0]);
+        return { ok: null };
+      }
+      // isolated-vm exports no Module class to test against; only a module handle has these.
+      const module = a[1] as ivm.Module | undefined;
+      if (op === 'esm.adopt' && typeof a[0] === 'string' && typeof module?.instantiateSync === 'function' && Array.isArray(module.dependencySpecifiers)) {
+        loader.adopt(a[0], module);
+        return { ok: null };
+      }
+      if (op === 'esm.forget' && Array.isArray(a[0])) {
+        loader.forget(a[0].filter((k): k is string => typeof k === 'string'));
+        return { ok: null };
+      }
+      throw Object.assign(new Error(`invalid arguments for '${op}'`), { code: 'ERR_INVALID_ARG_VALUE' });
+    } catch (err) {
+      return { err: errorShape(err) };
+    }
   }
 
   /** process.send, process.disconnect, process.channel.ref/unref: its end of the channel to its parent. */

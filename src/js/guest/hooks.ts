@@ -27,7 +27,16 @@ interface CompiledScript {
   runSync(context: unknown, options: object): { deref(): unknown };
   release(): void;
 }
-const ownIsolate = g.__agentos_hook_isolate as { compileScriptSync(code: string, options: object): CompiledScript };
+/** An ES module as isolated-vm's handle: linked and evaluated on this thread by `require()` (require-esm.ts). */
+export interface ModuleHandle {
+  instantiateSync(context: unknown, resolve: (specifier: string, referrer: ModuleHandle) => ModuleHandle): void;
+  evaluateSync(): unknown;
+  readonly namespace: { deref(): Record<string, unknown> };
+}
+const ownIsolate = g.__agentos_hook_isolate as {
+  compileScriptSync(code: string, options: object): CompiledScript;
+  compileModuleSync(code: string, options: object): ModuleHandle;
+};
 const ownContext = g.__agentos_hook_context;
 delete g.__agentos_hook_isolate;
 delete g.__agentos_hook_context;
@@ -66,6 +75,23 @@ export function compileScript(code: string, filename: string, cachedData: unknow
   } finally {
     script.release();
   }
+}
+
+/** Compiles an ES module in this isolate (with the host's code cache when it has one). */
+export function compileModule(code: string, filename: string, cachedData: unknown): ModuleHandle {
+  const options = Object.create(null) as Record<string, unknown>;
+  options.filename = filename;
+  if (cachedData !== undefined) options.cachedData = cachedData;
+  try {
+    return ownIsolate.compileModuleSync(code, options);
+  } catch (err) {
+    throw compileError(err, filename);
+  }
+}
+
+/** Links a module graph in this isolate's context; `resolve` answers each import with a module. */
+export function linkModule(module: ModuleHandle, resolve: (specifier: string, referrer: ModuleHandle) => ModuleHandle): void {
+  module.instantiateSync(ownContext, resolve);
 }
 
 export const meter = new CallMeter(() => rawBlock.applySyncPromise(undefined, ['turn']));

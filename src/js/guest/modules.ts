@@ -1,6 +1,7 @@
 import { COMMONJS_PREFIX, wrapCommonJs, type ModuleRecord } from './contract.js';
 import { getCwd, resolvePath } from './cwd.js';
 import { compileScript, guestError, hooks, unwrap } from './hooks.js';
+import { requireEsm } from './require-esm.js';
 
 /** Builtins Node 20 gives only with the `node:` prefix (as the daemon's module-resolver.ts). */
 export const NODE_ONLY_BUILTINS: ReadonlySet<string> = new Set(['test', 'test/reporters', 'sea', 'sqlite']);
@@ -60,6 +61,12 @@ function invalidArg(name: string, expected: string, value: unknown): TypeError {
     : `type ${typeof value} (${typeof value === 'bigint' ? `${value}n` : String(value)})`;
   const err = new TypeError(`The "${name}" argument must be ${expected === 'Array' ? 'an instance of Array' : `of type ${expected}`}. Received ${got}`);
   return Object.assign(err, { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+/** `node --no-experimental-require-module`: Node 20's require of an ES module as it was before 20.19. */
+function requireEsmOff(): boolean {
+  const execArgv = (globalThis as unknown as { process?: { execArgv?: unknown } }).process?.execArgv;
+  return Array.isArray(execArgv) && execArgv.includes('--no-experimental-require-module');
 }
 
 export function createModuleSystem(builtins: Record<string, unknown>) {
@@ -162,6 +169,9 @@ export function createModuleSystem(builtins: Record<string, unknown>) {
       return { exports: builtin(`node:${record.path}`) } as CjsModule;
     }
     const cached = cache[record.path];
+    if (cached && record.format === 'module' && !cached.loaded) {
+      throw Object.assign(new Error(`Cannot require() ES Module ${record.path} in a cycle. (from ${parent?.filename ?? 'an unnamed module'}) A cycle involving require(esm) is not allowed to maintain invariants mandated by the ECMAScript specification. Try making at least part of the dependency in the graph lazily loaded.`), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
+    }
     if (cached) {
       if (parent && !parent.children.includes(cached)) parent.children.push(cached);
       return cached;
@@ -182,7 +192,10 @@ export function createModuleSystem(builtins: Record<string, unknown>) {
           throw err;
         }
       } else if (record.format === 'module') {
-        throw Object.assign(new Error(`require() of ES Module ${record.path}${parent?.filename ? ` from ${parent.filename}` : ''} not supported.\nInstead change the require of ${record.path} to a dynamic import() which is available in all CommonJS modules.`), { code: 'ERR_REQUIRE_ESM' });
+        if (requireEsmOff()) {
+          throw Object.assign(new Error(`require() of ES Module ${record.path}${parent?.filename ? ` from ${parent.filename}` : ''} not supported.\nInstead change the require of ${record.path} to a dynamic import() which is available in all CommonJS modules.`), { code: 'ERR_REQUIRE_ESM' });
+        }
+        module.exports = requireEsm(record.path, parent?.filename ?? `${getCwd() === '/' ? '' : getCwd()}/[eval]`);
       } else {
         const wrapper = compileScript(wrapCommonJs(record.source), record.path, record.cache, -COMMONJS_PREFIX.length) as (...args: unknown[]) => unknown;
         wrapper.call(module.exports, module.exports, module.require, module, record.path, module.path);

@@ -34,6 +34,7 @@ import { terminalResized } from './terminal.js';
 import { configureTimers, fireDue, timerGlobals } from './timers.js';
 import { capture, settleUnwound } from './async-context.js';
 import { captured } from './uncaught.js';
+import { ModuleEvaluationFailed } from './require-esm.js';
 import { configureCallbackQueue } from './callback-queue.js';
 
 const g = globalThis as unknown as Record<string | symbol, unknown>;
@@ -161,7 +162,8 @@ function guard(run: () => void, origin = 'uncaughtException'): void {
       drainTicks();
       return;
     } catch (err) {
-      if (err instanceof ExitSignal || !fatalException(err, origin)) return;
+      // A required ES module that threw: its own error follows, as this entry's rejection.
+      if (err instanceof ExitSignal || err instanceof ModuleEvaluationFailed || !fatalException(err, origin)) return;
     }
     step = () => {};
     origin = 'uncaughtException';
