@@ -304,6 +304,24 @@ test('require() of ES modules as Node 20.19: named and default (with its __esMod
   assert.ok(out.includes('ERR_REQUIRE_ASYNC_MODULE') && out.includes('inner ERR_REQUIRE_CYCLE_MODULE') && out.includes('same instance true'), out);
 });
 
+test('require() of ES modules inside another evaluation: a module on its stack is refused as a cycle, as Node, and the daemon lives on', async () => {
+  const tree: Tree = {
+    'main2.mjs': 'import "./a2.cjs";\nexport const m = 1;\nconsole.log("main2 done");\n',
+    'a2.cjs': 'try { require("./main2.mjs"); } catch (e) { console.log("a2", e.code); }\n',
+    'main3.cjs': 'try { console.log(require("./x3.mjs").x); } catch (e) { console.log("main3", e.code); }\n',
+    'x3.mjs': 'import "./y3.cjs";\nexport const x = 3;\n',
+    'y3.cjs': 'try { require("./z3.mjs"); } catch (e) { console.log("y3", e.code); }\n',
+    'z3.mjs': 'import { x } from "./x3.mjs";\nexport const z = 1;\n',
+    'main4.mjs': 'import "./a4.cjs";\nconsole.log("main4 done");\n',
+    'a4.cjs': 'try { console.log("a4", require("./fresh4.mjs").f); } catch (e) { console.log("a4", e.code, e.message); }\n',
+    'fresh4.mjs': 'import "./inner4.cjs";\nexport const f = 4;\n',
+    'inner4.cjs': 'try { require("./fresh4.mjs"); } catch (e) { console.log("inner4", e.code); }\n',
+  };
+  assert.is(await same('require-esm-nested', tree, ['main2.mjs']), 'a2 ERR_REQUIRE_CYCLE_MODULE\nmain2 done\n');
+  assert.is(await same('require-esm-nested', tree, ['main3.cjs']), 'y3 ERR_REQUIRE_CYCLE_MODULE\n3\n');
+  assert.is(await same('require-esm-nested', tree, ['main4.mjs']), 'inner4 ERR_REQUIRE_CYCLE_MODULE\na4 4\nmain4 done\n');
+});
+
 test('require() of an ES module that throws: the process ends with the module\'s own error, as in Node', async () => {
   const { vm, host } = await both('require-esm-throws', { 'boom.mjs': 'export const x = 1;\nthrow new RangeError("boom at load");\n', 'main.cjs': "require('./boom.mjs');\n" }, ['main.cjs']);
   assert.is(vm.exitCode, 1);
