@@ -60,20 +60,21 @@ export function requireEsm(path: string, fromFile: string): unknown {
     pathOf.set(module, next.path);
     return module;
   };
+  let root: ModuleHandle;
+  try {
+    root = moduleFor(path, fromFile);
+    linkModule(root, (specifier, referrer) => {
+      const from = pathOf.get(referrer);
+      if (from === undefined) throw new Error(`require() of ES Module ${path}: a module of its graph was not linked by this require`);
+      return moduleFor(specifier, from);
+    });
+  } catch (err) {
+    hooks.node('esm.forget', [adopted]);
+    throw err;
+  }
+  // Only what runs while this graph evaluates is inside it (a require there is nested).
   depth++;
   try {
-    let root: ModuleHandle;
-    try {
-      root = moduleFor(path, fromFile);
-      linkModule(root, (specifier, referrer) => {
-        const from = pathOf.get(referrer);
-        if (from === undefined) throw new Error(`require() of ES Module ${path}: a module of its graph was not linked by this require`);
-        return moduleFor(specifier, from);
-      });
-    } catch (err) {
-      hooks.node('esm.forget', [adopted]);
-      throw err;
-    }
     // The graph's namespace comes through the guard: isolated-vm gives a module's own
     // namespace only to the handle that evaluated it.
     const guard = overModule(`import * as namespace from ${JSON.stringify(GUARD)};\nexport { namespace };\nexport const done = true;`, `${path}?require`, root);
