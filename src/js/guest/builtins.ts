@@ -7,6 +7,7 @@ import { internalBinding } from './node/bindings.js';
 import { configureLazyTransform, transformLoaded } from './node/lazy-transform.js';
 import { lazyBuffer, lazyPath } from './lazy.js';
 import { nodeLibBundle, onNodeLibLoad } from './node-lib-loader.js';
+import { withObjectUrls } from './node/object-urls.js';
 import { createDiagnosticsChannel } from './node/diagnostics-channel.js';
 import { createOs } from './node/os.js';
 import { createPerfHooks } from './node/perf-hooks.js';
@@ -108,7 +109,7 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     'stream/promises': () => nodeLibBundle().loadStreamPromises(),
     'stream/web': () => nodeLibBundle().loadStreamWeb(),
     string_decoder: () => nodeLibBundle().loadStringDecoder(),
-    url: () => nodeLibBundle().nodeLib('url'),
+    url: () => withObjectUrls(nodeLibBundle().nodeLib('url')),
     querystring: () => nodeLibBundle().nodeLib('querystring'),
     readline: () => nodeLibBundle().nodeLib('readline'),
     'readline/promises': () => nodeLibBundle().nodeLib('readline/promises'),

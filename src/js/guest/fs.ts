@@ -880,12 +880,24 @@ export const constants = fsConstants;
 /** `fs/promises`, the same object as `fs.promises`. */
 export const fsPromises: Record<string, unknown> = { ...promises, constants };
 
+/** fs.openAsBlob as Node 20's: validated as Node does, the Blob from Node's own internal/blob. */
+function openAsBlob(path: unknown, options: unknown = {}): Promise<unknown> {
+  const v = nodeFs();
+  v.validateObject(options, 'options');
+  const type = (options as { type?: unknown }).type || '';
+  v.validateString(type, 'options.type');
+  const validated = v.getValidatedPath(path);
+  const { createBlobFromFilePath } = nodeRequire('internal/blob') as { createBlobFromFilePath(p: unknown, o: object): unknown };
+  return Promise.resolve(createBlobFromFilePath(typeof validated === 'string' ? validated : String(validated), { type }));
+}
+
 /** The `fs` module object, whose functions Node's own steps call (so that a caller's replacements see them). */
 let fsModule: Record<string, AnyFn | undefined> | undefined;
 
 export function createFs(streams: Record<string, AnyFn>) {
   const fs = {
     ...sync, opendirSync: dirs.opendirSync, Dir: dirs.Dir, ...callbacks, ...streams, watch, FSWatcher, promises: fsPromises, constants, F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1,
+    openAsBlob,
     // Node exports it for its tests: seconds from a number, a numeric string or a Date.
     _toUnixTimestamp: (time: unknown, name?: string) => nodeFs().toUnixTimestamp(time, name),
   };

@@ -10,6 +10,7 @@
  *   (`WeakMap { <items unknown> }`, as Node prints without showHidden).
  * - `isExternal`/`isProxy`/`isWasmModuleObject` are always false.
  */
+import { createBlobBinding } from './blob-binding.js';
 import { fsConstants } from '../fs-constants.js';
 import { OS_CONSTANTS } from './os.js';
 import { createReportBinding } from './report-binding.js';
@@ -192,7 +193,10 @@ const bindings: Record<string, () => unknown> = {
   constants: () => ({ os: { ...OS_CONSTANTS, UV_UDP_REUSEADDR: 4 }, fs: fsConstants, crypto: {} }),
   report: () => createReportBinding(() => (globalThis as any).process, () => nodeRequire('fs'), () => nodeRequire('os').hostname()),
   string_decoder: () => ({ encodings: ['ascii', 'utf8', 'base64', 'utf16le', 'latin1', 'hex', 'buffer', 'base64url'] }),
+  blob: () => createBlobBinding(),
   buffer: () => ({
+    // Node 20's buffer.kMaxLength on 64-bit (internal/blob.js checks a blob's size against it).
+    kMaxLength: 2 ** 32,
     compare(a: Uint8Array, b: Uint8Array): number {
       const n = Math.min(a.length, b.length);
       for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;

@@ -121,7 +121,6 @@ export function patchBuffer(Buffer: AnyBuffer): AnyBuffer {
 
 /** The `buffer` module's exports around the (patched) Buffer class. */
 export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
-  const g = globalThis as Record<string, any>;
   function SlowBuffer(size: number) {
     return Buffer.allocUnsafeSlow(size);
   }
@@ -159,9 +158,19 @@ export function bufferModule(Buffer: AnyBuffer): Record<string, unknown> {
     }),
     INSPECT_MAX_BYTES: NODE_INSPECT_BYTES,
   };
-  // Blob and File are node-lib's globals; re-exported when they exist.
-  for (const name of ['Blob', 'resolveObjectURL', 'File']) {
-    Object.defineProperty(mod, name, { get: () => g[name], enumerable: true, configurable: true });
+  // Node's own Blob and File (internal/blob.js, internal/file.js), loaded on first touch.
+  const blob = () => nodeRequire('internal/blob') as Record<string, unknown>;
+  for (const [name, load] of [['Blob', () => blob().Blob], ['resolveObjectURL', () => blob().resolveObjectURL], ['File', () => (nodeRequire('internal/file') as Record<string, unknown>).File]] as const) {
+    Object.defineProperty(mod, name, {
+      get: () => {
+        const value = load();
+        // Undefined only while internal/blob is still loading (a require cycle): ask again later.
+        if (value !== undefined) Object.defineProperty(mod, name, { value, writable: true, enumerable: true, configurable: true });
+        return value;
+      },
+      enumerable: true,
+      configurable: true,
+    });
   }
   return mod;
 }

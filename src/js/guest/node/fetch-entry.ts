@@ -3,15 +3,12 @@
  * as its fetch, from undici's index-fetch.js), with undici's global dispatcher the guest's
  * (./fetch-dispatcher.ts). Required on first use of fetch, Headers, Request, Response or FormData.
  */
-import { ensureBlob } from './blob-fallback.js';
-import { netHost } from './net-host.js';
 
 declare function require(id: string): any;
 
 let loaded: Record<string, unknown> | undefined;
 export function loadFetch(): Record<string, unknown> {
   if (loaded) return loaded;
-  ensureBlob(netHost().nodeRequire('buffer'));
   // undici reports each fetch to performance.markResourceTiming, which adds a resource entry
   // to Node's timeline; the guest's performance keeps no resource entries yet.
   const performance = (globalThis as unknown as { performance: Record<string, unknown> }).performance;

@@ -21,6 +21,11 @@ export const internalShims: Record<string, () => unknown> = {
   }),
   'internal/options': () => ({ getOptionValue: (name: string) => (name === '--stack-trace-limit' ? 10 : false) }),
   'internal/url': () => ({
+    // For internal/blob.js, which only constructs one; read at its load, so the url module
+    // (the library bundle) loads when a URL is first made, not with Blob.
+    URL: function URL(input: string, base?: string) {
+      return base === undefined ? new g.URL(input) : new g.URL(input, base);
+    },
     pathToFileURL: (path: string) => ({ href: `file://${encodeURI(path).replace(/[?#]/g, encodeURIComponent)}` }),
     fileURLToPath: (url: string | { href: string }) => decodeURIComponent(new (g.URL ?? class { pathname: string; constructor(u: string) { this.pathname = u.replace(/^file:\/\//, ''); } })(typeof url === 'string' ? url : url.href).pathname),
     isURL: (v: unknown) => typeof v === 'object' && v !== null && typeof (v as { href?: unknown }).href === 'string' && typeof (v as { protocol?: unknown }).protocol === 'string',
@@ -45,7 +50,15 @@ export const internalShims: Record<string, () => unknown> = {
   'internal/worker/io': () => ({ MessageChannel: g.MessageChannel }),
   'internal/worker/js_transferable': () => ({ makeTransferable: (obj: object) => obj, kClone: Symbol('kClone'), kDeserialize: Symbol('kDeserialize'), kTransfer: Symbol('kTransfer'), kTransferList: Symbol('kTransferList') }),
   'internal/encoding': () => ({ TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder }),
-  'internal/blob': () => ({ Blob: g.Blob }),
+  // internal/blob.js reads them at its load but uses them only in Blob#stream(): the web
+  // streams (the library bundle) load then.
+  'internal/webstreams/queuingstrategies': () => ({
+    CountQueuingStrategy: function CountQueuingStrategy(init: unknown) {
+      return new g.CountQueuingStrategy(init);
+    },
+  }),
+  'internal/webstreams/readablestream': () => ({ get ReadableStream() { return g.ReadableStream; } }),
+  'internal/process/task_queues': () => ({ queueMicrotask: g.queueMicrotask }),
   'internal/process/warning': () => ({ emitWarning: (...a: unknown[]) => g.process.emitWarning(...a) }),
   // What Node's cluster files require at load: the inspector is absent; servers cannot be
   // shared with workers (./cluster-handles.ts); owner_symbol and the longest timer are Node's values.

@@ -34,6 +34,9 @@ const vendored: Record<string, () => ModuleFn> = {
   'internal/event_target': () => require('../../../../vendor/node/lib/internal/event_target.js'),
   'internal/abort_controller': () => require('../../../../vendor/node/lib/internal/abort_controller.js'),
   'internal/webidl': () => require('../../../../vendor/node/lib/internal/webidl.js'),
+  // Blob and File: Node's own, over a binding of JavaScript views (./blob-binding.ts).
+  'internal/blob': () => require('../../../../vendor/node/lib/internal/blob.js'),
+  'internal/file': () => require('../../../../vendor/node/lib/internal/file.js'),
   // cluster: Node's own, over child_process.fork's IPC channel; its server handles are ./cluster-handles.ts.
   'cluster': () => require('../../../../vendor/node/lib/cluster.js'),
   'internal/cluster/primary': () => require('../../../../vendor/node/lib/internal/cluster/primary.js'),

@@ -1,7 +1,7 @@
 /**
  * Web globals Node 20 has, defined lazily (nothing loads until a guest first reads the
- * name): Event, EventTarget, CustomEvent, AbortController and AbortSignal are Node's own
- * lib/internal/event_target.js and abort_controller.js (vendored); structuredClone and the
+ * name): Event, EventTarget, CustomEvent, AbortController, AbortSignal, Blob and File are
+ * Node's own lib/internal/event_target.js, abort_controller.js, blob.js and file.js (vendored); structuredClone and the
  * in-process MessageChannel/MessagePort/BroadcastChannel are in ./structured-clone.ts and
  * ./message-channel.ts.
  */
@@ -38,5 +38,7 @@ export function defineWebGlobals(): void {
   for (const name of ['Event', 'EventTarget', 'CustomEvent']) lazyGlobal(name, () => events()[name]);
   for (const name of ['AbortController', 'AbortSignal']) lazyGlobal(name, () => abort()[name]);
   for (const name of ['MessageChannel', 'MessagePort', 'MessageEvent', 'BroadcastChannel']) lazyGlobal(name, () => messaging()[name]);
+  lazyGlobal('Blob', () => (nodeRequire('internal/blob') as Record<string, unknown>).Blob);
+  lazyGlobal('File', () => (nodeRequire('internal/file') as Record<string, unknown>).File);
   Object.defineProperty(g, 'structuredClone', { value: structuredClone, writable: true, enumerable: true, configurable: true });
 }
