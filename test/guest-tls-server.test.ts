@@ -171,6 +171,27 @@ server.listen(0, () => {
   assert.is(out, 'tlsClientError ERR_TLS_HANDSHAKE_TIMEOUT TLS handshake timeout\n');
 });
 
+test('a client TLSSocket made directly says nothing until _start(), keeps no process alive, and its handle names a JSStreamSocket (got\'s http2-wrapper takes that class)', async () => {
+  const out = await same(`const tls = require('tls');
+const { PassThrough } = require('stream');
+const raw = new PassThrough();
+let sent = 0;
+const write = raw.write;
+raw.write = function (chunk, ...rest) { sent += chunk.length; return write.call(this, chunk, ...rest); };
+const socket = new tls.TLSSocket(raw);
+const JSStreamSocket = socket._handle._parentWrap.constructor;
+console.log(JSStreamSocket.name, typeof socket._start, socket.encrypted);
+const { Duplex } = require('stream');
+const inner = new Duplex({ write(chunk, enc, cb) { console.log('inner got', String(chunk)); cb(); }, read() {} });
+const wrapped = new JSStreamSocket(inner);
+wrapped.on('data', (d) => console.log('wrapped got', String(d)));
+wrapped.write('to inner');
+inner.push('from inner');
+setTimeout(() => { console.log('sent before _start', sent); wrapped.destroy(); }, 50);
+`);
+  assert.is(out, 'JSStreamSocket function true\ninner got to inner\nwrapped got from inner\nsent before _start 0\n');
+});
+
 test('a guest\'s oversized secure context costs it an error (E2BIG), and the VM still serves TLS', async () => {
   const huge = await client.exec(vmId, 'node', ['-e', `const tls = require('tls');
 try { tls.createSecureContext({ ca: 'x'.repeat(2 * 1024 * 1024) }); console.log('built'); } catch (e) { console.log(e.code); }

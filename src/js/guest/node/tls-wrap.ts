@@ -1,4 +1,5 @@
 import { unavailable } from './feature-unavailable.js';
+import { jsStreamSocketClass } from './js-stream-socket.js';
 import { netHost } from './net-host.js';
 import type { TlsFailure } from './net-transport.js';
 import { withMethods } from './node-constructor.js';
@@ -91,6 +92,9 @@ function makeTLSSocket() {
       this.emit('secureConnect');
     }
 
+    /** Starts a client's handshake (tls.connect's sockets have begun already; see wrapStream for one made directly). */
+    _start() {}
+
     getPeerCertificate(_detailed?: boolean) {
       return this.session.peerCertificate ? { ...this.session.peerCertificate } : {};
     }
@@ -180,8 +184,15 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
     if (raw.writableFinished) raw.destroy();
     else raw.once('finish', () => raw.destroy());
   };
+  // As Node: a client TLSSocket made directly (not by tls.connect) says nothing on raw until
+  // its _start(); the daemon's session has begun, so its first flight waits here till then.
+  let held: Uint8Array[] | null = !isServer && tls[kConnectOptions] === undefined ? [] : null;
   const session = netHost().tlsWrap(request, {
     cipher(bytes) {
+      if (held) {
+        if (bytes) held.push(bytes.slice());
+        return;
+      }
       if (raw.destroyed || raw.writableEnded) return;
       if (bytes === null) endRaw();
       else raw.write(g.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -231,14 +242,36 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
   // The session's local end is raw's (a Duplex of the guest has none).
   session.handle.local = () => raw._handle?.local?.() ?? undefined;
   tls._parent = raw;
+  // Node's TLS handle names the JS stream under it: the socket, or a JSStreamSocket around
+  // another Duplex (made when first asked for: http2-wrapper reads its constructor).
+  let parentWrap: unknown;
+  Object.defineProperty(session.handle, '_parentWrap', {
+    get: () => (parentWrap ??= raw instanceof netHost().nodeRequire('net').Socket ? raw : new (jsStreamSocketClass())(raw)),
+    configurable: true,
+  });
   const copyPeer = () => Object.assign(tls, { remoteAddress: raw.remoteAddress, remotePort: raw.remotePort, remoteFamily: raw.remoteFamily });
   copyPeer();
   if (raw.connecting) raw.once('connect', () => { copyPeer(); tls.emit('connect'); });
-  raw.on('data', (chunk: unknown) => {
-    const bytes = typeof chunk === 'string' ? g.Buffer.from(chunk) : chunk;
-    if (!session.feed(bytes)) raw.pause();
-  });
-  raw.on('end', () => session.feed(null));
+  const listen = () => {
+    raw.on('data', (chunk: unknown) => {
+      const bytes = typeof chunk === 'string' ? g.Buffer.from(chunk) : chunk;
+      if (!session.feed(bytes)) raw.pause();
+    });
+    raw.on('end', () => session.feed(null));
+    raw.resume();
+  };
+  if (held) {
+    // Until then it keeps no process alive, as a TLSWrap that never started does not.
+    tls.unref();
+    tls._start = () => {
+      if (!held) return;
+      const flight = held;
+      held = null;
+      tls.ref();
+      for (const bytes of flight) if (!raw.destroyed && !raw.writableEnded) raw.write(g.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      listen();
+    };
+  } else listen();
   raw.on('error', (err: Error) => {
     if (isServer && tls.server && !tls._secureEstablished && !errorTold) {
       errorTold = true;
@@ -257,7 +290,6 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
     // Raw ends once the session handed over its last ciphertext (at once if it already did).
     if (cipherClosed || raw.writableEnded) endRaw();
   });
-  raw.resume();
   if (!options.pauseOnConnect) tls.read(0);
 }
 
