@@ -45,7 +45,11 @@ node -e 'console.log(require("fs").readFileSync(0).length)' < /tmp/big.txt`]);
 
 test('a node that ends with output its pipe has not taken waits for the pipe, as a blocking write does; a signal ends it; dispose does not wait', async () => {
   // 60 of these, each leaving 120 kB queued in the daemon for a reader that never reads,
-  // used to end at once: the queued bytes piled up without bound.
+  // used to end at once: the queued bytes piled up without bound. The shell holds the read
+  // end while it waits for the group (it cannot fork), so the daemon may spill the pipe
+  // (shell-pipe-spill.test.ts); with no spill budget the pipe blocks its writer as on Linux,
+  // every time, not only when the writer fills it before the shell's next poll.
+  const { client } = await startSidecar({ env: { AGENTOS_PIPE_SPILL_BYTES_PER_VM: '1' } });
   const v = (await client.createVm({})).vmId;
   let err = '';
   const off = client.onOutput((e) => {
@@ -66,6 +70,7 @@ test('a node that ends with output its pipe has not taken waits for the pipe, as
   off();
   assert.ok(pid > 0);
   assert.is(err, 'ended 143\n');
+  await client.close();
 });
 
 test('a large stdin file reaches node whole, and an unlinked file node read or wrote is released when node ends', async () => {
