@@ -33,7 +33,13 @@ export const BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'path/posix', 'path/w
   'stream', 'stream/promises', 'stream/web', 'string_decoder', 'url', 'querystring', 'readline', 'readline/promises', 'net', 'async_hooks', 'v8', 'cluster',
   'http', 'http2', 'https', 'tls', 'dns', 'dns/promises', 'dgram', '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server',
   'test', 'test/reporters', 'constants', 'sys', 'console', 'punycode', 'stream/consumers', 'domain',
-  '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_writable'] as const;
+  '_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_writable',
+  'inspector', 'inspector/promises', 'trace_events'] as const;
+
+function unavailableBuiltin(code: 'ERR_INSPECTOR_NOT_AVAILABLE' | 'ERR_TRACE_EVENTS_UNAVAILABLE'): never {
+  const { codes } = nodeRequire('internal/errors') as { codes: Record<string, new () => Error> };
+  throw new codes[code]!();
+}
 
 function timersPromises() {
   const setTimeout = (ms: number, value?: unknown) => new Promise((resolve) => timerGlobals.setTimeout(() => resolve(value), ms));
@@ -49,6 +55,10 @@ function timersPromises() {
  * not, and would compile its bundle at every daemon start. As Node 20.19's.
  */
 export const LISTED_EXPORTS: Readonly<Record<string, readonly string[] | undefined>> = {
+  // They fail as they load (see createBuiltins): nothing to list.
+  inspector: [],
+  'inspector/promises': [],
+  trace_events: [],
   test: ['skip', 'todo', 'only', 'after', 'afterEach', 'before', 'beforeEach', 'describe', 'it', 'run', 'suite', 'test', 'mock'],
   'test/reporters': ['dot', 'junit', 'spec', 'tap', 'lcov'],
 };
@@ -100,6 +110,11 @@ export function createBuiltins(proc: unknown, user: () => UserInfo, _textCodecs:
     vm: createVm,
     worker_threads: createWorkerThreads,
     module: createModuleBuiltin,
+    // A VM's node is a Node built without the inspector and without tracing: loading them
+    // fails with the error such a Node's own lib/inspector.js and trace_events.js throw.
+    inspector: () => unavailableBuiltin('ERR_INSPECTOR_NOT_AVAILABLE'),
+    'inspector/promises': () => unavailableBuiltin('ERR_INSPECTOR_NOT_AVAILABLE'),
+    trace_events: () => unavailableBuiltin('ERR_TRACE_EVENTS_UNAVAILABLE'),
     events: () => nodeLibBundle().nodeLib('events'),
     stream: () => {
       const stream = nodeLibBundle().loadStream();

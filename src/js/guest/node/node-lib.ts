@@ -3,6 +3,7 @@ import { libHost } from './lib-host.js';
 import * as blockListBinding from './block-list-binding.js';
 import { loadUrlInternals } from './url-internals.js';
 import { withPristine } from './lazy-primordials.js';
+import { loadStreamWeb } from './stream-web.js';
 
 /**
  * Node's own lib/ files vendored whole under vendor/node/lib (Node 20.19.2, MIT: events,
@@ -34,6 +35,9 @@ const vendored: Record<string, () => { default: ModuleFn }> = {
   'internal/readline/interface': () => require('../../../../vendor/node/lib/internal/readline/interface.js'),
   'internal/readline/promises': () => require('../../../../vendor/node/lib/internal/readline/promises.js'),
   'internal/readline/utils': () => require('../../../../vendor/node/lib/internal/readline/utils.js'),
+  // Readable/Writable/Duplex.toWeb and fromWeb, and CompressionStream/DecompressionStream (stream-web.ts, stream.ts).
+  'internal/webstreams/adapters': () => require('../../../../vendor/node/lib/internal/webstreams/adapters.js'),
+  'internal/webstreams/compression': () => require('../../../../vendor/node/lib/internal/webstreams/compression.js'),
 };
 
 type Msg = (...args: any[]) => string;
@@ -99,11 +103,22 @@ const shims: Record<string, () => unknown> = {
     SymbolAsyncDispose: (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose'),
     customInspectSymbol: Symbol.for('nodejs.util.inspect.custom'),
     kEmptyObject: Object.freeze(Object.create(null)),
+    kEnumerableProperty: Object.freeze(Object.assign(Object.create(null), { enumerable: true })),
     spliceOne(list: unknown[], index: number) {
       for (; index + 1 < list.length; index++) list[index] = list[index + 1];
       list.pop();
     },
     promisify: (host?.builtin('util') as { promisify: unknown }).promisify,
+    createDeferredPromise() {
+      let resolve!: (v: unknown) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+    normalizeEncoding,
   }),
   'internal/util/inspect': () => ({
     inspect: libHost.inspect,
@@ -119,8 +134,41 @@ const shims: Record<string, () => unknown> = {
   }),
   'internal/process/task_queues': () => ({ queueMicrotask }),
   'internal/options': () => ({ getOptionValue: () => false }),
+  // The web streams are web-streams-polyfill's (stream-web.ts); Node's adapters check their type so.
+  'internal/webstreams/readablestream': () => {
+    const { ReadableStream } = loadStreamWeb() as { ReadableStream: new () => unknown };
+    return { ReadableStream, isReadableStream: (value: unknown) => value instanceof ReadableStream };
+  },
+  'internal/webstreams/writablestream': () => {
+    const { WritableStream } = loadStreamWeb() as { WritableStream: new () => unknown };
+    return { WritableStream, isWritableStream: (value: unknown) => value instanceof WritableStream };
+  },
+  'internal/webstreams/queuingstrategies': () => {
+    const { CountQueuingStrategy, ByteLengthQueuingStrategy } = loadStreamWeb();
+    return { CountQueuingStrategy, ByteLengthQueuingStrategy };
+  },
+  'internal/webstreams/util': () => ({
+    customInspect(this: unknown, depth: number, options: { depth?: number | null }, name: string, data: unknown) {
+      if (depth < 0) return this;
+      const inspect = libHost.inspect as unknown as (value: unknown, options: object) => string;
+      return `${name} ${inspect(data, { ...options, depth: options.depth == null ? null : options.depth - 1 })}`;
+    },
+  }),
+  'internal/streams/end-of-stream': () => require('readable-stream/lib/internal/streams/end-of-stream.js'),
+  'internal/encoding': () => {
+    const g = globalThis as unknown as Record<string, unknown>;
+    return { TextEncoder: g.TextEncoder, TextDecoder: g.TextDecoder };
+  },
   'internal/url': () => loadUrlInternals(nodeLib),
 };
+
+/** Node's normalizeEncoding (internal/util.js): the canonical name of an encoding, else undefined. */
+function normalizeEncoding(enc: unknown): string | undefined {
+  if (enc == null || enc === 'utf8' || enc === 'utf-8') return 'utf8';
+  const lower = String(enc).toLowerCase();
+  const canonical: Record<string, string> = { 'utf8': 'utf8', 'utf-8': 'utf8', ucs2: 'utf16le', 'ucs-2': 'utf16le', utf16le: 'utf16le', 'utf-16le': 'utf16le', latin1: 'latin1', binary: 'latin1', base64: 'base64', base64url: 'base64url', hex: 'hex', ascii: 'ascii' };
+  return canonical[lower];
+}
 
 // Node's own pattern (internal/util/inspect.js), for ANSI escape sequences.
 const ANSI = /[\u001B\u009B][[\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\d/#&.:=?%@~_]+)*|[a-zA-Z\d]+(?:;[-a-zA-Z\d/#&.:=?%@~_]*)*)?\u0007)|(?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PR-TZcf-ntqry=><~]))/g;
@@ -140,6 +188,10 @@ export function configureNodeLib(proc: unknown, builtin: (name: string) => unkno
 /** The few C++ bindings the vendored files reach for, in JavaScript. */
 function internalBinding(name: string): unknown {
   if (name === 'block_list') return blockListBinding;
+  // What internal/webstreams/adapters.js reads at load for its StreamBase adapters (FileHandle's
+  // web streams), which nothing here calls.
+  if (name === 'stream_wrap') return { WriteWrap: class WriteWrap {}, ShutdownWrap: class ShutdownWrap {}, kReadBytesOrError: 0, kLastWriteWasAsync: 1, streamBaseState: new Int32Array(2) };
+  if (name === 'uv') return { UV_EOF: -4095 };
   if (name === 'symbols') return { owner_symbol: Symbol('owner_symbol') };
   // internal/net.js takes fs.writeBuffer for a sync-write helper `net` here does not use.
   if (name === 'fs') return { writeBuffer: () => { throw new Error('fs.writeBuffer is not available'); } };

@@ -2,8 +2,10 @@
 /**
  * `stream/web` and the web stream globals Node 20 has: web-streams-polyfill (the WHATWG
  * reference implementation) plus TextEncoderStream/TextDecoderStream over the guest's
- * TextEncoder/TextDecoder.
+ * TextEncoder/TextDecoder, and Node's own CompressionStream/DecompressionStream.
  */
+import { nodeLib } from './node-lib.js';
+
 type Ctor = new (...args: any[]) => any;
 declare function require(id: 'web-streams-polyfill'): Record<string, Ctor>;
 
@@ -68,5 +70,9 @@ export function loadStreamWeb(): Record<string, unknown> {
     }
   }
   loaded = { ...web, TextEncoderStream, TextDecoderStream };
+  // Node's own (internal/webstreams/compression.js), over the guest's zlib.
+  for (const name of ['CompressionStream', 'DecompressionStream']) {
+    Object.defineProperty(loaded, name, { get: () => (nodeLib('internal/webstreams/compression') as Record<string, unknown>)[name], enumerable: true, configurable: true });
+  }
   return loaded;
 }
