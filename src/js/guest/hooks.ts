@@ -27,7 +27,11 @@ interface CompiledScript {
   runSync(context: unknown, options: object): { deref(): unknown };
   release(): void;
 }
-const ownIsolate = g.__agentos_hook_isolate as { compileScriptSync(code: string, options: object): CompiledScript };
+/** An isolated-vm handle on a context of this isolate: it keeps the context alive until released. */
+export interface ContextHandle {
+  release(): void;
+}
+const ownIsolate = g.__agentos_hook_isolate as { compileScriptSync(code: string, options: object): CompiledScript; createContextSync(): ContextHandle };
 const ownContext = g.__agentos_hook_context;
 delete g.__agentos_hook_isolate;
 delete g.__agentos_hook_context;
@@ -66,6 +70,41 @@ export function compileScript(code: string, filename: string, cachedData: unknow
   } finally {
     script.release();
   }
+}
+
+/** Where a script's text sits in its file, for stack traces (Node's vm options). */
+export interface ScriptOrigin { filename: string; lineOffset: number; columnOffset: number }
+
+/** A script compiled once in this isolate and bound to a context at each run (vm.Script). */
+export class UnboundScript {
+  readonly #script: CompiledScript;
+  constructor(code: string, origin: ScriptOrigin) {
+    const options = Object.create(null) as Record<string, unknown>;
+    options.filename = origin.filename;
+    if (origin.lineOffset !== 0) options.lineOffset = origin.lineOffset;
+    if (origin.columnOffset !== 0) options.columnOffset = origin.columnOffset;
+    try {
+      this.#script = ownIsolate.compileScriptSync(code, options);
+    } catch (err) {
+      throw compileError(err, origin.filename);
+    }
+  }
+
+  /**
+   * Runs the script in `context` (this process's own when undefined); a timeout ends it with
+   * isolated-vm's own Error ('Script execution timed out.'), which the caller names.
+   */
+  run(context: ContextHandle | undefined, timeout: number | undefined): unknown {
+    const options = Object.create(null) as Record<string, unknown>;
+    options.reference = true;
+    if (timeout !== undefined) options.timeout = timeout;
+    return this.#script.runSync(context ?? ownContext, options).deref();
+  }
+}
+
+/** A fresh context (its own realm and builtins) in this isolate, on this isolate's heap. */
+export function newContextHandle(): ContextHandle {
+  return ownIsolate.createContextSync();
 }
 
 export const meter = new CallMeter(() => rawBlock.applySyncPromise(undefined, ['turn']));
