@@ -32,15 +32,11 @@ export class VmContext {
   #handle: ContextHandle | undefined;
   readonly helpers: RealmHelpers;
 
-  /** `sandbox` undefined: the context's own global is the contextified object (vm.constants.DONT_CONTEXTIFY). */
-  constructor(sandbox: object | undefined) {
+  constructor(readonly sandbox: object) {
     this.#handle = newContextHandle();
     helpersScript.compiled ??= new UnboundScript(REALM_HELPERS_SOURCE, { filename: 'node:vm', lineOffset: 0, columnOffset: 0 });
     this.helpers = helpersScript.compiled.run(this.#handle, undefined) as RealmHelpers;
-    this.sandbox = sandbox ?? this.helpers.global;
   }
-
-  readonly sandbox: object;
 
   get global(): object {
     return this.helpers.global;
@@ -54,12 +50,14 @@ export class VmContext {
 
   /** Runs a compiled script (or, once the handle is released, its source through the realm's eval) with the sandbox as global. */
   run(script: UnboundScript, source: string, filename: string, timeout: number | undefined): unknown {
-    const own = this.sandbox === this.helpers.global;
-    if (!own) this.#beforeRun();
+    this.#beforeRun();
     try {
-      return this.#handle ? script.run(this.#handle, timeout) : this.#evaluate(source, filename, timeout);
+      const result = this.#handle ? script.run(this.#handle, timeout) : this.#evaluate(source, filename, timeout);
+      // The context's global is a V8 global proxy of another security token: this realm may not
+      // touch its properties ('no access'). Node's is the sandbox's stand-in; here the sandbox is given.
+      return result === this.helpers.global ? this.sandbox : result;
     } finally {
-      if (!own) this.#afterRun();
+      this.#afterRun();
     }
   }
 
@@ -123,13 +121,18 @@ export class VmContext {
   }
 }
 
-/** The sandbox's keys as its global shows them: own first, then inherited, Object.prototype's left out. */
+/**
+ * The sandbox's keys as its global shows them: own first, then inherited. Object.prototype's
+ * are left to the context's own Object.prototype: Node's interceptor would find `constructor`
+ * or `toString` on the sandbox's chain, but as non-enumerable own properties of the global
+ * they would show in getOwnPropertyNames(globalThis), where Node lists only the sandbox's
+ * enumerable keys.
+ */
 function sandboxKeys(sandbox: object): Map<PropertyKey, PropertyDescriptor> {
   const keys = new Map<PropertyKey, PropertyDescriptor>();
   for (let p: object | null = sandbox; p !== null && p !== Object.prototype; p = getPrototypeOf(p) as object | null) {
-    if (getPrototypeOf(p) === null && p !== sandbox) break;
     for (const key of ownKeys(p)) {
-      if (!keys.has(key)) keys.set(key, getOwnPropertyDescriptor(p, key)!);
+      if (key !== '__proto__' && !keys.has(key)) keys.set(key, getOwnPropertyDescriptor(p, key)!);
     }
   }
   return keys;

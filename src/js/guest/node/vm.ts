@@ -5,7 +5,8 @@
  * (./vm-context.ts says how a sandbox object stands in for a context's global, and where that
  * differs from Node). Not offered, with a clear error: a context with its own microtask queue
  * (`microtaskMode: 'afterEvaluate'`) and one that refuses code generation
- * (`codeGeneration: { strings: false }` / `wasm: false`), which need V8 calls a script cannot make.
+ * (`codeGeneration: { strings: false }` / `wasm: false`), which need V8 calls a script cannot make,
+ * and vm.constants.DONT_CONTEXTIFY, whose global (another security token's) this realm may not use.
  */
 import { UnboundScript } from '../hooks.js';
 import { unavailable } from './feature-unavailable.js';
@@ -112,11 +113,8 @@ function createContext(contextObject: any = {}, options: any = {}): any {
   v().validateOneOf(microtaskMode, 'options.microtaskMode', ['afterEvaluate', undefined]);
   if (microtaskMode === 'afterEvaluate') throw unavailable("vm.createContext with microtaskMode 'afterEvaluate'");
   checkDynamicImport(importModuleDynamically);
-  if (contextObject === DONT_CONTEXTIFY) {
-    const context = new VmContext(undefined);
-    contexts.set(context.global, context);
-    return context.global;
-  }
+  // Its global would be the contextified object, and this realm may not touch another context's global.
+  if (contextObject === DONT_CONTEXTIFY) throw unavailable('vm.constants.DONT_CONTEXTIFY');
   // Node's makeContext takes any object (not a function or a primitive).
   if (typeof contextObject !== 'object' || contextObject === null) throw invalidArgType('object', 'object', contextObject);
   contexts.set(contextObject, new VmContext(contextObject));
