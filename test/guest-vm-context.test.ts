@@ -20,7 +20,7 @@ vm.runInContext('b = a + 1; var c = 10; function h() { return c; } this.d = 4; a
 console.log(Object.keys(sb).sort(), sb.a, sb.b, sb.c, typeof sb.h, sb.d, sb.h());
 sb.c = 20;
 console.log(vm.runInContext('c', sb), sb.h());
-console.log(vm.runInContext('delete b; typeof b', sb), 'b' in sb);
+console.log(vm.runInContext('delete b', sb), vm.runInContext('typeof b', sb), 'b' in sb);
 sb.window = sb;
 console.log(vm.runInContext('this', sb) === vm.runInContext('window', sb), vm.runInContext('this === window', sb));
 console.log(vm.runInContext('Object.keys(this).sort().join()', sb));
@@ -97,13 +97,16 @@ try { new vm.Script('1', { lineOffset: 'x' }); } catch (e) { console.log(e.code,
 `);
 });
 
-test('microtasks of a context run on the process queue, after the script', async () => {
+test('microtasks of a context run on the process queue; a callback of the context assigns new globals to the sandbox', async () => {
   await same(`
 const vm = require('vm');
 const ctx = vm.createContext({ log: (s) => console.log(s) });
 vm.runInContext('Promise.resolve().then(() => log("context microtask")); log("script end")', ctx);
 console.log('after run');
 Promise.resolve().then(() => console.log('main microtask'));
+const sb = { setTimeout };
+vm.runInNewContext('setTimeout(() => { later = 3; this.other = 4; }, 0)', sb);
+setTimeout(() => console.log(sb.later, sb.other), 5);
 `);
 });
 

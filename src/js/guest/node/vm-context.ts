@@ -29,7 +29,10 @@ export class VmContext {
   readonly #forwarded = new Set<PropertyKey>();
   /** Non-configurable own data properties of the global (declared vars and functions), copied both ways. */
   readonly #mirrored = new Set<PropertyKey>();
+  /** Sandbox properties that can never change (non-writable, non-configurable): copied once onto the global. */
+  readonly #pinned = new Set<PropertyKey>();
   #handle: ContextHandle | undefined;
+  #attached = false;
   readonly helpers: RealmHelpers;
 
   constructor(readonly sandbox: object) {
@@ -68,6 +71,9 @@ export class VmContext {
 
   /** Puts each sandbox key on the global as an accessor, and the sandbox's values of mirrored declarations. */
   #beforeRun(): void {
+    // Only from the first run on does the context hold the sandbox: one never run in can be collected.
+    if (!this.#attached) this.helpers.attach(this.sandbox, Object.prototype);
+    this.#attached = true;
     const keys = sandboxKeys(this.sandbox);
     for (const key of this.#forwarded) {
       if (!keys.has(key)) {
@@ -81,9 +87,11 @@ export class VmContext {
         if (mine?.writable && 'value' in desc && desc.value !== mine.value) this.helpers.assign(key, desc.value);
         continue;
       }
-      if (this.#forwarded.has(key)) continue;
+      if (this.#forwarded.has(key) || this.#pinned.has(key)) continue;
       const readOnly = 'value' in desc ? desc.writable === false : desc.set === undefined;
-      if (this.helpers.forward(this.sandbox, key, readOnly, desc.enumerable === true)) this.#forwarded.add(key);
+      if (!this.helpers.forward(this.sandbox, key, readOnly, desc.enumerable === true)) continue;
+      if (readOnly && !desc.configurable && 'value' in desc) this.#pinned.add(key);
+      else this.#forwarded.add(key);
     }
   }
 

@@ -15,6 +15,12 @@ export interface RealmHelpers {
   Error: ErrorConstructor;
   /** The realm's own eval: indirect, so code runs as global code of that realm. */
   evaluate(code: string): unknown;
+  /**
+   * Puts a Proxy between the global and its Object.prototype: a name the global does not have
+   * is looked up on the sandbox, and an assignment to a new global (\`x = 1\`, \`this.y = 2\`) lands
+   * on the sandbox at once, in a run or in a callback of the context that runs later.
+   */
+  attach(sandbox: object, outerObjectPrototype: object): void;
   /** Puts an accessor for sandbox[key] on the global; false when the global's own property cannot be replaced. */
   forward(sandbox: object, key: PropertyKey, readOnly: boolean, enumerable: boolean): boolean;
   /** Drops a key's accessor, giving back the builtin it hid, if any. */
@@ -38,12 +44,36 @@ export const REALM_HELPERS_SOURCE = `(function () {
   const forwarders = new Map();
   const initial = ownKeys(g);
   for (let i = 0; i < initial.length; i++) apply(mapSet, builtins, [initial[i], getOwnPropertyDescriptor(g, initial[i])]);
+  const { get: reflectGet, set: reflectSet, getPrototypeOf, setPrototypeOf } = Reflect;
+  const pinned = new Map();
   const same = (a, b) => a.value === b.value && a.get === b.get && a.set === b.set && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
   return {
     __proto__: null,
     global: g,
     Error,
     evaluate(code) { return realmEval(code); },
+    attach(sandbox, outerObjectPrototype) {
+      const inSandbox = (key) => {
+        for (let p = sandbox; p !== null && p !== outerObjectPrototype; p = getPrototypeOf(p)) {
+          if (getOwnPropertyDescriptor(p, key) !== undefined) return key !== '__proto__';
+        }
+        return false;
+      };
+      const target = Object.create(getPrototypeOf(g));
+      setPrototypeOf(g, new Proxy(target, {
+        __proto__: null,
+        has(t, key) { return inSandbox(key) || key in t; },
+        get(t, key, receiver) {
+          if (!inSandbox(key)) return reflectGet(t, key, receiver);
+          const value = sandbox[key];
+          return value === sandbox ? g : value;
+        },
+        set(t, key, value, receiver) {
+          if (receiver === g) return reflectSet(sandbox, key, value);
+          return reflectSet(t, key, value, receiver);
+        },
+      }));
+    },
     forward(sandbox, key, readOnly, enumerable) {
       // Node's interceptor gives the global for the sandbox itself (\`ctx.window = ctx\`).
       const get = function () { const value = sandbox[key]; return value === sandbox ? g : value; };
@@ -51,6 +81,13 @@ export const REALM_HELPERS_SOURCE = `(function () {
       if (!readOnly) desc.set = function (value) { sandbox[key] = value; };
       const own = getOwnPropertyDescriptor(g, key);
       if (own !== undefined && !own.configurable) return false;
+      const theirs = getOwnPropertyDescriptor(sandbox, key);
+      if (theirs !== undefined && 'value' in theirs && !theirs.writable && !theirs.configurable) {
+        // A sandbox property that can never change: the global gets the same, as Node's descriptor shows it.
+        if (!defineProperty(g, key, theirs)) return false;
+        apply(mapSet, pinned, [key, true]);
+        return true;
+      }
       if (!defineProperty(g, key, desc)) return false;
       apply(mapSet, forwarders, [key, get]);
       return true;
@@ -71,6 +108,7 @@ export const REALM_HELPERS_SOURCE = `(function () {
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i];
         const desc = getOwnPropertyDescriptor(g, key);
+        if (apply(mapHas, pinned, [key])) continue;
         if (apply(mapHas, forwarders, [key])) {
           if (desc.get === apply(mapGet, forwarders, [key])) continue;
         } else {
