@@ -30,6 +30,9 @@ vm.runInContext('Object.defineProperty(this, "ro", { value: 42 })', sb);
 vm.runInContext('ro = 0', sb);
 console.log(sb.ro, vm.runInContext('ro', sb));
 try { vm.runInContext('"use strict"; ro = 0', sb); } catch (e) { console.log(e.name, /read only/.test(e.message)); }
+const fresh = {};
+vm.runInNewContext('1', fresh);
+console.log(Object.getOwnPropertyNames(fresh), Object.getOwnPropertySymbols(fresh));
 const empty = vm.createContext();
 console.log(Object.keys(empty), vm.runInContext('var z = 3; z', empty), empty.z);
 `);

@@ -26,7 +26,12 @@ const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, ownKeys } = Re
 const helpersScript = { compiled: undefined as UnboundScript | undefined };
 
 export class VmContext {
-  readonly #forwarded = new Set<PropertyKey>();
+  /**
+   * Keys forwarded to the sandbox, with the sandbox's getter of the time. The global never gets
+   * the sandbox's own accessor (as Node's descriptor shows it): called with the global as
+   * `this`, a function of this realm may not touch it ('no access').
+   */
+  readonly #forwarded = new Map<PropertyKey, unknown>();
   /** Non-configurable own data properties of the global (declared vars and functions), copied both ways. */
   readonly #mirrored = new Set<PropertyKey>();
   /** Sandbox properties that can never change (non-writable, non-configurable): copied once onto the global. */
@@ -75,7 +80,7 @@ export class VmContext {
     if (!this.#attached) this.helpers.attach(this.sandbox, Object.prototype);
     this.#attached = true;
     const keys = sandboxKeys(this.sandbox);
-    for (const key of this.#forwarded) {
+    for (const key of this.#forwarded.keys()) {
       if (!keys.has(key)) {
         this.helpers.unforward(key);
         this.#forwarded.delete(key);
@@ -87,11 +92,17 @@ export class VmContext {
         if (mine?.writable && 'value' in desc && desc.value !== mine.value) this.helpers.assign(key, desc.value);
         continue;
       }
-      if (this.#forwarded.has(key) || this.#pinned.has(key)) continue;
+      if (this.#pinned.has(key)) continue;
+      if (this.#forwarded.has(key)) {
+        if (this.#forwarded.get(key) === desc.get) continue;
+        // The sandbox's accessor changed since: the global takes the new one.
+        this.helpers.unforward(key);
+        this.#forwarded.delete(key);
+      }
       const readOnly = 'value' in desc ? desc.writable === false : desc.set === undefined;
       if (!this.helpers.forward(this.sandbox, key, readOnly, desc.enumerable === true)) continue;
       if (readOnly && !desc.configurable && 'value' in desc) this.#pinned.add(key);
-      else this.#forwarded.add(key);
+      else this.#forwarded.set(key, desc.get);
     }
   }
 
@@ -112,7 +123,7 @@ export class VmContext {
       if (desc.configurable) {
         defineProperty(this.sandbox, key, desc);
         const readOnly = 'value' in desc ? desc.writable === false : desc.set === undefined;
-        if (this.helpers.forward(this.sandbox, key, readOnly, desc.enumerable === true)) this.#forwarded.add(key);
+        if (this.helpers.forward(this.sandbox, key, readOnly, desc.enumerable === true)) this.#forwarded.set(key, desc.get);
         continue;
       }
       this.#mirrored.add(key);
@@ -140,8 +151,17 @@ function sandboxKeys(sandbox: object): Map<PropertyKey, PropertyDescriptor> {
   const keys = new Map<PropertyKey, PropertyDescriptor>();
   for (let p: object | null = sandbox; p !== null && p !== Object.prototype; p = getPrototypeOf(p) as object | null) {
     for (const key of ownKeys(p)) {
-      if (key !== '__proto__' && !keys.has(key)) keys.set(key, getOwnPropertyDescriptor(p, key)!);
+      if (key !== '__proto__' && !keys.has(key)) keys.set(key, describe(p, key));
     }
   }
   return keys;
+}
+
+/** A Proxy sandbox may refuse to describe a key (Node never asks): taken as a plain writable property. */
+function describe(object: object, key: PropertyKey): PropertyDescriptor {
+  try {
+    return getOwnPropertyDescriptor(object, key) ?? { value: undefined, writable: true, enumerable: true, configurable: true };
+  } catch {
+    return { value: undefined, writable: true, enumerable: true, configurable: true };
+  }
 }

@@ -46,7 +46,8 @@ export const REALM_HELPERS_SOURCE = `(function () {
   for (let i = 0; i < initial.length; i++) apply(mapSet, builtins, [initial[i], getOwnPropertyDescriptor(g, initial[i])]);
   const { get: reflectGet, set: reflectSet, getPrototypeOf, setPrototypeOf } = Reflect;
   const pinned = new Map();
-  const same = (a, b) => a.value === b.value && a.get === b.get && a.set === b.set && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
+  const is = Object.is;
+  const same = (a, b) => is(a.value, b.value) && a.get === b.get && a.set === b.set && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
   return {
     __proto__: null,
     global: g,
@@ -54,8 +55,15 @@ export const REALM_HELPERS_SOURCE = `(function () {
     evaluate(code) { return realmEval(code); },
     attach(sandbox, outerObjectPrototype) {
       const inSandbox = (key) => {
-        for (let p = sandbox; p !== null && p !== outerObjectPrototype; p = getPrototypeOf(p)) {
-          if (getOwnPropertyDescriptor(p, key) !== undefined) return key !== '__proto__';
+        if (key === '__proto__' || !(key in sandbox)) return false;
+        if (!(key in outerObjectPrototype)) return true;
+        // Object.prototype's names are the context's own (see sandboxKeys in vm-context.ts).
+        try {
+          for (let p = sandbox; p !== null && p !== outerObjectPrototype; p = getPrototypeOf(p)) {
+            if (getOwnPropertyDescriptor(p, key) !== undefined) return true;
+          }
+        } catch {
+          return true;
         }
         return false;
       };
@@ -81,7 +89,13 @@ export const REALM_HELPERS_SOURCE = `(function () {
       if (!readOnly) desc.set = function (value) { sandbox[key] = value; };
       const own = getOwnPropertyDescriptor(g, key);
       if (own !== undefined && !own.configurable) return false;
-      const theirs = getOwnPropertyDescriptor(sandbox, key);
+      let theirs;
+      try {
+        theirs = getOwnPropertyDescriptor(sandbox, key);
+      } catch {
+        // A Proxy sandbox may refuse to describe its keys (Node never asks): forward them all the same.
+      }
+
       if (theirs !== undefined && 'value' in theirs && !theirs.writable && !theirs.configurable) {
         // A sandbox property that can never change: the global gets the same, as Node's descriptor shows it.
         if (!defineProperty(g, key, theirs)) return false;

@@ -50,18 +50,22 @@ const decorated = new WeakSet<object>();
  * error's top stack frame stands for it (the same place, except for `throw new Error()`, where
  * Node points at `throw`), and only when that frame is in this script.
  */
-function decorate(err: unknown, code: string, filename: string, lineOffset: number): void {
+function decorate(err: unknown, code: string, origin: { filename: string; lineOffset: number; columnOffset: number }): void {
   if (typeof err !== 'object' || err === null || decorated.has(err)) return;
   const stack = (err as { stack?: unknown }).stack;
   if (typeof stack !== 'string') return;
   const frame = /\n\s+at (?:.*\()?(.*):(\d+):(\d+)\)?(?:\n|$)/.exec(stack);
-  if (!frame || frame[1] !== filename) return;
+  if (!frame || frame[1] !== origin.filename) return;
   const line = Number(frame[2]);
-  const source = code.split('\n')[line - 1 - lineOffset];
+  const source = code.split('\n')[line - 1 - origin.lineOffset];
   if (source === undefined) return;
+  let column = Number(frame[3]) - 1 - (line === origin.lineOffset + 1 ? origin.columnOffset : 0);
+  // V8 puts the message of `throw new Error()` at the throw, the stack frame at the `new`.
+  const thrown = /throw\s+$/.exec(source.slice(0, column));
+  if (thrown) column = thrown.index;
   decorated.add(err);
   try {
-    (err as { stack: string }).stack = `${filename}:${line}\n${source}\n${' '.repeat(Number(frame[3]) - 1)}^\n\n${stack}`;
+    (err as { stack: string }).stack = `${origin.filename}:${line}\n${source}\n${' '.repeat(Math.max(column, 0))}^\n\n${stack}`;
   } catch {
     // A frozen error keeps its stack, as in Node.
   }
@@ -140,7 +144,7 @@ function getContextOptions(options: any): object {
 class Script {
   readonly #code: string;
   readonly #filename: string;
-  readonly #lineOffset: number;
+  readonly #origin: { filename: string; lineOffset: number; columnOffset: number };
   readonly #compiled: UnboundScript;
   readonly cachedDataRejected: boolean | undefined;
   readonly sourceMapURL: string | undefined;
@@ -158,7 +162,7 @@ class Script {
     checkDynamicImport(importModuleDynamically);
     this.#code = code as string;
     this.#filename = filename;
-    this.#lineOffset = lineOffset;
+    this.#origin = { filename, lineOffset, columnOffset };
     this.#compiled = new UnboundScript(this.#code, { filename, lineOffset, columnOffset });
     // V8's code cache stays the daemon's business: cached data given is never used.
     if (cachedData !== undefined) this.cachedDataRejected = true;
@@ -182,14 +186,20 @@ class Script {
     } catch (err) {
       const timeout = timedOut(err, args.timeout, ErrorOfContext);
       if (timeout) throw timeout;
-      if (args.displayErrors) decorate(err, this.#code, this.#filename, this.#lineOffset);
+      if (args.displayErrors) decorate(err, this.#code, this.#origin);
       throw err;
     }
   }
 
   runInNewContext(contextObject?: unknown, options?: unknown): unknown {
     const made = contextObject === DONT_CONTEXTIFY || !contextOf(contextObject);
-    return runOnce(this, made, createContext(contextObject, getContextOptions(options)), options);
+    const contextified = createContext(contextObject, getContextOptions(options));
+    try {
+      return this.runInContext(contextified, options);
+    } finally {
+      // Nothing else will run in it through a script: let it be collected once unreachable.
+      if (made) contextOf(contextified)?.releaseHandle();
+    }
   }
 
   createCachedData(): Uint8Array {
@@ -240,16 +250,13 @@ function runInContext(code: unknown, contextifiedObject: unknown, options?: any)
 
 function runInNewContext(code: unknown, contextObject?: unknown, options?: any): unknown {
   if (typeof options === 'string') options = { filename: options };
-  const made = contextObject === DONT_CONTEXTIFY || !contextOf(contextObject);
+  const made = !contextOf(contextObject);
   const contextified = createContext(contextObject, getContextOptions(options));
-  return runOnce(new Script(code, options), made, contextified, options);
-}
-
-/** A run in a context runInNewContext made: afterwards nothing holds its handle, so it can be collected once unreachable. */
-function runOnce(script: Script, made: boolean, contextified: object, options: unknown): unknown {
+  const script = new Script(code, options);
   try {
     return script.runInContext(contextified, options);
   } finally {
+    // Nothing else will run in it through a script: let it be collected once unreachable.
     if (made) contextOf(contextified)?.releaseHandle();
   }
 }
