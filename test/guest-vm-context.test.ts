@@ -49,7 +49,9 @@ console.log(vm.runInNewContext('Object.getOwnPropertyNames(globalThis).sort().jo
 const ctx = vm.createContext({});
 vm.runInContext('Array.prototype.mine = 1', ctx);
 console.log([].mine, vm.runInContext('[].mine', ctx));
-console.log(require('util').inspect(vm.runInNewContext('({ a: [1, { b: "x" }], n: null, d: new Date(0) })')));
+console.log(require('util').inspect(vm.runInNewContext('({ a: [1, { b: "x" }], n: null, d: new Date(0), m: new Map([[1, 2]]) })')));
+const { types } = require('util');
+console.log(types.isPromise(vm.runInNewContext('Promise.resolve(1)')), types.isMapIterator(vm.runInNewContext('new Map().keys()')), types.isSetIterator(vm.runInNewContext('new Set().values()')), types.isPromise({ [Symbol.toStringTag]: 'Promise' }));
 `);
 });
 

@@ -20,6 +20,7 @@
  * later runs in it go through the realm's own eval (see `run`).
  */
 import { newContextHandle, UnboundScript, type ContextHandle } from '../hooks.js';
+import { addRealmIntrinsics } from './bindings.js';
 import { REALM_HELPERS_SOURCE, type RealmHelpers } from './vm-realm.js';
 
 const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, ownKeys } = Reflect;
@@ -44,6 +45,7 @@ export class VmContext {
     this.#handle = newContextHandle();
     helpersScript.compiled ??= new UnboundScript(REALM_HELPERS_SOURCE, { filename: 'node:vm', lineOffset: 0, columnOffset: 0 });
     this.helpers = helpersScript.compiled.run(this.#handle, undefined) as RealmHelpers;
+    addRealmIntrinsics(...this.helpers.intrinsics);
   }
 
   get global(): object {

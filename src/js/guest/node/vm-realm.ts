@@ -13,6 +13,8 @@ export interface RealmHelpers {
   global: object;
   /** The realm's Error, as the context began: Node's timeout error is one of the context's. */
   Error: ErrorConstructor;
+  /** Promise.prototype and the Map and Set iterator prototypes, for util.types of this realm's values. */
+  intrinsics: [object, object, object];
   /** The realm's own eval: indirect, so code runs as global code of that realm. */
   evaluate(code: string): unknown;
   /**
@@ -52,6 +54,7 @@ export const REALM_HELPERS_SOURCE = `(function () {
     __proto__: null,
     global: g,
     Error,
+    intrinsics: [Promise.prototype, getPrototypeOf(new Map().entries()), getPrototypeOf(new Set().values())],
     evaluate(code) { return realmEval(code); },
     attach(sandbox, outerObjectPrototype) {
       const inSandbox = (key) => {
