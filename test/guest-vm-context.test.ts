@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startSidecar } from './helpers/sidecar.js';
+import { startSidecar, waitForAsync } from './helpers/sidecar.js';
 import { sameAsHost } from './helpers/vm-and-host.js';
 
 // Node's vm with real new contexts: each script runs in a VM and under the host's Node 20 and
@@ -130,6 +130,19 @@ for (;;) { const c = vm.createContext({ i: kept.length }); vm.runInContext('i', 
   assert.is.not(r.exitCode, 0);
   const after = await client.exec(vmId, 'node', ['-e', 'console.log(require("vm").runInNewContext("a * 2", { a: 21 }))']);
   assert.is(after.stdout, '42\n');
+});
+
+test('a script spinning in a context with a long timeout still ends when the process is killed', async () => {
+  const { pid } = await client.spawn(vmId, 'node', ['-e', `
+    const vm = require('vm');
+    const ctx = vm.createContext({});
+    vm.runInContext('while (true) {}', ctx, { timeout: 2 ** 31 });`]);
+  await waitForAsync(async () => (await client.listProcesses(vmId)).processes.some((p) => p.pid === pid && p.usage.cpuMs > 200));
+  const exit = client.waitForExit(vmId, pid);
+  await client.kill(vmId, pid, 'SIGKILL');
+  await exit;
+  const after = await client.exec(vmId, 'node', ['-e', 'console.log(require("vm").runInNewContext("a + 1", { a: 1 }))']);
+  assert.is(after.stdout, '2\n');
 });
 
 test.after(async () => {

@@ -97,7 +97,8 @@ export class UnboundScript {
   run(context: ContextHandle | undefined, timeout: number | undefined): unknown {
     const options = Object.create(null) as Record<string, unknown>;
     options.reference = true;
-    if (timeout !== undefined) options.timeout = timeout;
+    // isolated-vm takes an int32 of ms; Node allows a uint32: past 24.8 days is no different.
+    if (timeout !== undefined) options.timeout = Math.min(timeout, 2 ** 31 - 1);
     return this.#script.runSync(context ?? ownContext, options).deref();
   }
 }
