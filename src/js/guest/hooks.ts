@@ -33,9 +33,14 @@ export interface ModuleHandle {
   evaluateSync(): unknown;
   readonly namespace: { deref(): Record<string, unknown> };
 }
+/** An isolated-vm handle on a context of this isolate: it keeps the context alive until released. */
+export interface ContextHandle {
+  release(): void;
+}
 const ownIsolate = g.__agentos_hook_isolate as {
   compileScriptSync(code: string, options: object): CompiledScript;
   compileModuleSync(code: string, options: object): ModuleHandle;
+  createContextSync(): ContextHandle;
 };
 const ownContext = g.__agentos_hook_context;
 delete g.__agentos_hook_isolate;
@@ -92,6 +97,42 @@ export function compileModule(code: string, filename: string, cachedData: unknow
 /** Links a module graph in this isolate's context; `resolve` answers each import with a module. */
 export function linkModule(module: ModuleHandle, resolve: (specifier: string, referrer: ModuleHandle) => ModuleHandle): void {
   module.instantiateSync(ownContext, resolve);
+}
+
+/** Where a script's text sits in its file, for stack traces (Node's vm options). */
+export interface ScriptOrigin { filename: string; lineOffset: number; columnOffset: number }
+
+/** A script compiled once in this isolate and bound to a context at each run (vm.Script). */
+export class UnboundScript {
+  readonly #script: CompiledScript;
+  constructor(code: string, origin: ScriptOrigin) {
+    const options = Object.create(null) as Record<string, unknown>;
+    options.filename = origin.filename;
+    if (origin.lineOffset !== 0) options.lineOffset = origin.lineOffset;
+    if (origin.columnOffset !== 0) options.columnOffset = origin.columnOffset;
+    try {
+      this.#script = ownIsolate.compileScriptSync(code, options);
+    } catch (err) {
+      throw compileError(err, origin.filename);
+    }
+  }
+
+  /**
+   * Runs the script in `context` (this process's own when undefined); a timeout ends it with
+   * isolated-vm's own Error ('Script execution timed out.'), which the caller names.
+   */
+  run(context: ContextHandle | undefined, timeout: number | undefined): unknown {
+    const options = Object.create(null) as Record<string, unknown>;
+    options.reference = true;
+    // isolated-vm takes an int32 of ms; Node allows a uint32: past 24.8 days is no different.
+    if (timeout !== undefined) options.timeout = Math.min(timeout, 2 ** 31 - 1);
+    return this.#script.runSync(context ?? ownContext, options).deref();
+  }
+}
+
+/** A fresh context (its own realm and builtins) in this isolate, on this isolate's heap. */
+export function newContextHandle(): ContextHandle {
+  return ownIsolate.createContextSync();
 }
 
 export const meter = new CallMeter(() => rawBlock.applySyncPromise(undefined, ['turn']));

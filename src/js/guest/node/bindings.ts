@@ -39,10 +39,21 @@ const regexpSource = getter(RegExp.prototype, 'source');
 const mapIterProto = Object.getPrototypeOf(new Map().entries()) as object;
 const setIterProto = Object.getPrototypeOf(new Set().values()) as object;
 const noTag = (v: object) => !(Symbol.toStringTag in v);
-const hasProto = (v: unknown, proto: object) => {
-  for (let p = v; p !== null && p !== undefined; p = Object.getPrototypeOf(p)) if (p === proto) return true;
+/** Prototypes of other realms of this isolate (vm contexts), weakly: their promises and iterators are what this realm's are. */
+const realmPromiseProtos = new WeakSet<object>();
+const realmMapIterProtos = new WeakSet<object>();
+const realmSetIterProtos = new WeakSet<object>();
+const hasRealmProto = (v: unknown, own: object, others: WeakSet<object>) => {
+  for (let p = v; p !== null && p !== undefined; p = Object.getPrototypeOf(p)) if (p === own || others.has(p as object)) return true;
   return false;
 };
+
+/** A vm context's Promise.prototype and Map and Set iterator prototypes, for util.types. */
+export function addRealmIntrinsics(promiseProto: object, mapIteratorProto: object, setIteratorProto: object): void {
+  realmPromiseProtos.add(promiseProto);
+  realmMapIterProtos.add(mapIteratorProto);
+  realmSetIterProtos.add(setIteratorProto);
+}
 
 const isNumberObject = brand((v) => typeof v === 'object' && Number.prototype.valueOf.call(v));
 const isStringObject = brand((v) => typeof v === 'object' && String.prototype.valueOf.call(v));
@@ -67,11 +78,11 @@ const types = {
   isAsyncFunction: (v: unknown) => typeof v === 'function' && (tag(v) === '[object AsyncFunction]' || tag(v) === '[object AsyncGeneratorFunction]'),
   isGeneratorFunction: (v: unknown) => typeof v === 'function' && (tag(v) === '[object GeneratorFunction]' || tag(v) === '[object AsyncGeneratorFunction]'),
   isGeneratorObject: (v: unknown) => typeof v === 'object' && v !== null && (tag(v) === '[object Generator]' || tag(v) === '[object AsyncGenerator]'),
-  isPromise: (v: unknown) => typeof v === 'object' && v !== null && tag(v) === '[object Promise]' && v instanceof Promise,
+  isPromise: (v: unknown) => typeof v === 'object' && v !== null && tag(v) === '[object Promise]' && hasRealmProto(v, Promise.prototype, realmPromiseProtos),
   isMap: brand((v) => mapSize.call(v)),
   isSet: brand((v) => setSize.call(v)),
-  isMapIterator: (v: unknown) => typeof v === 'object' && v !== null && hasProto(v, mapIterProto),
-  isSetIterator: (v: unknown) => typeof v === 'object' && v !== null && hasProto(v, setIterProto),
+  isMapIterator: (v: unknown) => typeof v === 'object' && v !== null && hasRealmProto(v, mapIterProto, realmMapIterProtos),
+  isSetIterator: (v: unknown) => typeof v === 'object' && v !== null && hasRealmProto(v, setIterProto, realmSetIterProtos),
   isWeakMap: brand((v) => WeakMap.prototype.has.call(v as WeakMap<object, unknown>, {})),
   isWeakSet: brand((v) => WeakSet.prototype.has.call(v as WeakSet<object>, {})),
   isArrayBuffer,
