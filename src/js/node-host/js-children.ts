@@ -25,6 +25,8 @@ export interface ChildRequest {
   stdio: [Stdio, Stdio, Stdio];
   /** An IPC channel to it ('ipc' in its stdio): a `node` child gets `process.send`. */
   ipc: boolean;
+  /** A worker_threads Worker: it ends when its parent ends, as a thread ends with its process. */
+  worker: boolean;
 }
 
 /** What a child's stdio is wired to. */
@@ -92,7 +94,7 @@ export function checkChildRequest(raw: unknown): ChildRequest {
   }
   if (typeof r.cwd !== 'string' || r.cwd.includes('\0')) invalid('The "options.cwd" property must be a string');
   if (!Array.isArray(r.stdio) || r.stdio.length !== 3 || !r.stdio.every((s) => typeof s === 'string' && STDIO.has(s))) invalid('The "options.stdio" property must be three of pipe, inherit, ignore');
-  return { file: r.file, args: [...(r.args as string[])], env, cwd: r.cwd, stdio: r.stdio as ChildRequest['stdio'], ipc: r.ipc === true };
+  return { file: r.file, args: [...(r.args as string[])], env, cwd: r.cwd, stdio: r.stdio as ChildRequest['stdio'], ipc: r.ipc === true, worker: r.worker === true };
 }
 
 /** A start that failed as a Node spawn fails: an errno the guest's ChildProcess reports. */
@@ -120,6 +122,7 @@ interface Running {
   refed: boolean;
   /** The parent's end of the IPC channel to it. */
   ipc?: IpcEnd;
+  worker: boolean;
 }
 
 function channelClosed(): Error {
@@ -172,7 +175,7 @@ export class JsChildren {
       throw err;
     }
     pid = proc.pid;
-    this.running.set(pid, { proc, stdin, refed: true, ...(channel ? { ipc: channel.parent } : {}) });
+    this.running.set(pid, { proc, stdin, refed: true, worker: req.worker, ...(channel ? { ipc: channel.parent } : {}) });
     channel?.parent.attach((batch) => deliver(pid, 'ipc', batch) || undefined);
     void proc.exited.then(async (exit) => {
       // Its end goes with it (a WASM child never had it attached); what it sent, and the
@@ -217,6 +220,11 @@ export class JsChildren {
   /** The parent has ended: its children see their channels end. */
   closeChannels(): void {
     for (const c of this.running.values()) c.ipc?.close();
+  }
+
+  /** The parent has ended: its workers end with it (Node stops a process's threads when it exits). */
+  endWorkers(): void {
+    for (const c of this.running.values()) if (c.worker) c.proc.kill('SIGKILL');
   }
 
   endStdin(pid: unknown): void {

@@ -1,0 +1,94 @@
+/**
+ * A worker's side of worker_threads: when the parent's marker (worker-wire.ts) is in the
+ * environment, the runtime starts in worker mode (as Node's worker_thread main does):
+ * `isMainThread` false, `parentPort` joined to the Worker object in the parent, `workerData`,
+ * `threadId`, argv and execArgv as the Worker's options gave them; 'online' goes to the
+ * parent before the main program runs, and an exception nothing caught goes to it as the
+ * Worker's 'error' event before the worker exits with 1.
+ */
+import { nodeCall } from './bridge.js';
+import { onChildEvent } from './child-events.js';
+import { createParentPort } from './worker-port.js';
+import { cloneForWire, decode, decodeData, encode, errorToWire, WORKER_MARKER, type WorkerSetup } from './worker-wire.js';
+
+/** The pid the daemon's deliveries for the channel to the parent carry. */
+const PARENT_CHANNEL = 0;
+
+export interface WorkerSelf {
+  threadId: number;
+  parentPort: object;
+  workerData: unknown;
+  resourceLimits: Record<string, number>;
+  name: string;
+}
+
+let self: WorkerSelf | undefined;
+
+/** This process's worker state; undefined in a main thread. */
+export function workerSelf(): WorkerSelf | undefined {
+  return self;
+}
+
+/** Worker mode, when the marker says so (setup: nothing here calls out to the daemon). */
+export function setupWorkerSelf(proc: Record<string, any>): boolean {
+  const env = proc.env as Record<string, string | undefined>;
+  const raw = env[WORKER_MARKER];
+  if (raw === undefined) return false;
+  delete env[WORKER_MARKER];
+  const setup = JSON.parse(raw) as WorkerSetup;
+  const argv = proc.argv as string[];
+  // `node -e CODE args...` leaves argv as [node, args...]; Node's eval worker shows `[worker eval]`.
+  if (setup.eval) argv.splice(1, 0, '[worker eval]');
+  proc.execArgv = setup.execArgv;
+  const send = (bytes: Uint8Array) => nodeCall<boolean>('ipc.send', [bytes]);
+  // Made on first use: setup may not call out, and Node's event_target loads on demand.
+  let made: ReturnType<typeof createParentPort> | undefined;
+  const port = () => (made ??= createParentPort({
+    post: (value, transferList) => {
+      const cloned = cloneForWire(value, transferList);
+      send(encode({ t: 'message', d: cloned }));
+    },
+    ref: (refed) => nodeCall('ipc.ref', [refed]),
+  }));
+  let data: { value: unknown } | undefined;
+  self = {
+    threadId: proc.pid as number,
+    get parentPort() {
+      return port().port;
+    },
+    get workerData() {
+      data ??= { value: decodeData(setup.data) };
+      return data.value;
+    },
+    resourceLimits: setup.resourceLimits,
+    name: setup.name,
+  };
+  const tick = (proc.nextTick as (fn: () => void) => void).bind(proc);
+  onChildEvent(PARENT_CHANNEL, (kind, batch) => {
+    if (kind !== 'ipc') return;
+    if (batch === null) return tick(() => port().end());
+    for (const bytes of batch as Uint8Array[]) {
+      tick(() => {
+        const envelope = decode(bytes);
+        if (envelope.t === 'message') port().deliver(envelope.d);
+      });
+    }
+  });
+  return true;
+}
+
+/** Before the main program: the parent's 'online'. */
+export function announceOnline(): void {
+  if (self) nodeCall('ipc.send', [encode({ t: 'online' })]);
+}
+
+/** An exception nothing caught, for the parent's 'error' event; false in a main thread. */
+export function reportUncaught(err: unknown): boolean {
+  if (!self) return false;
+  try {
+    nodeCall('ipc.send', [encode({ t: 'error', e: errorToWire(err) })]);
+  } catch {
+    // The parent is gone: nobody to tell.
+  }
+  return true;
+}
