@@ -184,9 +184,11 @@ function fatalException(err: unknown, origin: string): boolean {
     }
   } catch (again) {
     if (again instanceof ExitSignal) return false;
-    // A handler that throws ends the process with 7, as Node's does (no `exit` listeners).
-    writeOut(2, `${describeUncaught(again)}\n`);
-    hooks.exit(7);
+    // A handler that throws ends the process with 7, as Node's does (no `exit` listeners);
+    // a worker's goes to its parent's 'error' event, and the worker ends with 1.
+    const reported = reportUncaught(again);
+    if (!reported) writeOut(2, `${describeUncaught(again)}\n`);
+    hooks.exit(reported ? 1 : 7);
     return false;
   }
   settleUnwound();

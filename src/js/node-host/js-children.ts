@@ -43,6 +43,8 @@ export interface ChildKernel {
   stdinCapacity: number;
   /** What the VM's IPC channels may hold at once. */
   ipcBudget: IpcBudget;
+  /** The next worker_threads threadId of the process tree under `rootPid`. */
+  nextThreadId(rootPid: number): number;
 }
 
 /** What the parent gives its children: its own stdin and output, for 'inherit'. */
@@ -220,6 +222,11 @@ export class JsChildren {
   /** The parent has ended: its children see their channels end. */
   closeChannels(): void {
     for (const c of this.running.values()) c.ipc?.close();
+  }
+
+  /** A threadId for a Worker this process starts (unique in its process tree, as in a Node process). */
+  threadId(): number {
+    return this.kernel.nextThreadId(this.parent.rootPid);
   }
 
   /** The parent has ended: its workers end with it (Node stops a process's threads when it exits). */

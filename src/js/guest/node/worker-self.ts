@@ -8,28 +8,31 @@
  */
 import { nodeCall } from './bridge.js';
 import { onChildEvent } from './child-events.js';
-import { createParentPort } from './worker-port.js';
-import { cloneForWire, decode, decodeData, encode, errorToWire, WORKER_MARKER, type WorkerSetup } from './worker-wire.js';
+import type { Port } from './message-channel.js';
+import { PortChannel } from './port-relay.js';
+import { decode, decodeData, encode, errorToWire, WORKER_MARKER, type WorkerSetup } from './worker-wire.js';
 
 /** The pid the daemon's deliveries for the channel to the parent carry. */
 const PARENT_CHANNEL = 0;
 
 export interface WorkerSelf {
   threadId: number;
-  parentPort: object;
+  parentPort: Port;
   workerData: unknown;
   resourceLimits: Record<string, number>;
   name: string;
 }
 
 let self: WorkerSelf | undefined;
+/** What preMain finishes (setup may not call out; making ports loads Node's event_target). */
+let start: (() => void) | undefined;
 
 /** This process's worker state; undefined in a main thread. */
 export function workerSelf(): WorkerSelf | undefined {
   return self;
 }
 
-/** Worker mode, when the marker says so (setup: nothing here calls out to the daemon). */
+/** Worker mode, when the marker says so. */
 export function setupWorkerSelf(proc: Record<string, any>): boolean {
   const env = proc.env as Record<string, string | undefined>;
   const raw = env[WORKER_MARKER];
@@ -40,46 +43,50 @@ export function setupWorkerSelf(proc: Record<string, any>): boolean {
   // `node -e CODE args...` leaves argv as [node, args...]; Node's eval worker shows `[worker eval]`.
   if (setup.eval) argv.splice(1, 0, '[worker eval]');
   proc.execArgv = setup.execArgv;
-  const send = (bytes: Uint8Array) => nodeCall<boolean>('ipc.send', [bytes]);
-  // Made on first use: setup may not call out, and Node's event_target loads on demand.
-  let made: ReturnType<typeof createParentPort> | undefined;
-  const port = () => (made ??= createParentPort({
-    post: (value, transferList) => {
-      const cloned = cloneForWire(value, transferList);
-      send(encode({ t: 'message', d: cloned }));
-    },
-    ref: (refed) => nodeCall('ipc.ref', [refed]),
-  }));
-  let data: { value: unknown } | undefined;
+  const tick = (proc.nextTick as (fn: () => void) => void).bind(proc);
+  let port: Port | undefined;
+  const channel = new PortChannel(
+    { send: (bytes) => nodeCall<boolean>('ipc.send', [bytes]), ref: (refed) => nodeCall('ipc.ref', [refed]) },
+    encode,
+    `w${proc.pid as number}`,
+    (value, ports) => port?.enqueue(value, ports),
+  );
+  let data: unknown;
+  start = () => {
+    port = channel.mainPort();
+    const packed = decodeData(setup.data);
+    data = channel.unpack(packed.d, packed.ids).value;
+  };
   self = {
-    threadId: proc.pid as number,
+    threadId: setup.threadId,
     get parentPort() {
-      return port().port;
+      return port!;
     },
     get workerData() {
-      data ??= { value: decodeData(setup.data) };
-      return data.value;
+      return data;
     },
     resourceLimits: setup.resourceLimits,
     name: setup.name,
   };
-  const tick = (proc.nextTick as (fn: () => void) => void).bind(proc);
   onChildEvent(PARENT_CHANNEL, (kind, batch) => {
     if (kind !== 'ipc') return;
-    if (batch === null) return tick(() => port().end());
+    if (batch === null) return tick(() => channel.closeAll());
     for (const bytes of batch as Uint8Array[]) {
       tick(() => {
         const envelope = decode(bytes);
-        if (envelope.t === 'message') port().deliver(envelope.d);
+        if (envelope.t === 'port' || envelope.t === 'portClose') channel.receive(envelope);
       });
     }
   });
   return true;
 }
 
-/** Before the main program: the parent's 'online'. */
+/** Before the main program: the ports and workerData, and the parent's 'online'. */
 export function announceOnline(): void {
-  if (self) nodeCall('ipc.send', [encode({ t: 'online' })]);
+  if (!self || !start) return;
+  start();
+  start = undefined;
+  nodeCall('ipc.send', [encode({ t: 'online' })]);
 }
 
 /** An exception nothing caught, for the parent's 'error' event; false in a main thread. */

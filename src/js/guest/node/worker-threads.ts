@@ -5,6 +5,7 @@
  */
 import { SHARE_ENV, workerClass } from './worker.js';
 import { workerSelf } from './worker-self.js';
+import { messaging } from './message-channel.js';
 
 export function createWorkerThreads() {
   const environmentData = new Map<unknown, unknown>();
@@ -34,7 +35,7 @@ export function createWorkerThreads() {
       if ((typeof value === 'object' && value !== null) || typeof value === 'function') untransferable.add(value as object);
     },
     isMarkedAsUntransferable: (value: unknown) => ((typeof value === 'object' && value !== null) || typeof value === 'function') && untransferable.has(value as object),
-    receiveMessageOnPort: (port: { receiveMessageOnPort?: () => unknown }) => port?.receiveMessageOnPort?.(),
+    receiveMessageOnPort: (port: unknown) => messaging().receiveMessageOnPort(port),
     // The web globals, where the runtime has them.
     get MessageChannel() { return g.MessageChannel; },
     get MessagePort() { return g.MessagePort; },

@@ -6,6 +6,7 @@
  */
 import { atob, btoa } from '../base64-globals.js';
 import { nodeRequire } from './internal.js';
+import type { PortEnvelope } from './port-relay.js';
 import { structuredClone } from './structured-clone.js';
 
 /** The environment variable the parent sets and the worker's runtime takes away. */
@@ -13,6 +14,8 @@ export const WORKER_MARKER = 'NODE_AGENTOS_WORKER';
 
 /** What the worker's runtime reads from the marker. */
 export interface WorkerSetup {
+  /** Its threadId, unique in the process tree (the daemon counts them). */
+  threadId: number;
   /** The code of an `eval: true` worker (its argv shows `[worker eval]`). */
   eval: boolean;
   /** workerData, V8-serialized, base64. */
@@ -27,8 +30,9 @@ export interface WorkerSetup {
 
 export type Envelope =
   | { t: 'online' }
-  /** A postMessage; `d` is the value already structured-cloned. */
-  | { t: 'message'; d: unknown }
+  /** A message for the Worker's channel (id '') or a port transferred across it. */
+  | PortEnvelope
+  | { t: 'portClose'; id: string }
   /** An exception nothing in the worker caught. */
   | { t: 'error'; e: WireError };
 
@@ -37,21 +41,10 @@ export type WireError = { error: true; name: string; message: string; stack: unk
 const v8 = () => nodeRequire('v8') as { serialize(v: unknown): Uint8Array; deserialize(b: Uint8Array): unknown };
 
 /**
- * The value postMessage sends: structured-cloned here, so what cannot be cloned throws
- * DataCloneError in the sender, as Node's does. A SharedArrayBuffer cannot be shared with
- * another isolate of this runtime: refused rather than silently copied.
+ * A SharedArrayBuffer cannot be shared with another isolate of this runtime: refused with
+ * DataCloneError rather than silently copied (a copy would break Atomics between threads).
  */
-export function cloneForWire(value: unknown, transferList?: unknown): unknown {
-  const transfer = Array.isArray(transferList) ? transferList : (transferList as { transfer?: unknown[] } | undefined)?.transfer;
-  for (const item of transfer ?? []) {
-    if (item && typeof item === 'object' && !(item instanceof ArrayBuffer) && !ArrayBuffer.isView(item)) throw dataCloneError(`${Object.prototype.toString.call(item)} could not be transferred to another thread in this runtime.`);
-  }
-  const cloned = structuredClone(value, transfer ? { transfer } : undefined);
-  refuseShared(cloned, new Set());
-  return cloned;
-}
-
-function refuseShared(value: unknown, seen: Set<object>): void {
+export function refuseShared(value: unknown, seen: Set<object>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   if (typeof SharedArrayBuffer !== 'undefined' && (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer))) {
@@ -82,19 +75,19 @@ export function decode(bytes: Uint8Array): Envelope {
   return v8().deserialize(bytes) as Envelope;
 }
 
-/** workerData as the marker carries it. */
-export function encodeData(value: unknown, transferList?: unknown): string {
-  const bytes = v8().serialize(cloneForWire(value, transferList));
+/** workerData (with the ids of the ports it carries) as the marker carries it. */
+export function encodeData(packed: { d: unknown; ids: string[] }): string {
+  const bytes = v8().serialize(packed);
   let text = '';
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
 }
 
-export function decodeData(text: string): unknown {
+export function decodeData(text: string): { d: unknown; ids: string[] } {
   const raw = atob(text);
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  return v8().deserialize(bytes);
+  return v8().deserialize(bytes) as { d: unknown; ids: string[] };
 }
 
 /**

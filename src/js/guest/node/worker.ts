@@ -10,7 +10,9 @@ import { nodeCall } from './bridge.js';
 import { onChildEvent } from './child-events.js';
 import { ChildWritable } from './child-stdio.js';
 import { nodeRequire } from './internal.js';
-import { cloneForWire, decode, encode, encodeData, errorFromWire, WORKER_MARKER, type WorkerSetup } from './worker-wire.js';
+import { messaging } from './message-channel.js';
+import { PortChannel } from './port-relay.js';
+import { decode, encode, encodeData, errorFromWire, WORKER_MARKER, type WorkerSetup } from './worker-wire.js';
 
 export const SHARE_ENV = Symbol.for('nodejs.worker_threads.SHARE_ENV');
 
@@ -66,6 +68,9 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
 
   class Worker extends base() {
     #pid: number | null = null;
+    #channel: PortChannel;
+    #threadId: number;
+    #refed = true;
     #exited = false;
     #exitWaiters: Array<(code: number) => void> = [];
     #resourceLimits: Record<string, number>;
@@ -87,9 +92,19 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
       if (o.resourceLimits !== undefined) validateObject(o.resourceLimits, 'options.resourceLimits');
       if (o.name !== undefined) nodeRequire('internal/validators').validateString(o.name, 'options.name');
       this.#resourceLimits = limitsOf(o.resourceLimits);
+      this.#threadId = nodeCall<number>('cp.threadId', []);
+      const self = this as unknown as NodeEmitter;
+      this.#channel = new PortChannel(
+        { send: (bytes) => this.#send(bytes), ref: () => {} },
+        encode,
+        `p${this.#threadId}`,
+        (value) => self.emit('message', value),
+      );
+      const { ports } = messaging().checkTransfer(null, o.transferList);
       const setup: WorkerSetup = {
+        threadId: this.#threadId,
         eval: isEval,
-        data: encodeData(o.workerData, o.transferList),
+        data: encodeData(this.#channel.pack(o.workerData, ports)),
         argv: ((o.argv as unknown[] | undefined) ?? []).map((a) => String(a)),
         execArgv: ((o.execArgv as unknown[] | undefined) ?? proc().execArgv).map((a) => String(a)),
         name: typeof o.name === 'string' ? o.name : '',
@@ -118,6 +133,8 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
         else if (kind === 'drain') this.stdin?.drained();
         else if (kind === 'exit') this.#ended(data as { code: number | null; signal: string | null });
       });
+      // As Node, once the thread is started: process 'worker' with the Worker.
+      (globalThis as unknown as { process: NodeEmitter }).process.emit('worker', this);
     }
 
     #received(batch: Uint8Array[] | null): void {
@@ -134,7 +151,7 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
             return;
           }
           if (envelope.t === 'online') self.emit('online');
-          else if (envelope.t === 'message') self.emit('message', envelope.d);
+          else if (envelope.t === 'port' || envelope.t === 'portClose') this.#channel.receive(envelope);
           else if (envelope.t === 'error') self.emit('error', errorFromWire(envelope.e));
         });
       }
@@ -145,6 +162,7 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
       const exitCode = signal ? TERMINATED_EXIT_CODE : (code ?? TERMINATED_EXIT_CODE);
       this.#exited = true;
       this.#pid = null;
+      this.#channel.closeAll();
       (this.stdin as { gone?: () => void } | null)?.gone?.();
       this.stdout.push(null);
       this.stderr.push(null);
@@ -157,10 +175,13 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
 
     postMessage(value: unknown, transferList?: unknown): void {
       if (arguments.length === 0) throw new (codes().ERR_MISSING_ARGS)('message');
-      const cloned = cloneForWire(value, transferList);
+      this.#channel.postMain(value, transferList);
+    }
+
+    #send(bytes: Uint8Array): void {
       if (this.#pid === null) return;
       try {
-        nodeCall<boolean>('cp.send', [this.#pid, encode({ t: 'message', d: cloned })]);
+        nodeCall<boolean>('cp.send', [this.#pid, bytes]);
       } catch (err) {
         // The worker has ended (its channel closed): Node drops a message to a gone port.
         if ((err as { code?: string }).code === 'ENOBUFS') throw err;
@@ -174,24 +195,32 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
       }
       if (this.#pid === null) return Promise.resolve(undefined);
       const waiting = new Promise<number>((resolve) => this.#exitWaiters.push(resolve));
+      // Its end is awaited: an unref'd worker keeps the parent alive until it has ended.
+      nodeCall('cp.ref', [this.#pid, true]);
       nodeCall('cp.kill', [this.#pid, 'SIGKILL']);
       return waiting;
     }
 
+    hasRef(): boolean {
+      return this.#pid !== null && this.#refed;
+    }
+
     ref(): void {
       if (this.#pid === null) return;
+      this.#refed = true;
       nodeCall('cp.ref', [this.#pid, true]);
       nodeCall('cp.channelRef', [this.#pid, true]);
     }
 
     unref(): void {
       if (this.#pid === null) return;
+      this.#refed = false;
       nodeCall('cp.ref', [this.#pid, false]);
       nodeCall('cp.channelRef', [this.#pid, false]);
     }
 
     get threadId(): number {
-      return this.#pid ?? -1;
+      return this.#pid === null ? -1 : this.#threadId;
     }
 
     get resourceLimits(): Record<string, number> {
