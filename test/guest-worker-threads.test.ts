@@ -162,6 +162,50 @@ test("nested workers, and stdout of workers reaching the parent's stdout or work
   assert.match(out, /top got via 2: via 1: leaf, main thread: false/);
 });
 
+test('a MessagePort transferred to a worker (in workerData and in postMessage): messages both ways, its close reaches the other end', async () => {
+  const out = await sameAsHost({
+    'p.js': `
+      const { Worker, MessageChannel, receiveMessageOnPort } = require('worker_threads');
+      const a = new MessageChannel();
+      const b = new MessageChannel();
+      const w = new Worker('./w.js', { workerData: { port: a.port2 }, transferList: [a.port2] });
+      const log = [];
+      a.port1.on('message', (m) => {
+        log.push('a got ' + JSON.stringify(m));
+        if (m === 'a ready') w.postMessage({ port: b.port2, hello: 'b' }, [b.port2]);
+      });
+      b.port1.on('message', (m) => {
+        log.push('b got ' + JSON.stringify(m));
+        b.port1.postMessage('reply to b');
+      });
+      b.port1.on('close', () => {
+        log.push('b closed');
+        a.port1.close();
+      });
+      w.on('exit', (code) => console.log(log.join('\\n') + '\\nexit ' + code));
+      const local = new MessageChannel();
+      local.port1.postMessage({ n: 1 });
+      setImmediate(() => console.log('receiveMessageOnPort', JSON.stringify(receiveMessageOnPort(local.port2)), receiveMessageOnPort(local.port2)));
+    `,
+    'w.js': `
+      const { parentPort, workerData } = require('worker_threads');
+      workerData.port.postMessage('a ready');
+      parentPort.once('message', ({ port, hello }) => {
+        port.postMessage('hello from ' + hello);
+        port.once('message', (m) => {
+          workerData.port.postMessage('worker saw ' + m);
+          port.close();
+        });
+      });
+    `,
+  });
+  assert.match(out, /a got "a ready"/);
+  assert.match(out, /b got "hello from b"/);
+  assert.match(out, /a got "worker saw reply to b"/);
+  assert.match(out, /b closed\nexit 0/);
+  assert.match(out, /receiveMessageOnPort \{"message":\{"n":1\}\} undefined/);
+});
+
 test('a worker that floods its parent with messages: every one arrives, in order', async () => {
   const out = await sameAsHost({
     'p.js': `

@@ -50,6 +50,11 @@ function dataCloneError(message: string): Error {
   return new DOMException(message, 'DataCloneError');
 }
 
+/** Node's (from its C++ side, so not in lib's errors). */
+function constructCallInvalid(): TypeError {
+  return Object.assign(new TypeError('Constructor cannot be called'), { code: 'ERR_CONSTRUCT_CALL_INVALID' });
+}
+
 export function messaging(): Messaging {
   if (made) return made;
   const et = nodeRequire('internal/event_target') as Record<string, any>;
@@ -90,7 +95,7 @@ export function messaging(): Messaging {
     #refHook: ((refed: boolean) => void) | undefined;
 
     constructor() {
-      if (!constructing) throw new (codes.ERR_CONSTRUCT_CALL_INVALID)();
+      if (!constructing) throw constructCallInvalid();
       super();
       ports.add(this);
     }
@@ -265,14 +270,27 @@ export function messaging(): Messaging {
     return port;
   };
 
-  function checkTransfer(source: object | null, transferList: unknown): { ports: Port[]; transfer: unknown[] } {
-    let list: unknown = transferList;
-    if (list !== undefined && list !== null && !Array.isArray(list) && typeof list === 'object') list = (list as { transfer?: unknown }).transfer;
-    if (list === undefined || list === null) return { ports: [], transfer: [] };
-    if (typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new (codes.ERR_INVALID_ARG_TYPE)('transferList', 'Array', list);
+  /** The items of a transfer list, or of an options object's `transfer`, read as Node reads them. */
+  function transferItems(given: unknown): unknown[] {
+    if (given === undefined || given === null) return [];
+    let list: unknown = given;
+    let what = 'transferList';
+    if (typeof given === 'object' && typeof (given as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      list = (given as { transfer?: unknown }).transfer;
+      if (list === undefined) return [];
+      what = 'options.transfer';
     }
-    const items = [...(list as Iterable<unknown>)];
+    const notIterable = () => Object.assign(new TypeError(`Optional ${what} argument must be an iterable`), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (list === null || typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') throw notIterable();
+    const iterator = (list as Iterable<unknown>)[Symbol.iterator]() as Iterator<unknown> | null;
+    if (iterator === null || typeof iterator !== 'object' || typeof iterator.next !== 'function') throw notIterable();
+    const items: unknown[] = [];
+    for (let step = iterator.next(); !step.done; step = iterator.next()) items.push(step.value);
+    return items;
+  }
+
+  function checkTransfer(source: object | null, transferList: unknown): { ports: Port[]; transfer: unknown[] } {
+    const items = transferItems(transferList);
     const moved: Port[] = [];
     const buffers = new Set<unknown>();
     for (const item of items) {
@@ -289,17 +307,15 @@ export function messaging(): Messaging {
     return { ports: moved, transfer: items.filter((i) => !isPort(i)) };
   }
 
-  class MessageChannel {
-    readonly port1: Port;
-    readonly port2: Port;
-    constructor() {
-      this.port1 = portWith(null);
-      this.port2 = portWith(this.port1);
-    }
-  }
+  // A function, so that calling it without `new` fails as Node's does.
+  const MessageChannel = function MessageChannel(this: { port1: Port; port2: Port }) {
+    if (!new.target) throw Object.assign(new TypeError('Class constructor MessageChannel cannot be invoked without \'new\''), { code: 'ERR_CONSTRUCT_CALL_REQUIRED' });
+    this.port1 = portWith(null);
+    this.port2 = portWith(this.port1);
+  } as unknown as new () => { port1: Port; port2: Port };
 
   const receiveMessageOnPort = (port: unknown) => {
-    if (!isPort(port)) throw new (codes.ERR_INVALID_ARG_TYPE)('port', 'MessagePort', port);
+    if (!isPort(port)) throw Object.assign(new TypeError('The "port" argument must be a MessagePort instance'), { code: 'ERR_INVALID_ARG_TYPE' });
     return (port as unknown as MessagePort).receiveOne();
   };
 
@@ -341,9 +357,17 @@ export function messaging(): Messaging {
   }
   void tick;
 
+  // What guests see: a function, so that calling it without `new` fails as Node's does.
+  const PublicMessagePort = function MessagePort() {
+    throw constructCallInvalid();
+  };
+  PublicMessagePort.prototype = MessagePort.prototype;
+  Object.defineProperty(MessagePort.prototype, 'constructor', { value: PublicMessagePort, writable: true, configurable: true });
+  Object.setPrototypeOf(PublicMessagePort, NodeEventTarget);
+
   made = {
     MessageChannel,
-    MessagePort: MessagePort as unknown as new () => Port,
+    MessagePort: PublicMessagePort as unknown as new () => Port,
     MessageEvent,
     BroadcastChannel,
     portWith,
