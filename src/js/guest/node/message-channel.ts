@@ -89,6 +89,7 @@ export function messaging(): Messaging {
     #closed = false;
     #detached = false;
     #scheduled = false;
+    #closeEmitted = false;
     #queue: Array<{ data: unknown; ports: Port[] }> = [];
     #listening = 0;
     #explicitRef: boolean | undefined;
@@ -178,18 +179,34 @@ export function messaging(): Messaging {
       const peer = this.#peer;
       this.#detached = true;
       this.#closed = true;
+      this.#closeEmitted = true;
       this.#peer = null;
       this.#queue = [];
       this.#refChanged();
       return peer;
     }
 
+    /**
+     * One message a task: as Node's MakeCallback, the ticks and microtasks a listener leaves
+     * (an `await once(port, 'message')` adding the next listener) run in between. A closed
+     * port still delivers what was queued before, then emits 'close'.
+     */
     #schedule(): void {
-      if (!this.#started || this.#scheduled || this.#queue.length === 0) return;
+      if (this.#scheduled) return;
+      const deliverable = this.#started && this.#queue.length > 0;
+      if (!deliverable && !(this.#closed && !this.#closeEmitted)) return;
       this.#scheduled = true;
       later(() => {
         this.#scheduled = false;
-        while (this.#queue.length > 0 && this.#started && !this.#closed) this.#dispatch(this.#queue.shift()!);
+        if (this.#started && this.#queue.length > 0) {
+          this.#dispatch(this.#queue.shift()!);
+        } else if (this.#closed && !this.#closeEmitted) {
+          this.#closeEmitted = true;
+          this.#queue = [];
+          this.dispatchEvent(new Event('close'));
+          return;
+        }
+        this.#schedule();
       });
     }
 
@@ -207,20 +224,12 @@ export function messaging(): Messaging {
     close(callback?: unknown): void {
       if (typeof callback === 'function') (this as unknown as { once(e: string, f: unknown): void }).once('close', callback);
       if (this.#closed) return;
-      // What was posted before the close still arrives (Node drains the port first).
-      const drain = () => {
-        while (this.#queue.length > 0 && this.#started) this.#dispatch(this.#queue.shift()!);
-      };
       this.#closed = true;
       this.#refChanged();
       const peer = this.#peer;
       this.#peer = null;
       peer?.peerClosed();
-      later(() => {
-        drain();
-        this.#queue = [];
-        this.dispatchEvent(new Event('close'));
-      });
+      this.#schedule();
     }
 
     ref(): this {
