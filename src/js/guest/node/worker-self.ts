@@ -39,10 +39,13 @@ export function setupWorkerSelf(proc: Record<string, any>): boolean {
   if (raw === undefined) return false;
   delete env[WORKER_MARKER];
   const setup = JSON.parse(raw) as WorkerSetup;
+  // The daemon gives every process PWD; a worker's env is what its parent gave it.
+  if (!setup.pwd) delete env.PWD;
   const argv = proc.argv as string[];
   // `node -e CODE args...` leaves argv as [node, args...]; Node's eval worker shows `[worker eval]`.
   if (setup.eval) argv.splice(1, 0, '[worker eval]');
   proc.execArgv = setup.execArgv;
+  disableInWorker(proc);
   const tick = (proc.nextTick as (fn: () => void) => void).bind(proc);
   let port: Port | undefined;
   const channel = new PortChannel(
@@ -79,6 +82,32 @@ export function setupWorkerSelf(proc: Record<string, any>): boolean {
     }
   });
   return true;
+}
+
+/** What a worker may not do to its process, as Node's worker bootstrap stubs it out. */
+function disableInWorker(proc: Record<string, any>): void {
+  const unsupported = (what: string) => Object.assign(new TypeError(`${what} is not supported in workers`), { code: 'ERR_WORKER_UNSUPPORTED_OPERATION' });
+  for (const name of ['abort', 'chdir', 'send', 'disconnect', 'setuid', 'seteuid', 'setgid', 'setegid', 'setgroups', 'initgroups']) {
+    const stub = () => {
+      throw unsupported(`process.${name}()`);
+    };
+    stub.disabled = true;
+    proc[name] = stub;
+  }
+  const umask = proc.umask as (mask?: unknown) => number;
+  proc.umask = (mask?: unknown) => {
+    if (mask !== undefined) throw unsupported('Setting process.umask()');
+    return umask.call(proc);
+  };
+  for (const name of ['channel', 'connected']) {
+    Object.defineProperty(proc, name, { get: () => { throw unsupported(`process.${name}`); }, enumerable: false, configurable: true });
+  }
+  for (const name of ['_startProfilerIdleNotifier', '_stopProfilerIdleNotifier', '_debugProcess', '_debugPause', '_debugEnd']) delete proc[name];
+  // Read-only in a worker: setting them changes nothing.
+  for (const name of ['title', 'debugPort']) {
+    const value = proc[name] as unknown;
+    Object.defineProperty(proc, name, { get: () => value, set: () => {}, enumerable: true, configurable: true });
+  }
 }
 
 /** Before the main program: the ports and workerData, and the parent's 'online'. */

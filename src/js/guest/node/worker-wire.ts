@@ -24,6 +24,8 @@ export interface WorkerSetup {
   execArgv: string[];
   name: string;
   resourceLimits: Record<string, number>;
+  /** Whether the env it was given has PWD (the daemon sets one for every process). */
+  pwd: boolean;
   /** Whether the parent gave it a stdin stream (stdin: true). */
   stdin: boolean;
 }

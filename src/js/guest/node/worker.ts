@@ -35,20 +35,20 @@ interface NodeEmitter {
   removeAllListeners(event?: string): unknown;
 }
 
+/** Node's checks of a Worker's filename: a string path (absolute, or ./ or ../), a file: URL, or the code itself. */
 function resolveFilename(filename: unknown, isEval: boolean): string {
   const url = filename as { href?: unknown; protocol?: unknown };
-  if (filename !== null && typeof filename === 'object' && typeof url.href === 'string') {
+  const isUrl = filename !== null && typeof filename === 'object' && typeof url.href === 'string' && typeof url.protocol === 'string';
+  if (isUrl) {
     if (isEval) throw new (codes().ERR_INVALID_ARG_VALUE)('options.eval', true, 'must be false when \'filename\' is not a string');
-    if (url.protocol !== 'file:') throw new (codes().ERR_WORKER_UNSUPPORTED_OPERATION ?? codes().ERR_INVALID_URL_SCHEME)('file');
+    if (url.protocol !== 'file:') throw new (codes().ERR_INVALID_URL_SCHEME)(['file', 'data']);
     return (nodeRequire('url') as { fileURLToPath(u: unknown): string }).fileURLToPath(filename);
   }
-  nodeRequire('internal/validators').validateString(filename, 'filename');
-  const name = filename as string;
-  if (isEval) return name;
-  if (name.startsWith('file://')) return (nodeRequire('url') as { fileURLToPath(u: string): string }).fileURLToPath(name);
+  if (typeof filename !== 'string') throw new (codes().ERR_INVALID_ARG_TYPE)('filename', ['string', 'URL'], filename);
+  if (isEval) return filename;
   const path = nodeRequire('path') as { isAbsolute(p: string): boolean; resolve(...p: string[]): string };
-  if (!path.isAbsolute(name) && !/^\.\.?[\\/]/.test(name)) throw new (codes().ERR_WORKER_PATH)(name);
-  return path.resolve(name);
+  if (!path.isAbsolute(filename) && !/^\.\.?[\\/]/.test(filename)) throw new (codes().ERR_WORKER_PATH)(filename);
+  return path.resolve(filename);
 }
 
 function envFor(option: unknown): Record<string, string> {
@@ -88,7 +88,9 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
       const file = resolveFilename(filename, isEval);
       if (o.argv !== undefined) validateArray(o.argv, 'options.argv');
       if (o.execArgv !== undefined) validateArray(o.execArgv, 'options.execArgv');
-      if (o.env !== undefined && o.env !== SHARE_ENV) validateObject(o.env, 'options.env', { allowArray: true, allowFunction: true });
+      if (o.env !== undefined && o.env !== null && o.env !== SHARE_ENV && typeof o.env !== 'object') {
+        throw new (codes().ERR_INVALID_ARG_TYPE)('options.env', ['Object', 'undefined', 'null', 'worker_threads.SHARE_ENV'], o.env);
+      }
       if (o.resourceLimits !== undefined) validateObject(o.resourceLimits, 'options.resourceLimits');
       if (o.name !== undefined) nodeRequire('internal/validators').validateString(o.name, 'options.name');
       this.#resourceLimits = limitsOf(o.resourceLimits);
@@ -110,8 +112,11 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
         name: typeof o.name === 'string' ? o.name : '',
         resourceLimits: this.#resourceLimits,
         stdin: o.stdin === true,
+        pwd: false,
       };
-      const env = { ...envFor(o.env), [WORKER_MARKER]: JSON.stringify(setup) };
+      const given = envFor(o.env);
+      setup.pwd = 'PWD' in given;
+      const env = { ...given, [WORKER_MARKER]: JSON.stringify(setup) };
       const args = isEval ? ['-e', file, ...setup.argv] : [file, ...setup.argv];
       this.stdout = new Readable({ read() {} });
       this.stderr = new Readable({ read() {} });
