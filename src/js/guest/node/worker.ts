@@ -51,6 +51,13 @@ function resolveFilename(filename: unknown, isEval: boolean): string {
   return path.resolve(filename);
 }
 
+/** Whether `file` names a main module as Node's loader finds one (as given, with an extension, or a directory's index). */
+function mainExists(file: string): boolean {
+  const fs = nodeRequire('fs') as { statSync(p: string, o: object): { isFile(): boolean } | undefined };
+  const isFile = (p: string) => fs.statSync(p, { throwIfNoEntry: false })?.isFile() === true;
+  return [file, `${file}.js`, `${file}.json`, `${file}.mjs`, `${file}.cjs`, `${file}/index.js`].some(isFile) || fs.statSync(`${file}/package.json`, { throwIfNoEntry: false }) !== undefined;
+}
+
 function envFor(option: unknown): Record<string, string> {
   const source = (option === undefined || option === null || option === SHARE_ENV ? proc().env : option) as Record<string, unknown>;
   const env: Record<string, string> = {};
@@ -122,6 +129,15 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
       this.stderr = new Readable({ read() {} });
       if (o.stdout !== true) this.stdout.pipe(proc().stdout, { end: false });
       if (o.stderr !== true) this.stderr.pipe(proc().stderr, { end: false });
+      if (!isEval && !mainExists(file)) {
+        // As Node's worker reports a main module it cannot find: 'error', then 'exit' with 1.
+        const err = Object.assign(new Error(`Cannot find module '${file}'`), { code: 'MODULE_NOT_FOUND', requireStack: [] });
+        proc().nextTick(() => {
+          self.emit('error', err);
+          this.#ended({ code: 1, signal: null });
+        });
+        return;
+      }
       let pid: number;
       try {
         pid = nodeCall<number>('cp.spawn', [{ file: 'node', args, env, cwd: proc().cwd(), stdio: [o.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'], ipc: true, worker: true }]);
