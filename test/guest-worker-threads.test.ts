@@ -240,6 +240,31 @@ test('unref: a worker does not keep its parent alive, and ends with it', async (
   assert.is(left, 0);
 });
 
+test('process.exit in the parent ends its running (referenced) workers, nested ones too', async () => {
+  const vm = await inVm({
+    'p.js': `
+      const { Worker } = require('worker_threads');
+      const w = new Worker('./w.js');
+      w.on('message', (m) => { console.log(m); process.exit(3); });
+    `,
+    'w.js': `
+      const { Worker, parentPort } = require('worker_threads');
+      const inner = new Worker('setInterval(() => {}, 1000); require("worker_threads").parentPort.postMessage("inner up")', { eval: true });
+      inner.on('message', (m) => parentPort.postMessage(m));
+      setInterval(() => {}, 1000);
+    `,
+  });
+  assert.is(vm.stdout, 'inner up\n');
+  assert.is(vm.exitCode, 3);
+  let left = -1;
+  for (let tries = 0; tries < 50 && left !== 0; tries++) {
+    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const { processes } = await client.listProcesses(vmId);
+    left = processes.filter((p) => p.command === 'node' && p.state !== 'zombie').length;
+  }
+  assert.is(left, 0);
+});
+
 test('a hostile worker that spawns workers in a loop meets the process limit; the daemon and the VM go on', async () => {
   const vm = await inVm({
     'p.js': `

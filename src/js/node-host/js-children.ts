@@ -153,8 +153,12 @@ export class JsChildren {
       scheduled = false;
       for (const stream of ['stdout', 'stderr'] as const) {
         if (pending[stream].length === 0) continue;
-        const all = Buffer.concat(pending[stream].splice(0));
-        for (let at = 0; at < all.byteLength; at += DELIVER_CHUNK_BYTES) deliver(pid, stream, new Uint8Array(all.subarray(at, at + DELIVER_CHUNK_BYTES)));
+        // A worker's writes reach its Worker's stream one chunk each, as Node's worker stdio
+        // passes them; a process's are coalesced, as a pipe read would be.
+        const pieces = req.worker ? pending[stream].splice(0) : [Buffer.concat(pending[stream].splice(0))];
+        for (const all of pieces) {
+          for (let at = 0; at < all.byteLength; at += DELIVER_CHUNK_BYTES) deliver(pid, stream, new Uint8Array(all.subarray(at, at + DELIVER_CHUNK_BYTES)));
+        }
       }
     };
     const piped: OutputSink = {
