@@ -142,8 +142,15 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
       try {
         pid = nodeCall<number>('cp.spawn', [{ file: 'node', args, env, cwd: proc().cwd(), stdio: [o.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'], ipc: true, worker: true }]);
       } catch (err) {
+        // As Node reports a thread it could not start (the VM's process limit here): 'error'
+        // with ERR_WORKER_INIT_FAILED, then 'exit' with 1.
         const e = err as { code?: string; message?: string };
-        throw new (codes().ERR_WORKER_INIT_FAILED)(e.code ?? e.message ?? 'unknown');
+        const failure = new (codes().ERR_WORKER_INIT_FAILED)(e.message ?? e.code ?? 'unknown');
+        proc().nextTick(() => {
+          self.emit('error', failure);
+          this.#ended({ code: 1, signal: null });
+        });
+        return;
       }
       this.#pid = pid;
       if (o.stdin === true) (this as { stdin: ChildWritable | null }).stdin = new ChildWritable((data) => nodeCall<boolean>('cp.write', [pid, data]), () => nodeCall('cp.end', [pid]));
