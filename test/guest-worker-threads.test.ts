@@ -82,15 +82,16 @@ test('messages both ways, workerData, threadId, isMainThread, online before the 
   assert.match(out, /exit 0 -1\n$/);
 });
 
-test("eval workers, argv and env: a copy of the parent's process.env, argv after [worker eval]", async () => {
+test("eval workers, argv and env: a copy of the parent's process.env and environment data, argv after [worker eval]", async () => {
   await sameAsHost({
     'p.js': `
-      const { Worker } = require('worker_threads');
+      const { Worker, setEnvironmentData } = require('worker_threads');
       process.env.FROM_PARENT = 'yes';
+      setEnvironmentData('shared', { n: 1 });
       const w = new Worker(\`
-        const { parentPort } = require('worker_threads');
+        const { parentPort, getEnvironmentData } = require('worker_threads');
         process.env.FROM_WORKER = 'set';
-        parentPort.postMessage([process.argv.slice(1), process.env.FROM_PARENT, typeof require]);
+        parentPort.postMessage([process.argv.slice(1), process.env.FROM_PARENT, typeof require, getEnvironmentData('shared')]);
       \`, { eval: true, argv: ['a', 1] });
       w.on('message', (m) => console.log(JSON.stringify(m)));
       w.on('exit', (code) => console.log('exit', code, process.env.FROM_WORKER));

@@ -9,6 +9,7 @@
 import { nodeCall } from './bridge.js';
 import { onChildEvent } from './child-events.js';
 import type { Port } from './message-channel.js';
+import { environmentData } from './environment-data.js';
 import { PortChannel } from './port-relay.js';
 import { decode, decodeData, encode, errorToWire, WORKER_MARKER, type WorkerSetup } from './worker-wire.js';
 
@@ -59,6 +60,7 @@ export function setupWorkerSelf(proc: Record<string, any>): boolean {
     port = channel.mainPort();
     const packed = decodeData(setup.data);
     data = channel.unpack(packed.d, packed.ids).value;
+    for (const [key, value] of decodeData(setup.environment).d as Array<[unknown, unknown]>) environmentData.set(key, value);
   };
   self = {
     threadId: setup.threadId,

@@ -6,9 +6,9 @@
 import { SHARE_ENV, workerClass } from './worker.js';
 import { workerSelf } from './worker-self.js';
 import { messaging } from './message-channel.js';
+import { environmentData } from './environment-data.js';
 
 export function createWorkerThreads() {
-  const environmentData = new Map<unknown, unknown>();
   const untransferable = new WeakSet<object>();
   const self = workerSelf();
   const g = globalThis as Record<string, unknown>;

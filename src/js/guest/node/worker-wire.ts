@@ -20,6 +20,8 @@ export interface WorkerSetup {
   eval: boolean;
   /** workerData, V8-serialized, base64. */
   data: string;
+  /** The parent's environment data, as entries, the same way. */
+  environment: string;
   argv: string[];
   execArgv: string[];
   name: string;

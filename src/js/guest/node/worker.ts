@@ -10,6 +10,7 @@ import { nodeCall } from './bridge.js';
 import { onChildEvent } from './child-events.js';
 import { ChildWritable } from './child-stdio.js';
 import { nodeRequire } from './internal.js';
+import { environmentData } from './environment-data.js';
 import { messaging } from './message-channel.js';
 import { PortChannel } from './port-relay.js';
 import { decode, encode, encodeData, errorFromWire, WORKER_MARKER, type WorkerSetup } from './worker-wire.js';
@@ -114,6 +115,7 @@ export function workerClass(): new (filename: unknown, options?: unknown) => obj
         threadId: this.#threadId,
         eval: isEval,
         data: encodeData(this.#channel.pack(o.workerData, ports)),
+        environment: encodeData(this.#channel.pack([...environmentData], [])),
         argv: ((o.argv as unknown[] | undefined) ?? []).map((a) => String(a)),
         execArgv: ((o.execArgv as unknown[] | undefined) ?? proc().execArgv).map((a) => String(a)),
         name: typeof o.name === 'string' ? o.name : '',
