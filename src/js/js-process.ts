@@ -709,6 +709,7 @@ export class JsProcess extends GuestProcess implements GuestHost {
     // Its channels end with it: its parent and its children see 'disconnect'.
     this.o.ipc?.close();
     this.children?.closeChannels();
+    this.children?.endWorkers();
     super.finish(reason, signal);
   }
 

@@ -130,6 +130,7 @@ export class Vm implements ProcessKernel {
   limitHits = 0;
   /** What the IPC channels of its processes (child_process.fork) hold in the daemon at once. */
   readonly ipcBudget: IpcBudget;
+  private readonly threadIds = new WeakMap<object, number>();
 
   constructor(
     readonly id: string,
@@ -590,6 +591,14 @@ export class Vm implements ProcessKernel {
   }
 
   // ---- child_process from guest JS (src/js/node-host/js-children.ts) ----
+
+  /** worker_threads threadIds, counted from 1 per process tree, as Node counts them per process. */
+  nextThreadId(rootPid: number): number {
+    const root: object = this.processes.find(rootPid) ?? this;
+    const next = (this.threadIds.get(root) ?? 0) + 1;
+    this.threadIds.set(root, next);
+    return next;
+  }
 
   get stdinCapacity(): number {
     return this.limits.STDIN_LIMIT_BYTES.value;

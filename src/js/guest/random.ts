@@ -33,6 +33,8 @@ export class DOMException extends Error {
     return 'DOMException';
   }
 }
+// The bundler may rename the class (`_DOMException`); guests read its name.
+Object.defineProperty(DOMException, 'name', { value: 'DOMException' });
 
 function described(value: unknown): string {
   if (value === null || value === undefined) return `Received ${value}`;

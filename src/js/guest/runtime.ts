@@ -17,6 +17,7 @@ import { lazyBuffer } from './lazy.js';
 import { createHostObject, settleCall } from './host-calls.js';
 import { dispatchChildEvent } from './node/child-events.js';
 import { setupParentChannel } from './node/ipc-child.js';
+import { announceOnline, reportUncaught, setupWorkerSelf } from './node/worker-self.js';
 import { dispatchNetEvent } from './node/net-broker-transport.js';
 import { configureTextCodecs, TextDecoder, TextEncoder } from './text-codecs.js';
 import { WEB_STREAM_GLOBALS } from './web-stream-names.js';
@@ -176,7 +177,8 @@ function fatalException(err: unknown, origin: string): boolean {
     proc.emit('uncaughtExceptionMonitor', err, origin);
     if (!captured(err)) {
       if (proc.listenerCount('uncaughtException') === 0) {
-        writeOut(2, `${describeUncaught(err)}\n`);
+        // In a worker, the parent's 'error' event reports it (Node's worker prints nothing).
+        if (!reportUncaught(err)) writeOut(2, `${describeUncaught(err)}\n`);
         exitFromUncaught();
         return false;
       }
@@ -184,9 +186,11 @@ function fatalException(err: unknown, origin: string): boolean {
     }
   } catch (again) {
     if (again instanceof ExitSignal) return false;
-    // A handler that throws ends the process with 7, as Node's does (no `exit` listeners).
-    writeOut(2, `${describeUncaught(again)}\n`);
-    hooks.exit(7);
+    // A handler that throws ends the process with 7, as Node's does (no `exit` listeners);
+    // a worker's goes to its parent's 'error' event, and the worker ends with 1.
+    const reported = reportUncaught(again);
+    if (!reported) writeOut(2, `${describeUncaught(again)}\n`);
+    hooks.exit(reported ? 1 : 7);
     return false;
   }
   settleUnwound();
@@ -291,7 +295,8 @@ const entries: RuntimeEntries = {
     configureRandom(info.randomChunkBytes);
     configureTextCodecs(info.textChunkBytes);
     if (info.bindings.length > 0) g.host = createHostObject(info.bindings, info.maxHostCalls, info.hostCallPayloadBytes);
-    if (info.ipc) setupParentChannel(proc);
+    // A worker_threads Worker's process has the channel as its parentPort, not process.send.
+    if (info.ipc && !setupWorkerSelf(proc)) setupParentChannel(proc);
     hideRuntimeGlobals();
   },
   runMain(program: MainProgram) {
@@ -339,6 +344,7 @@ const entries: RuntimeEntries = {
       // A cluster worker (Node's initializeClusterIPC) joins its primary before its main
       // program runs: an entry of its own, since joining sends a message (setup may not call out).
       guard(() => {
+        announceOnline();
         const env = proc.env as Record<string, string | undefined>;
         if (!(proc.argv as string[])[1] || !env.NODE_UNIQUE_ID) return;
         nodeRequire('cluster')._setupWorker();

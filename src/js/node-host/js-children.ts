@@ -25,6 +25,8 @@ export interface ChildRequest {
   stdio: [Stdio, Stdio, Stdio];
   /** An IPC channel to it ('ipc' in its stdio): a `node` child gets `process.send`. */
   ipc: boolean;
+  /** A worker_threads Worker: it ends when its parent ends, as a thread ends with its process. */
+  worker: boolean;
 }
 
 /** What a child's stdio is wired to. */
@@ -41,6 +43,8 @@ export interface ChildKernel {
   stdinCapacity: number;
   /** What the VM's IPC channels may hold at once. */
   ipcBudget: IpcBudget;
+  /** The next worker_threads threadId of the process tree under `rootPid`. */
+  nextThreadId(rootPid: number): number;
 }
 
 /** What the parent gives its children: its own stdin and output, for 'inherit'. */
@@ -92,7 +96,7 @@ export function checkChildRequest(raw: unknown): ChildRequest {
   }
   if (typeof r.cwd !== 'string' || r.cwd.includes('\0')) invalid('The "options.cwd" property must be a string');
   if (!Array.isArray(r.stdio) || r.stdio.length !== 3 || !r.stdio.every((s) => typeof s === 'string' && STDIO.has(s))) invalid('The "options.stdio" property must be three of pipe, inherit, ignore');
-  return { file: r.file, args: [...(r.args as string[])], env, cwd: r.cwd, stdio: r.stdio as ChildRequest['stdio'], ipc: r.ipc === true };
+  return { file: r.file, args: [...(r.args as string[])], env, cwd: r.cwd, stdio: r.stdio as ChildRequest['stdio'], ipc: r.ipc === true, worker: r.worker === true };
 }
 
 /** A start that failed as a Node spawn fails: an errno the guest's ChildProcess reports. */
@@ -120,6 +124,7 @@ interface Running {
   refed: boolean;
   /** The parent's end of the IPC channel to it. */
   ipc?: IpcEnd;
+  worker: boolean;
 }
 
 function channelClosed(): Error {
@@ -148,8 +153,12 @@ export class JsChildren {
       scheduled = false;
       for (const stream of ['stdout', 'stderr'] as const) {
         if (pending[stream].length === 0) continue;
-        const all = Buffer.concat(pending[stream].splice(0));
-        for (let at = 0; at < all.byteLength; at += DELIVER_CHUNK_BYTES) deliver(pid, stream, new Uint8Array(all.subarray(at, at + DELIVER_CHUNK_BYTES)));
+        // A worker's writes reach its Worker's stream one chunk each, as Node's worker stdio
+        // passes them; a process's are coalesced, as a pipe read would be.
+        const pieces = req.worker ? pending[stream].splice(0) : [Buffer.concat(pending[stream].splice(0))];
+        for (const all of pieces) {
+          for (let at = 0; at < all.byteLength; at += DELIVER_CHUNK_BYTES) deliver(pid, stream, new Uint8Array(all.subarray(at, at + DELIVER_CHUNK_BYTES)));
+        }
       }
     };
     const piped: OutputSink = {
@@ -172,7 +181,7 @@ export class JsChildren {
       throw err;
     }
     pid = proc.pid;
-    this.running.set(pid, { proc, stdin, refed: true, ...(channel ? { ipc: channel.parent } : {}) });
+    this.running.set(pid, { proc, stdin, refed: true, worker: req.worker, ...(channel ? { ipc: channel.parent } : {}) });
     channel?.parent.attach((batch) => deliver(pid, 'ipc', batch) || undefined);
     void proc.exited.then(async (exit) => {
       // Its end goes with it (a WASM child never had it attached); what it sent, and the
@@ -217,6 +226,16 @@ export class JsChildren {
   /** The parent has ended: its children see their channels end. */
   closeChannels(): void {
     for (const c of this.running.values()) c.ipc?.close();
+  }
+
+  /** A threadId for a Worker this process starts (unique in its process tree, as in a Node process). */
+  threadId(): number {
+    return this.kernel.nextThreadId(this.parent.rootPid);
+  }
+
+  /** The parent has ended: its workers end with it (Node stops a process's threads when it exits). */
+  endWorkers(): void {
+    for (const c of this.running.values()) if (c.worker) c.proc.kill('SIGKILL');
   }
 
   endStdin(pid: unknown): void {

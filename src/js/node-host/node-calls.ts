@@ -94,6 +94,8 @@ export class NodeCalls {
       case 'cp.disconnect':
         children.disconnect(args[0]);
         return null;
+      case 'cp.threadId':
+        return children.threadId();
       case 'cp.channelRef':
         children.channelRef(args[0], args[1]);
         return null;

@@ -19,7 +19,18 @@ function dataCloneError(value: unknown): Error {
   return new DOMException(`${shown} could not be cloned.`, 'DataCloneError');
 }
 
-export function structuredClone(value: unknown, options?: { transfer?: unknown[] }): unknown {
+/**
+ * `substitutes` (for MessagePorts) gives what an object becomes in the clone (a transferred
+ * port's new port, or its placeholder on the wire); an object `untransferred` says must be
+ * transferred and is not in the transfer list throws DataCloneError, as Node's does.
+ */
+export interface CloneInternals {
+  transfer?: unknown[];
+  substitutes?: Map<object, unknown>;
+  untransferred?: (value: object) => boolean;
+}
+
+export function structuredClone(value: unknown, options?: CloneInternals): unknown {
   if (arguments.length === 0) {
     const err = new TypeError('The value argument must be specified') as TypeError & { code: string };
     err.code = 'ERR_MISSING_ARGS';
@@ -30,12 +41,17 @@ export function structuredClone(value: unknown, options?: { transfer?: unknown[]
     err.code = 'ERR_INVALID_ARG_TYPE';
     throw err;
   }
-  const seen = new Map<object, unknown>();
+  const seen = new Map<object, unknown>(options?.substitutes ?? []);
+  const untransferred = options?.untransferred;
   const clone = (v: unknown): unknown => {
     if (typeof v === 'symbol' || typeof v === 'function') throw dataCloneError(v);
     if (v === null || typeof v !== 'object') return v;
     const done = seen.get(v);
     if (done !== undefined) return done;
+    if (untransferred?.(v)) {
+      const DOMException = (globalThis as unknown as { DOMException: new (m: string, n: string) => Error }).DOMException;
+      throw new DOMException('Object that needs transfer was found in message but not listed in transferList', 'DataCloneError');
+    }
     const tag = Object.prototype.toString.call(v).slice(8, -1);
     const keep = <T>(out: T): T => (seen.set(v, out), out);
     switch (tag) {

@@ -37,7 +37,7 @@ export function defineWebGlobals(): void {
   const abort = () => nodeRequire('internal/abort_controller') as Record<string, unknown>;
   for (const name of ['Event', 'EventTarget', 'CustomEvent']) lazyGlobal(name, () => events()[name]);
   for (const name of ['AbortController', 'AbortSignal']) lazyGlobal(name, () => abort()[name]);
-  for (const name of ['MessageChannel', 'MessagePort', 'MessageEvent', 'BroadcastChannel']) lazyGlobal(name, () => messaging()[name]);
+  for (const name of ['MessageChannel', 'MessagePort', 'MessageEvent', 'BroadcastChannel']) lazyGlobal(name, () => (messaging() as unknown as Record<string, unknown>)[name]);
   lazyGlobal('Blob', () => (nodeRequire('internal/blob') as Record<string, unknown>).Blob);
   lazyGlobal('File', () => (nodeRequire('internal/file') as Record<string, unknown>).File);
   Object.defineProperty(g, 'structuredClone', { value: structuredClone, writable: true, enumerable: true, configurable: true });

@@ -1,25 +1,31 @@
 /**
- * Node's `worker_threads` for the one thread a guest process has: it is the main thread,
- * environment data works, and `new Worker()` fails with a clear error (a VM process runs
- * in one isolate; a worker would need an isolate of its own, not offered yet).
+ * Node's `worker_threads`: a Worker is another JS process of the VM (worker.ts); in it,
+ * this module shows the worker's side (worker-self.ts). Environment data and
+ * markAsUntransferable work as Node's.
  */
+import { SHARE_ENV, workerClass } from './worker.js';
+import { workerSelf } from './worker-self.js';
+import { messaging } from './message-channel.js';
+import { environmentData } from './environment-data.js';
+
 export function createWorkerThreads() {
-  const environmentData = new Map<unknown, unknown>();
   const untransferable = new WeakSet<object>();
-  class Worker {
-    constructor() {
-      throw Object.assign(new Error('worker_threads.Worker is not available in the sandbox: a guest process has one thread'), { code: 'ERR_NOT_SUPPORTED' });
-    }
-  }
+  const self = workerSelf();
   const g = globalThis as Record<string, unknown>;
   return {
-    isMainThread: true,
-    threadId: 0,
-    parentPort: null,
-    workerData: null,
-    resourceLimits: {},
-    SHARE_ENV: Symbol.for('nodejs.worker_threads.SHARE_ENV'),
-    Worker,
+    isMainThread: self === undefined,
+    threadId: self?.threadId ?? 0,
+    get parentPort() {
+      return self ? self.parentPort : null;
+    },
+    get workerData() {
+      return self ? self.workerData : null;
+    },
+    resourceLimits: self?.resourceLimits ?? {},
+    SHARE_ENV,
+    get Worker() {
+      return workerClass();
+    },
     getEnvironmentData: (key: unknown) => environmentData.get(key),
     setEnvironmentData: (key: unknown, value: unknown) => {
       if (value === undefined) environmentData.delete(key);
@@ -29,7 +35,7 @@ export function createWorkerThreads() {
       if ((typeof value === 'object' && value !== null) || typeof value === 'function') untransferable.add(value as object);
     },
     isMarkedAsUntransferable: (value: unknown) => ((typeof value === 'object' && value !== null) || typeof value === 'function') && untransferable.has(value as object),
-    receiveMessageOnPort: (port: { receiveMessageOnPort?: () => unknown }) => port?.receiveMessageOnPort?.(),
+    receiveMessageOnPort: (port: unknown) => messaging().receiveMessageOnPort(port),
     // The web globals, where the runtime has them.
     get MessageChannel() { return g.MessageChannel; },
     get MessagePort() { return g.MessagePort; },
