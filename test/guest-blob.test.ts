@@ -2,12 +2,13 @@
 // binding. Each script runs in a VM through the daemon and under the host's Node 20; the
 // output must be the same, line for line.
 import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { scriptPair } from './helpers/script-pair.js';
 import { startSidecar } from './helpers/sidecar.js';
 
 const { client } = await startSidecar();
 const { vmId } = await client.createVm({});
-const { sameAsHost } = scriptPair(client, vmId, 'agentos-blob-');
+const { sameAsHost, inVm } = scriptPair(client, vmId, 'agentos-blob-');
 
 test('globals and buffer exports: one Blob and File class, Node\'s inspect, tag and argument errors', async () => {
   await sameAsHost(`const { Blob: B, File: F } = require('buffer');
@@ -54,6 +55,21 @@ const fs = require('fs');
   fd.append('f', new File(['q'], 'q.txt'));
   console.log(fd.get('f').name, fd.get('f') instanceof File);
 })();`);
+});
+
+test('structuredClone and an in-process MessagePort carry a Blob (a File comes out a Blob, as in Node); a worker refuses one with DataCloneError', async () => {
+  await sameAsHost(`const b = new Blob(['abc'], { type: 't/x' });
+const c = structuredClone({ b, f: new File(['z'], 'z.txt') });
+console.log(c.b instanceof Blob, c.b.size, c.b.type, c.f.constructor.name, c.f.name);
+c.b.text().then((t) => console.log('text', t));
+const { port1, port2 } = new MessageChannel();
+port2.on('message', (m) => { console.log('port got', m instanceof Blob, m.size); port1.close(); });
+port1.postMessage(b);`);
+  const refused = await inVm(`const { Worker } = require('worker_threads');
+const w = new Worker('setInterval(() => {}, 1000)', { eval: true });
+try { w.postMessage({ b: new Blob(['x']) }); } catch (e) { console.log(e.name, e.message); }
+w.terminate();`);
+  assert.is(refused.stdout, 'DataCloneError a Blob cannot be sent to a worker in this runtime (each worker is an isolate of its own); send its bytes (await blob.arrayBuffer()) instead.\n');
 });
 
 test.after(async () => {

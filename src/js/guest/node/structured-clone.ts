@@ -1,7 +1,7 @@
 /**
  * `structuredClone` (HTML's structured serialize + deserialize in one step), in JavaScript:
  * Node's is V8's serializer, which an isolate does not expose. Cloned as the spec says:
- * primitives, boxed primitives, Date, RegExp (lastIndex reset), ArrayBuffer, typed arrays
+ * primitives, boxed primitives, Date, RegExp (lastIndex reset), ArrayBuffer, Blob, typed arrays
  * and DataView (sharing a cloned buffer between views as the source did), Map, Set, Error
  * (name, message, stack, cause), arrays (holes kept) and plain objects (own enumerable
  * string keys; prototype not kept); cycles and shared references preserved. Functions,
@@ -9,6 +9,7 @@
  * `transfer` detaches nothing (the buffers are copied).
  */
 import { internalBinding } from './bindings.js';
+import { nodeRequire } from './internal.js';
 
 const types = internalBinding('types') as Record<string, (v: unknown) => boolean>;
 const ERROR_NAMES = new Set(['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError']);
@@ -62,6 +63,15 @@ export function structuredClone(value: unknown, options?: CloneInternals): unkno
       case 'Date': return keep(new Date(Date.prototype.getTime.call(v)));
       case 'RegExp': { const r = v as RegExp; return keep(new RegExp(r.source, r.flags)); }
       case 'ArrayBuffer': return keep((v as ArrayBuffer).slice(0));
+      case 'Blob':
+      case 'File': {
+        // Node's own Blob (internal/blob.js): its bytes never change, so the clone shares them;
+        // a File clones as a Blob, as Node's kClone makes it.
+        const blob = nodeRequire('internal/blob') as { isBlob(o: unknown): boolean; kHandle: symbol; createBlob(h: unknown, n: number, t: string): unknown };
+        if (!blob.isBlob(v)) break;
+        const b = v as Record<string | symbol, unknown>;
+        return keep(blob.createBlob(b[blob.kHandle], b.size as number, b.type as string));
+      }
       case 'SharedArrayBuffer': return keep(v);
       case 'DataView': { const d = v as DataView; return keep(new DataView(clone(d.buffer) as ArrayBuffer, d.byteOffset, d.byteLength)); }
       case 'Map': {

@@ -47,6 +47,7 @@ const v8 = () => nodeRequire('v8') as { serialize(v: unknown): Uint8Array; deser
 /**
  * A SharedArrayBuffer cannot be shared with another isolate of this runtime: refused with
  * DataCloneError rather than silently copied (a copy would break Atomics between threads).
+ * Nor can a Blob go (its bytes stay in this isolate): refused too, not sent as an empty object.
  */
 export function refuseShared(value: unknown, seen: Set<object>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
@@ -55,6 +56,10 @@ export function refuseShared(value: unknown, seen: Set<object>): void {
     throw dataCloneError('SharedArrayBuffer cannot be shared with a worker in this runtime (each worker is an isolate of its own).');
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
+  // Node hands a Blob's bytes to the other thread; they live in this isolate's heap here.
+  if (Object.prototype.toString.call(value) === '[object Blob]' || Object.prototype.toString.call(value) === '[object File]') {
+    throw dataCloneError('a Blob cannot be sent to a worker in this runtime (each worker is an isolate of its own); send its bytes (await blob.arrayBuffer()) instead.');
+  }
   if (value instanceof Map) {
     for (const [k, v] of value) refuseShared(k, seen), refuseShared(v, seen);
     return;
