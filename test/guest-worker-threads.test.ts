@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startSidecar } from './helpers/sidecar.js';
+import { startSidecar, waitForAsync } from './helpers/sidecar.js';
 
 const MAX_PROCESSES = 12;
 const { client } = await startSidecar();
@@ -28,6 +28,11 @@ async function inVm(files: Files): Promise<Run> {
   for (const [name, text] of Object.entries(files)) await client.writeFile(vmId, `/home/user/${name}`, text);
   const r = await client.exec(vmId, 'node', ['p.js']);
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+}
+
+/** Waits until no node process of the VM is running (the workers ended with their parent). */
+async function noNodeLeft(): Promise<void> {
+  await waitForAsync(async () => (await client.listProcesses(vmId)).processes.every((p) => p.command !== 'node' || p.state === 'zombie'));
 }
 
 function onHost(files: Files): Run {
@@ -232,13 +237,7 @@ test('unref: a worker does not keep its parent alive, and ends with it', async (
   });
   assert.is(out, 'parent exits\n');
   // Its worker ended with it: nothing of the VM is left running.
-  let left = -1;
-  for (let tries = 0; tries < 50 && left !== 0; tries++) {
-    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    const { processes } = await client.listProcesses(vmId);
-    left = processes.filter((p) => p.command === 'node' && p.state !== 'zombie').length;
-  }
-  assert.is(left, 0);
+  await noNodeLeft();
 });
 
 test('process.exit in the parent ends its running (referenced) workers, nested ones too', async () => {
@@ -257,13 +256,7 @@ test('process.exit in the parent ends its running (referenced) workers, nested o
   });
   assert.is(vm.stdout, 'inner up\n');
   assert.is(vm.exitCode, 3);
-  let left = -1;
-  for (let tries = 0; tries < 50 && left !== 0; tries++) {
-    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    const { processes } = await client.listProcesses(vmId);
-    left = processes.filter((p) => p.command === 'node' && p.state !== 'zombie').length;
-  }
-  assert.is(left, 0);
+  await noNodeLeft();
 });
 
 test('a hostile worker that spawns workers in a loop meets the process limit (ERR_WORKER_INIT_FAILED); the daemon and the VM go on', async () => {
