@@ -304,6 +304,15 @@ test('require() of ES modules as Node 20.19: named and default (with its __esMod
   assert.ok(out.includes('ERR_REQUIRE_ASYNC_MODULE') && out.includes('inner ERR_REQUIRE_CYCLE_MODULE') && out.includes('same instance true'), out);
 });
 
+test('require() of an ES module left in its top-level await by an earlier require() is ERR_REQUIRE_ASYNC_MODULE again, as is a graph that imports it', async () => {
+  const tree: Tree = {
+    'tla.mjs': 'await new Promise((r) => setTimeout(r, 5));\nexport const t = 1;\n',
+    'uses.mjs': 'import { t } from "./tla.mjs";\nexport const u = t;\n',
+    'main.cjs': "for (const f of ['./tla.mjs', './tla.mjs', './uses.mjs']) { try { require(f); console.log(f, 'loaded'); } catch (e) { console.log(f, e.code); } }\n",
+  };
+  assert.is(await same('require-esm-async-again', tree, ['main.cjs']), './tla.mjs ERR_REQUIRE_ASYNC_MODULE\n./tla.mjs ERR_REQUIRE_ASYNC_MODULE\n./uses.mjs ERR_REQUIRE_ASYNC_MODULE\n');
+});
+
 test('require() of ES modules inside another evaluation: a module on its stack is refused as a cycle, as Node, and the daemon lives on', async () => {
   const tree: Tree = {
     'main2.mjs': 'import "./a2.cjs";\nexport const m = 1;\nconsole.log("main2 done");\n',

@@ -14,7 +14,7 @@ export type ImportResolver = (specifier: string, fromFile: string) => ModuleReco
  * compiles and then hands back with `adopt`, so `import` and `require` share one instance.
  */
 export type RequireStep =
-  | { module: ivm.Module; path: string }
+  | { module: ivm.Module; path: string; awaits: boolean }
   | { compile: { key: string; source: string; filename: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }; path: string };
 
 /**
@@ -39,6 +39,8 @@ export class EsmLoader {
   private readonly importsOf = new Map<string, Set<string>>();
   /** Modules whose evaluation has run to its end (or to its first `await`). */
   private readonly evaluated = new Set<string>();
+  /** Module files whose source may hold a top-level `await` (the guest's test for a compiled one, kept for a known one). */
+  private readonly mayAwait = new Set<string>();
   /** Evaluations started with `evaluate()` whose synchronous part may still be running. */
   private evaluating = 0;
   /** V8 links one module graph at a time per isolate: concurrent `import()`s that share a module wait their turn. */
@@ -99,7 +101,9 @@ export class EsmLoader {
       if ((nested || this.evaluating > 0) && !this.evaluated.has(key)) {
         throw Object.assign(new Error(`Cannot require() ES Module ${filename} in a cycle. (from ${fromFile}) A cycle involving require(esm) is not allowed to maintain invariants mandated by the ECMAScript specification. Try making at least part of the dependency in the graph lazily loaded.`), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
       }
-      return { module: known, path: filename };
+      // A graph an earlier require() left suspended in its top-level await is still async:
+      // the guest cannot read that from a module handle, so it is told here.
+      return { module: known, path: filename, awaits: this.mayAwait.has(key) };
     }
     if (this.byKey.has(key)) {
       // An import() of it is being compiled or linked: its instance is not ours to take yet.
@@ -188,6 +192,7 @@ export class EsmLoader {
   /** A module's source as it is compiled (import() and import.meta rewritten, attributes read) and its code cache. */
   private compilable(source: string, filename: string, guestCode: boolean): { source: string; types: Map<string, string>; cachedData?: ivm.ExternalCopy<ArrayBuffer> } {
     const read = readImportAttributes(guestCode ? rewriteModuleHooks(source, filename, true) : source);
+    if (guestCode && /\bawait\b/.test(source)) this.mayAwait.add(filename);
     this.attributesByPath.set(filename, read.types);
     const cacheKey = guestCode ? this.codeCache.keyOf(read.source, 'module') : undefined;
     const cachedData = cacheKey === undefined ? undefined : this.codeCache.lookup(cacheKey, read.source, 'module', filename);

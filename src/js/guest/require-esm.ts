@@ -12,7 +12,7 @@ import { compileModule, hooks, linkModule, unwrap, type ModuleHandle } from './h
  * imports it and sets a flag after it: unset means the graph did not finish.
  */
 type Step =
-  | { module: ModuleHandle; path: string }
+  | { module: ModuleHandle; path: string; awaits: boolean }
   | { compile: { key: string; source: string; filename: string; cachedData?: unknown }; path: string };
 
 /**
@@ -49,8 +49,10 @@ export function requireEsm(path: string, fromFile: string): unknown {
   const moduleFor = (specifier: string, from: string): ModuleHandle => {
     const next = step(specifier, from);
     let module: ModuleHandle;
-    if ('module' in next) module = next.module;
-    else {
+    if ('module' in next) {
+      module = next.module;
+      awaits ||= next.awaits;
+    } else {
       const { key, source, filename, cachedData } = next.compile;
       module = compileModule(source, filename, cachedData);
       unwrap(hooks.node('esm.adopt', [key, module]));
