@@ -63,6 +63,12 @@ const SIGNALS = 'signal numbers: 1 to 64, kept as two 32-bit words';
 const STDIO = 'fds 0, 1 and 2 are stdio, 3 the first free fd (POSIX)';
 const EXCERPT = 'how much of a bad input an error message quotes';
 const NOT_BOUNDS: NotABound[] = [
+  // Node's own values, reproduced for Node's code or reported as Node reports them.
+  { file: 'js/guest/hooks.ts', value: 2147483648, where: 'options.timeout', why: "isolated-vm's largest run timeout (an int32 of ms); Node's vm takes a uint32, and past 24.8 days a run is not bounded differently" },
+  { file: 'js/guest/node/node-lib.ts', value: 2, where: 'streamBaseState', why: "the two words of Node's streamBaseState, for adapters.js's StreamBase paths that nothing here calls" },
+  { file: 'js/guest/node/node-lib.ts', value: 4095, where: 'UV_EOF', why: "libuv's UV_EOF (-4095), as Node's uv binding has it" },
+  { file: 'js/guest/node/worker-wire.ts', value: 32768, where: 'fromCharCode', why: 'how many bytes go into one String.fromCharCode call while base64-encoding workerData (the call has an argument-count limit); not a bound on the data' },
+  { file: 'js/guest/node/worker.ts', value: 2048, where: 'LIMIT_DEFAULTS', why: "Node's default resourceLimits (maxOldGenerationSizeMb 2048), which worker.resourceLimits reports; the VM's own limits are what bound a worker" },
   // Node's own http defaults, reproduced for the vendored http files (not the sidecar's bounds).
   { file: 'js/guest/node/http-lib.ts', value: 2147483648, why: "Node's TIMEOUT_MAX (2^31 - 1): a longer socket timeout is truncated, as Node does" },
   { file: 'js/guest/node/http-lib.ts', value: 16384, why: "Node's defaults: --max-http-header-size and a stream's highWaterMark (16 KiB)" },
