@@ -1,5 +1,5 @@
 import ivm from 'isolated-vm';
-import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, type ModuleRecord } from './guest/contract.js';
+import { BUILTIN_SYMBOL, REQUIRE_SYMBOL, requireCycleMessage, type ModuleRecord } from './guest/contract.js';
 import { attributeError, readImportAttributes } from './import-attributes.js';
 import type { CodeCache } from './code-cache.js';
 import { ModuleError } from './module-resolver.js';
@@ -15,7 +15,7 @@ export type ImportResolver = (specifier: string, fromFile: string) => ModuleReco
  */
 export type RequireStep =
   | { module: ivm.Module; path: string; awaits: boolean }
-  | { compile: { key: string; source: string; filename: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }; path: string };
+  | { compile: { key: string; source: string; filename: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }; path: string; awaits: boolean };
 
 /**
  * One process's ES modules: compiles, links and evaluates them in its isolate, each file
@@ -27,11 +27,10 @@ export type RequireStep =
 export class EsmLoader {
   private readonly byKey = new Map<string, Promise<ivm.Module>>();
   private readonly pathOf = new Map<ivm.Module, string>();
-  private readonly attributesOf = new Map<ivm.Module, Map<string, string>>();
   private readonly evaluations = new Map<ivm.Module, Promise<unknown>>();
   /** Modules compiled and settled, by key: what a `require()` (which cannot wait) may reuse. */
   private readonly ready = new Map<string, ivm.Module>();
-  /** Import attributes of each module file, by path, for a `require()`'s resolver (it names its referrer by path). */
+  /** Import attributes of each module file, by path (a referrer's, through pathOf). */
   private readonly attributesByPath = new Map<string, Map<string, string>>();
   /** Sources handed to the guest to compile for a `require()`, until it adopts the module. */
   private readonly handedOut = new Set<string>();
@@ -72,7 +71,7 @@ export class EsmLoader {
 
   private async run(module: ivm.Module): Promise<void> {
     const linked = this.linking.then(() =>
-      module.instantiate(this.context, (specifier, referrer) => this.moduleFor(specifier, this.pathOf.get(referrer) ?? '/', this.attributesOf.get(referrer)?.get(specifier))));
+      module.instantiate(this.context, (specifier, referrer) => this.moduleFor(specifier, this.pathOf.get(referrer) ?? '/', this.attributesByPath.get(this.pathOf.get(referrer) ?? '')?.get(specifier))));
     this.linking = linked.catch(() => undefined);
     await linked;
     let evaluation = this.evaluations.get(module);
@@ -99,7 +98,7 @@ export class EsmLoader {
       // evaluation's stack: V8 must never be asked to evaluate it again from within (Node
       // refuses the same cycle).
       if ((nested || this.evaluating > 0) && !this.evaluated.has(key)) {
-        throw Object.assign(new Error(`Cannot require() ES Module ${filename} in a cycle. (from ${fromFile}) A cycle involving require(esm) is not allowed to maintain invariants mandated by the ECMAScript specification. Try making at least part of the dependency in the graph lazily loaded.`), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
+        throw Object.assign(new Error(requireCycleMessage(filename, fromFile)), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
       }
       // A graph an earlier require() left suspended in its top-level await is still async:
       // the guest cannot read that from a module handle, so it is told here.
@@ -111,14 +110,13 @@ export class EsmLoader {
     }
     const ready = this.compilable(source, filename, guestCode);
     this.handedOut.add(key);
-    return { compile: { key, source: ready.source, filename, ...(ready.cachedData ? { cachedData: ready.cachedData } : {}) }, path: filename };
+    return { compile: { key, source: ready.source, filename, ...(ready.cachedData ? { cachedData: ready.cachedData } : {}) }, path: filename, awaits: this.mayAwait.has(key) };
   }
 
   /** The module the guest compiled from `requireStep`'s source: this process's instance from now on. */
   adopt(key: string, module: ivm.Module): void {
     if (!this.handedOut.delete(key) || this.byKey.has(key)) throw Object.assign(new Error(`no module source was handed out for ${key}`), { code: 'ERR_INVALID_STATE' });
     this.pathOf.set(module, key);
-    this.attributesOf.set(module, this.attributesByPath.get(key) ?? new Map());
     this.byKey.set(key, Promise.resolve(module));
     this.ready.set(key, module);
   }
@@ -147,7 +145,6 @@ export class EsmLoader {
       this.ready.delete(key);
       this.byKey.delete(key);
       this.pathOf.delete(module);
-      this.attributesOf.delete(module);
     }
   }
 
@@ -180,7 +177,6 @@ export class EsmLoader {
       const read = this.compilable(source, filename, guestCode);
       pending = this.isolate.compileModule(read.source, read.cachedData ? { filename, cachedData: read.cachedData } : { filename }).then((module) => {
         this.pathOf.set(module, filename);
-        this.attributesOf.set(module, read.types);
         this.ready.set(key, module);
         return module;
       });
@@ -189,14 +185,14 @@ export class EsmLoader {
     return pending;
   }
 
-  /** A module's source as it is compiled (import() and import.meta rewritten, attributes read) and its code cache. */
-  private compilable(source: string, filename: string, guestCode: boolean): { source: string; types: Map<string, string>; cachedData?: ivm.ExternalCopy<ArrayBuffer> } {
+  /** A module's source as it is compiled (import() and import.meta rewritten, attributes read and kept by path) and its code cache. */
+  private compilable(source: string, filename: string, guestCode: boolean): { source: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> } {
     const read = readImportAttributes(guestCode ? rewriteModuleHooks(source, filename, true) : source);
     if (guestCode && /\bawait\b/.test(source)) this.mayAwait.add(filename);
     this.attributesByPath.set(filename, read.types);
     const cacheKey = guestCode ? this.codeCache.keyOf(read.source, 'module') : undefined;
     const cachedData = cacheKey === undefined ? undefined : this.codeCache.lookup(cacheKey, read.source, 'module', filename);
-    return cachedData ? { ...read, cachedData } : read;
+    return cachedData ? { source: read.source, cachedData } : { source: read.source };
   }
 
   private glue(record: ModuleRecord): { key: string; source: string } {

@@ -90,6 +90,11 @@ export interface ModuleRecord {
   cache?: unknown;
 }
 
+/** Node's ERR_REQUIRE_CYCLE_MODULE message, given by the guest's require and the daemon's module map alike. */
+export function requireCycleMessage(path: string, from: string): string {
+  return `Cannot require() ES Module ${path} in a cycle. (from ${from}) A cycle involving require(esm) is not allowed to maintain invariants mandated by the ECMAScript specification. Try making at least part of the dependency in the graph lazily loaded.`;
+}
+
 /** What wrapCommonJs puts before a file's first line. */
 export const COMMONJS_PREFIX = '(function (exports, require, module, __filename, __dirname) {';
 

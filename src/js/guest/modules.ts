@@ -1,4 +1,4 @@
-import { COMMONJS_PREFIX, wrapCommonJs, type ModuleRecord } from './contract.js';
+import { COMMONJS_PREFIX, requireCycleMessage, wrapCommonJs, type ModuleRecord } from './contract.js';
 import { getCwd, resolvePath } from './cwd.js';
 import { compileScript, guestError, hooks, unwrap } from './hooks.js';
 import { requireEsm } from './require-esm.js';
@@ -170,7 +170,7 @@ export function createModuleSystem(builtins: Record<string, unknown>) {
     }
     const cached = cache[record.path];
     if (cached && record.format === 'module' && !cached.loaded) {
-      throw Object.assign(new Error(`Cannot require() ES Module ${record.path} in a cycle. (from ${parent?.filename ?? 'an unnamed module'}) A cycle involving require(esm) is not allowed to maintain invariants mandated by the ECMAScript specification. Try making at least part of the dependency in the graph lazily loaded.`), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
+      throw Object.assign(new Error(requireCycleMessage(record.path, parent?.filename ?? 'an unnamed module')), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
     }
     if (cached) {
       if (parent && !parent.children.includes(cached)) parent.children.push(cached);

@@ -13,7 +13,7 @@ import { compileModule, hooks, linkModule, unwrap, type ModuleHandle } from './h
  */
 type Step =
   | { module: ModuleHandle; path: string; awaits: boolean }
-  | { compile: { key: string; source: string; filename: string; cachedData?: unknown }; path: string };
+  | { compile: { key: string; source: string; filename: string; cachedData?: unknown }; path: string; awaits: boolean };
 
 /**
  * require() of a module whose evaluation threw. Its error reaches the process as isolated-vm
@@ -49,16 +49,15 @@ export function requireEsm(path: string, fromFile: string): unknown {
   const moduleFor = (specifier: string, from: string): ModuleHandle => {
     const next = step(specifier, from);
     let module: ModuleHandle;
-    if ('module' in next) {
-      module = next.module;
-      awaits ||= next.awaits;
-    } else {
+    if ('module' in next) module = next.module;
+    else {
       const { key, source, filename, cachedData } = next.compile;
       module = compileModule(source, filename, cachedData);
       unwrap(hooks.node('esm.adopt', [key, module]));
       adopted.push(key);
-      awaits ||= /\bawait\b/.test(source);
     }
+    // The daemon tests each module file's source for `await` once, and remembers it.
+    awaits ||= next.awaits;
     pathOf.set(module, next.path);
     return module;
   };

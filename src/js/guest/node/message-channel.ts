@@ -7,7 +7,7 @@
  * relay to the other process (port-relay.ts), which ports of this module see as a `Peer`.
  */
 import { nodeRequire } from './internal.js';
-import { structuredClone } from './structured-clone.js';
+import { dataCloneError, structuredClone } from './structured-clone.js';
 
 /** The other end of a port: a port of this process, or a relay to another process. */
 export interface Peer {
@@ -45,10 +45,6 @@ export interface Messaging {
 
 let made: Messaging | undefined;
 
-function dataCloneError(message: string): Error {
-  const DOMException = (globalThis as unknown as { DOMException: new (m: string, n: string) => Error }).DOMException;
-  return new DOMException(message, 'DataCloneError');
-}
 
 /** Node's (from its C++ side, so not in lib's errors). */
 function constructCallInvalid(): TypeError {

@@ -14,10 +14,15 @@ import { nodeRequire } from './internal.js';
 const types = internalBinding('types') as Record<string, (v: unknown) => boolean>;
 const ERROR_NAMES = new Set(['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError']);
 
-function dataCloneError(value: unknown): Error {
+/** The DOMException every refusal to clone or transfer is (structuredClone, ports, workers). */
+export function dataCloneError(message: string): Error {
   const DOMException = (globalThis as unknown as { DOMException: new (m: string, n: string) => Error }).DOMException;
+  return new DOMException(message, 'DataCloneError');
+}
+
+function notCloneable(value: unknown): Error {
   const shown = typeof value === 'function' ? `${String(value)}` : typeof value === 'symbol' ? String(value) : Object.prototype.toString.call(value);
-  return new DOMException(`${shown} could not be cloned.`, 'DataCloneError');
+  return dataCloneError(`${shown} could not be cloned.`);
 }
 
 /**
@@ -45,14 +50,11 @@ export function structuredClone(value: unknown, options?: CloneInternals): unkno
   const seen = new Map<object, unknown>(options?.substitutes ?? []);
   const untransferred = options?.untransferred;
   const clone = (v: unknown): unknown => {
-    if (typeof v === 'symbol' || typeof v === 'function') throw dataCloneError(v);
+    if (typeof v === 'symbol' || typeof v === 'function') throw notCloneable(v);
     if (v === null || typeof v !== 'object') return v;
     const done = seen.get(v);
     if (done !== undefined) return done;
-    if (untransferred?.(v)) {
-      const DOMException = (globalThis as unknown as { DOMException: new (m: string, n: string) => Error }).DOMException;
-      throw new DOMException('Object that needs transfer was found in message but not listed in transferList', 'DataCloneError');
-    }
+    if (untransferred?.(v)) throw dataCloneError('Object that needs transfer was found in message but not listed in transferList');
     const tag = Object.prototype.toString.call(v).slice(8, -1);
     const keep = <T>(out: T): T => (seen.set(v, out), out);
     switch (tag) {
@@ -110,7 +112,7 @@ export function structuredClone(value: unknown, options?: CloneInternals): unkno
     }
     // Any other object clones as a plain one (own enumerable string keys), as V8's
     // serializer does for class instances; objects with internal slots it cannot copy throw.
-    if (types.isPromise(v) || types.isWeakMap(v) || types.isWeakSet(v) || types.isGeneratorObject(v) || types.isMapIterator(v) || types.isSetIterator(v) || typeof WeakRef !== 'undefined' && v instanceof WeakRef) throw dataCloneError(v);
+    if (types.isPromise(v) || types.isWeakMap(v) || types.isWeakSet(v) || types.isGeneratorObject(v) || types.isMapIterator(v) || types.isSetIterator(v) || typeof WeakRef !== 'undefined' && v instanceof WeakRef) throw notCloneable(v);
     const out = keep({} as Record<string, unknown>);
     for (const k of Object.keys(v)) out[k] = clone((v as Record<string, unknown>)[k]);
     return out;

@@ -187,15 +187,17 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
   // As Node: a client TLSSocket made directly (not by tls.connect) says nothing on raw until
   // its _start(); the daemon's session has begun, so its first flight waits here till then.
   let held: Uint8Array[] | null = !isServer && tls[kConnectOptions] === undefined ? [] : null;
+  const writeCipher = (bytes: Uint8Array) => {
+    if (!raw.destroyed && !raw.writableEnded) raw.write(g.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  };
   const session = netHost().tlsWrap(request, {
     cipher(bytes) {
       if (held) {
         if (bytes) held.push(bytes.slice());
         return;
       }
-      if (raw.destroyed || raw.writableEnded) return;
-      if (bytes === null) endRaw();
-      else raw.write(g.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      if (bytes !== null) writeCipher(bytes);
+      else if (!raw.destroyed && !raw.writableEnded) endRaw();
     },
     cipherClose() {
       cipherClosed = true;
@@ -268,7 +270,7 @@ function wrapStream(tls: any, raw: any, options: Record<string, any>): void {
       const flight = held;
       held = null;
       tls.ref();
-      for (const bytes of flight) if (!raw.destroyed && !raw.writableEnded) raw.write(g.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      for (const bytes of flight) writeCipher(bytes);
       listen();
     };
   } else listen();

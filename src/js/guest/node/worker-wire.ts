@@ -7,7 +7,7 @@
 import { atob, btoa } from '../base64-globals.js';
 import { nodeRequire } from './internal.js';
 import type { PortEnvelope } from './port-relay.js';
-import { structuredClone } from './structured-clone.js';
+import { dataCloneError, structuredClone } from './structured-clone.js';
 
 /** The environment variable the parent sets and the worker's runtime takes away. */
 export const WORKER_MARKER = 'NODE_AGENTOS_WORKER';
@@ -71,10 +71,6 @@ export function refuseShared(value: unknown, seen: Set<object>): void {
   for (const k of Object.keys(value)) refuseShared((value as Record<string, unknown>)[k], seen);
 }
 
-function dataCloneError(message: string): Error {
-  const DOMException = (globalThis as unknown as { DOMException: new (m: string, n: string) => Error }).DOMException;
-  return new DOMException(message, 'DataCloneError');
-}
 
 export function encode(envelope: Envelope): Uint8Array {
   return v8().serialize(envelope);
